@@ -1,0 +1,407 @@
+/*
+ * lifecycle.c — the ticket lifecycle as a state machine, enforced by a
+ * BEFORE trigger on support.tickets.
+ *
+ *   new -> triaged -> in_progress <-> pending_client
+ *   in_progress -> resolved -> closed,   resolved -> in_progress (reopen)
+ *
+ * The trigger is the only writer of the milestone timestamps (created,
+ * triaged, work started, pending since, paused total, resolved, closed,
+ * reopened, rated, updated): whatever a statement puts in those columns is
+ * replaced, so SLA clocks and KPIs cannot be forged by a client. The one
+ * exception is the first-response pair, which ticket_events.c writes when
+ * an agent's public reply is recorded.
+ *
+ * Sessions with row_security = off (pg_dump/pg_restore set it, and only
+ * roles that bypass row-level security can write with it) insert tickets
+ * verbatim, so a restore keeps every ticket exactly as it was.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/timestamp.h"
+
+#include "lifecycle.h"
+
+bool		lifecycle_trusted_milestone_write = false;
+
+static const char *const lifecycle_status_names[TICKET_STATUS_COUNT] = {
+	"new", "triaged", "in_progress", "pending_client", "resolved", "closed"
+};
+
+/* lifecycle_transitions[from][to] */
+static const bool lifecycle_transitions[TICKET_STATUS_COUNT][TICKET_STATUS_COUNT] = {
+	[TICKET_NEW] = {[TICKET_TRIAGED] = true},
+	[TICKET_TRIAGED] = {[TICKET_IN_PROGRESS] = true},
+	[TICKET_IN_PROGRESS] = {[TICKET_PENDING_CLIENT] = true, [TICKET_RESOLVED] = true},
+	[TICKET_PENDING_CLIENT] = {[TICKET_IN_PROGRESS] = true},
+	[TICKET_RESOLVED] = {[TICKET_CLOSED] = true, [TICKET_IN_PROGRESS] = true},
+	[TICKET_CLOSED] = {0},
+};
+
+const char *
+lifecycle_status_name(TicketStatus status)
+{
+	return lifecycle_status_names[status];
+}
+
+bool
+lifecycle_status_from_name(const char *name, TicketStatus *status)
+{
+	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
+	{
+		if (strcmp(name, lifecycle_status_names[i]) == 0)
+		{
+			*status = (TicketStatus) i;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+lifecycle_transition_allowed(TicketStatus from, TicketStatus to)
+{
+	return lifecycle_transitions[from][to];
+}
+
+/* "triaged" or "pending_client, resolved" or "none (closed is final)" */
+char *
+lifecycle_allowed_targets(TicketStatus from)
+{
+	StringInfoData targets;
+
+	initStringInfo(&targets);
+	for (int to = 0; to < TICKET_STATUS_COUNT; to++)
+	{
+		if (!lifecycle_transitions[from][to])
+			continue;
+		if (targets.len > 0)
+			appendStringInfoString(&targets, ", ");
+		appendStringInfoString(&targets, lifecycle_status_names[to]);
+	}
+	if (targets.len == 0)
+		appendStringInfo(&targets, "none (%s is final)", lifecycle_status_names[from]);
+	return targets.data;
+}
+
+/*
+ * Column numbers and enum OIDs of support.tickets, resolved once per
+ * trigger call site and kept in fn_extra.
+ */
+typedef struct LifecycleColumns
+{
+	Oid			relid;
+	int			ticket_id;
+	int			status;
+	int			solution;
+	int			satisfaction_rating;
+	int			created_at;
+	int			triaged_at;
+	int			first_response_at;
+	int			last_public_reply_at;
+	int			work_started_at;
+	int			pending_since;
+	int			paused_total;
+	int			resolved_at;
+	int			closed_at;
+	int			reopened_at;
+	int			reopen_count;
+	int			rated_at;
+	int			updated_at;
+	Oid			status_oids[TICKET_STATUS_COUNT];
+} LifecycleColumns;
+
+static int
+lifecycle_column(TupleDesc tupdesc, const char *name)
+{
+	int			attnum = SPI_fnumber(tupdesc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "support.tickets has no column \"%s\"", name);
+	return attnum - 1;			/* index into values[] */
+}
+
+static LifecycleColumns *
+lifecycle_columns(FunctionCallInfo fcinfo, Relation relation)
+{
+	LifecycleColumns *columns = fcinfo->flinfo->fn_extra;
+	TupleDesc	tupdesc = RelationGetDescr(relation);
+	Oid			status_type;
+
+	if (columns != NULL && columns->relid == RelationGetRelid(relation))
+		return columns;
+
+	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LifecycleColumns));
+	columns->relid = RelationGetRelid(relation);
+	columns->ticket_id = lifecycle_column(tupdesc, "ticket_id");
+	columns->status = lifecycle_column(tupdesc, "status");
+	columns->solution = lifecycle_column(tupdesc, "solution");
+	columns->satisfaction_rating = lifecycle_column(tupdesc, "satisfaction_rating");
+	columns->created_at = lifecycle_column(tupdesc, "created_at");
+	columns->triaged_at = lifecycle_column(tupdesc, "triaged_at");
+	columns->first_response_at = lifecycle_column(tupdesc, "first_response_at");
+	columns->last_public_reply_at = lifecycle_column(tupdesc, "last_public_reply_at");
+	columns->work_started_at = lifecycle_column(tupdesc, "work_started_at");
+	columns->pending_since = lifecycle_column(tupdesc, "pending_since");
+	columns->paused_total = lifecycle_column(tupdesc, "paused_total");
+	columns->resolved_at = lifecycle_column(tupdesc, "resolved_at");
+	columns->closed_at = lifecycle_column(tupdesc, "closed_at");
+	columns->reopened_at = lifecycle_column(tupdesc, "reopened_at");
+	columns->reopen_count = lifecycle_column(tupdesc, "reopen_count");
+	columns->rated_at = lifecycle_column(tupdesc, "rated_at");
+	columns->updated_at = lifecycle_column(tupdesc, "updated_at");
+
+	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
+	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
+		columns->status_oids[i] =
+			DatumGetObjectId(DirectFunctionCall2(enum_in,
+												 CStringGetDatum(lifecycle_status_names[i]),
+												 ObjectIdGetDatum(status_type)));
+	fcinfo->flinfo->fn_extra = columns;
+	return columns;
+}
+
+static TicketStatus
+lifecycle_status_of(LifecycleColumns *columns, Datum status_datum)
+{
+	Oid			status_oid = DatumGetObjectId(status_datum);
+
+	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
+		if (columns->status_oids[i] == status_oid)
+			return (TicketStatus) i;
+	elog(ERROR, "unknown ticket status OID %u", status_oid);
+	pg_unreachable();
+}
+
+static inline void
+lifecycle_set(Datum *values, bool *nulls, int column, Datum value)
+{
+	values[column] = value;
+	nulls[column] = false;
+}
+
+static inline void
+lifecycle_clear(Datum *values, bool *nulls, int column)
+{
+	values[column] = (Datum) 0;
+	nulls[column] = true;
+}
+
+/* The columns only this trigger writes. */
+static const size_t lifecycle_owned_offsets[] = {
+	offsetof(LifecycleColumns, created_at),
+	offsetof(LifecycleColumns, triaged_at),
+	offsetof(LifecycleColumns, work_started_at),
+	offsetof(LifecycleColumns, pending_since),
+	offsetof(LifecycleColumns, paused_total),
+	offsetof(LifecycleColumns, resolved_at),
+	offsetof(LifecycleColumns, closed_at),
+	offsetof(LifecycleColumns, reopened_at),
+	offsetof(LifecycleColumns, reopen_count),
+	offsetof(LifecycleColumns, rated_at),
+	offsetof(LifecycleColumns, updated_at),
+};
+
+#define LIFECYCLE_COLUMN_AT(columns, offset) (*(int *) ((char *) (columns) + (offset)))
+
+static void
+lifecycle_start_new_ticket(LifecycleColumns *columns, Datum *values, bool *nulls,
+						   TimestampTz now)
+{
+	TicketStatus status = lifecycle_status_of(columns, values[columns->status]);
+
+	if (status != TICKET_NEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a new ticket must start in status \"new\", not \"%s\"",
+						lifecycle_status_name(status)),
+				 errhint("Insert the ticket, then move it through the lifecycle with support.change_status().")));
+	if (!nulls[columns->satisfaction_rating])
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a new ticket cannot carry a satisfaction rating"),
+				 errhint("Clients rate a ticket once it is resolved, with support.rate_ticket().")));
+
+	for (size_t i = 0; i < lengthof(lifecycle_owned_offsets); i++)
+		lifecycle_clear(values, nulls, LIFECYCLE_COLUMN_AT(columns, lifecycle_owned_offsets[i]));
+	lifecycle_clear(values, nulls, columns->first_response_at);
+	lifecycle_clear(values, nulls, columns->last_public_reply_at);
+	lifecycle_set(values, nulls, columns->created_at, TimestampTzGetDatum(now));
+	lifecycle_set(values, nulls, columns->updated_at, TimestampTzGetDatum(now));
+	lifecycle_set(values, nulls, columns->reopen_count, Int32GetDatum(0));
+	lifecycle_set(values, nulls, columns->paused_total,
+				  IntervalPGetDatum(palloc0(sizeof(Interval))));
+}
+
+static void
+lifecycle_apply_transition(LifecycleColumns *columns, Datum *values, bool *nulls,
+						   int64 ticket_id, TicketStatus from, TicketStatus to,
+						   TimestampTz now)
+{
+	Datum		now_datum = TimestampTzGetDatum(now);
+
+	if (!lifecycle_transition_allowed(from, to))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ticket %lld cannot move from \"%s\" to \"%s\"",
+						(long long) ticket_id, lifecycle_status_name(from),
+						lifecycle_status_name(to)),
+				 errdetail("From \"%s\" a ticket can move to: %s.",
+						   lifecycle_status_name(from), lifecycle_allowed_targets(from))));
+
+	if (from == TICKET_PENDING_CLIENT && !nulls[columns->pending_since])
+	{
+		/* the time spent waiting for the client does not count against the SLA */
+		Datum		waited = DirectFunctionCall2(timestamp_mi, now_datum,
+												 values[columns->pending_since]);
+
+		lifecycle_set(values, nulls, columns->paused_total,
+					  DirectFunctionCall2(interval_pl, values[columns->paused_total], waited));
+		lifecycle_clear(values, nulls, columns->pending_since);
+	}
+
+	switch (to)
+	{
+		case TICKET_TRIAGED:
+			lifecycle_set(values, nulls, columns->triaged_at, now_datum);
+			break;
+		case TICKET_IN_PROGRESS:
+			if (nulls[columns->work_started_at])
+				lifecycle_set(values, nulls, columns->work_started_at, now_datum);
+			if (from == TICKET_RESOLVED)
+			{
+				lifecycle_set(values, nulls, columns->reopened_at, now_datum);
+				lifecycle_set(values, nulls, columns->reopen_count,
+							  Int32GetDatum(DatumGetInt32(values[columns->reopen_count]) + 1));
+				lifecycle_clear(values, nulls, columns->resolved_at);
+			}
+			break;
+		case TICKET_PENDING_CLIENT:
+			lifecycle_set(values, nulls, columns->pending_since, now_datum);
+			break;
+		case TICKET_RESOLVED:
+			if (nulls[columns->solution] ||
+				strspn(TextDatumGetCString(values[columns->solution]), " \t\r\n") ==
+				strlen(TextDatumGetCString(values[columns->solution])))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("ticket %lld cannot be resolved without a solution",
+								(long long) ticket_id),
+						 errhint("Use support.resolve_ticket(), which records the root cause, solution, verification and prevention.")));
+			lifecycle_set(values, nulls, columns->resolved_at, now_datum);
+			break;
+		case TICKET_CLOSED:
+			lifecycle_set(values, nulls, columns->closed_at, now_datum);
+			break;
+		case TICKET_NEW:
+		case TICKET_STATUS_COUNT:
+			break;
+	}
+}
+
+PG_FUNCTION_INFO_V1(ticket_lifecycle_trigger);
+Datum
+ticket_lifecycle_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	relation;
+	TupleDesc	tupdesc;
+	LifecycleColumns *columns;
+	HeapTuple	new_tuple;
+	Datum	   *values;
+	bool	   *nulls;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	HeapTuple	result;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		elog(ERROR, "ticket_lifecycle_trigger must be a BEFORE INSERT OR UPDATE row trigger");
+
+	relation = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(relation);
+	columns = lifecycle_columns(fcinfo, relation);
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		if (!row_security)
+			return PointerGetDatum(trigdata->tg_trigtuple);	/* verbatim restore */
+		new_tuple = trigdata->tg_trigtuple;
+	}
+	else
+		new_tuple = trigdata->tg_newtuple;
+
+	values = palloc(tupdesc->natts * sizeof(Datum));
+	nulls = palloc(tupdesc->natts * sizeof(bool));
+	heap_deform_tuple(new_tuple, tupdesc, values, nulls);
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		lifecycle_start_new_ticket(columns, values, nulls, now);
+	else
+	{
+		Datum	   *old_values = palloc(tupdesc->natts * sizeof(Datum));
+		bool	   *old_nulls = palloc(tupdesc->natts * sizeof(bool));
+		TicketStatus from;
+		TicketStatus to;
+		bool		rating_changed;
+
+		heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, old_values, old_nulls);
+
+		/* milestones are the trigger's: keep the stored ones, whatever was written */
+		for (size_t i = 0; i < lengthof(lifecycle_owned_offsets); i++)
+		{
+			int			column = LIFECYCLE_COLUMN_AT(columns, lifecycle_owned_offsets[i]);
+
+			values[column] = old_values[column];
+			nulls[column] = old_nulls[column];
+		}
+		if (!lifecycle_trusted_milestone_write)
+		{
+			values[columns->first_response_at] = old_values[columns->first_response_at];
+			nulls[columns->first_response_at] = old_nulls[columns->first_response_at];
+			values[columns->last_public_reply_at] = old_values[columns->last_public_reply_at];
+			nulls[columns->last_public_reply_at] = old_nulls[columns->last_public_reply_at];
+		}
+
+		from = lifecycle_status_of(columns, old_values[columns->status]);
+		to = lifecycle_status_of(columns, values[columns->status]);
+		if (from != to)
+			lifecycle_apply_transition(columns, values, nulls,
+									   DatumGetInt64(values[columns->ticket_id]),
+									   from, to, now);
+
+		rating_changed = nulls[columns->satisfaction_rating] != old_nulls[columns->satisfaction_rating] ||
+			(!nulls[columns->satisfaction_rating] &&
+			 DatumGetInt16(values[columns->satisfaction_rating]) !=
+			 DatumGetInt16(old_values[columns->satisfaction_rating]));
+		if (rating_changed)
+		{
+			if (to != TICKET_RESOLVED && to != TICKET_CLOSED)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("ticket %lld cannot be rated while it is \"%s\"",
+								(long long) DatumGetInt64(values[columns->ticket_id]),
+								lifecycle_status_name(to)),
+						 errhint("A satisfaction rating is given once the ticket is resolved or closed.")));
+			if (nulls[columns->satisfaction_rating])
+				lifecycle_clear(values, nulls, columns->rated_at);
+			else
+				lifecycle_set(values, nulls, columns->rated_at, TimestampTzGetDatum(now));
+		}
+		lifecycle_set(values, nulls, columns->updated_at, TimestampTzGetDatum(now));
+	}
+
+	result = heap_form_tuple(tupdesc, values, nulls);
+	return PointerGetDatum(result);
+}

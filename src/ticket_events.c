@@ -1,0 +1,184 @@
+/*
+ * ticket_events.c — the ticket's case history: stamping, its effects on the
+ * ticket, and its permanence.
+ *
+ * support.ticket_events is the full case history the handbook asks to
+ * transfer with every escalation, so it is append-only: no role, not even
+ * the owner, may rewrite or delete it. Two kinds of event change the
+ * ticket they belong to, and doing it here means an application that
+ * inserts events directly gets the same behaviour as the workflow
+ * functions:
+ *   - an agent's public reply records the first response (once) and the
+ *     latest public reply, the start of the next update interval;
+ *   - a client's message on a ticket waiting for the client resumes it.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/timestamp.h"
+
+#include "lifecycle.h"
+
+/* The event's time is the server's, never the client's. */
+PG_FUNCTION_INFO_V1(ticket_event_stamp_trigger);
+Datum
+ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	tupdesc;
+	int			created_at;
+	Datum		now;
+	bool		now_is_null = false;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "ticket_event_stamp_trigger must be a BEFORE INSERT row trigger");
+
+	if (!row_security)			/* restore: keep the recorded time */
+		return PointerGetDatum(trigdata->tg_trigtuple);
+
+	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	created_at = SPI_fnumber(tupdesc, "created_at");
+	if (created_at <= 0)
+		elog(ERROR, "support.ticket_events has no column \"created_at\"");
+	now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	return PointerGetDatum(heap_modify_tuple_by_cols(trigdata->tg_trigtuple, tupdesc,
+													 1, &created_at, &now, &now_is_null));
+}
+
+static SPIPlanPtr ticket_events_first_response_plan = NULL;
+static SPIPlanPtr ticket_events_resume_plan = NULL;
+
+static SPIPlanPtr
+ticket_events_prepare(SPIPlanPtr *cache, const char *query, int nargs, Oid *argtypes)
+{
+	if (*cache == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", query,
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*cache = plan;
+	}
+	return *cache;
+}
+
+/*
+ * AFTER INSERT row trigger on support.ticket_events, declared
+ * WHEN (NEW.kind IN ('public_reply', 'client_message')).
+ */
+PG_FUNCTION_INFO_V1(ticket_event_effects_trigger);
+Datum
+ticket_event_effects_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	tupdesc;
+	HeapTuple	event;
+	bool		isnull;
+	Datum		arguments[3];
+	char	   *kind;
+	char	   *actor_kind;
+	Oid			argtypes[3] = {INT8OID, INT8OID, TIMESTAMPTZOID};
+	int			ret;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "ticket_event_effects_trigger must be an AFTER INSERT row trigger");
+
+	if (!row_security)			/* restore: the restored ticket already shows it */
+		return PointerGetDatum(NULL);
+
+	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	event = trigdata->tg_trigtuple;
+	arguments[0] = SPI_getbinval(event, tupdesc, SPI_fnumber(tupdesc, "account_id"), &isnull);
+	arguments[1] = SPI_getbinval(event, tupdesc, SPI_fnumber(tupdesc, "ticket_id"), &isnull);
+	arguments[2] = SPI_getbinval(event, tupdesc, SPI_fnumber(tupdesc, "created_at"), &isnull);
+	kind = SPI_getvalue(event, tupdesc, SPI_fnumber(tupdesc, "kind"));
+	actor_kind = SPI_getvalue(event, tupdesc, SPI_fnumber(tupdesc, "actor_kind"));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (strcmp(kind, "public_reply") == 0 && actor_kind != NULL &&
+		strcmp(actor_kind, "agent") == 0)
+	{
+		SPIPlanPtr	plan = ticket_events_prepare(&ticket_events_first_response_plan,
+												 "UPDATE support.tickets"
+												 "   SET first_response_at = COALESCE(first_response_at, $3),"
+												 "       last_public_reply_at = $3"
+												 " WHERE account_id OPERATOR(pg_catalog.=) $1"
+												 "   AND ticket_id OPERATOR(pg_catalog.=) $2",
+												 3, argtypes);
+
+		lifecycle_trusted_milestone_write = true;
+		PG_TRY();
+		{
+			ret = SPI_execute_plan(plan, arguments, NULL, false, 0);
+		}
+		PG_FINALLY();
+		{
+			lifecycle_trusted_milestone_write = false;
+		}
+		PG_END_TRY();
+		if (ret != SPI_OK_UPDATE)
+			elog(ERROR, "recording the first response failed: %s", SPI_result_code_string(ret));
+	}
+	else if (strcmp(kind, "client_message") == 0)
+	{
+		SPIPlanPtr	plan = ticket_events_prepare(&ticket_events_resume_plan,
+												 "UPDATE support.tickets SET status = 'in_progress'"
+												 " WHERE account_id OPERATOR(pg_catalog.=) $1"
+												 "   AND ticket_id OPERATOR(pg_catalog.=) $2"
+												 "   AND status OPERATOR(pg_catalog.=) 'pending_client'",
+												 2, argtypes);
+
+		ret = SPI_execute_plan(plan, arguments, NULL, false, 0);
+		if (ret != SPI_OK_UPDATE)
+			elog(ERROR, "resuming the ticket failed: %s", SPI_result_code_string(ret));
+	}
+
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/* BEFORE UPDATE OR DELETE (row) and BEFORE TRUNCATE (statement). */
+PG_FUNCTION_INFO_V1(refuse_history_change_trigger);
+Datum
+refuse_history_change_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const char *action;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "refuse_history_change_trigger must be called as a trigger");
+
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		action = "updated";
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		action = "deleted";
+	else
+		action = "truncated";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s is append-only", RelationGetRelationName(trigdata->tg_relation)),
+			 errdetail("Rows of %s.%s cannot be %s: the case history is permanent.",
+					   get_namespace_name(RelationGetNamespace(trigdata->tg_relation)),
+					   RelationGetRelationName(trigdata->tg_relation), action),
+			 errhint("Record a correction as a new event, for example an internal note.")));
+	pg_unreachable();
+}
