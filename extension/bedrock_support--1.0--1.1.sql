@@ -43,7 +43,11 @@ SELECT t.priority,
        count(t.resolved_at) + count(t.closed_at) FILTER (WHERE t.resolved_at IS NULL) AS resolved,
        avg(COALESCE(t.resolved_at, t.closed_at) - t.created_at - t.paused_total)
            FILTER (WHERE t.resolved_at IS NOT NULL) AS average_resolution,
-       round(100.0 * count(*) FILTER (WHERE t.tier > 1)
+       round(100.0 * count(*) FILTER (WHERE EXISTS (
+                 SELECT 1 FROM support.ticket_events e
+                  WHERE e.account_id = t.account_id AND e.ticket_id = t.ticket_id
+                    AND (e.kind = 'escalation'
+                         OR (e.kind = 'tier_change' AND e.new_value::smallint > e.old_value::smallint))))
              / count(*), 1) AS escalated_percent,
        round(100.0 * count(*) FILTER (WHERE t.reopen_count > 0)
              / count(*), 1) AS reopened_percent,

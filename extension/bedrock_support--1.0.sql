@@ -512,47 +512,47 @@ COMMENT ON FUNCTION support.set_actor(bigint, text) IS
 CREATE FUNCTION support.locked_ticket(ticket_id bigint) RETURNS support.tickets
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    found support.tickets;
+    existing support.tickets;
 BEGIN
-    SELECT * INTO found FROM support.tickets t
+    SELECT * INTO existing FROM support.tickets t
      WHERE t.ticket_id OPERATOR(pg_catalog.=) locked_ticket.ticket_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'ticket % does not exist', ticket_id
               USING ERRCODE = 'no_data_found', HINT = 'Ticket numbers are shown as #N in every message.';
     END IF;
-    RETURN found;
+    RETURN existing;
 END $$;
 COMMENT ON FUNCTION support.locked_ticket(bigint) IS 'the ticket, locked for update; P0002 when there is none';
 
 CREATE FUNCTION support.require_agent(agent_id bigint) RETURNS support.agents
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    found support.agents;
+    agent support.agents;
 BEGIN
-    SELECT * INTO found FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) require_agent.agent_id;
-    IF NOT FOUND OR NOT found.active THEN
+    SELECT * INTO agent FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) require_agent.agent_id;
+    IF NOT FOUND OR NOT agent.active THEN
         RAISE EXCEPTION 'user % is not an active support agent', agent_id
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'Only support staff (support.agents) may do this.';
     END IF;
-    RETURN found;
+    RETURN agent;
 END $$;
 COMMENT ON FUNCTION support.require_agent(bigint) IS 'the active agent with this id; 42501 otherwise';
 
 CREATE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURNS support.account_users
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    found support.account_users;
+    client_user support.account_users;
 BEGIN
-    SELECT * INTO found FROM support.account_users u
+    SELECT * INTO client_user FROM support.account_users u
      WHERE u.account_id OPERATOR(pg_catalog.=) require_client.account_id
        AND u.user_id OPERATOR(pg_catalog.=) require_client.user_id;
-    IF NOT FOUND OR NOT found.active THEN
+    IF NOT FOUND OR NOT client_user.active THEN
         RAISE EXCEPTION 'user % is not an active user of account %', user_id, account_id
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'Clients act only on their own account''s tickets.';
     END IF;
-    RETURN found;
+    RETURN client_user;
 END $$;
 COMMENT ON FUNCTION support.require_client(bigint, bigint) IS 'the active user of that account; 42501 otherwise';
 

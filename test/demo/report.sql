@@ -1,0 +1,83 @@
+-- What make demo prints: the scenario as a support lead would read it.
+\set ON_ERROR_STOP on
+\pset footer off
+\pset null '-'
+
+\echo
+\echo '== Client accounts'
+SELECT a.name AS account, a.time_zone, c.hours AS support_hours,
+       CASE WHEN a.enterprise THEN 'enterprise ' || a.slack_channel ELSE '' END AS slack,
+       CASE WHEN a.sensitive THEN 'sensitive' ELSE '' END AS flags,
+       string_agg(u.full_name || ' (' || replace(u.role::text, '_', ' ') || ')', ', ' ORDER BY u.role) AS users
+  FROM support.accounts a
+  JOIN support.calendar c USING (calendar_id)
+  JOIN support.account_users u USING (account_id)
+ GROUP BY a.account_id, a.name, a.time_zone, c.hours, a.enterprise, a.slack_channel, a.sensitive
+ ORDER BY a.account_id;
+
+\echo '== Support team'
+SELECT full_name AS agent, tier, array_to_string(skills, ', ') AS skills,
+       concat_ws(' ', CASE WHEN is_support_manager THEN 'manager' END,
+                      CASE WHEN is_super_user THEN 'super-user' END) AS roles,
+       CASE WHEN on_shift THEN 'on shift' ELSE 'off' END AS shift
+  FROM support.agents ORDER BY tier, agent_id;
+
+\echo '== Tickets (most urgent first)'
+SELECT '#' || t.ticket_id AS ticket, t.priority, support.priority_label(t.priority) AS level,
+       a.name AS account, t.channel, t.category, 'T' || t.tier AS tier, t.status,
+       COALESCE(g.full_name, '-') AS assignee, left(t.subject, 42) AS subject,
+       date_trunc('millisecond', t.first_response_at - t.created_at) AS first_response,
+       t.reopen_count AS reopened, t.satisfaction_rating AS rating
+  FROM support.tickets t
+  JOIN support.accounts a USING (account_id)
+  LEFT JOIN support.agents g ON g.agent_id = t.assignee_id
+ ORDER BY t.priority, t.ticket_id;
+
+SELECT min(ticket_id) AS first_ticket FROM support.tickets \gset
+\echo '== Case history of the outage ticket, #':first_ticket
+SELECT e.event_id AS event, e.kind, e.visibility,
+       COALESCE(g.full_name, u.full_name, 'system') AS actor,
+       CASE WHEN e.old_value IS NOT NULL OR e.new_value IS NOT NULL
+            THEN COALESCE(e.old_value, '') || ' -> ' || COALESCE(e.new_value, '') ELSE '' END AS change,
+       left(COALESCE(e.body, ''), 60) AS text
+  FROM support.ticket_events e
+  LEFT JOIN support.agents g ON g.agent_id = e.actor_id
+  LEFT JOIN support.account_users u ON u.account_id = e.account_id AND u.user_id = e.actor_id
+ WHERE e.ticket_id = :first_ticket
+ ORDER BY e.event_id;
+
+\echo '== What the workflow did by itself'
+SELECT '#' || t.ticket_id AS ticket, left(t.subject, 40) AS subject, x.what
+  FROM support.tickets t
+  CROSS JOIN LATERAL (
+      SELECT 'client answered while pending: resumed to in_progress, '
+             || date_trunc('millisecond', t.paused_total) || ' paused' AS what
+       WHERE EXISTS (SELECT 1 FROM support.ticket_events e WHERE e.ticket_id = t.ticket_id
+                       AND e.kind = 'status_change' AND e.old_value = 'pending_client' AND e.actor_kind = 'client')
+      UNION ALL
+      SELECT 'priority overridden ' || e.old_value || ' -> ' || e.new_value || ': ' || e.body
+        FROM support.ticket_events e WHERE e.ticket_id = t.ticket_id AND e.kind = 'priority_change'
+      UNION ALL
+      SELECT 'reopened ' || t.reopen_count || ' time(s): ' || e.body
+        FROM support.ticket_events e WHERE e.ticket_id = t.ticket_id AND e.kind = 'status_change'
+         AND e.old_value = 'resolved' AND e.new_value = 'in_progress') x
+ ORDER BY t.ticket_id;
+
+\echo '== The lifecycle refuses an illegal move (a closed ticket cannot be reopened)'
+\set ON_ERROR_STOP off
+\set VERBOSITY terse
+SELECT support.change_status(:first_ticket, 'in_progress', agent_id)
+  FROM support.agents WHERE email = 'max.t3@bedrock.example';
+\set ON_ERROR_STOP on
+
+\echo
+\echo '== Dashboard: open tickets by priority'
+SELECT priority, open_tickets, unassigned, pending_client FROM support.open_tickets_by_priority ORDER BY priority;
+
+\echo '== KPIs by priority'
+SELECT priority, tickets, responded, date_trunc('millisecond', average_first_response) AS avg_first_response,
+       resolved, escalated_percent, reopened_percent, average_satisfaction
+  FROM support.response_kpis ORDER BY priority;
+
+\echo '== Workload'
+SELECT full_name AS agent, tier, on_shift, open_tickets, open_p1, open_p2 FROM support.agent_workload ORDER BY tier, agent_id;
