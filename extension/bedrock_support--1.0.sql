@@ -102,6 +102,21 @@ CREATE CAST (integer AS support.priority) WITH FUNCTION support.int4_to_priority
 COMMENT ON FUNCTION support.priority_to_int4(support.priority) IS 'the priority level as a number, 1 (P1) to 4 (P4)';
 COMMENT ON FUNCTION support.int4_to_priority(integer) IS 'the priority for a level 1..4; other numbers are out of range (22003)';
 
+CREATE FUNCTION support.priority_more_urgent(support.priority, support.priority) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION support.priority_less_urgent(support.priority, support.priority) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.priority_more_urgent(support.priority, support.priority) IS 'the more urgent of two priorities';
+COMMENT ON FUNCTION support.priority_less_urgent(support.priority, support.priority) IS 'the less urgent of two priorities';
+CREATE AGGREGATE support.min(support.priority) (
+    SFUNC = support.priority_more_urgent, STYPE = support.priority,
+    SORTOP = OPERATOR(support.<), COMBINEFUNC = support.priority_more_urgent, PARALLEL = SAFE);
+CREATE AGGREGATE support.max(support.priority) (
+    SFUNC = support.priority_less_urgent, STYPE = support.priority,
+    SORTOP = OPERATOR(support.>), COMBINEFUNC = support.priority_less_urgent, PARALLEL = SAFE);
+COMMENT ON AGGREGATE support.min(support.priority) IS 'the most urgent priority of a set';
+COMMENT ON AGGREGATE support.max(support.priority) IS 'the least urgent priority of a set';
+
 CREATE FUNCTION support.priority_label(support.priority) RETURNS text
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION support.priority_label(support.priority) IS
@@ -156,7 +171,9 @@ BEGIN
       INTO assignments
       FROM pg_attribute
      WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped AND attname <> key_column;
-    EXECUTE format('UPDATE %I.%I SET %s WHERE %I = ($1).%I',
+    -- keys compared as text: the key's own operators need not be on the
+    -- (pinned) search_path
+    EXECUTE format('UPDATE %I.%I SET %s WHERE %I::text OPERATOR(pg_catalog.=) (($1).%I)::text',
                    TG_TABLE_SCHEMA, TG_TABLE_NAME, assignments, key_column, key_column)
       USING NEW;
     GET DIAGNOSTICS replaced = ROW_COUNT;

@@ -199,3 +199,18 @@ priority_hash_extended(PG_FUNCTION_ARGS)
 {
 	return hash_uint32_extended((uint32) PG_GETARG_PRIORITY(0), PG_GETARG_INT64(1));
 }
+
+/* min() and max() aggregates: the most and least urgent of a set. */
+PG_FUNCTION_INFO_V1(priority_more_urgent);
+Datum
+priority_more_urgent(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_PRIORITY(Min(PG_GETARG_PRIORITY(0), PG_GETARG_PRIORITY(1)));
+}
+
+PG_FUNCTION_INFO_V1(priority_less_urgent);
+Datum
+priority_less_urgent(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_PRIORITY(Max(PG_GETARG_PRIORITY(0), PG_GETARG_PRIORITY(1)));
+}
