@@ -1,0 +1,90 @@
+-- The shape every later feature relies on: keys that lead with account_id,
+-- row-level security everywhere, pinned search paths, documented objects.
+BEGIN;
+SELECT plan(17);
+
+SELECT has_extension('bedrock_support', 'the extension is installed');
+SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'bedrock_support'), false,
+          'the extension is not relocatable');
+SELECT is((SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+            WHERE e.extname = 'bedrock_support'), 'support', 'everything lives in schema support');
+
+SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'channels', 'internal_channels',
+    'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
+    'tickets', 'ticket_events'], 'the data model has exactly these tables');
+SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
+    'daily_summary'], 'the reporting views');
+
+-- tenant tables: account_id first in the primary key and in every foreign key between tenant tables
+SELECT is(ARRAY(
+    SELECT c.relname::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'support' AND k.contype = 'p'
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'account_id')
+       AND (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum = k.conkey[1]) <> 'account_id'
+     ORDER BY 1), '{}'::text[], 'every tenant table''s primary key leads with account_id');
+SELECT is(ARRAY(
+    SELECT k.conname::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+      JOIN pg_class r ON r.oid = k.confrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'support' AND k.contype = 'f'
+       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = r.oid AND a.attname = 'account_id')
+       AND (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum = k.conkey[1]) <> 'account_id'
+     ORDER BY 1), '{}'::text[], 'every foreign key to a tenant table leads with account_id');
+SELECT is(ARRAY(
+    SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'support' AND c.relname IN ('accounts', 'account_users', 'tickets', 'ticket_events')
+       AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'account_id'
+                        AND a.attnotnull)
+     ORDER BY 1), '{}'::text[], 'tenant tables carry a NOT NULL account_id');
+
+SELECT is(ARRAY(
+    SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'support' AND c.relkind = 'r' AND NOT c.relrowsecurity ORDER BY 1),
+    '{}'::text[], 'row-level security is enabled on every table');
+
+SELECT is(ARRAY(
+    SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'support' AND c.relkind = 'v'
+       AND NOT COALESCE('security_invoker=true' = ANY (c.reloptions), false) ORDER BY 1),
+    '{}'::text[], 'every view runs with the reader''s rights');
+
+SELECT is(ARRAY(
+    SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'support' AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('plpgsql', 'sql'))
+       AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=pg_catalog%')
+     ORDER BY 1), '{}'::text[], 'every SQL and PL/pgSQL function pins search_path to pg_catalog first');
+
+SELECT is(ARRAY(
+    SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'support' AND p.prosecdef ORDER BY 1),
+    '{}'::text[], 'no SECURITY DEFINER function before the security model defines who may call it');
+
+SELECT is(ARRAY(
+    SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'support' AND c.relkind IN ('r', 'v')
+       AND obj_description(c.oid, 'pg_class') IS NULL ORDER BY 1),
+    '{}'::text[], 'every table and view has a comment');
+SELECT is(ARRAY(
+    SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = 'support' AND obj_description(p.oid, 'pg_proc') IS NULL ORDER BY 1),
+    '{}'::text[], 'every function and aggregate has a comment');
+SELECT is(ARRAY(
+    SELECT t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE n.nspname = 'support' AND t.typtype IN ('b', 'e') AND t.typcategory <> 'A' AND obj_description(t.oid, 'pg_type') IS NULL
+     ORDER BY 1), '{}'::text[], 'every type has a comment');
+
+-- pg_dump brings back every table's data and every sequence's position
+SELECT is(ARRAY(
+    SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'support' AND c.relkind IN ('r', 'S')
+       AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'bedrock_support')::oid[])
+     ORDER BY 1), '{}'::text[], 'every table and sequence is registered with pg_extension_config_dump');
+
+SELECT is(ARRAY(
+    SELECT o.oprname::text FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+     WHERE n.nspname = 'support' AND o.oprleft = 'support.priority'::regtype
+     ORDER BY 1), ARRAY['<', '<=', '<>', '=', '>', '>='], 'priority has the six comparison operators');
+
+SELECT * FROM finish();
+ROLLBACK;
