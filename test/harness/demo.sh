@@ -23,7 +23,8 @@ fi
 export PGDATABASE=bedrock_demo
 
 psql -X -q -d postgres -v ON_ERROR_STOP=1 \
-     -c 'DROP DATABASE IF EXISTS bedrock_demo WITH (FORCE)' -c 'CREATE DATABASE bedrock_demo' >/dev/null
+     -c 'DROP DATABASE IF EXISTS bedrock_demo WITH (FORCE)' -c 'CREATE DATABASE bedrock_demo' \
+     -c 'ALTER DATABASE bedrock_demo SET search_path = "$user", public, support' >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION bedrock_support' >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -f test/demo/scenario.sql
 psql -X -q -f test/demo/report.sql 2>&1
