@@ -584,6 +584,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.require_text(text, text) IS 'the text itself; 22023 naming it when it is NULL or blank';
 
+CREATE FUNCTION support.require_not_closed(ticket support.tickets) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ticket.status = 'closed' THEN
+        RAISE EXCEPTION 'ticket % is closed', ticket.ticket_id
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'Open a new ticket that refers to this one.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION support.require_not_closed(support.tickets) IS
+    'raises 55000 for a closed ticket: the conversation on it is over';
+
 CREATE FUNCTION support.open_ticket(
     account_id bigint,
     requester_id bigint,
@@ -673,11 +685,7 @@ DECLARE
 BEGIN
     PERFORM support.require_agent(agent_id);
     PERFORM support.require_text(body, 'reply body');
-    IF ticket.status = 'closed' THEN
-        RAISE EXCEPTION 'ticket % is closed', ticket_id
-              USING ERRCODE = 'object_not_in_prerequisite_state',
-                    HINT = 'Open a new ticket that refers to this one.';
-    END IF;
+    PERFORM support.require_not_closed(ticket);
     RETURN support.add_event(ticket, 'public_reply', agent_id, 'public', body);
 END $$;
 COMMENT ON FUNCTION support.reply_publicly(bigint, bigint, text) IS
@@ -702,11 +710,7 @@ DECLARE
 BEGIN
     PERFORM support.require_client(ticket.account_id, user_id);
     PERFORM support.require_text(body, 'message body');
-    IF ticket.status = 'closed' THEN
-        RAISE EXCEPTION 'ticket % is closed', ticket_id
-              USING ERRCODE = 'object_not_in_prerequisite_state',
-                    HINT = 'Open a new ticket that refers to this one.';
-    END IF;
+    PERFORM support.require_not_closed(ticket);
     RETURN support.add_event(ticket, 'client_message', user_id, 'public', body);
 END $$;
 COMMENT ON FUNCTION support.post_client_message(bigint, bigint, text) IS

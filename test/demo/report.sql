@@ -37,12 +37,16 @@ SELECT min(ticket_id) AS first_ticket FROM support.tickets \gset
 \echo '== Case history of the outage ticket, #':first_ticket
 SELECT e.event_id AS event, e.kind, e.visibility,
        COALESCE(g.full_name, u.full_name, 'system') AS actor,
-       CASE WHEN e.old_value IS NOT NULL OR e.new_value IS NOT NULL
+       CASE WHEN e.kind = 'assignee_change'
+            THEN COALESCE(was.full_name, 'nobody') || ' -> ' || COALESCE(now_.full_name, 'nobody')
+            WHEN e.old_value IS NOT NULL OR e.new_value IS NOT NULL
             THEN COALESCE(e.old_value, '') || ' -> ' || COALESCE(e.new_value, '') ELSE '' END AS change,
        left(COALESCE(e.body, ''), 60) AS text
   FROM support.ticket_events e
   LEFT JOIN support.agents g ON g.agent_id = e.actor_id
   LEFT JOIN support.account_users u ON u.account_id = e.account_id AND u.user_id = e.actor_id
+  LEFT JOIN support.agents was ON e.kind = 'assignee_change' AND was.agent_id::text = e.old_value
+  LEFT JOIN support.agents now_ ON e.kind = 'assignee_change' AND now_.agent_id::text = e.new_value
  WHERE e.ticket_id = :first_ticket
  ORDER BY e.event_id;
 
