@@ -244,6 +244,12 @@ lifecycle_start_new_ticket(LifecycleColumns *columns, Datum *values, bool *nulls
 				  IntervalPGetDatum(palloc0(sizeof(Interval))));
 }
 
+static inline bool
+lifecycle_is_blank(const char *text)
+{
+	return text[strspn(text, " \t\r\n")] == '\0';
+}
+
 static void
 lifecycle_apply_transition(LifecycleColumns *columns, Datum *values, bool *nulls,
 						   int64 ticket_id, TicketStatus from, TicketStatus to,
@@ -292,8 +298,7 @@ lifecycle_apply_transition(LifecycleColumns *columns, Datum *values, bool *nulls
 			break;
 		case TICKET_RESOLVED:
 			if (nulls[columns->solution] ||
-				strspn(TextDatumGetCString(values[columns->solution]), " \t\r\n") ==
-				strlen(TextDatumGetCString(values[columns->solution])))
+				lifecycle_is_blank(TextDatumGetCString(values[columns->solution])))
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("ticket %lld cannot be resolved without a solution",
