@@ -48,9 +48,8 @@ VALUES (1, :t, 'gossip', 'agent', 'internal', 'no such kind');
 
 \set VERBOSITY default
 -- append-only, for every role including the owner
-\set VERBOSITY verbose
 UPDATE support.ticket_events SET body = 'rewritten' WHERE ticket_id = :t;
-\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 DELETE FROM support.ticket_events WHERE ticket_id = :t;
 TRUNCATE support.ticket_events;
 SELECT count(*) > 0 AS history_intact, bool_and(body IS DISTINCT FROM 'rewritten') AS unchanged

@@ -46,10 +46,9 @@ SELECT f.s AS from_status, t.s AS to_status, regress.try_move(f.s, t.s) AS resul
  ORDER BY f.fo, t.tob;
 
 -- the error names both states and lists where the ticket can go
-\set VERBOSITY verbose
 SELECT regress.ticket_in('pending_client') AS waiting \gset
 UPDATE support.tickets SET status = 'closed' WHERE ticket_id = :waiting;
-\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- creation: only in status new; milestones written by the trigger, not the client
 INSERT INTO support.tickets (account_id, requester_id, subject, channel, category, priority, status)

@@ -21,9 +21,8 @@ SELECT 'urgent'::support.priority;
 SELECT 'criticality'::support.priority;
 SELECT 'P 1'::support.priority;
 SELECT 'high priority'::support.priority;
-\set VERBOSITY verbose
 SELECT 'P9'::support.priority;
-\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- NULL stays NULL
 SELECT NULL::support.priority IS NULL AS null_in_null_out;
 

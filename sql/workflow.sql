@@ -14,9 +14,8 @@ SELECT kind, actor_kind, actor_id = :tom AS by_agent, visibility, body, new_valu
   FROM support.ticket_events WHERE ticket_id = :t2;
 
 -- open: bad input, each with its SQLSTATE, and nothing left behind
-\set VERBOSITY verbose
 SELECT support.open_ticket(1, :gil, 'wrong account');
-\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT support.open_ticket(1, :cam, '   ');
 SELECT support.open_ticket(1, :cam, NULL);
 SELECT support.open_ticket(1, :cam, 'fax', channel => 'fax');
