@@ -41,8 +41,7 @@ SELECT t.priority,
        count(t.first_response_at) AS responded,
        avg(t.first_response_at - t.created_at) AS average_first_response,
        count(t.resolved_at) + count(t.closed_at) FILTER (WHERE t.resolved_at IS NULL) AS resolved,
-       avg(COALESCE(t.resolved_at, t.closed_at) - t.created_at - t.paused_total)
-           FILTER (WHERE t.resolved_at IS NOT NULL) AS average_resolution,
+       avg(t.resolved_at - t.created_at - t.paused_total) AS average_resolution,
        round(100.0 * count(*) FILTER (WHERE EXISTS (
                  SELECT 1 FROM support.ticket_events e
                   WHERE e.account_id = t.account_id AND e.ticket_id = t.ticket_id

@@ -464,6 +464,7 @@ CREATE FUNCTION support.log_ticket_creation() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     actor bigint := support.current_actor_id();
+    acting_kind support.actor_kind := support.actor_kind_of(actor);
 BEGIN
     IF current_setting('row_security') = 'off' THEN
         RETURN NULL;            -- a restore brings its own history
@@ -471,7 +472,7 @@ BEGIN
     INSERT INTO support.ticket_events
            (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, new_value, details)
     SELECT n.account_id, n.ticket_id, 'created', COALESCE(actor, n.requester_id),
-           CASE WHEN actor IS NULL THEN 'client'::support.actor_kind ELSE support.actor_kind_of(actor) END,
+           CASE WHEN actor IS NULL THEN 'client'::support.actor_kind ELSE acting_kind END,
            'public', n.subject, n.status::text,
            jsonb_build_object('channel', n.channel, 'category', n.category,
                               'priority', n.priority::text, 'tier', n.tier)
@@ -488,10 +489,11 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     actor bigint := support.current_actor_id();
     reason text := NULLIF(current_setting('support.change_reason', true), '');
+    acting_kind support.actor_kind := support.actor_kind_of(actor);
 BEGIN
     INSERT INTO support.ticket_events
            (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, old_value, new_value)
-    SELECT n.account_id, n.ticket_id, change.kind, actor, support.actor_kind_of(actor),
+    SELECT n.account_id, n.ticket_id, change.kind, actor, acting_kind,
            change.visibility, reason, change.old_value, change.new_value
       FROM new_tickets n
       JOIN old_tickets o ON o.account_id OPERATOR(pg_catalog.=) n.account_id
