@@ -12,6 +12,8 @@
 #include "pgtime.h"
 #include "utils/builtins.h"
 
+#include "time_zone.h"
+
 /*
  * pg_tzset also accepts POSIX TZ specs such as "XYZ+3", which name no place
  * and carry no DST history. IANA names with digits either sit under a
@@ -34,16 +36,26 @@ time_zone_looks_like_posix_spec(const char *name)
 	return true;
 }
 
+pg_tz *
+time_zone_load(const char *name)
+{
+	pg_tz	   *zone;
+
+	if (name[0] == '\0' || time_zone_looks_like_posix_spec(name))
+		return NULL;
+	zone = pg_tzset(name);
+	if (zone == NULL || !pg_tz_acceptable(zone))
+		return NULL;
+	return zone;
+}
+
 PG_FUNCTION_INFO_V1(check_time_zone);
 Datum
 check_time_zone(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	pg_tz	   *zone = NULL;
 
-	if (name[0] != '\0' && !time_zone_looks_like_posix_spec(name))
-		zone = pg_tzset(name);
-	if (zone == NULL || !pg_tz_acceptable(zone))
+	if (time_zone_load(name) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("time zone \"%s\" is not recognized", name),
