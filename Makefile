@@ -8,7 +8,8 @@ EXTENSION   = bedrock_support
 MODULE_big  = bedrock_support
 OBJS        = src/bedrock_support.o src/priority.o src/lifecycle.o \
               src/ticket_events.o src/time_zone.o src/schedule.o \
-              src/business_time.o src/business_hours.o
+              src/business_time.o src/business_hours.o src/sla_config.o \
+              src/sla.o
 DATA        = $(wildcard extension/bedrock_support--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 

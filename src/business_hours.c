@@ -183,6 +183,8 @@ business_call_calendar(FunctionCallInfo fcinfo, BusinessHours *hours, ArrayType 
 		pfree(cache->holidays);
 		if (cache->calendar.holidays != NULL)
 			pfree(cache->calendar.holidays);
+		if (cache->calendar.windows != NULL)
+			pfree(cache->calendar.windows);
 	}
 	cache->hours = palloc(VARSIZE(hours));
 	memcpy(cache->hours, hours, VARSIZE(hours));

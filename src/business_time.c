@@ -134,14 +134,13 @@ business_calendar_init(BusinessCalendar *calendar, const BusinessHours *hours,
 		return;
 
 	for (int day = 0; day < SCHEDULE_DAYS; day++)
+		calendar->window_first[day + 1] = calendar->window_first[day] + hours->range_count[day];
+	calendar->windows = palloc(Max(calendar->window_first[SCHEDULE_DAYS], 1) * sizeof(BusinessWindow));
+	for (int i = 0; i < calendar->window_first[SCHEDULE_DAYS]; i++)
 	{
-		calendar->window_count[day] = hours->range_count[day];
-		for (int i = 0; i < hours->range_count[day]; i++)
-		{
-			calendar->windows[day][i].start = (int64) (*minutes++) * USECS_PER_MINUTE;
-			calendar->windows[day][i].end = (int64) (*minutes++) * USECS_PER_MINUTE;
-			calendar->week_total += calendar->windows[day][i].end - calendar->windows[day][i].start;
-		}
+		calendar->windows[i].start = (int64) (*minutes++) * USECS_PER_MINUTE;
+		calendar->windows[i].end = (int64) (*minutes++) * USECS_PER_MINUTE;
+		calendar->week_total += calendar->windows[i].end - calendar->windows[i].start;
 	}
 	zone_name = business_hours_zone(hours);
 	calendar->zone = time_zone_load(zone_name);
@@ -320,10 +319,10 @@ business_time_add(BusinessCalendar *calendar, TimestampTz start, int64 amount)
 			{
 				int			weekday = business_weekday(day);
 
-				for (int i = 0; i < calendar->window_count[weekday]; i++)
+				for (int i = calendar->window_first[weekday]; i < calendar->window_first[weekday + 1]; i++)
 				{
-					TimestampTz window_start = day_start + calendar->windows[weekday][i].start;
-					TimestampTz window_end = day_start + calendar->windows[weekday][i].end;
+					TimestampTz window_start = day_start + calendar->windows[i].start;
+					TimestampTz window_end = day_start + calendar->windows[i].end;
 					TimestampTz from;
 					TimestampTz to;
 
@@ -389,10 +388,10 @@ business_time_diff_forward(BusinessCalendar *calendar, TimestampTz from, Timesta
 			{
 				int			weekday = business_weekday(day);
 
-				for (int i = 0; i < calendar->window_count[weekday]; i++)
+				for (int i = calendar->window_first[weekday]; i < calendar->window_first[weekday + 1]; i++)
 				{
-					TimestampTz window_from = Max(day_start + calendar->windows[weekday][i].start, t);
-					TimestampTz window_to = Min(day_start + calendar->windows[weekday][i].end, limit);
+					TimestampTz window_from = Max(day_start + calendar->windows[i].start, t);
+					TimestampTz window_to = Min(day_start + calendar->windows[i].end, limit);
 
 					if (window_to > window_from)
 						total += window_to - window_from;
@@ -464,10 +463,14 @@ business_days_add(BusinessCalendar *calendar, TimestampTz start, int days)
 	time_of_day = local - day * USECS_PER_DAY;
 	for (int counted = 0; counted < days;)
 	{
+		int			weekday;
+
 		day++;
 		if (day * USECS_PER_DAY >= END_TIMESTAMP)
 			business_out_of_range();
-		if (calendar->window_count[business_weekday(day)] > 0 && !business_is_holiday(calendar, day))
+		weekday = business_weekday(day);
+		if (calendar->window_first[weekday + 1] > calendar->window_first[weekday] &&
+			!business_is_holiday(calendar, day))
 			counted++;
 	}
 	local = day * USECS_PER_DAY + time_of_day;

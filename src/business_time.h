@@ -41,8 +41,9 @@ typedef struct BusinessCalendar
 {
 	bool		always;
 	pg_tz	   *zone;
-	int			window_count[SCHEDULE_DAYS];
-	BusinessWindow windows[SCHEDULE_DAYS][SCHEDULE_MAX_RANGES_PER_DAY];
+	/* day d's windows are windows[window_first[d]] .. windows[window_first[d + 1] - 1] */
+	int			window_first[SCHEDULE_DAYS + 1];
+	BusinessWindow *windows;
 	int64		week_total;		/* business microseconds in a week without holidays */
 	int			holiday_count;
 	DateADT    *holidays;		/* sorted, unique */

@@ -1,0 +1,392 @@
+/*
+ * sla.c — the deadlines every ticket carries, kept by a BEFORE INSERT OR
+ * UPDATE trigger on support.tickets that fires after the lifecycle trigger
+ * (triggers fire in name order), so it sees this statement's milestones.
+ *
+ * The deadlines are a function of the row: priority, status, creation,
+ * first response, last public reply and sla_paused, the periods in which
+ * the resolution clock stood still (waiting on the client, or resolved
+ * until reopened). So a priority change recomputes every deadline from the
+ * ticket's start exactly, pauses included, and nothing can be forged: what
+ * a statement writes into these columns is replaced.
+ *
+ *   first_response_due  creation + response target
+ *   resolution_due      creation + resolution target + business time paused
+ *                       (NULL while paused, unless already breached)
+ *   next_update_due     last agent reply (or creation, or resumption) +
+ *                       update cadence, while the ticket is being worked
+ *   escalation_due      the "breach imminent" mark: escalation_ratio of the
+ *                       target running now (first response, then resolution)
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgrprotos.h"
+#include "utils/multirangetypes.h"
+#include "utils/rangetypes.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "lifecycle.h"
+#include "sla_config.h"
+
+typedef struct SlaColumns
+{
+	Oid			relid;
+	int			account_id;
+	int			priority;
+	int			status;
+	int			created_at;
+	int			first_response_at;
+	int			last_public_reply_at;
+	int			pending_since;
+	int			resolved_at;
+	int			first_response_due;
+	int			next_update_due;
+	int			resolution_due;
+	int			escalation_due;
+	int			sla_paused;
+	Oid			status_oids[TICKET_STATUS_COUNT];
+	TypeCacheEntry *paused_type;	/* tstzmultirange */
+} SlaColumns;
+
+/* A ticket's pauses, in order. */
+typedef struct SlaPauses
+{
+	int			count;
+	TimestampTz *from;
+	TimestampTz *to;
+} SlaPauses;
+
+static int
+sla_column(TupleDesc tupdesc, const char *name)
+{
+	int			attnum = SPI_fnumber(tupdesc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "support.tickets has no column \"%s\"", name);
+	return attnum - 1;
+}
+
+static SlaColumns *
+sla_columns(FunctionCallInfo fcinfo, Relation relation)
+{
+	SlaColumns *columns = fcinfo->flinfo->fn_extra;
+	TupleDesc	tupdesc = RelationGetDescr(relation);
+	Oid			status_type;
+
+	if (columns != NULL && columns->relid == RelationGetRelid(relation))
+		return columns;
+
+	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SlaColumns));
+	columns->relid = RelationGetRelid(relation);
+	columns->account_id = sla_column(tupdesc, "account_id");
+	columns->priority = sla_column(tupdesc, "priority");
+	columns->status = sla_column(tupdesc, "status");
+	columns->created_at = sla_column(tupdesc, "created_at");
+	columns->first_response_at = sla_column(tupdesc, "first_response_at");
+	columns->last_public_reply_at = sla_column(tupdesc, "last_public_reply_at");
+	columns->pending_since = sla_column(tupdesc, "pending_since");
+	columns->resolved_at = sla_column(tupdesc, "resolved_at");
+	columns->first_response_due = sla_column(tupdesc, "first_response_due");
+	columns->next_update_due = sla_column(tupdesc, "next_update_due");
+	columns->resolution_due = sla_column(tupdesc, "resolution_due");
+	columns->escalation_due = sla_column(tupdesc, "escalation_due");
+	columns->sla_paused = sla_column(tupdesc, "sla_paused");
+
+	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
+	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
+		columns->status_oids[i] =
+			DatumGetObjectId(DirectFunctionCall2(enum_in,
+												 CStringGetDatum(lifecycle_status_name((TicketStatus) i)),
+												 ObjectIdGetDatum(status_type)));
+	columns->paused_type = lookup_type_cache(TSTZMULTIRANGEOID, TYPECACHE_MULTIRANGE_INFO);
+	fcinfo->flinfo->fn_extra = columns;
+	return columns;
+}
+
+static TicketStatus
+sla_status_of(SlaColumns *columns, Datum status)
+{
+	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
+		if (columns->status_oids[i] == DatumGetObjectId(status))
+			return (TicketStatus) i;
+	elog(ERROR, "unknown ticket status OID %u", DatumGetObjectId(status));
+	pg_unreachable();
+}
+
+static SlaPauses
+sla_pauses_of(SlaColumns *columns, Datum paused)
+{
+	MultirangeType *ranges = DatumGetMultirangeTypeP(paused);
+	TypeCacheEntry *range_type = columns->paused_type->rngtype;
+	SlaPauses	pauses = {0, NULL, NULL};
+
+	pauses.from = palloc(Max(ranges->rangeCount, 1) * sizeof(TimestampTz));
+	pauses.to = palloc(Max(ranges->rangeCount, 1) * sizeof(TimestampTz));
+	for (uint32 i = 0; i < ranges->rangeCount; i++)
+	{
+		RangeBound	lower;
+		RangeBound	upper;
+
+		multirange_get_bounds(range_type, ranges, i, &lower, &upper);
+		if (lower.infinite || upper.infinite)
+			continue;			/* only restored data could hold one; it pauses nothing */
+		pauses.from[pauses.count] = DatumGetTimestampTz(lower.val);
+		pauses.to[pauses.count] = DatumGetTimestampTz(upper.val);
+		pauses.count++;
+	}
+	return pauses;
+}
+
+/* sla_paused plus [from, to) */
+static Datum
+sla_add_pause(SlaColumns *columns, Datum paused, TimestampTz from, TimestampTz to)
+{
+	TypeCacheEntry *range_type = columns->paused_type->rngtype;
+	MultirangeType *ranges = DatumGetMultirangeTypeP(paused);
+	int32		count;
+	RangeType **items;
+	RangeType **all;
+	RangeBound	lower = {TimestampTzGetDatum(from), false, true, true};
+	RangeBound	upper = {TimestampTzGetDatum(to), false, false, false};
+
+	if (to <= from)
+		return paused;
+	multirange_deserialize(range_type, ranges, &count, &items);
+	all = palloc((count + 1) * sizeof(RangeType *));
+	memcpy(all, items, count * sizeof(RangeType *));
+	all[count] = make_range(range_type, &lower, &upper, false);
+	return MultirangeTypePGetDatum(make_multirange(columns->paused_type->type_id, range_type,
+												   count + 1, all));
+}
+
+/*
+ * start + amount of business time, not counting the pauses that began
+ * before the deadline they would have extended: a target breached before
+ * the ticket paused stays breached.
+ */
+static TimestampTz
+sla_due_with_pauses(BusinessCalendar *calendar, TimestampTz start, int64 amount,
+					const SlaPauses *pauses)
+{
+	TimestampTz due = business_time_add(calendar, start, amount);
+	int64		paused = 0;
+
+	for (int i = 0; i < pauses->count; i++)
+	{
+		if (pauses->from[i] >= due)
+			break;
+		paused += business_time_diff(calendar, Max(pauses->from[i], start), pauses->to[i]);
+		due = business_time_add(calendar, start, amount + paused);
+	}
+	return due;
+}
+
+static TimestampTz
+sla_cadence_due(const SlaPolicy *policy, BusinessCalendar *account_calendar, TimestampTz from)
+{
+	switch (policy->cadence_unit)
+	{
+		case CADENCE_BUSINESS_HOURS:
+			return business_time_add(account_calendar, from, policy->update_cadence);
+		case CADENCE_BUSINESS_DAYS:
+			return business_days_add(account_calendar, from, (int) policy->update_cadence);
+		case CADENCE_ELAPSED:
+			break;
+	}
+	return business_time_add(sla_config_around_the_clock(), from, policy->update_cadence);
+}
+
+static inline int64
+sla_share(int64 amount, double ratio)
+{
+	return (int64) rint((double) amount * ratio);
+}
+
+static inline void
+sla_set(Datum *values, bool *nulls, int column, bool known, TimestampTz value)
+{
+	values[column] = known ? TimestampTzGetDatum(value) : (Datum) 0;
+	nulls[column] = !known;
+}
+
+static inline bool
+sla_timestamp(Datum *values, bool *nulls, int column, TimestampTz *value)
+{
+	if (nulls[column])
+		return false;
+	*value = DatumGetTimestampTz(values[column]);
+	return true;
+}
+
+static void
+sla_compute_deadlines(SlaColumns *columns, Datum *values, bool *nulls)
+{
+	int64		account_id = DatumGetInt64(values[columns->account_id]);
+	int16		priority = DatumGetInt16(values[columns->priority]);
+	TicketStatus status = sla_status_of(columns, values[columns->status]);
+	const SlaPolicy *policy = sla_config_policy(priority);
+	BusinessCalendar *account_calendar = sla_config_account_calendar(account_id);
+	BusinessCalendar *clock;
+	TimestampTz created;
+	TimestampTz pending_since = 0;
+	TimestampTz last_reply;
+	TimestampTz update_from;
+	TimestampTz resolution_due;
+	TimestampTz mark;
+	bool		responded = !nulls[columns->first_response_at];
+	bool		running = status == TICKET_NEW || status == TICKET_TRIAGED ||
+		status == TICKET_IN_PROGRESS;
+	bool		waiting = status == TICKET_PENDING_CLIENT &&
+		sla_timestamp(values, nulls, columns->pending_since, &pending_since);
+	SlaPauses	pauses;
+
+	if (account_calendar == NULL || nulls[columns->created_at])
+		return;					/* the foreign key check reports the missing account */
+	clock = policy->around_the_clock ? sla_config_around_the_clock() : account_calendar;
+	created = DatumGetTimestampTz(values[columns->created_at]);
+	pauses = sla_pauses_of(columns, values[columns->sla_paused]);
+
+	sla_set(values, nulls, columns->first_response_due, true,
+			business_time_add(clock, created, policy->response_target));
+
+	resolution_due = sla_due_with_pauses(clock, created, policy->resolution_target, &pauses);
+	sla_set(values, nulls, columns->resolution_due,
+			!waiting || resolution_due <= pending_since, resolution_due);
+
+	if (running)
+	{
+		update_from = created;
+		if (sla_timestamp(values, nulls, columns->last_public_reply_at, &last_reply))
+			update_from = Max(update_from, last_reply);
+		if (pauses.count > 0)
+			update_from = Max(update_from, pauses.to[pauses.count - 1]);
+		sla_set(values, nulls, columns->next_update_due, true,
+				sla_cadence_due(policy, account_calendar, update_from));
+	}
+	else
+		sla_set(values, nulls, columns->next_update_due, false, 0);
+
+	if (!responded && status != TICKET_RESOLVED && status != TICKET_CLOSED)
+		sla_set(values, nulls, columns->escalation_due, true,
+				business_time_add(clock, created,
+								  sla_share(policy->response_target, policy->escalation_ratio)));
+	else if (running || waiting)
+	{
+		mark = sla_due_with_pauses(clock, created,
+								   sla_share(policy->resolution_target, policy->escalation_ratio),
+								   &pauses);
+		sla_set(values, nulls, columns->escalation_due, !waiting || mark <= pending_since, mark);
+	}
+	else
+		sla_set(values, nulls, columns->escalation_due, false, 0);
+}
+
+static bool
+sla_datum_changed(SlaColumns *columns, int column, Datum *values, bool *nulls,
+				  Datum *old_values, bool *old_nulls, TupleDesc tupdesc)
+{
+	Form_pg_attribute attribute = TupleDescAttr(tupdesc, column);
+
+	if (nulls[column] || old_nulls[column])
+		return nulls[column] != old_nulls[column];
+	return !datumIsEqual(values[column], old_values[column], attribute->attbyval, attribute->attlen);
+}
+
+PG_FUNCTION_INFO_V1(ticket_sla_trigger);
+Datum
+ticket_sla_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	relation;
+	TupleDesc	tupdesc;
+	SlaColumns *columns;
+	Datum	   *values;
+	bool	   *nulls;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	bool		recompute = true;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		elog(ERROR, "ticket_sla_trigger must be a BEFORE INSERT OR UPDATE row trigger");
+
+	relation = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(relation);
+	columns = sla_columns(fcinfo, relation);
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !row_security)
+		return PointerGetDatum(trigdata->tg_trigtuple);	/* verbatim restore */
+
+	values = palloc(tupdesc->natts * sizeof(Datum));
+	nulls = palloc(tupdesc->natts * sizeof(bool));
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, values, nulls);
+		values[columns->sla_paused] =
+			MultirangeTypePGetDatum(make_empty_multirange(columns->paused_type->type_id,
+														  columns->paused_type->rngtype));
+		nulls[columns->sla_paused] = false;
+	}
+	else
+	{
+		Datum	   *old_values = palloc(tupdesc->natts * sizeof(Datum));
+		bool	   *old_nulls = palloc(tupdesc->natts * sizeof(bool));
+		static const size_t owned[] = {
+			offsetof(SlaColumns, first_response_due), offsetof(SlaColumns, next_update_due),
+			offsetof(SlaColumns, resolution_due), offsetof(SlaColumns, escalation_due),
+			offsetof(SlaColumns, sla_paused),
+		};
+		static const size_t inputs[] = {
+			offsetof(SlaColumns, account_id), offsetof(SlaColumns, priority),
+			offsetof(SlaColumns, status), offsetof(SlaColumns, first_response_at),
+			offsetof(SlaColumns, last_public_reply_at), offsetof(SlaColumns, pending_since),
+		};
+		TicketStatus from;
+		TicketStatus to;
+
+		heap_deform_tuple(trigdata->tg_newtuple, tupdesc, values, nulls);
+		heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, old_values, old_nulls);
+		for (size_t i = 0; i < lengthof(owned); i++)
+		{
+			int			column = *(int *) ((char *) columns + owned[i]);
+
+			values[column] = old_values[column];
+			nulls[column] = old_nulls[column];
+		}
+
+		from = sla_status_of(columns, old_values[columns->status]);
+		to = sla_status_of(columns, values[columns->status]);
+		if (from == TICKET_PENDING_CLIENT && to != TICKET_PENDING_CLIENT &&
+			!old_nulls[columns->pending_since])
+			values[columns->sla_paused] =
+				sla_add_pause(columns, values[columns->sla_paused],
+							  DatumGetTimestampTz(old_values[columns->pending_since]), now);
+		if (from == TICKET_RESOLVED && to == TICKET_IN_PROGRESS && !old_nulls[columns->resolved_at])
+			values[columns->sla_paused] =
+				sla_add_pause(columns, values[columns->sla_paused],
+							  DatumGetTimestampTz(old_values[columns->resolved_at]), now);
+
+		/* unchanged inputs, unchanged deadlines; a row never computed (upgrade) is */
+		recompute = nulls[columns->first_response_due] || from != to;
+		for (size_t i = 0; i < lengthof(inputs) && !recompute; i++)
+			recompute = sla_datum_changed(columns, *(int *) ((char *) columns + inputs[i]),
+										  values, nulls, old_values, old_nulls, tupdesc);
+	}
+
+	if (recompute)
+		sla_compute_deadlines(columns, values, nulls);
+	return PointerGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}

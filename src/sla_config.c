@@ -1,0 +1,382 @@
+/*
+ * sla_config.c — per-backend cache of the SLA policies and of each
+ * account's business calendar, for the deadline trigger.
+ *
+ * A bulk INSERT of tickets must not query support.sla_policies or
+ * support.calendar once per row. The cache loads the four policies once and
+ * each account's calendar on first use. Statement triggers on the source
+ * tables call support.sla_config_changed(), which queues a relcache
+ * invalidation of the changed table; every backend (this one at the next
+ * command, others at their next transaction) then drops its cache. Reads
+ * run as the tables' owner: the trigger fires for clients and agents, who
+ * under row-level security may not read the configuration themselves.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "priority.h"
+#include "sla_config.h"
+
+typedef struct SlaAccountEntry
+{
+	int64		account_id;		/* hash key */
+	int64		calendar_id;
+} SlaAccountEntry;
+
+typedef struct SlaCalendarEntry
+{
+	int64		calendar_id;	/* hash key */
+	BusinessCalendar calendar;
+} SlaCalendarEntry;
+
+static const char *const sla_config_tables[] = {"sla_policies", "calendar", "accounts"};
+
+static MemoryContext sla_config_context = NULL;
+static bool sla_config_callback_registered = false;
+/* bumped by every relevant invalidation; the cache is good while it matches */
+static uint64 sla_config_generation = 1;
+static uint64 sla_config_loaded_generation = 0;
+static Oid	sla_config_watched[lengthof(sla_config_tables)];
+static Oid	sla_config_owner = InvalidOid;
+static SlaPolicy sla_config_policies[PRIORITY_LEAST_URGENT + 1];
+static HTAB *sla_config_accounts = NULL;
+static HTAB *sla_config_calendars = NULL;
+static BusinessCalendar sla_config_always;
+
+static void
+sla_config_invalidate(Datum argument, Oid relid)
+{
+	if (relid == InvalidOid)
+	{
+		sla_config_generation++;
+		return;
+	}
+	for (size_t i = 0; i < lengthof(sla_config_watched); i++)
+		if (sla_config_watched[i] == relid)
+		{
+			sla_config_generation++;
+			return;
+		}
+}
+
+/* Run SPI reads as the configuration's owner, whoever fired the trigger. */
+typedef struct SlaConfigUser
+{
+	Oid			saved_user;
+	int			saved_security_context;
+} SlaConfigUser;
+
+static void
+sla_config_become_owner(SlaConfigUser *saved)
+{
+	GetUserIdAndSecContext(&saved->saved_user, &saved->saved_security_context);
+	SetUserIdAndSecContext(sla_config_owner,
+						   saved->saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+}
+
+static void
+sla_config_restore_user(SlaConfigUser *saved)
+{
+	SetUserIdAndSecContext(saved->saved_user, saved->saved_security_context);
+}
+
+/* work(argument) inside its own SPI connection, as the owner */
+static void
+sla_config_read_as_owner(void (*work) (void *), void *argument)
+{
+	SlaConfigUser saved;
+
+	sla_config_become_owner(&saved);
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		work(argument);
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		sla_config_restore_user(&saved);
+	}
+	PG_END_TRY();
+}
+
+static void
+sla_config_load_policies(void *unused)
+{
+	int			result;
+
+	result = SPI_execute("SELECT p.priority::text,"
+						 " (extract(epoch FROM p.response_target) * 1000000)::int8,"
+						 " (extract(epoch FROM p.resolution_target) * 1000000)::int8,"
+						 " (extract(epoch FROM p.update_cadence) * 1000000)::int8,"
+						 " p.update_cadence_unit, p.clock, p.escalation_ratio::float8"
+						 " FROM support.sla_policies p", true, 0);
+	if (result != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.sla_policies: %s", SPI_result_code_string(result));
+
+	memset(sla_config_policies, 0, sizeof(sla_config_policies));
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		bool		is_null;
+		int16		priority;
+		SlaPolicy  *policy;
+		char	   *unit;
+		char	   *clock;
+
+		if (!priority_parse(SPI_getvalue(tuple, tupdesc, 1), &priority))
+			continue;
+		policy = &sla_config_policies[priority];
+		policy->response_target = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 2, &is_null));
+		policy->resolution_target = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 3, &is_null));
+		policy->update_cadence = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 4, &is_null));
+		unit = SPI_getvalue(tuple, tupdesc, 5);
+		clock = SPI_getvalue(tuple, tupdesc, 6);
+		policy->escalation_ratio = DatumGetFloat8(SPI_getbinval(tuple, tupdesc, 7, &is_null));
+		if (strcmp(unit, "business_hours") == 0)
+			policy->cadence_unit = CADENCE_BUSINESS_HOURS;
+		else if (strcmp(unit, "business_days") == 0)
+		{
+			policy->cadence_unit = CADENCE_BUSINESS_DAYS;
+			policy->update_cadence /= USECS_PER_DAY;
+		}
+		else
+			policy->cadence_unit = CADENCE_ELAPSED;
+		policy->around_the_clock = strcmp(clock, "24x7") == 0;
+		policy->defined = true;
+	}
+}
+
+static Oid
+sla_config_relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+static void
+sla_config_ensure(void)
+{
+	uint64		generation;
+	Oid			namespace;
+	HASHCTL		control;
+
+	if (sla_config_loaded_generation == sla_config_generation)
+		return;
+	generation = sla_config_generation;
+
+	if (!sla_config_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(sla_config_invalidate, (Datum) 0);
+		sla_config_callback_registered = true;
+	}
+	if (sla_config_context == NULL)
+		sla_config_context = AllocSetContextCreate(TopMemoryContext,
+												   "bedrock_support SLA configuration",
+												   ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(sla_config_context);
+	sla_config_accounts = NULL;
+	sla_config_calendars = NULL;
+
+	namespace = get_namespace_oid("support", false);
+	for (size_t i = 0; i < lengthof(sla_config_tables); i++)
+	{
+		sla_config_watched[i] = get_relname_relid(sla_config_tables[i], namespace);
+		if (!OidIsValid(sla_config_watched[i]))
+			elog(ERROR, "table support.%s does not exist", sla_config_tables[i]);
+	}
+	sla_config_owner = sla_config_relation_owner(sla_config_watched[0]);
+
+	memset(&control, 0, sizeof(control));
+	control.keysize = sizeof(int64);
+	control.entrysize = sizeof(SlaAccountEntry);
+	control.hcxt = sla_config_context;
+	sla_config_accounts = hash_create("bedrock_support account calendars", 256, &control,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	control.entrysize = sizeof(SlaCalendarEntry);
+	sla_config_calendars = hash_create("bedrock_support calendars", 16, &control,
+									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	memset(&sla_config_always, 0, sizeof(sla_config_always));
+	sla_config_always.always = true;
+
+	sla_config_read_as_owner(sla_config_load_policies, NULL);
+
+	/* an invalidation that arrived while loading makes the next call reload */
+	sla_config_loaded_generation = generation;
+}
+
+const SlaPolicy *
+sla_config_policy(int16 priority)
+{
+	sla_config_ensure();
+	if (priority < PRIORITY_MOST_URGENT || priority > PRIORITY_LEAST_URGENT ||
+		!sla_config_policies[priority].defined)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no SLA policy for priority P%d", priority),
+				 errhint("Every priority needs a row in support.sla_policies.")));
+	return &sla_config_policies[priority];
+}
+
+BusinessCalendar *
+sla_config_around_the_clock(void)
+{
+	sla_config_ensure();
+	return &sla_config_always;
+}
+
+typedef struct SlaCalendarLoad
+{
+	int64		calendar_id;
+	SlaCalendarEntry *entry;
+} SlaCalendarLoad;
+
+static void
+sla_config_load_calendar(void *argument)
+{
+	SlaCalendarLoad *load = argument;
+	Datum		key = Int64GetDatum(load->calendar_id);
+	Oid			key_type = INT8OID;
+	bool		hours_null;
+	bool		holidays_null;
+	Datum		hours;
+	Datum		holidays;
+	MemoryContext old_context;
+	Datum	   *elements;
+	bool	   *element_nulls;
+	int			element_count;
+	DateADT    *dates;
+	int			date_count = 0;
+	bool		found;
+
+	if (SPI_execute_with_args("SELECT c.hours, c.holidays FROM support.calendar c"
+							  " WHERE c.calendar_id OPERATOR(pg_catalog.=) $1",
+							  1, &key_type, &key, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.calendar");
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("calendar %lld does not exist", (long long) load->calendar_id)));
+	hours = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &hours_null);
+	holidays = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &holidays_null);
+
+	deconstruct_array(DatumGetArrayTypeP(holidays), DATEOID, sizeof(DateADT), true,
+					  TYPALIGN_INT, &elements, &element_nulls, &element_count);
+	dates = palloc(Max(element_count, 1) * sizeof(DateADT));
+	for (int i = 0; i < element_count; i++)
+		if (!element_nulls[i] && !DATE_NOT_FINITE(DatumGetDateADT(elements[i])))
+			dates[date_count++] = DatumGetDateADT(elements[i]);
+
+	/* build fully before entering, so an error leaves no half-made entry */
+	old_context = MemoryContextSwitchTo(sla_config_context);
+	{
+		BusinessCalendar calendar;
+
+		business_calendar_init(&calendar, DatumGetBusinessHoursP(hours), dates, date_count);
+		load->entry = hash_search(sla_config_calendars, &load->calendar_id, HASH_ENTER, &found);
+		load->entry->calendar = calendar;
+	}
+	MemoryContextSwitchTo(old_context);
+}
+
+static BusinessCalendar *
+sla_config_calendar(int64 calendar_id)
+{
+	SlaCalendarLoad load = {calendar_id, NULL};
+
+	load.entry = hash_search(sla_config_calendars, &calendar_id, HASH_FIND, NULL);
+	if (load.entry == NULL)
+		sla_config_read_as_owner(sla_config_load_calendar, &load);
+	return &load.entry->calendar;
+}
+
+typedef struct SlaAccountLoad
+{
+	int64		account_id;
+	int64		calendar_id;
+	bool		found;
+} SlaAccountLoad;
+
+static void
+sla_config_load_account(void *argument)
+{
+	SlaAccountLoad *load = argument;
+	Datum		key = Int64GetDatum(load->account_id);
+	Oid			key_type = INT8OID;
+	bool		is_null;
+
+	if (SPI_execute_with_args("SELECT a.calendar_id FROM support.accounts a"
+							  " WHERE a.account_id OPERATOR(pg_catalog.=) $1",
+							  1, &key_type, &key, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.accounts");
+	if (SPI_processed == 1)
+	{
+		load->calendar_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 1, &is_null));
+		load->found = true;
+	}
+}
+
+BusinessCalendar *
+sla_config_account_calendar(int64 account_id)
+{
+	SlaAccountEntry *entry;
+	bool		found;
+
+	sla_config_ensure();
+	entry = hash_search(sla_config_accounts, &account_id, HASH_FIND, NULL);
+	if (entry == NULL)
+	{
+		SlaAccountLoad load = {account_id, 0, false};
+
+		sla_config_read_as_owner(sla_config_load_account, &load);
+		if (!load.found)
+			return NULL;		/* not cached: the account may be inserted later */
+		entry = hash_search(sla_config_accounts, &account_id, HASH_ENTER, &found);
+		entry->calendar_id = load.calendar_id;
+	}
+	return sla_config_calendar(entry->calendar_id);
+}
+
+/*
+ * Statement trigger on the tables above: the cached copies in every
+ * backend are dropped once this transaction commits (and in this backend
+ * at its next command, or on rollback).
+ */
+PG_FUNCTION_INFO_V1(sla_config_changed);
+Datum
+sla_config_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "sla_config_changed must be called as a trigger");
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,37 @@
+/*
+ * sla_config.h — the SLA policies and account calendars the deadline
+ * trigger needs, cached per backend and dropped when their tables change.
+ */
+#ifndef BEDROCK_SLA_CONFIG_H
+#define BEDROCK_SLA_CONFIG_H
+
+#include "postgres.h"
+
+#include "business_time.h"
+
+typedef enum CadenceUnit
+{
+	CADENCE_ELAPSED,
+	CADENCE_BUSINESS_HOURS,
+	CADENCE_BUSINESS_DAYS
+} CadenceUnit;
+
+typedef struct SlaPolicy
+{
+	bool		defined;
+	int64		response_target;	/* microseconds */
+	int64		resolution_target;
+	int64		update_cadence;		/* microseconds, or whole days for business_days */
+	CadenceUnit cadence_unit;
+	bool		around_the_clock;	/* clock '24x7' rather than the account calendar */
+	double		escalation_ratio;
+} SlaPolicy;
+
+/* The policy of priority 1..4; an error if the row is missing. */
+extern const SlaPolicy *sla_config_policy(int16 priority);
+
+/* The account's business calendar, and the around-the-clock one. */
+extern BusinessCalendar *sla_config_account_calendar(int64 account_id);
+extern BusinessCalendar *sla_config_around_the_clock(void);
+
+#endif
