@@ -323,5 +323,8 @@ SELECT pg_catalog.pg_extension_config_dump('support.sla_event_id_seq', '');
 ALTER TABLE support.sla_events ENABLE ROW LEVEL SECURITY;
 
 -- Tickets from before this version get their deadlines (and activation
--- events) now; the trigger computes them for rows that have none.
+-- events) now: the trigger computes them for rows that have none. The
+-- lifecycle trigger stays out of it, so updated_at keeps its meaning.
+ALTER TABLE support.tickets DISABLE TRIGGER ticket_lifecycle;
 UPDATE support.tickets SET sla_paused = sla_paused;
+ALTER TABLE support.tickets ENABLE TRIGGER ticket_lifecycle;

@@ -64,26 +64,50 @@ schedule_skip_spaces(ScheduleCursor *cursor)
 		cursor->position++;
 }
 
-/* The rest of the input from the cursor, shortened, for error messages. */
+typedef enum ScheduleTokenKind
+{
+	SCHEDULE_TOKEN_WORD,		/* letters and digits: a day or a zone */
+	SCHEDULE_TOKEN_TIME,		/* digits and colons */
+	SCHEDULE_TOKEN_ANY			/* up to the next space */
+} ScheduleTokenKind;
+
+static bool
+schedule_token_char(ScheduleTokenKind kind, char c)
+{
+	switch (kind)
+	{
+		case SCHEDULE_TOKEN_WORD:
+			return isalnum((unsigned char) c) || c == '_' || c == '/';
+		case SCHEDULE_TOKEN_TIME:
+			return isdigit((unsigned char) c) || c == ':';
+		case SCHEDULE_TOKEN_ANY:
+			return c != '\0' && !isspace((unsigned char) c);
+	}
+	return false;
+}
+
+/*
+ * The token at from, for an error message: at most 24 characters of the
+ * kind expected, or else the next non-space run, or "end of input".
+ */
 static const char *
-schedule_excerpt(const ScheduleCursor *cursor, size_t from, char *buffer, size_t buffer_size)
+schedule_excerpt(const ScheduleCursor *cursor, size_t from, ScheduleTokenKind kind,
+				 char *buffer, size_t buffer_size)
 {
 	size_t		available = from < cursor->length ? cursor->length - from : 0;
 	size_t		take = 0;
 
-	/* stop at the next separator so the message quotes one token */
-	while (take < available && take + 1 < buffer_size && take < 24)
-	{
-		char		c = cursor->text[from + take];
-
-		if (c == '\0' || c == ';' || c == '@' || isspace((unsigned char) c))
-			break;
-		if (c == ',' && take > 0)
-			break;
+	while (take < available && take + 3 < buffer_size && take < 24 &&
+		   schedule_token_char(kind, cursor->text[from + take]))
 		take++;
-	}
-	memcpy(buffer, cursor->text + from, take);
-	buffer[take] = '\0';
+	if (take == 0 && kind != SCHEDULE_TOKEN_ANY)
+		return schedule_excerpt(cursor, from, SCHEDULE_TOKEN_ANY, buffer, buffer_size);
+	if (take == 0)
+		return "end of input";
+	buffer[0] = '"';
+	memcpy(buffer + 1, cursor->text + from, take);
+	buffer[take + 1] = '"';
+	buffer[take + 2] = '\0';
 	return buffer;
 }
 
@@ -91,7 +115,6 @@ static ScheduleParseResult
 schedule_parse_day(ScheduleCursor *cursor, int *day)
 {
 	char		excerpt[32];
-	size_t		start = cursor->position;
 
 	if (cursor->length - cursor->position >= 3)
 	{
@@ -107,12 +130,15 @@ schedule_parse_day(ScheduleCursor *cursor, int *day)
 			}
 		}
 	}
-	if (schedule_at_end(cursor))
+	if (cursor->position < cursor->length && isalpha((unsigned char) cursor->text[cursor->position]))
 		return schedule_fail(cursor, SCHEDULE_SYNTAX_ERROR,
-							 "expected a day (mon, tue, wed, thu, fri, sat or sun) at the end of the schedule");
+							 "unknown day %s: days are mon, tue, wed, thu, fri, sat and sun",
+							 schedule_excerpt(cursor, cursor->position, SCHEDULE_TOKEN_WORD,
+											  excerpt, sizeof(excerpt)));
 	return schedule_fail(cursor, SCHEDULE_SYNTAX_ERROR,
-						 "unknown day \"%s\": days are mon, tue, wed, thu, fri, sat and sun",
-						 schedule_excerpt(cursor, start, excerpt, sizeof(excerpt)));
+						 "expected a day (mon, tue, wed, thu, fri, sat or sun), found %s",
+						 schedule_excerpt(cursor, cursor->position, SCHEDULE_TOKEN_WORD,
+										  excerpt, sizeof(excerpt)));
 }
 
 /* HH:MM with 00 <= HH <= 24, 00 <= MM <= 59 and 24:00 the latest */
@@ -129,8 +155,9 @@ schedule_parse_time(ScheduleCursor *cursor, int *minutes)
 		p[2] != ':' || !isdigit((unsigned char) p[3]) || !isdigit((unsigned char) p[4]) ||
 		(available > 5 && isdigit((unsigned char) p[5])))
 		return schedule_fail(cursor, SCHEDULE_SYNTAX_ERROR,
-							 "invalid time \"%s\": times are written HH:MM, such as 09:00 or 17:30",
-							 schedule_excerpt(cursor, cursor->position, excerpt, sizeof(excerpt)));
+							 "expected a time written HH:MM, such as 09:00 or 17:30, found %s",
+							 schedule_excerpt(cursor, cursor->position, SCHEDULE_TOKEN_TIME,
+											  excerpt, sizeof(excerpt)));
 	hours = (p[0] - '0') * 10 + (p[1] - '0');
 	mins = (p[3] - '0') * 10 + (p[4] - '0');
 	if (hours > 24 || mins > 59 || (hours == 24 && mins != 0))
@@ -305,8 +332,9 @@ schedule_parse(const char *text, size_t length, Schedule *schedule,
 		schedule_skip_spaces(&cursor);
 		if (!schedule_at_end(&cursor))
 			return schedule_fail(&cursor, SCHEDULE_SYNTAX_ERROR,
-								 "unexpected \"%s\" after \"24x7\": an around-the-clock schedule has no days, hours or zone",
-								 schedule_excerpt(&cursor, cursor.position, excerpt, sizeof(excerpt)));
+								 "unexpected %s after \"24x7\": an around-the-clock schedule has no days, hours or zone",
+								 schedule_excerpt(&cursor, cursor.position, SCHEDULE_TOKEN_ANY,
+												  excerpt, sizeof(excerpt)));
 		schedule->always = true;
 		return SCHEDULE_OK;
 	}
@@ -327,8 +355,9 @@ schedule_parse(const char *text, size_t length, Schedule *schedule,
 			return schedule_fail(&cursor, SCHEDULE_SYNTAX_ERROR,
 								 "missing time zone: end the schedule with \"@ <zone>\", such as \"@ Europe/Berlin\"");
 		return schedule_fail(&cursor, SCHEDULE_SYNTAX_ERROR,
-							 "unexpected \"%s\": day groups are separated by \";\" and the schedule ends with \"@ <zone>\"",
-							 schedule_excerpt(&cursor, cursor.position, excerpt, sizeof(excerpt)));
+							 "unexpected %s: day groups are separated by \";\" and the schedule ends with \"@ <zone>\"",
+							 schedule_excerpt(&cursor, cursor.position, SCHEDULE_TOKEN_ANY,
+											  excerpt, sizeof(excerpt)));
 	}
 
 	cursor.position++;			/* '@' */
@@ -343,8 +372,9 @@ schedule_parse(const char *text, size_t length, Schedule *schedule,
 							 "missing time zone after \"@\", such as \"@ Europe/Berlin\"");
 	if (!schedule_at_end(&cursor))
 		return schedule_fail(&cursor, SCHEDULE_SYNTAX_ERROR,
-							 "unexpected \"%s\" after the time zone",
-							 schedule_excerpt(&cursor, cursor.position, excerpt, sizeof(excerpt)));
+							 "unexpected %s after the time zone",
+							 schedule_excerpt(&cursor, cursor.position, SCHEDULE_TOKEN_ANY,
+											  excerpt, sizeof(excerpt)));
 	if (zone_length > SCHEDULE_ZONE_MAX)
 		return schedule_fail(&cursor, SCHEDULE_INVALID_VALUE,
 							 "time zone name is too long (%zu characters)", zone_length);

@@ -29,14 +29,18 @@ foreach my $version (@older)
 	$node->safe_psql('postgres', "CREATE DATABASE $db");
 	$node->safe_psql($db, "CREATE EXTENSION bedrock_support VERSION '$version'");
 	BedrockTest::load_scenario($node, $db);
-	my $before = BedrockTest::snapshot($node, $db);
+	my $shape = BedrockTest::table_columns($node, $db);
+	my $before = BedrockTest::snapshot($node, $db, $shape);
 
 	$node->safe_psql($db, 'ALTER EXTENSION bedrock_support UPDATE');
 	is($node->safe_psql($db, q{SELECT extversion FROM pg_extension WHERE extname = 'bedrock_support'}),
 		$default, "$version: updated to $default");
 	is(BedrockTest::catalog_description($node, $db), $fresh,
 		"$version: the upgraded schema equals a fresh install of $default");
-	is(BedrockTest::snapshot($node, $db), $before, "$version: every row survived the upgrade");
+	is(BedrockTest::snapshot($node, $db, $shape), $before, "$version: every row survived the upgrade");
+	is($node->safe_psql($db, q{
+		SELECT count(*) FILTER (WHERE first_response_due IS NULL OR resolution_due IS NULL)
+		  FROM support.tickets}), '0', "$version: tickets from before the SLA engine have deadlines");
 	is($node->safe_psql($db, q{SELECT sum(tickets) FROM support.response_kpis}), '2',
 		"$version: the new version's views read the old data");
 	is($node->safe_psql($db, q{

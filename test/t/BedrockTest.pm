@@ -66,17 +66,29 @@ sub load_scenario
 # snapshots mean equal contents.
 sub snapshot
 {
-	my ($node, $db) = @_;
-	my @tables = split /\n/, $node->safe_psql($db, q{
-		SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		 WHERE n.nspname = 'support' AND c.relkind = 'r' ORDER BY 1});
+	my ($node, $db, $shape) = @_;
+	$shape //= table_columns($node, $db);
 	my $result = '';
-	foreach my $table (@tables)
+	foreach my $table (sort keys %$shape)
 	{
 		$result .= "== $table\n" . $node->safe_psql($db,
-			"SELECT t::text FROM support.$table t ORDER BY 1") . "\n";
+			"SELECT row($shape->{$table})::text FROM support.$table t ORDER BY 1") . "\n";
 	}
 	return $result;
+}
+
+# support's tables and their columns ("t.a, t.b"), so a snapshot taken
+# after an upgrade that added columns or tables compares like with like.
+sub table_columns
+{
+	my ($node, $db) = @_;
+	my %shape = map { split /\|/, $_, 2 } split /\n/, $node->safe_psql($db, q{
+		SELECT c.relname || '|' || string_agg('t.' || quote_ident(a.attname), ', ' ORDER BY a.attnum)
+		  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		 WHERE n.nspname = 'support' AND c.relkind = 'r'
+		 GROUP BY c.relname});
+	return \%shape;
 }
 
 # The extension's objects as the catalogs describe them, for comparing an
