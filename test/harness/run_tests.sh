@@ -35,7 +35,7 @@ rsync -a --exclude .git --exclude .pgdata "$REPO/" "$work/"
 cd "$work"
 
 declare -A passed failed
-layers=("pg_regress" "isolation" "pgTAP" "Perl TAP")
+layers=("pg_regress" "isolation" "pgTAP" "Perl TAP" "fuzz")
 
 count_regress() {  # pg_regress and isolation: "test x ... ok" / "... FAILED"
     passed[$1]=$(grep -cE '\.\.\. ok' "$2")
@@ -73,6 +73,14 @@ as_server_user make -s installcheck-tap PG_CONFIG=$PG_CONFIG 2>&1 | tee tap.log
 count_tap "Perl TAP" tap.log
 if [ "${failed[Perl TAP]}" -gt 0 ]; then
     for log in tmp_check/log/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 40 "$log"; }; done
+fi
+
+step "fuzzing the business-hours parser (test/fuzz/, libFuzzer, ${BEDROCK_FUZZ_SECONDS:-20} s)"
+if as_server_user bash test/fuzz/run.sh "${BEDROCK_FUZZ_SECONDS:-20}" 2>&1 | tee fuzz.log; then
+    passed[fuzz]=1 failed[fuzz]=0
+else
+    passed[fuzz]=0 failed[fuzz]=1
+    cat test/fuzz/crash-* 2>/dev/null
 fi
 
 total_passed=0 total_failed=0
