@@ -46,7 +46,7 @@ installcheck-isolation:
 installcheck-tap:
 	$(prove_installcheck)
 
-.PHONY: demo test stop deps
+.PHONY: demo test bench stop deps
 deps:
 	@bash $(HARNESS)/deps.sh
 
@@ -56,5 +56,9 @@ demo: deps
 test: deps
 	@bash $(HARNESS)/run_tests.sh
 
+bench: deps
+	@bash test/bench/run.sh
+
 stop:
-	@bash $(HARNESS)/cluster.sh stop demo; bash $(HARNESS)/cluster.sh stop test
+	@bash $(HARNESS)/cluster.sh stop demo; bash $(HARNESS)/cluster.sh stop test; \
+	 bash $(HARNESS)/cluster.sh stop bench

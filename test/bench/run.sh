@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make bench: build, install, and run every benchmark under test/bench/ on a
+# private cluster (port 54331, or the server PGHOST/PGPORT/PGUSER name).
+# Each benchmark prints its ratio against a baseline measured in the same run.
+#   BENCH_ROWS (default 1000000) rows for business_add
+#   BENCH_TICKETS (default 100000) tickets for the deadline triggers
+set -euo pipefail
+source "$(dirname "$0")/../harness/common.sh"
+cd "$REPO"
+
+make -s PG_CONFIG=$PG_CONFIG >/dev/null
+make -s install PG_CONFIG=$PG_CONFIG >/dev/null
+if [ -z "${PGHOST:-}${PGPORT:-}" ]; then
+    bash test/harness/cluster.sh stop bench >/dev/null
+    bash test/harness/cluster.sh start bench 54331
+    export PGHOST=/tmp/bedrock_support-54331 PGPORT=54331 PGUSER=postgres
+fi
+export PGHOST PGPORT PGUSER
+
+psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS bedrock_bench' -c 'CREATE DATABASE bedrock_bench' 2>/dev/null
+psql -X -q -d bedrock_bench -c 'CREATE EXTENSION bedrock_support'
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+psql -X -q -d bedrock_bench -v rows="${BENCH_ROWS:-1000000}" -f test/bench/business_time.sql
+psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/deadline_trigger.sql
+psql -X -q -d postgres -c 'DROP DATABASE bedrock_bench'
