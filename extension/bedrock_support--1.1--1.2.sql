@@ -47,7 +47,7 @@ COMMENT ON FUNCTION support.business_hours_ne(support.business_hours, support.bu
 CREATE OPERATOR support.= (
     LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
     FUNCTION = support.business_hours_eq, COMMUTATOR = OPERATOR(support.=),
-    NEGATOR = OPERATOR(support.<>), RESTRICT = eqsel, JOIN = eqjoinsel
+    NEGATOR = OPERATOR(support.<>), RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES
 );
 CREATE OPERATOR support.<> (
     LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
@@ -56,6 +56,54 @@ CREATE OPERATOR support.<> (
 );
 COMMENT ON OPERATOR support.= (support.business_hours, support.business_hours) IS 'same hours and zone';
 COMMENT ON OPERATOR support.<> (support.business_hours, support.business_hours) IS 'different hours or zone';
+
+-- GROUP BY, DISTINCT, UNION and joins on schedules need hashing or an
+-- order. Schedules have no natural order: the btree class sorts by the
+-- stored form, which is arbitrary but stable and agrees with equality.
+CREATE FUNCTION support.business_hours_hash(support.business_hours) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.business_hours_hash(support.business_hours) IS 'hash of business hours, for hash aggregation and joins';
+CREATE FUNCTION support.business_hours_cmp(support.business_hours, support.business_hours) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.business_hours_cmp(support.business_hours, support.business_hours) IS
+    'a stable total order of schedules (by stored form), for sorting and grouping';
+CREATE FUNCTION support.business_hours_lt(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.business_hours_le(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.business_hours_gt(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.business_hours_ge(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.business_hours_lt(support.business_hours, support.business_hours) IS 'sorts before (stable order for grouping)';
+COMMENT ON FUNCTION support.business_hours_le(support.business_hours, support.business_hours) IS 'sorts before or equal (stable order for grouping)';
+COMMENT ON FUNCTION support.business_hours_gt(support.business_hours, support.business_hours) IS 'sorts after (stable order for grouping)';
+COMMENT ON FUNCTION support.business_hours_ge(support.business_hours, support.business_hours) IS 'sorts after or equal (stable order for grouping)';
+CREATE OPERATOR support.< (LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_lt, COMMUTATOR = OPERATOR(support.>), NEGATOR = OPERATOR(support.>=),
+    RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR support.<= (LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_le, COMMUTATOR = OPERATOR(support.>=), NEGATOR = OPERATOR(support.>),
+    RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR support.> (LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_gt, COMMUTATOR = OPERATOR(support.<), NEGATOR = OPERATOR(support.<=),
+    RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR support.>= (LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_ge, COMMUTATOR = OPERATOR(support.<=), NEGATOR = OPERATOR(support.<),
+    RESTRICT = scalargesel, JOIN = scalargejoinsel);
+COMMENT ON OPERATOR support.< (support.business_hours, support.business_hours) IS 'sorts before (stable order for grouping)';
+COMMENT ON OPERATOR support.<= (support.business_hours, support.business_hours) IS 'sorts before or equal (stable order for grouping)';
+COMMENT ON OPERATOR support.> (support.business_hours, support.business_hours) IS 'sorts after (stable order for grouping)';
+COMMENT ON OPERATOR support.>= (support.business_hours, support.business_hours) IS 'sorts after or equal (stable order for grouping)';
+CREATE OPERATOR CLASS support.business_hours_ops DEFAULT FOR TYPE support.business_hours USING btree AS
+    OPERATOR 1 support.< , OPERATOR 2 support.<= , OPERATOR 3 support.= ,
+    OPERATOR 4 support.>= , OPERATOR 5 support.> ,
+    FUNCTION 1 support.business_hours_cmp(support.business_hours, support.business_hours);
+COMMENT ON OPERATOR CLASS support.business_hours_ops USING btree IS 'stable order of business hours, for sorting and grouping';
+CREATE OPERATOR CLASS support.business_hours_hash_ops DEFAULT FOR TYPE support.business_hours USING hash AS
+    OPERATOR 1 support.= ,
+    FUNCTION 1 support.business_hours_hash(support.business_hours);
+COMMENT ON OPERATOR CLASS support.business_hours_hash_ops USING hash IS 'equality of business hours by hashing';
 
 CREATE FUNCTION support.weekly_hours(hours support.business_hours) RETURNS interval
     AS 'MODULE_PATHNAME', 'business_hours_weekly' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

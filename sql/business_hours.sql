@@ -25,6 +25,16 @@ SELECT 'MON-FRI 09:00-17:00 @ utc'::support.business_hours = 'mon,tue,wed,thu,fr
 SELECT support.weekly_hours('mon-thu 09:00-12:00,13:00-17:30; fri 09:00-13:00 @ Europe/Berlin'),
        support.weekly_hours('24x7');
 
+-- schedules group, sort, deduplicate and join (by a stable, arbitrary order)
+SELECT h AS hours, count(*) AS calendars
+  FROM (VALUES ('mon-fri 09:00-17:00 @ UTC'::support.business_hours), ('MON-FRI 09:00-17:00 @ utc'),
+               ('24x7'), ('24X7'), ('sat 10:00-12:00 @ UTC')) AS t(h)
+ GROUP BY h ORDER BY count(*) DESC, h::text;
+SELECT count(DISTINCT h) AS distinct_schedules
+  FROM (VALUES ('mon-fri 09:00-17:00 @ UTC'::support.business_hours), ('mon,tue,wed,thu,fri 09:00-17:00 @ UTC')) AS t(h);
+SELECT c.name, c.hours FROM support.calendar c
+  JOIN (VALUES ('MON-FRI 09:00-17:00 @ utc'::support.business_hours)) AS wanted(h) ON wanted.h = c.hours;
+
 -- every bad schedule names its bad part: 22P02 for syntax, 22023 for values
 SELECT 'mox-fri 09:00-17:00 @ UTC'::support.business_hours;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -123,6 +124,50 @@ business_hours_ne(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(!business_hours_same(PG_GETARG_BUSINESS_HOURS_P(0),
 										PG_GETARG_BUSINESS_HOURS_P(1)));
+}
+
+static int
+business_hours_compare(const BusinessHours *a, const BusinessHours *b)
+{
+	Size		a_size = VARSIZE(a);
+	Size		b_size = VARSIZE(b);
+	int			result = memcmp(a, b, Min(a_size, b_size));
+
+	if (result != 0)
+		return result < 0 ? -1 : 1;
+	return a_size < b_size ? -1 : (a_size > b_size ? 1 : 0);
+}
+
+#define BUSINESS_HOURS_COMPARISON(name, test) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	int			order = business_hours_compare(PG_GETARG_BUSINESS_HOURS_P(0), \
+											   PG_GETARG_BUSINESS_HOURS_P(1)); \
+	PG_RETURN_BOOL(test); \
+}
+
+BUSINESS_HOURS_COMPARISON(business_hours_lt, order < 0)
+BUSINESS_HOURS_COMPARISON(business_hours_le, order <= 0)
+BUSINESS_HOURS_COMPARISON(business_hours_gt, order > 0)
+BUSINESS_HOURS_COMPARISON(business_hours_ge, order >= 0)
+
+PG_FUNCTION_INFO_V1(business_hours_cmp);
+Datum
+business_hours_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(business_hours_compare(PG_GETARG_BUSINESS_HOURS_P(0),
+										   PG_GETARG_BUSINESS_HOURS_P(1)));
+}
+
+PG_FUNCTION_INFO_V1(business_hours_hash);
+Datum
+business_hours_hash(PG_FUNCTION_ARGS)
+{
+	BusinessHours *hours = PG_GETARG_BUSINESS_HOURS_P(0);
+
+	return hash_any((const unsigned char *) hours, VARSIZE(hours));
 }
 
 PG_FUNCTION_INFO_V1(business_hours_weekly);

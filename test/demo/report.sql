@@ -75,6 +75,43 @@ SELECT support.change_status(:first_ticket, 'in_progress', agent_id)
 \set ON_ERROR_STOP on
 
 \echo
+\echo '== SLA deadlines of open tickets, in each client''s local time (P1 runs 24x7, P2-P4 on the client''s hours)'
+SELECT '#' || t.ticket_id AS ticket, t.priority, a.name AS account, t.status,
+       to_char(t.created_at AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI') AS opened,
+       CASE WHEN t.first_response_at IS NOT NULL THEN 'answered'
+            ELSE to_char(t.first_response_due AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI') END AS first_response,
+       to_char(t.escalation_due AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI') AS breach_imminent,
+       COALESCE(to_char(t.next_update_due AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI'), 'paused') AS next_update,
+       COALESCE(to_char(t.resolution_due AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI'), 'paused') AS resolution
+  FROM support.tickets t JOIN support.accounts a USING (account_id)
+ WHERE t.status NOT IN ('resolved', 'closed')
+ ORDER BY t.priority, t.ticket_id;
+
+\echo '== SLA status: business time left on each running target (negative = overdue)'
+SELECT '#' || s.ticket_id AS ticket, s.priority, s.target,
+       CASE WHEN s.breached THEN 'BREACHED' ELSE 'ok' END AS state,
+       date_trunc('minute', s.remaining) AS business_time_left
+  FROM support.sla_status s
+ ORDER BY s.breached DESC, s.remaining, s.ticket_id;
+
+SELECT ticket_id AS pacing_ticket FROM support.tickets WHERE subject LIKE 'Holiday campaign%' \gset
+\echo '== SLA trail of the pacing ticket #':pacing_ticket' (the reply fulfils, waiting on the client pauses)'
+SELECT e.sla_event_id AS event, e.target, e.kind,
+       to_char(e.due AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI') AS deadline_in_force
+  FROM support.sla_events e JOIN support.accounts a USING (account_id)
+ WHERE e.ticket_id = :pacing_ticket
+ ORDER BY e.sla_event_id;
+
+\echo '== Business time: a P2 resolution target (4 business hours) starting now, in each office'
+SELECT c.name AS calendar, c.hours,
+       to_char(now() AT TIME ZONE split_part(c.hours::text, ' @ ', 2), 'Dy HH24:MI') AS local_now,
+       to_char(support.business_add(now(), '4 hours', c.hours, c.holidays)
+               AT TIME ZONE split_part(c.hours::text, ' @ ', 2), 'Dy DD Mon HH24:MI') AS due_local,
+       date_trunc('minute', support.business_add(now(), '4 hours', c.hours, c.holidays) - now()) AS wall_clock_wait
+  FROM support.calendar c WHERE c.hours <> '24x7'
+ ORDER BY c.calendar_id;
+
+\echo
 \echo '== Dashboard: open tickets by priority'
 SELECT priority, open_tickets, unassigned, pending_client FROM support.open_tickets_by_priority ORDER BY priority;
 

@@ -123,3 +123,17 @@ SELECT support.change_status(:export, 'in_progress', :raj, 'client reports Decem
 -- The monitoring alert: acknowledged publicly, still in triage.
 SELECT support.change_status(:anomaly, 'triaged', :max) \gset ignored_
 SELECT support.reply_publicly(:anomaly, :max, 'We see the elevated error rate and are investigating.') \gset ignored_
+
+-- Two tickets imported from the previous help desk with their original
+-- creation times. An import, like a restore, writes rows as they are
+-- (row_security = off); the SLA engine then computes the deadlines of every
+-- ticket that has none, so these two are already overdue.
+SET row_security = off;
+INSERT INTO support.tickets (account_id, ticket_id, requester_id, subject, description, channel, category,
+                             priority, tier, status, created_at, updated_at)
+VALUES (:kestrel, 9001, :jonas, 'Feed import rejects product IDs', 'Imported from the old help desk.',
+        'email', 'technical_integration', 'P2', 2, 'in_progress', now() - interval '2 days', now() - interval '2 days'),
+       (:outback, 9002, :noah, 'Monthly report arrives empty', 'Imported from the old help desk.',
+        'email', 'reporting', 'P3', 1, 'triaged', now() - interval '6 days', now() - interval '6 days');
+RESET row_security;
+UPDATE support.tickets SET sla_paused = sla_paused WHERE first_response_due IS NULL;
