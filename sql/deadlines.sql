@@ -128,6 +128,16 @@ SELECT ticket_id AS waiting FROM support.open_ticket(1, :cam, 'How do I export?'
 SELECT target, breached, remaining > interval '0' AS time_left
   FROM support.sla_status WHERE ticket_id = :waiting ORDER BY target;
 
+-- a priority without a policy is refused, and nothing is left behind
+BEGIN;
+DELETE FROM support.sla_policies WHERE priority::text = 'P4';
+\set VERBOSITY terse
+SELECT support.open_ticket(1, :cam, 'No policy', category => 'general_inquiry');
+\set VERBOSITY default
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT count(*) AS tickets_named_no_policy FROM support.tickets WHERE subject = 'No policy';
+
 -- the trail is append-only
 UPDATE support.sla_events SET kind = 'fulfilled' WHERE ticket_id = 90031;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
