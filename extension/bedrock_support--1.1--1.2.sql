@@ -299,16 +299,17 @@ BEGIN
         ('first_response'::support.sla_target, 'fulfilled'::support.sla_event_kind,
             n.first_response_due, n.first_response_at,
             o.first_response_at IS NULL AND n.first_response_at IS NOT NULL),
-        ('first_response', 'breached', n.first_response_due, n.first_response_due,
-            o.first_response_at IS NULL AND n.first_response_at > n.first_response_due),
+        -- a deadline that passed while its target ran is breached at that
+        -- deadline, whatever change reveals it (the unique index keeps one)
+        ('first_response', 'breached', o.first_response_due, o.first_response_due,
+            o.first_response_at IS NULL AND o.first_response_due <= changed_at),
         ('first_response', 'activated', n.first_response_due, changed_at,
             n.first_response_at IS NULL AND o.first_response_due IS DISTINCT FROM n.first_response_due),
         -- an agent's public reply fulfils the running update target and starts the next
         ('next_update', 'fulfilled', o.next_update_due, n.last_public_reply_at,
             o.next_update_due IS NOT NULL AND o.last_public_reply_at IS DISTINCT FROM n.last_public_reply_at),
         ('next_update', 'breached', o.next_update_due, o.next_update_due,
-            o.next_update_due IS NOT NULL AND o.last_public_reply_at IS DISTINCT FROM n.last_public_reply_at
-            AND n.last_public_reply_at > o.next_update_due),
+            o.next_update_due <= changed_at),
         ('next_update', 'paused', o.next_update_due, changed_at,
             o.next_update_due IS NOT NULL AND n.next_update_due IS NULL),
         ('next_update', CASE WHEN o.next_update_due IS NULL THEN 'resumed' ELSE 'activated' END::support.sla_event_kind,
@@ -317,8 +318,8 @@ BEGIN
                                                OR o.last_public_reply_at IS DISTINCT FROM n.last_public_reply_at)),
         ('resolution', 'fulfilled', n.resolution_due, n.resolved_at,
             o.resolved_at IS NULL AND n.resolved_at IS NOT NULL),
-        ('resolution', 'breached', n.resolution_due, n.resolution_due,
-            o.resolved_at IS NULL AND n.resolved_at > n.resolution_due),
+        ('resolution', 'breached', o.resolution_due, o.resolution_due,
+            o.resolved_at IS NULL AND o.resolution_due <= changed_at),
         ('resolution', 'paused', o.resolution_due, changed_at,
             o.resolution_due IS NOT NULL AND n.resolution_due IS NULL),
         ('resolution', CASE WHEN o.status IN ('pending_client', 'resolved') THEN 'resumed' ELSE 'activated' END::support.sla_event_kind,
@@ -332,7 +333,7 @@ BEGIN
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION support.log_sla_changes() IS
-    'records SLA targets fulfilled (with a breach when late), paused, resumed and re-armed by ticket changes';
+    'records SLA targets fulfilled, paused, resumed and re-armed by ticket changes, and the breach of any deadline that passed while its target ran';
 CREATE TRIGGER ticket_sla_changed AFTER UPDATE ON support.tickets
     REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets
     FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_changes();

@@ -120,9 +120,16 @@ SELECT e.target, e.kind, e.due, e.occurred_at = e.due AS at_the_deadline,
  WHERE e.ticket_id = 90031 AND e.kind IN ('fulfilled', 'breached') AND e.target = 'first_response'
  ORDER BY e.sla_event_id;
 
+-- a deadline that passed while its target ran is breached at the deadline,
+-- whatever change reveals it: here a pause of an overdue P2 ticket
+SELECT (support.change_status(90002, 'pending_client', :tia, 'waiting for logs')).status;
+SELECT target, kind, due, occurred_at = due AS at_the_deadline
+  FROM support.sla_events WHERE ticket_id = 90002 AND kind IN ('breached', 'paused')
+ ORDER BY target, kind;
+
 -- breach state in business time: overdue targets are negative and breached
 SELECT ticket_id, target, due, remaining < interval '0' AS overdue, breached
-  FROM support.sla_status WHERE ticket_id IN (90001, 90002) ORDER BY ticket_id, target;
+  FROM support.sla_status WHERE ticket_id IN (90001, 90003) ORDER BY ticket_id, target;
 SELECT ticket_id AS waiting FROM support.open_ticket(1, :cam, 'How do I export?', channel => 'email',
        category => 'training') \gset
 SELECT target, breached, remaining > interval '0' AS time_left
