@@ -12,6 +12,8 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "bedrock_support.h"
+
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
@@ -21,6 +23,8 @@ static int	support_actor_id = 0;
 
 /* Why the next changes are made (a priority override's reason, say). */
 static char *support_change_reason = NULL;
+
+bool		bedrock_auto_assign = true;
 
 void
 _PG_init(void)
@@ -40,5 +44,12 @@ _PG_init(void)
 							   "",
 							   PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomBoolVariable("support.auto_assign",
+							 "Assign new tickets to the least-loaded eligible agent.",
+							 "When off, new tickets without an assignee wait in their tier's queue.",
+							 &bedrock_auto_assign,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("support");
 }

@@ -8,8 +8,7 @@
  * tables call support.sla_config_changed(), which queues a relcache
  * invalidation of the changed table; every backend (this one at the next
  * command, others at their next transaction) then drops its cache. Reads
- * run as the tables' owner: the trigger fires for clients and agents, who
- * under row-level security may not read the configuration themselves.
+ * run as the tables' owner (owner_spi.c).
  */
 #include "postgres.h"
 
@@ -30,6 +29,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "owner_spi.h"
 #include "priority.h"
 #include "sla_config.h"
 
@@ -73,49 +73,6 @@ sla_config_invalidate(Datum argument, Oid relid)
 			sla_config_generation++;
 			return;
 		}
-}
-
-/* Run SPI reads as the configuration's owner, whoever fired the trigger. */
-typedef struct SlaConfigUser
-{
-	Oid			saved_user;
-	int			saved_security_context;
-} SlaConfigUser;
-
-static void
-sla_config_become_owner(SlaConfigUser *saved)
-{
-	GetUserIdAndSecContext(&saved->saved_user, &saved->saved_security_context);
-	SetUserIdAndSecContext(sla_config_owner,
-						   saved->saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-}
-
-static void
-sla_config_restore_user(SlaConfigUser *saved)
-{
-	SetUserIdAndSecContext(saved->saved_user, saved->saved_security_context);
-}
-
-/* work(argument) inside its own SPI connection, as the owner */
-static void
-sla_config_read_as_owner(void (*work) (void *), void *argument)
-{
-	SlaConfigUser saved;
-
-	sla_config_become_owner(&saved);
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		work(argument);
-		SPI_finish();
-	}
-	PG_FINALLY();
-	{
-		sla_config_restore_user(&saved);
-	}
-	PG_END_TRY();
 }
 
 static void
@@ -166,24 +123,10 @@ sla_config_load_policies(void *unused)
 	}
 }
 
-static Oid
-sla_config_relation_owner(Oid relid)
-{
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
 static void
 sla_config_ensure(void)
 {
 	uint64		generation;
-	Oid			namespace;
 	HASHCTL		control;
 
 	if (sla_config_loaded_generation == sla_config_generation)
@@ -204,14 +147,9 @@ sla_config_ensure(void)
 	sla_config_accounts = NULL;
 	sla_config_calendars = NULL;
 
-	namespace = get_namespace_oid("support", false);
 	for (size_t i = 0; i < lengthof(sla_config_tables); i++)
-	{
-		sla_config_watched[i] = get_relname_relid(sla_config_tables[i], namespace);
-		if (!OidIsValid(sla_config_watched[i]))
-			elog(ERROR, "table support.%s does not exist", sla_config_tables[i]);
-	}
-	sla_config_owner = sla_config_relation_owner(sla_config_watched[0]);
+		sla_config_watched[i] = owner_spi_support_table(sla_config_tables[i]);
+	sla_config_owner = owner_spi_relation_owner(sla_config_watched[0]);
 
 	memset(&control, 0, sizeof(control));
 	control.keysize = sizeof(int64);
@@ -225,7 +163,7 @@ sla_config_ensure(void)
 	memset(&sla_config_always, 0, sizeof(sla_config_always));
 	sla_config_always.always = true;
 
-	sla_config_read_as_owner(sla_config_load_policies, NULL);
+	owner_spi_run(sla_config_owner, sla_config_load_policies, NULL);
 
 	/* an invalidation that arrived while loading makes the next call reload */
 	sla_config_loaded_generation = generation;
@@ -312,7 +250,7 @@ sla_config_calendar(int64 calendar_id)
 
 	load.entry = hash_search(sla_config_calendars, &calendar_id, HASH_FIND, NULL);
 	if (load.entry == NULL)
-		sla_config_read_as_owner(sla_config_load_calendar, &load);
+		owner_spi_run(sla_config_owner, sla_config_load_calendar, &load);
 	return &load.entry->calendar;
 }
 
@@ -355,7 +293,7 @@ sla_config_account_calendar(int64 account_id)
 	{
 		SlaAccountLoad load = {account_id, 0, false};
 
-		sla_config_read_as_owner(sla_config_load_account, &load);
+		owner_spi_run(sla_config_owner, sla_config_load_account, &load);
 		if (!load.found)
 			return NULL;		/* not cached: the account may be inserted later */
 		entry = hash_search(sla_config_accounts, &account_id, HASH_ENTER, &found);

@@ -1,0 +1,299 @@
+/*
+ * assignment.c — least-loaded assignment that stays fair under concurrent
+ * inserts.
+ *
+ * An agent's load is counted from the tickets themselves (open tickets
+ * assigned to them), so there is no counter to drift. Two transactions
+ * must never both pick the agent whose count they both see as lowest, so
+ * the pick locks the agent's row (FOR UPDATE) until commit, and a
+ * concurrent pick SKIPs LOCKED agents and takes the least-loaded of the
+ * rest: simultaneous tickets spread over agents instead of queueing on one.
+ * When every eligible agent is locked, the pick waits for the least-loaded
+ * one and recounts its load with a fresh snapshot. SKIP LOCKED never waits,
+ * and a waiting pick holds no other agent lock from this statement's first
+ * ticket, so single-ticket inserts cannot deadlock.
+ *
+ * A statement inserting many tickets keeps a ledger (in the statement's
+ * memory): the loads it read plus what it assigned since, so the 2nd and
+ * later tickets are spread without counting again. Its first ticket locks
+ * one agent; its second locks the other unlocked agents of the group.
+ * last_assigned_at, the tie-break across statements, is stamped once per
+ * agent per statement.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "assignment.h"
+#include "owner_spi.h"
+
+typedef struct LedgerAgent
+{
+	int64		agent_id;
+	int64		load;
+	bool		has_last_assigned;
+	TimestampTz last_assigned;	/* as read from the table */
+	int64		assigned_sequence;	/* 0: not yet in this statement */
+} LedgerAgent;
+
+typedef struct LedgerGroup
+{
+	int16		tier;
+	char	   *skill;
+	int			uses;
+	bool		expanded;		/* every unlocked eligible agent is in */
+	bool		nobody;			/* no eligible agent at all */
+	int			agent_count;
+	int		   *agents;			/* indexes into the ledger's agents */
+} LedgerGroup;
+
+struct AssignmentLedger
+{
+	MemoryContext context;
+	int			agent_count;
+	LedgerAgent agents[64];		/* beyond 64 agents per statement: new ones are ignored */
+	int			group_count;
+	LedgerGroup groups[32];
+	int64		sequence;
+	Oid			owner;
+};
+
+#define ASSIGNMENT_CANDIDATES \
+	"SELECT a.agent_id, a.last_assigned_at," \
+	"       (SELECT count(*) FROM support.tickets t" \
+	"         WHERE t.assignee_id OPERATOR(pg_catalog.=) a.agent_id" \
+	"           AND t.status NOT IN ('resolved', 'closed')) AS open_tickets" \
+	"  FROM support.agents a" \
+	" WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1" \
+	"   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)" \
+	" ORDER BY 3, 2 NULLS FIRST, 1"
+
+static SPIPlanPtr assignment_skip_locked_plan = NULL;	/* LIMIT $3, SKIP LOCKED */
+static SPIPlanPtr assignment_wait_plan = NULL;	/* LIMIT 1, waits */
+static SPIPlanPtr assignment_count_plan = NULL;
+static SPIPlanPtr assignment_stamp_plan = NULL;
+
+AssignmentLedger *
+assignment_ledger_create(MemoryContext context)
+{
+	AssignmentLedger *ledger = MemoryContextAllocZero(context, sizeof(AssignmentLedger));
+
+	ledger->context = context;
+	ledger->owner = owner_spi_relation_owner(owner_spi_support_table("agents"));
+	return ledger;
+}
+
+static SPIPlanPtr
+assignment_plan(SPIPlanPtr *cached, const char *query, int argument_count, Oid *argument_types)
+{
+	if (*cached == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query, argument_count, argument_types);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare assignment query: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		*cached = plan;
+	}
+	return *cached;
+}
+
+static int
+assignment_agent_index(AssignmentLedger *ledger, int64 agent_id)
+{
+	for (int i = 0; i < ledger->agent_count; i++)
+		if (ledger->agents[i].agent_id == agent_id)
+			return i;
+	return -1;
+}
+
+/* Adds the agents of the last SPI result to the group (those not in it yet). */
+static void
+assignment_take_rows(AssignmentLedger *ledger, LedgerGroup *group)
+{
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		bool		is_null;
+		int64		agent_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 1, &is_null));
+		int			index = assignment_agent_index(ledger, agent_id);
+		bool		in_group = false;
+
+		if (index < 0)
+		{
+			LedgerAgent *agent;
+			Datum		last;
+
+			if (ledger->agent_count >= (int) lengthof(ledger->agents))
+				continue;
+			index = ledger->agent_count++;
+			agent = &ledger->agents[index];
+			agent->agent_id = agent_id;
+			last = SPI_getbinval(tuple, tupdesc, 2, &is_null);
+			agent->has_last_assigned = !is_null;
+			agent->last_assigned = is_null ? 0 : DatumGetTimestampTz(last);
+			agent->load = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 3, &is_null));
+		}
+		for (int i = 0; i < group->agent_count; i++)
+			in_group |= group->agents[i] == index;
+		if (!in_group)
+		{
+			group->agents = group->agents == NULL ?
+				MemoryContextAlloc(ledger->context, lengthof(ledger->agents) * sizeof(int)) :
+				group->agents;
+			group->agents[group->agent_count++] = index;
+		}
+	}
+}
+
+typedef struct AssignmentQuery
+{
+	AssignmentLedger *ledger;
+	LedgerGroup *group;
+	bool		all;			/* every unlocked agent, not just the first */
+} AssignmentQuery;
+
+static void
+assignment_load_candidates(void *argument)
+{
+	AssignmentQuery *query = argument;
+	Oid			types[3] = {INT2OID, TEXTOID, INT8OID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	SPIPlanPtr	plan = assignment_plan(&assignment_skip_locked_plan,
+									   ASSIGNMENT_CANDIDATES " LIMIT $3 FOR UPDATE OF a SKIP LOCKED",
+									   3, types);
+
+	values[0] = Int16GetDatum(query->group->tier);
+	values[1] = CStringGetTextDatum(query->group->skill);
+	values[2] = Int64GetDatum(1);
+	if (query->all)
+		nulls[2] = 'n';
+	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the agents to assign");
+	assignment_take_rows(query->ledger, query->group);
+}
+
+static void
+assignment_wait_for_agent(void *argument)
+{
+	AssignmentQuery *query = argument;
+	Oid			types[2] = {INT2OID, TEXTOID};
+	Datum		values[2];
+	SPIPlanPtr	plan = assignment_plan(&assignment_wait_plan,
+									   ASSIGNMENT_CANDIDATES " LIMIT 1 FOR UPDATE OF a", 2, types);
+	SPIPlanPtr	count_plan;
+	Oid			count_type = INT8OID;
+	Datum		agent_id;
+	bool		is_null;
+	int			index;
+
+	values[0] = Int16GetDatum(query->group->tier);
+	values[1] = CStringGetTextDatum(query->group->skill);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the agents to assign");
+	if (SPI_processed == 0)
+	{
+		query->group->nobody = true;
+		return;
+	}
+	agent_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+	assignment_take_rows(query->ledger, query->group);
+
+	/* the load read before the wait is stale: the holder has committed since */
+	count_plan = assignment_plan(&assignment_count_plan,
+								 "SELECT count(*) FROM support.tickets t"
+								 " WHERE t.assignee_id OPERATOR(pg_catalog.=) $1"
+								 "   AND t.status NOT IN ('resolved', 'closed')", 1, &count_type);
+	if (SPI_execute_plan(count_plan, &agent_id, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not count the agent's open tickets");
+	index = assignment_agent_index(query->ledger, DatumGetInt64(agent_id));
+	if (index >= 0 && query->ledger->agents[index].assigned_sequence == 0)
+		query->ledger->agents[index].load =
+			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+}
+
+static void
+assignment_stamp(void *argument)
+{
+	Oid			type = INT8OID;
+	Datum		agent_id = Int64GetDatum(*(int64 *) argument);
+	SPIPlanPtr	plan = assignment_plan(&assignment_stamp_plan,
+									   "UPDATE support.agents SET last_assigned_at = clock_timestamp()"
+									   " WHERE agent_id OPERATOR(pg_catalog.=) $1", 1, &type);
+
+	if (SPI_execute_plan(plan, &agent_id, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not record the assignment time");
+}
+
+/* true when a should get the next ticket rather than b */
+static bool
+assignment_better(const LedgerAgent *a, const LedgerAgent *b)
+{
+	if (a->load != b->load)
+		return a->load < b->load;
+	if ((a->assigned_sequence == 0) != (b->assigned_sequence == 0))
+		return a->assigned_sequence == 0;
+	if (a->assigned_sequence != b->assigned_sequence)
+		return a->assigned_sequence < b->assigned_sequence;
+	if (a->has_last_assigned != b->has_last_assigned)
+		return !a->has_last_assigned;
+	if (a->last_assigned != b->last_assigned)
+		return a->last_assigned < b->last_assigned;
+	return a->agent_id < b->agent_id;
+}
+
+bool
+assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *agent_id)
+{
+	LedgerGroup *group = NULL;
+	AssignmentQuery query;
+	LedgerAgent *best = NULL;
+
+	for (int i = 0; i < ledger->group_count; i++)
+		if (ledger->groups[i].tier == tier && strcmp(ledger->groups[i].skill, skill) == 0)
+			group = &ledger->groups[i];
+	if (group == NULL)
+	{
+		if (ledger->group_count >= (int) lengthof(ledger->groups))
+			return false;		/* a statement touching 32 groups: the rest wait in the queue */
+		group = &ledger->groups[ledger->group_count++];
+		group->tier = tier;
+		group->skill = MemoryContextStrdup(ledger->context, skill);
+	}
+	if (group->nobody)
+		return false;
+
+	query.ledger = ledger;
+	query.group = group;
+	group->uses++;
+	if (group->agent_count == 0 || (group->uses >= 2 && !group->expanded))
+	{
+		query.all = group->agent_count > 0;
+		owner_spi_run(ledger->owner, assignment_load_candidates, &query);
+		if (query.all)
+			group->expanded = true;
+	}
+	if (group->agent_count == 0)
+		owner_spi_run(ledger->owner, assignment_wait_for_agent, &query);
+	if (group->agent_count == 0)
+		return false;
+
+	for (int i = 0; i < group->agent_count; i++)
+	{
+		LedgerAgent *candidate = &ledger->agents[group->agents[i]];
+
+		if (best == NULL || assignment_better(candidate, best))
+			best = candidate;
+	}
+	if (best->assigned_sequence == 0)
+		owner_spi_run(ledger->owner, assignment_stamp, &best->agent_id);
+	best->load++;
+	best->assigned_sequence = ++ledger->sequence;
+	*agent_id = best->agent_id;
+	return true;
+}

@@ -1,0 +1,22 @@
+/*
+ * assignment.h — picking the least-loaded eligible agent for a new ticket.
+ */
+#ifndef BEDROCK_ASSIGNMENT_H
+#define BEDROCK_ASSIGNMENT_H
+
+#include "postgres.h"
+
+/* What one INSERT statement has assigned so far; lives as long as it. */
+typedef struct AssignmentLedger AssignmentLedger;
+
+extern AssignmentLedger *assignment_ledger_create(MemoryContext context);
+
+/*
+ * An on-shift, active agent of the tier with the skill and the fewest open
+ * tickets (ties: the one assigned longest ago, then the lowest id), locked
+ * for the rest of the transaction; false when no agent is eligible.
+ */
+extern bool assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill,
+							int64 *agent_id);
+
+#endif

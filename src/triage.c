@@ -1,0 +1,161 @@
+/*
+ * triage.c — the handbook's triage step inside the ticket's own INSERT: a
+ * BEFORE INSERT trigger on support.tickets, named to fire before the
+ * lifecycle and deadline triggers so they see its priority and tier.
+ *
+ *   priority  as given, else the first matching triage rule's, else the
+ *             category's default (priority_source says which)
+ *   tier      the matching rule's escalation tier, else the category's
+ *   assignee  as given, else the least-loaded eligible agent of that tier
+ *             with the category's skill (support.auto_assign), else none:
+ *             the ticket waits in its tier's queue
+ *
+ * Rows inserted with row_security = off (a restore) are left as they are.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+
+#include "assignment.h"
+#include "bedrock_support.h"
+#include "triage_rules.h"
+
+typedef struct TriageColumns
+{
+	Oid			relid;
+	int			category;
+	int			channel;
+	int			subject;
+	int			description;
+	int			priority;
+	int			tier;
+	int			assignee_id;
+	int			triage_rule_id;
+	int			priority_source;
+	int			flags[TRIAGE_FLAG_COUNT];
+	AssignmentLedger *ledger;	/* this statement's assignments */
+} TriageColumns;
+
+static int
+triage_column(TupleDesc tupdesc, const char *name)
+{
+	int			attnum = SPI_fnumber(tupdesc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "support.tickets has no column \"%s\"", name);
+	return attnum - 1;
+}
+
+/*
+ * fn_extra belongs to this statement's trigger call site, so the ledger in
+ * it lives exactly as long as the statement.
+ */
+static TriageColumns *
+triage_columns(FunctionCallInfo fcinfo, Relation relation)
+{
+	TriageColumns *columns = fcinfo->flinfo->fn_extra;
+	TupleDesc	tupdesc = RelationGetDescr(relation);
+
+	if (columns != NULL && columns->relid == RelationGetRelid(relation))
+		return columns;
+	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriageColumns));
+	columns->relid = RelationGetRelid(relation);
+	columns->category = triage_column(tupdesc, "category");
+	columns->channel = triage_column(tupdesc, "channel");
+	columns->subject = triage_column(tupdesc, "subject");
+	columns->description = triage_column(tupdesc, "description");
+	columns->priority = triage_column(tupdesc, "priority");
+	columns->tier = triage_column(tupdesc, "tier");
+	columns->assignee_id = triage_column(tupdesc, "assignee_id");
+	columns->triage_rule_id = triage_column(tupdesc, "triage_rule_id");
+	columns->priority_source = triage_column(tupdesc, "priority_source");
+	for (int flag = 0; flag < TRIAGE_FLAG_COUNT; flag++)
+		columns->flags[flag] = triage_column(tupdesc, triage_flag_names[flag]);
+	columns->ledger = assignment_ledger_create(fcinfo->flinfo->fn_mcxt);
+	fcinfo->flinfo->fn_extra = columns;
+	return columns;
+}
+
+PG_FUNCTION_INFO_V1(ticket_triage_trigger);
+Datum
+ticket_triage_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	relation;
+	TupleDesc	tupdesc;
+	TriageColumns *columns;
+	Datum	   *values;
+	bool	   *nulls;
+	const TriageCategory *category;
+	const TriageRule *rule;
+	TriageTicket ticket;
+	const char *source;
+	int64		agent_id;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		elog(ERROR, "ticket_triage_trigger must be a BEFORE INSERT row trigger");
+	if (!row_security)
+		return PointerGetDatum(trigdata->tg_trigtuple);	/* verbatim restore */
+
+	relation = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(relation);
+	columns = triage_columns(fcinfo, relation);
+	values = palloc(tupdesc->natts * sizeof(Datum));
+	nulls = palloc(tupdesc->natts * sizeof(bool));
+	heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, values, nulls);
+
+	if (nulls[columns->category] || nulls[columns->channel] || nulls[columns->subject])
+		return PointerGetDatum(trigdata->tg_trigtuple);	/* NOT NULL reports it */
+	memset(&ticket, 0, sizeof(ticket));
+	ticket.category = TextDatumGetCString(values[columns->category]);
+	ticket.channel = TextDatumGetCString(values[columns->channel]);
+	category = triage_rules_category(ticket.category);
+	if (category == NULL)
+		return PointerGetDatum(trigdata->tg_trigtuple);	/* the foreign key reports it */
+
+	for (int flag = 0; flag < TRIAGE_FLAG_COUNT; flag++)
+		if (!nulls[columns->flags[flag]] && DatumGetBool(values[columns->flags[flag]]))
+			ticket.flags |= 1u << flag;
+	ticket.subject = DatumGetTextPP(values[columns->subject]);
+	ticket.description = nulls[columns->description] ?
+		cstring_to_text("") : DatumGetTextPP(values[columns->description]);
+	rule = triage_rules_match(&ticket);
+
+	if (!nulls[columns->priority])
+		source = "given";
+	else if (rule != NULL)
+	{
+		source = "rule";
+		values[columns->priority] = Int16GetDatum(rule->priority);
+	}
+	else
+	{
+		source = "category";
+		values[columns->priority] = Int16GetDatum(category->default_priority);
+	}
+	nulls[columns->priority] = false;
+	values[columns->priority_source] = CStringGetTextDatum(source);
+	nulls[columns->priority_source] = false;
+	values[columns->triage_rule_id] = rule != NULL ? Int64GetDatum(rule->rule_id) : (Datum) 0;
+	nulls[columns->triage_rule_id] = rule == NULL;
+	values[columns->tier] = Int16GetDatum(rule != NULL && rule->tier != 0 ? rule->tier
+										  : category->default_tier);
+	nulls[columns->tier] = false;
+
+	if (nulls[columns->assignee_id] && bedrock_auto_assign &&
+		assignment_pick(columns->ledger, DatumGetInt16(values[columns->tier]),
+						category->required_skill, &agent_id))
+	{
+		values[columns->assignee_id] = Int64GetDatum(agent_id);
+		nulls[columns->assignee_id] = false;
+	}
+
+	return PointerGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}

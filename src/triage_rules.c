@@ -1,0 +1,240 @@
+/*
+ * triage_rules.c — the support manager's priority rules and the category
+ * routing table, loaded once per backend and dropped when either table
+ * changes (a statement trigger queues a relcache invalidation, as for the
+ * SLA configuration). Matching a ticket costs no query: flags are bit
+ * tests, keywords a tsquery parsed at load time against the ticket's
+ * tsvector, built once per ticket and only if a keyword rule is reached.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgrprotos.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+
+#include "owner_spi.h"
+#include "priority.h"
+#include "triage_rules.h"
+
+const char *const triage_flag_names[TRIAGE_FLAG_COUNT] = {
+	"service_outage", "revenue_impact", "security_or_data_integrity",
+	"campaign_delivery_failure", "peak_period", "api_failure",
+	"workaround_available", "multi_client_impact"
+};
+
+static const char *const triage_tables[] = {"triage_rules", "categories"};
+
+static MemoryContext triage_context = NULL;
+static bool triage_callback_registered = false;
+static uint64 triage_generation = 1;
+static uint64 triage_loaded_generation = 0;
+static Oid	triage_watched[lengthof(triage_tables)];
+static Oid	triage_text_search_config = InvalidOid;
+static TriageRule *triage_rules = NULL;
+static int	triage_rule_count = 0;
+static TriageCategory *triage_categories = NULL;
+static int	triage_category_count = 0;
+
+static void
+triage_invalidate(Datum argument, Oid relid)
+{
+	if (relid == InvalidOid)
+	{
+		triage_generation++;
+		return;
+	}
+	for (size_t i = 0; i < lengthof(triage_watched); i++)
+		if (triage_watched[i] == relid)
+			triage_generation++;
+}
+
+static char *
+triage_copy_text(HeapTuple tuple, TupleDesc tupdesc, int column)
+{
+	char	   *value = SPI_getvalue(tuple, tupdesc, column);
+
+	return value == NULL ? NULL : MemoryContextStrdup(triage_context, value);
+}
+
+static uint32
+triage_flag_bits(HeapTuple tuple, TupleDesc tupdesc, int column)
+{
+	bool		is_null;
+	Datum		array = SPI_getbinval(tuple, tupdesc, column, &is_null);
+	Datum	   *elements;
+	bool	   *nulls;
+	int			count;
+	uint32		bits = 0;
+
+	if (is_null)
+		return 0;
+	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elements, &nulls, &count);
+	for (int i = 0; i < count; i++)
+	{
+		char	   *name;
+
+		if (nulls[i])
+			continue;
+		name = TextDatumGetCString(elements[i]);
+		for (int flag = 0; flag < TRIAGE_FLAG_COUNT; flag++)
+			if (strcmp(name, triage_flag_names[flag]) == 0)
+				bits |= 1u << flag;
+	}
+	return bits;
+}
+
+static void
+triage_load(void *unused)
+{
+	MemoryContext old_context;
+	bool		is_null;
+
+	if (SPI_execute("SELECT 'english'::regconfig::oid", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not find text search configuration \"english\"");
+	triage_text_search_config = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+															   SPI_tuptable->tupdesc, 1, &is_null));
+
+	if (SPI_execute("SELECT r.rule_id, r.category, r.channel, r.required_flags, r.excluded_flags,"
+					" CASE WHEN r.keywords IS NOT NULL"
+					"      THEN websearch_to_tsquery('english'::regconfig, r.keywords) END,"
+					" r.priority::text, r.escalate_to_tier"
+					" FROM support.triage_rules r WHERE r.active ORDER BY r.position",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.triage_rules");
+	old_context = MemoryContextSwitchTo(triage_context);
+	triage_rule_count = (int) SPI_processed;
+	triage_rules = palloc0(Max(triage_rule_count, 1) * sizeof(TriageRule));
+	MemoryContextSwitchTo(old_context);
+	for (int i = 0; i < triage_rule_count; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		TriageRule *rule = &triage_rules[i];
+		Datum		keywords;
+		Datum		tier;
+
+		rule->rule_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 1, &is_null));
+		rule->category = triage_copy_text(tuple, tupdesc, 2);
+		rule->channel = triage_copy_text(tuple, tupdesc, 3);
+		rule->required_flags = triage_flag_bits(tuple, tupdesc, 4);
+		rule->excluded_flags = triage_flag_bits(tuple, tupdesc, 5);
+		keywords = SPI_getbinval(tuple, tupdesc, 6, &is_null);
+		if (!is_null)
+		{
+			old_context = MemoryContextSwitchTo(triage_context);
+			rule->keywords = datumCopy(keywords, false, -1);
+			rule->has_keywords = true;
+			MemoryContextSwitchTo(old_context);
+		}
+		if (!priority_parse(SPI_getvalue(tuple, tupdesc, 7), &rule->priority))
+			elog(ERROR, "triage rule %lld has no valid priority", (long long) rule->rule_id);
+		tier = SPI_getbinval(tuple, tupdesc, 8, &is_null);
+		rule->tier = is_null ? 0 : DatumGetInt16(tier);
+	}
+
+	if (SPI_execute("SELECT c.category, c.default_priority::text, c.default_tier, c.required_skill"
+					" FROM support.categories c", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.categories");
+	old_context = MemoryContextSwitchTo(triage_context);
+	triage_category_count = (int) SPI_processed;
+	triage_categories = palloc0(Max(triage_category_count, 1) * sizeof(TriageCategory));
+	MemoryContextSwitchTo(old_context);
+	for (int i = 0; i < triage_category_count; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		TriageCategory *category = &triage_categories[i];
+
+		category->category = triage_copy_text(tuple, tupdesc, 1);
+		if (!priority_parse(SPI_getvalue(tuple, tupdesc, 2), &category->default_priority))
+			elog(ERROR, "category %s has no valid priority", category->category);
+		category->default_tier = DatumGetInt16(SPI_getbinval(tuple, tupdesc, 3, &is_null));
+		category->required_skill = triage_copy_text(tuple, tupdesc, 4);
+	}
+}
+
+static void
+triage_ensure(void)
+{
+	uint64		generation;
+
+	if (triage_loaded_generation == triage_generation)
+		return;
+	generation = triage_generation;
+	if (!triage_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(triage_invalidate, (Datum) 0);
+		triage_callback_registered = true;
+	}
+	if (triage_context == NULL)
+		triage_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support triage rules",
+											   ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(triage_context);
+	triage_rules = NULL;
+	triage_rule_count = 0;
+	triage_categories = NULL;
+	triage_category_count = 0;
+	for (size_t i = 0; i < lengthof(triage_tables); i++)
+		triage_watched[i] = owner_spi_support_table(triage_tables[i]);
+	owner_spi_run(owner_spi_relation_owner(triage_watched[0]), triage_load, NULL);
+	triage_loaded_generation = generation;
+}
+
+const TriageCategory *
+triage_rules_category(const char *category)
+{
+	triage_ensure();
+	for (int i = 0; i < triage_category_count; i++)
+		if (strcmp(triage_categories[i].category, category) == 0)
+			return &triage_categories[i];
+	return NULL;
+}
+
+static bool
+triage_keywords_match(TriageTicket *ticket, const TriageRule *rule)
+{
+	if (!ticket->has_document)
+	{
+		text	   *both = DatumGetTextPP(DirectFunctionCall2(textcat,
+															  PointerGetDatum(ticket->subject),
+															  DirectFunctionCall2(textcat,
+																				  CStringGetTextDatum(" "),
+																				  PointerGetDatum(ticket->description))));
+
+		ticket->document = DirectFunctionCall2(to_tsvector_byid,
+											   ObjectIdGetDatum(triage_text_search_config),
+											   PointerGetDatum(both));
+		ticket->has_document = true;
+	}
+	return DatumGetBool(DirectFunctionCall2(ts_match_vq, ticket->document, rule->keywords));
+}
+
+const TriageRule *
+triage_rules_match(TriageTicket *ticket)
+{
+	triage_ensure();
+	for (int i = 0; i < triage_rule_count; i++)
+	{
+		const TriageRule *rule = &triage_rules[i];
+
+		if (rule->category != NULL && strcmp(rule->category, ticket->category) != 0)
+			continue;
+		if (rule->channel != NULL && strcmp(rule->channel, ticket->channel) != 0)
+			continue;
+		if ((ticket->flags & rule->required_flags) != rule->required_flags)
+			continue;
+		if ((ticket->flags & rule->excluded_flags) != 0)
+			continue;
+		if (rule->has_keywords && !triage_keywords_match(ticket, rule))
+			continue;
+		return rule;
+	}
+	return NULL;
+}
