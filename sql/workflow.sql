@@ -1,9 +1,10 @@
 -- The workflow functions an application calls, their events and their errors.
 \i sql/include/fixture.sql
 
--- open: priority and tier from the category unless given; the created event
+-- open: priority from the triage rules (here none matches: the category's
+-- default), tier from routing, unless given; the created event
 SELECT ticket_id AS t1, priority, tier, status, channel, category
-  FROM support.open_ticket(1, :cam, 'Spend pacing stalled', 'Line item 7 spends nothing',
+  FROM support.open_ticket(1, :cam, 'Conversions stopped on line item 7', 'None recorded since Monday',
                            channel => 'email', category => 'campaign_performance') \gset
 SELECT :t1 > 10000 AS numbered, priority, tier, status FROM support.tickets WHERE ticket_id = :t1;
 SELECT ticket_id AS t2 FROM support.open_ticket(1, :ada, 'API down', channel => 'phone',

@@ -11,9 +11,9 @@ SELECT is((SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.o
 
 SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'channels', 'internal_channels',
     'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
-    'tickets', 'ticket_events', 'sla_events'], 'the data model has exactly these tables');
+    'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages'], 'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
-    'daily_summary', 'sla_status'], 'the reporting views');
+    'daily_summary', 'sla_status', 'ticket_queue'], 'the reporting views');
 
 -- tenant tables: account_id first in the primary key and in every foreign key between tenant tables
 SELECT is(ARRAY(
@@ -33,7 +33,7 @@ SELECT is(ARRAY(
      ORDER BY 1), '{}'::text[], 'every foreign key to a tenant table leads with account_id');
 SELECT is(ARRAY(
     SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'support' AND c.relname IN ('accounts', 'account_users', 'tickets', 'ticket_events', 'sla_events')
+     WHERE n.nspname = 'support' AND c.relname IN ('accounts', 'account_users', 'tickets', 'ticket_events', 'sla_events', 'outbound_messages')
        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'account_id'
                         AND a.attnotnull)
      ORDER BY 1), '{}'::text[], 'tenant tables carry a NOT NULL account_id');
