@@ -87,8 +87,11 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.triage_rules
 -- What triage records on tickets and agents
 ------------------------------------------------------------------------------
 
+-- No foreign key to the rules: a per-row check would cost a bulk insert a
+-- third of triage's time, and rules are retired (active = false), not
+-- deleted; the created event keeps the rule's name either way.
 ALTER TABLE support.tickets
-    ADD COLUMN triage_rule_id bigint REFERENCES support.triage_rules ON DELETE SET NULL,
+    ADD COLUMN triage_rule_id bigint,
     ADD COLUMN priority_source text CHECK (priority_source IN ('given', 'rule', 'category'));
 COMMENT ON COLUMN support.tickets.triage_rule_id IS 'the triage rule the ticket matched on creation (NULL: none, the category decided)';
 COMMENT ON COLUMN support.tickets.priority_source IS 'where the priority at creation came from: given by the creator, a triage rule, or the category default';
@@ -119,7 +122,10 @@ CREATE TABLE support.outbound_messages (
     subject           text,
     body              text NOT NULL,
     payload           jsonb NOT NULL DEFAULT '{}',
-    idempotency_key   uuid NOT NULL DEFAULT gen_random_uuid(),
+    -- stable across retries and unique with the key, so receivers can
+    -- de-duplicate; derived, so it costs no random draw and no extra index
+    idempotency_key   text NOT NULL GENERATED ALWAYS AS
+                      ('bedrock-' || account_id::text || '-' || message_id::text) STORED,
     state             text NOT NULL DEFAULT 'pending'
                       CHECK (state IN ('pending', 'delivered', 'dead')),
     attempts          integer NOT NULL DEFAULT 0,
@@ -127,13 +133,13 @@ CREATE TABLE support.outbound_messages (
     last_error        text,
     delivered_at      timestamptz,
     created_at        timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (account_id, message_id),
-    UNIQUE (account_id, idempotency_key),
-    FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets (account_id, ticket_id)
+    PRIMARY KEY (account_id, message_id)
 );
 ALTER SEQUENCE support.message_id_seq OWNED BY support.outbound_messages.message_id;
 COMMENT ON TABLE support.outbound_messages IS
     'the transactional outbox: client emails and Slack alerts decided by a committed transaction, waiting for delivery';
+COMMENT ON COLUMN support.outbound_messages.ticket_id IS
+    'the ticket the message is about (no foreign key: only triggers and the worker write here, and tickets are never deleted)';
 CREATE INDEX outbound_messages_due_idx ON support.outbound_messages (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX outbound_messages_ticket_idx ON support.outbound_messages (account_id, ticket_id);
 
@@ -172,40 +178,40 @@ BEGIN
         RETURN NULL;
     END IF;
 
-    -- automatic escalation on creation, and the alert to the channel the rule names
+    -- the history: automatic escalation on creation, and routing's assignment
     INSERT INTO support.ticket_events
            (account_id, ticket_id, kind, actor_kind, visibility, body, new_value, details)
-    SELECT n.account_id, n.ticket_id, 'escalation', 'system', 'internal',
+    SELECT n.account_id, n.ticket_id, 'escalation'::support.event_kind, 'system'::support.actor_kind,
+           'internal'::support.visibility,
            format('Escalated on creation to tier %s by rule "%s"; %s alerted', n.tier, r.name, r.alert_channel),
            n.tier::text,
            jsonb_build_object('rule', r.name, 'tier', n.tier, 'alert_channel', r.alert_channel)
       FROM new_tickets n
       JOIN support.triage_rules r ON r.rule_id OPERATOR(pg_catalog.=) n.triage_rule_id
-     WHERE r.alert_channel IS NOT NULL;
-    INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, body, payload)
-    SELECT n.account_id, n.ticket_id, 'slack', r.alert_channel,
+     WHERE r.alert_channel IS NOT NULL
+    UNION ALL
+    SELECT n.account_id, n.ticket_id, 'assignee_change', 'system', 'internal',
+           format('Routed to %s: tier %s, skill %s, fewest open tickets', g.full_name, n.tier, c.required_skill),
+           n.assignee_id::text, '{}'::jsonb
+      FROM new_tickets n
+      JOIN support.agents g ON g.agent_id OPERATOR(pg_catalog.=) n.assignee_id
+      JOIN support.categories c ON c.category OPERATOR(pg_catalog.=) n.category;
+
+    -- the outbox: the alert to the channel the rule names, and the client's
+    -- acknowledgment from the handbook's initial-response template
+    INSERT INTO support.outbound_messages
+           (account_id, ticket_id, destination, target, template, subject, body, payload)
+    SELECT n.account_id, n.ticket_id, 'slack', r.alert_channel, NULL::text, NULL::text,
            format('%s #%s %s (%s): %s', n.priority::text, n.ticket_id, a.name, n.channel, n.subject),
            jsonb_build_object('ticket', n.ticket_id, 'priority', n.priority::text, 'account', a.name,
                               'channel', n.channel, 'tier', n.tier, 'rule', r.name, 'subject', n.subject)
       FROM new_tickets n
       JOIN support.triage_rules r ON r.rule_id OPERATOR(pg_catalog.=) n.triage_rule_id
       JOIN support.accounts a ON a.account_id OPERATOR(pg_catalog.=) n.account_id
-     WHERE r.alert_channel IS NOT NULL;
-
-    -- routing's assignment, in the history
-    INSERT INTO support.ticket_events
-           (account_id, ticket_id, kind, actor_kind, visibility, body, new_value)
-    SELECT n.account_id, n.ticket_id, 'assignee_change', 'system', 'internal',
-           format('Routed to %s: tier %s, skill %s, fewest open tickets', g.full_name, n.tier, c.required_skill),
-           n.assignee_id::text
-      FROM new_tickets n
-      JOIN support.agents g ON g.agent_id OPERATOR(pg_catalog.=) n.assignee_id
-      JOIN support.categories c ON c.category OPERATOR(pg_catalog.=) n.category;
-
-    -- the client's acknowledgment: the handbook's initial-response template
-    INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, template, subject, body)
+     WHERE r.alert_channel IS NOT NULL
+    UNION ALL
     SELECT n.account_id, n.ticket_id, 'email', u.email, 'initial_response',
-           support.render_template(t.subject, v.vars), support.render_template(t.body, v.vars)
+           support.render_template(t.subject, v.vars), support.render_template(t.body, v.vars), '{}'
       FROM new_tickets n
       JOIN support.account_users u ON u.account_id OPERATOR(pg_catalog.=) n.account_id
                                   AND u.user_id OPERATOR(pg_catalog.=) n.requester_id
