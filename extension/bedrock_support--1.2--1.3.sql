@@ -96,8 +96,14 @@ ALTER TABLE support.tickets
 COMMENT ON COLUMN support.tickets.triage_rule_id IS 'the triage rule the ticket matched on creation (NULL: none, the category decided)';
 COMMENT ON COLUMN support.tickets.priority_source IS 'where the priority at creation came from: given by the creator, a triage rule, or the category default';
 
-ALTER TABLE support.agents ADD COLUMN last_assigned_at timestamptz;
-COMMENT ON COLUMN support.agents.last_assigned_at IS 'when routing last gave this agent a ticket: among equally loaded agents the one waiting longest goes first';
+ALTER TABLE support.agents
+    ADD COLUMN open_tickets integer NOT NULL DEFAULT 0 CHECK (open_tickets >= 0),
+    ADD COLUMN last_assigned_at timestamptz;
+COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent, kept by the triggers on tickets: the load routing balances';
+COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket: among equally loaded agents the one waiting longest goes first';
+UPDATE support.agents g SET open_tickets = (SELECT count(*) FROM support.tickets t
+                                             WHERE t.assignee_id OPERATOR(pg_catalog.=) g.agent_id
+                                               AND t.status NOT IN ('resolved', 'closed'));
 
 CREATE FUNCTION support.ticket_triage_trigger() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C;
@@ -197,6 +203,14 @@ BEGIN
       JOIN support.agents g ON g.agent_id OPERATOR(pg_catalog.=) n.assignee_id
       JOIN support.categories c ON c.category OPERATOR(pg_catalog.=) n.category;
 
+    -- the agents' loads, for the next pick
+    UPDATE support.agents g
+       SET open_tickets = g.open_tickets + d.assigned, last_assigned_at = clock_timestamp()
+      FROM (SELECT n.assignee_id, count(*)::integer AS assigned FROM new_tickets n
+             WHERE n.assignee_id IS NOT NULL AND n.status NOT IN ('resolved', 'closed')
+             GROUP BY n.assignee_id) d
+     WHERE g.agent_id OPERATOR(pg_catalog.=) d.assignee_id;
+
     -- the outbox: the alert to the channel the rule names, and the client's
     -- acknowledgment from the handbook's initial-response template
     INSERT INTO support.outbound_messages
@@ -243,6 +257,26 @@ COMMENT ON FUNCTION support.log_ticket_triage() IS
 CREATE TRIGGER ticket_triaged AFTER INSERT ON support.tickets
     REFERENCING NEW TABLE AS new_tickets
     FOR EACH STATEMENT EXECUTE FUNCTION support.log_ticket_triage();
+
+CREATE FUNCTION support.track_agent_load() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF OLD.assignee_id IS NOT NULL AND OLD.status NOT IN ('resolved', 'closed') THEN
+        UPDATE support.agents g SET open_tickets = g.open_tickets - 1
+         WHERE g.agent_id OPERATOR(pg_catalog.=) OLD.assignee_id;
+    END IF;
+    IF NEW.assignee_id IS NOT NULL AND NEW.status NOT IN ('resolved', 'closed') THEN
+        UPDATE support.agents g SET open_tickets = g.open_tickets + 1
+         WHERE g.agent_id OPERATOR(pg_catalog.=) NEW.assignee_id;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.track_agent_load() IS
+    'keeps agents.open_tickets when a ticket changes hands or opens or closes';
+CREATE TRIGGER ticket_agent_load AFTER UPDATE ON support.tickets
+    FOR EACH ROW WHEN (OLD.assignee_id IS DISTINCT FROM NEW.assignee_id
+                       OR (OLD.status IN ('resolved', 'closed')) IS DISTINCT FROM (NEW.status IN ('resolved', 'closed')))
+    EXECUTE FUNCTION support.track_agent_load();
 
 ------------------------------------------------------------------------------
 -- open_ticket leaves priority and tier to triage

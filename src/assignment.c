@@ -2,8 +2,10 @@
  * assignment.c — least-loaded assignment that stays fair under concurrent
  * inserts.
  *
- * An agent's load is counted from the tickets themselves (open tickets
- * assigned to them), so there is no counter to drift. Two transactions
+ * An agent's load is agents.open_tickets, kept by the statement triggers
+ * on tickets (log_ticket_triage on insert, ticket_agent_load on a change of
+ * assignee or status), so a pick reads one row per agent however long
+ * their backlog. Two transactions
  * must never both pick the agent whose count they both see as lowest, so
  * the pick locks the agent's row (FOR UPDATE) until commit, and a
  * concurrent pick SKIPs LOCKED agents and takes the least-loaded of the
@@ -15,10 +17,8 @@
  *
  * A statement inserting many tickets keeps a ledger (in the statement's
  * memory): the loads it read plus what it assigned since, so the 2nd and
- * later tickets are spread without counting again. Its first ticket locks
+ * later tickets are spread without reading again. Its first ticket locks
  * one agent; its second locks the other unlocked agents of the group.
- * last_assigned_at, the tie-break across statements, is stamped once per
- * agent per statement.
  */
 #include "postgres.h"
 
@@ -62,10 +62,7 @@ struct AssignmentLedger
 };
 
 #define ASSIGNMENT_CANDIDATES \
-	"SELECT a.agent_id, a.last_assigned_at," \
-	"       (SELECT count(*) FROM support.tickets t" \
-	"         WHERE t.assignee_id OPERATOR(pg_catalog.=) a.agent_id" \
-	"           AND t.status NOT IN ('resolved', 'closed')) AS open_tickets" \
+	"SELECT a.agent_id, a.last_assigned_at, a.open_tickets::int8" \
 	"  FROM support.agents a" \
 	" WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1" \
 	"   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)" \
@@ -73,8 +70,7 @@ struct AssignmentLedger
 
 static SPIPlanPtr assignment_skip_locked_plan = NULL;	/* LIMIT $3, SKIP LOCKED */
 static SPIPlanPtr assignment_wait_plan = NULL;	/* LIMIT 1, waits */
-static SPIPlanPtr assignment_count_plan = NULL;
-static SPIPlanPtr assignment_stamp_plan = NULL;
+static SPIPlanPtr assignment_load_plan = NULL;
 
 AssignmentLedger *
 assignment_ledger_create(MemoryContext context)
@@ -205,29 +201,15 @@ assignment_wait_for_agent(void *argument)
 	assignment_take_rows(query->ledger, query->group);
 
 	/* the load read before the wait is stale: the holder has committed since */
-	count_plan = assignment_plan(&assignment_count_plan,
-								 "SELECT count(*) FROM support.tickets t"
-								 " WHERE t.assignee_id OPERATOR(pg_catalog.=) $1"
-								 "   AND t.status NOT IN ('resolved', 'closed')", 1, &count_type);
-	if (SPI_execute_plan(count_plan, &agent_id, NULL, true, 1) != SPI_OK_SELECT)
+	count_plan = assignment_plan(&assignment_load_plan,
+								 "SELECT a.open_tickets::int8 FROM support.agents a"
+								 " WHERE a.agent_id OPERATOR(pg_catalog.=) $1", 1, &count_type);
+	if (SPI_execute_plan(count_plan, &agent_id, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not count the agent's open tickets");
 	index = assignment_agent_index(query->ledger, DatumGetInt64(agent_id));
 	if (index >= 0 && query->ledger->agents[index].assigned_sequence == 0)
 		query->ledger->agents[index].load =
 			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
-}
-
-static void
-assignment_stamp(void *argument)
-{
-	Oid			type = INT8OID;
-	Datum		agent_id = Int64GetDatum(*(int64 *) argument);
-	SPIPlanPtr	plan = assignment_plan(&assignment_stamp_plan,
-									   "UPDATE support.agents SET last_assigned_at = clock_timestamp()"
-									   " WHERE agent_id OPERATOR(pg_catalog.=) $1", 1, &type);
-
-	if (SPI_execute_plan(plan, &agent_id, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not record the assignment time");
 }
 
 /* true when a should get the next ticket rather than b */
@@ -290,8 +272,6 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 		if (best == NULL || assignment_better(candidate, best))
 			best = candidate;
 	}
-	if (best->assigned_sequence == 0)
-		owner_spi_run(ledger->owner, assignment_stamp, &best->agent_id);
 	best->load++;
 	best->assigned_sequence = ++ledger->sequence;
 	*agent_id = best->agent_id;
