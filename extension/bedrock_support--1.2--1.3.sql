@@ -75,10 +75,12 @@ VALUES
 CREATE FUNCTION support.config_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'sla_config_changed' LANGUAGE C;
 COMMENT ON FUNCTION support.config_changed() IS
-    'drops every backend''s cached triage rules and categories once the change commits';
+    'drops every backend''s cached triage rules, categories and templates once the change commits';
 CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.triage_rules
     FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
 CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.categories
+    FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.templates
     FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
 CREATE TRIGGER restore_config_row BEFORE INSERT ON support.triage_rules
     FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('rule_id');
@@ -177,86 +179,13 @@ END $$;
 COMMENT ON FUNCTION support.log_ticket_creation() IS
     'records a created event for every new ticket, with the triage rule and where its priority came from';
 
-CREATE FUNCTION support.log_ticket_triage() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF current_setting('row_security') = 'off' THEN
-        RETURN NULL;
-    END IF;
-
-    -- the history: automatic escalation on creation, and routing's assignment
-    INSERT INTO support.ticket_events
-           (account_id, ticket_id, kind, actor_kind, visibility, body, new_value, details)
-    SELECT n.account_id, n.ticket_id, 'escalation'::support.event_kind, 'system'::support.actor_kind,
-           'internal'::support.visibility,
-           format('Escalated on creation to tier %s by rule "%s"; %s alerted', n.tier, r.name, r.alert_channel),
-           n.tier::text,
-           jsonb_build_object('rule', r.name, 'tier', n.tier, 'alert_channel', r.alert_channel)
-      FROM new_tickets n
-      JOIN support.triage_rules r ON r.rule_id OPERATOR(pg_catalog.=) n.triage_rule_id
-     WHERE r.alert_channel IS NOT NULL
-    UNION ALL
-    SELECT n.account_id, n.ticket_id, 'assignee_change', 'system', 'internal',
-           format('Routed to %s: tier %s, skill %s, fewest open tickets', g.full_name, n.tier, c.required_skill),
-           n.assignee_id::text, '{}'::jsonb
-      FROM new_tickets n
-      JOIN support.agents g ON g.agent_id OPERATOR(pg_catalog.=) n.assignee_id
-      JOIN support.categories c ON c.category OPERATOR(pg_catalog.=) n.category;
-
-    -- the agents' loads, for the next pick
-    UPDATE support.agents g
-       SET open_tickets = g.open_tickets + d.assigned, last_assigned_at = clock_timestamp()
-      FROM (SELECT n.assignee_id, count(*)::integer AS assigned FROM new_tickets n
-             WHERE n.assignee_id IS NOT NULL AND n.status NOT IN ('resolved', 'closed')
-             GROUP BY n.assignee_id) d
-     WHERE g.agent_id OPERATOR(pg_catalog.=) d.assignee_id;
-
-    -- the outbox: the alert to the channel the rule names, and the client's
-    -- acknowledgment from the handbook's initial-response template
-    INSERT INTO support.outbound_messages
-           (account_id, ticket_id, destination, target, template, subject, body, payload)
-    SELECT n.account_id, n.ticket_id, 'slack', r.alert_channel, NULL::text, NULL::text,
-           format('%s #%s %s (%s): %s', n.priority::text, n.ticket_id, a.name, n.channel, n.subject),
-           jsonb_build_object('ticket', n.ticket_id, 'priority', n.priority::text, 'account', a.name,
-                              'channel', n.channel, 'tier', n.tier, 'rule', r.name, 'subject', n.subject)
-      FROM new_tickets n
-      JOIN support.triage_rules r ON r.rule_id OPERATOR(pg_catalog.=) n.triage_rule_id
-      JOIN support.accounts a ON a.account_id OPERATOR(pg_catalog.=) n.account_id
-     WHERE r.alert_channel IS NOT NULL
-    UNION ALL
-    SELECT n.account_id, n.ticket_id, 'email', u.email, 'initial_response',
-           support.render_template(t.subject, v.vars), support.render_template(t.body, v.vars), '{}'
-      FROM new_tickets n
-      JOIN support.account_users u ON u.account_id OPERATOR(pg_catalog.=) n.account_id
-                                  AND u.user_id OPERATOR(pg_catalog.=) n.requester_id
-      JOIN support.accounts a ON a.account_id OPERATOR(pg_catalog.=) n.account_id
-      JOIN support.categories c ON c.category OPERATOR(pg_catalog.=) n.category
-      JOIN support.templates t ON t.template OPERATOR(pg_catalog.=) 'initial_response'
-      LEFT JOIN support.agents g ON g.agent_id OPERATOR(pg_catalog.=) n.assignee_id
-     CROSS JOIN LATERAL (SELECT jsonb_build_object(
-            'client_name', u.full_name,
-            'brief_description', n.subject,
-            'brief_issue_description', n.subject,
-            'ticket_number', n.ticket_id,
-            'priority', n.priority::text || ' (' || support.priority_label(n.priority) || ')',
-            'name', COALESCE(g.full_name, 'to be assigned from the tier ' || n.tier || ' queue'),
-            'timeframe', COALESCE('by ' || to_char(n.resolution_due AT TIME ZONE a.time_zone,
-                                                  'Dy DD Mon YYYY HH24:MI') || ' ' || a.time_zone,
-                                  'to be confirmed'),
-            'specific_action_items', COALESCE(c.diagnostic_steps[1], 'Review the details of your request'),
-            'investigation_steps', COALESCE(c.diagnostic_steps[2], 'Reproduce and investigate the issue'),
-            'expected_timeline', 'First response by ' || to_char(n.first_response_due AT TIME ZONE a.time_zone,
-                                                                 'Dy DD Mon YYYY HH24:MI') || ' ' || a.time_zone,
-            'alternative_channel', CASE WHEN a.enterprise THEN 'your Slack channel ' || a.slack_channel
-                                        ELSE 'the Emergency Hotline' END,
-            'support_engineer_name', COALESCE(g.full_name, 'Bedrock Platform Support')) AS vars) v;
-    RETURN NULL;
-END $$;
-COMMENT ON FUNCTION support.log_ticket_triage() IS
-    'after new tickets: records escalations and routing assignments, and queues the escalation alert and the client''s acknowledgment in the outbox';
+CREATE FUNCTION support.ticket_triaged_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C;
+COMMENT ON FUNCTION support.ticket_triaged_trigger() IS
+    'after new tickets: records escalations and routing assignments, raises the agents'' loads, and queues the escalation alert and the client''s acknowledgment (the initial_response template) in the outbox';
 CREATE TRIGGER ticket_triaged AFTER INSERT ON support.tickets
     REFERENCING NEW TABLE AS new_tickets
-    FOR EACH STATEMENT EXECUTE FUNCTION support.log_ticket_triage();
+    FOR EACH STATEMENT EXECUTE FUNCTION support.ticket_triaged_trigger();
 
 CREATE FUNCTION support.track_agent_load() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

@@ -145,15 +145,20 @@ int4_to_priority(PG_FUNCTION_ARGS)
 }
 
 /* The handbook's word for the level: Critical, High, Medium, Low. */
+const char *
+priority_display_label(int16 level)
+{
+	static const char *const display_labels[] = {"Critical", "High", "Medium", "Low"};
+
+	Assert(level >= PRIORITY_MOST_URGENT && level <= PRIORITY_LEAST_URGENT);
+	return display_labels[level - 1];
+}
+
 PG_FUNCTION_INFO_V1(priority_label);
 Datum
 priority_label(PG_FUNCTION_ARGS)
 {
-	const char *label = priority_labels[PG_GETARG_PRIORITY(0) - 1];
-	char	   *capitalised = pstrdup(label);
-
-	capitalised[0] = pg_toupper((unsigned char) capitalised[0]);
-	PG_RETURN_TEXT_P(cstring_to_text(capitalised));
+	PG_RETURN_TEXT_P(cstring_to_text(priority_display_label(PG_GETARG_PRIORITY(0))));
 }
 
 /* Lower numbers are more urgent and sort first. */

@@ -14,4 +14,7 @@
 /* Pure parser, no executor calls: true and *result set when input is valid. */
 extern bool priority_parse(const char *input, int16 *result);
 
+/* "Critical", "High", "Medium" or "Low" */
+extern const char *priority_display_label(int16 level);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * triage_rules.c — the support manager's priority rules and the category
- * routing table, loaded once per backend and dropped when either table
+ * routing table (and the acknowledgment template), loaded once per backend
+ * and dropped when any of those tables
  * changes (a statement trigger queues a relcache invalidation, as for the
  * SLA configuration). Matching a ticket costs no query: flags are bit
  * tests, keywords a tsquery parsed at load time against the ticket's
@@ -27,7 +28,7 @@ const char *const triage_flag_names[TRIAGE_FLAG_COUNT] = {
 	"workaround_available", "multi_client_impact"
 };
 
-static const char *const triage_tables[] = {"triage_rules", "categories"};
+static const char *const triage_tables[] = {"triage_rules", "categories", "templates"};
 
 static MemoryContext triage_context = NULL;
 static bool triage_callback_registered = false;
@@ -39,6 +40,8 @@ static TriageRule *triage_rules = NULL;
 static int	triage_rule_count = 0;
 static TriageCategory *triage_categories = NULL;
 static int	triage_category_count = 0;
+static TriageTemplate triage_acknowledgment;
+static bool triage_has_acknowledgment = false;
 
 static void
 triage_invalidate(Datum argument, Oid relid)
@@ -103,7 +106,7 @@ triage_load(void *unused)
 	if (SPI_execute("SELECT r.rule_id, r.category, r.channel, r.required_flags, r.excluded_flags,"
 					" CASE WHEN r.keywords IS NOT NULL"
 					"      THEN websearch_to_tsquery('english'::regconfig, r.keywords) END,"
-					" r.priority::text, r.escalate_to_tier"
+					" r.priority::text, r.escalate_to_tier, r.name, r.alert_channel"
 					" FROM support.triage_rules r WHERE r.active ORDER BY r.position",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.triage_rules");
@@ -136,9 +139,12 @@ triage_load(void *unused)
 			elog(ERROR, "triage rule %lld has no valid priority", (long long) rule->rule_id);
 		tier = SPI_getbinval(tuple, tupdesc, 8, &is_null);
 		rule->tier = is_null ? 0 : DatumGetInt16(tier);
+		rule->name = triage_copy_text(tuple, tupdesc, 9);
+		rule->alert_channel = triage_copy_text(tuple, tupdesc, 10);
 	}
 
-	if (SPI_execute("SELECT c.category, c.default_priority::text, c.default_tier, c.required_skill"
+	if (SPI_execute("SELECT c.category, c.default_priority::text, c.default_tier, c.required_skill,"
+					" c.diagnostic_steps[1], c.diagnostic_steps[2]"
 					" FROM support.categories c", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.categories");
 	old_context = MemoryContextSwitchTo(triage_context);
@@ -156,6 +162,18 @@ triage_load(void *unused)
 			elog(ERROR, "category %s has no valid priority", category->category);
 		category->default_tier = DatumGetInt16(SPI_getbinval(tuple, tupdesc, 3, &is_null));
 		category->required_skill = triage_copy_text(tuple, tupdesc, 4);
+		category->first_steps[0] = triage_copy_text(tuple, tupdesc, 5);
+		category->first_steps[1] = triage_copy_text(tuple, tupdesc, 6);
+	}
+
+	if (SPI_execute("SELECT t.subject, t.body FROM support.templates t"
+					" WHERE t.template OPERATOR(pg_catalog.=) 'initial_response'", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.templates");
+	triage_has_acknowledgment = SPI_processed == 1;
+	if (triage_has_acknowledgment)
+	{
+		triage_acknowledgment.subject = triage_copy_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		triage_acknowledgment.body = triage_copy_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	}
 }
 
@@ -181,6 +199,7 @@ triage_ensure(void)
 	triage_rule_count = 0;
 	triage_categories = NULL;
 	triage_category_count = 0;
+	triage_has_acknowledgment = false;
 	for (size_t i = 0; i < lengthof(triage_tables); i++)
 		triage_watched[i] = owner_spi_support_table(triage_tables[i]);
 	owner_spi_run(owner_spi_relation_owner(triage_watched[0]), triage_load, NULL);
@@ -237,4 +256,21 @@ triage_rules_match(TriageTicket *ticket)
 		return rule;
 	}
 	return NULL;
+}
+
+const TriageRule *
+triage_rules_by_id(int64 rule_id)
+{
+	triage_ensure();
+	for (int i = 0; i < triage_rule_count; i++)
+		if (triage_rules[i].rule_id == rule_id)
+			return &triage_rules[i];
+	return NULL;
+}
+
+const TriageTemplate *
+triage_rules_acknowledgment(void)
+{
+	triage_ensure();
+	return triage_has_acknowledgment ? &triage_acknowledgment : NULL;
 }

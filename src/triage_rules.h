@@ -26,6 +26,8 @@ extern const char *const triage_flag_names[TRIAGE_FLAG_COUNT];
 typedef struct TriageRule
 {
 	int64		rule_id;
+	char	   *name;
+	char	   *alert_channel;	/* NULL: no escalation alert */
 	char	   *category;		/* NULL: any */
 	char	   *channel;		/* NULL: any */
 	uint32		required_flags;
@@ -42,7 +44,15 @@ typedef struct TriageCategory
 	int16		default_priority;
 	int16		default_tier;
 	char	   *required_skill;
+	char	   *first_steps[2];	/* the first two diagnostic steps, or NULL */
 } TriageCategory;
+
+/* The initial-response template the acknowledgment is rendered from. */
+typedef struct TriageTemplate
+{
+	char	   *subject;
+	char	   *body;
+} TriageTemplate;
 
 /* What a ticket needs matched against: keywords are read only if a rule asks. */
 typedef struct TriageTicket
@@ -60,5 +70,11 @@ extern const TriageCategory *triage_rules_category(const char *category);
 
 /* The first active rule the ticket matches, in position order, or NULL. */
 extern const TriageRule *triage_rules_match(TriageTicket *ticket);
+
+/* The active rule with this id, or NULL. */
+extern const TriageRule *triage_rules_by_id(int64 rule_id);
+
+/* NULL when support.templates has no initial_response row. */
+extern const TriageTemplate *triage_rules_acknowledgment(void);
 
 #endif
