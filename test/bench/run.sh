@@ -3,7 +3,8 @@
 # private cluster (port 54331, or the server PGHOST/PGPORT/PGUSER name).
 # Each benchmark prints its ratio against a baseline measured in the same run.
 #   BENCH_ROWS (default 1000000) rows for business_add
-#   BENCH_TICKETS (default 100000) tickets for the deadline triggers
+#   BENCH_TICKETS (default 100000) tickets for the deadline and triage triggers
+#   BENCH_SECONDS (default 20) seconds per pgbench run
 set -euo pipefail
 source "$(dirname "$0")/../harness/common.sh"
 cd "$REPO"
@@ -22,4 +23,6 @@ psql -X -q -d bedrock_bench -c 'CREATE EXTENSION bedrock_support'
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 psql -X -q -d bedrock_bench -v rows="${BENCH_ROWS:-1000000}" -f test/bench/business_time.sql
 psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/deadline_trigger.sql
+psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/triage.sql
+bash test/bench/triage_pgbench.sh bedrock_bench "${BENCH_SECONDS:-20}"
 psql -X -q -d postgres -c 'DROP DATABASE bedrock_bench'
