@@ -342,7 +342,8 @@ outbox_acknowledge(int64 account_id, int64 ticket_id, int16 priority, const char
 			   category != NULL && category->first_steps[1] != NULL
 			   ? category->first_steps[1] : "Reproduce and investigate the issue");
 	outbox_set(&variables, "expected_timeline", people->response_local != NULL
-			   ? psprintf("First response by %s %s", people->response_local, people->time_zone) : NULL);
+			   ? psprintf("First response by %s %s", people->response_local, people->time_zone)
+			   : "First response as soon as an engineer is available");
 	outbox_set(&variables, "alternative_channel", people->enterprise && people->slack_channel != NULL
 			   ? psprintf("your Slack channel %s", people->slack_channel) : "the Emergency Hotline");
 	outbox_set(&variables, "support_engineer_name",

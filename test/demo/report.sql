@@ -33,7 +33,18 @@ SELECT '#' || t.ticket_id AS ticket, t.priority, support.priority_label(t.priori
   LEFT JOIN support.agents g ON g.agent_id = t.assignee_id
  ORDER BY t.priority, t.ticket_id;
 
-SELECT min(ticket_id) AS first_ticket FROM support.tickets \gset
+\echo '== Triage: how each new ticket was classified, routed and assigned (in its own INSERT)'
+SELECT '#' || t.ticket_id AS ticket, left(t.subject, 40) AS subject, t.channel, t.priority,
+       t.priority_source AS decided_by, COALESCE(r.name, '(category default)') AS rule,
+       'T' || t.tier AS tier, COALESCE(r.alert_channel, '') AS alerted,
+       COALESCE((SELECT g.full_name FROM support.ticket_events e JOIN support.agents g ON g.agent_id::text = e.new_value
+                  WHERE e.account_id = t.account_id AND e.ticket_id = t.ticket_id AND e.kind = 'assignee_change'
+                    AND e.actor_kind = 'system'), 'queue') AS routed_to
+  FROM support.tickets t LEFT JOIN support.triage_rules r ON r.rule_id = t.triage_rule_id
+ WHERE t.priority_source IS NOT NULL
+ ORDER BY t.ticket_id;
+
+SELECT min(ticket_id) AS first_ticket FROM support.tickets WHERE priority_source IS NOT NULL \gset
 \echo '== Case history of the outage ticket, #':first_ticket
 SELECT e.event_id AS event, e.kind, e.visibility,
        COALESCE(g.full_name, u.full_name, 'system') AS actor,
@@ -112,6 +123,25 @@ SELECT c.name AS calendar, c.hours,
  ORDER BY c.calendar_id;
 
 \echo
+\echo '== The outbox: messages the desk decided to send, waiting for delivery'
+SELECT m.message_id AS message, m.destination, m.target, '#' || m.ticket_id AS ticket,
+       left(COALESCE(m.subject, m.body), 70) AS subject_or_text, m.state
+  FROM support.outbound_messages m ORDER BY m.message_id;
+
+SELECT min(m.message_id) AS ack FROM support.outbound_messages m WHERE m.destination = 'email' \gset
+\echo '== The acknowledgment of the first ticket, rendered from the handbook''s template'
+\pset format unaligned
+\pset tuples_only on
+SELECT 'To: ' || m.target || E'\nSubject: ' || m.subject || E'\n\n' || m.body
+  FROM support.outbound_messages m WHERE m.message_id = :ack;
+\pset format aligned
+\pset tuples_only off
+
+\echo
+\echo '== Queues: open tickets nobody holds, per tier'
+SELECT tier, position_in_queue AS place, '#' || ticket_id AS ticket, priority, category, required_skill
+  FROM support.ticket_queue ORDER BY tier, position_in_queue;
+
 \echo '== Dashboard: open tickets by priority'
 SELECT priority, open_tickets, unassigned, pending_client FROM support.open_tickets_by_priority ORDER BY priority;
 
