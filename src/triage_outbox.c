@@ -23,7 +23,10 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -64,11 +67,48 @@ typedef struct OutboxPeople
 	char	   *response_local;
 } OutboxPeople;
 
-static SPIPlanPtr outbox_escalation_plan = NULL;
-static SPIPlanPtr outbox_alert_plan = NULL;
-static SPIPlanPtr outbox_routing_plan = NULL;
+/*
+ * Tickets are handled in batches: one lookup query, one INSERT of events and
+ * one of messages per batch (arrays through unnest), so a bulk INSERT pays
+ * the executor's start-up per thousand tickets, not per ticket.
+ */
+#define OUTBOX_BATCH 1000
+
+typedef struct OutboxBatch
+{
+	int			count;
+	/* per ticket */
+	Datum		account_ids[OUTBOX_BATCH];
+	Datum		requester_ids[OUTBOX_BATCH];
+	Datum		assignee_ids[OUTBOX_BATCH];
+	bool		assignee_nulls[OUTBOX_BATCH];
+	Datum		resolution_dues[OUTBOX_BATCH];
+	bool		resolution_nulls[OUTBOX_BATCH];
+	Datum		response_dues[OUTBOX_BATCH];
+	bool		response_nulls[OUTBOX_BATCH];
+	int64		ticket_ids[OUTBOX_BATCH];
+	int16		priorities[OUTBOX_BATCH];
+	int16		tiers[OUTBOX_BATCH];
+	char	   *subjects[OUTBOX_BATCH];
+	char	   *channels[OUTBOX_BATCH];
+	const TriageCategory *categories[OUTBOX_BATCH];
+	const TriageRule *rules[OUTBOX_BATCH];
+	OutboxPeople people[OUTBOX_BATCH];
+	bool		found[OUTBOX_BATCH];
+} OutboxBatch;
+
+/* Rows to insert into one table, column by column. */
+typedef struct OutboxRows
+{
+	int			count;
+	int			width;
+	Datum	   *columns[8];
+	bool	   *nulls[8];
+} OutboxRows;
+
 static SPIPlanPtr outbox_lookup_plan = NULL;
-static SPIPlanPtr outbox_email_plan = NULL;
+static SPIPlanPtr outbox_events_plan = NULL;
+static SPIPlanPtr outbox_messages_plan = NULL;
 static SPIPlanPtr outbox_load_plan = NULL;
 
 static SPIPlanPtr
@@ -205,132 +245,154 @@ outbox_count_load(OutboxLoads *loads, int64 agent_id)
 	loads->count++;
 }
 
-/* The requester, account, assignee and local deadlines of one ticket. */
-static bool
-outbox_people(Datum *row, bool *row_nulls, const OutboxColumns *columns, OutboxPeople *people)
+static void
+outbox_rows_init(OutboxRows *rows, int width)
 {
-	Oid			types[5] = {INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-	Datum		values[5];
-	char		nulls[5];
-	HeapTuple	tuple;
-	TupleDesc	tupdesc;
+	rows->count = 0;
+	rows->width = width;
+	for (int i = 0; i < width; i++)
+	{
+		rows->columns[i] = palloc(2 * OUTBOX_BATCH * sizeof(Datum));
+		rows->nulls[i] = palloc(2 * OUTBOX_BATCH * sizeof(bool));
+	}
+}
 
-	values[0] = row[columns->account_id];
-	values[1] = row[columns->requester_id];
-	values[2] = row[columns->assignee_id];
-	values[3] = row[columns->resolution_due];
-	values[4] = row[columns->first_response_due];
-	nulls[0] = nulls[1] = ' ';
-	nulls[2] = row_nulls[columns->assignee_id] ? 'n' : ' ';
-	nulls[3] = row_nulls[columns->resolution_due] ? 'n' : ' ';
-	nulls[4] = row_nulls[columns->first_response_due] ? 'n' : ' ';
+/* Appends a row of text values (NULL pointers are NULLs); ids come first. */
+static void
+outbox_rows_add(OutboxRows *rows, int64 account_id, int64 ticket_id, const char **texts)
+{
+	int			row = rows->count++;
+
+	rows->columns[0][row] = Int64GetDatum(account_id);
+	rows->nulls[0][row] = false;
+	rows->columns[1][row] = Int64GetDatum(ticket_id);
+	rows->nulls[1][row] = false;
+	for (int i = 2; i < rows->width; i++)
+	{
+		rows->nulls[i][row] = texts[i - 2] == NULL;
+		rows->columns[i][row] = texts[i - 2] == NULL ? (Datum) 0 : CStringGetTextDatum(texts[i - 2]);
+	}
+}
+
+static Datum
+outbox_array(Datum *values, bool *nulls, int count, Oid type)
+{
+	int			dimensions[1] = {count};
+	int			lower_bounds[1] = {1};
+	int16		length;
+	bool		by_value;
+	char		alignment;
+
+	get_typlenbyvalalign(type, &length, &by_value, &alignment);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dimensions, lower_bounds,
+											  type, length, by_value, alignment));
+}
+
+static void
+outbox_rows_insert(OutboxRows *rows, SPIPlanPtr *plan, const char *query)
+{
+	Oid			types[8];
+	Datum		arrays[8];
+
+	if (rows->count == 0)
+		return;
+	for (int i = 0; i < rows->width; i++)
+	{
+		types[i] = i < 2 ? INT8ARRAYOID : TEXTARRAYOID;
+		arrays[i] = outbox_array(rows->columns[i], rows->nulls[i], rows->count, i < 2 ? INT8OID : TEXTOID);
+	}
+	outbox_execute(outbox_plan(plan, query, rows->width, types), arrays, NULL, SPI_OK_INSERT);
+	rows->count = 0;
+}
+
+/* a value starting with this is a JSON number, written bare */
+#define OUTBOX_NUMBER '\001'
+
+static const char *
+outbox_json(const char **keys_and_values, int pairs)
+{
+	StringInfoData json;
+
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '{');
+	for (int i = 0; i < pairs; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&json, ", ");
+		escape_json(&json, keys_and_values[2 * i]);
+		appendStringInfoString(&json, ": ");
+		if (keys_and_values[2 * i + 1][0] == OUTBOX_NUMBER)
+			appendStringInfoString(&json, keys_and_values[2 * i + 1] + 1);
+		else
+			escape_json(&json, keys_and_values[2 * i + 1]);
+	}
+	appendStringInfoChar(&json, '}');
+	return json.data;
+}
+
+/* The requester, account, assignee and local deadlines of each ticket of the batch. */
+static void
+outbox_lookup_people(OutboxBatch *batch)
+{
+	Oid			types[5] = {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+	Datum		arrays[5];
+	bool		no_nulls[OUTBOX_BATCH] = {false};
+
+	arrays[0] = outbox_array(batch->account_ids, no_nulls, batch->count, INT8OID);
+	arrays[1] = outbox_array(batch->requester_ids, no_nulls, batch->count, INT8OID);
+	arrays[2] = outbox_array(batch->assignee_ids, batch->assignee_nulls, batch->count, INT8OID);
+	arrays[3] = outbox_array(batch->resolution_dues, batch->resolution_nulls, batch->count, TIMESTAMPTZOID);
+	arrays[4] = outbox_array(batch->response_dues, batch->response_nulls, batch->count, TIMESTAMPTZOID);
 	outbox_execute(outbox_plan(&outbox_lookup_plan,
-							   "SELECT u.full_name, u.email, a.name, a.time_zone, a.enterprise::text, a.slack_channel,"
-							   "       g.full_name,"
-							   "       to_char($4 AT TIME ZONE a.time_zone, 'Dy DD Mon YYYY HH24:MI'),"
-							   "       to_char($5 AT TIME ZONE a.time_zone, 'Dy DD Mon YYYY HH24:MI')"
-							   "  FROM support.account_users u"
-							   "  JOIN support.accounts a ON a.account_id OPERATOR(pg_catalog.=) u.account_id"
-							   "  LEFT JOIN support.agents g ON g.agent_id OPERATOR(pg_catalog.=) $3"
-							   " WHERE u.account_id OPERATOR(pg_catalog.=) $1"
-							   "   AND u.user_id OPERATOR(pg_catalog.=) $2", 5, types),
-				   values, nulls, SPI_OK_SELECT);
-	if (SPI_processed != 1)
-		return false;			/* the foreign key has refused such a row already */
-	tuple = SPI_tuptable->vals[0];
-	tupdesc = SPI_tuptable->tupdesc;
-	people->client_name = SPI_getvalue(tuple, tupdesc, 1);
-	people->client_email = SPI_getvalue(tuple, tupdesc, 2);
-	people->account_name = SPI_getvalue(tuple, tupdesc, 3);
-	people->time_zone = SPI_getvalue(tuple, tupdesc, 4);
-	people->enterprise = strcmp(SPI_getvalue(tuple, tupdesc, 5), "true") == 0;
-	people->slack_channel = SPI_getvalue(tuple, tupdesc, 6);
-	people->agent_name = SPI_getvalue(tuple, tupdesc, 7);
-	people->resolution_local = SPI_getvalue(tuple, tupdesc, 8);
-	people->response_local = SPI_getvalue(tuple, tupdesc, 9);
+							   "SELECT k.i::int4, u.full_name, u.email, a.name, a.time_zone, a.enterprise::text,"
+							   "       a.slack_channel, g.full_name,"
+							   "       to_char(k.resolution_due AT TIME ZONE a.time_zone, 'Dy DD Mon YYYY HH24:MI'),"
+							   "       to_char(k.response_due AT TIME ZONE a.time_zone, 'Dy DD Mon YYYY HH24:MI')"
+							   "  FROM unnest($1, $2, $3, $4, $5) WITH ORDINALITY"
+							   "       AS k(account_id, requester_id, assignee_id, resolution_due, response_due, i)"
+							   "  JOIN support.account_users u ON u.account_id OPERATOR(pg_catalog.=) k.account_id"
+							   "                              AND u.user_id OPERATOR(pg_catalog.=) k.requester_id"
+							   "  JOIN support.accounts a ON a.account_id OPERATOR(pg_catalog.=) k.account_id"
+							   "  LEFT JOIN support.agents g ON g.agent_id OPERATOR(pg_catalog.=) k.assignee_id",
+							   5, types),
+				   arrays, NULL, SPI_OK_SELECT);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		bool		is_null;
+		int			i = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 1, &is_null)) - 1;
+		OutboxPeople *people = &batch->people[i];
+
+		people->client_name = SPI_getvalue(tuple, tupdesc, 2);
+		people->client_email = SPI_getvalue(tuple, tupdesc, 3);
+		people->account_name = SPI_getvalue(tuple, tupdesc, 4);
+		people->time_zone = SPI_getvalue(tuple, tupdesc, 5);
+		people->enterprise = strcmp(SPI_getvalue(tuple, tupdesc, 6), "true") == 0;
+		people->slack_channel = SPI_getvalue(tuple, tupdesc, 7);
+		people->agent_name = SPI_getvalue(tuple, tupdesc, 8);
+		people->resolution_local = SPI_getvalue(tuple, tupdesc, 9);
+		people->response_local = SPI_getvalue(tuple, tupdesc, 10);
+		batch->found[i] = true;
+	}
 	SPI_freetuptable(SPI_tuptable);
-	return true;
 }
 
 static void
-outbox_escalate(int64 account_id, int64 ticket_id, const TriageRule *rule, const char *tier,
-				const char *priority, const char *channel, const char *subject,
-				const OutboxPeople *people)
+outbox_acknowledgment(OutboxBatch *batch, int i, const TriageTemplate *template, const char *tier,
+					  OutboxRows *messages)
 {
-	Oid			event_types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		event[5];
-	Oid			alert_types[9] = {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		alert[9];
-
-	event[0] = Int64GetDatum(account_id);
-	event[1] = Int64GetDatum(ticket_id);
-	event[2] = CStringGetTextDatum(tier);
-	event[3] = CStringGetTextDatum(rule->name);
-	event[4] = CStringGetTextDatum(rule->alert_channel);
-	outbox_execute(outbox_plan(&outbox_escalation_plan,
-							   "INSERT INTO support.ticket_events"
-							   " (account_id, ticket_id, kind, actor_kind, visibility, body, new_value, details)"
-							   " VALUES ($1, $2, 'escalation', 'system', 'internal',"
-							   "         format('Escalated on creation to tier %s by rule \"%s\"; %s alerted', $3, $4, $5),"
-							   "         $3, jsonb_build_object('rule', $4, 'tier', $3::int, 'alert_channel', $5))",
-							   5, event_types),
-				   event, NULL, SPI_OK_INSERT);
-
-	alert[0] = Int64GetDatum(account_id);
-	alert[1] = Int64GetDatum(ticket_id);
-	alert[2] = CStringGetTextDatum(rule->alert_channel);
-	alert[3] = CStringGetTextDatum(priority);
-	alert[4] = CStringGetTextDatum(people->account_name);
-	alert[5] = CStringGetTextDatum(channel);
-	alert[6] = CStringGetTextDatum(subject);
-	alert[7] = CStringGetTextDatum(tier);
-	alert[8] = CStringGetTextDatum(rule->name);
-	outbox_execute(outbox_plan(&outbox_alert_plan,
-							   "INSERT INTO support.outbound_messages"
-							   " (account_id, ticket_id, destination, target, body, payload)"
-							   " VALUES ($1, $2, 'slack', $3, format('%s #%s %s (%s): %s', $4, $2, $5, $6, $7),"
-							   "         jsonb_build_object('ticket', $2, 'priority', $4, 'account', $5, 'channel', $6,"
-							   "                            'tier', $8::int, 'rule', $9, 'subject', $7))",
-							   9, alert_types),
-				   alert, NULL, SPI_OK_INSERT);
-}
-
-static void
-outbox_record_routing(int64 account_id, int64 ticket_id, const OutboxPeople *people, const char *tier,
-					  const TriageCategory *category, Datum assignee_id)
-{
-	Oid			types[6] = {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID};
-	Datum		values[6];
-
-	values[0] = Int64GetDatum(account_id);
-	values[1] = Int64GetDatum(ticket_id);
-	values[2] = CStringGetTextDatum(people->agent_name != NULL ? people->agent_name : "");
-	values[3] = CStringGetTextDatum(tier);
-	values[4] = CStringGetTextDatum(category != NULL ? category->required_skill : "");
-	values[5] = assignee_id;
-	outbox_execute(outbox_plan(&outbox_routing_plan,
-							   "INSERT INTO support.ticket_events"
-							   " (account_id, ticket_id, kind, actor_kind, visibility, body, new_value)"
-							   " VALUES ($1, $2, 'assignee_change', 'system', 'internal',"
-							   "         format('Routed to %s: tier %s, skill %s, fewest open tickets', $3, $4, $5),"
-							   "         $6::text)", 6, types),
-				   values, NULL, SPI_OK_INSERT);
-}
-
-static void
-outbox_acknowledge(int64 account_id, int64 ticket_id, int16 priority, const char *tier, const char *subject,
-				   const TriageCategory *category, const OutboxPeople *people,
-				   const TriageTemplate *template)
-{
+	OutboxPeople *people = &batch->people[i];
+	const TriageCategory *category = batch->categories[i];
 	OutboxVariables variables = {0};
-	Oid			types[5] = {INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[5];
+	const char *texts[6];
 
 	outbox_set(&variables, "client_name", people->client_name);
-	outbox_set(&variables, "brief_description", subject);
-	outbox_set(&variables, "brief_issue_description", subject);
-	outbox_set(&variables, "ticket_number", psprintf("%lld", (long long) ticket_id));
-	outbox_set(&variables, "priority", psprintf("P%d (%s)", priority, priority_display_label(priority)));
+	outbox_set(&variables, "brief_description", batch->subjects[i]);
+	outbox_set(&variables, "brief_issue_description", batch->subjects[i]);
+	outbox_set(&variables, "ticket_number", psprintf("%lld", (long long) batch->ticket_ids[i]));
+	outbox_set(&variables, "priority", psprintf("P%d (%s)", batch->priorities[i],
+												priority_display_label(batch->priorities[i])));
 	outbox_set(&variables, "name", people->agent_name != NULL ? people->agent_name
 			   : psprintf("to be assigned from the tier %s queue", tier));
 	outbox_set(&variables, "timeframe", people->resolution_local != NULL
@@ -349,16 +411,88 @@ outbox_acknowledge(int64 account_id, int64 ticket_id, int16 priority, const char
 	outbox_set(&variables, "support_engineer_name",
 			   people->agent_name != NULL ? people->agent_name : "Bedrock Platform Support");
 
-	values[0] = Int64GetDatum(account_id);
-	values[1] = Int64GetDatum(ticket_id);
-	values[2] = CStringGetTextDatum(people->client_email);
-	values[3] = CStringGetTextDatum(outbox_render(template->subject, &variables));
-	values[4] = CStringGetTextDatum(outbox_render(template->body, &variables));
-	outbox_execute(outbox_plan(&outbox_email_plan,
-							   "INSERT INTO support.outbound_messages"
-							   " (account_id, ticket_id, destination, target, template, subject, body)"
-							   " VALUES ($1, $2, 'email', $3, 'initial_response', $4, $5)", 5, types),
-				   values, NULL, SPI_OK_INSERT);
+	texts[0] = "email";
+	texts[1] = people->client_email;
+	texts[2] = "initial_response";
+	texts[3] = outbox_render(template->subject, &variables);
+	texts[4] = outbox_render(template->body, &variables);
+	texts[5] = "{}";
+	outbox_rows_add(messages, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
+}
+
+static void
+outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoads *loads)
+{
+	OutboxRows	events;
+	OutboxRows	messages;
+
+	outbox_lookup_people(batch);
+	outbox_rows_init(&events, 6);	/* account, ticket, kind, body, new_value, details */
+	outbox_rows_init(&messages, 8); /* account, ticket, destination, target, template, subject, body, payload */
+	for (int i = 0; i < batch->count; i++)
+	{
+		const TriageRule *rule = batch->rules[i];
+		OutboxPeople *people = &batch->people[i];
+		char	   *tier = psprintf("%d", batch->tiers[i]);
+		const char *texts[6];
+
+		if (!batch->found[i])
+			continue;			/* the foreign key has refused such a row already */
+		if (rule != NULL && rule->alert_channel != NULL)
+		{
+			const char *details[] = {"rule", rule->name, "tier", psprintf("%c%s", OUTBOX_NUMBER, tier),
+			"alert_channel", rule->alert_channel};
+			const char *payload[] = {"ticket", psprintf("%c%lld", OUTBOX_NUMBER, (long long) batch->ticket_ids[i]),
+				"priority", psprintf("P%d", batch->priorities[i]), "account", people->account_name,
+				"channel", batch->channels[i], "tier", psprintf("%c%s", OUTBOX_NUMBER, tier), "rule", rule->name,
+			"subject", batch->subjects[i]};
+
+			texts[0] = "escalation";
+			texts[1] = psprintf("Escalated on creation to tier %s by rule \"%s\"; %s alerted",
+								tier, rule->name, rule->alert_channel);
+			texts[2] = tier;
+			texts[3] = outbox_json(details, 3);
+			outbox_rows_add(&events, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
+
+			texts[0] = "slack";
+			texts[1] = rule->alert_channel;
+			texts[2] = NULL;
+			texts[3] = NULL;
+			texts[4] = psprintf("P%d #%lld %s (%s): %s", batch->priorities[i],
+								(long long) batch->ticket_ids[i], people->account_name,
+								batch->channels[i], batch->subjects[i]);
+			texts[5] = outbox_json(payload, 7);
+			outbox_rows_add(&messages, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
+		}
+		if (!batch->assignee_nulls[i])
+		{
+			texts[0] = "assignee_change";
+			texts[1] = psprintf("Routed to %s: tier %s, skill %s, fewest open tickets",
+								people->agent_name != NULL ? people->agent_name : "",
+								tier, batch->categories[i] != NULL ? batch->categories[i]->required_skill : "");
+			texts[2] = psprintf("%lld", (long long) DatumGetInt64(batch->assignee_ids[i]));
+			texts[3] = "{}";
+			outbox_rows_add(&events, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
+			outbox_count_load(loads, DatumGetInt64(batch->assignee_ids[i]));
+		}
+		if (acknowledgment != NULL)
+			outbox_acknowledgment(batch, i, acknowledgment, tier, &messages);
+	}
+	outbox_rows_insert(&events, &outbox_events_plan,
+					   "INSERT INTO support.ticket_events"
+					   " (account_id, ticket_id, kind, actor_kind, visibility, body, new_value, details)"
+					   " SELECT e.account_id, e.ticket_id, e.kind::support.event_kind, 'system', 'internal',"
+					   "        e.body, e.new_value, e.details::jsonb"
+					   "   FROM unnest($1, $2, $3, $4, $5, $6)"
+					   "        AS e(account_id, ticket_id, kind, body, new_value, details)");
+	outbox_rows_insert(&messages, &outbox_messages_plan,
+					   "INSERT INTO support.outbound_messages"
+					   " (account_id, ticket_id, destination, target, template, subject, body, payload)"
+					   " SELECT m.account_id, m.ticket_id, m.destination, m.target, m.template, m.subject,"
+					   "        m.body, m.payload::jsonb"
+					   "   FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)"
+					   "        AS m(account_id, ticket_id, destination, target, template, subject, body, payload)");
+	batch->count = 0;
 }
 
 PG_FUNCTION_INFO_V1(ticket_triaged_trigger);
@@ -371,8 +505,9 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 	TupleTableSlot *slot;
 	OutboxLoads loads = {0};
 	const TriageTemplate *acknowledgment;
-	MemoryContext row_context;
+	MemoryContext batch_context;
 	MemoryContext outer_context;
+	OutboxBatch *batch;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
@@ -398,55 +533,52 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* reset per ticket, so a 100,000-row INSERT runs in constant memory */
-	row_context = AllocSetContextCreate(CurrentMemoryContext, "bedrock_support triage outbox row",
-										ALLOCSET_DEFAULT_SIZES);
+	/* reset per batch, so a 100,000-row INSERT runs in bounded memory */
+	batch_context = AllocSetContextCreate(CurrentMemoryContext, "bedrock_support triage outbox batch",
+										  ALLOCSET_DEFAULT_SIZES);
+	batch = palloc0(sizeof(OutboxBatch));
 	slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsMinimalTuple);
 	tuplestore_rescan(trigdata->tg_newtable);
-	while (tuplestore_gettupleslot(trigdata->tg_newtable, true, false, slot))
+	outer_context = MemoryContextSwitchTo(batch_context);
+	for (;;)
 	{
+		bool		more = tuplestore_gettupleslot(trigdata->tg_newtable, true, false, slot);
 		Datum	   *row;
 		bool	   *row_nulls;
-		int64		account_id;
-		int64		ticket_id;
-		int16		priority;
-		const TriageRule *rule = NULL;
-		const TriageCategory *category;
-		char	   *subject;
-		char	   *tier;
-		OutboxPeople people;
+		int			i = batch->count;
 
-		outer_context = MemoryContextSwitchTo(row_context);
+		if (!more || batch->count == OUTBOX_BATCH)
+		{
+			if (batch->count > 0)
+				outbox_flush(batch, acknowledgment, &loads);
+			MemoryContextReset(batch_context);
+			memset(batch, 0, sizeof(OutboxBatch));
+			if (!more)
+				break;
+			i = 0;
+		}
 		slot_getallattrs(slot);
 		row = slot->tts_values;
 		row_nulls = slot->tts_isnull;
-		account_id = DatumGetInt64(row[columns.account_id]);
-		ticket_id = DatumGetInt64(row[columns.ticket_id]);
-		priority = DatumGetInt16(row[columns.priority]);
-		subject = TextDatumGetCString(row[columns.subject]);
-		tier = psprintf("%d", DatumGetInt16(row[columns.tier]));
-		category = triage_rules_category(TextDatumGetCString(row[columns.category]));
-		if (!row_nulls[columns.triage_rule_id])
-			rule = triage_rules_by_id(DatumGetInt64(row[columns.triage_rule_id]));
-
-		if (outbox_people(row, row_nulls, &columns, &people))
-		{
-			if (rule != NULL && rule->alert_channel != NULL)
-				outbox_escalate(account_id, ticket_id, rule, tier, psprintf("P%d", priority),
-								TextDatumGetCString(row[columns.channel]), subject, &people);
-			if (!row_nulls[columns.assignee_id])
-			{
-				outbox_record_routing(account_id, ticket_id, &people, tier, category,
-									  row[columns.assignee_id]);
-				outbox_count_load(&loads, DatumGetInt64(row[columns.assignee_id]));
-			}
-			if (acknowledgment != NULL)
-				outbox_acknowledge(account_id, ticket_id, priority, tier, subject, category, &people,
-								   acknowledgment);
-		}
-		MemoryContextSwitchTo(outer_context);
-		MemoryContextReset(row_context);
+		batch->account_ids[i] = row[columns.account_id];
+		batch->requester_ids[i] = row[columns.requester_id];
+		batch->assignee_ids[i] = row[columns.assignee_id];
+		batch->assignee_nulls[i] = row_nulls[columns.assignee_id];
+		batch->resolution_dues[i] = row[columns.resolution_due];
+		batch->resolution_nulls[i] = row_nulls[columns.resolution_due];
+		batch->response_dues[i] = row[columns.first_response_due];
+		batch->response_nulls[i] = row_nulls[columns.first_response_due];
+		batch->ticket_ids[i] = DatumGetInt64(row[columns.ticket_id]);
+		batch->priorities[i] = DatumGetInt16(row[columns.priority]);
+		batch->tiers[i] = DatumGetInt16(row[columns.tier]);
+		batch->subjects[i] = TextDatumGetCString(row[columns.subject]);
+		batch->channels[i] = TextDatumGetCString(row[columns.channel]);
+		batch->categories[i] = triage_rules_category(TextDatumGetCString(row[columns.category]));
+		batch->rules[i] = row_nulls[columns.triage_rule_id] ? NULL
+			: triage_rules_by_id(DatumGetInt64(row[columns.triage_rule_id]));
+		batch->count++;
 	}
+	MemoryContextSwitchTo(outer_context);
 	ExecDropSingleTupleTableSlot(slot);
 
 	for (int i = 0; i < loads.count; i++)
