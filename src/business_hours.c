@@ -203,22 +203,17 @@ business_call_calendar(FunctionCallInfo fcinfo, BusinessHours *hours, ArrayType 
 {
 	BusinessCallCache *cache = fcinfo->flinfo->fn_extra;
 	MemoryContext old_context;
-	Datum	   *elements;
-	bool	   *element_nulls;
-	int			element_count;
 	DateADT    *dates;
-	int			date_count = 0;
+	int			date_count;
 
 	if (cache != NULL && business_hours_same(cache->hours, hours) &&
 		VARSIZE(cache->holidays) == VARSIZE(holidays) &&
 		memcmp(cache->holidays, holidays, VARSIZE(holidays)) == 0)
 		return &cache->calendar;
 
-	if (ARR_NDIM(holidays) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("holidays must be a one-dimensional array of dates")));
-
+	/* an error below must not leave a half-rebuilt cache behind */
+	fcinfo->flinfo->fn_extra = NULL;
+	date_count = business_holidays_from_array(holidays, &dates);
 	old_context = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	if (cache == NULL)
 		cache = palloc0(sizeof(BusinessCallCache));
@@ -236,23 +231,7 @@ business_call_calendar(FunctionCallInfo fcinfo, BusinessHours *hours, ArrayType 
 	cache->holidays = palloc(VARSIZE(holidays));
 	memcpy(cache->holidays, holidays, VARSIZE(holidays));
 
-	deconstruct_array(holidays, DATEOID, sizeof(DateADT), true, TYPALIGN_INT,
-					  &elements, &element_nulls, &element_count);
-	dates = palloc(Max(element_count, 1) * sizeof(DateADT));
-	for (int i = 0; i < element_count; i++)
-	{
-		DateADT		date;
-
-		if (element_nulls[i])
-			continue;			/* a NULL is no date, so no holiday */
-		date = DatumGetDateADT(elements[i]);
-		if (!DATE_NOT_FINITE(date))
-			dates[date_count++] = date;
-	}
 	business_calendar_init(&cache->calendar, hours, dates, date_count);
-	pfree(dates);
-	pfree(elements);
-	pfree(element_nulls);
 	fcinfo->flinfo->fn_extra = cache;
 	MemoryContextSwitchTo(old_context);
 	return &cache->calendar;

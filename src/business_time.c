@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "common/int.h"
 #include "utils/datetime.h"
 
@@ -164,6 +165,29 @@ business_calendar_init(BusinessCalendar *calendar, const BusinessHours *hours,
 				calendar->holidays[unique++] = calendar->holidays[i];
 		calendar->holiday_count = unique;
 	}
+}
+
+int
+business_holidays_from_array(ArrayType *holidays, DateADT **dates)
+{
+	Datum	   *elements;
+	bool	   *element_nulls;
+	int			element_count;
+	int			date_count = 0;
+
+	if (ARR_NDIM(holidays) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("holidays must be a one-dimensional array of dates")));
+	deconstruct_array(holidays, DATEOID, sizeof(DateADT), true, TYPALIGN_INT,
+					  &elements, &element_nulls, &element_count);
+	*dates = palloc(Max(element_count, 1) * sizeof(DateADT));
+	for (int i = 0; i < element_count; i++)
+		if (!element_nulls[i] && !DATE_NOT_FINITE(DatumGetDateADT(elements[i])))
+			(*dates)[date_count++] = DatumGetDateADT(elements[i]);
+	pfree(elements);
+	pfree(element_nulls);
+	return date_count;
 }
 
 /* Index of the first holiday on or after day (holiday_count if none). */

@@ -10,6 +10,7 @@
 
 #include "datatype/timestamp.h"
 #include "pgtime.h"
+#include "utils/array.h"
 #include "utils/date.h"
 
 #include "schedule.h"
@@ -61,6 +62,9 @@ extern const char *business_hours_zone(const BusinessHours *hours);
 /* Fill calendar (allocated by the caller) in the current memory context. */
 extern void business_calendar_init(BusinessCalendar *calendar, const BusinessHours *hours,
 								   const DateADT *holidays, int holiday_count);
+
+/* The finite dates of a date[] into *dates (palloc'd); NULLs and infinities are no holiday. */
+extern int	business_holidays_from_array(ArrayType *holidays, DateADT **dates);
 
 extern TimestampTz business_time_add(BusinessCalendar *calendar, TimestampTz start, int64 amount);
 extern int64 business_time_diff(BusinessCalendar *calendar, TimestampTz from, TimestampTz to);

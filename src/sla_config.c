@@ -206,11 +206,8 @@ sla_config_load_calendar(void *argument)
 	Datum		hours;
 	Datum		holidays;
 	MemoryContext old_context;
-	Datum	   *elements;
-	bool	   *element_nulls;
-	int			element_count;
 	DateADT    *dates;
-	int			date_count = 0;
+	int			date_count;
 	bool		found;
 
 	if (SPI_execute_with_args("SELECT c.hours, c.holidays FROM support.calendar c"
@@ -224,12 +221,7 @@ sla_config_load_calendar(void *argument)
 	hours = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &hours_null);
 	holidays = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &holidays_null);
 
-	deconstruct_array(DatumGetArrayTypeP(holidays), DATEOID, sizeof(DateADT), true,
-					  TYPALIGN_INT, &elements, &element_nulls, &element_count);
-	dates = palloc(Max(element_count, 1) * sizeof(DateADT));
-	for (int i = 0; i < element_count; i++)
-		if (!element_nulls[i] && !DATE_NOT_FINITE(DatumGetDateADT(elements[i])))
-			dates[date_count++] = DatumGetDateADT(elements[i]);
+	date_count = business_holidays_from_array(DatumGetArrayTypeP(holidays), &dates);
 
 	/* build fully before entering, so an error leaves no half-made entry */
 	old_context = MemoryContextSwitchTo(sla_config_context);
