@@ -87,7 +87,8 @@ assignment_plan(SPIPlanPtr *cached, const char *query, int argument_count, Oid *
 {
 	if (*cached == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query, argument_count, argument_types);
+		SPIPlanPtr	plan = SPI_prepare_cursor(query, argument_count, argument_types,
+												  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare assignment query: %s", SPI_result_code_string(SPI_result));

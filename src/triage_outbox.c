@@ -107,8 +107,7 @@ typedef struct OutboxRows
 } OutboxRows;
 
 static SPIPlanPtr outbox_lookup_plan = NULL;
-static SPIPlanPtr outbox_events_plan = NULL;
-static SPIPlanPtr outbox_messages_plan = NULL;
+static SPIPlanPtr outbox_write_plan = NULL;
 static SPIPlanPtr outbox_load_plan = NULL;
 
 static SPIPlanPtr
@@ -116,7 +115,7 @@ outbox_plan(SPIPlanPtr *cached, const char *query, int count, Oid *types)
 {
 	if (*cached == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query, count, types);
+		SPIPlanPtr	plan = SPI_prepare_cursor(query, count, types, CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare \"%s\": %s", query, SPI_result_code_string(SPI_result));
@@ -283,26 +282,22 @@ outbox_array(Datum *values, bool *nulls, int count, Oid type)
 	bool		by_value;
 	char		alignment;
 
+	if (count == 0)
+		return PointerGetDatum(construct_empty_array(type));
 	get_typlenbyvalalign(type, &length, &by_value, &alignment);
 	return PointerGetDatum(construct_md_array(values, nulls, 1, dimensions, lower_bounds,
 											  type, length, by_value, alignment));
 }
 
+/* The rows' columns as arrays (ids int8[], the rest text[]) into arrays[], types[]. */
 static void
-outbox_rows_insert(OutboxRows *rows, SPIPlanPtr *plan, const char *query)
+outbox_rows_arrays(OutboxRows *rows, Datum *arrays, Oid *types)
 {
-	Oid			types[8];
-	Datum		arrays[8];
-
-	if (rows->count == 0)
-		return;
 	for (int i = 0; i < rows->width; i++)
 	{
 		types[i] = i < 2 ? INT8ARRAYOID : TEXTARRAYOID;
 		arrays[i] = outbox_array(rows->columns[i], rows->nulls[i], rows->count, i < 2 ? INT8OID : TEXTOID);
 	}
-	outbox_execute(outbox_plan(plan, query, rows->width, types), arrays, NULL, SPI_OK_INSERT);
-	rows->count = 0;
 }
 
 /* a value starting with this is a JSON number, written bare */
@@ -421,8 +416,14 @@ outbox_acknowledgment(OutboxBatch *batch, int i, const TriageTemplate *template,
 }
 
 static void
-outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoads *loads)
+outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoads *loads, bool last)
 {
+	Datum		arrays[16];
+	Oid			types[16];
+	Datum		load_ids[lengthof(loads->agent_ids)];
+	Datum		load_counts[lengthof(loads->agent_ids)];
+	bool		no_nulls[lengthof(loads->agent_ids)] = {false};
+	int			load_count;
 	OutboxRows	events;
 	OutboxRows	messages;
 
@@ -478,20 +479,42 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 		if (acknowledgment != NULL)
 			outbox_acknowledgment(batch, i, acknowledgment, tier, &messages);
 	}
-	outbox_rows_insert(&events, &outbox_events_plan,
-					   "INSERT INTO support.ticket_events"
-					   " (account_id, ticket_id, kind, actor_kind, visibility, body, new_value, details)"
-					   " SELECT e.account_id, e.ticket_id, e.kind::support.event_kind, 'system', 'internal',"
-					   "        e.body, e.new_value, e.details::jsonb"
-					   "   FROM unnest($1, $2, $3, $4, $5, $6)"
-					   "        AS e(account_id, ticket_id, kind, body, new_value, details)");
-	outbox_rows_insert(&messages, &outbox_messages_plan,
-					   "INSERT INTO support.outbound_messages"
-					   " (account_id, ticket_id, destination, target, template, subject, body, payload)"
-					   " SELECT m.account_id, m.ticket_id, m.destination, m.target, m.template, m.subject,"
-					   "        m.body, m.payload::jsonb"
-					   "   FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)"
-					   "        AS m(account_id, ticket_id, destination, target, template, subject, body, payload)");
+	/* one statement per batch: the events, the agents' loads (with the last batch), the messages */
+	outbox_rows_arrays(&events, &arrays[0], &types[0]);
+	outbox_rows_arrays(&messages, &arrays[6], &types[6]);
+	load_count = last ? loads->count : 0;	/* counted by the loop above */
+	for (int i = 0; i < load_count; i++)
+	{
+		load_ids[i] = Int64GetDatum(loads->agent_ids[i]);
+		load_counts[i] = Int32GetDatum(loads->tickets[i]);
+	}
+	arrays[14] = outbox_array(load_ids, no_nulls, load_count, INT8OID);
+	types[14] = INT8ARRAYOID;
+	arrays[15] = outbox_array(load_counts, no_nulls, load_count, INT4OID);
+	types[15] = INT4ARRAYOID;
+	outbox_execute(outbox_plan(&outbox_write_plan,
+							   "WITH events AS ("
+							   "  INSERT INTO support.ticket_events"
+							   "   (account_id, ticket_id, kind, actor_kind, visibility, body, new_value, details)"
+							   "  SELECT e.account_id, e.ticket_id, e.kind::support.event_kind, 'system', 'internal',"
+							   "         e.body, e.new_value, e.details::jsonb"
+							   "    FROM unnest($1, $2, $3, $4, $5, $6)"
+							   "         AS e(account_id, ticket_id, kind, body, new_value, details)),"
+							   " loads AS ("
+							   "  UPDATE support.agents g"
+							   "     SET open_tickets = g.open_tickets + l.tickets, last_assigned_at = clock_timestamp()"
+							   "    FROM unnest($15, $16) AS l(agent_id, tickets)"
+							   "   WHERE g.agent_id OPERATOR(pg_catalog.=) l.agent_id)"
+							   " INSERT INTO support.outbound_messages"
+							   "  (account_id, ticket_id, destination, target, template, subject, body, payload)"
+							   " SELECT m.account_id, m.ticket_id, m.destination, m.target, m.template, m.subject,"
+							   "        m.body, m.payload::jsonb"
+							   "   FROM unnest($7, $8, $9, $10, $11, $12, $13, $14)"
+							   "        AS m(account_id, ticket_id, destination, target, template, subject, body, payload)",
+							   16, types),
+				   arrays, NULL, SPI_OK_INSERT);
+	if (last)
+		loads->count = 0;
 	batch->count = 0;
 }
 
@@ -550,7 +573,7 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		if (!more || batch->count == OUTBOX_BATCH)
 		{
 			if (batch->count > 0)
-				outbox_flush(batch, acknowledgment, &loads);
+				outbox_flush(batch, acknowledgment, &loads, !more);
 			MemoryContextReset(batch_context);
 			memset(batch, 0, sizeof(OutboxBatch));
 			if (!more)
