@@ -102,6 +102,13 @@ SELECT m.body ~ 'Dear Cam Campaigns,' AND m.body ~ ('ticket #' || t.ticket_id) A
 SELECT count(*) FILTER (WHERE m.destination = 'email') = (SELECT count(*) FROM support.tickets) AS one_acknowledgment_per_ticket
   FROM support.outbound_messages m;
 
+-- a ticket rolled back queues nothing
+SELECT count(*) AS messages_before FROM support.outbound_messages \gset
+BEGIN;
+SELECT (support.open_ticket(1, :cam, 'Changed my mind', category => 'general_inquiry')).status;
+ROLLBACK;
+SELECT count(*) = :messages_before AS nothing_queued FROM support.outbound_messages;
+
 -- nobody assigned while auto_assign was off: every ticket waits in its tier's queue
 SELECT tier, count(*) AS waiting, min(position_in_queue) AS first, max(position_in_queue) AS last
   FROM support.ticket_queue GROUP BY tier ORDER BY tier;
