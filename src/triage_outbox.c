@@ -68,9 +68,10 @@ typedef struct OutboxPeople
 } OutboxPeople;
 
 /*
- * Tickets are handled in batches: one lookup query, one INSERT of events and
- * one of messages per batch (arrays through unnest), so a bulk INSERT pays
- * the executor's start-up per thousand tickets, not per ticket.
+ * Tickets are handled in batches: one lookup query and one statement writing
+ * the events, the messages and (with the last batch) the agents' loads, with
+ * arrays through unnest, so a bulk INSERT pays the executor's start-up per
+ * thousand tickets, not per ticket.
  */
 #define OUTBOX_BATCH 1000
 
