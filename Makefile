@@ -10,7 +10,8 @@ OBJS        = src/bedrock_support.o src/priority.o src/lifecycle.o \
               src/ticket_events.o src/time_zone.o src/schedule.o \
               src/business_time.o src/business_hours.o src/sla_config.o \
               src/sla.o src/template.o src/template_sql.o src/owner_spi.o \
-              src/triage_rules.o src/assignment.o src/triage.o src/triage_outbox.o
+              src/triage_rules.o src/assignment.o src/triage.o src/triage_outbox.o \
+              src/spi_support.o
 DATA        = $(wildcard extension/bedrock_support--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 

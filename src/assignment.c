@@ -29,6 +29,7 @@
 
 #include "assignment.h"
 #include "owner_spi.h"
+#include "spi_support.h"
 
 typedef struct LedgerAgent
 {
@@ -80,22 +81,6 @@ assignment_ledger_create(MemoryContext context)
 	ledger->context = context;
 	ledger->owner = owner_spi_relation_owner(owner_spi_support_table("agents"));
 	return ledger;
-}
-
-static SPIPlanPtr
-assignment_plan(SPIPlanPtr *cached, const char *query, int argument_count, Oid *argument_types)
-{
-	if (*cached == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare_cursor(query, argument_count, argument_types,
-												  CURSOR_OPT_GENERIC_PLAN);
-
-		if (plan == NULL)
-			elog(ERROR, "could not prepare assignment query: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*cached = plan;
-	}
-	return *cached;
 }
 
 static int
@@ -161,7 +146,7 @@ assignment_load_candidates(void *argument)
 	Oid			types[3] = {INT2OID, TEXTOID, INT8OID};
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
-	SPIPlanPtr	plan = assignment_plan(&assignment_skip_locked_plan,
+	SPIPlanPtr	plan = spi_kept_plan(&assignment_skip_locked_plan,
 									   ASSIGNMENT_CANDIDATES " LIMIT $3 FOR UPDATE OF a SKIP LOCKED",
 									   3, types);
 
@@ -181,7 +166,7 @@ assignment_wait_for_agent(void *argument)
 	AssignmentQuery *query = argument;
 	Oid			types[2] = {INT2OID, TEXTOID};
 	Datum		values[2];
-	SPIPlanPtr	plan = assignment_plan(&assignment_wait_plan,
+	SPIPlanPtr	plan = spi_kept_plan(&assignment_wait_plan,
 									   ASSIGNMENT_CANDIDATES " LIMIT 1 FOR UPDATE OF a", 2, types);
 	SPIPlanPtr	count_plan;
 	Oid			count_type = INT8OID;
@@ -202,7 +187,7 @@ assignment_wait_for_agent(void *argument)
 	assignment_take_rows(query->ledger, query->group);
 
 	/* the load read before the wait is stale: the holder has committed since */
-	count_plan = assignment_plan(&assignment_load_plan,
+	count_plan = spi_kept_plan(&assignment_load_plan,
 								 "SELECT a.open_tickets::int8 FROM support.agents a"
 								 " WHERE a.agent_id OPERATOR(pg_catalog.=) $1", 1, &count_type);
 	if (SPI_execute_plan(count_plan, &agent_id, NULL, false, 1) != SPI_OK_SELECT)

@@ -32,6 +32,7 @@
 #include "utils/timestamp.h"
 
 #include "lifecycle.h"
+#include "spi_support.h"
 
 bool		lifecycle_trusted_milestone_write = false;
 
@@ -122,16 +123,6 @@ typedef struct LifecycleColumns
 	Oid			status_oids[TICKET_STATUS_COUNT];
 } LifecycleColumns;
 
-static int
-lifecycle_column(TupleDesc tupdesc, const char *name)
-{
-	int			attnum = SPI_fnumber(tupdesc, name);
-
-	if (attnum <= 0)
-		elog(ERROR, "support.tickets has no column \"%s\"", name);
-	return attnum - 1;			/* index into values[] */
-}
-
 static LifecycleColumns *
 lifecycle_columns(FunctionCallInfo fcinfo, Relation relation)
 {
@@ -144,23 +135,23 @@ lifecycle_columns(FunctionCallInfo fcinfo, Relation relation)
 
 	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LifecycleColumns));
 	columns->relid = RelationGetRelid(relation);
-	columns->ticket_id = lifecycle_column(tupdesc, "ticket_id");
-	columns->status = lifecycle_column(tupdesc, "status");
-	columns->solution = lifecycle_column(tupdesc, "solution");
-	columns->satisfaction_rating = lifecycle_column(tupdesc, "satisfaction_rating");
-	columns->created_at = lifecycle_column(tupdesc, "created_at");
-	columns->triaged_at = lifecycle_column(tupdesc, "triaged_at");
-	columns->first_response_at = lifecycle_column(tupdesc, "first_response_at");
-	columns->last_public_reply_at = lifecycle_column(tupdesc, "last_public_reply_at");
-	columns->work_started_at = lifecycle_column(tupdesc, "work_started_at");
-	columns->pending_since = lifecycle_column(tupdesc, "pending_since");
-	columns->paused_total = lifecycle_column(tupdesc, "paused_total");
-	columns->resolved_at = lifecycle_column(tupdesc, "resolved_at");
-	columns->closed_at = lifecycle_column(tupdesc, "closed_at");
-	columns->reopened_at = lifecycle_column(tupdesc, "reopened_at");
-	columns->reopen_count = lifecycle_column(tupdesc, "reopen_count");
-	columns->rated_at = lifecycle_column(tupdesc, "rated_at");
-	columns->updated_at = lifecycle_column(tupdesc, "updated_at");
+	columns->ticket_id = spi_ticket_column(tupdesc, "ticket_id");
+	columns->status = spi_ticket_column(tupdesc, "status");
+	columns->solution = spi_ticket_column(tupdesc, "solution");
+	columns->satisfaction_rating = spi_ticket_column(tupdesc, "satisfaction_rating");
+	columns->created_at = spi_ticket_column(tupdesc, "created_at");
+	columns->triaged_at = spi_ticket_column(tupdesc, "triaged_at");
+	columns->first_response_at = spi_ticket_column(tupdesc, "first_response_at");
+	columns->last_public_reply_at = spi_ticket_column(tupdesc, "last_public_reply_at");
+	columns->work_started_at = spi_ticket_column(tupdesc, "work_started_at");
+	columns->pending_since = spi_ticket_column(tupdesc, "pending_since");
+	columns->paused_total = spi_ticket_column(tupdesc, "paused_total");
+	columns->resolved_at = spi_ticket_column(tupdesc, "resolved_at");
+	columns->closed_at = spi_ticket_column(tupdesc, "closed_at");
+	columns->reopened_at = spi_ticket_column(tupdesc, "reopened_at");
+	columns->reopen_count = spi_ticket_column(tupdesc, "reopen_count");
+	columns->rated_at = spi_ticket_column(tupdesc, "rated_at");
+	columns->updated_at = spi_ticket_column(tupdesc, "updated_at");
 
 	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
 	for (int i = 0; i < TICKET_STATUS_COUNT; i++)

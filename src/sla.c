@@ -39,6 +39,7 @@
 
 #include "lifecycle.h"
 #include "sla_config.h"
+#include "spi_support.h"
 
 typedef struct SlaColumns
 {
@@ -68,16 +69,6 @@ typedef struct SlaPauses
 	TimestampTz *to;
 } SlaPauses;
 
-static int
-sla_column(TupleDesc tupdesc, const char *name)
-{
-	int			attnum = SPI_fnumber(tupdesc, name);
-
-	if (attnum <= 0)
-		elog(ERROR, "support.tickets has no column \"%s\"", name);
-	return attnum - 1;
-}
-
 static SlaColumns *
 sla_columns(FunctionCallInfo fcinfo, Relation relation)
 {
@@ -90,19 +81,19 @@ sla_columns(FunctionCallInfo fcinfo, Relation relation)
 
 	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SlaColumns));
 	columns->relid = RelationGetRelid(relation);
-	columns->account_id = sla_column(tupdesc, "account_id");
-	columns->priority = sla_column(tupdesc, "priority");
-	columns->status = sla_column(tupdesc, "status");
-	columns->created_at = sla_column(tupdesc, "created_at");
-	columns->first_response_at = sla_column(tupdesc, "first_response_at");
-	columns->last_public_reply_at = sla_column(tupdesc, "last_public_reply_at");
-	columns->pending_since = sla_column(tupdesc, "pending_since");
-	columns->resolved_at = sla_column(tupdesc, "resolved_at");
-	columns->first_response_due = sla_column(tupdesc, "first_response_due");
-	columns->next_update_due = sla_column(tupdesc, "next_update_due");
-	columns->resolution_due = sla_column(tupdesc, "resolution_due");
-	columns->escalation_due = sla_column(tupdesc, "escalation_due");
-	columns->sla_paused = sla_column(tupdesc, "sla_paused");
+	columns->account_id = spi_ticket_column(tupdesc, "account_id");
+	columns->priority = spi_ticket_column(tupdesc, "priority");
+	columns->status = spi_ticket_column(tupdesc, "status");
+	columns->created_at = spi_ticket_column(tupdesc, "created_at");
+	columns->first_response_at = spi_ticket_column(tupdesc, "first_response_at");
+	columns->last_public_reply_at = spi_ticket_column(tupdesc, "last_public_reply_at");
+	columns->pending_since = spi_ticket_column(tupdesc, "pending_since");
+	columns->resolved_at = spi_ticket_column(tupdesc, "resolved_at");
+	columns->first_response_due = spi_ticket_column(tupdesc, "first_response_due");
+	columns->next_update_due = spi_ticket_column(tupdesc, "next_update_due");
+	columns->resolution_due = spi_ticket_column(tupdesc, "resolution_due");
+	columns->escalation_due = spi_ticket_column(tupdesc, "escalation_due");
+	columns->sla_paused = spi_ticket_column(tupdesc, "sla_paused");
 
 	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
 	for (int i = 0; i < TICKET_STATUS_COUNT; i++)

@@ -27,6 +27,7 @@
 #include "utils/timestamp.h"
 
 #include "lifecycle.h"
+#include "spi_support.h"
 
 /* The event's time is the server's, never the client's. */
 PG_FUNCTION_INFO_V1(ticket_event_stamp_trigger);
@@ -58,23 +59,6 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 
 static SPIPlanPtr ticket_events_first_response_plan = NULL;
 static SPIPlanPtr ticket_events_resume_plan = NULL;
-
-static SPIPlanPtr
-ticket_events_prepare(SPIPlanPtr *cache, const char *query, int nargs, Oid *argtypes)
-{
-	if (*cache == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", query,
-				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		*cache = plan;
-	}
-	return *cache;
-}
 
 /*
  * AFTER INSERT row trigger on support.ticket_events, declared
@@ -116,7 +100,7 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 	if (strcmp(kind, "public_reply") == 0 && actor_kind != NULL &&
 		strcmp(actor_kind, "agent") == 0)
 	{
-		SPIPlanPtr	plan = ticket_events_prepare(&ticket_events_first_response_plan,
+		SPIPlanPtr	plan = spi_kept_plan(&ticket_events_first_response_plan,
 												 "UPDATE support.tickets"
 												 "   SET first_response_at = COALESCE(first_response_at, $3),"
 												 "       last_public_reply_at = $3"
@@ -139,7 +123,7 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 	}
 	else if (strcmp(kind, "client_message") == 0)
 	{
-		SPIPlanPtr	plan = ticket_events_prepare(&ticket_events_resume_plan,
+		SPIPlanPtr	plan = spi_kept_plan(&ticket_events_resume_plan,
 												 "UPDATE support.tickets SET status = 'in_progress'"
 												 " WHERE account_id OPERATOR(pg_catalog.=) $1"
 												 "   AND ticket_id OPERATOR(pg_catalog.=) $2"

@@ -25,6 +25,7 @@
 #include "assignment.h"
 #include "bedrock_support.h"
 #include "triage_rules.h"
+#include "spi_support.h"
 
 typedef struct TriageColumns
 {
@@ -42,16 +43,6 @@ typedef struct TriageColumns
 	AssignmentLedger *ledger;	/* this statement's assignments */
 } TriageColumns;
 
-static int
-triage_column(TupleDesc tupdesc, const char *name)
-{
-	int			attnum = SPI_fnumber(tupdesc, name);
-
-	if (attnum <= 0)
-		elog(ERROR, "support.tickets has no column \"%s\"", name);
-	return attnum - 1;
-}
-
 /*
  * fn_extra belongs to this statement's trigger call site, so the ledger in
  * it lives exactly as long as the statement.
@@ -66,17 +57,17 @@ triage_columns(FunctionCallInfo fcinfo, Relation relation)
 		return columns;
 	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriageColumns));
 	columns->relid = RelationGetRelid(relation);
-	columns->category = triage_column(tupdesc, "category");
-	columns->channel = triage_column(tupdesc, "channel");
-	columns->subject = triage_column(tupdesc, "subject");
-	columns->description = triage_column(tupdesc, "description");
-	columns->priority = triage_column(tupdesc, "priority");
-	columns->tier = triage_column(tupdesc, "tier");
-	columns->assignee_id = triage_column(tupdesc, "assignee_id");
-	columns->triage_rule_id = triage_column(tupdesc, "triage_rule_id");
-	columns->priority_source = triage_column(tupdesc, "priority_source");
+	columns->category = spi_ticket_column(tupdesc, "category");
+	columns->channel = spi_ticket_column(tupdesc, "channel");
+	columns->subject = spi_ticket_column(tupdesc, "subject");
+	columns->description = spi_ticket_column(tupdesc, "description");
+	columns->priority = spi_ticket_column(tupdesc, "priority");
+	columns->tier = spi_ticket_column(tupdesc, "tier");
+	columns->assignee_id = spi_ticket_column(tupdesc, "assignee_id");
+	columns->triage_rule_id = spi_ticket_column(tupdesc, "triage_rule_id");
+	columns->priority_source = spi_ticket_column(tupdesc, "priority_source");
 	for (int flag = 0; flag < TRIAGE_FLAG_COUNT; flag++)
-		columns->flags[flag] = triage_column(tupdesc, triage_flag_names[flag]);
+		columns->flags[flag] = spi_ticket_column(tupdesc, triage_flag_names[flag]);
 	columns->ledger = assignment_ledger_create(fcinfo->flinfo->fn_mcxt);
 	fcinfo->flinfo->fn_extra = columns;
 	return columns;

@@ -36,6 +36,7 @@
 #include "priority.h"
 #include "template.h"
 #include "triage_rules.h"
+#include "spi_support.h"
 
 typedef struct OutboxColumns
 {
@@ -111,21 +112,6 @@ static SPIPlanPtr outbox_lookup_plan = NULL;
 static SPIPlanPtr outbox_write_plan = NULL;
 static SPIPlanPtr outbox_load_plan = NULL;
 
-static SPIPlanPtr
-outbox_plan(SPIPlanPtr *cached, const char *query, int count, Oid *types)
-{
-	if (*cached == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare_cursor(query, count, types, CURSOR_OPT_GENERIC_PLAN);
-
-		if (plan == NULL)
-			elog(ERROR, "could not prepare \"%s\": %s", query, SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		*cached = plan;
-	}
-	return *cached;
-}
-
 static void
 outbox_execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected)
 {
@@ -133,16 +119,6 @@ outbox_execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected)
 
 	if (result != expected)
 		elog(ERROR, "triage outbox statement failed: %s", SPI_result_code_string(result));
-}
-
-static int
-outbox_column(TupleDesc tupdesc, const char *name)
-{
-	int			attnum = SPI_fnumber(tupdesc, name);
-
-	if (attnum <= 0)
-		elog(ERROR, "support.tickets has no column \"%s\"", name);
-	return attnum - 1;
 }
 
 /* The variables of the acknowledgment, looked up by template.c. */
@@ -216,7 +192,7 @@ outbox_write_load(int64 agent_id, int32 tickets)
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		values[2] = {Int64GetDatum(agent_id), Int32GetDatum(tickets)};
 
-	outbox_execute(outbox_plan(&outbox_load_plan,
+	outbox_execute(spi_kept_plan(&outbox_load_plan,
 							   "UPDATE support.agents SET open_tickets = open_tickets + $2,"
 							   " last_assigned_at = clock_timestamp()"
 							   " WHERE agent_id OPERATOR(pg_catalog.=) $1", 2, types),
@@ -339,7 +315,7 @@ outbox_lookup_people(OutboxBatch *batch)
 	arrays[2] = outbox_array(batch->assignee_ids, batch->assignee_nulls, batch->count, INT8OID);
 	arrays[3] = outbox_array(batch->resolution_dues, batch->resolution_nulls, batch->count, TIMESTAMPTZOID);
 	arrays[4] = outbox_array(batch->response_dues, batch->response_nulls, batch->count, TIMESTAMPTZOID);
-	outbox_execute(outbox_plan(&outbox_lookup_plan,
+	outbox_execute(spi_kept_plan(&outbox_lookup_plan,
 							   "SELECT k.i::int4, u.full_name, u.email, a.name, a.time_zone, a.enterprise::text,"
 							   "       a.slack_channel, g.full_name,"
 							   "       to_char(k.resolution_due AT TIME ZONE a.time_zone, 'Dy DD Mon YYYY HH24:MI'),"
@@ -493,7 +469,7 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	types[14] = INT8ARRAYOID;
 	arrays[15] = outbox_array(load_counts, no_nulls, load_count, INT4OID);
 	types[15] = INT4ARRAYOID;
-	outbox_execute(outbox_plan(&outbox_write_plan,
+	outbox_execute(spi_kept_plan(&outbox_write_plan,
 							   "WITH events AS ("
 							   "  INSERT INTO support.ticket_events"
 							   "   (account_id, ticket_id, kind, actor_kind, visibility, body, new_value, details)"
@@ -541,18 +517,18 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);	/* a restore brings its own history and outbox */
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
-	columns.account_id = outbox_column(tupdesc, "account_id");
-	columns.ticket_id = outbox_column(tupdesc, "ticket_id");
-	columns.requester_id = outbox_column(tupdesc, "requester_id");
-	columns.subject = outbox_column(tupdesc, "subject");
-	columns.channel = outbox_column(tupdesc, "channel");
-	columns.category = outbox_column(tupdesc, "category");
-	columns.priority = outbox_column(tupdesc, "priority");
-	columns.tier = outbox_column(tupdesc, "tier");
-	columns.assignee_id = outbox_column(tupdesc, "assignee_id");
-	columns.triage_rule_id = outbox_column(tupdesc, "triage_rule_id");
-	columns.first_response_due = outbox_column(tupdesc, "first_response_due");
-	columns.resolution_due = outbox_column(tupdesc, "resolution_due");
+	columns.account_id = spi_ticket_column(tupdesc, "account_id");
+	columns.ticket_id = spi_ticket_column(tupdesc, "ticket_id");
+	columns.requester_id = spi_ticket_column(tupdesc, "requester_id");
+	columns.subject = spi_ticket_column(tupdesc, "subject");
+	columns.channel = spi_ticket_column(tupdesc, "channel");
+	columns.category = spi_ticket_column(tupdesc, "category");
+	columns.priority = spi_ticket_column(tupdesc, "priority");
+	columns.tier = spi_ticket_column(tupdesc, "tier");
+	columns.assignee_id = spi_ticket_column(tupdesc, "assignee_id");
+	columns.triage_rule_id = spi_ticket_column(tupdesc, "triage_rule_id");
+	columns.first_response_due = spi_ticket_column(tupdesc, "first_response_due");
+	columns.resolution_due = spi_ticket_column(tupdesc, "resolution_due");
 	acknowledgment = triage_rules_acknowledgment();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
