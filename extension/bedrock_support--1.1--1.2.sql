@@ -191,16 +191,16 @@ ALTER TABLE support.sla_policies ADD CONSTRAINT business_day_cadence_in_whole_da
 -- The configuration cache of the deadline trigger
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION support.sla_config_changed() RETURNS trigger
+CREATE FUNCTION support.config_changed() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C;
-COMMENT ON FUNCTION support.sla_config_changed() IS
-    'drops every backend''s cached SLA policies and calendars once the change commits';
-CREATE TRIGGER sla_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.sla_policies
-    FOR EACH STATEMENT EXECUTE FUNCTION support.sla_config_changed();
-CREATE TRIGGER sla_config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.calendar
-    FOR EACH STATEMENT EXECUTE FUNCTION support.sla_config_changed();
-CREATE TRIGGER sla_config_changed AFTER UPDATE OR DELETE OR TRUNCATE ON support.accounts
-    FOR EACH STATEMENT EXECUTE FUNCTION support.sla_config_changed();
+COMMENT ON FUNCTION support.config_changed() IS
+    'drops every backend''s cached copy of the configuration table it fires on, once the change commits';
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.sla_policies
+    FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.calendar
+    FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
+CREATE TRIGGER config_changed AFTER UPDATE OR DELETE OR TRUNCATE ON support.accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
 
 ------------------------------------------------------------------------------
 -- Deadlines on tickets

@@ -72,10 +72,6 @@ VALUES
  (430, 'Account administration task', 'account_administration', NULL, '{}', '{}', NULL, 'P4', NULL, NULL),
  (440, 'Historical data request', 'historical_data', NULL, '{}', '{}', NULL, 'P4', NULL, NULL);
 
-CREATE FUNCTION support.config_changed() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'sla_config_changed' LANGUAGE C;
-COMMENT ON FUNCTION support.config_changed() IS
-    'drops every backend''s cached triage rules, categories and templates once the change commits';
 CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.triage_rules
     FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
 CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.categories

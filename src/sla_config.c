@@ -2,13 +2,9 @@
  * sla_config.c — per-backend cache of the SLA policies and of each
  * account's business calendar, for the deadline trigger.
  *
- * A bulk INSERT of tickets must not query support.sla_policies or
- * support.calendar once per row. The cache loads the four policies once and
- * each account's calendar on first use. Statement triggers on the source
- * tables call support.sla_config_changed(), which queues a relcache
- * invalidation of the changed table; every backend (this one at the next
- * command, others at their next transaction) then drops its cache. Reads
- * run as the tables' owner (owner_spi.c).
+ * The cache loads the four policies once and each account's calendar on
+ * first use, and is dropped when sla_policies, calendar or accounts change
+ * (config_cache.c). Reads run as the tables' owner (owner_spi.c).
  */
 #include "postgres.h"
 
@@ -16,19 +12,18 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "config_cache.h"
 #include "owner_spi.h"
 #include "priority.h"
 #include "sla_config.h"
@@ -45,35 +40,14 @@ typedef struct SlaCalendarEntry
 	BusinessCalendar calendar;
 } SlaCalendarEntry;
 
-static const char *const sla_config_tables[] = {"sla_policies", "calendar", "accounts"};
-
-static MemoryContext sla_config_context = NULL;
-static bool sla_config_callback_registered = false;
-/* bumped by every relevant invalidation; the cache is good while it matches */
-static uint64 sla_config_generation = 1;
-static uint64 sla_config_loaded_generation = 0;
-static Oid	sla_config_watched[lengthof(sla_config_tables)];
-static Oid	sla_config_owner = InvalidOid;
+static ConfigCache sla_config_cache = {
+	.name = "bedrock_support SLA configuration",
+	.tables = {"sla_policies", "calendar", "accounts"},
+};
 static SlaPolicy sla_config_policies[PRIORITY_LEAST_URGENT + 1];
 static HTAB *sla_config_accounts = NULL;
 static HTAB *sla_config_calendars = NULL;
 static BusinessCalendar sla_config_always;
-
-static void
-sla_config_invalidate(Datum argument, Oid relid)
-{
-	if (relid == InvalidOid)
-	{
-		sla_config_generation++;
-		return;
-	}
-	for (size_t i = 0; i < lengthof(sla_config_watched); i++)
-		if (sla_config_watched[i] == relid)
-		{
-			sla_config_generation++;
-			return;
-		}
-}
 
 static void
 sla_config_load_policies(void *unused)
@@ -129,32 +103,14 @@ sla_config_ensure(void)
 	uint64		generation;
 	HASHCTL		control;
 
-	if (sla_config_loaded_generation == sla_config_generation)
+	if (config_cache_is_current(&sla_config_cache))
 		return;
-	generation = sla_config_generation;
-
-	if (!sla_config_callback_registered)
-	{
-		CacheRegisterRelcacheCallback(sla_config_invalidate, (Datum) 0);
-		sla_config_callback_registered = true;
-	}
-	if (sla_config_context == NULL)
-		sla_config_context = AllocSetContextCreate(TopMemoryContext,
-												   "bedrock_support SLA configuration",
-												   ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(sla_config_context);
-	sla_config_accounts = NULL;
-	sla_config_calendars = NULL;
-
-	for (size_t i = 0; i < lengthof(sla_config_tables); i++)
-		sla_config_watched[i] = owner_spi_support_table(sla_config_tables[i]);
-	sla_config_owner = owner_spi_relation_owner(sla_config_watched[0]);
+	generation = config_cache_reload(&sla_config_cache);
 
 	memset(&control, 0, sizeof(control));
 	control.keysize = sizeof(int64);
 	control.entrysize = sizeof(SlaAccountEntry);
-	control.hcxt = sla_config_context;
+	control.hcxt = sla_config_cache.context;
 	sla_config_accounts = hash_create("bedrock_support account calendars", 256, &control,
 									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	control.entrysize = sizeof(SlaCalendarEntry);
@@ -163,10 +119,8 @@ sla_config_ensure(void)
 	memset(&sla_config_always, 0, sizeof(sla_config_always));
 	sla_config_always.always = true;
 
-	owner_spi_run(sla_config_owner, sla_config_load_policies, NULL);
-
-	/* an invalidation that arrived while loading makes the next call reload */
-	sla_config_loaded_generation = generation;
+	owner_spi_run(sla_config_cache.owner, sla_config_load_policies, NULL);
+	config_cache_loaded(&sla_config_cache, generation);
 }
 
 const SlaPolicy *
@@ -224,7 +178,7 @@ sla_config_load_calendar(void *argument)
 	date_count = business_holidays_from_array(DatumGetArrayTypeP(holidays), &dates);
 
 	/* build fully before entering, so an error leaves no half-made entry */
-	old_context = MemoryContextSwitchTo(sla_config_context);
+	old_context = MemoryContextSwitchTo(sla_config_cache.context);
 	{
 		BusinessCalendar calendar;
 
@@ -242,7 +196,7 @@ sla_config_calendar(int64 calendar_id)
 
 	load.entry = hash_search(sla_config_calendars, &calendar_id, HASH_FIND, NULL);
 	if (load.entry == NULL)
-		owner_spi_run(sla_config_owner, sla_config_load_calendar, &load);
+		owner_spi_run(sla_config_cache.owner, sla_config_load_calendar, &load);
 	return &load.entry->calendar;
 }
 
@@ -285,28 +239,11 @@ sla_config_account_calendar(int64 account_id)
 	{
 		SlaAccountLoad load = {account_id, 0, false};
 
-		owner_spi_run(sla_config_owner, sla_config_load_account, &load);
+		owner_spi_run(sla_config_cache.owner, sla_config_load_account, &load);
 		if (!load.found)
 			return NULL;		/* not cached: the account may be inserted later */
 		entry = hash_search(sla_config_accounts, &account_id, HASH_ENTER, &found);
 		entry->calendar_id = load.calendar_id;
 	}
 	return sla_config_calendar(entry->calendar_id);
-}
-
-/*
- * Statement trigger on the tables above: the cached copies in every
- * backend are dropped once this transaction commits (and in this backend
- * at its next command, or on rollback).
- */
-PG_FUNCTION_INFO_V1(sla_config_changed);
-Datum
-sla_config_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "sla_config_changed must be called as a trigger");
-	CacheInvalidateRelcache(trigdata->tg_relation);
-	return PointerGetDatum(NULL);
 }

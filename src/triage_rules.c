@@ -1,9 +1,7 @@
 /*
  * triage_rules.c — the support manager's priority rules and the category
  * routing table (and the acknowledgment template), loaded once per backend
- * and dropped when any of those tables
- * changes (a statement trigger queues a relcache invalidation, as for the
- * SLA configuration). Matching a ticket costs no query: flags are bit
+ * and dropped when any of those tables changes (config_cache.c). Matching a ticket costs no query: flags are bit
  * tests, keywords a tsquery parsed at load time against the ticket's
  * tsvector, built once per ticket and only if a keyword rule is reached.
  */
@@ -15,9 +13,9 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
 
+#include "config_cache.h"
 #include "owner_spi.h"
 #include "priority.h"
 #include "triage_rules.h"
@@ -28,13 +26,10 @@ const char *const triage_flag_names[TRIAGE_FLAG_COUNT] = {
 	"workaround_available", "multi_client_impact"
 };
 
-static const char *const triage_tables[] = {"triage_rules", "categories", "templates"};
-
-static MemoryContext triage_context = NULL;
-static bool triage_callback_registered = false;
-static uint64 triage_generation = 1;
-static uint64 triage_loaded_generation = 0;
-static Oid	triage_watched[lengthof(triage_tables)];
+static ConfigCache triage_cache = {
+	.name = "bedrock_support triage rules",
+	.tables = {"triage_rules", "categories", "templates"},
+};
 static Oid	triage_text_search_config = InvalidOid;
 static TriageRule *triage_rules = NULL;
 static int	triage_rule_count = 0;
@@ -43,25 +38,12 @@ static int	triage_category_count = 0;
 static TriageTemplate triage_acknowledgment;
 static bool triage_has_acknowledgment = false;
 
-static void
-triage_invalidate(Datum argument, Oid relid)
-{
-	if (relid == InvalidOid)
-	{
-		triage_generation++;
-		return;
-	}
-	for (size_t i = 0; i < lengthof(triage_watched); i++)
-		if (triage_watched[i] == relid)
-			triage_generation++;
-}
-
 static char *
 triage_copy_text(HeapTuple tuple, TupleDesc tupdesc, int column)
 {
 	char	   *value = SPI_getvalue(tuple, tupdesc, column);
 
-	return value == NULL ? NULL : MemoryContextStrdup(triage_context, value);
+	return value == NULL ? NULL : MemoryContextStrdup(triage_cache.context, value);
 }
 
 static uint32
@@ -110,7 +92,7 @@ triage_load(void *unused)
 					" FROM support.triage_rules r WHERE r.active ORDER BY r.position",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.triage_rules");
-	old_context = MemoryContextSwitchTo(triage_context);
+	old_context = MemoryContextSwitchTo(triage_cache.context);
 	triage_rule_count = (int) SPI_processed;
 	triage_rules = palloc0(Max(triage_rule_count, 1) * sizeof(TriageRule));
 	MemoryContextSwitchTo(old_context);
@@ -130,7 +112,7 @@ triage_load(void *unused)
 		keywords = SPI_getbinval(tuple, tupdesc, 6, &is_null);
 		if (!is_null)
 		{
-			old_context = MemoryContextSwitchTo(triage_context);
+			old_context = MemoryContextSwitchTo(triage_cache.context);
 			rule->keywords = datumCopy(keywords, false, -1);
 			rule->has_keywords = true;
 			MemoryContextSwitchTo(old_context);
@@ -147,7 +129,7 @@ triage_load(void *unused)
 					" c.diagnostic_steps[1], c.diagnostic_steps[2]"
 					" FROM support.categories c", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.categories");
-	old_context = MemoryContextSwitchTo(triage_context);
+	old_context = MemoryContextSwitchTo(triage_cache.context);
 	triage_category_count = (int) SPI_processed;
 	triage_categories = palloc0(Max(triage_category_count, 1) * sizeof(TriageCategory));
 	MemoryContextSwitchTo(old_context);
@@ -182,28 +164,16 @@ triage_ensure(void)
 {
 	uint64		generation;
 
-	if (triage_loaded_generation == triage_generation)
+	if (config_cache_is_current(&triage_cache))
 		return;
-	generation = triage_generation;
-	if (!triage_callback_registered)
-	{
-		CacheRegisterRelcacheCallback(triage_invalidate, (Datum) 0);
-		triage_callback_registered = true;
-	}
-	if (triage_context == NULL)
-		triage_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support triage rules",
-											   ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(triage_context);
+	generation = config_cache_reload(&triage_cache);
 	triage_rules = NULL;
 	triage_rule_count = 0;
 	triage_categories = NULL;
 	triage_category_count = 0;
 	triage_has_acknowledgment = false;
-	for (size_t i = 0; i < lengthof(triage_tables); i++)
-		triage_watched[i] = owner_spi_support_table(triage_tables[i]);
-	owner_spi_run(owner_spi_relation_owner(triage_watched[0]), triage_load, NULL);
-	triage_loaded_generation = generation;
+	owner_spi_run(triage_cache.owner, triage_load, NULL);
+	config_cache_loaded(&triage_cache, generation);
 }
 
 const TriageCategory *

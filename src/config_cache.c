@@ -1,0 +1,75 @@
+/*
+ * config_cache.c — invalidation of the per-backend configuration caches.
+ *
+ * A bulk INSERT of tickets must not query the configuration once per row,
+ * so the triggers cache it per backend. Statement triggers on the tables
+ * call support.config_changed(), which queues a relcache invalidation of
+ * the changed table; every backend (this one at its next command, others
+ * at their next transaction, and this one on rollback too) then sees the
+ * cache watching that table as stale.
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "config_cache.h"
+#include "owner_spi.h"
+
+static void
+config_cache_invalidate(Datum argument, Oid relid)
+{
+	ConfigCache *cache = (ConfigCache *) DatumGetPointer(argument);
+
+	if (relid == InvalidOid)
+	{
+		cache->generation++;
+		return;
+	}
+	for (int i = 0; i < CONFIG_CACHE_MAX_TABLES && cache->tables[i] != NULL; i++)
+		if (cache->watched[i] == relid)
+		{
+			cache->generation++;
+			return;
+		}
+}
+
+uint64
+config_cache_reload(ConfigCache *cache)
+{
+	uint64		generation = cache->generation;
+
+	if (!cache->registered)
+	{
+		CacheRegisterRelcacheCallback(config_cache_invalidate, PointerGetDatum(cache));
+		cache->registered = true;
+	}
+	if (cache->context == NULL)
+	{
+		cache->context = AllocSetContextCreate(TopMemoryContext, "bedrock_support configuration cache",
+											   ALLOCSET_SMALL_SIZES);
+		MemoryContextSetIdentifier(cache->context, cache->name);
+	}
+	else
+		MemoryContextReset(cache->context);
+	for (int i = 0; i < CONFIG_CACHE_MAX_TABLES && cache->tables[i] != NULL; i++)
+		cache->watched[i] = owner_spi_support_table(cache->tables[i]);
+	cache->owner = owner_spi_relation_owner(cache->watched[0]);
+	return generation;
+}
+
+/* Statement trigger on a cached table: every backend's copy is dropped once this commits. */
+PG_FUNCTION_INFO_V1(config_changed);
+Datum
+config_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "config_changed must be called as a trigger");
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
+}
