@@ -11,7 +11,9 @@ OBJS        = src/bedrock_support.o src/priority.o src/lifecycle.o \
               src/business_time.o src/business_hours.o src/sla_config.o \
               src/sla.o src/template.o src/template_sql.o src/owner_spi.o \
               src/triage_rules.o src/assignment.o src/triage.o src/triage_outbox.o \
-              src/spi_support.o src/config_cache.o
+              src/spi_support.o src/config_cache.o \
+              src/sla_actions.o src/worker_shmem.o src/worker_launcher.o \
+              src/escalation_worker.o src/database_guard.o
 DATA        = $(wildcard extension/bedrock_support--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 

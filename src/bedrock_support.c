@@ -2,9 +2,9 @@
  * bedrock_support.c — module entry point: the library's magic block and
  * its settings under the support.* prefix.
  *
- * The library is meant for shared_preload_libraries (the escalation worker
- * will be registered from here), but every function also works when the
- * library is loaded on first use.
+ * The library is meant for shared_preload_libraries, which registers the
+ * escalation launcher and its shared memory; every SQL function also works
+ * when the library is loaded on first use, only without the worker.
  */
 #include "postgres.h"
 
@@ -13,6 +13,8 @@
 #include "utils/guc.h"
 
 #include "bedrock_support.h"
+#include "worker.h"
+#include "worker_shmem.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,6 +27,9 @@ static int	support_actor_id = 0;
 static char *support_change_reason = NULL;
 
 bool		bedrock_auto_assign = true;
+bool		bedrock_worker_enabled = true;
+int			bedrock_max_sleep_ms = 60000;
+int			bedrock_batch_size = 500;
 
 void
 _PG_init(void)
@@ -51,5 +56,34 @@ _PG_init(void)
 							 true,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("support.worker_enabled",
+							 "Run the escalation worker in every database with the extension.",
+							 "Set in postgresql.conf (reloaded on SIGHUP) for all databases, or with "
+							 "ALTER DATABASE ... SET for one, from its worker's next start.",
+							 &bedrock_worker_enabled,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("support.max_sleep",
+							"Longest the escalation worker sleeps without looking at the tickets.",
+							"It wakes earlier for the next deadline, and when a commit schedules an earlier one.",
+							&bedrock_max_sleep_ms,
+							60000, 10, PG_INT32_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.batch_size",
+							"Tickets the escalation worker handles per transaction.",
+							NULL,
+							&bedrock_batch_size,
+							500, 1, 100000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("support");
+
+	database_guard_install();
+	if (process_shared_preload_libraries_in_progress)
+	{
+		worker_shmem_request();
+		worker_register_launcher();
+	}
 }

@@ -9,4 +9,9 @@
 /* support.auto_assign: new tickets go to the least-loaded eligible agent */
 extern bool bedrock_auto_assign;
 
+/* support.worker_enabled, support.max_sleep (ms), support.batch_size */
+extern bool bedrock_worker_enabled;
+extern int	bedrock_max_sleep_ms;
+extern int	bedrock_batch_size;
+
 #endif

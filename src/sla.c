@@ -38,62 +38,51 @@
 #include "utils/typcache.h"
 
 #include "lifecycle.h"
+#include "sla.h"
 #include "sla_config.h"
 #include "spi_support.h"
+#include "worker_shmem.h"
 
-typedef struct SlaColumns
+static int
+sla_optional_column(TupleDesc tupdesc, const char *name)
 {
-	Oid			relid;
-	int			account_id;
-	int			priority;
-	int			status;
-	int			created_at;
-	int			first_response_at;
-	int			last_public_reply_at;
-	int			pending_since;
-	int			resolved_at;
-	int			first_response_due;
-	int			next_update_due;
-	int			resolution_due;
-	int			escalation_due;
-	int			sla_paused;
-	Oid			status_oids[TICKET_STATUS_COUNT];
-	TypeCacheEntry *paused_type;	/* tstzmultirange */
-} SlaColumns;
+	int			attnum = SPI_fnumber(tupdesc, name);
 
-/* A ticket's pauses, in order. */
-typedef struct SlaPauses
-{
-	int			count;
-	TimestampTz *from;
-	TimestampTz *to;
-} SlaPauses;
+	return attnum > 0 ? attnum - 1 : -1;
+}
 
-static SlaColumns *
-sla_columns(FunctionCallInfo fcinfo, Relation relation)
+SlaColumns *
+sla_columns_create(MemoryContext context, TupleDesc tupdesc, Oid relid)
 {
-	SlaColumns *columns = fcinfo->flinfo->fn_extra;
-	TupleDesc	tupdesc = RelationGetDescr(relation);
+	SlaColumns *columns = MemoryContextAllocZero(context, sizeof(SlaColumns));
 	Oid			status_type;
 
-	if (columns != NULL && columns->relid == RelationGetRelid(relation))
-		return columns;
-
-	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SlaColumns));
-	columns->relid = RelationGetRelid(relation);
+	columns->relid = relid;
 	columns->account_id = spi_ticket_column(tupdesc, "account_id");
 	columns->priority = spi_ticket_column(tupdesc, "priority");
+	columns->tier = spi_ticket_column(tupdesc, "tier");
 	columns->status = spi_ticket_column(tupdesc, "status");
 	columns->created_at = spi_ticket_column(tupdesc, "created_at");
+	columns->triaged_at = spi_ticket_column(tupdesc, "triaged_at");
 	columns->first_response_at = spi_ticket_column(tupdesc, "first_response_at");
 	columns->last_public_reply_at = spi_ticket_column(tupdesc, "last_public_reply_at");
+	columns->work_started_at = spi_ticket_column(tupdesc, "work_started_at");
 	columns->pending_since = spi_ticket_column(tupdesc, "pending_since");
 	columns->resolved_at = spi_ticket_column(tupdesc, "resolved_at");
+	columns->reopened_at = spi_ticket_column(tupdesc, "reopened_at");
 	columns->first_response_due = spi_ticket_column(tupdesc, "first_response_due");
 	columns->next_update_due = spi_ticket_column(tupdesc, "next_update_due");
 	columns->resolution_due = spi_ticket_column(tupdesc, "resolution_due");
 	columns->escalation_due = spi_ticket_column(tupdesc, "escalation_due");
 	columns->sla_paused = spi_ticket_column(tupdesc, "sla_paused");
+	/* absent while an upgrade runs the 1.1--1.2 script with this library */
+	columns->escalated_at = sla_optional_column(tupdesc, "escalated_at");
+	columns->escalation_requested_at = sla_optional_column(tupdesc, "escalation_requested_at");
+	columns->escalation_call_due = sla_optional_column(tupdesc, "escalation_call_due");
+	columns->escalation_call_held_at = sla_optional_column(tupdesc, "escalation_call_held_at");
+	columns->executive_escalated_at = sla_optional_column(tupdesc, "executive_escalated_at");
+	columns->actions_checked_at = sla_optional_column(tupdesc, "actions_checked_at");
+	columns->next_action_at = sla_optional_column(tupdesc, "next_action_at");
 
 	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
 	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
@@ -102,12 +91,25 @@ sla_columns(FunctionCallInfo fcinfo, Relation relation)
 												 CStringGetDatum(lifecycle_status_name((TicketStatus) i)),
 												 ObjectIdGetDatum(status_type)));
 	columns->paused_type = lookup_type_cache(TSTZMULTIRANGEOID, TYPECACHE_MULTIRANGE_INFO);
-	fcinfo->flinfo->fn_extra = columns;
 	return columns;
 }
 
-static TicketStatus
-sla_status_of(SlaColumns *columns, Datum status)
+static SlaColumns *
+sla_columns(FunctionCallInfo fcinfo, Relation relation)
+{
+	SlaColumns *columns = fcinfo->flinfo->fn_extra;
+
+	if (columns == NULL || columns->relid != RelationGetRelid(relation))
+	{
+		columns = sla_columns_create(fcinfo->flinfo->fn_mcxt, RelationGetDescr(relation),
+									 RelationGetRelid(relation));
+		fcinfo->flinfo->fn_extra = columns;
+	}
+	return columns;
+}
+
+TicketStatus
+sla_status_of(const SlaColumns *columns, Datum status)
 {
 	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
 		if (columns->status_oids[i] == DatumGetObjectId(status))
@@ -116,8 +118,8 @@ sla_status_of(SlaColumns *columns, Datum status)
 	pg_unreachable();
 }
 
-static SlaPauses
-sla_pauses_of(SlaColumns *columns, Datum paused)
+SlaPauses
+sla_pauses_of(const SlaColumns *columns, Datum paused)
 {
 	MultirangeType *ranges = DatumGetMultirangeTypeP(paused);
 	TypeCacheEntry *range_type = columns->paused_type->rngtype;
@@ -199,6 +201,26 @@ sla_cadence_due(const SlaPolicy *policy, BusinessCalendar *account_calendar, Tim
 	return business_time_add(sla_config_around_the_clock(), from, policy->update_cadence);
 }
 
+/*
+ * A client's escalation request and an executive escalation each bring an
+ * elapsed-time cadence; the shortest cadence in force sets the next update.
+ */
+TimestampTz
+sla_update_due(const SlaColumns *columns, Datum *values, bool *nulls,
+			   const SlaPolicy *policy, BusinessCalendar *account_calendar, TimestampTz from)
+{
+	TimestampTz due = sla_cadence_due(policy, account_calendar, from);
+	TimestampTz since;
+
+	if (policy->escalated_update_cadence > 0 &&
+		sla_timestamp(values, nulls, columns->escalation_requested_at, &since))
+		due = Min(due, Max(from, since) + policy->escalated_update_cadence);
+	if (policy->executive_update_cadence > 0 &&
+		sla_timestamp(values, nulls, columns->executive_escalated_at, &since))
+		due = Min(due, Max(from, since) + policy->executive_update_cadence);
+	return due;
+}
+
 static inline int64
 sla_share(int64 amount, double ratio)
 {
@@ -212,13 +234,25 @@ sla_set(Datum *values, bool *nulls, int column, bool known, TimestampTz value)
 	nulls[column] = !known;
 }
 
-static inline bool
-sla_timestamp(Datum *values, bool *nulls, int column, TimestampTz *value)
+/*
+ * Once escalated, the ticket runs on its new tier's target: the next mark
+ * is escalation_ratio of that tier's resolution target after the
+ * escalation. A tier without one (tier 3) keeps the priority's mark.
+ */
+static TimestampTz
+sla_mark_after_escalation(const SlaColumns *columns, Datum *values, bool *nulls,
+						  const SlaPolicy *policy, BusinessCalendar *clock, TimestampTz mark)
 {
-	if (nulls[column])
-		return false;
-	*value = DatumGetTimestampTz(values[column]);
-	return true;
+	TimestampTz escalated;
+	const SlaTier *tier;
+
+	if (!sla_timestamp(values, nulls, columns->escalated_at, &escalated))
+		return mark;
+	tier = sla_config_tier(DatumGetInt16(values[columns->tier]));
+	if (tier == NULL || tier->resolution_target <= 0)
+		return mark;
+	return business_time_add(clock, escalated,
+							 sla_share(tier->resolution_target, policy->escalation_ratio));
 }
 
 static void
@@ -264,20 +298,23 @@ sla_compute_deadlines(SlaColumns *columns, Datum *values, bool *nulls)
 		if (pauses.count > 0)
 			update_from = Max(update_from, pauses.to[pauses.count - 1]);
 		sla_set(values, nulls, columns->next_update_due, true,
-				sla_cadence_due(policy, account_calendar, update_from));
+				sla_update_due(columns, values, nulls, policy, account_calendar, update_from));
 	}
 	else
 		sla_set(values, nulls, columns->next_update_due, false, 0);
 
 	if (!responded && status != TICKET_RESOLVED && status != TICKET_CLOSED)
 		sla_set(values, nulls, columns->escalation_due, true,
-				business_time_add(clock, created,
-								  sla_share(policy->response_target, policy->escalation_ratio)));
+				sla_mark_after_escalation(columns, values, nulls, policy, clock,
+										  business_time_add(clock, created,
+															sla_share(policy->response_target,
+																	  policy->escalation_ratio))));
 	else if (running || waiting)
 	{
 		mark = sla_due_with_pauses(clock, created,
 								   sla_share(policy->resolution_target, policy->escalation_ratio),
 								   &pauses);
+		mark = sla_mark_after_escalation(columns, values, nulls, policy, clock, mark);
 		sla_set(values, nulls, columns->escalation_due, !waiting || mark <= pending_since, mark);
 	}
 	else
@@ -288,8 +325,11 @@ static bool
 sla_datum_changed(SlaColumns *columns, int column, Datum *values, bool *nulls,
 				  Datum *old_values, bool *old_nulls, TupleDesc tupdesc)
 {
-	Form_pg_attribute attribute = TupleDescAttr(tupdesc, column);
+	Form_pg_attribute attribute;
 
+	if (column < 0)
+		return false;
+	attribute = TupleDescAttr(tupdesc, column);
 	if (nulls[column] || old_nulls[column])
 		return nulls[column] != old_nulls[column];
 	return !datumIsEqual(values[column], old_values[column], attribute->attbyval, attribute->attlen);
@@ -307,6 +347,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 	bool	   *nulls;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	bool		recompute = true;
+	bool		checked_changed = false;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
@@ -338,12 +379,15 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		static const size_t owned[] = {
 			offsetof(SlaColumns, first_response_due), offsetof(SlaColumns, next_update_due),
 			offsetof(SlaColumns, resolution_due), offsetof(SlaColumns, escalation_due),
-			offsetof(SlaColumns, sla_paused),
+			offsetof(SlaColumns, sla_paused), offsetof(SlaColumns, next_action_at),
 		};
 		static const size_t inputs[] = {
 			offsetof(SlaColumns, account_id), offsetof(SlaColumns, priority),
 			offsetof(SlaColumns, status), offsetof(SlaColumns, first_response_at),
 			offsetof(SlaColumns, last_public_reply_at), offsetof(SlaColumns, pending_since),
+			offsetof(SlaColumns, tier), offsetof(SlaColumns, escalated_at),
+			offsetof(SlaColumns, escalation_requested_at),
+			offsetof(SlaColumns, executive_escalated_at),
 		};
 		TicketStatus from;
 		TicketStatus to;
@@ -354,6 +398,8 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		{
 			int			column = *(int *) ((char *) columns + owned[i]);
 
+			if (column < 0)
+				continue;
 			values[column] = old_values[column];
 			nulls[column] = old_nulls[column];
 		}
@@ -375,9 +421,30 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		for (size_t i = 0; i < lengthof(inputs) && !recompute; i++)
 			recompute = sla_datum_changed(columns, *(int *) ((char *) columns + inputs[i]),
 										  values, nulls, old_values, old_nulls, tupdesc);
+
+		/*
+		 * A change can move a deadline behind the worker's mark, so the
+		 * worker looks at all of the ticket's past actions again (the
+		 * action ledger keeps each one once) unless this statement is the
+		 * worker's own bookkeeping, which sets the mark itself.
+		 */
+		checked_changed = sla_datum_changed(columns, columns->actions_checked_at,
+											values, nulls, old_values, old_nulls, tupdesc);
+		if (recompute && !checked_changed && columns->actions_checked_at >= 0)
+			nulls[columns->actions_checked_at] = true;
 	}
 
 	if (recompute)
 		sla_compute_deadlines(columns, values, nulls);
+	if (columns->next_action_at >= 0 && (recompute || checked_changed))
+	{
+		TimestampTz next = 0;
+		bool		scheduled = sla_next_action(columns, values, nulls, &next);
+
+		values[columns->next_action_at] = TimestampTzGetDatum(next);
+		nulls[columns->next_action_at] = !scheduled;
+		if (scheduled)
+			worker_wake_at_commit_if_before(next);
+	}
 	return PointerGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }

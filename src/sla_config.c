@@ -42,12 +42,22 @@ typedef struct SlaCalendarEntry
 
 static ConfigCache sla_config_cache = {
 	.name = "bedrock_support SLA configuration",
-	.tables = {"sla_policies", "calendar", "accounts"},
+	.tables = {"sla_policies", "calendar", "accounts", "tiers"},
 };
 static SlaPolicy sla_config_policies[PRIORITY_LEAST_URGENT + 1];
+static SlaTier sla_config_tiers[SLA_MAX_TIER + 1];
 static HTAB *sla_config_accounts = NULL;
 static HTAB *sla_config_calendars = NULL;
 static BusinessCalendar sla_config_always;
+
+static int64
+sla_config_optional_int64(HeapTuple tuple, TupleDesc tupdesc, int column)
+{
+	bool		is_null;
+	Datum		value = SPI_getbinval(tuple, tupdesc, column, &is_null);
+
+	return is_null ? 0 : DatumGetInt64(value);
+}
 
 static void
 sla_config_load_policies(void *unused)
@@ -58,7 +68,12 @@ sla_config_load_policies(void *unused)
 						 " (extract(epoch FROM p.response_target) * 1000000)::int8,"
 						 " (extract(epoch FROM p.resolution_target) * 1000000)::int8,"
 						 " (extract(epoch FROM p.update_cadence) * 1000000)::int8,"
-						 " p.update_cadence_unit, p.clock, p.escalation_ratio::float8"
+						 " p.update_cadence_unit, p.clock, p.escalation_ratio::float8,"
+	/* read through jsonb: during an upgrade the 1.4 columns may not exist yet */
+						 " (extract(epoch FROM (to_jsonb(p)->>'follow_up_after')::interval) * 1000000)::int8,"
+						 " (extract(epoch FROM (to_jsonb(p)->>'auto_close_after')::interval) * 1000000)::int8,"
+						 " (extract(epoch FROM (to_jsonb(p)->>'escalated_update_cadence')::interval) * 1000000)::int8,"
+						 " (extract(epoch FROM (to_jsonb(p)->>'executive_update_cadence')::interval) * 1000000)::int8"
 						 " FROM support.sla_policies p", true, 0);
 	if (result != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.sla_policies: %s", SPI_result_code_string(result));
@@ -93,7 +108,32 @@ sla_config_load_policies(void *unused)
 		else
 			policy->cadence_unit = CADENCE_ELAPSED;
 		policy->around_the_clock = strcmp(clock, "24x7") == 0;
+		policy->follow_up_after = sla_config_optional_int64(tuple, tupdesc, 8);
+		policy->auto_close_after = sla_config_optional_int64(tuple, tupdesc, 9);
+		policy->escalated_update_cadence = sla_config_optional_int64(tuple, tupdesc, 10);
+		policy->executive_update_cadence = sla_config_optional_int64(tuple, tupdesc, 11);
 		policy->defined = true;
+	}
+
+	result = SPI_execute("SELECT t.tier,"
+						 " (extract(epoch FROM t.resolution_target) * 1000000)::int8,"
+						 " (extract(epoch FROM t.escalation_threshold) * 1000000)::int8"
+						 " FROM support.tiers t", true, 0);
+	if (result != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.tiers: %s", SPI_result_code_string(result));
+	memset(sla_config_tiers, 0, sizeof(sla_config_tiers));
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[row];
+		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		bool		is_null;
+		int16		tier = DatumGetInt16(SPI_getbinval(tuple, tupdesc, 1, &is_null));
+
+		if (tier < 1 || tier > SLA_MAX_TIER)
+			continue;
+		sla_config_tiers[tier].resolution_target = sla_config_optional_int64(tuple, tupdesc, 2);
+		sla_config_tiers[tier].escalation_threshold = sla_config_optional_int64(tuple, tupdesc, 3);
+		sla_config_tiers[tier].defined = true;
 	}
 }
 
@@ -134,6 +174,15 @@ sla_config_policy(int16 priority)
 				 errmsg("no SLA policy for priority P%d", priority),
 				 errhint("Every priority needs a row in support.sla_policies.")));
 	return &sla_config_policies[priority];
+}
+
+const SlaTier *
+sla_config_tier(int16 tier)
+{
+	sla_config_ensure();
+	if (tier < 1 || tier > SLA_MAX_TIER || !sla_config_tiers[tier].defined)
+		return NULL;
+	return &sla_config_tiers[tier];
 }
 
 BusinessCalendar *

@@ -25,10 +25,27 @@ typedef struct SlaPolicy
 	CadenceUnit cadence_unit;
 	bool		around_the_clock;	/* clock '24x7' rather than the account calendar */
 	double		escalation_ratio;
+	/* 1.4 (0 = none): the escalation worker's schedule */
+	int64		follow_up_after;	/* elapsed, from resolution */
+	int64		auto_close_after;	/* elapsed, from resolution */
+	int64		escalated_update_cadence;	/* elapsed, after a client's request */
+	int64		executive_update_cadence;	/* elapsed, after an executive escalation */
 } SlaPolicy;
+
+typedef struct SlaTier
+{
+	bool		defined;
+	int64		resolution_target;	/* 0 = none (variable with complexity) */
+	int64		escalation_threshold;	/* 0 = none: no-progress escalation off */
+} SlaTier;
+
+#define SLA_MAX_TIER 3
 
 /* The policy of priority 1..4; an error if the row is missing. */
 extern const SlaPolicy *sla_config_policy(int16 priority);
+
+/* Tier 1..SLA_MAX_TIER; NULL for an unknown tier. */
+extern const SlaTier *sla_config_tier(int16 tier);
 
 /* The account's business calendar, and the around-the-clock one. */
 extern BusinessCalendar *sla_config_account_calendar(int64 account_id);

@@ -1,6 +1,10 @@
 -- A fresh extension and a small cast: one account with its three users,
 -- three agents (tiers 1-3), a second account to prove isolation of data.
 SET client_min_messages = warning;
+-- These tests drive the escalation worker's actions by hand
+-- (support.run_due_actions) at chosen times; the worker stays out.
+SELECT current_database() AS regression_database \gset
+ALTER DATABASE :"regression_database" SET support.worker_enabled = off;
 DROP EXTENSION IF EXISTS bedrock_support CASCADE;
 CREATE EXTENSION bedrock_support;
 RESET client_min_messages;

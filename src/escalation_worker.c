@@ -1,0 +1,254 @@
+/*
+ * escalation_worker.c — the worker of one database: it acts on every
+ * ticket action that is due, then sleeps until the next one.
+ *
+ * Each batch is its own transaction calling support.run_due_actions, which
+ * locks the due tickets with FOR UPDATE SKIP LOCKED: a killed pass loses
+ * only its open batch, whose actions roll back whole, and a racing worker
+ * or manual call never acts twice (the action ledger in ticket_events).
+ * The sleep ends at the earliest tickets.next_action_at (one probe of its
+ * index), at support.max_sleep, or when a commit sets the latch.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "commands/dbcommands.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "bedrock_support.h"
+#include "worker.h"
+#include "worker_shmem.h"
+
+/* after a failed pass, try again this much later */
+#define WORKER_RETRY_MS 1000
+
+static MemoryContext pass_context = NULL;
+
+static void
+worker_begin(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+static void
+worker_end(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* Whether this database has the extension at a version with the worker's function. */
+static bool
+worker_extension_ready(void)
+{
+	bool		is_null;
+
+	if (!OidIsValid(get_extension_oid("bedrock_support", true)))
+		return false;
+	if (SPI_execute("SELECT pg_catalog.to_regprocedure("
+					"'support.run_due_actions(timestamp with time zone,integer)') IS NOT NULL",
+					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+}
+
+static void
+worker_exit_without_extension(void)
+{
+	char	   *name = get_database_name(MyDatabaseId);
+
+	worker_shmem_mark_extension_absent();
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	ereport(LOG,
+			(errmsg("bedrock_support worker: bedrock_support 1.4 or later is not installed in database \"%s\", stopping",
+					name ? name : "?")));
+	proc_exit(0);
+}
+
+/* One batch; its tickets and actions go into report. */
+static int64
+worker_run_batch(WorkerPassReport *report)
+{
+	Datum		arguments[1] = {Int32GetDatum(bedrock_batch_size)};
+	Oid			types[1] = {INT4OID};
+	bool		is_null;
+	int64		tickets;
+
+	worker_begin("bedrock_support: acting on due tickets");
+	if (!worker_extension_ready())
+		worker_exit_without_extension();
+	if (SPI_execute_with_args("SELECT tickets, actions FROM support.run_due_actions("
+							  "pg_catalog.clock_timestamp(), $1)",
+							  1, types, arguments, NULL, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "support.run_due_actions returned no row");
+	tickets = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+	report->tickets += tickets;
+	report->actions += DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+												   &is_null));
+	worker_end();
+	return tickets;
+}
+
+/* The earliest scheduled action, or 0 when none: one index probe. */
+static TimestampTz
+worker_next_action(void)
+{
+	TimestampTz next = 0;
+	bool		is_null = true;
+
+	worker_begin("bedrock_support: looking for the next deadline");
+	if (!worker_extension_ready())
+		worker_exit_without_extension();
+	if (SPI_execute("SELECT next_action_at FROM support.tickets"
+					" WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.tickets");
+	if (SPI_processed == 1)
+	{
+		Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+
+		if (!is_null)
+			next = DatumGetTimestampTz(value);
+	}
+	worker_end();
+	return is_null ? 0 : next;
+}
+
+/*
+ * Act on everything due, batch after batch, then find the next deadline.
+ * Returns when to wake. An error is logged and reported in worker_status,
+ * and the pass is tried again shortly: it rolled back, so nothing is half
+ * done.
+ */
+static TimestampTz
+worker_pass(void)
+{
+	WorkerPassReport report;
+	TimestampTz next = 0;
+	MemoryContext caller = CurrentMemoryContext;
+
+	memset(&report, 0, sizeof(report));
+	MemoryContextReset(pass_context);
+	MemoryContextSwitchTo(pass_context);
+	PG_TRY();
+	{
+		while (worker_run_batch(&report) >= bedrock_batch_size)
+		{
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextReset(pass_context);
+		}
+		next = worker_next_action();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *error;
+
+		MemoryContextSwitchTo(pass_context);
+		error = CopyErrorData();
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		report.failed = true;
+		strlcpy(report.error, error->message, sizeof(report.error));
+		next = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), WORKER_RETRY_MS);
+		pgstat_report_activity(STATE_IDLE, NULL);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	report.finished_at = GetCurrentTimestamp();
+	worker_shmem_report_pass(&report);
+	return next;
+}
+
+void
+bedrock_worker_main(Datum argument)
+{
+	Oid			database = DatumGetObjectId(argument);
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	/* a second worker for the database (a restarted launcher's) leaves at once */
+	if (!worker_shmem_claim(database))
+		proc_exit(0);
+	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+	pgstat_report_appname("bedrock_support worker");
+	pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
+										 ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		TimestampTz next;
+		TimestampTz now;
+		long		timeout_ms;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (!bedrock_worker_enabled)
+		{
+			/* not started again until a reload or an extension script asks */
+			worker_shmem_mark_extension_absent();
+			ereport(LOG, (errmsg("bedrock_support worker: support.worker_enabled is off, stopping")));
+			proc_exit(0);
+		}
+
+		worker_shmem_set_awake();
+		next = worker_pass();
+
+		now = GetCurrentTimestamp();
+		timeout_ms = bedrock_max_sleep_ms;
+		if (next != 0)
+		{
+			long		seconds;
+			int			microseconds;
+
+			/*
+			 * Due already: an action came due during the pass, or a ticket
+			 * is locked by a transaction still running; look again shortly.
+			 */
+			if (next <= now)
+				timeout_ms = Min(timeout_ms, 100);
+			else
+			{
+				TimestampDifference(now, next, &seconds, &microseconds);
+				/* round up, so the wake-up is never before the deadline */
+				timeout_ms = Min(timeout_ms, seconds * 1000 + (microseconds + 999) / 1000);
+			}
+		}
+		worker_shmem_set_sleeping(next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, timeout_ms))
+								  : TimestampTzPlusMilliseconds(now, timeout_ms));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 timeout_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

@@ -1,0 +1,192 @@
+/*
+ * sla_actions.c — the escalation worker's schedule for one ticket: which
+ * actions its row calls for and when. The deadline trigger keeps the
+ * earliest pending one in tickets.next_action_at (one index probe tells the
+ * worker when to wake); support.ticket_actions(ticket) lists them all for
+ * the worker's pass, so both read the schedule from this one place.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "sla.h"
+#include "sla_config.h"
+
+static const char *const sla_action_names[SLA_ACTION_COUNT] = {
+	[SLA_ACTION_ESCALATION_MARK] = "escalation_mark",
+	[SLA_ACTION_FIRST_RESPONSE_BREACH] = "first_response_breach",
+	[SLA_ACTION_UPDATE_OVERDUE] = "update_overdue",
+	[SLA_ACTION_UPDATE_TWICE_OVERDUE] = "update_twice_overdue",
+	[SLA_ACTION_RESOLUTION_BREACH] = "resolution_breach",
+	[SLA_ACTION_NO_PROGRESS] = "no_progress",
+	[SLA_ACTION_ESCALATION_CALL_OVERDUE] = "escalation_call_overdue",
+	[SLA_ACTION_POST_INCIDENT_REVIEW] = "post_incident_review",
+	[SLA_ACTION_FOLLOW_UP] = "follow_up",
+	[SLA_ACTION_AUTO_CLOSE] = "auto_close",
+};
+
+const char *
+sla_action_name(SlaAction action)
+{
+	return sla_action_names[action];
+}
+
+/* The last moment someone moved the ticket forward. */
+static TimestampTz
+sla_progress_at(const SlaColumns *columns, Datum *values, bool *nulls)
+{
+	const int	milestones[] = {
+		columns->triaged_at, columns->work_started_at, columns->last_public_reply_at,
+		columns->reopened_at, columns->escalated_at,
+	};
+	TimestampTz progress = DatumGetTimestampTz(values[columns->created_at]);
+	TimestampTz at;
+	SlaPauses	pauses = sla_pauses_of(columns, values[columns->sla_paused]);
+
+	for (size_t i = 0; i < lengthof(milestones); i++)
+		if (sla_timestamp(values, nulls, milestones[i], &at))
+			progress = Max(progress, at);
+	if (pauses.count > 0)
+		progress = Max(progress, pauses.to[pauses.count - 1]);
+	return progress;
+}
+
+int
+sla_ticket_actions(const SlaColumns *columns, Datum *values, bool *nulls,
+				   SlaAction *actions, TimestampTz *times)
+{
+	TicketStatus status;
+	bool		open;
+	bool		running;
+	const SlaPolicy *policy;
+	const SlaTier *tier;
+	BusinessCalendar *account_calendar;
+	BusinessCalendar *clock;
+	TimestampTz at;
+	TimestampTz resolved;
+	TimestampTz since;
+	int			count = 0;
+
+#define SLA_SCHEDULE(action, time) \
+	do { actions[count] = (action); times[count] = (time); count++; } while (0)
+
+	if (columns->next_action_at < 0 || nulls[columns->created_at])
+		return 0;
+	account_calendar = sla_config_account_calendar(DatumGetInt64(values[columns->account_id]));
+	if (account_calendar == NULL)
+		return 0;
+	policy = sla_config_policy(DatumGetInt16(values[columns->priority]));
+	clock = policy->around_the_clock ? sla_config_around_the_clock() : account_calendar;
+	status = sla_status_of(columns, values[columns->status]);
+	open = status != TICKET_RESOLVED && status != TICKET_CLOSED;
+	running = status == TICKET_NEW || status == TICKET_TRIAGED || status == TICKET_IN_PROGRESS;
+
+	if (open && sla_timestamp(values, nulls, columns->escalation_due, &at))
+		SLA_SCHEDULE(SLA_ACTION_ESCALATION_MARK, at);
+	if (open && nulls[columns->first_response_at] &&
+		sla_timestamp(values, nulls, columns->first_response_due, &at))
+		SLA_SCHEDULE(SLA_ACTION_FIRST_RESPONSE_BREACH, at);
+	if (sla_timestamp(values, nulls, columns->next_update_due, &at))
+	{
+		SLA_SCHEDULE(SLA_ACTION_UPDATE_OVERDUE, at);
+		/* a second cadence without an update */
+		SLA_SCHEDULE(SLA_ACTION_UPDATE_TWICE_OVERDUE,
+					 sla_update_due(columns, values, nulls, policy, account_calendar, at));
+	}
+	if (open && sla_timestamp(values, nulls, columns->resolution_due, &at))
+		SLA_SCHEDULE(SLA_ACTION_RESOLUTION_BREACH, at);
+	tier = sla_config_tier(DatumGetInt16(values[columns->tier]));
+	if (running && tier != NULL && tier->escalation_threshold > 0)
+		SLA_SCHEDULE(SLA_ACTION_NO_PROGRESS,
+					 business_time_add(clock, sla_progress_at(columns, values, nulls),
+									   tier->escalation_threshold));
+	if (open && sla_timestamp(values, nulls, columns->escalation_call_due, &at) &&
+		!sla_timestamp(values, nulls, columns->escalation_call_held_at, &since))
+		SLA_SCHEDULE(SLA_ACTION_ESCALATION_CALL_OVERDUE, at);
+	if (!open && sla_timestamp(values, nulls, columns->resolved_at, &resolved))
+	{
+		if (sla_timestamp(values, nulls, columns->executive_escalated_at, &since) &&
+			since <= resolved)
+			SLA_SCHEDULE(SLA_ACTION_POST_INCIDENT_REVIEW, resolved);
+		if (policy->follow_up_after > 0)
+			SLA_SCHEDULE(SLA_ACTION_FOLLOW_UP, resolved + policy->follow_up_after);
+		if (status == TICKET_RESOLVED && policy->auto_close_after > 0)
+			SLA_SCHEDULE(SLA_ACTION_AUTO_CLOSE, resolved + policy->auto_close_after);
+	}
+#undef SLA_SCHEDULE
+	return count;
+}
+
+bool
+sla_next_action(const SlaColumns *columns, Datum *values, bool *nulls, TimestampTz *next)
+{
+	SlaAction	actions[SLA_ACTION_COUNT];
+	TimestampTz times[SLA_ACTION_COUNT];
+	TimestampTz checked;
+	bool		has_checked = sla_timestamp(values, nulls, columns->actions_checked_at, &checked);
+	int			count = sla_ticket_actions(columns, values, nulls, actions, times);
+	bool		found = false;
+
+	for (int i = 0; i < count; i++)
+	{
+		if (has_checked && times[i] <= checked)
+			continue;			/* the worker has been past it */
+		if (!found || times[i] < *next)
+			*next = times[i];
+		found = true;
+	}
+	return found;
+}
+
+/*
+ * support.ticket_actions(ticket support.tickets) RETURNS TABLE(action text,
+ * due timestamptz): every action the ticket's row schedules, done or not.
+ */
+PG_FUNCTION_INFO_V1(ticket_actions);
+Datum
+ticket_actions(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
+	Oid			row_type = HeapTupleHeaderGetTypeId(row);
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(row_type, HeapTupleHeaderGetTypMod(row));
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SlaColumns *columns = fcinfo->flinfo->fn_extra;
+	HeapTupleData tuple;
+	Datum	   *values;
+	bool	   *nulls;
+	SlaAction	actions[SLA_ACTION_COUNT];
+	TimestampTz times[SLA_ACTION_COUNT];
+	int			count;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (columns == NULL || columns->relid != get_typ_typrelid(row_type))
+	{
+		columns = sla_columns_create(fcinfo->flinfo->fn_mcxt, tupdesc, get_typ_typrelid(row_type));
+		fcinfo->flinfo->fn_extra = columns;
+	}
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	values = palloc(tupdesc->natts * sizeof(Datum));
+	nulls = palloc(tupdesc->natts * sizeof(bool));
+	heap_deform_tuple(&tuple, tupdesc, values, nulls);
+
+	count = sla_ticket_actions(columns, values, nulls, actions, times);
+	for (int i = 0; i < count; i++)
+	{
+		Datum		result[2] = {CStringGetTextDatum(sla_action_name(actions[i])),
+		TimestampTzGetDatum(times[i])};
+		bool		result_nulls[2] = {false, false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, result, result_nulls);
+	}
+	ReleaseTupleDesc(tupdesc);
+	return (Datum) 0;
+}

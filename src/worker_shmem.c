@@ -1,0 +1,492 @@
+/*
+ * worker_shmem.c — shared state of the escalation launcher and workers.
+ *
+ * A slot per database holds the worker's pid and latch, the time it will
+ * wake, and its last pass. A transaction that schedules a ticket action
+ * earlier than that time sets the worker's latch once it commits (never
+ * before: the worker would not see the row), so the worker's reaction does
+ * not depend on support.max_sleep.
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "port/atomics.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "worker_shmem.h"
+
+/* next_wakeup while the worker is awake: wake it for anything */
+#define WAKEUP_AWAKE 0
+/* next_wakeup with nothing scheduled */
+#define WAKEUP_NEVER PG_INT64_MAX
+
+typedef struct WorkerSlot
+{
+	Oid			database;		/* InvalidOid: free */
+	pid_t		pid;			/* 0: no worker running */
+	Latch	   *latch;
+	bool		extension_absent;
+	TimestampTz holdoff_until;	/* not started again before */
+	pg_atomic_uint64 next_wakeup;
+	TimestampTz started_at;
+	TimestampTz last_pass_at;
+	int64		last_pass_tickets;
+	int64		last_pass_actions;
+	int64		passes;
+	int64		actions_total;
+	int64		errors;
+	TimestampTz last_error_at;
+	char		last_error[WORKER_ERROR_LENGTH];
+} WorkerSlot;
+
+typedef struct WorkerShared
+{
+	LWLock	   *lock;
+	pid_t		launcher_pid;
+	Latch	   *launcher_latch;
+	bool		rescan;			/* a CREATE or ALTER EXTENSION committed */
+	WorkerSlot	slots[WORKER_MAX_DATABASES];
+} WorkerShared;
+
+static WorkerShared *worker_shared = NULL;
+static WorkerSlot *my_slot = NULL;	/* in a worker: its own slot */
+static shmem_request_hook_type previous_shmem_request = NULL;
+static shmem_startup_hook_type previous_shmem_startup = NULL;
+
+/* what this transaction asks for at commit */
+static bool wake_pending = false;
+static TimestampTz wake_before = 0;
+static bool wake_launcher_pending = false;
+static bool xact_callback_registered = false;
+
+static void
+worker_shmem_on_request(void)
+{
+	if (previous_shmem_request)
+		previous_shmem_request();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(WorkerShared)));
+	RequestNamedLWLockTranche("bedrock_support", 1);
+}
+
+static void
+worker_shmem_on_startup(void)
+{
+	bool		found;
+
+	if (previous_shmem_startup)
+		previous_shmem_startup();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	worker_shared = ShmemInitStruct("bedrock_support workers", sizeof(WorkerShared), &found);
+	if (!found)
+	{
+		memset(worker_shared, 0, sizeof(WorkerShared));
+		worker_shared->lock = &(GetNamedLWLockTranche("bedrock_support"))->lock;
+		for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+			pg_atomic_init_u64(&worker_shared->slots[i].next_wakeup, WAKEUP_NEVER);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+static void worker_shmem_xact_callback(XactEvent event, void *argument);
+
+void
+worker_shmem_request(void)
+{
+	previous_shmem_request = shmem_request_hook;
+	shmem_request_hook = worker_shmem_on_request;
+	previous_shmem_startup = shmem_startup_hook;
+	shmem_startup_hook = worker_shmem_on_startup;
+}
+
+bool
+worker_shmem_available(void)
+{
+	return worker_shared != NULL;
+}
+
+/* The slot of database, made if missing and make is set; lock held. */
+static WorkerSlot *
+worker_slot_find(Oid database, bool make)
+{
+	WorkerSlot *free_slot = NULL;
+
+	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+	{
+		WorkerSlot *slot = &worker_shared->slots[i];
+
+		if (slot->database == database)
+			return slot;
+		if (slot->database == InvalidOid && free_slot == NULL)
+			free_slot = slot;
+	}
+	if (!make || free_slot == NULL)
+		return NULL;
+	memset(free_slot, 0, offsetof(WorkerSlot, next_wakeup));
+	free_slot->database = database;
+	pg_atomic_write_u64(&free_slot->next_wakeup, WAKEUP_NEVER);
+	free_slot->started_at = 0;
+	free_slot->last_pass_at = 0;
+	free_slot->passes = free_slot->actions_total = free_slot->errors = 0;
+	free_slot->last_pass_tickets = free_slot->last_pass_actions = 0;
+	free_slot->last_error_at = 0;
+	free_slot->last_error[0] = '\0';
+	return free_slot;
+}
+
+/* ---- launcher ---- */
+
+static void
+worker_shmem_launcher_exit(int code, Datum argument)
+{
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	worker_shared->launcher_pid = 0;
+	worker_shared->launcher_latch = NULL;
+	LWLockRelease(worker_shared->lock);
+}
+
+void
+worker_shmem_register_launcher(void)
+{
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	worker_shared->launcher_pid = MyProcPid;
+	worker_shared->launcher_latch = MyLatch;
+	worker_shared->rescan = true;
+	LWLockRelease(worker_shared->lock);
+	before_shmem_exit(worker_shmem_launcher_exit, (Datum) 0);
+}
+
+void
+worker_shmem_request_rescan(void)
+{
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	worker_shared->rescan = true;
+	LWLockRelease(worker_shared->lock);
+}
+
+bool
+worker_shmem_take_rescan(void)
+{
+	bool		rescan;
+
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	rescan = worker_shared->rescan;
+	worker_shared->rescan = false;
+	LWLockRelease(worker_shared->lock);
+	return rescan;
+}
+
+/*
+ * Whether the launcher should start a worker for database now: none runs
+ * there, it is not held off, and the extension was not found there since
+ * the last rescan.
+ */
+bool
+worker_shmem_should_start(Oid database, bool rescan, TimestampTz now)
+{
+	WorkerSlot *slot;
+	bool		start = false;
+
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	slot = worker_slot_find(database, true);
+	if (slot == NULL)
+		ereport(WARNING,
+				(errmsg("bedrock_support: no worker slot left for database %u", database),
+				 errdetail("At most %d databases can run the escalation worker.",
+						   WORKER_MAX_DATABASES)));
+	else
+	{
+		if (rescan)
+			slot->extension_absent = false;
+		start = slot->pid == 0 && !slot->extension_absent && now >= slot->holdoff_until;
+	}
+	LWLockRelease(worker_shared->lock);
+	return start;
+}
+
+/* Free the slots of databases that no longer exist. */
+void
+worker_shmem_forget_databases_except(const Oid *databases, int count)
+{
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+	{
+		WorkerSlot *slot = &worker_shared->slots[i];
+		bool		exists = false;
+
+		if (slot->database == InvalidOid || slot->pid != 0)
+			continue;
+		for (int j = 0; j < count && !exists; j++)
+			exists = databases[j] == slot->database;
+		if (!exists)
+			slot->database = InvalidOid;
+	}
+	LWLockRelease(worker_shared->lock);
+}
+
+/* ---- worker ---- */
+
+static void
+worker_shmem_worker_exit(int code, Datum argument)
+{
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	my_slot->pid = 0;
+	my_slot->latch = NULL;
+	pg_atomic_write_u64(&my_slot->next_wakeup, WAKEUP_NEVER);
+	/* a worker that failed is started again after a pause, not in a loop */
+	if (code != 0)
+		my_slot->holdoff_until = GetCurrentTimestamp() + USECS_PER_SEC;
+	LWLockRelease(worker_shared->lock);
+	my_slot = NULL;
+}
+
+bool
+worker_shmem_claim(Oid database)
+{
+	WorkerSlot *slot;
+
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	slot = worker_slot_find(database, true);
+	if (slot == NULL || slot->pid != 0)
+	{
+		LWLockRelease(worker_shared->lock);
+		return false;
+	}
+	slot->pid = MyProcPid;
+	slot->latch = MyLatch;
+	slot->started_at = GetCurrentTimestamp();
+	pg_atomic_write_u64(&slot->next_wakeup, WAKEUP_AWAKE);
+	my_slot = slot;
+	LWLockRelease(worker_shared->lock);
+	before_shmem_exit(worker_shmem_worker_exit, (Datum) 0);
+	return true;
+}
+
+/* The extension is missing, or the worker disabled, in this database. */
+void
+worker_shmem_mark_extension_absent(void)
+{
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	my_slot->extension_absent = true;
+	LWLockRelease(worker_shared->lock);
+}
+
+/*
+ * Awake: every commit that schedules an action sets the latch, so one that
+ * commits while the worker looks for the earliest action is not missed.
+ */
+void
+worker_shmem_set_awake(void)
+{
+	pg_atomic_write_u64(&my_slot->next_wakeup, WAKEUP_AWAKE);
+	pg_memory_barrier();
+}
+
+void
+worker_shmem_set_sleeping(TimestampTz next_wakeup)
+{
+	pg_atomic_write_u64(&my_slot->next_wakeup, (uint64) next_wakeup);
+	pg_memory_barrier();
+}
+
+void
+worker_shmem_report_pass(const WorkerPassReport *report)
+{
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	my_slot->last_pass_at = report->finished_at;
+	my_slot->last_pass_tickets = report->tickets;
+	my_slot->last_pass_actions = report->actions;
+	my_slot->passes++;
+	my_slot->actions_total += report->actions;
+	if (report->failed)
+	{
+		my_slot->errors++;
+		my_slot->last_error_at = report->finished_at;
+		strlcpy(my_slot->last_error, report->error, sizeof(my_slot->last_error));
+	}
+	LWLockRelease(worker_shared->lock);
+}
+
+/* ---- any backend ---- */
+
+void
+worker_shmem_stop_database_worker(Oid database, int holdoff_ms)
+{
+	WorkerSlot *slot;
+	pid_t		pid = 0;
+
+	if (worker_shared == NULL)
+		return;
+	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+	slot = worker_slot_find(database, false);
+	if (slot != NULL)
+	{
+		slot->holdoff_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), holdoff_ms);
+		pid = slot->pid;
+	}
+	LWLockRelease(worker_shared->lock);
+	if (pid != 0)
+		kill(pid, SIGTERM);
+}
+
+static void
+worker_shmem_register_callback(void)
+{
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(worker_shmem_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+}
+
+void
+worker_wake_at_commit_if_before(TimestampTz time)
+{
+	if (worker_shared == NULL || my_slot != NULL)
+		return;					/* not preloaded, or the worker itself */
+	if (!wake_pending || time < wake_before)
+		wake_before = time;
+	wake_pending = true;
+	worker_shmem_register_callback();
+}
+
+void
+worker_wake_at_commit(void)
+{
+	worker_wake_at_commit_if_before(DT_NOBEGIN);
+}
+
+void
+worker_wake_launcher_at_commit(void)
+{
+	if (worker_shared == NULL)
+		return;
+	wake_launcher_pending = true;
+	worker_shmem_register_callback();
+}
+
+static void
+worker_shmem_xact_callback(XactEvent event, void *argument)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+	{
+		if (wake_pending)
+		{
+			LWLockAcquire(worker_shared->lock, LW_SHARED);
+			for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+			{
+				WorkerSlot *slot = &worker_shared->slots[i];
+				uint64		next;
+
+				if (slot->database != MyDatabaseId || slot->latch == NULL)
+					continue;
+				next = pg_atomic_read_u64(&slot->next_wakeup);
+				if (next == WAKEUP_AWAKE || (uint64) wake_before < next ||
+					wake_before == DT_NOBEGIN)
+					SetLatch(slot->latch);
+			}
+			LWLockRelease(worker_shared->lock);
+		}
+		if (wake_launcher_pending)
+		{
+			LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
+			worker_shared->rescan = true;
+			if (worker_shared->launcher_latch != NULL)
+				SetLatch(worker_shared->launcher_latch);
+			LWLockRelease(worker_shared->lock);
+		}
+	}
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+	{
+		wake_pending = false;
+		wake_launcher_pending = false;
+	}
+}
+
+/*
+ * support.worker_status() — the worker of the current database as the
+ * launcher and the worker last left it.
+ */
+PG_FUNCTION_INFO_V1(worker_status);
+Datum
+worker_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	WorkerSlot	copy;
+	bool		found = false;
+	Datum		values[13];
+	bool		nulls[13];
+	uint64		next;
+
+	InitMaterializedSRF(fcinfo, 0);
+	memset(nulls, 0, sizeof(nulls));
+	if (worker_shared != NULL)
+	{
+		LWLockAcquire(worker_shared->lock, LW_SHARED);
+		for (int i = 0; i < WORKER_MAX_DATABASES && !found; i++)
+			if (worker_shared->slots[i].database == MyDatabaseId)
+			{
+				memcpy(&copy, &worker_shared->slots[i], sizeof(copy));
+				next = pg_atomic_read_u64(&worker_shared->slots[i].next_wakeup);
+				found = true;
+			}
+		LWLockRelease(worker_shared->lock);
+	}
+	values[0] = BoolGetDatum(worker_shared != NULL);
+	if (!found)
+	{
+		for (size_t i = 1; i < lengthof(values); i++)
+			nulls[i] = true;
+		values[1] = CStringGetTextDatum(worker_shared == NULL ? "not preloaded" : "not started");
+		nulls[1] = false;
+	}
+	else
+	{
+		values[1] = CStringGetTextDatum(copy.pid == 0 ? (copy.extension_absent ? "stopped" : "not running")
+										: next == WAKEUP_AWAKE ? "working" : "sleeping");
+		values[2] = Int32GetDatum(copy.pid);
+		nulls[2] = copy.pid == 0;
+		values[3] = TimestampTzGetDatum(copy.started_at);
+		nulls[3] = copy.started_at == 0;
+		values[4] = TimestampTzGetDatum(copy.last_pass_at);
+		nulls[4] = copy.last_pass_at == 0;
+		values[5] = Int64GetDatum(copy.last_pass_tickets);
+		values[6] = Int64GetDatum(copy.last_pass_actions);
+		values[7] = Int64GetDatum(copy.passes);
+		values[8] = Int64GetDatum(copy.actions_total);
+		values[9] = TimestampTzGetDatum((TimestampTz) next);
+		nulls[9] = copy.pid == 0 || next == WAKEUP_AWAKE || next == WAKEUP_NEVER;
+		values[10] = Int64GetDatum(copy.errors);
+		values[11] = TimestampTzGetDatum(copy.last_error_at);
+		nulls[11] = copy.last_error_at == 0;
+		values[12] = CStringGetTextDatum(copy.last_error);
+		nulls[12] = copy.last_error[0] == '\0';
+	}
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}
+
+/*
+ * support.wake_worker() — called by the extension's scripts, so a worker
+ * starts in a database that just got the extension, at commit.
+ */
+PG_FUNCTION_INFO_V1(wake_worker);
+Datum
+wake_worker(PG_FUNCTION_ARGS)
+{
+	worker_wake_at_commit();
+	worker_wake_launcher_at_commit();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,57 @@
+/*
+ * worker_shmem.h — the shared memory the escalation launcher, its
+ * per-database workers and ordinary backends meet in: one slot per
+ * database (who runs there, when it wakes, what it did), and the latches
+ * a committing transaction sets to wake them.
+ */
+#ifndef BEDROCK_WORKER_SHMEM_H
+#define BEDROCK_WORKER_SHMEM_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+
+#define WORKER_MAX_DATABASES 64
+#define WORKER_ERROR_LENGTH 256
+
+/* What a worker reports after each pass. */
+typedef struct WorkerPassReport
+{
+	int64		tickets;
+	int64		actions;
+	TimestampTz finished_at;
+	bool		failed;
+	char		error[WORKER_ERROR_LENGTH];
+} WorkerPassReport;
+
+/* In _PG_init while shared_preload_libraries are loaded. */
+extern void worker_shmem_request(void);
+
+/* true once the library was preloaded and shared memory exists */
+extern bool worker_shmem_available(void);
+
+/* Launcher side. */
+extern void worker_shmem_register_launcher(void);
+extern void worker_shmem_request_rescan(void);
+extern bool worker_shmem_take_rescan(void);
+extern bool worker_shmem_should_start(Oid database, bool rescan, TimestampTz now);
+extern void worker_shmem_forget_databases_except(const Oid *databases, int count);
+
+/* Worker side: claim the database's slot (false: another worker has it). */
+extern bool worker_shmem_claim(Oid database);
+extern void worker_shmem_mark_extension_absent(void);
+extern void worker_shmem_set_awake(void);
+extern void worker_shmem_set_sleeping(TimestampTz next_wakeup);
+extern void worker_shmem_report_pass(const WorkerPassReport *report);
+
+/* Any backend: stop the database's worker for a while (DROP/RENAME DATABASE). */
+extern void worker_shmem_stop_database_worker(Oid database, int holdoff_ms);
+
+/* Any backend: wake this database's worker at commit if it sleeps past time. */
+extern void worker_wake_at_commit_if_before(TimestampTz time);
+/* Any backend: wake this database's worker at commit, whatever it waits for. */
+extern void worker_wake_at_commit(void);
+/* Any backend: have the launcher look for new databases at commit. */
+extern void worker_wake_launcher_at_commit(void);
+
+#endif
