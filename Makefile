@@ -20,9 +20,9 @@ PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-f
 # pg_regress: sql/*.sql against expected/*.out; isolation: test/specs/*.spec
 # against test/expected/*.out; Perl TAP: test/t/*.pl (own clusters).
 REGRESS        = priority time_zone seed_data lifecycle workflow events config reporting \
-                 business_hours business_time deadlines templates triage
+                 business_hours business_time deadlines templates triage escalation
 ISOLATION      = status_race first_response_race sla_config_cache assignment_race \
-                 triage_rules_cache
+                 triage_rules_cache escalation_race
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS      = 1
 PROVE_TESTS    = test/t/*.pl

@@ -168,7 +168,7 @@ BEGIN
         'ticket_number', ticket.ticket_id::text,
         'priority', ticket.priority::text,
         'support_tier', (SELECT t.name FROM support.tiers t WHERE t.tier OPERATOR(pg_catalog.=) ticket.tier),
-        'support_engineer_name', COALESCE(engineer, 'Bedrock Platform Support')) || COALESCE(extra, '{}');
+        'support_engineer_name', COALESCE(engineer, 'Your support engineer')) || COALESCE(extra, '{}');
     PERFORM support.queue_message(ticket, 'email', client.email, chosen.template,
                                   support.render_template(chosen.subject, vars),
                                   support.render_template(chosen.body, vars));

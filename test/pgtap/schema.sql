@@ -13,7 +13,7 @@ SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'chann
     'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
     'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages'], 'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
-    'daily_summary', 'sla_status', 'ticket_queue'], 'the reporting views');
+    'daily_summary', 'sla_status', 'ticket_queue', 'worker_status'], 'the reporting views');
 
 -- tenant tables: account_id first in the primary key and in every foreign key between tenant tables
 SELECT is(ARRAY(

@@ -37,7 +37,9 @@ foreach my $version (@older)
 		$default, "$version: updated to $default");
 	is(BedrockTest::catalog_description($node, $db), $fresh,
 		"$version: the upgraded schema equals a fresh install of $default");
-	is(BedrockTest::snapshot($node, $db, $shape), $before, "$version: every row survived the upgrade");
+	# an upgrade may seed new configuration rows; every old row must remain as it was
+	is(BedrockTest::missing_lines($before, BedrockTest::snapshot($node, $db, $shape)), '',
+		"$version: every row survived the upgrade");
 	is($node->safe_psql($db, q{
 		SELECT count(*) FILTER (WHERE first_response_due IS NULL OR resolution_due IS NULL)
 		  FROM support.tickets}), '0', "$version: tickets from before the SLA engine have deadlines");

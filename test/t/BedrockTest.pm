@@ -77,6 +77,14 @@ sub snapshot
 	return $result;
 }
 
+# The lines of $before that $after lacks, in order ('' when none).
+sub missing_lines
+{
+	my ($before, $after) = @_;
+	my %present = map { $_ => 1 } split /\n/, $after;
+	return join "\n", grep { !$present{$_} } split /\n/, $before;
+}
+
 # support's tables and their columns ("t.a, t.b"), so a snapshot taken
 # after an upgrade that added columns or tables compares like with like.
 sub table_columns
