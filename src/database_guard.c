@@ -20,7 +20,7 @@
 #include "worker_shmem.h"
 
 /* long enough for the statement to finish before the launcher comes back */
-#define DATABASE_GUARD_HOLDOFF_MS 10000
+#define DATABASE_GUARD_HOLDOFF_MS 2000
 
 static ProcessUtility_hook_type previous_process_utility = NULL;
 
