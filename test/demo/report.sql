@@ -152,3 +152,14 @@ SELECT priority, tickets, responded, date_trunc('millisecond', average_first_res
 
 \echo '== Workload'
 SELECT full_name AS agent, tier, on_shift, open_tickets, open_p1, open_p2 FROM support.agent_workload ORDER BY tier, agent_id;
+
+\echo
+\echo '== The escalation worker: what it did on its own (breaches, reminders, escalations)'
+SELECT '#' || e.ticket_id AS ticket, e.kind, e.body, split_part(e.action_key, '@', 1) AS action,
+       to_char((e.details->>'due')::timestamptz AT TIME ZONE a.time_zone, 'Dy HH24:MI') AS due_local
+  FROM support.ticket_events e JOIN support.accounts a USING (account_id)
+ WHERE e.action_key IS NOT NULL ORDER BY e.event_id;
+\echo '== The worker of this database'
+SELECT state, passes, actions_taken, errors, to_char(last_pass_at, 'HH24:MI:SS') AS last_pass,
+       to_char(next_wakeup, 'HH24:MI:SS') AS next_wakeup, to_char(next_deadline, 'Dy HH24:MI') AS next_deadline
+  FROM support.worker_status;

@@ -27,6 +27,7 @@ psql -X -q -d postgres -v ON_ERROR_STOP=1 \
      -c 'ALTER DATABASE bedrock_demo SET search_path = "$user", public, support' >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION bedrock_support' >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -f test/demo/scenario.sql
+psql -X -q -v ON_ERROR_STOP=1 -f test/demo/live.sql
 psql -X -q -f test/demo/report.sql 2>&1
 echo
 echo "explore it yourself: psql \"host=$PGHOST port=$PGPORT user=${PGUSER:-$USER} dbname=bedrock_demo\""
