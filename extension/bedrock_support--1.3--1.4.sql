@@ -84,6 +84,7 @@ ALTER TABLE support.tickets
     ADD COLUMN escalation_call_due     timestamptz,
     ADD COLUMN escalation_call_held_at timestamptz,
     ADD COLUMN executive_escalated_at  timestamptz,
+    ADD COLUMN last_activity_at        timestamptz,
     ADD COLUMN actions_checked_at      timestamptz,
     ADD COLUMN next_action_at          timestamptz;
 COMMENT ON COLUMN support.tickets.escalated_at IS 'last escalation to a higher tier (or to executives from tier 3); the new tier''s targets run from here';
@@ -91,8 +92,17 @@ COMMENT ON COLUMN support.tickets.escalation_requested_at IS 'when the client as
 COMMENT ON COLUMN support.tickets.escalation_call_due IS 'the escalation call the client''s request scheduled is due by then';
 COMMENT ON COLUMN support.tickets.escalation_call_held_at IS 'when that call took place (support.record_escalation_call)';
 COMMENT ON COLUMN support.tickets.executive_escalated_at IS 'executive escalation: hourly updates, and a post-incident review once resolved';
+COMMENT ON COLUMN support.tickets.last_activity_at IS 'the last public reply or internal note by an agent: progress, for the no-progress escalation';
 COMMENT ON COLUMN support.tickets.actions_checked_at IS 'the escalation worker has acted on everything due up to this time';
 COMMENT ON COLUMN support.tickets.next_action_at IS 'the earliest action of the escalation worker still to come (support.ticket_actions), kept by the deadline trigger';
+
+-- An agent's internal note is activity too.
+DROP TRIGGER ticket_event_effects ON support.ticket_events;
+CREATE TRIGGER ticket_event_effects AFTER INSERT ON support.ticket_events
+    FOR EACH ROW WHEN (NEW.kind IN ('public_reply', 'client_message', 'internal_note'))
+    EXECUTE FUNCTION support.ticket_event_effects_trigger();
+COMMENT ON FUNCTION support.ticket_event_effects_trigger() IS
+    'an agent''s public reply records the first response; a client message resumes a ticket pending on the client; an agent''s reply or note records activity';
 
 -- The worker's one probe: the earliest next_action_at.
 CREATE INDEX tickets_next_action_idx ON support.tickets (next_action_at)

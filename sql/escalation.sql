@@ -110,6 +110,11 @@ SELECT destination, target, subject FROM messages_of(:p1) ORDER BY 1, 2, 3;
 
 SELECT new_ticket(:initech, :ivy, 'How do lookalike audiences work?', 'P3', 'training') AS p3 \gset
 SELECT support.reply_publicly(:p3, :tia, 'Looking into it.') > 0 AS replied;
+-- an agent's note is activity too: the two hours run from the latest
+SELECT support.add_internal_note(:p3, :tia, 'Checked the audience sizes') > 0 AS noted;
+SELECT a.due = t.last_activity_at + interval '2 hours' AS from_the_note,
+       t.last_activity_at >= t.last_public_reply_at AS note_is_latest
+  FROM support.tickets t, support.ticket_actions(t) a WHERE t.ticket_id = :p3 AND a.action = 'no_progress';
 SELECT a.action, date_trunc('second', a.due - t.created_at) AS after
   FROM support.tickets t, support.ticket_actions(t) a WHERE t.ticket_id = :p3 ORDER BY a.due, a.action;
 SELECT * FROM support.run_due_actions(at(:p3, '2 hours 1 second'));

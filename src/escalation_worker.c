@@ -146,7 +146,7 @@ worker_next_action(void)
  * done.
  */
 static TimestampTz
-worker_pass(void)
+worker_pass(bool *progressed)
 {
 	WorkerPassReport report;
 	TimestampTz next = 0;
@@ -182,6 +182,7 @@ worker_pass(void)
 	MemoryContextSwitchTo(caller);
 	report.finished_at = GetCurrentTimestamp();
 	worker_shmem_report_pass(&report);
+	*progressed = report.tickets > 0;
 	return next;
 }
 
@@ -198,7 +199,8 @@ bedrock_worker_main(Datum argument)
 	if (!worker_shmem_claim(database))
 		proc_exit(0);
 	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
-	pgstat_report_appname("bedrock_support worker");
+	/* also in the log (%a), and for triggers that ask current_setting() */
+	SetConfigOption("application_name", "bedrock_support worker", PGC_USERSET, PGC_S_SESSION);
 	pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
 										 ALLOCSET_DEFAULT_SIZES);
 
@@ -207,6 +209,7 @@ bedrock_worker_main(Datum argument)
 		TimestampTz next;
 		TimestampTz now;
 		long		timeout_ms;
+		bool		progressed;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -223,7 +226,7 @@ bedrock_worker_main(Datum argument)
 		}
 
 		worker_shmem_set_awake();
-		next = worker_pass();
+		next = worker_pass(&progressed);
 
 		now = GetCurrentTimestamp();
 		timeout_ms = bedrock_max_sleep_ms;
@@ -233,9 +236,12 @@ bedrock_worker_main(Datum argument)
 			int			microseconds;
 
 			/*
-			 * Due already: an action came due during the pass, or a ticket
-			 * is locked by a transaction still running; look again shortly.
+			 * Due already: an action came due during the pass (go on at
+			 * once), or a ticket is locked by a transaction still running
+			 * (look again shortly rather than spin).
 			 */
+			if (next <= now && progressed)
+				continue;
 			if (next <= now)
 				timeout_ms = Min(timeout_ms, 100);
 			else

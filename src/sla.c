@@ -81,6 +81,7 @@ sla_columns_create(MemoryContext context, TupleDesc tupdesc, Oid relid)
 	columns->escalation_call_due = sla_optional_column(tupdesc, "escalation_call_due");
 	columns->escalation_call_held_at = sla_optional_column(tupdesc, "escalation_call_held_at");
 	columns->executive_escalated_at = sla_optional_column(tupdesc, "executive_escalated_at");
+	columns->last_activity_at = sla_optional_column(tupdesc, "last_activity_at");
 	columns->actions_checked_at = sla_optional_column(tupdesc, "actions_checked_at");
 	columns->next_action_at = sla_optional_column(tupdesc, "next_action_at");
 
@@ -348,6 +349,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	bool		recompute = true;
 	bool		checked_changed = false;
+	bool		schedule_changed = false;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
@@ -388,6 +390,10 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 			offsetof(SlaColumns, tier), offsetof(SlaColumns, escalated_at),
 			offsetof(SlaColumns, escalation_requested_at),
 			offsetof(SlaColumns, executive_escalated_at),
+		};
+		static const size_t schedule_inputs[] = {
+			offsetof(SlaColumns, last_activity_at), offsetof(SlaColumns, escalation_call_due),
+			offsetof(SlaColumns, escalation_call_held_at),
 		};
 		TicketStatus from;
 		TicketStatus to;
@@ -430,13 +436,18 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		 */
 		checked_changed = sla_datum_changed(columns, columns->actions_checked_at,
 											values, nulls, old_values, old_nulls, tupdesc);
+		/* inputs of the worker's schedule only */
+		for (size_t i = 0; i < lengthof(schedule_inputs) && !schedule_changed; i++)
+			schedule_changed = sla_datum_changed(columns,
+												 *(int *) ((char *) columns + schedule_inputs[i]),
+												 values, nulls, old_values, old_nulls, tupdesc);
 		if (recompute && !checked_changed && columns->actions_checked_at >= 0)
 			nulls[columns->actions_checked_at] = true;
 	}
 
 	if (recompute)
 		sla_compute_deadlines(columns, values, nulls);
-	if (columns->next_action_at >= 0 && (recompute || checked_changed))
+	if (columns->next_action_at >= 0 && (recompute || checked_changed || schedule_changed))
 	{
 		TimestampTz next = 0;
 		bool		scheduled = sla_next_action(columns, values, nulls, &next);

@@ -43,6 +43,7 @@ typedef struct SlaColumns
 	int			escalation_call_due;
 	int			escalation_call_held_at;
 	int			executive_escalated_at;
+	int			last_activity_at;
 	int			actions_checked_at;
 	int			next_action_at;
 	Oid			status_oids[TICKET_STATUS_COUNT];

@@ -37,13 +37,16 @@ sla_action_name(SlaAction action)
 	return sla_action_names[action];
 }
 
-/* The last moment someone moved the ticket forward. */
+/*
+ * The last moment someone moved the ticket forward: a milestone, an
+ * escalation, or an event by a person (a reply, a note, a client message).
+ */
 static TimestampTz
 sla_progress_at(const SlaColumns *columns, Datum *values, bool *nulls)
 {
 	const int	milestones[] = {
 		columns->triaged_at, columns->work_started_at, columns->last_public_reply_at,
-		columns->reopened_at, columns->escalated_at,
+		columns->reopened_at, columns->escalated_at, columns->last_activity_at,
 	};
 	TimestampTz progress = DatumGetTimestampTz(values[columns->created_at]);
 	TimestampTz at;

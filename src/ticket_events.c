@@ -27,6 +27,7 @@
 #include "utils/timestamp.h"
 
 #include "lifecycle.h"
+#include "owner_spi.h"
 #include "spi_support.h"
 
 /* The event's time is the server's, never the client's. */
@@ -59,10 +60,22 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 
 static SPIPlanPtr ticket_events_first_response_plan = NULL;
 static SPIPlanPtr ticket_events_resume_plan = NULL;
+static SPIPlanPtr ticket_events_activity_plan = NULL;
+
+/* 1.4 added tickets.last_activity_at; a database not yet updated lacks it. */
+static bool
+ticket_events_track_activity(void)
+{
+	return get_attnum(owner_spi_support_table("tickets"), "last_activity_at") != InvalidAttrNumber;
+}
 
 /*
  * AFTER INSERT row trigger on support.ticket_events, declared
- * WHEN (NEW.kind IN ('public_reply', 'client_message')).
+ * WHEN (NEW.kind IN ('public_reply', 'client_message', 'internal_note')):
+ * an agent's reply records the first response and the last reply, a
+ * client's message resumes a ticket waiting on the client, and an agent's
+ * reply or note is activity (last_activity_at, 1.4), which the escalation
+ * worker's no-progress rule watches.
  */
 PG_FUNCTION_INFO_V1(ticket_event_effects_trigger);
 Datum
@@ -101,7 +114,13 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 		strcmp(actor_kind, "agent") == 0)
 	{
 		SPIPlanPtr	plan = spi_kept_plan(&ticket_events_first_response_plan,
-												 "UPDATE support.tickets"
+												 ticket_events_track_activity()
+												 ? "UPDATE support.tickets"
+												 "   SET first_response_at = COALESCE(first_response_at, $3),"
+												 "       last_public_reply_at = $3, last_activity_at = $3"
+												 " WHERE account_id OPERATOR(pg_catalog.=) $1"
+												 "   AND ticket_id OPERATOR(pg_catalog.=) $2"
+												 : "UPDATE support.tickets"
 												 "   SET first_response_at = COALESCE(first_response_at, $3),"
 												 "       last_public_reply_at = $3"
 												 " WHERE account_id OPERATOR(pg_catalog.=) $1"
@@ -133,6 +152,19 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 		ret = SPI_execute_plan(plan, arguments, NULL, false, 0);
 		if (ret != SPI_OK_UPDATE)
 			elog(ERROR, "resuming the ticket failed: %s", SPI_result_code_string(ret));
+	}
+	else if (strcmp(kind, "internal_note") == 0 && actor_kind != NULL &&
+			 strcmp(actor_kind, "agent") == 0 && ticket_events_track_activity())
+	{
+		SPIPlanPtr	plan = spi_kept_plan(&ticket_events_activity_plan,
+										 "UPDATE support.tickets SET last_activity_at = $3"
+										 " WHERE account_id OPERATOR(pg_catalog.=) $1"
+										 "   AND ticket_id OPERATOR(pg_catalog.=) $2",
+										 3, argtypes);
+
+		ret = SPI_execute_plan(plan, arguments, NULL, false, 0);
+		if (ret != SPI_OK_UPDATE)
+			elog(ERROR, "recording the activity failed: %s", SPI_result_code_string(ret));
 	}
 
 	SPI_finish();

@@ -162,6 +162,32 @@ launcher_start_worker(Oid database)
 	}
 }
 
+/* Drop the handles of workers of databases that are gone. */
+static void
+launcher_forget_databases_except(const Oid *databases, int count)
+{
+	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+	{
+		bool		exists = false;
+		pid_t		pid;
+
+		if (launched[i].database == InvalidOid)
+			continue;
+		for (int j = 0; j < count && !exists; j++)
+			exists = databases[j] == launched[i].database;
+		if (exists)
+			continue;
+		if (launched[i].handle != NULL)
+		{
+			if (GetBackgroundWorkerPid(launched[i].handle, &pid) != BGWH_STOPPED)
+				continue;		/* still leaving */
+			pfree(launched[i].handle);
+		}
+		launched[i].database = InvalidOid;
+		launched[i].handle = NULL;
+	}
+}
+
 static void
 launcher_start_workers(void)
 {
@@ -175,6 +201,7 @@ launcher_start_workers(void)
 		if (worker_shmem_should_start(databases[i], rescan, now))
 			launcher_start_worker(databases[i]);
 	worker_shmem_forget_databases_except(databases, count);
+	launcher_forget_databases_except(databases, count);
 	pfree(databases);
 }
 

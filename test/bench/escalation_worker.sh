@@ -148,22 +148,20 @@ SELECT count(*) AS escalated,
 SQL
 
 echo
-echo "== escalation worker: memory across $escalations escalations"
+echo "== escalation worker: memory across $escalations escalations, in 5 rounds"
 pid=$(psql -X -qAt -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'bedrock_support worker' AND datname = '$db'")
-memory() { awk '/^(VmRSS|RssAnon):/ {printf "%s %s kB  ", $1, $2}' "/proc/$pid/status"; }
-before=$(memory)
+memory() { awk '/^(VmRSS|RssAnon):/ {printf "%s %6d kB  ", $1, $2}' "/proc/$pid/status"; }
+echo "worker $pid after the latency run:  $(memory)"
 started=$SECONDS
-psql -X -q -d $db -c "SELECT bench_due($escalations, interval '-1 minute', interval '0')" >/dev/null
-while :; do
-    left=$(psql -X -qAt -d $db -c "SELECT count(*) FROM support.tickets WHERE next_action_at <= now()")
-    [ "$left" = 0 ] && break
-    sleep 2
+for round in 1 2 3 4 5; do
+    psql -X -q -d $db -c "SELECT bench_due($escalations / 5, interval '-1 minute', interval '0')" >/dev/null
+    while [ "$(psql -X -qAt -d $db -c "SELECT count(*) FROM support.tickets WHERE next_action_at <= now()")" != 0 ]; do
+        sleep 1
+    done
+    echo "after round $round ($(psql -X -qAt -d $db -c "SELECT actions_taken FROM support.worker_status") actions in all): $(memory)"
 done
-after=$(memory)
-elapsed=$((SECONDS - started))
-done_count=$(psql -X -qAt -d $db -c "SELECT actions_taken FROM support.worker_status")
-echo "worker $pid before: $before"
-echo "worker $pid after:  $after ($done_count actions by the worker, $elapsed s)"
+echo "$escalations escalations (and the breaches that came due meanwhile) in $((SECONDS - started)) s"
+echo "(RssAnon is the worker's private memory; VmRSS also counts the shared buffers it has touched)"
 
 psql -X -q -d postgres -c "ALTER SYSTEM RESET support.max_sleep" -c "SELECT pg_reload_conf()" >/dev/null
 psql -X -q -d postgres -c "DROP DATABASE $db WITH (FORCE)"

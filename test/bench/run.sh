@@ -5,6 +5,7 @@
 #   BENCH_ROWS (default 1000000) rows for business_add
 #   BENCH_TICKETS (default 100000) tickets for the deadline and triage triggers
 #   BENCH_SECONDS (default 20) seconds per pgbench run
+#   BENCH_ESCALATIONS (default 100000) escalations for the worker's memory
 set -euo pipefail
 source "$(dirname "$0")/../harness/common.sh"
 cd "$REPO"
@@ -25,4 +26,5 @@ psql -X -q -d bedrock_bench -v rows="${BENCH_ROWS:-1000000}" -f test/bench/busin
 psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/deadline_trigger.sql
 psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/triage.sql
 bash test/bench/triage_pgbench.sh bedrock_bench "${BENCH_SECONDS:-20}"
+bash test/bench/escalation_worker.sh "${BENCH_ESCALATIONS:-100000}"
 psql -X -q -d postgres -c 'DROP DATABASE bedrock_bench'
