@@ -196,7 +196,7 @@ bedrock_worker_main(Datum argument)
 	BackgroundWorkerUnblockSignals();
 
 	/* a second worker for the database (a restarted launcher's) leaves at once */
-	if (!worker_shmem_claim(database))
+	if (!worker_shmem_claim(database, WORKER_ESCALATION))
 		proc_exit(0);
 	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
 	/* also in the log (%a), and for triggers that ask current_setting() */

@@ -1,6 +1,8 @@
 /*
- * worker_launcher.c — the background worker that starts one escalation
- * worker per database.
+ * worker_launcher.c — the background worker that starts the workers of
+ * every database: one acting on ticket deadlines (escalation_worker.c) and
+ * one delivering the outbox (delivery_worker.c), so a slow receiver never
+ * holds up an escalation.
  *
  * It is registered from _PG_init, so no setting names a database: every
  * database that accepts connections gets a worker, which stays only where
@@ -40,10 +42,20 @@
 typedef struct LaunchedWorker
 {
 	Oid			database;
+	WorkerKind	kind;
 	BackgroundWorkerHandle *handle;
 } LaunchedWorker;
 
-static LaunchedWorker launched[WORKER_MAX_DATABASES];
+static LaunchedWorker launched[WORKER_MAX_SLOTS];
+
+static const struct
+{
+	const char *function;
+	const char *type;
+}			worker_kinds[WORKER_KIND_COUNT] = {
+	[WORKER_ESCALATION] = {"bedrock_worker_main", "bedrock_support worker"},
+	[WORKER_DELIVERY] = {"bedrock_delivery_main", "bedrock_support delivery"},
+};
 
 void
 worker_register_launcher(void)
@@ -104,13 +116,13 @@ launcher_list_databases(Oid **databases)
 }
 
 static LaunchedWorker *
-launcher_entry(Oid database)
+launcher_entry(Oid database, WorkerKind kind)
 {
 	LaunchedWorker *free_entry = NULL;
 
-	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 	{
-		if (launched[i].database == database)
+		if (launched[i].database == database && launched[i].kind == kind)
 			return &launched[i];
 		if (launched[i].database == InvalidOid && free_entry == NULL)
 			free_entry = &launched[i];
@@ -118,15 +130,16 @@ launcher_entry(Oid database)
 	if (free_entry != NULL)
 	{
 		free_entry->database = database;
+		free_entry->kind = kind;
 		free_entry->handle = NULL;
 	}
 	return free_entry;
 }
 
 static void
-launcher_start_worker(Oid database)
+launcher_start_worker(Oid database, WorkerKind kind)
 {
-	LaunchedWorker *entry = launcher_entry(database);
+	LaunchedWorker *entry = launcher_entry(database, kind);
 	BackgroundWorker worker;
 	pid_t		pid;
 
@@ -150,9 +163,9 @@ launcher_start_worker(Oid database)
 	worker.bgw_main_arg = ObjectIdGetDatum(database);
 	worker.bgw_notify_pid = MyProcPid;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bedrock_support");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "bedrock_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "bedrock_support worker for database %u", database);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "bedrock_support worker");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", worker_kinds[kind].function);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "%s for database %u", worker_kinds[kind].type, database);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", worker_kinds[kind].type);
 	if (!RegisterDynamicBackgroundWorker(&worker, &entry->handle))
 	{
 		entry->handle = NULL;
@@ -166,7 +179,7 @@ launcher_start_worker(Oid database)
 static void
 launcher_forget_databases_except(const Oid *databases, int count)
 {
-	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 	{
 		bool		exists = false;
 		pid_t		pid;
@@ -198,8 +211,9 @@ launcher_start_workers(void)
 
 	count = launcher_list_databases(&databases);
 	for (int i = 0; i < count; i++)
-		if (worker_shmem_should_start(databases[i], rescan, now))
-			launcher_start_worker(databases[i]);
+		for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
+			if (worker_shmem_should_start(databases[i], (WorkerKind) kind, rescan, now))
+				launcher_start_worker(databases[i], (WorkerKind) kind);
 	worker_shmem_forget_databases_except(databases, count);
 	launcher_forget_databases_except(databases, count);
 	pfree(databases);

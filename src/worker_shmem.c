@@ -34,6 +34,7 @@
 typedef struct WorkerSlot
 {
 	Oid			database;		/* InvalidOid: free */
+	WorkerKind	kind;
 	pid_t		pid;			/* 0: no worker running */
 	Latch	   *latch;
 	bool		extension_absent;
@@ -56,7 +57,7 @@ typedef struct WorkerShared
 	pid_t		launcher_pid;
 	Latch	   *launcher_latch;
 	bool		rescan;			/* a CREATE or ALTER EXTENSION committed */
-	WorkerSlot	slots[WORKER_MAX_DATABASES];
+	WorkerSlot	slots[WORKER_MAX_SLOTS];
 } WorkerShared;
 
 static WorkerShared *worker_shared = NULL;
@@ -64,9 +65,9 @@ static WorkerSlot *my_slot = NULL;	/* in a worker: its own slot */
 static shmem_request_hook_type previous_shmem_request = NULL;
 static shmem_startup_hook_type previous_shmem_startup = NULL;
 
-/* what this transaction asks for at commit */
-static bool wake_pending = false;
-static TimestampTz wake_before = 0;
+/* what this transaction asks for at commit, per kind of worker */
+static bool wake_pending[WORKER_KIND_COUNT];
+static TimestampTz wake_before[WORKER_KIND_COUNT];
 static bool wake_launcher_pending = false;
 static bool xact_callback_registered = false;
 
@@ -92,7 +93,7 @@ worker_shmem_on_startup(void)
 	{
 		memset(worker_shared, 0, sizeof(WorkerShared));
 		worker_shared->lock = &(GetNamedLWLockTranche("bedrock_support"))->lock;
-		for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+		for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 			pg_atomic_init_u64(&worker_shared->slots[i].next_wakeup, WAKEUP_NEVER);
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -115,17 +116,17 @@ worker_shmem_available(void)
 	return worker_shared != NULL;
 }
 
-/* The slot of database, made if missing and make is set; lock held. */
+/* The slot of database's worker of kind, made if missing and make is set; lock held. */
 static WorkerSlot *
-worker_slot_find(Oid database, bool make)
+worker_slot_find(Oid database, WorkerKind kind, bool make)
 {
 	WorkerSlot *free_slot = NULL;
 
-	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 	{
 		WorkerSlot *slot = &worker_shared->slots[i];
 
-		if (slot->database == database)
+		if (slot->database == database && slot->kind == kind)
 			return slot;
 		if (slot->database == InvalidOid && free_slot == NULL)
 			free_slot = slot;
@@ -134,6 +135,7 @@ worker_slot_find(Oid database, bool make)
 		return NULL;
 	memset(free_slot, 0, offsetof(WorkerSlot, next_wakeup));
 	free_slot->database = database;
+	free_slot->kind = kind;
 	pg_atomic_write_u64(&free_slot->next_wakeup, WAKEUP_NEVER);
 	free_slot->started_at = 0;
 	free_slot->last_pass_at = 0;
@@ -192,13 +194,13 @@ worker_shmem_take_rescan(void)
  * the last rescan.
  */
 bool
-worker_shmem_should_start(Oid database, bool rescan, TimestampTz now)
+worker_shmem_should_start(Oid database, WorkerKind kind, bool rescan, TimestampTz now)
 {
 	WorkerSlot *slot;
 	bool		start = false;
 
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	slot = worker_slot_find(database, true);
+	slot = worker_slot_find(database, kind, true);
 	if (slot == NULL)
 		ereport(WARNING,
 				(errmsg("bedrock_support: no worker slot left for database %u", database),
@@ -219,7 +221,7 @@ void
 worker_shmem_forget_databases_except(const Oid *databases, int count)
 {
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
+	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 	{
 		WorkerSlot *slot = &worker_shared->slots[i];
 		bool		exists = false;
@@ -251,12 +253,12 @@ worker_shmem_worker_exit(int code, Datum argument)
 }
 
 bool
-worker_shmem_claim(Oid database)
+worker_shmem_claim(Oid database, WorkerKind kind)
 {
 	WorkerSlot *slot;
 
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	slot = worker_slot_find(database, true);
+	slot = worker_slot_find(database, kind, true);
 	if (slot == NULL || slot->pid != 0)
 	{
 		LWLockRelease(worker_shared->lock);
@@ -322,21 +324,25 @@ worker_shmem_report_pass(const WorkerPassReport *report)
 void
 worker_shmem_stop_database_worker(Oid database, int holdoff_ms)
 {
-	WorkerSlot *slot;
-	pid_t		pid = 0;
+	pid_t		pids[WORKER_KIND_COUNT] = {0};
 
 	if (worker_shared == NULL)
 		return;
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	slot = worker_slot_find(database, false);
-	if (slot != NULL)
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
 	{
-		slot->holdoff_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), holdoff_ms);
-		pid = slot->pid;
+		WorkerSlot *slot = worker_slot_find(database, (WorkerKind) kind, false);
+
+		if (slot != NULL)
+		{
+			slot->holdoff_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), holdoff_ms);
+			pids[kind] = slot->pid;
+		}
 	}
 	LWLockRelease(worker_shared->lock);
-	if (pid != 0)
-		kill(pid, SIGTERM);
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
+		if (pids[kind] != 0)
+			kill(pids[kind], SIGTERM);
 }
 
 static void
@@ -349,21 +355,34 @@ worker_shmem_register_callback(void)
 	}
 }
 
+static void
+worker_wake_kind_at_commit_if_before(WorkerKind kind, TimestampTz time)
+{
+	if (worker_shared == NULL || (my_slot != NULL && my_slot->kind == kind))
+		return;					/* not preloaded, or the worker itself */
+	if (!wake_pending[kind] || time < wake_before[kind])
+		wake_before[kind] = time;
+	wake_pending[kind] = true;
+	worker_shmem_register_callback();
+}
+
 void
 worker_wake_at_commit_if_before(TimestampTz time)
 {
-	if (worker_shared == NULL || my_slot != NULL)
-		return;					/* not preloaded, or the worker itself */
-	if (!wake_pending || time < wake_before)
-		wake_before = time;
-	wake_pending = true;
-	worker_shmem_register_callback();
+	worker_wake_kind_at_commit_if_before(WORKER_ESCALATION, time);
+}
+
+void
+worker_wake_kind_at_commit(WorkerKind kind)
+{
+	worker_wake_kind_at_commit_if_before(kind, DT_NOBEGIN);
 }
 
 void
 worker_wake_at_commit(void)
 {
-	worker_wake_at_commit_if_before(DT_NOBEGIN);
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
+		worker_wake_kind_at_commit((WorkerKind) kind);
 }
 
 void
@@ -380,23 +399,20 @@ worker_shmem_xact_callback(XactEvent event, void *argument)
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
 	{
-		if (wake_pending)
+		LWLockAcquire(worker_shared->lock, LW_SHARED);
+		for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 		{
-			LWLockAcquire(worker_shared->lock, LW_SHARED);
-			for (int i = 0; i < WORKER_MAX_DATABASES; i++)
-			{
-				WorkerSlot *slot = &worker_shared->slots[i];
-				uint64		next;
+			WorkerSlot *slot = &worker_shared->slots[i];
+			TimestampTz before = wake_before[slot->kind];
+			uint64		next;
 
-				if (slot->database != MyDatabaseId || slot->latch == NULL)
-					continue;
-				next = pg_atomic_read_u64(&slot->next_wakeup);
-				if (next == WAKEUP_AWAKE || (uint64) wake_before < next ||
-					wake_before == DT_NOBEGIN)
-					SetLatch(slot->latch);
-			}
-			LWLockRelease(worker_shared->lock);
+			if (slot->database != MyDatabaseId || slot->latch == NULL || !wake_pending[slot->kind])
+				continue;
+			next = pg_atomic_read_u64(&slot->next_wakeup);
+			if (next == WAKEUP_AWAKE || before == DT_NOBEGIN || (uint64) before < next)
+				SetLatch(slot->latch);
 		}
+		LWLockRelease(worker_shared->lock);
 		if (wake_launcher_pending)
 		{
 			LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
@@ -410,7 +426,7 @@ worker_shmem_xact_callback(XactEvent event, void *argument)
 		event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_PREPARE)
 	{
-		wake_pending = false;
+		memset(wake_pending, 0, sizeof(wake_pending));
 		wake_launcher_pending = false;
 	}
 }
@@ -419,9 +435,25 @@ worker_shmem_xact_callback(XactEvent event, void *argument)
  * support.worker_status() — the worker of the current database as the
  * launcher and the worker last left it.
  */
+static Datum worker_status_of(FunctionCallInfo fcinfo, WorkerKind kind);
+
 PG_FUNCTION_INFO_V1(worker_status);
 Datum
 worker_status(PG_FUNCTION_ARGS)
+{
+	return worker_status_of(fcinfo, WORKER_ESCALATION);
+}
+
+/* support.delivery_worker_state(): the same for the outbox's delivery worker */
+PG_FUNCTION_INFO_V1(delivery_worker_status);
+Datum
+delivery_worker_status(PG_FUNCTION_ARGS)
+{
+	return worker_status_of(fcinfo, WORKER_DELIVERY);
+}
+
+static Datum
+worker_status_of(FunctionCallInfo fcinfo, WorkerKind kind)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	WorkerSlot	copy;
@@ -435,8 +467,9 @@ worker_status(PG_FUNCTION_ARGS)
 	if (worker_shared != NULL)
 	{
 		LWLockAcquire(worker_shared->lock, LW_SHARED);
-		for (int i = 0; i < WORKER_MAX_DATABASES && !found; i++)
-			if (worker_shared->slots[i].database == MyDatabaseId)
+		for (int i = 0; i < WORKER_MAX_SLOTS && !found; i++)
+			if (worker_shared->slots[i].database == MyDatabaseId &&
+				worker_shared->slots[i].kind == kind)
 			{
 				memcpy(&copy, &worker_shared->slots[i], sizeof(copy));
 				next = pg_atomic_read_u64(&worker_shared->slots[i].next_wakeup);

@@ -12,6 +12,16 @@
 #include "datatype/timestamp.h"
 
 #define WORKER_MAX_DATABASES 64
+
+/* The workers each database gets. */
+typedef enum WorkerKind
+{
+	WORKER_ESCALATION,			/* acts on ticket deadlines */
+	WORKER_DELIVERY,			/* delivers the outbox */
+	WORKER_KIND_COUNT
+} WorkerKind;
+
+#define WORKER_MAX_SLOTS (WORKER_MAX_DATABASES * WORKER_KIND_COUNT)
 #define WORKER_ERROR_LENGTH 256
 
 /* What a worker reports after each pass. */
@@ -34,22 +44,24 @@ extern bool worker_shmem_available(void);
 extern void worker_shmem_register_launcher(void);
 extern void worker_shmem_request_rescan(void);
 extern bool worker_shmem_take_rescan(void);
-extern bool worker_shmem_should_start(Oid database, bool rescan, TimestampTz now);
+extern bool worker_shmem_should_start(Oid database, WorkerKind kind, bool rescan, TimestampTz now);
 extern void worker_shmem_forget_databases_except(const Oid *databases, int count);
 
 /* Worker side: claim the database's slot (false: another worker has it). */
-extern bool worker_shmem_claim(Oid database);
+extern bool worker_shmem_claim(Oid database, WorkerKind kind);
 extern void worker_shmem_mark_extension_absent(void);
 extern void worker_shmem_set_awake(void);
 extern void worker_shmem_set_sleeping(TimestampTz next_wakeup);
 extern void worker_shmem_report_pass(const WorkerPassReport *report);
 
-/* Any backend: stop the database's worker for a while (DROP/RENAME DATABASE). */
+/* Any backend: stop the database's workers for a while (DROP/RENAME DATABASE). */
 extern void worker_shmem_stop_database_worker(Oid database, int holdoff_ms);
 
-/* Any backend: wake this database's worker at commit if it sleeps past time. */
+/* Any backend: wake this database's escalation worker at commit if it sleeps past time. */
 extern void worker_wake_at_commit_if_before(TimestampTz time);
-/* Any backend: wake this database's worker at commit, whatever it waits for. */
+/* Any backend: wake this database's worker of kind at commit, whatever it waits for. */
+extern void worker_wake_kind_at_commit(WorkerKind kind);
+/* Any backend: wake all of this database's workers at commit. */
 extern void worker_wake_at_commit(void);
 /* Any backend: have the launcher look for new databases at commit. */
 extern void worker_wake_launcher_at_commit(void);

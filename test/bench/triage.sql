@@ -193,7 +193,7 @@ SELECT count(*) AS template_disagreements
                                     'planned_actions_and_timeline', 'updated_estimate', 'any_blocking_factors',
                                     'verification_approach', 'explanation_of_underlying_issue',
                                     'detailed_description_of_fix', 'how_resolution_was_confirmed',
-                                    'steps_to_prevent_recurrence']) AS k) v
+                                    'steps_to_prevent_recurrence', 'support_tier']) AS k) v
  WHERE support.render_template(t.body, v.vars) <> triage_plpgsql.render(t.body, v.vars) \gset
 
 -- off: triage disabled, priority and tier given; c: C triage without and

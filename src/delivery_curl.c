@@ -1,0 +1,163 @@
+/*
+ * delivery_curl.c — the delivery worker's network side: many transfers at
+ * once on one libcurl multi handle, so a receiver that hangs costs one
+ * slot until its timeout, never the others.
+ *
+ * Nothing here touches the database; the worker (delivery_worker.c) claims
+ * messages, hands them over and records what came back.
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+
+#include "delivery_curl.h"
+
+static CURLM *delivery_multi = NULL;
+static int	delivery_running = 0;
+
+void
+delivery_curl_start(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		elog(ERROR, "could not initialise libcurl");
+	delivery_multi = curl_multi_init();
+	if (delivery_multi == NULL)
+		elog(ERROR, "could not create a libcurl multi handle");
+}
+
+/* Response bodies are not needed: the status says it all. */
+static size_t
+delivery_curl_discard(char *data, size_t size, size_t count, void *unused)
+{
+	return size * count;
+}
+
+/* Feeds an SMTP message to libcurl, which does the dot-stuffing. */
+static size_t
+delivery_curl_read(char *buffer, size_t size, size_t count, void *argument)
+{
+	DeliveryRequest *request = argument;
+	size_t		room = size * count;
+	size_t		left = request->body_length - request->body_sent;
+	size_t		chunk = Min(room, left);
+
+	memcpy(buffer, request->body + request->body_sent, chunk);
+	request->body_sent += chunk;
+	return chunk;
+}
+
+#define CURL_SET(easy, option, value) \
+	do { \
+		if (curl_easy_setopt((easy), (option), (value)) != CURLE_OK) \
+			elog(ERROR, "libcurl refused option %d", (int) (option)); \
+	} while (0)
+
+void
+delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeout_ms)
+{
+	CURL	   *easy = curl_easy_init();
+
+	if (easy == NULL)
+		elog(ERROR, "could not create a libcurl handle");
+	request->easy = easy;
+	request->error[0] = '\0';
+	CURL_SET(easy, CURLOPT_URL, request->url);
+	CURL_SET(easy, CURLOPT_PRIVATE, request);
+	CURL_SET(easy, CURLOPT_NOSIGNAL, 1L);
+	CURL_SET(easy, CURLOPT_ERRORBUFFER, request->error);
+	CURL_SET(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+	CURL_SET(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	/* an endpoint row cannot turn the worker into a file or LDAP reader */
+	CURL_SET(easy, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
+	CURL_SET(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	CURL_SET(easy, CURLOPT_USERAGENT, "bedrock_support/1.5");
+	if (request->smtp)
+	{
+		CURL_SET(easy, CURLOPT_MAIL_FROM, request->mail_from);
+		CURL_SET(easy, CURLOPT_MAIL_RCPT, request->recipients);
+		CURL_SET(easy, CURLOPT_UPLOAD, 1L);
+		CURL_SET(easy, CURLOPT_READFUNCTION, delivery_curl_read);
+		CURL_SET(easy, CURLOPT_READDATA, request);
+		CURL_SET(easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t) request->body_length);
+		/* STARTTLS when the server offers it; smtps:// is TLS from the start */
+		CURL_SET(easy, CURLOPT_USE_SSL, (long) CURLUSESSL_TRY);
+		if (request->username != NULL)
+		{
+			CURL_SET(easy, CURLOPT_USERNAME, request->username);
+			CURL_SET(easy, CURLOPT_PASSWORD, request->password != NULL ? request->password : "");
+		}
+	}
+	else
+	{
+		CURL_SET(easy, CURLOPT_POST, 1L);
+		CURL_SET(easy, CURLOPT_POSTFIELDS, request->body);
+		CURL_SET(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) request->body_length);
+		CURL_SET(easy, CURLOPT_HTTPHEADER, request->headers);
+		CURL_SET(easy, CURLOPT_WRITEFUNCTION, delivery_curl_discard);
+	}
+	if (curl_multi_add_handle(delivery_multi, easy) != CURLM_OK)
+		elog(ERROR, "could not add a transfer to the libcurl multi handle");
+	delivery_running++;
+}
+
+int
+delivery_curl_in_flight(void)
+{
+	return delivery_running;
+}
+
+static int
+delivery_curl_collect(DeliveryRequest **done, int capacity)
+{
+	CURLMsg    *message;
+	int			left;
+	int			count = 0;
+
+	while (count < capacity && (message = curl_multi_info_read(delivery_multi, &left)) != NULL)
+	{
+		DeliveryRequest *request;
+		curl_off_t	retry_after = 0;
+
+		if (message->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **) &request);
+		request->code = message->data.result;
+		curl_easy_getinfo(message->easy_handle, CURLINFO_RESPONSE_CODE, &request->status);
+		curl_easy_getinfo(message->easy_handle, CURLINFO_RETRY_AFTER, &retry_after);
+		request->retry_after = (long) retry_after;
+		curl_multi_remove_handle(delivery_multi, message->easy_handle);
+		curl_easy_cleanup(message->easy_handle);
+		request->easy = NULL;
+		delivery_running--;
+		done[count++] = request;
+	}
+	return count;
+}
+
+int
+delivery_curl_poll(int timeout_ms, DeliveryRequest **done, int capacity)
+{
+	int			still_running;
+	int			count;
+
+	if (curl_multi_perform(delivery_multi, &still_running) != CURLM_OK)
+		elog(ERROR, "libcurl multi transfer failed");
+	count = delivery_curl_collect(done, capacity);
+	if (count > 0 || delivery_running == 0)
+		return count;
+	if (curl_multi_poll(delivery_multi, NULL, 0, timeout_ms, NULL) != CURLM_OK)
+		elog(ERROR, "waiting on libcurl transfers failed");
+	if (curl_multi_perform(delivery_multi, &still_running) != CURLM_OK)
+		elog(ERROR, "libcurl multi transfer failed");
+	return delivery_curl_collect(done, capacity);
+}
+
+void
+delivery_curl_free(DeliveryRequest *request)
+{
+	if (request->headers != NULL)
+		curl_slist_free_all(request->headers);
+	if (request->recipients != NULL)
+		curl_slist_free_all(request->recipients);
+	MemoryContextDelete(request->context);
+}

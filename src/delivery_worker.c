@@ -1,0 +1,470 @@
+/*
+ * delivery_worker.c — the worker that delivers the outbox of one database.
+ *
+ * Triggers and the escalation worker only insert into
+ * support.outbound_messages; this worker alone talks to the network, after
+ * the transaction that queued a message committed (a rolled-back one queued
+ * nothing). It claims due messages with FOR UPDATE SKIP LOCKED, counting
+ * the attempt and leasing the message for longer than a transfer can take,
+ * and commits before sending: a crash or an immediate shutdown mid-send
+ * leaves the message pending, and it is sent again when the lease ends.
+ * Delivery is therefore at least once; receivers de-duplicate by the
+ * message's idempotency key (the Idempotency-Key header, the email's
+ * Message-ID).
+ *
+ * Outcomes: a 2xx (or SMTP acceptance) delivers; network errors, 408, 5xx
+ * and 429 are retried with exponential backoff and jitter (429 and 503
+ * honour Retry-After); other 4xx and SMTP 5xx replies, and running out of
+ * attempts, move the message to the dead letters with the reason.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "bedrock_support.h"
+#include "delivery_curl.h"
+#include "webhook_signature.h"
+#include "worker.h"
+#include "worker_shmem.h"
+
+#define DELIVERY_POLL_MS 100
+#define DELIVERY_RETRY_CAP_SECONDS 3600
+/* a claimed message is sent again if no outcome was recorded by then */
+#define DELIVERY_LEASE_MARGIN_MS 30000
+
+static MemoryContext delivery_requests_context = NULL;
+static MemoryContext delivery_pass_context = NULL;
+
+static void
+delivery_begin(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+static void
+delivery_end(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* 1.5 or later installed here (the outbox has its endpoints table). */
+static bool
+delivery_extension_ready(void)
+{
+	bool		is_null;
+
+	if (!OidIsValid(get_extension_oid("bedrock_support", true)))
+		return false;
+	if (SPI_execute("SELECT pg_catalog.to_regclass('support.delivery_endpoints') IS NOT NULL",
+					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+}
+
+static void
+delivery_exit_without_extension(void)
+{
+	char	   *name = get_database_name(MyDatabaseId);
+
+	worker_shmem_mark_extension_absent();
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	ereport(LOG,
+			(errmsg("bedrock_support delivery: bedrock_support 1.5 or later is not installed in database \"%s\", stopping",
+					name ? name : "?")));
+	proc_exit(0);
+}
+
+static char *
+delivery_text(HeapTuple tuple, TupleDesc tupdesc, int column)
+{
+	return SPI_getvalue(tuple, tupdesc, column);	/* NULL for NULL */
+}
+
+/* A request for one claimed row, in its own memory context. */
+static DeliveryRequest *
+delivery_request_from(HeapTuple tuple, TupleDesc tupdesc)
+{
+	MemoryContext context = AllocSetContextCreate(delivery_requests_context, "bedrock_support delivery",
+												  ALLOCSET_SMALL_SIZES);
+	MemoryContext caller = MemoryContextSwitchTo(context);
+	DeliveryRequest *request = palloc0(sizeof(DeliveryRequest));
+	bool		is_null;
+	char	   *destination;
+	char	   *target;
+	char	   *key;
+	char	   *secret;
+
+	request->context = context;
+	request->account_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 1, &is_null));
+	request->message_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 2, &is_null));
+	request->attempts = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 3, &is_null));
+	destination = delivery_text(tuple, tupdesc, 4);
+	target = delivery_text(tuple, tupdesc, 5);
+	key = delivery_text(tuple, tupdesc, 6);
+	request->url = delivery_text(tuple, tupdesc, 7);
+	secret = delivery_text(tuple, tupdesc, 8);
+	request->username = delivery_text(tuple, tupdesc, 9);
+	request->mail_from = delivery_text(tuple, tupdesc, 10);
+	request->body = delivery_text(tuple, tupdesc, 11);
+	request->body_length = request->body ? strlen(request->body) : 0;
+	request->smtp = strcmp(destination, "email") == 0;
+
+	if (request->smtp)
+	{
+		request->password = secret;
+		request->recipients = curl_slist_append(NULL, psprintf("<%s>", target));
+	}
+	else
+	{
+		char	   *timestamp = psprintf("%ld", (long) time(NULL));
+
+		request->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+		request->headers = curl_slist_append(request->headers, psprintf("Idempotency-Key: %s", key));
+		if (strcmp(destination, "webhook") == 0 && secret != NULL)
+		{
+			request->headers = curl_slist_append(request->headers,
+												 psprintf("X-Bedrock-Timestamp: %s", timestamp));
+			request->headers = curl_slist_append(request->headers,
+												 psprintf("X-Bedrock-Signature: v1=%s",
+														  webhook_signature_hex(secret, strlen(secret), timestamp,
+																				request->body,
+																				request->body_length)));
+		}
+	}
+	MemoryContextSwitchTo(caller);
+	return request;
+}
+
+/*
+ * Claims up to limit due messages (attempt counted, leased) and commits,
+ * then starts sending them. Messages without an endpoint come back as
+ * failed at once.
+ */
+static int
+delivery_claim(int limit, DeliveryRequest **failed, int *failed_count)
+{
+	Datum		arguments[2] = {Int32GetDatum(limit),
+	Int64GetDatum((int64) bedrock_delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS)};
+	Oid			types[2] = {INT4OID, INT8OID};
+	int			claimed = 0;
+
+	delivery_begin("bedrock_support: claiming messages to deliver");
+	if (!delivery_extension_ready())
+		delivery_exit_without_extension();
+	if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
+							  "       idempotency_key, url, secret, username, sender, content"
+							  "  FROM support.claim_messages($1, $2)",
+							  2, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "support.claim_messages failed");
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		DeliveryRequest *request = delivery_request_from(SPI_tuptable->vals[row], SPI_tuptable->tupdesc);
+
+		claimed++;
+		if (request->url == NULL)
+		{
+			strlcpy(request->error, "no delivery endpoint is configured for this destination",
+					sizeof(request->error));
+			request->code = CURLE_OK;
+			request->status = -1;
+			failed[(*failed_count)++] = request;
+		}
+		else
+			delivery_curl_add(request, bedrock_delivery_connect_timeout_ms, bedrock_delivery_timeout_ms);
+	}
+	delivery_end();
+	return claimed;
+}
+
+typedef enum DeliveryOutcome
+{
+	OUTCOME_DELIVERED,
+	OUTCOME_RETRY,
+	OUTCOME_DEAD
+} DeliveryOutcome;
+
+/* The outcome and, for errors, a reason that never quotes the URL. */
+static DeliveryOutcome
+delivery_outcome(DeliveryRequest *request, char **reason)
+{
+	if (request->status == -1)
+	{
+		*reason = pstrdup(request->error);
+		return OUTCOME_RETRY;
+	}
+	if (request->code != CURLE_OK)
+	{
+		/* libcurl's own message names the host at most, never the path or query */
+		*reason = psprintf("%s: %s", curl_easy_strerror(request->code),
+						   request->error[0] != '\0' && strstr(request->error, request->url) == NULL
+						   ? request->error : "(detail withheld)");
+		return OUTCOME_RETRY;
+	}
+	if (request->smtp)
+	{
+		if (request->status >= 500)
+		{
+			*reason = psprintf("SMTP server replied %ld", request->status);
+			return OUTCOME_DEAD;
+		}
+		*reason = NULL;
+		return OUTCOME_DELIVERED;
+	}
+	if (request->status >= 200 && request->status < 300)
+	{
+		*reason = NULL;
+		return OUTCOME_DELIVERED;
+	}
+	*reason = psprintf("HTTP %ld", request->status);
+	if (request->status == 408 || request->status == 429 || request->status >= 500)
+		return OUTCOME_RETRY;
+	return OUTCOME_DEAD;		/* the receiver refuses this message: retrying will not help */
+}
+
+/* Exponential backoff from the base, capped, with jitter; or Retry-After. */
+static TimestampTz
+delivery_next_attempt(DeliveryRequest *request, TimestampTz now)
+{
+	double		seconds;
+
+	if (request->retry_after > 0)
+		seconds = Min(request->retry_after, DELIVERY_RETRY_CAP_SECONDS);
+	else
+	{
+		seconds = (bedrock_delivery_backoff_ms / 1000.0) * pow(2.0, Min(request->attempts - 1, 20));
+		seconds = Min(seconds, DELIVERY_RETRY_CAP_SECONDS);
+		/* half fixed, half random, so receivers are not hit in waves */
+		seconds *= 0.5 + 0.5 * pg_prng_double(&pg_global_prng_state);
+	}
+	return now + (int64) (seconds * USECS_PER_SEC);
+}
+
+/* Records the outcomes of completed requests in one transaction and frees them. */
+static int
+delivery_record(DeliveryRequest **done, int count)
+{
+	Datum	   *accounts = palloc(count * sizeof(Datum));
+	Datum	   *messages = palloc(count * sizeof(Datum));
+	Datum	   *states = palloc(count * sizeof(Datum));
+	Datum	   *errors = palloc(count * sizeof(Datum));
+	bool	   *error_nulls = palloc(count * sizeof(bool));
+	Datum	   *nexts = palloc(count * sizeof(Datum));
+	int			dims[1] = {count};
+	int			lbs[1] = {1};
+	Datum		arguments[5];
+	Oid			types[5] = {INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID};
+	TimestampTz now = GetCurrentTimestamp();
+	int			delivered = 0;
+
+	for (int i = 0; i < count; i++)
+	{
+		char	   *reason;
+		DeliveryOutcome outcome = delivery_outcome(done[i], &reason);
+
+		if (outcome == OUTCOME_RETRY && done[i]->attempts >= bedrock_delivery_max_attempts)
+		{
+			outcome = OUTCOME_DEAD;
+			reason = psprintf("%s (gave up after %d attempts)", reason, done[i]->attempts);
+		}
+		accounts[i] = Int64GetDatum(done[i]->account_id);
+		messages[i] = Int64GetDatum(done[i]->message_id);
+		states[i] = CStringGetTextDatum(outcome == OUTCOME_DELIVERED ? "delivered"
+										: outcome == OUTCOME_DEAD ? "dead" : "pending");
+		errors[i] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+		error_nulls[i] = reason == NULL;
+		nexts[i] = TimestampTzGetDatum(outcome == OUTCOME_RETRY ? delivery_next_attempt(done[i], now) : now);
+		delivered += outcome == OUTCOME_DELIVERED;
+	}
+	arguments[0] = PointerGetDatum(construct_array(accounts, count, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	arguments[1] = PointerGetDatum(construct_array(messages, count, INT8OID, 8, true, TYPALIGN_DOUBLE));
+	arguments[2] = PointerGetDatum(construct_array(states, count, TEXTOID, -1, false, TYPALIGN_INT));
+	arguments[3] = PointerGetDatum(construct_md_array(errors, error_nulls, 1, dims, lbs, TEXTOID, -1, false,
+													  TYPALIGN_INT));
+	arguments[4] = PointerGetDatum(construct_array(nexts, count, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE));
+
+	delivery_begin("bedrock_support: recording deliveries");
+	if (SPI_execute_with_args("SELECT support.record_deliveries($1, $2, $3, $4, $5)",
+							  5, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "support.record_deliveries failed");
+	delivery_end();
+	for (int i = 0; i < count; i++)
+		delivery_curl_free(done[i]);
+	return delivered;
+}
+
+/* The earliest pending message's next attempt, or 0 when none. */
+static TimestampTz
+delivery_next_due(void)
+{
+	TimestampTz next = 0;
+	bool		is_null = true;
+
+	delivery_begin("bedrock_support: looking for the next message");
+	if (!delivery_extension_ready())
+		delivery_exit_without_extension();
+	if (SPI_execute("SELECT next_attempt_at FROM support.outbound_messages"
+					" WHERE state = 'pending' ORDER BY next_attempt_at LIMIT 1",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.outbound_messages");
+	if (SPI_processed == 1)
+	{
+		Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+
+		if (!is_null)
+			next = DatumGetTimestampTz(value);
+	}
+	delivery_end();
+	return is_null ? 0 : next;
+}
+
+static void
+delivery_report_error(WorkerPassReport *report)
+{
+	ErrorData  *error;
+
+	MemoryContextSwitchTo(delivery_pass_context);
+	error = CopyErrorData();
+	EmitErrorReport();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	report->failed = true;
+	strlcpy(report->error, error->message, sizeof(report->error));
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+void
+bedrock_delivery_main(Datum argument)
+{
+	Oid			database = DatumGetObjectId(argument);
+	DeliveryRequest **done;
+	DeliveryRequest **failed;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	if (!worker_shmem_claim(database, WORKER_DELIVERY))
+		proc_exit(0);
+	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+	SetConfigOption("application_name", "bedrock_support delivery", PGC_USERSET, PGC_S_SESSION);
+	delivery_requests_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support deliveries",
+													  ALLOCSET_DEFAULT_SIZES);
+	delivery_pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support delivery pass",
+												  ALLOCSET_DEFAULT_SIZES);
+	done = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
+	failed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
+	delivery_curl_start();
+
+	for (;;)
+	{
+		WorkerPassReport report;
+		int			completed = 0;
+		int			failed_count = 0;
+		int			room;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (!bedrock_worker_enabled)
+		{
+			worker_shmem_mark_extension_absent();
+			ereport(LOG, (errmsg("bedrock_support delivery: support.worker_enabled is off, stopping")));
+			proc_exit(0);
+		}
+
+		memset(&report, 0, sizeof(report));
+		MemoryContextReset(delivery_pass_context);
+		MemoryContextSwitchTo(delivery_pass_context);
+		worker_shmem_set_awake();
+		PG_TRY();
+		{
+			room = Min(bedrock_delivery_concurrency, DELIVERY_MAX_CONCURRENCY) - delivery_curl_in_flight();
+			if (room > 0)
+				report.tickets = delivery_claim(room, failed, &failed_count);
+			completed = delivery_curl_poll(delivery_curl_in_flight() > 0 ? DELIVERY_POLL_MS : 0,
+										   done, DELIVERY_MAX_CONCURRENCY);
+			for (int i = 0; i < failed_count; i++)
+				done[completed++] = failed[i];
+			if (completed > 0)
+				report.actions = delivery_record(done, completed);
+		}
+		PG_CATCH();
+		{
+			/* requests already freed or still in flight stay consistent: a
+			 * message whose outcome was not recorded is sent again after its lease */
+			delivery_report_error(&report);
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(TopMemoryContext);
+		if (report.tickets > 0 || completed > 0 || report.failed)
+		{
+			report.finished_at = GetCurrentTimestamp();
+			worker_shmem_report_pass(&report);
+		}
+
+		if (delivery_curl_in_flight() == 0 && report.tickets == 0)
+		{
+			TimestampTz next = 0;
+			TimestampTz now;
+			long		timeout_ms = report.failed ? 1000 : bedrock_max_sleep_ms;
+
+			PG_TRY();
+			{
+				next = delivery_next_due();
+			}
+			PG_CATCH();
+			{
+				delivery_report_error(&report);
+				timeout_ms = 1000;
+			}
+			PG_END_TRY();
+			MemoryContextSwitchTo(TopMemoryContext);
+			now = GetCurrentTimestamp();
+			if (next != 0)
+			{
+				long		seconds;
+				int			microseconds;
+
+				if (next <= now)
+					continue;
+				TimestampDifference(now, next, &seconds, &microseconds);
+				timeout_ms = Min(timeout_ms, seconds * 1000 + (microseconds + 999) / 1000);
+			}
+			worker_shmem_set_sleeping(TimestampTzPlusMilliseconds(now, timeout_ms));
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 timeout_ms, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+	}
+}
