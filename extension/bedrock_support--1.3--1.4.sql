@@ -146,6 +146,25 @@ END $$;
 COMMENT ON FUNCTION support.queue_message(support.tickets, text, text, text, text, text, jsonb) IS
     'puts one message about a ticket into the outbox (nothing when the target is unknown)';
 
+-- An alert goes to the team's channel and, for an enterprise client, to
+-- the client's own channel too (the handbook's dedicated channels).
+CREATE FUNCTION support.alert(
+    ticket support.tickets, channel text, template text, subject text, body text, payload jsonb DEFAULT '{}'
+) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    own_channel text;
+BEGIN
+    PERFORM support.queue_message(ticket, 'slack', channel, template, subject, body, payload);
+    SELECT a.slack_channel INTO own_channel FROM support.accounts a
+     WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id AND a.enterprise;
+    IF own_channel IS NOT NULL AND own_channel OPERATOR(pg_catalog.<>) channel THEN
+        PERFORM support.queue_message(ticket, 'slack', own_channel, template, subject, body, payload);
+    END IF;
+END $$;
+COMMENT ON FUNCTION support.alert(support.tickets, text, text, text, text, jsonb) IS
+    'queues a Slack alert to a team channel, and to the account''s own channel when it is an enterprise client';
+
 CREATE FUNCTION support.alert_channel(ticket support.tickets) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN ticket.priority::text = 'P1' OR ticket.executive_escalated_at IS NOT NULL
@@ -207,7 +226,7 @@ BEGIN
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
            AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
         RETURNING t.* INTO ticket;
-        PERFORM support.queue_message(ticket, 'slack', '#critical-issues', NULL,
+        PERFORM support.alert(ticket, '#critical-issues', NULL,
             format('[Ticket #%s] executive escalation', ticket.ticket_id),
             format('Executive escalation of #%s (%s, tier 3): %s. %s', ticket.ticket_id,
                    ticket.priority::text, reason, ticket.subject),
@@ -240,7 +259,7 @@ BEGIN
                    ticket.ticket_id, ticket.priority::text, new_tier, reason, history_count),
             jsonb_build_object('kind', 'escalation_owner'));
         PERFORM support.client_message(ticket, 'escalation_notice');
-        PERFORM support.queue_message(ticket, 'slack', support.alert_channel(ticket), NULL,
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
             format('[Ticket #%s] escalated to tier %s', ticket.ticket_id, new_tier),
             format('#%s (%s) escalated to tier %s: %s. Owner: %s. %s', ticket.ticket_id,
                    ticket.priority::text, new_tier, reason,
@@ -261,7 +280,7 @@ BEGIN
     INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
     VALUES (ticket.account_id, ticket.ticket_id, target, 'breached', due, due)
     ON CONFLICT DO NOTHING;
-    PERFORM support.queue_message(ticket, 'slack', support.alert_channel(ticket), NULL,
+    PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
         format('[Ticket #%s] SLA breach: %s', ticket.ticket_id, target),
         format('SLA breach on #%s (%s, tier %s): the %s target was due at %s. %s', ticket.ticket_id,
                ticket.priority::text, ticket.tier, replace(target::text, '_', ' '), due, ticket.subject),
@@ -358,13 +377,13 @@ BEGIN
                    ticket.ticket_id, ticket.priority::text, due),
             jsonb_build_object('kind', 'update_reminder'));
     WHEN 'escalation_call_overdue' THEN
-        PERFORM support.queue_message(ticket, 'slack', '#support-escalations', NULL,
+        PERFORM support.alert(ticket, '#support-escalations', NULL,
             format('[Ticket #%s] escalation call overdue', ticket.ticket_id),
             format('The client asked for an escalation of #%s at %s; the call was due by %s and has not been recorded.',
                    ticket.ticket_id, ticket.escalation_requested_at, due),
             jsonb_build_object('kind', 'escalation_call_overdue'));
     WHEN 'post_incident_review' THEN
-        PERFORM support.queue_message(ticket, 'slack', '#critical-issues', NULL,
+        PERFORM support.alert(ticket, '#critical-issues', NULL,
             format('[Ticket #%s] post-incident review', ticket.ticket_id),
             format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review. Root cause: %s',
                    ticket.ticket_id, ticket.resolved_at, COALESCE(ticket.root_cause, 'not recorded')),
@@ -483,7 +502,7 @@ BEGIN
                ticket.ticket_id, ticket.escalation_call_due,
                LEAST(policy.escalated_update_cadence, policy.update_cadence)),
         jsonb_build_object('kind', 'escalation_acknowledgment'));
-    PERFORM support.queue_message(ticket, 'slack', '#support-escalations', NULL,
+    PERFORM support.alert(ticket, '#support-escalations', NULL,
         format('[Ticket #%s] client escalation', ticket.ticket_id),
         format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s.',
                ticket.ticket_id, ticket.priority::text, ticket.tier, reason, ticket.escalation_call_due),
@@ -539,7 +558,7 @@ BEGIN
     RETURNING t.* INTO ticket;
     PERFORM support.add_event(ticket, 'escalation', agent_id, 'internal', reason,
         jsonb_build_object('level', 'executive'));
-    PERFORM support.queue_message(ticket, 'slack', '#critical-issues', NULL,
+    PERFORM support.alert(ticket, '#critical-issues', NULL,
         format('[Ticket #%s] executive escalation', ticket.ticket_id),
         format('Executive escalation of #%s (%s, tier %s): %s. Hourly updates until resolved; a post-incident review follows.',
                ticket.ticket_id, ticket.priority::text, ticket.tier, reason),

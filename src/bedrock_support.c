@@ -28,8 +28,14 @@ static char *support_change_reason = NULL;
 
 bool		bedrock_auto_assign = true;
 bool		bedrock_worker_enabled = true;
+static char *support_ticket_url = NULL;
 int			bedrock_max_sleep_ms = 60000;
 int			bedrock_batch_size = 500;
+int			bedrock_delivery_concurrency = 64;
+int			bedrock_delivery_max_attempts = 8;
+int			bedrock_delivery_connect_timeout_ms = 5000;
+int			bedrock_delivery_timeout_ms = 30000;
+int			bedrock_delivery_backoff_ms = 1000;
 
 void
 _PG_init(void)
@@ -77,6 +83,48 @@ _PG_init(void)
 							&bedrock_batch_size,
 							500, 1, 100000,
 							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("support.ticket_url",
+							   "Link to a ticket in Slack messages: this followed by the ticket number.",
+							   NULL,
+							   &support_ticket_url,
+							   "https://support.bedrockplatform.com/tickets/",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_concurrency",
+							"Outbox messages the delivery worker sends at once.",
+							NULL,
+							&bedrock_delivery_concurrency,
+							64, 1, DELIVERY_MAX_CONCURRENCY,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_max_attempts",
+							"Attempts before an undeliverable message becomes a dead letter.",
+							NULL,
+							&bedrock_delivery_max_attempts,
+							8, 1, 1000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_connect_timeout",
+							"Longest the delivery worker waits for a connection.",
+							NULL,
+							&bedrock_delivery_connect_timeout_ms,
+							5000, 100, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_timeout",
+							"Longest one delivery may take, connection included.",
+							"A message whose outcome was not recorded is sent again this long plus 30 s after it was claimed.",
+							&bedrock_delivery_timeout_ms,
+							30000, 100, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_backoff",
+							"First retry delay of a failed delivery; each further retry doubles it (with jitter, at most an hour).",
+							NULL,
+							&bedrock_delivery_backoff_ms,
+							1000, 1, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("support");
 

@@ -14,4 +14,12 @@ extern bool bedrock_worker_enabled;
 extern int	bedrock_max_sleep_ms;
 extern int	bedrock_batch_size;
 
+/* the delivery worker: support.delivery_* */
+#define DELIVERY_MAX_CONCURRENCY 1024
+extern int	bedrock_delivery_concurrency;
+extern int	bedrock_delivery_max_attempts;
+extern int	bedrock_delivery_connect_timeout_ms;
+extern int	bedrock_delivery_timeout_ms;
+extern int	bedrock_delivery_backoff_ms;
+
 #endif

@@ -19,6 +19,9 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+#include <time.h>
+
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -170,7 +173,7 @@ delivery_request_from(HeapTuple tuple, TupleDesc tupdesc)
  * failed at once.
  */
 static int
-delivery_claim(int limit, DeliveryRequest **failed, int *failed_count)
+delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **failed, int *failed_count)
 {
 	Datum		arguments[2] = {Int32GetDatum(limit),
 	Int64GetDatum((int64) bedrock_delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS)};
@@ -189,7 +192,15 @@ delivery_claim(int limit, DeliveryRequest **failed, int *failed_count)
 	{
 		DeliveryRequest *request = delivery_request_from(SPI_tuptable->vals[row], SPI_tuptable->tupdesc);
 
-		claimed++;
+		claimed_requests[claimed++] = request;
+	}
+	delivery_end();
+
+	/* sent only once the claim is committed: never for a claim that rolled back */
+	for (int i = 0; i < claimed; i++)
+	{
+		DeliveryRequest *request = claimed_requests[i];
+
 		if (request->url == NULL)
 		{
 			strlcpy(request->error, "no delivery endpoint is configured for this destination",
@@ -201,7 +212,6 @@ delivery_claim(int limit, DeliveryRequest **failed, int *failed_count)
 		else
 			delivery_curl_add(request, bedrock_delivery_connect_timeout_ms, bedrock_delivery_timeout_ms);
 	}
-	delivery_end();
 	return claimed;
 }
 
@@ -310,14 +320,15 @@ delivery_record(DeliveryRequest **done, int count)
 	arguments[3] = PointerGetDatum(construct_md_array(errors, error_nulls, 1, dims, lbs, TEXTOID, -1, false,
 													  TYPALIGN_INT));
 	arguments[4] = PointerGetDatum(construct_array(nexts, count, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE));
+	/* freed before recording, so a failed transaction cannot leak them */
+	for (int i = 0; i < count; i++)
+		delivery_curl_free(done[i]);
 
 	delivery_begin("bedrock_support: recording deliveries");
 	if (SPI_execute_with_args("SELECT support.record_deliveries($1, $2, $3, $4, $5)",
 							  5, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "support.record_deliveries failed");
 	delivery_end();
-	for (int i = 0; i < count; i++)
-		delivery_curl_free(done[i]);
 	return delivered;
 }
 
@@ -367,6 +378,7 @@ bedrock_delivery_main(Datum argument)
 	Oid			database = DatumGetObjectId(argument);
 	DeliveryRequest **done;
 	DeliveryRequest **failed;
+	DeliveryRequest **claimed;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -381,13 +393,17 @@ bedrock_delivery_main(Datum argument)
 												  ALLOCSET_DEFAULT_SIZES);
 	done = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
 	failed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
+	claimed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
 	delivery_curl_start();
 
 	for (;;)
 	{
-		WorkerPassReport report;
-		int			completed = 0;
-		int			failed_count = 0;
+		/* static: changed inside PG_TRY and read after a longjmp */
+		static WorkerPassReport report;
+		static int	completed;
+		static int	failed_count;
+		static TimestampTz next;
+		static long timeout_ms;
 		int			room;
 
 		CHECK_FOR_INTERRUPTS();
@@ -404,6 +420,8 @@ bedrock_delivery_main(Datum argument)
 		}
 
 		memset(&report, 0, sizeof(report));
+		completed = 0;
+		failed_count = 0;
 		MemoryContextReset(delivery_pass_context);
 		MemoryContextSwitchTo(delivery_pass_context);
 		worker_shmem_set_awake();
@@ -411,7 +429,7 @@ bedrock_delivery_main(Datum argument)
 		{
 			room = Min(bedrock_delivery_concurrency, DELIVERY_MAX_CONCURRENCY) - delivery_curl_in_flight();
 			if (room > 0)
-				report.tickets = delivery_claim(room, failed, &failed_count);
+				report.tickets = delivery_claim(room, claimed, failed, &failed_count);
 			completed = delivery_curl_poll(delivery_curl_in_flight() > 0 ? DELIVERY_POLL_MS : 0,
 										   done, DELIVERY_MAX_CONCURRENCY);
 			for (int i = 0; i < failed_count; i++)
@@ -435,10 +453,10 @@ bedrock_delivery_main(Datum argument)
 
 		if (delivery_curl_in_flight() == 0 && report.tickets == 0)
 		{
-			TimestampTz next = 0;
 			TimestampTz now;
-			long		timeout_ms = report.failed ? 1000 : bedrock_max_sleep_ms;
 
+			next = 0;
+			timeout_ms = report.failed ? 1000 : bedrock_max_sleep_ms;
 			PG_TRY();
 			{
 				next = delivery_next_due();

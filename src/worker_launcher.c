@@ -44,7 +44,17 @@ typedef struct LaunchedWorker
 	Oid			database;
 	WorkerKind	kind;
 	BackgroundWorkerHandle *handle;
+	TimestampTz started_at;		/* last start, for the pause between starts */
 } LaunchedWorker;
+
+/*
+ * A worker that dies before it can report (say, its database refuses
+ * connections) is started again no sooner than this.
+ */
+#define LAUNCHER_RESTART_PAUSE_MS 1000
+
+/* set when a start was put off: nap only until it is due */
+static bool launcher_start_deferred = false;
 
 static LaunchedWorker launched[WORKER_MAX_SLOTS];
 
@@ -132,6 +142,7 @@ launcher_entry(Oid database, WorkerKind kind)
 		free_entry->database = database;
 		free_entry->kind = kind;
 		free_entry->handle = NULL;
+		free_entry->started_at = 0;
 	}
 	return free_entry;
 }
@@ -154,6 +165,12 @@ launcher_start_worker(Oid database, WorkerKind kind)
 		pfree(entry->handle);
 		entry->handle = NULL;
 	}
+	if (GetCurrentTimestamp() < TimestampTzPlusMilliseconds(entry->started_at, LAUNCHER_RESTART_PAUSE_MS))
+	{
+		launcher_start_deferred = true;
+		return;
+	}
+	entry->started_at = GetCurrentTimestamp();
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -237,10 +254,12 @@ bedrock_launcher_main(Datum argument)
 			ProcessConfigFile(PGC_SIGHUP);
 			worker_shmem_request_rescan();	/* support.worker_enabled may be back on */
 		}
+		launcher_start_deferred = false;
 		if (bedrock_worker_enabled)
 			launcher_start_workers();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 LAUNCHER_NAP_MS, PG_WAIT_EXTENSION);
+						 launcher_start_deferred ? LAUNCHER_RESTART_PAUSE_MS : LAUNCHER_NAP_MS,
+						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }

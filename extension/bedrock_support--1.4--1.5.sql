@@ -1,0 +1,267 @@
+-- bedrock_support 1.4 -> 1.5: delivering the outbox.
+--
+-- A delivery worker per database sends what the outbox holds once the
+-- transaction that queued it has committed: Slack incoming webhooks,
+-- signed webhooks and client email over SMTP, concurrently (libcurl's
+-- multi interface), with retries, backoff and dead letters.
+\echo Use "ALTER EXTENSION bedrock_support UPDATE TO '1.5'" to load this file. \quit
+
+------------------------------------------------------------------------------
+-- Where messages go, and the secrets to get there
+------------------------------------------------------------------------------
+
+CREATE TABLE support.delivery_endpoints (
+    endpoint     text PRIMARY KEY CHECK (btrim(endpoint) <> ''),
+    destination  text NOT NULL CHECK (destination IN ('email', 'slack', 'webhook')),
+    url          text NOT NULL,
+    secret       text,
+    username     text,
+    sender       text CHECK (sender ~ '^[^@\s<>]+@[^@\s<>]+$'),
+    event_kinds  text[],
+    active       boolean NOT NULL DEFAULT true,
+    CONSTRAINT the_url_fits_the_destination
+        CHECK (CASE destination WHEN 'email' THEN url ~* '^smtps?://[^\s]+$' ELSE url ~* '^https?://[^\s]+$' END),
+    CONSTRAINT email_endpoints_have_a_sender CHECK (destination <> 'email' OR sender IS NOT NULL),
+    CONSTRAINT webhooks_are_signed CHECK (destination <> 'webhook' OR length(secret) >= 16)
+);
+COMMENT ON TABLE support.delivery_endpoints IS
+    'secrets: where the delivery worker sends each destination (a Slack channel''s incoming webhook, ''*'' for any channel; a webhook receiver and its signing secret; the SMTP server, its credentials and sender). No client or agent role may read it.';
+COMMENT ON COLUMN support.delivery_endpoints.endpoint IS
+    'slack: the channel (''#critical-issues'') or ''*''; webhook: the name messages target; email: any name (the first active one is used)';
+COMMENT ON COLUMN support.delivery_endpoints.secret IS 'webhook: the HMAC-SHA256 signing secret (16 characters or more); email: the SMTP password';
+COMMENT ON COLUMN support.delivery_endpoints.event_kinds IS 'webhook: the ticket event kinds it receives (NULL: all of them)';
+ALTER TABLE support.delivery_endpoints ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON support.delivery_endpoints FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('support.delivery_endpoints', '');
+
+COMMENT ON COLUMN support.outbound_messages.attempts IS 'delivery attempts so far, counted when the delivery worker claims the message';
+COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS
+    'when the message is next tried: after a failure, the backoff; while being sent, the end of the claim''s lease';
+
+------------------------------------------------------------------------------
+-- What goes over the wire
+------------------------------------------------------------------------------
+
+CREATE FUNCTION support.message_content(
+    destination text, target text, subject text, body text, payload jsonb, idempotency_key text,
+    account_id bigint, ticket_id bigint, template text, created_at timestamptz, sender text)
+RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE destination
+    WHEN 'slack' THEN
+        jsonb_build_object(
+            'channel', target,
+            'username', 'Bedrock Support',
+            'text', concat_ws(E'\n', '*' || COALESCE(subject, 'Bedrock Support') || '*', body,
+                              CASE WHEN ticket_id IS NOT NULL
+                                   THEN format('<%s%s|Ticket #%s>', current_setting('support.ticket_url'),
+                                               ticket_id, ticket_id) END),
+            'metadata', jsonb_build_object('event_type', COALESCE(payload->>'kind', 'message'),
+                                           'event_payload', payload || jsonb_build_object('idempotency_key', idempotency_key)))::text
+    WHEN 'webhook' THEN
+        jsonb_build_object(
+            'id', idempotency_key,
+            'type', COALESCE(payload->>'kind', template, 'message'),
+            'created_at', created_at,
+            'account_id', account_id,
+            'ticket_id', ticket_id,
+            'subject', subject,
+            'text', body,
+            'data', payload)::text
+    ELSE
+        -- RFC 5322; header values lose line breaks so nothing can add a header
+        concat_ws(E'\r\n',
+            'Date: ' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS') || ' +0000',
+            'From: Bedrock Platform Support <' || sender || '>',
+            'To: <' || target || '>',
+            'Subject: ' || regexp_replace(COALESCE(subject, 'Bedrock Platform Support'), '[\r\n]+', ' ', 'g'),
+            'Message-ID: <' || idempotency_key || '@bedrock.support>',
+            CASE WHEN ticket_id IS NOT NULL
+                 THEN 'In-Reply-To: <ticket-' || account_id || '-' || ticket_id || '@bedrock.support>' END,
+            CASE WHEN ticket_id IS NOT NULL
+                 THEN 'References: <ticket-' || account_id || '-' || ticket_id || '@bedrock.support>' END,
+            'X-Bedrock-Idempotency-Key: ' || idempotency_key,
+            'MIME-Version: 1.0',
+            'Content-Type: text/plain; charset=utf-8',
+            'Content-Transfer-Encoding: 8bit',
+            '',
+            replace(replace(body, E'\r\n', E'\n'), E'\n', E'\r\n'))
+    END
+$$;
+COMMENT ON FUNCTION support.message_content(text, text, text, text, jsonb, text, bigint, bigint, text, timestamptz, text) IS
+    'the bytes a message is delivered as: Slack incoming-webhook JSON with a link to the ticket, the webhook event JSON, or the email with its thread headers';
+
+CREATE FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) RETURNS text
+    AS 'MODULE_PATHNAME', 'webhook_signature' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.webhook_signature(text, text, text) IS
+    'hex HMAC-SHA256 of "<timestamp>.<body>" with the secret: what a receiver compares with X-Bedrock-Signature (v1=...)';
+
+------------------------------------------------------------------------------
+-- The delivery worker's two statements
+------------------------------------------------------------------------------
+
+CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint)
+RETURNS TABLE (account_id bigint, message_id bigint, attempts integer, destination text, target text,
+               idempotency_key text, url text, secret text, username text, sender text, content text)
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH due AS (
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
+         WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
+         ORDER BY m.next_attempt_at
+         LIMIT max_messages
+           FOR UPDATE SKIP LOCKED),
+    claimed AS (
+        UPDATE support.outbound_messages m
+           SET attempts = m.attempts + 1,
+               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond'
+          FROM due
+         WHERE m.account_id = due.account_id AND m.message_id = due.message_id
+        RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
+                  m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at)
+    SELECT c.account_id, c.message_id, c.attempts, c.destination, c.target, c.idempotency_key,
+           e.url, e.secret, e.username, e.sender,
+           support.message_content(c.destination, c.target, c.subject, c.body, c.payload, c.idempotency_key,
+                                   c.account_id, c.ticket_id, c.template, c.created_at, e.sender)
+      FROM claimed c
+      LEFT JOIN LATERAL (
+            SELECT * FROM support.delivery_endpoints e
+             WHERE e.active AND e.destination = c.destination
+               AND (c.destination = 'email' OR e.endpoint = c.target
+                    OR (c.destination = 'slack' AND e.endpoint = '*'))
+             ORDER BY e.endpoint = c.target DESC, e.endpoint
+             LIMIT 1) e ON true
+$$;
+COMMENT ON FUNCTION support.claim_messages(integer, bigint) IS
+    'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased, with their endpoint and content';
+
+CREATE FUNCTION support.record_deliveries(
+    account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamptz[])
+RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    UPDATE support.outbound_messages m
+       SET state = r.state,
+           delivered_at = CASE WHEN r.state = 'delivered' THEN clock_timestamp() END,
+           last_error = r.error,
+           next_attempt_at = r.next_attempt_at
+      FROM unnest(account_ids, message_ids, states, errors, next_attempts)
+           AS r(account_id, message_id, state, error, next_attempt_at)
+     WHERE m.account_id = r.account_id AND m.message_id = r.message_id AND m.state = 'pending'
+$$;
+COMMENT ON FUNCTION support.record_deliveries(bigint[], bigint[], text[], text[], timestamptz[]) IS
+    'the delivery worker''s outcomes: delivered, back to pending with the next attempt''s time, or dead, with the reason';
+
+CREATE FUNCTION support.outbox_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'outbox_changed' LANGUAGE C;
+COMMENT ON FUNCTION support.outbox_changed() IS 'wakes the delivery worker when the transaction that queued messages commits';
+CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.outbound_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
+
+CREATE FUNCTION support.requeue_message(account_id bigint, message_id bigint) RETURNS support.outbound_messages
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    message support.outbound_messages;
+BEGIN
+    UPDATE support.outbound_messages m
+       SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+     WHERE m.account_id OPERATOR(pg_catalog.=) requeue_message.account_id
+       AND m.message_id OPERATOR(pg_catalog.=) requeue_message.message_id
+       AND m.state = 'dead'
+    RETURNING m.* INTO message;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'message % of account % is not a dead letter', message_id, account_id
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'Only messages in state dead can be sent again.';
+    END IF;
+    RETURN message;
+END $$;
+COMMENT ON FUNCTION support.requeue_message(bigint, bigint) IS
+    'sends a dead letter again, from its first attempt (after the receiver was fixed)';
+
+------------------------------------------------------------------------------
+-- Ticket events for webhook receivers
+------------------------------------------------------------------------------
+
+CREATE FUNCTION support.queue_webhooks() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- most desks have no webhook: then this is one index probe per statement
+    IF NOT EXISTS (SELECT 1 FROM support.delivery_endpoints e
+                    WHERE e.destination = 'webhook' AND e.active) THEN
+        RETURN NULL;
+    END IF;
+    IF current_setting('row_security') = 'off' THEN
+        RETURN NULL;            -- a restore brings its own outbox
+    END IF;
+    INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body, payload)
+    SELECT n.account_id, n.ticket_id, 'webhook', e.endpoint, 'ticket.' || n.kind::text,
+           COALESCE(n.body, n.kind::text),
+           jsonb_build_object('kind', 'ticket.' || n.kind::text, 'event_id', n.event_id,
+                              'actor_id', n.actor_id, 'actor_kind', n.actor_kind,
+                              'visibility', n.visibility, 'old_value', n.old_value,
+                              'new_value', n.new_value, 'details', n.details, 'occurred_at', n.created_at)
+      FROM new_events n
+      JOIN support.delivery_endpoints e
+        ON e.destination = 'webhook' AND e.active
+       AND (e.event_kinds IS NULL OR n.kind::text = ANY (e.event_kinds))
+     ORDER BY n.event_id, e.endpoint;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.queue_webhooks() IS
+    'queues every new ticket event for each active webhook endpoint that wants its kind';
+CREATE TRIGGER ticket_event_webhooks AFTER INSERT ON support.ticket_events
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION support.queue_webhooks();
+
+-- Feedback goes to #client-feedback (the handbook's channel for it).
+CREATE OR REPLACE FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text DEFAULT NULL)
+RETURNS support.tickets
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(rate_ticket.ticket_id);
+BEGIN
+    PERFORM support.require_client(ticket.account_id, user_id);
+    IF rating IS NULL OR rating NOT BETWEEN 1 AND 5 THEN
+        RAISE EXCEPTION 'satisfaction rating % is out of range', COALESCE(rating::text, 'NULL')
+              USING ERRCODE = 'numeric_value_out_of_range',
+                    HINT = 'Rate from 1 (very dissatisfied) to 5 (very satisfied).';
+    END IF;
+    PERFORM support.set_actor(user_id);
+    UPDATE support.tickets t
+       SET satisfaction_rating = rating, satisfaction_comment = comment
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'rating', user_id, 'public', comment,
+                              jsonb_build_object('rating', rating));
+    PERFORM support.queue_message(ticket, 'slack', '#client-feedback', NULL,
+        format('[Ticket #%s] rated %s/5', ticket.ticket_id, rating),
+        format('%s rated #%s (%s) %s/5%s', (SELECT a.name FROM support.accounts a
+                                           WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
+               ticket.ticket_id, ticket.subject, rating, COALESCE(': "' || comment || '"', '')),
+        jsonb_build_object('kind', 'feedback', 'rating', rating));
+    RETURN ticket;
+END $$;
+
+------------------------------------------------------------------------------
+-- The delivery worker's state
+------------------------------------------------------------------------------
+
+CREATE FUNCTION support.delivery_worker_state(
+    OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamptz,
+    OUT last_pass_at timestamptz, OUT last_pass_messages bigint, OUT last_pass_delivered bigint,
+    OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamptz,
+    OUT errors bigint, OUT last_error_at timestamptz, OUT last_error text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'delivery_worker_status' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION support.delivery_worker_state() IS 'the delivery worker of this database, from shared memory';
+
+CREATE VIEW support.delivery_status WITH (security_invoker = true) AS
+SELECT w.*,
+       (SELECT count(*) FROM support.outbound_messages m WHERE m.state = 'pending') AS pending_messages,
+       (SELECT count(*) FROM support.outbound_messages m WHERE m.state = 'dead') AS dead_letters,
+       (SELECT min(m.next_attempt_at) FROM support.outbound_messages m WHERE m.state = 'pending') AS next_attempt
+  FROM support.delivery_worker_state() w;
+COMMENT ON VIEW support.delivery_status IS
+    'the delivery worker of this database (running or not, last pass, messages delivered, errors) and the outbox''s pending and dead messages';
+
+SELECT support.wake_worker();
