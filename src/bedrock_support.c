@@ -114,7 +114,7 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("support.delivery_timeout",
 							"Longest one delivery may take, connection included.",
-							"A message whose outcome was not recorded is sent again this long plus 30 s after it was claimed.",
+							"A message whose outcome was not recorded (a crash) is sent again twice this long plus 5 s after it was claimed.",
 							&bedrock_delivery_timeout_ms,
 							30000, 100, 3600000,
 							PGC_SIGHUP, GUC_UNIT_MS,

@@ -50,8 +50,12 @@
 
 #define DELIVERY_POLL_MS 100
 #define DELIVERY_RETRY_CAP_SECONDS 3600
-/* a claimed message is sent again if no outcome was recorded by then */
-#define DELIVERY_LEASE_MARGIN_MS 30000
+/*
+ * A claimed message is sent again if no outcome was recorded within twice
+ * the transfer timeout plus this: long enough for a slow recording, short
+ * enough that a crash delays a message by seconds, not minutes.
+ */
+#define DELIVERY_LEASE_MARGIN_MS 5000
 
 static MemoryContext delivery_requests_context = NULL;
 static MemoryContext delivery_pass_context = NULL;
@@ -176,7 +180,7 @@ static int
 delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **failed, int *failed_count)
 {
 	Datum		arguments[2] = {Int32GetDatum(limit),
-	Int64GetDatum((int64) bedrock_delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS)};
+	Int64GetDatum(2 * (int64) bedrock_delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS)};
 	Oid			types[2] = {INT4OID, INT8OID};
 	int			claimed = 0;
 

@@ -13,6 +13,7 @@ when N is absent):
     fail    500
     limit   429 with Retry-After: S
     refuse  400
+    slow    200 after "delay" seconds
     hang    no answer until the client gives up
     drop    the connection is closed without an answer
 
@@ -30,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 port, log_path = int(sys.argv[1]), sys.argv[2]
 secret = sys.argv[3].encode() if len(sys.argv) > 3 else None
 lock = threading.Lock()
-state = {"mode": "ok", "times": None, "retry_after": 1}
+state = {"mode": "ok", "times": None, "retry_after": 1, "delay": 0.1}
 accepted = {}          # idempotency key -> times answered 2xx
 paths = {}
 bad_signatures = 0
@@ -43,7 +44,7 @@ def current_mode():
             state["times"] -= 1
             if state["times"] <= 0:
                 state["mode"], state["times"] = "ok", None
-        return mode, state["retry_after"]
+        return mode, state["retry_after"], state["delay"]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -82,9 +83,10 @@ class Handler(BaseHTTPRequestHandler):
                 state["mode"] = settings.get("mode", "ok")
                 state["times"] = settings.get("times")
                 state["retry_after"] = settings.get("retry_after", 1)
+                state["delay"] = settings.get("delay", 0.1)
             self.answer(200)
             return
-        mode, retry_after = current_mode()
+        mode, retry_after, delay = current_mode()
         key = self.headers.get("Idempotency-Key")
         signature = self.headers.get("X-Bedrock-Signature")
         verified = None
@@ -92,10 +94,12 @@ class Handler(BaseHTTPRequestHandler):
             timestamp = self.headers.get("X-Bedrock-Timestamp", "")
             expected = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
             verified = hmac.compare_digest("v1=" + expected, signature)
-        status = {"ok": 200, "fail": 500, "limit": 429, "refuse": 400}.get(mode)
+        status = {"ok": 200, "slow": 200, "fail": 500, "limit": 429, "refuse": 400}.get(mode)
         with open(log_path, "a") as log:
             log.write(json.dumps({"path": self.path, "key": key, "verified": verified,
                                   "mode": mode, "at": time.time()}) + "\n")
+        if mode == "slow":
+            time.sleep(delay)
         if mode == "hang":
             time.sleep(3600)
             return
