@@ -31,6 +31,8 @@ COMMENT ON COLUMN support.delivery_endpoints.endpoint IS
 COMMENT ON COLUMN support.delivery_endpoints.secret IS 'webhook: the HMAC-SHA256 signing secret (16 characters or more); email: the SMTP password';
 COMMENT ON COLUMN support.delivery_endpoints.event_kinds IS 'webhook: the ticket event kinds it receives (NULL: all of them)';
 ALTER TABLE support.delivery_endpoints ENABLE ROW LEVEL SECURITY;
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.delivery_endpoints
+    FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('endpoint');
 REVOKE ALL ON support.delivery_endpoints FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('support.delivery_endpoints', '');
 
@@ -100,6 +102,25 @@ COMMENT ON FUNCTION support.webhook_signature(text, text, text) IS
 -- The delivery worker's two statements
 ------------------------------------------------------------------------------
 
+-- A message for a destination without an endpoint waits, untouched, until
+-- one is configured (adding an endpoint wakes the worker).
+CREATE FUNCTION support.has_endpoint(destination text, target text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM support.delivery_endpoints e
+                    WHERE e.active AND e.destination = has_endpoint.destination
+                      AND (has_endpoint.destination = 'email' OR e.endpoint = has_endpoint.target
+                           OR (has_endpoint.destination = 'slack' AND e.endpoint = '*')))
+$$;
+COMMENT ON FUNCTION support.has_endpoint(text, text) IS 'whether a destination and target have an active delivery endpoint';
+
+CREATE FUNCTION support.next_delivery() RETURNS timestamptz
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT m.next_attempt_at FROM support.outbound_messages m
+     WHERE m.state = 'pending' AND support.has_endpoint(m.destination, m.target)
+     ORDER BY m.next_attempt_at LIMIT 1
+$$;
+COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its next message to send (NULL: none)';
+
 CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint)
 RETURNS TABLE (account_id bigint, message_id bigint, attempts integer, destination text, target text,
                idempotency_key text, url text, secret text, username text, sender text, content text)
@@ -107,6 +128,7 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     WITH due AS (
         SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
+           AND support.has_endpoint(m.destination, m.target)
          ORDER BY m.next_attempt_at
          LIMIT max_messages
            FOR UPDATE SKIP LOCKED),
@@ -154,6 +176,9 @@ CREATE FUNCTION support.outbox_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'outbox_changed' LANGUAGE C;
 COMMENT ON FUNCTION support.outbox_changed() IS 'wakes the delivery worker when the transaction that queued messages commits';
 CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.outbound_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
+-- a new endpoint may make waiting messages deliverable
+CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.delivery_endpoints
     FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
 
 CREATE FUNCTION support.requeue_message(account_id bigint, message_id bigint) RETURNS support.outbound_messages
@@ -258,8 +283,10 @@ COMMENT ON FUNCTION support.delivery_worker_state() IS 'the delivery worker of t
 CREATE VIEW support.delivery_status WITH (security_invoker = true) AS
 SELECT w.*,
        (SELECT count(*) FROM support.outbound_messages m WHERE m.state = 'pending') AS pending_messages,
+       (SELECT count(*) FROM support.outbound_messages m
+         WHERE m.state = 'pending' AND NOT support.has_endpoint(m.destination, m.target)) AS waiting_for_an_endpoint,
        (SELECT count(*) FROM support.outbound_messages m WHERE m.state = 'dead') AS dead_letters,
-       (SELECT min(m.next_attempt_at) FROM support.outbound_messages m WHERE m.state = 'pending') AS next_attempt
+       support.next_delivery() AS next_attempt
   FROM support.delivery_worker_state() w;
 COMMENT ON VIEW support.delivery_status IS
     'the delivery worker of this database (running or not, last pass, messages delivered, errors) and the outbox''s pending and dead messages';

@@ -214,4 +214,5 @@ SELECT support.request_escalation(999999, :ivy, 'no such ticket');
 \set VERBOSITY default
 
 -- the worker's view, in a database where it is switched off
-SELECT preloaded, state, pid IS NULL AS no_pid FROM support.worker_status;
+SELECT preloaded, state IN ('stopped', 'not running') AS not_running, pid IS NULL AS no_pid
+  FROM support.worker_status;

@@ -346,9 +346,7 @@ delivery_next_due(void)
 	delivery_begin("bedrock_support: looking for the next message");
 	if (!delivery_extension_ready())
 		delivery_exit_without_extension();
-	if (SPI_execute("SELECT next_attempt_at FROM support.outbound_messages"
-					" WHERE state = 'pending' ORDER BY next_attempt_at LIMIT 1",
-					true, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT support.next_delivery()", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.outbound_messages");
 	if (SPI_processed == 1)
 	{

@@ -11,9 +11,10 @@ SELECT is((SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.o
 
 SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'channels', 'internal_channels',
     'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
-    'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages'], 'the data model has exactly these tables');
+    'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints'],
+    'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
-    'daily_summary', 'sla_status', 'ticket_queue', 'worker_status'], 'the reporting views');
+    'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status'], 'the reporting views');
 
 -- tenant tables: account_id first in the primary key and in every foreign key between tenant tables
 SELECT is(ARRAY(
