@@ -49,6 +49,8 @@
 #include "worker_shmem.h"
 
 #define DELIVERY_POLL_MS 100
+/* an outcome waits at most this long for others to be recorded with it */
+#define DELIVERY_RECORD_DELAY_MS 20
 #define DELIVERY_RETRY_CAP_SECONDS 3600
 /*
  * A claimed message is sent again if no outcome was recorded within twice
@@ -393,7 +395,7 @@ bedrock_delivery_main(Datum argument)
 													  ALLOCSET_DEFAULT_SIZES);
 	delivery_pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support delivery pass",
 												  ALLOCSET_DEFAULT_SIZES);
-	done = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
+	done = MemoryContextAlloc(TopMemoryContext, 2 * DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
 	failed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
 	claimed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
 	delivery_curl_start();
@@ -404,6 +406,8 @@ bedrock_delivery_main(Datum argument)
 		static WorkerPassReport report;
 		static int	completed;
 		static int	failed_count;
+		static int	unrecorded;		/* completed, outcome not yet written */
+		static TimestampTz first_unrecorded_at;
 		static TimestampTz next;
 		static long timeout_ms;
 		int			room;
@@ -429,15 +433,32 @@ bedrock_delivery_main(Datum argument)
 		worker_shmem_set_awake();
 		PG_TRY();
 		{
-			room = Min(bedrock_delivery_concurrency, DELIVERY_MAX_CONCURRENCY) - delivery_curl_in_flight();
-			if (room > 0)
+			int			concurrency = Min(bedrock_delivery_concurrency, DELIVERY_MAX_CONCURRENCY);
+			/* claims and outcomes go in batches: two transactions per message would cap the rate */
+			int			batch = Max(1, concurrency / 4);
+			TimestampTz now;
+
+			room = concurrency - delivery_curl_in_flight();
+			if (room >= batch || (room > 0 && delivery_curl_in_flight() == 0))
 				report.tickets = delivery_claim(room, claimed, failed, &failed_count);
-			completed = delivery_curl_poll(delivery_curl_in_flight() > 0 ? DELIVERY_POLL_MS : 0,
-										   done, DELIVERY_MAX_CONCURRENCY);
+			completed = delivery_curl_poll(delivery_curl_in_flight() == 0 ? 0
+										   : unrecorded > 0 ? DELIVERY_RECORD_DELAY_MS : DELIVERY_POLL_MS,
+										   done + unrecorded, DELIVERY_MAX_CONCURRENCY);
 			for (int i = 0; i < failed_count; i++)
-				done[completed++] = failed[i];
-			if (completed > 0)
-				report.actions = delivery_record(done, completed);
+				done[unrecorded + completed++] = failed[i];
+			now = GetCurrentTimestamp();
+			if (unrecorded == 0 && completed > 0)
+				first_unrecorded_at = now;
+			unrecorded += completed;
+			if (unrecorded > 0 &&
+				(unrecorded >= batch || delivery_curl_in_flight() == 0 ||
+				 now >= TimestampTzPlusMilliseconds(first_unrecorded_at, DELIVERY_RECORD_DELAY_MS)))
+			{
+				int			count = unrecorded;
+
+				unrecorded = 0; /* freed by delivery_record, even if it fails */
+				report.actions = delivery_record(done, count);
+			}
 		}
 		PG_CATCH();
 		{

@@ -6,6 +6,7 @@
 #   BENCH_TICKETS (default 100000) tickets for the deadline and triage triggers
 #   BENCH_SECONDS (default 20) seconds per pgbench run
 #   BENCH_ESCALATIONS (default 100000) escalations for the worker's memory
+#   BENCH_MESSAGES (default 10000) webhooks for the delivery worker
 set -euo pipefail
 source "$(dirname "$0")/../harness/common.sh"
 cd "$REPO"
@@ -27,4 +28,5 @@ psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/
 psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/triage.sql
 bash test/bench/triage_pgbench.sh bedrock_bench "${BENCH_SECONDS:-20}"
 bash test/bench/escalation_worker.sh "${BENCH_ESCALATIONS:-100000}"
+bash test/bench/delivery.sh "${BENCH_MESSAGES:-10000}"
 psql -X -q -d postgres -c 'DROP DATABASE bedrock_bench'
