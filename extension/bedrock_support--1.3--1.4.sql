@@ -146,6 +146,39 @@ END $$;
 COMMENT ON FUNCTION support.queue_message(support.tickets, text, text, text, text, text, jsonb) IS
     'puts one message about a ticket into the outbox (nothing when the target is unknown)';
 
+-- Which team channel hears what: a support manager edits these rows.
+CREATE TABLE support.slack_routes (
+    route        text PRIMARY KEY CHECK (route IN ('critical', 'escalations', 'feedback', 'general')),
+    channel      text NOT NULL CHECK (channel ~ '^#[a-z0-9_-]+$'),
+    description  text NOT NULL
+);
+COMMENT ON TABLE support.slack_routes IS
+    'the Slack channel of each kind of alert: critical (P1 tickets, executive escalations), escalations (tier 2/3 escalations, breaches, escalation calls), feedback (ratings), general (reminders nobody holds a ticket for)';
+INSERT INTO support.slack_routes VALUES
+ ('critical', '#critical-issues', 'P1 tickets and executive escalations'),
+ ('escalations', '#support-escalations', 'tier 2/3 escalations, SLA breaches, escalation calls'),
+ ('feedback', '#client-feedback', 'satisfaction ratings and their comments'),
+ ('general', '#client-support', 'update reminders for tickets nobody holds');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.slack_routes
+    FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('route');
+SELECT pg_catalog.pg_extension_config_dump('support.slack_routes', '');
+ALTER TABLE support.slack_routes ENABLE ROW LEVEL SECURITY;
+
+CREATE FUNCTION support.slack_channel(route text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    channel text;
+BEGIN
+    SELECT r.channel INTO channel FROM support.slack_routes r WHERE r.route OPERATOR(pg_catalog.=) slack_channel.route;
+    IF channel IS NULL THEN
+        RAISE EXCEPTION 'no Slack route "%"', route
+              USING ERRCODE = 'no_data_found',
+                    HINT = 'support.slack_routes needs a row for critical, escalations, feedback and general.';
+    END IF;
+    RETURN channel;
+END $$;
+COMMENT ON FUNCTION support.slack_channel(text) IS 'the channel support.slack_routes names for an alert route; P0002 when it has none';
+
 -- An alert goes to the team's channel and, for an enterprise client, to
 -- the client's own channel too (the handbook's dedicated channels).
 CREATE FUNCTION support.alert(
@@ -168,10 +201,10 @@ COMMENT ON FUNCTION support.alert(support.tickets, text, text, text, text, jsonb
 CREATE FUNCTION support.alert_channel(ticket support.tickets) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN ticket.priority::text = 'P1' OR ticket.executive_escalated_at IS NOT NULL
-                THEN '#critical-issues' ELSE '#support-escalations' END
+                THEN support.slack_channel('critical') ELSE support.slack_channel('escalations') END
 $$;
 COMMENT ON FUNCTION support.alert_channel(support.tickets) IS
-    'the Slack channel of a ticket''s escalation alerts: #critical-issues for P1 and executive escalations, #support-escalations otherwise';
+    'the Slack channel of a ticket''s escalation alerts: the critical route (#critical-issues) for P1 and executive escalations, the escalations route (#support-escalations) otherwise';
 
 CREATE FUNCTION support.client_message(ticket support.tickets, template_name text, extra jsonb DEFAULT '{}')
 RETURNS void
@@ -226,7 +259,7 @@ BEGIN
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
            AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
         RETURNING t.* INTO ticket;
-        PERFORM support.alert(ticket, '#critical-issues', NULL,
+        PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
             format('[Ticket #%s] executive escalation', ticket.ticket_id),
             format('Executive escalation of #%s (%s, tier 3): %s. %s', ticket.ticket_id,
                    ticket.priority::text, reason, ticket.subject),
@@ -371,19 +404,19 @@ BEGIN
         SELECT * INTO assignee FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) ticket.assignee_id;
         PERFORM support.queue_message(ticket,
             CASE WHEN assignee.agent_id IS NULL THEN 'slack' ELSE 'email' END,
-            COALESCE(assignee.email, '#client-support'), NULL,
+            COALESCE(assignee.email, support.slack_channel('general')), NULL,
             format('[Ticket #%s] - Update overdue - %s', ticket.ticket_id, ticket.subject),
             format('The client was due an update on #%s (%s) at %s. Send one now (support.reply_publicly); a second missed update escalates the ticket.',
                    ticket.ticket_id, ticket.priority::text, due),
             jsonb_build_object('kind', 'update_reminder'));
     WHEN 'escalation_call_overdue' THEN
-        PERFORM support.alert(ticket, '#support-escalations', NULL,
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
             format('[Ticket #%s] escalation call overdue', ticket.ticket_id),
             format('The client asked for an escalation of #%s at %s; the call was due by %s and has not been recorded.',
                    ticket.ticket_id, ticket.escalation_requested_at, due),
             jsonb_build_object('kind', 'escalation_call_overdue'));
     WHEN 'post_incident_review' THEN
-        PERFORM support.alert(ticket, '#critical-issues', NULL,
+        PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
             format('[Ticket #%s] post-incident review', ticket.ticket_id),
             format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review. Root cause: %s',
                    ticket.ticket_id, ticket.resolved_at, COALESCE(ticket.root_cause, 'not recorded')),
@@ -502,7 +535,7 @@ BEGIN
                ticket.ticket_id, ticket.escalation_call_due,
                LEAST(policy.escalated_update_cadence, policy.update_cadence)),
         jsonb_build_object('kind', 'escalation_acknowledgment'));
-    PERFORM support.alert(ticket, '#support-escalations', NULL,
+    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
         format('[Ticket #%s] client escalation', ticket.ticket_id),
         format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s.',
                ticket.ticket_id, ticket.priority::text, ticket.tier, reason, ticket.escalation_call_due),
@@ -558,7 +591,7 @@ BEGIN
     RETURNING t.* INTO ticket;
     PERFORM support.add_event(ticket, 'escalation', agent_id, 'internal', reason,
         jsonb_build_object('level', 'executive'));
-    PERFORM support.alert(ticket, '#critical-issues', NULL,
+    PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
         format('[Ticket #%s] executive escalation', ticket.ticket_id),
         format('Executive escalation of #%s (%s, tier %s): %s. Hourly updates until resolved; a post-incident review follows.',
                ticket.ticket_id, ticket.priority::text, ticket.tier, reason),

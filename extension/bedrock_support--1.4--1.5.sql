@@ -258,7 +258,7 @@ BEGIN
     RETURNING t.* INTO ticket;
     PERFORM support.add_event(ticket, 'rating', user_id, 'public', comment,
                               jsonb_build_object('rating', rating));
-    PERFORM support.queue_message(ticket, 'slack', '#client-feedback', NULL,
+    PERFORM support.alert(ticket, support.slack_channel('feedback'), NULL,
         format('[Ticket #%s] rated %s/5', ticket.ticket_id, rating),
         format('%s rated #%s (%s) %s/5%s', (SELECT a.name FROM support.accounts a
                                            WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
@@ -266,6 +266,70 @@ BEGIN
         jsonb_build_object('kind', 'feedback', 'rating', rating));
     RETURN ticket;
 END $$;
+
+------------------------------------------------------------------------------
+-- The handbook's client emails: resolution confirmation, progress update
+------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION support.resolve_ticket(
+    ticket_id bigint, agent_id bigint, root_cause text, solution text,
+    verification_steps text DEFAULT NULL, prevention_measures text DEFAULT NULL
+) RETURNS support.tickets
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(resolve_ticket.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(root_cause, 'root cause');
+    PERFORM support.require_text(solution, 'solution');
+    PERFORM support.set_actor(agent_id);
+    UPDATE support.tickets t
+       SET status = 'resolved',
+           root_cause = resolve_ticket.root_cause,
+           solution = resolve_ticket.solution,
+           verification_steps = resolve_ticket.verification_steps,
+           prevention_measures = resolve_ticket.prevention_measures
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'resolution', agent_id, 'public', solution,
+        jsonb_build_object('root_cause', root_cause, 'solution', solution,
+                           'verification_steps', verification_steps,
+                           'prevention_measures', prevention_measures));
+    PERFORM support.client_message(ticket, 'resolution_confirmation', jsonb_build_object(
+        'explanation_of_underlying_issue', root_cause,
+        'detailed_description_of_fix', solution,
+        'how_resolution_was_confirmed', COALESCE(verification_steps, 'verified by our support engineer'),
+        'steps_to_prevent_recurrence', COALESCE(prevention_measures, 'no further steps needed')));
+    RETURN ticket;
+END $$;
+
+CREATE FUNCTION support.send_progress_update(
+    ticket_id bigint, agent_id bigint, progress text, findings text, next_steps text,
+    expected_resolution text, dependencies text DEFAULT 'none', testing_plan text DEFAULT 'we will confirm the fix with you'
+) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(send_progress_update.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(progress, 'progress');
+    PERFORM support.require_text(findings, 'findings');
+    PERFORM support.require_text(next_steps, 'next steps');
+    PERFORM support.require_text(expected_resolution, 'expected resolution');
+    PERFORM support.require_not_closed(ticket);
+    PERFORM support.client_message(ticket, 'progress_update', jsonb_build_object(
+        'detailed_progress_description', progress,
+        'key_discoveries_or_root_cause_identification', findings,
+        'planned_actions_and_timeline', next_steps,
+        'updated_estimate', expected_resolution,
+        'any_blocking_factors', dependencies,
+        'verification_approach', testing_plan));
+    -- the update is the agent's public reply: it fulfils the update cadence
+    RETURN support.reply_publicly(ticket_id, agent_id, progress);
+END $$;
+COMMENT ON FUNCTION support.send_progress_update(bigint, bigint, text, text, text, text, text, text) IS
+    'an agent''s progress update: the handbook''s template emailed to the client, recorded as a public reply';
 
 ------------------------------------------------------------------------------
 -- The delivery worker's state
