@@ -47,6 +47,7 @@
 #include "webhook_signature.h"
 #include "worker.h"
 #include "worker_shmem.h"
+#include "worker_transaction.h"
 
 #define DELIVERY_POLL_MS 100
 /* an outcome waits at most this long for others to be recorded with it */
@@ -63,53 +64,10 @@ static MemoryContext delivery_requests_context = NULL;
 static MemoryContext delivery_pass_context = NULL;
 
 static void
-delivery_begin(const char *activity)
+delivery_require_outbox(void)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, activity);
-}
-
-static void
-delivery_end(void)
-{
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
-}
-
-/* 1.5 or later installed here (the outbox has its endpoints table). */
-static bool
-delivery_extension_ready(void)
-{
-	bool		is_null;
-
-	if (!OidIsValid(get_extension_oid("bedrock_support", true)))
-		return false;
-	if (SPI_execute("SELECT pg_catalog.to_regclass('support.delivery_endpoints') IS NOT NULL",
-					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		return false;
-	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
-}
-
-static void
-delivery_exit_without_extension(void)
-{
-	char	   *name = get_database_name(MyDatabaseId);
-
-	worker_shmem_mark_extension_absent();
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	ereport(LOG,
-			(errmsg("bedrock_support delivery: bedrock_support 1.5 or later is not installed in database \"%s\", stopping",
-					name ? name : "?")));
-	proc_exit(0);
+	worker_require_extension("bedrock_support delivery", "1.5",
+							 "SELECT pg_catalog.to_regclass('support.delivery_endpoints') IS NOT NULL");
 }
 
 static char *
@@ -186,9 +144,8 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 	Oid			types[2] = {INT4OID, INT8OID};
 	int			claimed = 0;
 
-	delivery_begin("bedrock_support: claiming messages to deliver");
-	if (!delivery_extension_ready())
-		delivery_exit_without_extension();
+	worker_transaction_begin("bedrock_support: claiming messages to deliver");
+	delivery_require_outbox();
 	if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
 							  "       idempotency_key, url, secret, username, sender, content"
 							  "  FROM support.claim_messages($1, $2)",
@@ -200,7 +157,7 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 
 		claimed_requests[claimed++] = request;
 	}
-	delivery_end();
+	worker_transaction_end();
 
 	/* sent only once the claim is committed: never for a claim that rolled back */
 	for (int i = 0; i < claimed; i++)
@@ -330,11 +287,11 @@ delivery_record(DeliveryRequest **done, int count)
 	for (int i = 0; i < count; i++)
 		delivery_curl_free(done[i]);
 
-	delivery_begin("bedrock_support: recording deliveries");
+	worker_transaction_begin("bedrock_support: recording deliveries");
 	if (SPI_execute_with_args("SELECT support.record_deliveries($1, $2, $3, $4, $5)",
 							  5, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "support.record_deliveries failed");
-	delivery_end();
+	worker_transaction_end();
 	return delivered;
 }
 
@@ -345,9 +302,8 @@ delivery_next_due(void)
 	TimestampTz next = 0;
 	bool		is_null = true;
 
-	delivery_begin("bedrock_support: looking for the next message");
-	if (!delivery_extension_ready())
-		delivery_exit_without_extension();
+	worker_transaction_begin("bedrock_support: looking for the next message");
+	delivery_require_outbox();
 	if (SPI_execute("SELECT support.next_delivery()", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.outbound_messages");
 	if (SPI_processed == 1)
@@ -357,7 +313,7 @@ delivery_next_due(void)
 		if (!is_null)
 			next = DatumGetTimestampTz(value);
 	}
-	delivery_end();
+	worker_transaction_end();
 	return is_null ? 0 : next;
 }
 

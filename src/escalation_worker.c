@@ -32,6 +32,7 @@
 #include "bedrock_support.h"
 #include "worker.h"
 #include "worker_shmem.h"
+#include "worker_transaction.h"
 
 /* after a failed pass, try again this much later */
 #define WORKER_RETRY_MS 1000
@@ -39,54 +40,11 @@
 static MemoryContext pass_context = NULL;
 
 static void
-worker_begin(const char *activity)
+worker_require_escalation_functions(void)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, activity);
-}
-
-static void
-worker_end(void)
-{
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
-}
-
-/* Whether this database has the extension at a version with the worker's function. */
-static bool
-worker_extension_ready(void)
-{
-	bool		is_null;
-
-	if (!OidIsValid(get_extension_oid("bedrock_support", true)))
-		return false;
-	if (SPI_execute("SELECT pg_catalog.to_regprocedure("
-					"'support.run_due_actions(timestamp with time zone,integer)') IS NOT NULL",
-					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		return false;
-	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
-}
-
-static void
-worker_exit_without_extension(void)
-{
-	char	   *name = get_database_name(MyDatabaseId);
-
-	worker_shmem_mark_extension_absent();
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	ereport(LOG,
-			(errmsg("bedrock_support worker: bedrock_support 1.4 or later is not installed in database \"%s\", stopping",
-					name ? name : "?")));
-	proc_exit(0);
+	worker_require_extension("bedrock_support worker", "1.4",
+							 "SELECT pg_catalog.to_regprocedure("
+							 "'support.run_due_actions(timestamp with time zone,integer)') IS NOT NULL");
 }
 
 /* One batch; its tickets and actions go into report. */
@@ -98,9 +56,8 @@ worker_run_batch(WorkerPassReport *report)
 	bool		is_null;
 	int64		tickets;
 
-	worker_begin("bedrock_support: acting on due tickets");
-	if (!worker_extension_ready())
-		worker_exit_without_extension();
+	worker_transaction_begin("bedrock_support: acting on due tickets");
+	worker_require_escalation_functions();
 	if (SPI_execute_with_args("SELECT tickets, actions FROM support.run_due_actions("
 							  "pg_catalog.clock_timestamp(), $1)",
 							  1, types, arguments, NULL, false, 1) != SPI_OK_SELECT ||
@@ -110,7 +67,7 @@ worker_run_batch(WorkerPassReport *report)
 	report->tickets += tickets;
 	report->actions += DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
 												   &is_null));
-	worker_end();
+	worker_transaction_end();
 	return tickets;
 }
 
@@ -121,9 +78,8 @@ worker_next_action(void)
 	TimestampTz next = 0;
 	bool		is_null = true;
 
-	worker_begin("bedrock_support: looking for the next deadline");
-	if (!worker_extension_ready())
-		worker_exit_without_extension();
+	worker_transaction_begin("bedrock_support: looking for the next deadline");
+	worker_require_escalation_functions();
 	if (SPI_execute("SELECT next_action_at FROM support.tickets"
 					" WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1",
 					true, 1) != SPI_OK_SELECT)
@@ -135,7 +91,7 @@ worker_next_action(void)
 		if (!is_null)
 			next = DatumGetTimestampTz(value);
 	}
-	worker_end();
+	worker_transaction_end();
 	return is_null ? 0 : next;
 }
 

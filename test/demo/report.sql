@@ -163,3 +163,11 @@ SELECT '#' || e.ticket_id AS ticket, e.kind, e.body, split_part(e.action_key, '@
 SELECT state, passes, actions_taken, errors, to_char(last_pass_at, 'HH24:MI:SS') AS last_pass,
        to_char(next_wakeup, 'HH24:MI:SS') AS next_wakeup, to_char(next_deadline, 'Dy HH24:MI') AS next_deadline
   FROM support.worker_status;
+
+\echo
+\echo '== Delivery: the outbox as the delivery worker left it'
+SELECT destination, state, count(*) AS messages, max(attempts) AS max_attempts,
+       round(avg(extract(epoch FROM delivered_at - created_at))::numeric * 1000) AS avg_ms_to_deliver
+  FROM support.outbound_messages GROUP BY destination, state ORDER BY destination, state;
+SELECT state, pid IS NOT NULL AS running, delivered, errors, pending_messages, waiting_for_an_endpoint, dead_letters
+  FROM support.delivery_status;

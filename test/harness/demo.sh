@@ -7,6 +7,9 @@ source "$(dirname "$0")/common.sh"
 cd "$REPO"
 
 DEMO_PORT=${BEDROCK_DEMO_PORT:-54329}
+HTTP_PORT=$((DEMO_PORT + 50))   # the local webhook/Slack receiver
+SMTP_PORT=$((DEMO_PORT + 51))   # the local SMTP sink
+SIGNING_SECRET=demo-webhook-signing-secret
 
 make -s PG_CONFIG=$PG_CONFIG >/dev/null
 make -s install PG_CONFIG=$PG_CONFIG >/dev/null
@@ -26,8 +29,20 @@ psql -X -q -d postgres -v ON_ERROR_STOP=1 \
      -c 'DROP DATABASE IF EXISTS bedrock_demo WITH (FORCE)' -c 'CREATE DATABASE bedrock_demo' \
      -c 'ALTER DATABASE bedrock_demo SET search_path = "$user", public, support' >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION bedrock_support' >/dev/null
+# the outbox is delivered to local receivers: Slack and a Jira-like webhook over HTTP, email over SMTP
+bash test/harness/receivers.sh start $HTTP_PORT $SMTP_PORT $SIGNING_SECRET
+psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, sender, event_kinds) VALUES
+  ('*', 'slack', 'http://127.0.0.1:$HTTP_PORT/slack/services/T0DEMO/B0DEMO/demo', NULL, NULL, NULL),
+  ('jira', 'webhook', 'http://127.0.0.1:$HTTP_PORT/jira/bedrock', '$SIGNING_SECRET', NULL,
+   '{created,escalation,status_change,resolution}'),
+  ('mail', 'email', 'smtp://127.0.0.1:$SMTP_PORT', NULL, 'support@bedrockplatform.com', NULL);
+SQL
+echo "local receivers: Slack and webhooks on http://127.0.0.1:$HTTP_PORT, email on smtp://127.0.0.1:$SMTP_PORT"
 psql -X -q -v ON_ERROR_STOP=1 -f test/demo/scenario.sql
 psql -X -q -v ON_ERROR_STOP=1 -f test/demo/live.sql
 psql -X -q -f test/demo/report.sql 2>&1
+echo "== What the local receivers got"
+bash test/harness/receivers.sh report
 echo
 echo "explore it yourself: psql \"host=$PGHOST port=$PGPORT user=${PGUSER:-$USER} dbname=bedrock_demo\""

@@ -11,7 +11,7 @@ SELECT is((SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.o
 
 SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'channels', 'internal_channels',
     'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
-    'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints'],
+    'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints', 'slack_routes'],
     'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
     'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status'], 'the reporting views');

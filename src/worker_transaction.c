@@ -1,0 +1,61 @@
+/*
+ * worker_transaction.c — the transaction around each step of a worker.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/ipc.h"
+#include "utils/snapmgr.h"
+
+#include "worker_shmem.h"
+#include "worker_transaction.h"
+
+void
+worker_transaction_begin(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void
+worker_transaction_end(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+void
+worker_require_extension(const char *worker, const char *version, const char *ready_query)
+{
+	bool		is_null;
+	bool		ready = false;
+	char	   *name;
+
+	if (OidIsValid(get_extension_oid("bedrock_support", true)) &&
+		SPI_execute(ready_query, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+		ready = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)) &&
+			!is_null;
+	if (ready)
+		return;
+
+	/* not started again until an extension script asks the launcher to look */
+	name = get_database_name(MyDatabaseId);
+	worker_shmem_mark_extension_absent();
+	worker_transaction_end();
+	ereport(LOG,
+			(errmsg("%s: bedrock_support %s or later is not installed in database \"%s\", stopping",
+					worker, version, name ? name : "?")));
+	proc_exit(0);
+}

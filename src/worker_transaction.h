@@ -1,0 +1,22 @@
+/*
+ * worker_transaction.h — what the escalation and delivery workers do
+ * around each piece of work: a transaction with an SPI connection and a
+ * snapshot, shown in pg_stat_activity, and the check that the extension
+ * they serve is (still) installed at a version that has what they need.
+ */
+#ifndef BEDROCK_WORKER_TRANSACTION_H
+#define BEDROCK_WORKER_TRANSACTION_H
+
+#include "postgres.h"
+
+extern void worker_transaction_begin(const char *activity);
+extern void worker_transaction_end(void);
+
+/*
+ * Inside worker_transaction_begin: if bedrock_support is not installed, or
+ * ready_query (a one-row boolean SELECT) is not true, marks the worker's
+ * slot, commits, logs that the worker stops and exits cleanly.
+ */
+extern void worker_require_extension(const char *worker, const char *version, const char *ready_query);
+
+#endif
