@@ -295,26 +295,17 @@ delivery_record(DeliveryRequest **done, int count)
 	return delivered;
 }
 
-/* The earliest pending message's next attempt, or 0 when none. */
+/* The earliest deliverable message's next attempt, or 0 when none. */
 static TimestampTz
 delivery_next_due(void)
 {
-	TimestampTz next = 0;
-	bool		is_null = true;
+	TimestampTz next;
 
 	worker_transaction_begin("bedrock_support: looking for the next message");
 	delivery_require_outbox();
-	if (SPI_execute("SELECT support.next_delivery()", true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read support.outbound_messages");
-	if (SPI_processed == 1)
-	{
-		Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-
-		if (!is_null)
-			next = DatumGetTimestampTz(value);
-	}
+	next = worker_query_time("SELECT support.next_delivery()");
 	worker_transaction_end();
-	return is_null ? 0 : next;
+	return next;
 }
 
 static void
@@ -448,20 +439,10 @@ bedrock_delivery_main(Datum argument)
 			PG_END_TRY();
 			MemoryContextSwitchTo(TopMemoryContext);
 			now = GetCurrentTimestamp();
-			if (next != 0)
-			{
-				long		seconds;
-				int			microseconds;
-
-				if (next <= now)
-					continue;
-				TimestampDifference(now, next, &seconds, &microseconds);
-				timeout_ms = Min(timeout_ms, seconds * 1000 + (microseconds + 999) / 1000);
-			}
-			worker_shmem_set_sleeping(TimestampTzPlusMilliseconds(now, timeout_ms));
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 timeout_ms, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
+			if (next != 0 && next <= now)
+				continue;
+			worker_shmem_sleep_until(next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, timeout_ms))
+									 : TimestampTzPlusMilliseconds(now, timeout_ms));
 		}
 	}
 }

@@ -75,24 +75,14 @@ worker_run_batch(WorkerPassReport *report)
 static TimestampTz
 worker_next_action(void)
 {
-	TimestampTz next = 0;
-	bool		is_null = true;
+	TimestampTz next;
 
 	worker_transaction_begin("bedrock_support: looking for the next deadline");
 	worker_require_escalation_functions();
-	if (SPI_execute("SELECT next_action_at FROM support.tickets"
-					" WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read support.tickets");
-	if (SPI_processed == 1)
-	{
-		Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-
-		if (!is_null)
-			next = DatumGetTimestampTz(value);
-	}
+	next = worker_query_time("SELECT next_action_at FROM support.tickets"
+							 " WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1");
 	worker_transaction_end();
-	return is_null ? 0 : next;
+	return next;
 }
 
 /*
@@ -164,7 +154,7 @@ bedrock_worker_main(Datum argument)
 	{
 		TimestampTz next;
 		TimestampTz now;
-		long		timeout_ms;
+		TimestampTz wake_at;
 		bool		progressed;
 
 		CHECK_FOR_INTERRUPTS();
@@ -185,32 +175,20 @@ bedrock_worker_main(Datum argument)
 		next = worker_pass(&progressed);
 
 		now = GetCurrentTimestamp();
-		timeout_ms = bedrock_max_sleep_ms;
-		if (next != 0)
+		wake_at = TimestampTzPlusMilliseconds(now, bedrock_max_sleep_ms);
+		if (next != 0 && next <= now)
 		{
-			long		seconds;
-			int			microseconds;
-
 			/*
 			 * Due already: an action came due during the pass (go on at
 			 * once), or a ticket is locked by a transaction still running
 			 * (look again shortly rather than spin).
 			 */
-			if (next <= now && progressed)
+			if (progressed)
 				continue;
-			if (next <= now)
-				timeout_ms = Min(timeout_ms, 100);
-			else
-			{
-				TimestampDifference(now, next, &seconds, &microseconds);
-				/* round up, so the wake-up is never before the deadline */
-				timeout_ms = Min(timeout_ms, seconds * 1000 + (microseconds + 999) / 1000);
-			}
+			wake_at = Min(wake_at, TimestampTzPlusMilliseconds(now, 100));
 		}
-		worker_shmem_set_sleeping(next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, timeout_ms))
-								  : TimestampTzPlusMilliseconds(now, timeout_ms));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 timeout_ms, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		else if (next != 0)
+			wake_at = Min(wake_at, next);
+		worker_shmem_sleep_until(wake_at);
 	}
 }

@@ -19,6 +19,7 @@
 #include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "utils/wait_event.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -296,10 +297,25 @@ worker_shmem_set_awake(void)
 }
 
 void
-worker_shmem_set_sleeping(TimestampTz next_wakeup)
+worker_shmem_sleep_until(TimestampTz wake_at)
 {
-	pg_atomic_write_u64(&my_slot->next_wakeup, (uint64) next_wakeup);
+	TimestampTz now = GetCurrentTimestamp();
+	long		timeout_ms = 0;
+
+	if (wake_at > now)
+	{
+		long		seconds;
+		int			microseconds;
+
+		TimestampDifference(now, wake_at, &seconds, &microseconds);
+		/* rounded up, so the worker never wakes before a deadline */
+		timeout_ms = seconds * 1000 + (microseconds + 999) / 1000;
+	}
+	pg_atomic_write_u64(&my_slot->next_wakeup, (uint64) wake_at);
 	pg_memory_barrier();
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 timeout_ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
 }
 
 void

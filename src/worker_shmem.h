@@ -51,7 +51,8 @@ extern void worker_shmem_forget_databases_except(const Oid *databases, int count
 extern bool worker_shmem_claim(Oid database, WorkerKind kind);
 extern void worker_shmem_mark_extension_absent(void);
 extern void worker_shmem_set_awake(void);
-extern void worker_shmem_set_sleeping(TimestampTz next_wakeup);
+/* Publishes wake_at (so commits scheduling something earlier wake the worker) and sleeps until then. */
+extern void worker_shmem_sleep_until(TimestampTz wake_at);
 extern void worker_shmem_report_pass(const WorkerPassReport *report);
 
 /* Any backend: stop the database's workers for a while (DROP/RENAME DATABASE). */

@@ -11,6 +11,7 @@
 #include "pgstat.h"
 #include "storage/ipc.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "worker_shmem.h"
 #include "worker_transaction.h"
@@ -58,4 +59,18 @@ worker_require_extension(const char *worker, const char *version, const char *re
 			(errmsg("%s: bedrock_support %s or later is not installed in database \"%s\", stopping",
 					worker, version, name ? name : "?")));
 	proc_exit(0);
+}
+
+TimestampTz
+worker_query_time(const char *query)
+{
+	bool		is_null;
+	Datum		value;
+
+	if (SPI_execute(query, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "\"%s\" failed", query);
+	if (SPI_processed != 1)
+		return 0;
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+	return is_null ? 0 : DatumGetTimestampTz(value);
 }

@@ -9,6 +9,8 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 extern void worker_transaction_begin(const char *activity);
 extern void worker_transaction_end(void);
 
@@ -18,5 +20,8 @@ extern void worker_transaction_end(void);
  * slot, commits, logs that the worker stops and exits cleanly.
  */
 extern void worker_require_extension(const char *worker, const char *version, const char *ready_query);
+
+/* The timestamp a one-row SELECT returns; 0 for no row or NULL. */
+extern TimestampTz worker_query_time(const char *query);
 
 #endif
