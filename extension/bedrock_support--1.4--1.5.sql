@@ -207,32 +207,12 @@ COMMENT ON FUNCTION support.requeue_message(bigint, bigint) IS
 ------------------------------------------------------------------------------
 
 CREATE FUNCTION support.queue_webhooks() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    -- most desks have no webhook: then this is one index probe per statement
-    IF NOT EXISTS (SELECT 1 FROM support.delivery_endpoints e
-                    WHERE e.destination = 'webhook' AND e.active) THEN
-        RETURN NULL;
-    END IF;
-    IF current_setting('row_security') = 'off' THEN
-        RETURN NULL;            -- a restore brings its own outbox
-    END IF;
-    INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body, payload)
-    SELECT n.account_id, n.ticket_id, 'webhook', e.endpoint, 'ticket.' || n.kind::text,
-           COALESCE(n.body, n.kind::text),
-           jsonb_build_object('kind', 'ticket.' || n.kind::text, 'event_id', n.event_id,
-                              'actor_id', n.actor_id, 'actor_kind', n.actor_kind,
-                              'visibility', n.visibility, 'old_value', n.old_value,
-                              'new_value', n.new_value, 'details', n.details, 'occurred_at', n.created_at)
-      FROM new_events n
-      JOIN support.delivery_endpoints e
-        ON e.destination = 'webhook' AND e.active
-       AND (e.event_kinds IS NULL OR n.kind::text = ANY (e.event_kinds))
-     ORDER BY n.event_id, e.endpoint;
-    RETURN NULL;
-END $$;
+    AS 'MODULE_PATHNAME', 'ticket_event_webhooks' LANGUAGE C;
 COMMENT ON FUNCTION support.queue_webhooks() IS
-    'queues every new ticket event for each active webhook endpoint that wants its kind';
+    'queues every new ticket event for each active webhook endpoint that wants its kind (a cached flag test when there is none)';
+-- the trigger's per-backend knowledge of the webhook endpoints
+CREATE TRIGGER config_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support.delivery_endpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
 CREATE TRIGGER ticket_event_webhooks AFTER INSERT ON support.ticket_events
     REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION support.queue_webhooks();
