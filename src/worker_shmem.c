@@ -12,7 +12,6 @@
 #include <signal.h>
 
 #include "access/xact.h"
-#include "commands/trigger.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -539,18 +538,4 @@ wake_worker(PG_FUNCTION_ARGS)
 	worker_wake_at_commit();
 	worker_wake_launcher_at_commit();
 	PG_RETURN_VOID();
-}
-
-/*
- * support.outbox_changed() — AFTER INSERT statement trigger on the outbox:
- * the delivery worker wakes when the transaction commits.
- */
-PG_FUNCTION_INFO_V1(outbox_changed);
-Datum
-outbox_changed(PG_FUNCTION_ARGS)
-{
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "outbox_changed must be called as a trigger");
-	worker_wake_kind_at_commit(WORKER_DELIVERY);
-	return PointerGetDatum(NULL);
 }

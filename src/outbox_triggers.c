@@ -1,0 +1,133 @@
+/*
+ * outbox_triggers.c — the triggers that feed the delivery worker.
+ *
+ * - An AFTER INSERT statement trigger on support.ticket_events queues each
+ *   new event for every active webhook endpoint that wants its kind.
+ * - An AFTER statement trigger on the outbox (and on the endpoints) wakes
+ *   the delivery worker when the transaction commits.
+ *
+ * Both run for every ticket change, so whether any endpoint (and any
+ * webhook endpoint) exists is cached per backend and dropped when
+ * delivery_endpoints changes: a desk without webhooks pays a flag test per
+ * statement, and one without endpoints does not wake a worker that could
+ * deliver nothing. The outbox is written as its owner, like the other
+ * system writes, so an inserting role needs no access to the endpoints and
+ * their secrets.
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+
+#include "config_cache.h"
+#include "owner_spi.h"
+#include "worker_shmem.h"
+
+static ConfigCache endpoint_cache = {
+	.name = "bedrock_support delivery endpoints",
+	.tables = {"delivery_endpoints"},
+};
+static bool any_endpoint = false;
+static bool any_webhook = false;
+
+static void
+endpoint_cache_load(void *unused)
+{
+	bool		is_null;
+
+	if (SPI_execute("SELECT count(*) > 0, count(*) FILTER (WHERE e.destination = 'webhook') > 0"
+					"  FROM support.delivery_endpoints e WHERE e.active", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read support.delivery_endpoints");
+	any_endpoint = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+	any_webhook = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &is_null));
+}
+
+static void
+endpoint_cache_ensure(void)
+{
+	if (!config_cache_is_current(&endpoint_cache))
+	{
+		uint64		generation = config_cache_reload(&endpoint_cache);
+
+		owner_spi_run(endpoint_cache.owner, endpoint_cache_load, NULL);
+		config_cache_loaded(&endpoint_cache, generation);
+	}
+}
+
+static Oid
+outbox_endpoints_relid(void)
+{
+	endpoint_cache_ensure();
+	return endpoint_cache.watched[0];
+}
+
+static void
+webhook_events_queue(void *argument)
+{
+	int			result;
+
+	/* the transition table new_events, in this SPI connection */
+	if (SPI_register_trigger_data((TriggerData *) argument) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "could not register the new ticket events");
+	result = SPI_execute("INSERT INTO support.outbound_messages"
+						 "       (account_id, ticket_id, destination, target, subject, body, payload)"
+						 " SELECT n.account_id, n.ticket_id, 'webhook', e.endpoint, 'ticket.' || n.kind::text,"
+						 "        COALESCE(n.body, n.kind::text),"
+						 "        jsonb_build_object('kind', 'ticket.' || n.kind::text, 'event_id', n.event_id,"
+						 "                           'actor_id', n.actor_id, 'actor_kind', n.actor_kind,"
+						 "                           'visibility', n.visibility, 'old_value', n.old_value,"
+						 "                           'new_value', n.new_value, 'details', n.details,"
+						 "                           'occurred_at', n.created_at)"
+						 "   FROM new_events n"
+						 "   JOIN support.delivery_endpoints e"
+						 "     ON e.destination = 'webhook' AND e.active"
+						 "    AND (e.event_kinds IS NULL OR n.kind::text = ANY (e.event_kinds))"
+						 "  ORDER BY n.event_id, e.endpoint", false, 0);
+	if (result != SPI_OK_INSERT)
+		elog(ERROR, "could not queue the webhook events: %s", SPI_result_code_string(result));
+}
+
+PG_FUNCTION_INFO_V1(ticket_event_webhooks);
+Datum
+ticket_event_webhooks(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		trigdata->tg_newtable == NULL)
+		elog(ERROR, "ticket_event_webhooks must be an AFTER INSERT statement trigger with NEW TABLE AS new_events");
+	if (!row_security)
+		return PointerGetDatum(NULL);	/* a restore brings its own outbox */
+	endpoint_cache_ensure();
+	if (any_webhook)
+		owner_spi_run(endpoint_cache.owner, webhook_events_queue, trigdata);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * support.outbox_changed() — AFTER statement trigger on the outbox and on
+ * the endpoints: the delivery worker wakes when the transaction commits,
+ * if it has anywhere to deliver to.
+ */
+PG_FUNCTION_INFO_V1(outbox_changed);
+Datum
+outbox_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "outbox_changed must be called as a trigger");
+	/* an endpoint change wakes it anyway: the cache sees it only from the next command */
+	if (RelationGetRelid(trigdata->tg_relation) != outbox_endpoints_relid())
+	{
+		endpoint_cache_ensure();
+		if (!any_endpoint)
+			return PointerGetDatum(NULL);
+	}
+	worker_wake_kind_at_commit(WORKER_DELIVERY);
+	return PointerGetDatum(NULL);
+}
