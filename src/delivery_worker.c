@@ -360,17 +360,7 @@ bedrock_delivery_main(Datum argument)
 		int			room;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-		if (!bedrock_worker_enabled)
-		{
-			worker_shmem_mark_extension_absent();
-			ereport(LOG, (errmsg("bedrock_support delivery: support.worker_enabled is off, stopping")));
-			proc_exit(0);
-		}
+		worker_reload_or_stop("bedrock_support delivery");
 
 		memset(&report, 0, sizeof(report));
 		completed = 0;

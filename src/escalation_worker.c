@@ -158,18 +158,7 @@ bedrock_worker_main(Datum argument)
 		bool		progressed;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-		if (!bedrock_worker_enabled)
-		{
-			/* not started again until a reload or an extension script asks */
-			worker_shmem_mark_extension_absent();
-			ereport(LOG, (errmsg("bedrock_support worker: support.worker_enabled is off, stopping")));
-			proc_exit(0);
-		}
+		worker_reload_or_stop("bedrock_support worker");
 
 		worker_shmem_set_awake();
 		next = worker_pass(&progressed);

@@ -1,5 +1,6 @@
 /*
- * worker_transaction.c — the transaction around each step of a worker.
+ * worker_transaction.c — the transaction around each step of a worker,
+ * and the settings it checks between steps.
  */
 #include "postgres.h"
 
@@ -9,10 +10,13 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "bedrock_support.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
 
@@ -73,4 +77,21 @@ worker_query_time(const char *query)
 		return 0;
 	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
 	return is_null ? 0 : DatumGetTimestampTz(value);
+}
+
+void
+worker_reload_or_stop(const char *worker)
+{
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+	if (!bedrock_worker_enabled)
+	{
+		/* not started again until a reload or an extension script asks */
+		worker_shmem_mark_extension_absent();
+		ereport(LOG, (errmsg("%s: support.worker_enabled is off, stopping", worker)));
+		proc_exit(0);
+	}
 }

@@ -21,6 +21,9 @@ extern void worker_transaction_end(void);
  */
 extern void worker_require_extension(const char *worker, const char *version, const char *ready_query);
 
+/* Between steps: applies a reload; stops when support.worker_enabled is off. */
+extern void worker_reload_or_stop(const char *worker);
+
 /* The timestamp a one-row SELECT returns; 0 for no row or NULL. */
 extern TimestampTz worker_query_time(const char *query);
 
