@@ -56,7 +56,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             'username', 'Bedrock Support',
             'text', concat_ws(E'\n', '*' || COALESCE(subject, 'Bedrock Support') || '*', body,
                               CASE WHEN ticket_id IS NOT NULL
-                                   THEN format('<%s%s|Ticket #%s>', current_setting('support.ticket_url'),
+                                   THEN format('<%s%s|Ticket #%s>', COALESCE(current_setting('support.ticket_url', true),
+                                                       'https://support.bedrockplatform.com/tickets/'),
                                                ticket_id, ticket_id) END),
             'metadata', jsonb_build_object('event_type', COALESCE(payload->>'kind', 'message'),
                                            'event_payload', payload || jsonb_build_object('idempotency_key', idempotency_key)))::text
