@@ -21,7 +21,7 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 /* The user (agent or client) on whose behalf this transaction acts; 0 = none. */
-static int	support_actor_id = 0;
+int			bedrock_actor_id = 0;
 
 /* Why the next changes are made (a priority override's reason, say). */
 static char *support_change_reason = NULL;
@@ -44,7 +44,7 @@ _PG_init(void)
 							"User id of the agent or client this transaction acts for.",
 							"Recorded as the actor of ticket events the triggers write. "
 							"The workflow functions set it for the statement they run.",
-							&support_actor_id,
+							&bedrock_actor_id,
 							0, 0, PG_INT32_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);

@@ -6,6 +6,9 @@
 
 #include "postgres.h"
 
+/* support.actor_id: the user this transaction acts for, 0 when none */
+extern int	bedrock_actor_id;
+
 /* support.auto_assign: new tickets go to the least-loaded eligible agent */
 extern bool bedrock_auto_assign;
 

@@ -33,6 +33,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "bedrock_support.h"
 #include "priority.h"
 #include "template.h"
 #include "triage_rules.h"
@@ -52,6 +53,7 @@ typedef struct OutboxColumns
 	int			triage_rule_id;
 	int			first_response_due;
 	int			resolution_due;
+	int			priority_source;
 } OutboxColumns;
 
 /* What the lookup query returns for one ticket, as text. */
@@ -93,6 +95,8 @@ typedef struct OutboxBatch
 	int16		tiers[OUTBOX_BATCH];
 	char	   *subjects[OUTBOX_BATCH];
 	char	   *channels[OUTBOX_BATCH];
+	char	   *category_names[OUTBOX_BATCH];
+	char	   *priority_sources[OUTBOX_BATCH];
 	const TriageCategory *categories[OUTBOX_BATCH];
 	const TriageRule *rules[OUTBOX_BATCH];
 	OutboxPeople people[OUTBOX_BATCH];
@@ -104,8 +108,8 @@ typedef struct OutboxRows
 {
 	int			count;
 	int			width;
-	Datum	   *columns[8];
-	bool	   *nulls[8];
+	Datum	   *columns[10];
+	bool	   *nulls[10];
 } OutboxRows;
 
 static SPIPlanPtr outbox_lookup_plan = NULL;
@@ -293,7 +297,9 @@ outbox_json(const char **keys_and_values, int pairs)
 			appendStringInfoString(&json, ", ");
 		escape_json(&json, keys_and_values[2 * i]);
 		appendStringInfoString(&json, ": ");
-		if (keys_and_values[2 * i + 1][0] == OUTBOX_NUMBER)
+		if (keys_and_values[2 * i + 1] == NULL)
+			appendStringInfoString(&json, "null");
+		else if (keys_and_values[2 * i + 1][0] == OUTBOX_NUMBER)
 			appendStringInfoString(&json, keys_and_values[2 * i + 1] + 1);
 		else
 			escape_json(&json, keys_and_values[2 * i + 1]);
@@ -393,10 +399,11 @@ outbox_acknowledgment(OutboxBatch *batch, int i, const TriageTemplate *template,
 }
 
 static void
-outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoads *loads, bool last)
+outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoads *loads, bool last,
+			 bool write_created)
 {
-	Datum		arrays[16];
-	Oid			types[16];
+	Datum		arrays[19];
+	Oid			types[19];
 	Datum		load_ids[lengthof(loads->agent_ids)];
 	Datum		load_counts[lengthof(loads->agent_ids)];
 	bool		no_nulls[lengthof(loads->agent_ids)] = {false};
@@ -405,14 +412,36 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	OutboxRows	messages;
 
 	outbox_lookup_people(batch);
-	outbox_rows_init(&events, 6);	/* account, ticket, kind, body, new_value, details */
+	/* account, ticket, kind, body, new_value, details, actor_id, actor_kind, visibility */
+	outbox_rows_init(&events, 9);
+	/* the created events first, as the statement's first events */
+	for (int i = 0; write_created && i < batch->count; i++)
+	{
+		const TriageRule *rule = batch->rules[i];
+		const char *details[] = {"channel", batch->channels[i], "category", batch->category_names[i],
+			"priority", psprintf("P%d", batch->priorities[i]),
+			"tier", psprintf("%c%d", OUTBOX_NUMBER, batch->tiers[i]),
+		"priority_source", batch->priority_sources[i], "triage_rule", rule != NULL ? rule->name : NULL};
+		const char *texts[7];
+
+		texts[0] = "created";
+		texts[1] = batch->subjects[i];
+		texts[2] = "new";		/* the lifecycle admits new tickets only in it */
+		texts[3] = outbox_json(details, 6);
+		/* the acting user (support.actor_id), else the requester, a client */
+		texts[4] = psprintf("%lld", bedrock_actor_id != 0 ? (long long) bedrock_actor_id
+							: (long long) DatumGetInt64(batch->requester_ids[i]));
+		texts[5] = bedrock_actor_id != 0 ? "lookup" : "client";
+		texts[6] = "public";
+		outbox_rows_add(&events, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
+	}
 	outbox_rows_init(&messages, 8); /* account, ticket, destination, target, template, subject, body, payload */
 	for (int i = 0; i < batch->count; i++)
 	{
 		const TriageRule *rule = batch->rules[i];
 		OutboxPeople *people = &batch->people[i];
 		char	   *tier = psprintf("%d", batch->tiers[i]);
-		const char *texts[6];
+		const char *texts[7] = {NULL};
 
 		if (!batch->found[i])
 			continue;			/* the foreign key has refused such a row already */
@@ -430,6 +459,9 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 								tier, rule->name, rule->alert_channel);
 			texts[2] = tier;
 			texts[3] = outbox_json(details, 3);
+			texts[4] = NULL;
+			texts[5] = "system";
+			texts[6] = "internal";
 			outbox_rows_add(&events, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
 
 			texts[0] = "slack";
@@ -450,6 +482,9 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 								tier, batch->categories[i] != NULL ? batch->categories[i]->required_skill : "");
 			texts[2] = psprintf("%lld", (long long) DatumGetInt64(batch->assignee_ids[i]));
 			texts[3] = "{}";
+			texts[4] = NULL;
+			texts[5] = "system";
+			texts[6] = "internal";
 			outbox_rows_add(&events, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
 			outbox_count_load(loads, DatumGetInt64(batch->assignee_ids[i]));
 		}
@@ -457,7 +492,16 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 			outbox_acknowledgment(batch, i, acknowledgment, tier, &messages);
 	}
 	/* one statement per batch: the events, the agents' loads (with the last batch), the messages */
-	outbox_rows_arrays(&events, &arrays[0], &types[0]);
+	{
+		Datum		event_arrays[9];
+		Oid			event_types[9];
+
+		outbox_rows_arrays(&events, event_arrays, event_types);
+		memcpy(&arrays[0], event_arrays, 6 * sizeof(Datum));
+		memcpy(&types[0], event_types, 6 * sizeof(Oid));
+		memcpy(&arrays[16], &event_arrays[6], 3 * sizeof(Datum));
+		memcpy(&types[16], &event_types[6], 3 * sizeof(Oid));
+	}
 	outbox_rows_arrays(&messages, &arrays[6], &types[6]);
 	load_count = last ? loads->count : 0;	/* counted by the loop above */
 	for (int i = 0; i < load_count; i++)
@@ -472,11 +516,16 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	outbox_execute(spi_kept_plan(&outbox_write_plan,
 							   "WITH events AS ("
 							   "  INSERT INTO support.ticket_events"
-							   "   (account_id, ticket_id, kind, actor_kind, visibility, body, new_value, details)"
-							   "  SELECT e.account_id, e.ticket_id, e.kind::support.event_kind, 'system', 'internal',"
-							   "         e.body, e.new_value, e.details::jsonb"
-							   "    FROM unnest($1, $2, $3, $4, $5, $6)"
-							   "         AS e(account_id, ticket_id, kind, body, new_value, details)),"
+							   "   (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, new_value, details)"
+							   "  SELECT e.account_id, e.ticket_id, e.kind::support.event_kind, e.actor_id::int8,"
+							   "         (CASE WHEN e.actor_kind OPERATOR(pg_catalog.<>) 'lookup' THEN e.actor_kind"
+							   "               WHEN EXISTS (SELECT 1 FROM support.agents g"
+							   "                             WHERE g.agent_id OPERATOR(pg_catalog.=) e.actor_id::int8)"
+							   "               THEN 'agent' ELSE 'client' END)::support.actor_kind,"
+							   "         e.visibility::support.visibility, e.body, e.new_value, e.details::jsonb"
+							   "    FROM unnest($1, $2, $3, $4, $5, $6, $17, $18, $19)"
+							   "         AS e(account_id, ticket_id, kind, body, new_value, details,"
+							   "              actor_id, actor_kind, visibility)),"
 							   " loads AS ("
 							   "  UPDATE support.agents g"
 							   "     SET open_tickets = g.open_tickets + l.tickets, last_assigned_at = clock_timestamp()"
@@ -488,11 +537,28 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 							   "        m.body, m.payload::jsonb"
 							   "   FROM unnest($7, $8, $9, $10, $11, $12, $13, $14)"
 							   "        AS m(account_id, ticket_id, destination, target, template, subject, body, payload)",
-							   16, types),
+							   19, types),
 				   arrays, NULL, SPI_OK_INSERT);
 	if (last)
 		loads->count = 0;
 	batch->count = 0;
+}
+
+/*
+ * Before 1.5 a PL/pgSQL statement trigger (ticket_created_events) wrote the
+ * created events; a database not yet updated keeps it, and must not get
+ * them twice. The relcache's trigger list answers without a query.
+ */
+static bool
+outbox_logger_present(Relation relation)
+{
+	TriggerDesc *triggers = relation->trigdesc;
+
+	for (int i = 0; triggers != NULL && i < triggers->numtriggers; i++)
+		if (strcmp(triggers->triggers[i].tgname, "ticket_created_events") == 0 &&
+			triggers->triggers[i].tgenabled != TRIGGER_DISABLED)
+			return true;
+	return false;
 }
 
 PG_FUNCTION_INFO_V1(ticket_triaged_trigger);
@@ -508,6 +574,7 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 	MemoryContext batch_context;
 	MemoryContext outer_context;
 	OutboxBatch *batch;
+	bool		write_created;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
@@ -529,7 +596,9 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 	columns.triage_rule_id = spi_ticket_column(tupdesc, "triage_rule_id");
 	columns.first_response_due = spi_ticket_column(tupdesc, "first_response_due");
 	columns.resolution_due = spi_ticket_column(tupdesc, "resolution_due");
+	columns.priority_source = spi_ticket_column(tupdesc, "priority_source");
 	acknowledgment = triage_rules_acknowledgment();
+	write_created = !outbox_logger_present(trigdata->tg_relation);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -550,7 +619,7 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		if (!more || batch->count == OUTBOX_BATCH)
 		{
 			if (batch->count > 0)
-				outbox_flush(batch, acknowledgment, &loads, !more);
+				outbox_flush(batch, acknowledgment, &loads, !more, write_created);
 			MemoryContextReset(batch_context);
 			memset(batch, 0, sizeof(OutboxBatch));
 			if (!more)
@@ -573,7 +642,10 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		batch->tiers[i] = DatumGetInt16(row[columns.tier]);
 		batch->subjects[i] = TextDatumGetCString(row[columns.subject]);
 		batch->channels[i] = TextDatumGetCString(row[columns.channel]);
-		batch->categories[i] = triage_rules_category(TextDatumGetCString(row[columns.category]));
+		batch->category_names[i] = TextDatumGetCString(row[columns.category]);
+		batch->categories[i] = triage_rules_category(batch->category_names[i]);
+		batch->priority_sources[i] = row_nulls[columns.priority_source] ? NULL
+			: TextDatumGetCString(row[columns.priority_source]);
 		batch->rules[i] = row_nulls[columns.triage_rule_id] ? NULL
 			: triage_rules_by_id(DatumGetInt64(row[columns.triage_rule_id]));
 		batch->count++;
