@@ -331,13 +331,7 @@ bedrock_delivery_main(Datum argument)
 	DeliveryRequest **failed;
 	DeliveryRequest **claimed;
 
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	if (!worker_shmem_claim(database, WORKER_DELIVERY))
-		proc_exit(0);
-	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
-	SetConfigOption("application_name", "bedrock_support delivery", PGC_USERSET, PGC_S_SESSION);
+	worker_connect(database, WORKER_DELIVERY, "bedrock_support delivery");
 	delivery_requests_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support deliveries",
 													  ALLOCSET_DEFAULT_SIZES);
 	delivery_pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support delivery pass",

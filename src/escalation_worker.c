@@ -137,16 +137,7 @@ bedrock_worker_main(Datum argument)
 {
 	Oid			database = DatumGetObjectId(argument);
 
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-
-	/* a second worker for the database (a restarted launcher's) leaves at once */
-	if (!worker_shmem_claim(database, WORKER_ESCALATION))
-		proc_exit(0);
-	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
-	/* also in the log (%a), and for triggers that ask current_setting() */
-	SetConfigOption("application_name", "bedrock_support worker", PGC_USERSET, PGC_S_SESSION);
+	worker_connect(database, WORKER_ESCALATION, "bedrock_support worker");
 	pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
 										 ALLOCSET_DEFAULT_SIZES);
 

@@ -62,11 +62,23 @@ static SPIPlanPtr ticket_events_first_response_plan = NULL;
 static SPIPlanPtr ticket_events_resume_plan = NULL;
 static SPIPlanPtr ticket_events_activity_plan = NULL;
 
-/* 1.4 added tickets.last_activity_at; a database not yet updated lacks it. */
+/*
+ * 1.4 added tickets.last_activity_at; a database not yet updated lacks it.
+ * Asked once per backend, like the kept plans below, which bind the schema
+ * they first see.
+ */
 static bool
 ticket_events_track_activity(void)
 {
-	return get_attnum(owner_spi_support_table("tickets"), "last_activity_at") != InvalidAttrNumber;
+	static enum
+	{
+		ACTIVITY_UNKNOWN, ACTIVITY_TRACKED, ACTIVITY_UNTRACKED
+	}			activity = ACTIVITY_UNKNOWN;
+
+	if (activity == ACTIVITY_UNKNOWN)
+		activity = get_attnum(owner_spi_support_table("tickets"), "last_activity_at") != InvalidAttrNumber
+			? ACTIVITY_TRACKED : ACTIVITY_UNTRACKED;
+	return activity == ACTIVITY_TRACKED;
 }
 
 /*

@@ -1,6 +1,6 @@
 /*
- * worker_transaction.c — the transaction around each step of a worker,
- * and the settings it checks between steps.
+ * worker_transaction.c — how a worker starts, the transaction around each
+ * of its steps, and the settings it checks between steps.
  */
 #include "postgres.h"
 
@@ -10,8 +10,10 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -19,6 +21,20 @@
 #include "bedrock_support.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
+
+void
+worker_connect(Oid database, WorkerKind kind, const char *name)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	/* a second worker for the database (a restarted launcher's) leaves at once */
+	if (!worker_shmem_claim(database, kind))
+		proc_exit(0);
+	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+	/* also in the log (%a), and for triggers that ask current_setting() */
+	SetConfigOption("application_name", name, PGC_USERSET, PGC_S_SESSION);
+}
 
 void
 worker_transaction_begin(const char *activity)

@@ -11,6 +11,11 @@
 
 #include "datatype/timestamp.h"
 
+#include "worker_shmem.h"
+
+/* The start of a worker's main: signals, its slot, its database, its name. */
+extern void worker_connect(Oid database, WorkerKind kind, const char *name);
+
 extern void worker_transaction_begin(const char *activity);
 extern void worker_transaction_end(void);
 
