@@ -12,7 +12,9 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "auth.h"
 #include "bedrock_support.h"
+#include "session_registry.h"
 #include "worker.h"
 #include "worker_shmem.h"
 
@@ -22,6 +24,9 @@ void		_PG_init(void);
 
 /* The user (agent or client) on whose behalf this transaction acts; 0 = none. */
 int			bedrock_actor_id = 0;
+
+/* The key that says who this transaction acts for (auth.c); empty = none. */
+char	   *bedrock_auth_key = NULL;
 
 /* Why the next changes are made (a priority override's reason, say). */
 static char *support_change_reason = NULL;
@@ -48,6 +53,14 @@ _PG_init(void)
 							0, 0, PG_INT32_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomStringVariable("support.auth_key",
+							   "Key of the user this transaction acts for, from support.issue_key() or support.assume_user_role().",
+							   "Set it with SET LOCAL (or set_config(..., true)) in each transaction; "
+							   "row-level security shows and lets change only what that user may.",
+							   &bedrock_auth_key,
+							   "",
+							   PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   NULL, auth_key_assigned, NULL);
 	DefineCustomStringVariable("support.change_reason",
 							   "Reason recorded with the ticket change events this transaction causes.",
 							   NULL,
@@ -132,6 +145,7 @@ _PG_init(void)
 	if (process_shared_preload_libraries_in_progress)
 	{
 		worker_shmem_request();
+		session_registry_request();
 		worker_register_launcher();
 	}
 }

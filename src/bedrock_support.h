@@ -9,6 +9,9 @@
 /* support.actor_id: the user this transaction acts for, 0 when none */
 extern int	bedrock_actor_id;
 
+/* support.auth_key: the key this transaction presents, "" when none */
+extern char *bedrock_auth_key;
+
 /* support.auto_assign: new tickets go to the least-loaded eligible agent */
 extern bool bedrock_auto_assign;
 

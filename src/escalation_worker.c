@@ -71,6 +71,26 @@ worker_run_batch(WorkerPassReport *report)
 	return tickets;
 }
 
+/*
+ * Ends assumed users' keys that went idle, outlived their session or key,
+ * and audits it (1.6): the keys stop working at once on their own, this
+ * writes down when.
+ */
+static void
+worker_expire_assumptions(void)
+{
+	worker_transaction_begin("bedrock_support: expiring assumed users' keys");
+	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_proc p"
+					" WHERE p.oid OPERATOR(pg_catalog.=)"
+					"       pg_catalog.to_regprocedure('support.expire_assumptions()')",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for support.expire_assumptions");
+	if (SPI_processed == 1 &&
+		SPI_execute("SELECT support.expire_assumptions()", false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "support.expire_assumptions failed");
+	worker_transaction_end();
+}
+
 /* The earliest scheduled action, or 0 when none: one index probe. */
 static TimestampTz
 worker_next_action(void)
@@ -108,6 +128,7 @@ worker_pass(bool *progressed)
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(pass_context);
 		}
+		worker_expire_assumptions();
 		next = worker_next_action();
 	}
 	PG_CATCH();

@@ -26,6 +26,7 @@
 #include "utils/rls.h"
 #include "utils/timestamp.h"
 
+#include "auth.h"
 #include "lifecycle.h"
 #include "owner_spi.h"
 #include "spi_support.h"
@@ -37,9 +38,11 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	tupdesc;
-	int			created_at;
-	Datum		now;
-	bool		now_is_null = false;
+	int			columns[2];
+	Datum		values[2];
+	bool		nulls[2] = {false, true};
+	int			count = 1;
+	const Identity *identity;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
@@ -50,12 +53,30 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(trigdata->tg_trigtuple);
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
-	created_at = SPI_fnumber(tupdesc, "created_at");
-	if (created_at <= 0)
+	columns[0] = SPI_fnumber(tupdesc, "created_at");
+	if (columns[0] <= 0)
 		elog(ERROR, "support.ticket_events has no column \"created_at\"");
-	now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+
+	/*
+	 * Who assumed the acting user comes from the key, whatever the INSERT
+	 * says, so nobody writing history can hide or invent a super user (1.6).
+	 */
+	columns[1] = SPI_fnumber(tupdesc, "assumed_by");
+	if (columns[1] > 0)
+	{
+		identity = auth_current_identity();
+		if (identity != NULL && identity->assumed_by != 0)
+		{
+			values[1] = Int64GetDatum(identity->assumed_by);
+			nulls[1] = false;
+		}
+		else
+			values[1] = (Datum) 0;
+		count = 2;
+	}
 	return PointerGetDatum(heap_modify_tuple_by_cols(trigdata->tg_trigtuple, tupdesc,
-													 1, &created_at, &now, &now_is_null));
+													 count, columns, values, nulls));
 }
 
 static SPIPlanPtr ticket_events_first_response_plan = NULL;

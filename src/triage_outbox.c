@@ -33,6 +33,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "auth.h"
 #include "bedrock_support.h"
 #include "priority.h"
 #include "template.h"
@@ -410,6 +411,7 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	int			load_count;
 	OutboxRows	events;
 	OutboxRows	messages;
+	int64		acting_user = auth_acting_user();
 
 	outbox_lookup_people(batch);
 	/* account, ticket, kind, body, new_value, details, actor_id, actor_kind, visibility */
@@ -428,10 +430,10 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 		texts[1] = batch->subjects[i];
 		texts[2] = "new";		/* the lifecycle admits new tickets only in it */
 		texts[3] = outbox_json(details, 6);
-		/* the acting user (support.actor_id), else the requester, a client */
-		texts[4] = psprintf("%lld", bedrock_actor_id != 0 ? (long long) bedrock_actor_id
+		/* the acting user (the key's, or support.actor_id), else the requester, a client */
+		texts[4] = psprintf("%lld", acting_user != 0 ? (long long) acting_user
 							: (long long) DatumGetInt64(batch->requester_ids[i]));
-		texts[5] = bedrock_actor_id != 0 ? "lookup" : "client";
+		texts[5] = acting_user != 0 ? "lookup" : "client";
 		texts[6] = "public";
 		outbox_rows_add(&events, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
 	}

@@ -1,0 +1,437 @@
+/*
+ * auth.c — keys: issuing their random values, hashing them, and resolving
+ * the key a transaction sets (SET LOCAL support.auth_key) into a user.
+ *
+ * Row-level security policies call support.current_user_id() and its
+ * siblings, so the lookup must cost one index probe per transaction, not
+ * one per row: the identity is cached until the transaction or the key
+ * changes. Nothing about it lives in the session beyond that, which is
+ * what makes keys safe behind pgbouncer's transaction pooling.
+ *
+ * A key that is set but unusable is an error, never a silent "nobody":
+ * the client learns its key is wrong instead of seeing an empty desk.
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "auth.h"
+#include "bedrock_support.h"
+#include "owner_spi.h"
+#include "session_registry.h"
+
+#define KEY_PREFIX "bsk_"
+#define KEY_RANDOM_BYTES 32		/* 256 bits */
+/* an assumption's last use is written at most this often */
+#define TOUCH_INTERVAL_USECS (60 * USECS_PER_SEC)
+
+/*
+ * The transaction that last set support.auth_key. Behind pgbouncer's
+ * transaction pooling the next transaction on this backend may be another
+ * client's, so a key set by a plain SET in an earlier transaction is
+ * refused rather than lent to whoever comes next.
+ */
+static LocalTransactionId key_set_in = InvalidLocalTransactionId;
+
+static Identity cached_identity;
+static bool cache_valid = false;
+static LocalTransactionId cached_transaction = InvalidLocalTransactionId;
+static char *cached_key = NULL;
+
+static void
+key_hash(const char *key, uint8 *digest)
+{
+	pg_cryptohash_ctx *context = pg_cryptohash_create(PG_SHA256);
+
+	if (context == NULL)
+		elog(ERROR, "out of memory for a hash context");
+	if (pg_cryptohash_init(context) < 0 ||
+		pg_cryptohash_update(context, (const uint8 *) key, strlen(key)) < 0 ||
+		pg_cryptohash_final(context, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+	{
+		const char *reason = pg_cryptohash_error(context);
+
+		pg_cryptohash_free(context);
+		elog(ERROR, "could not hash a key: %s", reason);
+	}
+	pg_cryptohash_free(context);
+}
+
+static bytea *
+key_hash_bytea(const char *key)
+{
+	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+
+	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	key_hash(key, (uint8 *) VARDATA(result));
+	return result;
+}
+
+/* support.new_auth_key() RETURNS text: "bsk_" and 64 hex digits of pg_strong_random */
+PG_FUNCTION_INFO_V1(new_auth_key);
+Datum
+new_auth_key(PG_FUNCTION_ARGS)
+{
+	uint8		random_bytes[KEY_RANDOM_BYTES];
+	char	   *key = palloc(strlen(KEY_PREFIX) + 2 * KEY_RANDOM_BYTES + 1);
+
+	if (!pg_strong_random(random_bytes, sizeof(random_bytes)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random key")));
+	strcpy(key, KEY_PREFIX);
+	for (int i = 0; i < KEY_RANDOM_BYTES; i++)
+		snprintf(key + strlen(KEY_PREFIX) + 2 * i, 3, "%02x", random_bytes[i]);
+	explicit_bzero(random_bytes, sizeof(random_bytes));
+	PG_RETURN_TEXT_P(cstring_to_text(key));
+}
+
+/* support.auth_key_hash(key text) RETURNS bytea: SHA-256, the only form a key is stored in */
+PG_FUNCTION_INFO_V1(auth_key_hash);
+Datum
+auth_key_hash(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(key_hash_bytea(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}
+
+static void
+refuse_key(const char *message, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("support.auth_key %s", message),
+			 detail ? errdetail_internal("%s", detail) : 0,
+			 errhint("Ask the login service for a new key (support.issue_key), or release and assume again.")));
+}
+
+typedef struct KeyLookup
+{
+	const char *key;
+	Identity	identity;
+} KeyLookup;
+
+static bool
+column_null(int column)
+{
+	bool		isnull;
+
+	SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, &isnull);
+	return isnull;
+}
+
+static Datum
+column_value(int column)
+{
+	bool		isnull;
+
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, &isnull);
+}
+
+static void
+look_up_key(void *argument)
+{
+	static SPIPlanPtr lookup_plan = NULL;
+	KeyLookup  *lookup = argument;
+	Identity   *identity = &lookup->identity;
+	Datum		hash = PointerGetDatum(key_hash_bytea(lookup->key));
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	if (lookup_plan == NULL)
+	{
+		Oid			types[1] = {BYTEAOID};
+		SPIPlanPtr	plan = SPI_prepare(
+									   "SELECT k.key_id, k.user_id, k.account_id, k.expires_at, k.revoked_at,"
+									   "       k.revoke_reason, k.idle_timeout, k.last_used_at, k.assumed_by,"
+									   "       k.session_slot, k.session_nonce, k.second_factor_at IS NOT NULL,"
+									   "       u.role::text, u.active, g.tier, g.active, g.is_support_manager,"
+									   "       g.is_super_user, parent.revoked_at IS NOT NULL"
+									   "  FROM support.auth_keys k"
+									   "  LEFT JOIN support.account_users u"
+									   "         ON u.account_id OPERATOR(pg_catalog.=) k.account_id"
+									   "        AND u.user_id OPERATOR(pg_catalog.=) k.user_id"
+									   "  LEFT JOIN support.agents g"
+									   "         ON k.account_id IS NULL AND g.agent_id OPERATOR(pg_catalog.=) k.user_id"
+									   "  LEFT JOIN support.auth_keys parent"
+									   "         ON parent.key_id OPERATOR(pg_catalog.=) k.parent_key_id"
+									   " WHERE k.key_hash OPERATOR(pg_catalog.=) $1",
+									   1, types);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the key lookup: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		lookup_plan = plan;
+	}
+	if (SPI_execute_plan(lookup_plan, &hash, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "the key lookup failed");
+	if (SPI_processed == 0)
+		refuse_key("is not a valid key", NULL);
+
+	if (!column_null(5))
+		refuse_key("was released",
+				   column_null(6) ? NULL : psprintf("Reason: %s.", TextDatumGetCString(column_value(6))));
+	if (now >= DatumGetTimestampTz(column_value(4)))
+		refuse_key("has expired", NULL);
+	if (!column_null(7))
+	{
+		Interval   *idle = DatumGetIntervalP(column_value(7));
+		TimestampTz last_used = DatumGetTimestampTz(column_value(8));
+		TimestampTz idle_until = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+																		 TimestampTzGetDatum(last_used),
+																		 IntervalPGetDatum(idle)));
+
+		if (now >= idle_until)
+			refuse_key("has expired after a period without use", NULL);
+	}
+	if (!column_null(10) &&
+		!session_registry_alive(DatumGetInt32(column_value(10)), DatumGetInt64(column_value(11))))
+		refuse_key("ended with the session that assumed it", NULL);
+	if (DatumGetBool(column_value(19)))
+		refuse_key("ended with the key that assumed it", NULL);
+
+	memset(identity, 0, sizeof(Identity));
+	identity->key_id = DatumGetInt64(column_value(1));
+	identity->user_id = DatumGetInt64(column_value(2));
+	identity->second_factor = DatumGetBool(column_value(12));
+	if (!column_null(9))
+		identity->assumed_by = DatumGetInt64(column_value(9));
+	if (!column_null(3))
+	{
+		identity->account_id = DatumGetInt64(column_value(3));
+		if (column_null(14) || !DatumGetBool(column_value(14)))
+			refuse_key("belongs to a user who is no longer active", NULL);
+		strlcpy(identity->role, TextDatumGetCString(column_value(13)), sizeof(identity->role));
+	}
+	else
+	{
+		if (column_null(16) || !DatumGetBool(column_value(16)))
+			refuse_key("belongs to a user who is no longer active", NULL);
+		identity->agent_tier = DatumGetInt16(column_value(15));
+		identity->is_manager = DatumGetBool(column_value(17));
+		identity->is_super_user = DatumGetBool(column_value(18));
+		strlcpy(identity->role, identity->is_manager ? "support_manager" :
+				identity->is_super_user ? "super_user" : "agent", sizeof(identity->role));
+	}
+
+	/*
+	 * Idle expiry needs the last use; write it at most once a minute, never
+	 * waiting for a row another transaction holds, and not where nothing can
+	 * be written (a standby, a read-only transaction, a parallel worker).
+	 */
+	if (!column_null(7) && !RecoveryInProgress() && !XactReadOnly && !IsInParallelMode() &&
+		now - DatumGetTimestampTz(column_value(8)) >= TOUCH_INTERVAL_USECS)
+	{
+		Datum		key_id = Int64GetDatum(identity->key_id);
+		Oid			types[1] = {INT8OID};
+
+		if (SPI_execute_with_args("UPDATE support.auth_keys k SET last_used_at = pg_catalog.now()"
+								  " WHERE k.key_id OPERATOR(pg_catalog.=)"
+								  "       (SELECT l.key_id FROM support.auth_keys l"
+								  "         WHERE l.key_id OPERATOR(pg_catalog.=) $1"
+								  "           FOR UPDATE SKIP LOCKED)",
+								  1, types, &key_id, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not record the key's use");
+	}
+}
+
+void
+auth_key_assigned(const char *new_value, void *extra)
+{
+	key_set_in = MyProc != NULL ? MyProc->lxid : InvalidLocalTransactionId;
+}
+
+const Identity *
+auth_current_identity(void)
+{
+	const char *key = bedrock_auth_key;
+	KeyLookup	lookup;
+	static Oid	keys_owner = InvalidOid;
+
+	if (key == NULL || key[0] == '\0')
+		return NULL;
+	if (cache_valid && cached_transaction == MyProc->lxid && strcmp(cached_key, key) == 0)
+		return &cached_identity;
+
+	/* a parallel worker restores the leader's settings, which checked this */
+	if (!IsParallelWorker() && key_set_in != MyProc->lxid)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("support.auth_key was set in an earlier transaction"),
+				 errdetail("A key is good for the transaction that sets it: behind a transaction-pooling "
+						   "connection pooler, the next transaction on a session may be another client's."),
+				 errhint("Set it in every transaction with SET LOCAL support.auth_key or set_config('support.auth_key', key, true).")));
+
+	cache_valid = false;
+	lookup.key = key;
+	if (!OidIsValid(keys_owner))
+		keys_owner = owner_spi_relation_owner(owner_spi_support_table("auth_keys"));
+	owner_spi_run(keys_owner, look_up_key, &lookup);
+
+	if (cached_key != NULL)
+		pfree(cached_key);
+	cached_key = MemoryContextStrdup(TopMemoryContext, key);
+	cached_identity = lookup.identity;
+	cached_transaction = MyProc->lxid;
+	cache_valid = true;
+	return &cached_identity;
+}
+
+int64
+auth_acting_user(void)
+{
+	const Identity *identity = auth_current_identity();
+
+	return identity ? identity->user_id : (int64) bedrock_actor_id;
+}
+
+/* the policies' functions: NULL when no key is set */
+#define IDENTITY_OR_NULL(identity) \
+	const Identity *identity = auth_current_identity(); \
+	if (identity == NULL) PG_RETURN_NULL()
+
+PG_FUNCTION_INFO_V1(current_user_id);
+Datum
+current_user_id(PG_FUNCTION_ARGS)
+{
+	IDENTITY_OR_NULL(identity);
+	PG_RETURN_INT64(identity->user_id);
+}
+
+PG_FUNCTION_INFO_V1(current_account_id);
+Datum
+current_account_id(PG_FUNCTION_ARGS)
+{
+	IDENTITY_OR_NULL(identity);
+	if (identity->account_id == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(identity->account_id);
+}
+
+PG_FUNCTION_INFO_V1(current_user_role);
+Datum
+current_user_role(PG_FUNCTION_ARGS)
+{
+	IDENTITY_OR_NULL(identity);
+	PG_RETURN_TEXT_P(cstring_to_text(identity->role));
+}
+
+PG_FUNCTION_INFO_V1(current_agent_tier);
+Datum
+current_agent_tier(PG_FUNCTION_ARGS)
+{
+	IDENTITY_OR_NULL(identity);
+	if (identity->agent_tier == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT16(identity->agent_tier);
+}
+
+PG_FUNCTION_INFO_V1(current_is_manager);
+Datum
+current_is_manager(PG_FUNCTION_ARGS)
+{
+	const Identity *identity = auth_current_identity();
+
+	PG_RETURN_BOOL(identity != NULL && identity->is_manager);
+}
+
+PG_FUNCTION_INFO_V1(current_is_super_user);
+Datum
+current_is_super_user(PG_FUNCTION_ARGS)
+{
+	const Identity *identity = auth_current_identity();
+
+	PG_RETURN_BOOL(identity != NULL && identity->is_super_user && identity->assumed_by == 0);
+}
+
+PG_FUNCTION_INFO_V1(current_has_second_factor);
+Datum
+current_has_second_factor(PG_FUNCTION_ARGS)
+{
+	const Identity *identity = auth_current_identity();
+
+	PG_RETURN_BOOL(identity != NULL && identity->second_factor);
+}
+
+PG_FUNCTION_INFO_V1(current_assumed_by);
+Datum
+current_assumed_by(PG_FUNCTION_ARGS)
+{
+	IDENTITY_OR_NULL(identity);
+	if (identity->assumed_by == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(identity->assumed_by);
+}
+
+PG_FUNCTION_INFO_V1(current_key_id);
+Datum
+current_key_id(PG_FUNCTION_ARGS)
+{
+	IDENTITY_OR_NULL(identity);
+	PG_RETURN_INT64(identity->key_id);
+}
+
+/* support.acting_user_id(): the key's user, else support.actor_id, else NULL */
+PG_FUNCTION_INFO_V1(acting_user_id);
+Datum
+acting_user_id(PG_FUNCTION_ARGS)
+{
+	int64		user_id = auth_acting_user();
+
+	if (user_id == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(user_id);
+}
+
+/*
+ * support.auth_keys_changed() trigger: a key released or revoked in this
+ * transaction stops working in it at once, not at its end.
+ */
+PG_FUNCTION_INFO_V1(auth_keys_changed);
+Datum
+auth_keys_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "auth_keys_changed must be called as a trigger");
+	cache_valid = false;
+	return PointerGetDatum(NULL);
+}
+
+/* support.session_token(OUT slot int, OUT nonce bigint): binds a key to this backend */
+PG_FUNCTION_INFO_V1(session_token);
+Datum
+session_token(PG_FUNCTION_ARGS)
+{
+	TupleDesc	descriptor;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	int32		slot;
+	int64		nonce;
+
+	if (get_call_result_type(fcinfo, NULL, &descriptor) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "session_token must return a record");
+	session_registry_current(&slot, &nonce);
+	values[0] = Int32GetDatum(slot);
+	values[1] = Int64GetDatum(nonce);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(descriptor), values, nulls)));
+}
+
+/* support.session_alive(slot int, nonce bigint) RETURNS boolean */
+PG_FUNCTION_INFO_V1(session_alive);
+Datum
+session_alive(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(session_registry_alive(PG_GETARG_INT32(0), PG_GETARG_INT64(1)));
+}
