@@ -68,6 +68,9 @@ CREATE TABLE support.auth_keys (
                                AND account_id IS NOT NULL))
 );
 ALTER SEQUENCE support.auth_key_id_seq OWNED BY support.auth_keys.key_id;
+-- Keys are not dumped: a restored database needs new logins. Their ids
+-- are, so the audit trail's key ids stay unique.
+SELECT pg_catalog.pg_extension_config_dump('support.auth_key_id_seq', '');
 COMMENT ON TABLE support.auth_keys IS
     'issued keys, as SHA-256 hashes: whose, until when, and for an assumed user who assumed it, why, its idle limit and the session it dies with';
 CREATE INDEX auth_keys_active_assumptions_idx ON support.auth_keys (parent_key_id)
@@ -660,15 +663,26 @@ END $$;
 COMMENT ON FUNCTION support.expire_assumptions() IS
     'the worker''s sweep: audits assumptions that went idle, outlived their session or their super user''s key, and forgets keys a week past their end';
 
-CREATE VIEW support.active_assumptions WITH (security_barrier = true) AS
-SELECT k.account_id, k.user_id AS assumed_user_id, k.assumed_by, k.issued_at AS assumed_at,
-       k.last_used_at, k.last_used_at + k.idle_timeout AS idle_until, k.expires_at,
-       k.justification, k.approval_id
-  FROM support.auth_keys k
- WHERE k.assumed_by IS NOT NULL AND k.revoked_at IS NULL AND k.expires_at > now()
-   AND support.session_alive(k.session_slot, k.session_nonce)
-   AND support.current_is_manager();
-COMMENT ON VIEW support.active_assumptions IS
+CREATE FUNCTION support.active_assumptions()
+RETURNS TABLE (account_id bigint, assumed_user_id bigint, assumed_by bigint, assumed_at timestamptz,
+               last_used_at timestamptz, idle_until timestamptz, expires_at timestamptz,
+               justification text, approval_id bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT support.current_is_manager() THEN
+        RAISE EXCEPTION 'only a support manager may list who is assuming whom'
+              USING ERRCODE = 'insufficient_privilege', HINT = 'Set support.auth_key to a support manager''s key.';
+    END IF;
+    RETURN QUERY
+    SELECT k.account_id, k.user_id, k.assumed_by, k.issued_at, k.last_used_at,
+           k.last_used_at + k.idle_timeout, k.expires_at, k.justification, k.approval_id
+      FROM support.auth_keys k
+     WHERE k.assumed_by IS NOT NULL AND k.revoked_at IS NULL AND k.expires_at OPERATOR(pg_catalog.>) now()
+       AND k.last_used_at + k.idle_timeout OPERATOR(pg_catalog.>) now()
+       AND support.session_alive(k.session_slot, k.session_nonce)
+     ORDER BY k.issued_at;
+END $$;
+COMMENT ON FUNCTION support.active_assumptions() IS
     'for support managers: who is assuming whom right now, why, and until when (no key material)';
 
 -- Every row written while assuming is audited with the real actor.
@@ -772,14 +786,14 @@ GRANT SELECT ON support.open_tickets_by_priority, support.response_kpis, support
                 support.sla_status
     TO support_client, support_agent, support_manager;
 GRANT SELECT ON support.agent_workload, support.ticket_queue TO support_agent, support_manager;
-GRANT SELECT ON support.worker_status, support.delivery_status, support.active_assumptions TO support_manager;
+GRANT SELECT ON support.worker_status, support.delivery_status TO support_manager;
 
 -- functions that act with the owner's rights, or move the team's queues
 REVOKE EXECUTE ON FUNCTION support.issue_key(bigint, interval, text), support.enroll_totp(bigint),
     support.list_accounts_and_users(), support.assume_user_role(bigint, text), support.release_user_role(),
     support.approve_assumption(bigint, bigint, text), support.expire_assumptions(),
     support.audit_release(support.auth_keys, text, text), support.audit_assumed_write(),
-    support.session_token(), support.new_auth_key(),
+    support.session_token(), support.new_auth_key(), support.active_assumptions(),
     support.run_due_actions(timestamptz, integer), support.take_action(support.tickets, text, timestamptz, timestamptz),
     support.claim_messages(integer, bigint),
     support.record_deliveries(bigint[], bigint[], text[], text[], timestamptz[]),
@@ -790,7 +804,8 @@ REVOKE EXECUTE ON FUNCTION support.issue_key(bigint, interval, text), support.en
 GRANT EXECUTE ON FUNCTION support.issue_key(bigint, interval, text), support.enroll_totp(bigint) TO support_login;
 GRANT EXECUTE ON FUNCTION support.list_accounts_and_users(), support.assume_user_role(bigint, text),
     support.release_user_role() TO support_super_user;
-GRANT EXECUTE ON FUNCTION support.approve_assumption(bigint, bigint, text), support.requeue_message(bigint, bigint)
+GRANT EXECUTE ON FUNCTION support.approve_assumption(bigint, bigint, text), support.requeue_message(bigint, bigint),
+    support.active_assumptions()
     TO support_manager;
 GRANT EXECUTE ON FUNCTION support.queue_message(support.tickets, text, text, text, text, text, jsonb),
     support.alert(support.tickets, text, text, text, text, jsonb)

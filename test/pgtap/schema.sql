@@ -11,16 +11,18 @@ SELECT is((SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.o
 
 SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'channels', 'internal_channels',
     'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
-    'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints', 'slack_routes'],
+    'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints', 'slack_routes',
+    'auth_keys', 'staff_totp', 'assumption_policy', 'assumption_approvals', 'assumption_audit'],
     'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
     'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status'], 'the reporting views');
 
 -- tenant tables: account_id first in the primary key and in every foreign key between tenant tables
+-- (auth_keys is not one: staff's keys have no account; it stays local, like a session table)
 SELECT is(ARRAY(
     SELECT c.relname::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'support' AND k.contype = 'p'
+     WHERE n.nspname = 'support' AND k.contype = 'p' AND c.relname <> 'auth_keys'
        AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'account_id')
        AND (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum = k.conkey[1]) <> 'account_id'
      ORDER BY 1), '{}'::text[], 'every tenant table''s primary key leads with account_id');
@@ -56,10 +58,23 @@ SELECT is(ARRAY(
        AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=pg_catalog%')
      ORDER BY 1), '{}'::text[], 'every SQL and PL/pgSQL function pins search_path to pg_catalog first');
 
+-- SECURITY DEFINER only where a caller must do what its own rights do not
+-- allow (write history, read keys), each with a pinned search_path
 SELECT is(ARRAY(
     SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-     WHERE n.nspname = 'support' AND p.prosecdef ORDER BY 1),
-    '{}'::text[], 'no SECURITY DEFINER function before the security model defines who may call it');
+     WHERE n.nspname = 'support' AND p.prosecdef
+       AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig) ORDER BY 1),
+    ARRAY['support.active_assumptions()', 'support.actor_kind_of(bigint)',
+          'support.approve_assumption(bigint,bigint,text)', 'support.assume_user_role(bigint,text)',
+          'support.audit_assumed_write()', 'support.enroll_totp(bigint)', 'support.expire_assumptions()',
+          'support.issue_key(bigint,interval,text)', 'support.list_accounts_and_users()',
+          'support.log_sla_activation()', 'support.log_sla_changes()', 'support.log_ticket_changes()',
+          'support.outbox_changed()', 'support.queue_webhooks()',
+          'support.rate_ticket(bigint,bigint,integer,text)', 'support.release_user_role()',
+          'support.request_escalation(bigint,bigint,text)', 'support.revoke_key(text)',
+          'support.ticket_event_effects_trigger()', 'support.ticket_triaged_trigger()',
+          'support.track_agent_load()'],
+    'exactly these SECURITY DEFINER functions, each pinning search_path to pg_catalog, pg_temp');
 
 SELECT is(ARRAY(
     SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -80,7 +95,7 @@ SELECT is(ARRAY(
     SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'support' AND c.relkind IN ('r', 'S')
        AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'bedrock_support')::oid[])
-     ORDER BY 1), '{}'::text[], 'every table and sequence is registered with pg_extension_config_dump');
+     ORDER BY 1), '{auth_keys}'::text[], 'every table and sequence but the keys is registered with pg_extension_config_dump');
 
 SELECT is(ARRAY(
     SELECT o.oprname::text FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
