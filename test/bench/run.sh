@@ -7,6 +7,7 @@
 #   BENCH_SECONDS (default 20) seconds per pgbench run
 #   BENCH_ESCALATIONS (default 100000) escalations for the worker's memory
 #   BENCH_MESSAGES (default 10000) webhooks for the delivery worker
+#   BENCH_RLS_TICKETS (default 1000000) tickets for the RLS dashboard
 set -euo pipefail
 source "$(dirname "$0")/../harness/common.sh"
 cd "$REPO"
@@ -29,4 +30,5 @@ psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/
 bash test/bench/triage_pgbench.sh bedrock_bench "${BENCH_SECONDS:-20}"
 bash test/bench/escalation_worker.sh "${BENCH_ESCALATIONS:-100000}"
 bash test/bench/delivery.sh "${BENCH_MESSAGES:-10000}"
+bash test/bench/rls_dashboard.sh "${BENCH_RLS_TICKETS:-1000000}" "$(( ${BENCH_SECONDS:-20} / 2 ))"
 psql -X -q -d postgres -c 'DROP DATABASE bedrock_bench'

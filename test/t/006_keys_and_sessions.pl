@@ -1,0 +1,178 @@
+# Keys behind a real pgbouncer in transaction pooling mode, where the next
+# transaction on a server connection may be another client's: a key set with
+# SET LOCAL is that transaction's only, a key left by a plain SET is refused
+# rather than lent to the next client, and concurrent clients of two accounts
+# sharing two server connections never see each other's tickets. Then an
+# assumed user's key dies with the session that assumed it, and the worker
+# audits the expiry.
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Utils;
+use PostgreSQL::Test::Cluster;
+use Test::More;
+use IPC::Run;
+use BedrockTest;
+
+my $pgbouncer = '/usr/sbin/pgbouncer';
+plan skip_all => "pgbouncer is not installed (make test installs it)" unless -x $pgbouncer;
+
+my $node = BedrockTest::new_node('keys');
+$node->append_conf('postgresql.conf', "support.max_sleep = 200\n");
+$node->reload;
+$node->safe_psql('postgres', 'CREATE DATABASE bedrock');
+$node->safe_psql('bedrock', 'CREATE EXTENSION bedrock_support');
+$node->safe_psql('bedrock', q{
+	INSERT INTO support.accounts (name, time_zone, calendar_id) VALUES ('Acme', 'UTC', 2), ('Globex', 'UTC', 2);
+	INSERT INTO support.account_users (account_id, email, full_name, role) VALUES
+	  (1, 'ada@acme.example', 'Ada', 'admin'), (2, 'gil@globex.example', 'Gil', 'admin');
+	INSERT INTO support.agents (email, full_name, tier, is_super_user)
+	VALUES ('sue@bedrock.example', 'Sue', 2, true);
+	SELECT support.open_ticket(1, 1, 'Acme ticket ' || n, category => 'reporting') FROM generate_series(1, 3) n;
+	SELECT support.open_ticket(2, 2, 'Globex ticket ' || n, category => 'reporting') FROM generate_series(1, 5) n;
+	CREATE ROLE app_client LOGIN IN ROLE support_client;
+	CREATE ROLE app_console LOGIN IN ROLE support_super_user, support_client;
+});
+my $ada = $node->safe_psql('bedrock', q{SELECT user_id FROM support.account_users WHERE email = 'ada@acme.example'});
+my $gil = $node->safe_psql('bedrock', q{SELECT user_id FROM support.account_users WHERE email = 'gil@globex.example'});
+my $sue = $node->safe_psql('bedrock', q{SELECT agent_id FROM support.agents WHERE email = 'sue@bedrock.example'});
+my $key_ada = $node->safe_psql('bedrock', "SELECT support.issue_key($ada)");
+my $key_gil = $node->safe_psql('bedrock', "SELECT support.issue_key($gil)");
+
+# pgbouncer, transaction pooling, at most two server connections
+my $bouncer_port = PostgreSQL::Test::Cluster::get_free_port();
+my $bouncer_dir = "${PostgreSQL::Test::Utils::tmp_check}/pgbouncer";
+mkdir $bouncer_dir;
+append_to_file("$bouncer_dir/users.txt", qq{"app_client" ""\n"app_console" ""\n});
+my $host = $node->host;
+my $port = $node->port;
+append_to_file("$bouncer_dir/pgbouncer.ini", <<"INI");
+[databases]
+bedrock = host=$host port=$port dbname=bedrock
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = trust
+auth_file = $bouncer_dir/users.txt
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 50
+logfile = $bouncer_dir/pgbouncer.log
+pidfile = $bouncer_dir/pgbouncer.pid
+INI
+my $bouncer = IPC::Run::start([ $pgbouncer, "$bouncer_dir/pgbouncer.ini" ]);
+END { local $?; $bouncer->kill_kill if $bouncer; }
+
+my $psql = $node->installed_command('psql');
+sub through_bouncer
+{
+	my ($sql) = @_;
+	my ($out, $err) = ('', '');
+	IPC::Run::run([ $psql, '-XAtq', '-h', '127.0.0.1', '-p', $bouncer_port, '-U', 'app_client',
+		'-d', 'bedrock', '-c', $sql ], '>', \$out, '2>', \$err);
+	chomp $out;
+	return ($out, $err);
+}
+for my $try (1 .. 100)
+{
+	my ($out) = through_bouncer('SELECT 1');
+	last if $out eq '1';
+	select(undef, undef, undef, 0.1);
+}
+
+my ($out, $err) = through_bouncer(
+	"BEGIN; SET LOCAL support.auth_key = '$key_ada'; SELECT count(*) FROM support.tickets; COMMIT;");
+is($out, '3', 'through pgbouncer, a key set with SET LOCAL shows its account''s tickets');
+($out) = through_bouncer(
+	"BEGIN; SELECT set_config('support.auth_key', '$key_gil', true); SELECT count(*) FROM support.tickets; COMMIT;");
+like($out, qr/\n5$/, 'set_config(..., true) works the same, for the other account');
+($out) = through_bouncer('SELECT count(*) FROM support.tickets');
+is($out, '0', 'the next client''s transaction, on the same server connections, has no key and sees nothing');
+
+# A plain SET outlives its transaction on the server connection; with a
+# pool of one, the next client's statement lands on that same connection.
+my ($pid_a) = through_bouncer("SET support.auth_key = '$key_ada'; SELECT pg_backend_pid()");
+($out, $err) = through_bouncer('SELECT pg_backend_pid(), (SELECT count(*) FROM support.tickets)');
+my $shared = $node->safe_psql('bedrock',
+	"SELECT count(*) FROM pg_stat_activity WHERE usename = 'app_client' AND pid = $pid_a");
+is($shared, '1', 'the server connection that took the plain SET is still pooled');
+is($out, '', 'a key left by a plain SET is not lent to the next client');
+like($err, qr/support.auth_key was set in an earlier transaction/,
+	'who gets a clear refusal instead');
+
+# Concurrent clients of two accounts share two server connections; each
+# transaction fails (1/0) if it sees another account's ticket or none.
+my $script = "$bouncer_dir/isolation.sql";
+append_to_file($script, <<'SQL');
+BEGIN;
+SELECT set_config('support.auth_key', ':key', true);
+SELECT CASE WHEN count(*) FILTER (WHERE account_id <> :account) > 0 OR count(*) = 0 THEN 1/0 END FROM support.tickets;
+SELECT CASE WHEN support.current_account_id() <> :account THEN 1/0 END;
+COMMIT;
+SQL
+my $pgbench = $node->installed_command('pgbench');
+my @runs;
+for my $client ([ $key_ada, 1 ], [ $key_gil, 2 ])
+{
+	my ($bench_out, $bench_err) = ('', '');
+	my $run = IPC::Run::start([ $pgbench, '-n', '-h', '127.0.0.1', '-p', $bouncer_port, '-U', 'app_client',
+		'-c', 4, '-t', 200, '-f', $script, '-D', "key=$client->[0]", '-D', "account=$client->[1]", 'bedrock' ],
+		'>', \$bench_out, '2>', \$bench_err);
+	push @runs, [ $run, \$bench_out, \$bench_err ];
+}
+for my $run (@runs)
+{
+	$run->[0]->finish;
+	is($run->[0]->result, 0, 'pgbench through pgbouncer: 800 transactions, every one saw only its own account')
+	  or diag(${ $run->[2] });
+	like(${ $run->[1] }, qr/number of transactions actually processed: 800/, 'all of them ran');
+}
+my $servers = $node->safe_psql('bedrock', "SELECT count(*) FROM pg_stat_activity WHERE usename = 'app_client'");
+ok($servers <= 2, "the two accounts' 8 clients shared at most two server connections ($servers)");
+
+# An assumed user's key dies with the session that assumed it.
+$node->safe_psql('bedrock', "SELECT support.enroll_totp($sue)");
+my $key_sue = $node->safe_psql('bedrock',
+	"SELECT support.issue_key($sue, '8 hours', support.totp(secret)) FROM support.staff_totp WHERE agent_id = $sue");
+my $console = $node->background_psql('bedrock', extra_params => [ '-U', 'app_console' ]);
+my $assumed = $console->query_safe(
+	"BEGIN; SET LOCAL support.auth_key = '$key_sue';"
+	  . " SELECT auth_key FROM support.assume_user_role($ada, 'Checking the Acme report, ticket 10001'); COMMIT;");
+$assumed =~ s/\s+//g;
+like($assumed, qr/^bsk_[0-9a-f]{64}$/, 'the console assumed Ada');
+sub count_as_assumed
+{
+	my ($stdout, $stderr) = ('', '');
+	$node->psql('bedrock',
+		"BEGIN; SET LOCAL support.auth_key = '$assumed'; SELECT count(*) FROM support.tickets; COMMIT;",
+		stdout => \$stdout, stderr => \$stderr, extra_params => [ '-U', 'app_console' ]);
+	return $stdout ne '' ? $stdout : $stderr;
+}
+is(count_as_assumed(), '3', 'another connection acts as Ada with the assumed key');
+$console->quit;
+$node->poll_query_until('bedrock', "SELECT count(*) = 0 FROM pg_stat_activity WHERE usename = 'app_console'")
+  or die 'the console session did not end';
+like(count_as_assumed(), qr/support.auth_key ended with the session that assumed it/,
+	'once the assuming session ends, the key is refused');
+ok($node->poll_query_until('bedrock', q{SELECT count(*) = 1 FROM support.assumption_audit
+	WHERE action = 'expired' AND details ->> 'reason' = 'session ended'}),
+	'the worker audits the assumption as ended with its session');
+
+# a crash ends every assumption: shared memory starts empty
+my $console2 = $node->background_psql('bedrock', extra_params => [ '-U', 'app_console' ]);
+$assumed = $console2->query_safe(
+	"BEGIN; SET LOCAL support.auth_key = '$key_sue';"
+	  . " SELECT auth_key FROM support.assume_user_role($ada, 'Second look at the Acme report'); COMMIT;");
+$assumed =~ s/\s+//g;
+is(count_as_assumed(), '3', 'a second assumption works');
+$node->stop('immediate');
+$node->start;
+eval { $console2->quit; };
+like(count_as_assumed(), qr/support.auth_key ended with the session that assumed it/,
+	'after a crash restart, no assumed key survives');
+is($node->safe_psql('bedrock', 'SELECT count(*) FROM support.assumption_audit WHERE action = \'assumed\''), '2',
+	'and the audit trail of both assumptions survived the crash');
+
+done_testing();
