@@ -84,12 +84,12 @@ for my $try (1 .. 100)
 
 my ($out, $err) = through_bouncer(
 	"BEGIN; SET LOCAL support.auth_key = '$key_ada'; SELECT count(*) FROM support.tickets; COMMIT;");
-is($out, '3', 'through pgbouncer, a key set with SET LOCAL shows its account''s tickets');
+is($out, '3', "through pgbouncer, a key set with SET LOCAL shows its account's tickets");
 ($out) = through_bouncer(
 	"BEGIN; SELECT set_config('support.auth_key', '$key_gil', true); SELECT count(*) FROM support.tickets; COMMIT;");
 like($out, qr/\n5$/, 'set_config(..., true) works the same, for the other account');
 ($out) = through_bouncer('SELECT count(*) FROM support.tickets');
-is($out, '0', 'the next client''s transaction, on the same server connections, has no key and sees nothing');
+is($out, '0', "the next client's transaction, on the same server connections, has no key and sees nothing");
 
 # A plain SET outlives its transaction on the server connection; with a
 # pool of one, the next client's statement lands on that same connection.
@@ -103,13 +103,13 @@ like($err, qr/support.auth_key was set in an earlier transaction/,
 	'who gets a clear refusal instead');
 
 # Concurrent clients of two accounts share two server connections; each
-# transaction fails (1/0) if it sees another account's ticket or none.
+# transaction fails (division by zero) if it sees another account's ticket or none.
 my $script = "$bouncer_dir/isolation.sql";
 append_to_file($script, <<'SQL');
 BEGIN;
 SELECT set_config('support.auth_key', ':key', true);
-SELECT CASE WHEN count(*) FILTER (WHERE account_id <> :account) > 0 OR count(*) = 0 THEN 1/0 END FROM support.tickets;
-SELECT CASE WHEN support.current_account_id() <> :account THEN 1/0 END;
+SELECT 1 / CASE WHEN count(*) FILTER (WHERE account_id <> :account) > 0 OR count(*) = 0 THEN 0 ELSE 1 END FROM support.tickets;
+SELECT 1 / CASE WHEN support.current_account_id() <> :account THEN 0 ELSE 1 END;
 COMMIT;
 SQL
 my $pgbench = $node->installed_command('pgbench');
@@ -124,8 +124,7 @@ for my $client ([ $key_ada, 1 ], [ $key_gil, 2 ])
 }
 for my $run (@runs)
 {
-	$run->[0]->finish;
-	is($run->[0]->result, 0, 'pgbench through pgbouncer: 800 transactions, every one saw only its own account')
+	ok($run->[0]->finish, 'pgbench through pgbouncer: 800 transactions, every one saw only its own account')
 	  or diag(${ $run->[2] });
 	like(${ $run->[1] }, qr/number of transactions actually processed: 800/, 'all of them ran');
 }
@@ -170,7 +169,7 @@ is(count_as_assumed(), '3', 'a second assumption works');
 $node->stop('immediate');
 $node->start;
 eval { $console2->quit; };
-like(count_as_assumed(), qr/support.auth_key ended with the session that assumed it/,
+like(count_as_assumed(), qr/support.auth_key ended with the session that assumed it|Reason: session ended/,
 	'after a crash restart, no assumed key survives');
 is($node->safe_psql('bedrock', 'SELECT count(*) FROM support.assumption_audit WHERE action = \'assumed\''), '2',
 	'and the audit trail of both assumptions survived the crash');
