@@ -541,6 +541,11 @@ DECLARE
     created support.auth_keys;
 BEGIN
     SELECT * INTO parent FROM support.auth_keys k WHERE k.key_id OPERATOR(pg_catalog.=) support.current_key_id();
+    IF user_id IS NULL THEN
+        RAISE EXCEPTION 'assuming a user needs the user''s id'
+              USING ERRCODE = 'null_value_not_allowed',
+                    HINT = 'support.list_accounts_and_users() lists the users that can be assumed.';
+    END IF;
     IF EXISTS (SELECT 1 FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) assume_user_role.user_id) THEN
         RAISE EXCEPTION 'user % is support staff and cannot be assumed', user_id
               USING ERRCODE = 'insufficient_privilege',
@@ -799,13 +804,14 @@ REVOKE EXECUTE ON FUNCTION support.issue_key(bigint, interval, text), support.en
     support.record_deliveries(bigint[], bigint[], text[], text[], timestamptz[]),
     support.requeue_message(bigint, bigint),
     support.queue_message(support.tickets, text, text, text, text, text, jsonb),
-    support.alert(support.tickets, text, text, text, text, jsonb)
+    support.alert(support.tickets, text, text, text, text, jsonb),
+    support.wake_worker(), support.worker_state(), support.delivery_worker_state()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION support.issue_key(bigint, interval, text), support.enroll_totp(bigint) TO support_login;
 GRANT EXECUTE ON FUNCTION support.list_accounts_and_users(), support.assume_user_role(bigint, text),
     support.release_user_role() TO support_super_user;
 GRANT EXECUTE ON FUNCTION support.approve_assumption(bigint, bigint, text), support.requeue_message(bigint, bigint),
-    support.active_assumptions()
+    support.active_assumptions(), support.worker_state(), support.delivery_worker_state()
     TO support_manager;
 GRANT EXECUTE ON FUNCTION support.queue_message(support.tickets, text, text, text, text, text, jsonb),
     support.alert(support.tickets, text, text, text, text, jsonb)
