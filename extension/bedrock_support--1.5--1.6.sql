@@ -697,7 +697,9 @@ DECLARE
     written record := CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN OLD ELSE NEW END;
     row_key jsonb := jsonb_strip_nulls(jsonb_build_object(
         'account_id', to_jsonb(written) -> 'account_id', 'ticket_id', to_jsonb(written) -> 'ticket_id',
-        'event_id', to_jsonb(written) -> 'event_id', 'user_id', to_jsonb(written) -> 'user_id'));
+        'event_id', to_jsonb(written) -> 'event_id', 'user_id', to_jsonb(written) -> 'user_id',
+        'agent_id', to_jsonb(written) -> 'agent_id', 'message_id', to_jsonb(written) -> 'message_id',
+        'sla_event_id', to_jsonb(written) -> 'sla_event_id'));
 BEGIN
     INSERT INTO support.assumption_audit (account_id, action, assumed_by, assumed_user_id, key_id, details)
     VALUES (support.current_account_id(), 'write', support.current_assumed_by(), support.current_user_id(),
@@ -714,6 +716,16 @@ CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.t
     FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
     EXECUTE FUNCTION support.audit_assumed_write();
 CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.account_users
+    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
+    EXECUTE FUNCTION support.audit_assumed_write();
+-- and what the triggers write on the assumed user's behalf
+CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.sla_events
+    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
+    EXECUTE FUNCTION support.audit_assumed_write();
+CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.outbound_messages
+    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
+    EXECUTE FUNCTION support.audit_assumed_write();
+CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.agents
     FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
     EXECUTE FUNCTION support.audit_assumed_write();
 

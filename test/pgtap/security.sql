@@ -310,7 +310,7 @@ SELECT e.table_name, e.command, i.who, i.ordinal,
   JOIN probes p USING (table_name, command)
  CROSS JOIN identities i;
 
-SELECT plan((SELECT count(*)::int FROM matrix) + 87);
+SELECT plan((SELECT count(*)::int FROM matrix) + 88);
 
 SELECT is(pg_temp.attempt(m.login_role, m.auth_key, m.statement),
           CASE WHEN m.wanted = 'all' THEN pg_temp.attempt('postgres', NULL, m.statement)
@@ -490,6 +490,12 @@ SELECT is((SELECT count(*)::int FROM support.assumption_audit
             WHERE action = 'write' AND details ->> 'table' = 'tickets' AND details ->> 'operation' = 'update'
               AND (details -> 'row' ->> 'ticket_id')::bigint = :t_acme AND assumed_by = :sue),
           1, 'a ticket the assumed Admin edits is audited too');
+SELECT pg_temp.value_as('app_console', :'k_as_ada', format($$SELECT ticket_id::text FROM support.open_ticket(%s, %s, 'Opened by support as Ada', 'Reproducing the bug', 'portal', 'reporting')$$, :acme, :ada)) AS t_assumed \gset
+SELECT is((SELECT array_agg(DISTINCT details ->> 'table' ORDER BY details ->> 'table') FROM support.assumption_audit
+            WHERE action = 'write' AND assumed_by = :sue AND assumed_user_id = :ada
+              AND (details -> 'row' ->> 'ticket_id')::bigint = :t_assumed),
+          ARRAY['outbound_messages', 'sla_events', 'ticket_events', 'tickets'],
+          'a ticket opened while assuming audits it and what the triggers wrote for it (events, SLA events, the acknowledgment)');
 SELECT is(pg_temp.attempt('app_console', :'k_as_ada', format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, assumed_by) VALUES (%s, %s, 'client_message', %s, 'client', 'public', 'x', NULL)$$, :acme, :t_acme, :ada)),
           'denied', 'an assumed user cannot clear assumed_by');
 
@@ -505,8 +511,8 @@ SELECT is(pg_temp.error_of('app_console', :'k_sue', 'SELECT * FROM support.relea
 SELECT pg_temp.value_as('app_console', :'k_sue',
        format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #%s: idle check'')', :cam, :t_acme)) AS k_as_cam \gset
 UPDATE support.auth_keys SET last_used_at = now() - interval '1 hour 59 minutes' WHERE key_hash = support.auth_key_hash(:'k_as_cam');
-SELECT is(pg_temp.value_as('app_console', :'k_as_cam', 'SELECT count(*)::text FROM support.tickets'), '2'::text,
-          'an assumption idle for 1 h 59 min still works');
+SELECT is(pg_temp.value_as('app_console', :'k_as_cam', 'SELECT count(*)::text FROM support.tickets'), '3'::text,
+          'an assumption idle for 1 h 59 min still works (Acme''s three tickets)');
 SELECT is((SELECT last_used_at FROM support.auth_keys WHERE key_hash = support.auth_key_hash(:'k_as_cam')), now(),
           'and its use is recorded');
 UPDATE support.auth_keys SET last_used_at = now() - interval '2 hours' WHERE key_hash = support.auth_key_hash(:'k_as_cam');
