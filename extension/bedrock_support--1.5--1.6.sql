@@ -143,6 +143,11 @@ CREATE FUNCTION support.current_key_id() RETURNS bigint
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION support.current_key_id() IS 'the id of the key in support.auth_key';
 
+CREATE FUNCTION support.auth_key_lookups() RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION support.auth_key_lookups() IS
+    'how many times this backend has looked a key up: once per transaction and key, however many rows the policies check';
+
 -- The actor of history is the key's user; support.actor_id only where no
 -- key is set (the worker, a DBA's script).
 CREATE OR REPLACE FUNCTION support.current_actor_id() RETURNS bigint
@@ -709,25 +714,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.audit_assumed_write() IS
     'AFTER row trigger, only while assuming: one audit row per row written, with the super user and the assumed user';
-CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.tickets
-    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
-    EXECUTE FUNCTION support.audit_assumed_write();
-CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.ticket_events
-    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
-    EXECUTE FUNCTION support.audit_assumed_write();
-CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.account_users
-    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
-    EXECUTE FUNCTION support.audit_assumed_write();
--- and what the triggers write on the assumed user's behalf
-CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.sla_events
-    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
-    EXECUTE FUNCTION support.audit_assumed_write();
-CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.outbound_messages
-    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
-    EXECUTE FUNCTION support.audit_assumed_write();
-CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.agents
-    FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)
-    EXECUTE FUNCTION support.audit_assumed_write();
+-- on what a client writes, and what the triggers write on the assumed user's behalf
+DO $$
+DECLARE
+    written_table text;
+BEGIN
+    FOREACH written_table IN ARRAY ARRAY['tickets', 'ticket_events', 'account_users', 'sla_events',
+                                         'outbound_messages', 'agents'] LOOP
+        EXECUTE format('CREATE TRIGGER audit_assumed_write AFTER INSERT OR UPDATE OR DELETE ON support.%I'
+                       ' FOR EACH ROW WHEN (support.current_assumed_by() IS NOT NULL)'
+                       ' EXECUTE FUNCTION support.audit_assumed_write()', written_table);
+    END LOOP;
+END $$;
 
 ------------------------------------------------------------------------------
 -- History and outbox writes run as the owner, whoever's change caused them

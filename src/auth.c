@@ -47,6 +47,9 @@
  */
 static LocalTransactionId key_set_in = InvalidLocalTransactionId;
 
+/* key lookups this backend has made: the cache's effect, for tests and monitoring */
+static int64 lookups = 0;
+
 static Identity cached_identity;
 static bool cache_valid = false;
 static LocalTransactionId cached_transaction = InvalidLocalTransactionId;
@@ -279,6 +282,7 @@ auth_current_identity(void)
 	if (!OidIsValid(keys_owner))
 		keys_owner = owner_spi_relation_owner(owner_spi_support_table("auth_keys"));
 	owner_spi_run(keys_owner, look_up_key, &lookup);
+	lookups++;
 
 	if (cached_key != NULL)
 		pfree(cached_key);
@@ -407,6 +411,14 @@ auth_keys_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "auth_keys_changed must be called as a trigger");
 	cache_valid = false;
 	return PointerGetDatum(NULL);
+}
+
+/* support.auth_key_lookups() RETURNS bigint: key lookups made by this backend */
+PG_FUNCTION_INFO_V1(auth_key_lookups);
+Datum
+auth_key_lookups(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(lookups);
 }
 
 /* support.session_token(OUT slot int, OUT nonce bigint): binds a key to this backend */

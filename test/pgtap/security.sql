@@ -117,6 +117,28 @@ BEGIN
     END;
 END $$;
 
+-- what an error tells its reader beyond the caller's own statement: message, detail, hint
+CREATE FUNCTION pg_temp.error_text_of(who text, auth_key text, statement text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    message text;
+    detail text;
+    hint text;
+BEGIN
+    BEGIN
+        PERFORM set_config('role', who, true);
+        PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
+        EXECUTE statement;
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01';
+    EXCEPTION
+        WHEN SQLSTATE 'BRK01' THEN RETURN 'ok';
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+                                    hint = PG_EXCEPTION_HINT;
+            RETURN concat_ws(' | ', message, detail, hint);
+    END;
+END $$;
+
 -- a value computed as who with key (kept: the caller's transaction decides)
 CREATE FUNCTION pg_temp.value_as(who text, auth_key text, query text) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -310,7 +332,7 @@ SELECT e.table_name, e.command, i.who, i.ordinal,
   JOIN probes p USING (table_name, command)
  CROSS JOIN identities i;
 
-SELECT plan((SELECT count(*)::int FROM matrix) + 88);
+SELECT plan((SELECT count(*)::int FROM matrix) + 92);
 
 SELECT is(pg_temp.attempt(m.login_role, m.auth_key, m.statement),
           CASE WHEN m.wanted = 'all' THEN pg_temp.attempt('postgres', NULL, m.statement)
@@ -345,6 +367,16 @@ SELECT is(pg_temp.value_as('app_client', :'k_ada', 'SELECT support.current_accou
           :'acme' || 'admin', 'current_account_id() and current_user_role() come with it');
 SELECT is(pg_temp.value_as('app_agent', :'k_tia', 'SELECT support.current_agent_tier()::text'), '1'::text,
           'an agent''s key carries the agent''s tier');
+-- one lookup per transaction and key, however many rows and statements the policies check
+SET LOCAL ROLE app_login;
+SELECT support.issue_key(:tia) AS k_tia_fresh \gset
+RESET ROLE;
+SELECT support.auth_key_lookups() AS lookups_before \gset
+SELECT pg_temp.value_as('app_agent', :'k_tia_fresh',
+       'SELECT count(*)::text FROM support.ticket_events e JOIN support.sla_events s USING (account_id, ticket_id)');
+SELECT pg_temp.value_as('app_agent', :'k_tia_fresh', 'SELECT count(*)::text FROM support.tickets t, support.ticket_events e');
+SELECT is(support.auth_key_lookups() - :lookups_before, 1::bigint,
+          'two statements over many rows under RLS cost one key lookup in the transaction');
 SELECT is((SELECT count(*)::int FROM support.auth_keys WHERE key_hash = support.auth_key_hash(:'k_ada')), 1,
           'a key is stored as its SHA-256 hash');
 SELECT is((SELECT count(*)::int FROM support.auth_keys k
@@ -585,8 +617,14 @@ SELECT is((SELECT array_agg(p.proname ORDER BY p.proname)::text FROM pg_proc p
 -- secrets stay out of errors
 SELECT unalike(pg_temp.error_of('app_client', :'k_ada' || 'x', 'SELECT count(*) FROM support.tickets'),
               '%' || :'k_ada' || '%', 'a refused key is not echoed in the error');
-SELECT unalike(pg_temp.error_of('app_manager', :'k_max', 'SELECT * FROM support.delivery_endpoints'),
-              '%whsec%', 'nor is an endpoint''s secret');
+SELECT unalike(pg_temp.error_text_of('app_manager', :'k_max', 'SELECT * FROM support.delivery_endpoints'),
+              '%whsec%', 'nor is an endpoint''s secret when a manager reads the table');
+SELECT unalike(pg_temp.error_text_of('app_manager', :'k_max', $$UPDATE support.delivery_endpoints SET url = 'not a url' WHERE endpoint = 'jira'$$),
+              '%whsec%', 'nor in the failing row of a constraint violation');
+SELECT unalike(pg_temp.error_text_of('app_manager', :'k_max', $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret) VALUES ('jira', 'webhook', 'http://127.0.0.1:9/x', 'whsec_second_secret_value')$$),
+              '%whsec%', 'nor in a duplicate key''s detail');
+SELECT unalike(pg_temp.error_text_of('app_client', :'k_ada' || 'x', 'SELECT count(*) FROM support.tickets'),
+              '%' || :'k_ada' || '%', 'nor a key in any part of a refusal');
 
 -- the platform's login-service flow, one transaction at a time
 SET LOCAL support.auth_key = :'k_max';
