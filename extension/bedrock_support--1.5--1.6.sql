@@ -545,7 +545,14 @@ DECLARE
     new_key text := support.new_auth_key();
     created support.auth_keys;
 BEGIN
-    SELECT * INTO parent FROM support.auth_keys k WHERE k.key_id OPERATOR(pg_catalog.=) support.current_key_id();
+    -- the super user's key row serialises its assumptions and its logout
+    SELECT * INTO parent FROM support.auth_keys k WHERE k.key_id OPERATOR(pg_catalog.=) support.current_key_id()
+       FOR UPDATE;
+    IF parent.revoked_at IS NOT NULL THEN
+        RAISE EXCEPTION 'support.auth_key was released'
+              USING ERRCODE = 'invalid_authorization_specification',
+                    HINT = 'The super user logged out meanwhile; log in again.';
+    END IF;
     IF user_id IS NULL THEN
         RAISE EXCEPTION 'assuming a user needs the user''s id'
               USING ERRCODE = 'null_value_not_allowed',

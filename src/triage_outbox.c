@@ -108,6 +108,7 @@ typedef struct OutboxBatch
 typedef struct OutboxRows
 {
 	int			count;
+	int			capacity;
 	int			width;
 	Datum	   *columns[10];
 	bool	   *nulls[10];
@@ -227,14 +228,15 @@ outbox_count_load(OutboxLoads *loads, int64 agent_id)
 }
 
 static void
-outbox_rows_init(OutboxRows *rows, int width)
+outbox_rows_init(OutboxRows *rows, int width, int per_ticket)
 {
 	rows->count = 0;
+	rows->capacity = per_ticket * OUTBOX_BATCH;
 	rows->width = width;
 	for (int i = 0; i < width; i++)
 	{
-		rows->columns[i] = palloc(2 * OUTBOX_BATCH * sizeof(Datum));
-		rows->nulls[i] = palloc(2 * OUTBOX_BATCH * sizeof(bool));
+		rows->columns[i] = palloc(rows->capacity * sizeof(Datum));
+		rows->nulls[i] = palloc(rows->capacity * sizeof(bool));
 	}
 }
 
@@ -244,6 +246,8 @@ outbox_rows_add(OutboxRows *rows, int64 account_id, int64 ticket_id, const char 
 {
 	int			row = rows->count++;
 
+	if (row >= rows->capacity)
+		elog(ERROR, "more outbox rows than the %d a batch holds", rows->capacity);
 	rows->columns[0][row] = Int64GetDatum(account_id);
 	rows->nulls[0][row] = false;
 	rows->columns[1][row] = Int64GetDatum(ticket_id);
@@ -414,8 +418,11 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	int64		acting_user = auth_acting_user();
 
 	outbox_lookup_people(batch);
-	/* account, ticket, kind, body, new_value, details, actor_id, actor_kind, visibility */
-	outbox_rows_init(&events, 9);
+	/*
+	 * account, ticket, kind, body, new_value, details, actor_id, actor_kind,
+	 * visibility; per ticket: created, escalated, assigned
+	 */
+	outbox_rows_init(&events, 9, 3);
 	/* the created events first, as the statement's first events */
 	for (int i = 0; write_created && i < batch->count; i++)
 	{
@@ -437,7 +444,8 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 		texts[6] = "public";
 		outbox_rows_add(&events, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
 	}
-	outbox_rows_init(&messages, 8); /* account, ticket, destination, target, template, subject, body, payload */
+	/* account, ticket, destination, target, template, subject, body, payload; alert and acknowledgment */
+	outbox_rows_init(&messages, 8, 2);
 	for (int i = 0; i < batch->count; i++)
 	{
 		const TriageRule *rule = batch->rules[i];
