@@ -20,6 +20,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -617,15 +618,25 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 										  ALLOCSET_DEFAULT_SIZES);
 	batch = palloc0(sizeof(OutboxBatch));
 	slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsMinimalTuple);
+	/* our own read pointer: other triggers of the statement read the same store */
+	tuplestore_select_read_pointer(trigdata->tg_newtable,
+								   tuplestore_alloc_read_pointer(trigdata->tg_newtable, EXEC_FLAG_REWIND));
 	tuplestore_rescan(trigdata->tg_newtable);
 	outer_context = MemoryContextSwitchTo(batch_context);
 	for (;;)
 	{
-		bool		more = tuplestore_gettupleslot(trigdata->tg_newtable, true, false, slot);
+		bool		more;
 		Datum	   *row;
 		bool	   *row_nulls;
 		int			i = batch->count;
 
+		/*
+		 * A store spilled to disk reads each tuple into memory the slot then
+		 * owns and frees: not the batch's, which the flush below resets.
+		 */
+		MemoryContextSwitchTo(outer_context);
+		more = tuplestore_gettupleslot(trigdata->tg_newtable, true, false, slot);
+		MemoryContextSwitchTo(batch_context);
 		if (!more || batch->count == OUTBOX_BATCH)
 		{
 			if (batch->count > 0)

@@ -2,10 +2,14 @@
 -- ticket makes the most history a ticket can at creation: created,
 -- escalated (phoned in: straight to tier 3) and assigned, plus a Slack alert
 -- and an acknowledgment. Every row must be there, once (before 1.6 such a
--- batch overran its buffer and crashed the backend).
+-- batch overran its buffer, and a spilled transition table was read into
+-- memory reset under it: both crashed the backend).
 BEGIN;
 SELECT plan(6);
 SET LOCAL support.auto_assign = on;
+-- a small work_mem spills the statement's transition table to disk, the path a
+-- large INSERT takes (each tuple is then read into memory the trigger must not reset)
+SET LOCAL work_mem = '64kB';
 
 INSERT INTO support.accounts (name, time_zone, calendar_id) VALUES ('Bulk Co', 'UTC', 2);
 INSERT INTO support.account_users (account_id, email, full_name, role)
