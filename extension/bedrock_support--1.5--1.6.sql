@@ -254,6 +254,29 @@ END $$;
 -- see support.agents), but the answer is needed to write its history.
 ALTER FUNCTION support.actor_kind_of(bigint) SECURITY DEFINER;
 
+-- An agent escalating by hand moves the ticket out of their own tier, and so
+-- out of what row-level security lets them update; the move runs as the
+-- owner once the agent is shown to hold the ticket.
+CREATE FUNCTION support.escalate(ticket_id bigint, agent_id bigint, reason text) RETURNS support.tickets
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(escalate.ticket_id);
+    agent support.agents := support.require_agent(agent_id);
+BEGIN
+    PERFORM support.require_acting_user(agent_id);
+    IF support.current_user_id() IS NOT NULL AND NOT support.current_is_manager()
+       AND ticket.tier OPERATOR(pg_catalog.<>) agent.tier
+       AND ticket.assignee_id IS DISTINCT FROM agent.agent_id THEN
+        RAISE EXCEPTION 'ticket % does not exist', ticket_id     -- as row-level security would say
+              USING ERRCODE = 'no_data_found', HINT = 'Ticket numbers are shown as #N in every message.';
+    END IF;
+    PERFORM support.require_text(reason, 'reason for the escalation');
+    PERFORM support.require_open(ticket);
+    RETURN support.escalate_ticket(ticket, reason, now());
+END $$;
+COMMENT ON FUNCTION support.escalate(bigint, bigint, text) IS
+    'an agent escalates a ticket of their tier (or assigned to them) one tier up, as the worker does at the mark: new owner, notices, alert; from tier 3, to the executives';
+
 ------------------------------------------------------------------------------
 -- Role assumption: policy, approvals, audit
 ------------------------------------------------------------------------------
@@ -817,6 +840,8 @@ REVOKE EXECUTE ON FUNCTION support.issue_key(bigint, interval, text), support.en
     support.audit_release(support.auth_keys, text, text), support.audit_assumed_write(),
     support.session_token(), support.new_auth_key(), support.active_assumptions(),
     support.run_due_actions(timestamptz, integer), support.take_action(support.tickets, text, timestamptz, timestamptz),
+    support.escalate_ticket(support.tickets, text, timestamptz), support.record_breach(support.tickets, support.sla_target, timestamptz),
+    support.close_after_verification(support.tickets),
     support.claim_messages(integer, bigint),
     support.record_deliveries(bigint[], bigint[], text[], text[], timestamptz[]),
     support.requeue_message(bigint, bigint),

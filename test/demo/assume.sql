@@ -24,7 +24,7 @@ DECLARE
 BEGIN
     EXECUTE statement;
     GET DIAGNOSTICS affected = ROW_COUNT;
-    RETURN format('done: %s rows', affected);
+    RETURN format('%s rows changed', affected);
 EXCEPTION WHEN OTHERS THEN
     RETURN 'refused: ' || SQLERRM;
 END $$;
