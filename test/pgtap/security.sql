@@ -332,7 +332,7 @@ SELECT e.table_name, e.command, i.who, i.ordinal,
   JOIN probes p USING (table_name, command)
  CROSS JOIN identities i;
 
-SELECT plan((SELECT count(*)::int FROM matrix) + 92);
+SELECT plan((SELECT count(*)::int FROM matrix) + 95);
 
 SELECT is(pg_temp.attempt(m.login_role, m.auth_key, m.statement),
           CASE WHEN m.wanted = 'all' THEN pg_temp.attempt('postgres', NULL, m.statement)
@@ -432,6 +432,9 @@ SELECT is(pg_temp.attempt('app_agent', :'k_tia', format('SELECT 1 FROM support.t
           'none', 'a tier-1 agent does not see a tier-3 ticket');
 SELECT is(pg_temp.error_of('app_agent', :'k_tia', format('SELECT support.reply_publicly(%s, %s, ''hi'')', :t_acme_bug, :tia)),
           'P0002: ticket ' || :t_acme_bug || ' does not exist', 'nor reply on it');
+SELECT is(pg_temp.value_as('app_client', :'k_ada', 'SELECT sum(open_tickets)::text FROM support.open_tickets_by_priority'),
+          (SELECT count(*)::text FROM support.tickets WHERE account_id = :acme AND status <> 'closed'),
+          'a client''s reports count only its own account''s tickets');
 SELECT is(pg_temp.attempt('app_manager', :'k_max', 'SELECT secret FROM support.delivery_endpoints'),
           'denied', 'a manager cannot read an endpoint''s secret back');
 SELECT is(pg_temp.error_of('app_client', :'k_rex', format('SELECT support.post_client_message(%s, %s, ''hi'')', :t_acme, :rex)),
@@ -530,6 +533,11 @@ SELECT is((SELECT array_agg(DISTINCT details ->> 'table' ORDER BY details ->> 't
           'a ticket opened while assuming audits it and what the triggers wrote for it (events, SLA events, the acknowledgment)');
 SELECT is(pg_temp.attempt('app_console', :'k_as_ada', format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, assumed_by) VALUES (%s, %s, 'client_message', %s, 'client', 'public', 'x', NULL)$$, :acme, :t_acme, :ada)),
           'denied', 'an assumed user cannot clear assumed_by');
+
+SELECT is(pg_temp.value_as('app_manager', :'k_max', 'SELECT count(*)::text FROM support.active_assumptions() WHERE assumed_user_id = ' || :ada),
+          '1'::text, 'a support manager sees the assumption in progress');
+SELECT is(pg_temp.error_of('app_manager', :'k_tia', 'SELECT count(*) FROM support.active_assumptions()'),
+          '42501: only a support manager may list who is assuming whom', 'nobody else does');
 
 -- release; a released key is dead
 SELECT is(pg_temp.value_as('app_console', :'k_as_ada', 'SELECT assumed_user_id::text FROM support.release_user_role()'),
