@@ -97,30 +97,12 @@ BEGIN
     RETURN outcome;
 END $$;
 
--- the error an attempt raises (SQLSTATE: message), or 'ok'
-CREATE FUNCTION pg_temp.error_of(who text, auth_key text, statement text) RETURNS text
-LANGUAGE plpgsql AS $$
+-- the error an attempt raises (SQLSTATE: message), or 'ok'; with_detail adds
+-- what else it tells its reader beyond the caller's own statement (detail, hint)
+CREATE FUNCTION pg_temp.error_of(who text, auth_key text, statement text, with_detail boolean DEFAULT false)
+RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     state text;
-    message text;
-BEGIN
-    BEGIN
-        PERFORM set_config('role', who, true);
-        PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
-        EXECUTE statement;
-        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01';
-    EXCEPTION
-        WHEN SQLSTATE 'BRK01' THEN RETURN 'ok';
-        WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-            RETURN state || ': ' || message;
-    END;
-END $$;
-
--- what an error tells its reader beyond the caller's own statement: message, detail, hint
-CREATE FUNCTION pg_temp.error_text_of(who text, auth_key text, statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
     message text;
     detail text;
     hint text;
@@ -133,9 +115,10 @@ BEGIN
     EXCEPTION
         WHEN SQLSTATE 'BRK01' THEN RETURN 'ok';
         WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
-                                    hint = PG_EXCEPTION_HINT;
-            RETURN concat_ws(' | ', message, detail, hint);
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                                    detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+            RETURN state || ': ' || message
+                   || CASE WHEN with_detail THEN ' | ' || concat_ws(' | ', detail, hint) ELSE '' END;
     END;
 END $$;
 
@@ -625,13 +608,13 @@ SELECT is((SELECT array_agg(p.proname ORDER BY p.proname)::text FROM pg_proc p
 -- secrets stay out of errors
 SELECT unalike(pg_temp.error_of('app_client', :'k_ada' || 'x', 'SELECT count(*) FROM support.tickets'),
               '%' || :'k_ada' || '%', 'a refused key is not echoed in the error');
-SELECT unalike(pg_temp.error_text_of('app_manager', :'k_max', 'SELECT * FROM support.delivery_endpoints'),
+SELECT unalike(pg_temp.error_of('app_manager', :'k_max', 'SELECT * FROM support.delivery_endpoints', true),
               '%whsec%', 'nor is an endpoint''s secret when a manager reads the table');
-SELECT unalike(pg_temp.error_text_of('app_manager', :'k_max', $$UPDATE support.delivery_endpoints SET url = 'not a url' WHERE endpoint = 'jira'$$),
+SELECT unalike(pg_temp.error_of('app_manager', :'k_max', $$UPDATE support.delivery_endpoints SET url = 'not a url' WHERE endpoint = 'jira'$$, true),
               '%whsec%', 'nor in the failing row of a constraint violation');
-SELECT unalike(pg_temp.error_text_of('app_manager', :'k_max', $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret) VALUES ('jira', 'webhook', 'http://127.0.0.1:9/x', 'whsec_second_secret_value')$$),
+SELECT unalike(pg_temp.error_of('app_manager', :'k_max', $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret) VALUES ('jira', 'webhook', 'http://127.0.0.1:9/x', 'whsec_second_secret_value')$$, true),
               '%whsec%', 'nor in a duplicate key''s detail');
-SELECT unalike(pg_temp.error_text_of('app_client', :'k_ada' || 'x', 'SELECT count(*) FROM support.tickets'),
+SELECT unalike(pg_temp.error_of('app_client', :'k_ada' || 'x', 'SELECT count(*) FROM support.tickets', true),
               '%' || :'k_ada' || '%', 'nor a key in any part of a refusal');
 
 -- the platform's login-service flow, one transaction at a time
