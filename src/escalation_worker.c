@@ -74,12 +74,12 @@ worker_run_batch(WorkerPassReport *report)
 /*
  * Ends assumed users' keys that went idle, outlived their session or key,
  * and audits it (1.6): the keys stop working at once on their own, this
- * writes down when.
+ * writes down when. Runs in the transaction that looks for the next
+ * deadline, so a pass costs no extra transaction.
  */
 static void
 worker_expire_assumptions(void)
 {
-	worker_transaction_begin("bedrock_support: expiring assumed users' keys");
 	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_proc p"
 					" WHERE p.oid OPERATOR(pg_catalog.=)"
 					"       pg_catalog.to_regprocedure('support.expire_assumptions()')",
@@ -88,10 +88,9 @@ worker_expire_assumptions(void)
 	if (SPI_processed == 1 &&
 		SPI_execute("SELECT support.expire_assumptions()", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "support.expire_assumptions failed");
-	worker_transaction_end();
 }
 
-/* The earliest scheduled action, or 0 when none: one index probe. */
+/* The earliest scheduled action, or 0 when none: one index probe (and the key sweep). */
 static TimestampTz
 worker_next_action(void)
 {
@@ -99,6 +98,7 @@ worker_next_action(void)
 
 	worker_transaction_begin("bedrock_support: looking for the next deadline");
 	worker_require_escalation_functions();
+	worker_expire_assumptions();
 	next = worker_query_time("SELECT next_action_at FROM support.tickets"
 							 " WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1");
 	worker_transaction_end();
@@ -128,7 +128,6 @@ worker_pass(bool *progressed)
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(pass_context);
 		}
-		worker_expire_assumptions();
 		next = worker_next_action();
 	}
 	PG_CATCH();
