@@ -11,7 +11,7 @@ OBJS        = src/bedrock_support.o src/priority.o src/lifecycle.o \
               src/business_time.o src/business_hours.o src/sla_config.o \
               src/sla.o src/template.o src/template_sql.o src/owner_spi.o \
               src/triage_rules.o src/assignment.o src/triage.o src/triage_outbox.o \
-              src/spi_support.o src/config_cache.o \
+              src/spi_support.o src/row_probe.o src/config_cache.o \
               src/sla_actions.o src/worker_shmem.o src/worker_launcher.o \
               src/escalation_worker.o src/database_guard.o src/webhook_signature.o \
               src/delivery_curl.o src/delivery_worker.o src/worker_transaction.o \

@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -31,12 +32,14 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "auth.h"
 #include "bedrock_support.h"
 #include "priority.h"
+#include "row_probe.h"
 #include "template.h"
 #include "triage_rules.h"
 #include "spi_support.h"
@@ -58,7 +61,7 @@ typedef struct OutboxColumns
 	int			priority_source;
 } OutboxColumns;
 
-/* What the lookup query returns for one ticket, as text. */
+/* What the lookup finds for one ticket, as text. */
 typedef struct OutboxPeople
 {
 	char	   *client_name;
@@ -73,10 +76,10 @@ typedef struct OutboxPeople
 } OutboxPeople;
 
 /*
- * Tickets are handled in batches: one lookup query and one statement writing
- * the events, the messages and (with the last batch) the agents' loads, with
- * arrays through unnest, so a bulk INSERT pays the executor's start-up per
- * thousand tickets, not per ticket.
+ * Tickets are handled in batches: their people are read by primary-key
+ * probes, then one statement writes the events, the messages and (with the
+ * last batch) the agents' loads, with arrays through unnest, so a bulk
+ * INSERT pays the executor's start-up per thousand tickets, not per ticket.
  */
 #define OUTBOX_BATCH 1000
 
@@ -115,7 +118,6 @@ typedef struct OutboxRows
 	bool	   *nulls[10];
 } OutboxRows;
 
-static SPIPlanPtr outbox_lookup_plan = NULL;
 static SPIPlanPtr outbox_write_plan = NULL;
 static SPIPlanPtr outbox_load_plan = NULL;
 
@@ -314,52 +316,75 @@ outbox_json(const char **keys_and_values, int pairs)
 	return json.data;
 }
 
-/* The requester, account, assignee and local deadlines of each ticket of the batch. */
+/* A deadline as the account reads it: to_char(due AT TIME ZONE zone, ...). */
+static char *
+outbox_local_time(Datum due, const char *time_zone)
+{
+	Datum		local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(time_zone), due);
+
+	return TextDatumGetCString(DirectFunctionCall2Coll(timestamp_to_char, DEFAULT_COLLATION_OID, local,
+													   CStringGetTextDatum("Dy DD Mon YYYY HH24:MI")));
+}
+
+static char *
+outbox_text(RowProbe *probe, int column)
+{
+	return probe->nulls[column] ? NULL : TextDatumGetCString(probe->values[column]);
+}
+
+/*
+ * The requester, account, assignee and local deadlines of each ticket of the
+ * batch, by primary-key probes under a snapshot taken now, as a statement
+ * would (a requester committed since the INSERT began is found).
+ */
 static void
 outbox_lookup_people(OutboxBatch *batch)
 {
-	Oid			types[5] = {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
-	Datum		arrays[5];
-	bool		no_nulls[OUTBOX_BATCH] = {false};
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	RowProbe	users;
+	RowProbe	accounts;
+	RowProbe	agents;
+	int			user_name, user_email, account_name, account_zone, account_enterprise, account_slack,
+				agent_name;
 
-	arrays[0] = outbox_array(batch->account_ids, no_nulls, batch->count, INT8OID);
-	arrays[1] = outbox_array(batch->requester_ids, no_nulls, batch->count, INT8OID);
-	arrays[2] = outbox_array(batch->assignee_ids, batch->assignee_nulls, batch->count, INT8OID);
-	arrays[3] = outbox_array(batch->resolution_dues, batch->resolution_nulls, batch->count, TIMESTAMPTZOID);
-	arrays[4] = outbox_array(batch->response_dues, batch->response_nulls, batch->count, TIMESTAMPTZOID);
-	outbox_execute(spi_kept_plan(&outbox_lookup_plan,
-							   "SELECT k.i::int4, u.full_name, u.email, a.name, a.time_zone, a.enterprise::text,"
-							   "       a.slack_channel, g.full_name,"
-							   "       to_char(k.resolution_due AT TIME ZONE a.time_zone, 'Dy DD Mon YYYY HH24:MI'),"
-							   "       to_char(k.response_due AT TIME ZONE a.time_zone, 'Dy DD Mon YYYY HH24:MI')"
-							   "  FROM unnest($1, $2, $3, $4, $5) WITH ORDINALITY"
-							   "       AS k(account_id, requester_id, assignee_id, resolution_due, response_due, i)"
-							   "  JOIN support.account_users u ON u.account_id OPERATOR(pg_catalog.=) k.account_id"
-							   "                              AND u.user_id OPERATOR(pg_catalog.=) k.requester_id"
-							   "  JOIN support.accounts a ON a.account_id OPERATOR(pg_catalog.=) k.account_id"
-							   "  LEFT JOIN support.agents g ON g.agent_id OPERATOR(pg_catalog.=) k.assignee_id",
-							   5, types),
-				   arrays, NULL, SPI_OK_SELECT);
-	for (uint64 row = 0; row < SPI_processed; row++)
+	row_probe_open(&users, "account_users");
+	row_probe_open(&accounts, "accounts");
+	row_probe_open(&agents, "agents");
+	user_name = row_probe_column(&users, "full_name");
+	user_email = row_probe_column(&users, "email");
+	account_name = row_probe_column(&accounts, "name");
+	account_zone = row_probe_column(&accounts, "time_zone");
+	account_enterprise = row_probe_column(&accounts, "enterprise");
+	account_slack = row_probe_column(&accounts, "slack_channel");
+	agent_name = row_probe_column(&agents, "full_name");
+	for (int i = 0; i < batch->count; i++)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[row];
-		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
-		bool		is_null;
-		int			i = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 1, &is_null)) - 1;
 		OutboxPeople *people = &batch->people[i];
+		Datum		user_key[2] = {batch->account_ids[i], batch->requester_ids[i]};
 
-		people->client_name = SPI_getvalue(tuple, tupdesc, 2);
-		people->client_email = SPI_getvalue(tuple, tupdesc, 3);
-		people->account_name = SPI_getvalue(tuple, tupdesc, 4);
-		people->time_zone = SPI_getvalue(tuple, tupdesc, 5);
-		people->enterprise = strcmp(SPI_getvalue(tuple, tupdesc, 6), "true") == 0;
-		people->slack_channel = SPI_getvalue(tuple, tupdesc, 7);
-		people->agent_name = SPI_getvalue(tuple, tupdesc, 8);
-		people->resolution_local = SPI_getvalue(tuple, tupdesc, 9);
-		people->response_local = SPI_getvalue(tuple, tupdesc, 10);
+		/* a missing requester or account: the foreign keys refuse the row */
+		if (!row_probe_fetch(&users, snapshot, user_key) ||
+			!row_probe_fetch(&accounts, snapshot, &batch->account_ids[i]))
+			continue;
+		people->client_name = outbox_text(&users, user_name);
+		people->client_email = outbox_text(&users, user_email);
+		people->account_name = outbox_text(&accounts, account_name);
+		people->time_zone = outbox_text(&accounts, account_zone);
+		people->enterprise = !accounts.nulls[account_enterprise] &&
+			DatumGetBool(accounts.values[account_enterprise]);
+		people->slack_channel = outbox_text(&accounts, account_slack);
+		if (!batch->assignee_nulls[i] && row_probe_fetch(&agents, snapshot, &batch->assignee_ids[i]))
+			people->agent_name = outbox_text(&agents, agent_name);
+		if (!batch->resolution_nulls[i])
+			people->resolution_local = outbox_local_time(batch->resolution_dues[i], people->time_zone);
+		if (!batch->response_nulls[i])
+			people->response_local = outbox_local_time(batch->response_dues[i], people->time_zone);
 		batch->found[i] = true;
 	}
-	SPI_freetuptable(SPI_tuptable);
+	row_probe_close(&agents);
+	row_probe_close(&accounts);
+	row_probe_close(&users);
+	UnregisterSnapshot(snapshot);
 }
 
 static void

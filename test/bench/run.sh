@@ -28,6 +28,7 @@ psql -X -q -d bedrock_bench -v rows="${BENCH_ROWS:-1000000}" -f test/bench/busin
 psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/deadline_trigger.sql
 psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/triage.sql
 bash test/bench/triage_pgbench.sh bedrock_bench "${BENCH_SECONDS:-20}"
+bash test/bench/triage_instructions.sh
 bash test/bench/escalation_worker.sh "${BENCH_ESCALATIONS:-100000}"
 bash test/bench/delivery.sh "${BENCH_MESSAGES:-10000}"
 bash test/bench/rls_dashboard.sh "${BENCH_RLS_TICKETS:-1000000}" "$(( ${BENCH_SECONDS:-20} / 2 ))"
