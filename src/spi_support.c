@@ -3,7 +3,10 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "nodes/parsenodes.h"
+#include "utils/inval.h"
 
 #include "spi_support.h"
 
@@ -30,11 +33,72 @@ spi_kept_plan(SPIPlanPtr *cached, const char *query, int argument_count, Oid *ar
 	return *cached;
 }
 
+/*
+ * Column indexes, cached per backend. Every statement on a ticket looks up
+ * some sixty columns by name across its triggers, and SPI_fnumber compares
+ * the name with each column in turn: 5 % of a single-ticket INSERT. Entries
+ * are keyed by the relation's row type and the name's address (the callers
+ * pass string constants), and all are dropped at any relcache invalidation,
+ * which ALTER TABLE sends, so a column an upgrade adds or moves is looked
+ * up afresh by the next statement.
+ */
+#define COLUMN_CACHE_SIZE 256	/* a power of two, over twice the names in use */
+
+typedef struct ColumnCacheEntry
+{
+	uint64		generation;		/* valid while equal to column_cache_generation */
+	Oid			row_type;
+	const char *name;
+	int			index;
+} ColumnCacheEntry;
+
+static ColumnCacheEntry column_cache[COLUMN_CACHE_SIZE];
+static uint64 column_cache_generation = 1;
+static bool column_cache_registered = false;
+
+static void
+column_cache_invalidate(Datum argument, Oid relid)
+{
+	column_cache_generation++;
+}
+
 int
 spi_ticket_column(TupleDesc tupdesc, const char *name)
 {
-	int			attnum = SPI_fnumber(tupdesc, name);
+	uint32		slot = hash_bytes_uint32((uint32) ((uintptr_t) name ^ tupdesc->tdtypeid)) &
+		(COLUMN_CACHE_SIZE - 1);
+	int			attnum;
 
+	if (!column_cache_registered)
+	{
+		CacheRegisterRelcacheCallback(column_cache_invalidate, (Datum) 0);
+		column_cache_registered = true;
+	}
+	for (int probe = 0; probe < COLUMN_CACHE_SIZE; probe++)
+	{
+		ColumnCacheEntry *entry = &column_cache[(slot + probe) & (COLUMN_CACHE_SIZE - 1)];
+
+		if (entry->generation != column_cache_generation)
+		{
+			/* a free slot: look the column up and keep it here */
+			attnum = SPI_fnumber(tupdesc, name);
+			if (attnum <= 0)
+				elog(ERROR, "support.tickets has no column \"%s\"", name);
+			/* a row type of 0 (a descriptor of no relation) is not cached */
+			if (OidIsValid(tupdesc->tdtypeid) && tupdesc->tdtypeid != RECORDOID)
+			{
+				entry->generation = column_cache_generation;
+				entry->row_type = tupdesc->tdtypeid;
+				entry->name = name;
+				entry->index = attnum - 1;
+			}
+			return attnum - 1;
+		}
+		if (entry->row_type == tupdesc->tdtypeid && entry->name == name)
+			return entry->index;
+	}
+	/* a full table (names not constants): no caching */
+	attnum = SPI_fnumber(tupdesc, name);
 	if (attnum <= 0)
 		elog(ERROR, "support.tickets has no column \"%s\"", name);
 	return attnum - 1;			/* index into values[] */

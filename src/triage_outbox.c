@@ -387,6 +387,22 @@ outbox_lookup_people(OutboxBatch *batch)
 	UnregisterSnapshot(snapshot);
 }
 
+/* Whether the acting user (the key's, or support.actor_id) is an agent. */
+static bool
+outbox_is_agent(int64 user_id)
+{
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	RowProbe	agents;
+	Datum		key = Int64GetDatum(user_id);
+	bool		found;
+
+	row_probe_open(&agents, "agents");
+	found = row_probe_fetch(&agents, snapshot, &key);
+	row_probe_close(&agents);
+	UnregisterSnapshot(snapshot);
+	return found;
+}
+
 static void
 outbox_acknowledgment(OutboxBatch *batch, int i, const TriageTemplate *template, const char *tier,
 					  OutboxRows *messages)
@@ -442,8 +458,11 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	OutboxRows	events;
 	OutboxRows	messages;
 	int64		acting_user = auth_acting_user();
+	const char *acting_kind = "client";
 
 	outbox_lookup_people(batch);
+	if (acting_user != 0)
+		acting_kind = outbox_is_agent(acting_user) ? "agent" : "client";
 	/*
 	 * account, ticket, kind, body, new_value, details, actor_id, actor_kind,
 	 * visibility; per ticket: created, escalated, assigned
@@ -466,7 +485,7 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 		/* the acting user (the key's, or support.actor_id), else the requester, a client */
 		texts[4] = psprintf("%lld", acting_user != 0 ? (long long) acting_user
 							: (long long) DatumGetInt64(batch->requester_ids[i]));
-		texts[5] = acting_user != 0 ? "lookup" : "client";
+		texts[5] = acting_kind;
 		texts[6] = "public";
 		outbox_rows_add(&events, DatumGetInt64(batch->account_ids[i]), batch->ticket_ids[i], texts);
 	}
@@ -554,10 +573,7 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 							   "  INSERT INTO support.ticket_events"
 							   "   (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, new_value, details)"
 							   "  SELECT e.account_id, e.ticket_id, e.kind::support.event_kind, e.actor_id::int8,"
-							   "         (CASE WHEN e.actor_kind OPERATOR(pg_catalog.<>) 'lookup' THEN e.actor_kind"
-							   "               WHEN EXISTS (SELECT 1 FROM support.agents g"
-							   "                             WHERE g.agent_id OPERATOR(pg_catalog.=) e.actor_id::int8)"
-							   "               THEN 'agent' ELSE 'client' END)::support.actor_kind,"
+							   "         e.actor_kind::support.actor_kind,"
 							   "         e.visibility::support.visibility, e.body, e.new_value, e.details::jsonb"
 							   "    FROM unnest($1, $2, $3, $4, $5, $6, $17, $18, $19)"
 							   "         AS e(account_id, ticket_id, kind, body, new_value, details,"
