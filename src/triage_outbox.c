@@ -20,6 +20,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -333,6 +334,65 @@ outbox_text(RowProbe *probe, int column)
 }
 
 /*
+ * The batch's accounts, requesters and agents already looked up: a bulk
+ * INSERT names the same few again and again, and each is probed once per
+ * batch. An open-addressing table of keys to the first ticket that had them.
+ */
+typedef struct OutboxSeenEntry
+{
+	bool		used;
+	bool		found;			/* the probe found the row */
+	int64		first_key;
+	int64		second_key;
+	int			ticket;			/* whose people hold what was found */
+} OutboxSeenEntry;
+
+typedef struct OutboxSeen
+{
+	uint32		mask;
+	OutboxSeenEntry *entries;
+} OutboxSeen;
+
+static void
+outbox_seen_init(OutboxSeen *seen, int count)
+{
+	uint32		size = 4;
+
+	while (size < 2 * (uint32) count)
+		size *= 2;
+	seen->mask = size - 1;
+	seen->entries = palloc0(size * sizeof(OutboxSeenEntry));
+}
+
+/* The entry of the key, *is_new when this is its first time in the batch. */
+static OutboxSeenEntry *
+outbox_seen(OutboxSeen *seen, int64 first_key, int64 second_key, bool *is_new)
+{
+	uint32		slot = hash_bytes_uint32((uint32) (first_key ^ (first_key >> 32)) ^
+										 (uint32) (second_key * 0x9E3779B1)) & seen->mask;
+
+	for (;;)
+	{
+		OutboxSeenEntry *entry = &seen->entries[slot];
+
+		if (!entry->used)
+		{
+			entry->used = true;
+			entry->first_key = first_key;
+			entry->second_key = second_key;
+			*is_new = true;
+			return entry;
+		}
+		if (entry->first_key == first_key && entry->second_key == second_key)
+		{
+			*is_new = false;
+			return entry;
+		}
+		slot = (slot + 1) & seen->mask;	/* the table is never full: twice the batch */
+	}
+}
+
+/*
  * The requester, account, assignee and local deadlines of each ticket of the
  * batch, by primary-key probes under a snapshot taken now, as a statement
  * would (a requester committed since the INSERT began is found).
@@ -344,6 +404,9 @@ outbox_lookup_people(OutboxBatch *batch)
 	RowProbe	users;
 	RowProbe	accounts;
 	RowProbe	agents;
+	OutboxSeen	users_seen;
+	OutboxSeen	accounts_seen;
+	OutboxSeen	agents_seen;
 	int			user_name, user_email, account_name, account_zone, account_enterprise, account_slack,
 				agent_name;
 
@@ -357,24 +420,75 @@ outbox_lookup_people(OutboxBatch *batch)
 	account_enterprise = row_probe_column(&accounts, "enterprise");
 	account_slack = row_probe_column(&accounts, "slack_channel");
 	agent_name = row_probe_column(&agents, "full_name");
+	outbox_seen_init(&users_seen, batch->count);
+	outbox_seen_init(&accounts_seen, batch->count);
+	outbox_seen_init(&agents_seen, batch->count);
 	for (int i = 0; i < batch->count; i++)
 	{
 		OutboxPeople *people = &batch->people[i];
+		int64		account_id = DatumGetInt64(batch->account_ids[i]);
 		Datum		user_key[2] = {batch->account_ids[i], batch->requester_ids[i]};
+		bool		is_new;
+		OutboxSeenEntry *user = outbox_seen(&users_seen, account_id,
+											DatumGetInt64(batch->requester_ids[i]), &is_new);
+		OutboxSeenEntry *account;
 
+		if (is_new)
+		{
+			user->found = row_probe_fetch(&users, snapshot, user_key);
+			user->ticket = i;
+			if (user->found)
+			{
+				people->client_name = outbox_text(&users, user_name);
+				people->client_email = outbox_text(&users, user_email);
+			}
+		}
+		else if (user->found)
+		{
+			people->client_name = batch->people[user->ticket].client_name;
+			people->client_email = batch->people[user->ticket].client_email;
+		}
+		account = outbox_seen(&accounts_seen, account_id, 0, &is_new);
+		if (is_new)
+		{
+			account->found = row_probe_fetch(&accounts, snapshot, &batch->account_ids[i]);
+			account->ticket = i;
+			if (account->found)
+			{
+				people->account_name = outbox_text(&accounts, account_name);
+				people->time_zone = outbox_text(&accounts, account_zone);
+				people->enterprise = !accounts.nulls[account_enterprise] &&
+					DatumGetBool(accounts.values[account_enterprise]);
+				people->slack_channel = outbox_text(&accounts, account_slack);
+			}
+		}
+		else if (account->found)
+		{
+			OutboxPeople *earlier = &batch->people[account->ticket];
+
+			people->account_name = earlier->account_name;
+			people->time_zone = earlier->time_zone;
+			people->enterprise = earlier->enterprise;
+			people->slack_channel = earlier->slack_channel;
+		}
 		/* a missing requester or account: the foreign keys refuse the row */
-		if (!row_probe_fetch(&users, snapshot, user_key) ||
-			!row_probe_fetch(&accounts, snapshot, &batch->account_ids[i]))
+		if (!user->found || !account->found)
 			continue;
-		people->client_name = outbox_text(&users, user_name);
-		people->client_email = outbox_text(&users, user_email);
-		people->account_name = outbox_text(&accounts, account_name);
-		people->time_zone = outbox_text(&accounts, account_zone);
-		people->enterprise = !accounts.nulls[account_enterprise] &&
-			DatumGetBool(accounts.values[account_enterprise]);
-		people->slack_channel = outbox_text(&accounts, account_slack);
-		if (!batch->assignee_nulls[i] && row_probe_fetch(&agents, snapshot, &batch->assignee_ids[i]))
-			people->agent_name = outbox_text(&agents, agent_name);
+		if (!batch->assignee_nulls[i])
+		{
+			OutboxSeenEntry *agent = outbox_seen(&agents_seen, DatumGetInt64(batch->assignee_ids[i]), 0,
+												 &is_new);
+
+			if (is_new)
+			{
+				agent->found = row_probe_fetch(&agents, snapshot, &batch->assignee_ids[i]);
+				agent->ticket = i;
+				if (agent->found)
+					people->agent_name = outbox_text(&agents, agent_name);
+			}
+			else if (agent->found)
+				people->agent_name = batch->people[agent->ticket].agent_name;
+		}
 		if (!batch->resolution_nulls[i])
 			people->resolution_local = outbox_local_time(batch->resolution_dues[i], people->time_zone);
 		if (!batch->response_nulls[i])
