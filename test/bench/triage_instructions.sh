@@ -9,6 +9,10 @@
 # Each statement is counted over 100 and over 500 inserts in one backend:
 # the difference over 400 is the steady cost of one insert, without the
 # backend's start-up, first plans or first loads of the caches.
+# Then the same for one INSERT ... SELECT of many tickets (the issue's bulk
+# case): triage off, triage without assignment, with assignment; counted
+# for 500 and 2,500 tickets in a transaction rolled back, the difference
+# over 2,000 is the cost of one ticket of a large statement.
 #   triage_instructions.sh   (as root or the server's user; needs valgrind)
 set -euo pipefail
 source "$(dirname "$0")/../harness/common.sh"
@@ -43,16 +47,20 @@ session() {
     done
 }
 
-instructions() {   # instructions SCRIPT COUNT -> instructions the backend ran
-    local log=$work/$1-$2.log
-    session "$1" "$2" >"$work/$1-$2.sql"
-    as_server_user valgrind --tool=callgrind --callgrind-out-file="$work/$1-$2.out" \
-        "$PGBIN/postgres" --single -D "$data" $db <"$work/$1-$2.sql" >"$log" 2>&1
+count_session() {   # count_session NAME -> instructions a backend ran for $work/NAME.sql
+    local log=$work/$1.log
+    as_server_user valgrind --tool=callgrind --callgrind-out-file="$work/$1.out" \
+        "$PGBIN/postgres" --single -D "$data" $db <"$work/$1.sql" >"$log" 2>&1
     if grep -q 'ERROR' "$log"; then
         grep -m3 'ERROR' "$log" >&2
         exit 1
     fi
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$log"
+}
+
+instructions() {   # instructions SCRIPT COUNT -> instructions the backend ran
+    session "$1" "$2" >"$work/$1-$2.sql"
+    count_session "$1-$2"
 }
 
 per_insert() {   # per_insert SCRIPT -> instructions of one insert
@@ -62,9 +70,45 @@ per_insert() {   # per_insert SCRIPT -> instructions of one insert
     echo $(( (many - few) / 400 ))
 }
 
+# A transaction of one INSERT ... SELECT of COUNT tickets over the same
+# requesters and shapes: off (triage disabled, priority and tier given),
+# classify (triage without assignment) or triage; rolled back.
+bulk_session() {
+    local variant=$1 count=$2
+    echo "BEGIN;"
+    case $variant in
+    off) echo "ALTER TABLE support.tickets DISABLE TRIGGER ticket_classify, DISABLE TRIGGER ticket_triaged;" ;;
+    classify) echo "SET LOCAL support.auto_assign = off;" ;;
+    esac
+    if [ "$variant" = off ]; then
+        echo "INSERT INTO support.tickets (account_id, requester_id, subject, channel, category, service_outage," \
+             "priority, tier) SELECT r.account_id, r.user_id, s.subject || ' ' || i, s.channel, s.category, s.outage," \
+             "'P3', 1 FROM generate_series(1, $count) i JOIN pgbench_requesters r ON r.n = 1 + i % 50" \
+             "JOIN pgbench_shapes s ON s.n = 1 + i % 6;"
+    else
+        echo "INSERT INTO support.tickets (account_id, requester_id, subject, channel, category, service_outage)" \
+             "SELECT r.account_id, r.user_id, s.subject || ' ' || i, s.channel, s.category, s.outage" \
+             "FROM generate_series(1, $count) i JOIN pgbench_requesters r ON r.n = 1 + i % 50" \
+             "JOIN pgbench_shapes s ON s.n = 1 + i % 6;"
+    fi
+    echo "ROLLBACK;"
+}
+
+per_bulk_ticket() {   # per_bulk_ticket VARIANT -> instructions of one ticket of a large INSERT
+    local few many
+    bulk_session "$1" 500 >"$work/bulk-$1-500.sql"
+    bulk_session "$1" 2500 >"$work/bulk-$1-2500.sql"
+    few=$(count_session "bulk-$1-500")
+    many=$(count_session "bulk-$1-2500")
+    echo $(( (many - few) / 2000 ))
+}
+
 bare=$(per_insert bare)
 floor=$(per_insert floor)
 triaged=$(per_insert triaged)
+bulk_off=$(per_bulk_ticket off)
+bulk_classify=$(per_bulk_ticket classify)
+bulk_triage=$(per_bulk_ticket triage)
 
 rate() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
 echo
@@ -74,3 +118,10 @@ printf '  %-46s %9d   %s of the bare rate\n' "the rows triage writes, by plain S
        "$(rate "$floor" "$bare")"
 printf '  %-46s %9d   %s of the bare rate, %s of the floor\n' "triage with assignment" "$triaged" \
        "$(rate "$triaged" "$bare")" "$(rate "$triaged" "$floor")"
+echo
+echo "instructions per ticket of one INSERT ... SELECT (tickets 501 to 2500 of the statement)"
+printf '  %-46s %9d\n' "triage triggers disabled" "$bulk_off"
+printf '  %-46s %9d   %s of the rate without triage\n' "triage without assignment" "$bulk_classify" \
+       "$(rate "$bulk_classify" "$bulk_off")"
+printf '  %-46s %9d   %s of the rate without triage\n' "triage with assignment" "$bulk_triage" \
+       "$(rate "$bulk_triage" "$bulk_off")"
