@@ -489,9 +489,9 @@ outbox_lookup_people(OutboxBatch *batch)
 			else if (agent->found)
 				people->agent_name = batch->people[agent->ticket].agent_name;
 		}
-		if (!batch->resolution_nulls[i])
+		if (!batch->resolution_nulls[i] && people->time_zone != NULL)
 			people->resolution_local = outbox_local_time(batch->resolution_dues[i], people->time_zone);
-		if (!batch->response_nulls[i])
+		if (!batch->response_nulls[i] && people->time_zone != NULL)
 			people->response_local = outbox_local_time(batch->response_dues[i], people->time_zone);
 		batch->found[i] = true;
 	}
