@@ -11,7 +11,8 @@
  * concurrent pick SKIPs LOCKED agents and takes the least-loaded of the
  * rest: simultaneous tickets spread over agents instead of queueing on one.
  * When every eligible agent is locked, the pick waits for the least-loaded
- * one and recounts its load with a fresh snapshot. SKIP LOCKED never waits,
+ * one, recounts its load with a fresh snapshot, and takes instead any agent
+ * now unlocked with fewer open tickets. SKIP LOCKED never waits,
  * and a waiting pick holds no other agent lock from this statement's first
  * ticket, so single-ticket inserts cannot deadlock.
  *
@@ -72,6 +73,7 @@ struct AssignmentLedger
 static SPIPlanPtr assignment_skip_locked_plan = NULL;	/* LIMIT $3, SKIP LOCKED */
 static SPIPlanPtr assignment_wait_plan = NULL;	/* LIMIT 1, waits */
 static SPIPlanPtr assignment_load_plan = NULL;
+static SPIPlanPtr assignment_fewer_plan = NULL;	/* after a wait: fewer tickets, SKIP LOCKED */
 
 AssignmentLedger *
 assignment_ledger_create(MemoryContext context)
@@ -198,6 +200,38 @@ assignment_wait_for_agent(void *argument)
 			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
 }
 
+/*
+ * After a wait the agent waited for may no longer be the least loaded:
+ * other picks may have queued for the same agent, and agents locked at the
+ * first look may be free now. An unlocked agent with fewer open tickets
+ * than the waited-for one's fresh count joins the group (and is then
+ * picked); the waited-for agent stays locked, unassigned, until commit.
+ * Without this, picks that waited together all landed on one agent.
+ */
+static void
+assignment_look_again(void *argument)
+{
+	AssignmentQuery *query = argument;
+	const LedgerAgent *waited = &query->ledger->agents[query->group->agents[0]];
+	Oid			types[3] = {INT2OID, TEXTOID, INT8OID};
+	Datum		values[3];
+	SPIPlanPtr	plan = spi_kept_plan(&assignment_fewer_plan,
+									   "SELECT a.agent_id, a.last_assigned_at, a.open_tickets::int8"
+									   "  FROM support.agents a"
+									   " WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1"
+									   "   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
+									   "   AND a.open_tickets OPERATOR(pg_catalog.<) $3"
+									   " ORDER BY 3, 2 NULLS FIRST, 1 LIMIT 1 FOR UPDATE OF a SKIP LOCKED",
+									   3, types);
+
+	values[0] = Int16GetDatum(query->group->tier);
+	values[1] = CStringGetTextDatum(query->group->skill);
+	values[2] = Int64GetDatum(waited->load);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the agents to assign");
+	assignment_take_rows(query->ledger, query->group);
+}
+
 /* true when a should get the next ticket rather than b */
 static bool
 assignment_better(const LedgerAgent *a, const LedgerAgent *b)
@@ -247,7 +281,11 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 			group->expanded = true;
 	}
 	if (group->agent_count == 0)
+	{
 		owner_spi_run(ledger->owner, assignment_wait_for_agent, &query);
+		if (group->agent_count == 1)
+			owner_spi_run(ledger->owner, assignment_look_again, &query);
+	}
 	if (group->agent_count == 0)
 		return false;
 
