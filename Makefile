@@ -70,4 +70,4 @@ bench: deps
 
 stop:
 	@bash $(HARNESS)/receivers.sh stop; bash $(HARNESS)/cluster.sh stop demo; bash $(HARNESS)/cluster.sh stop test; \
-	 bash $(HARNESS)/cluster.sh stop bench
+	 bash $(HARNESS)/cluster.sh stop bench; bash $(HARNESS)/cluster.sh stop instructions
