@@ -63,12 +63,13 @@ struct AssignmentLedger
 	Oid			owner;
 };
 
-#define ASSIGNMENT_CANDIDATES \
+#define ASSIGNMENT_ELIGIBLE \
 	"SELECT a.agent_id, a.last_assigned_at, a.open_tickets::int8" \
 	"  FROM support.agents a" \
 	" WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1" \
-	"   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)" \
-	" ORDER BY 3, 2 NULLS FIRST, 1"
+	"   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
+#define ASSIGNMENT_ORDER " ORDER BY 3, 2 NULLS FIRST, 1"
+#define ASSIGNMENT_CANDIDATES ASSIGNMENT_ELIGIBLE ASSIGNMENT_ORDER
 
 static SPIPlanPtr assignment_skip_locked_plan = NULL;	/* LIMIT $3, SKIP LOCKED */
 static SPIPlanPtr assignment_wait_plan = NULL;	/* LIMIT 1, waits */
@@ -139,8 +140,10 @@ typedef struct AssignmentQuery
 	AssignmentLedger *ledger;
 	LedgerGroup *group;
 	bool		all;			/* every unlocked agent, not just the first */
+	int64		fewer_than;		/* >= 0: only an agent with fewer open tickets */
 } AssignmentQuery;
 
+/* Locks and adds to the group the least-loaded unlocked agent (or all of them). */
 static void
 assignment_load_candidates(void *argument)
 {
@@ -148,15 +151,25 @@ assignment_load_candidates(void *argument)
 	Oid			types[3] = {INT2OID, TEXTOID, INT8OID};
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
-	SPIPlanPtr	plan = spi_kept_plan(&assignment_skip_locked_plan,
-									   ASSIGNMENT_CANDIDATES " LIMIT $3 FOR UPDATE OF a SKIP LOCKED",
-									   3, types);
+	SPIPlanPtr	plan;
 
 	values[0] = Int16GetDatum(query->group->tier);
 	values[1] = CStringGetTextDatum(query->group->skill);
-	values[2] = Int64GetDatum(1);
-	if (query->all)
-		nulls[2] = 'n';
+	if (query->fewer_than >= 0)
+	{
+		plan = spi_kept_plan(&assignment_fewer_plan,
+							 ASSIGNMENT_ELIGIBLE "   AND a.open_tickets OPERATOR(pg_catalog.<) $3"
+							 ASSIGNMENT_ORDER " LIMIT 1 FOR UPDATE OF a SKIP LOCKED", 3, types);
+		values[2] = Int64GetDatum(query->fewer_than);
+	}
+	else
+	{
+		plan = spi_kept_plan(&assignment_skip_locked_plan,
+							 ASSIGNMENT_CANDIDATES " LIMIT $3 FOR UPDATE OF a SKIP LOCKED", 3, types);
+		values[2] = Int64GetDatum(1);
+		if (query->all)
+			nulls[2] = 'n';
+	}
 	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the agents to assign");
 	assignment_take_rows(query->ledger, query->group);
@@ -200,38 +213,6 @@ assignment_wait_for_agent(void *argument)
 			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
 }
 
-/*
- * After a wait the agent waited for may no longer be the least loaded:
- * other picks may have queued for the same agent, and agents locked at the
- * first look may be free now. An unlocked agent with fewer open tickets
- * than the waited-for one's fresh count joins the group (and is then
- * picked); the waited-for agent stays locked, unassigned, until commit.
- * Without this, picks that waited together all landed on one agent.
- */
-static void
-assignment_look_again(void *argument)
-{
-	AssignmentQuery *query = argument;
-	const LedgerAgent *waited = &query->ledger->agents[query->group->agents[0]];
-	Oid			types[3] = {INT2OID, TEXTOID, INT8OID};
-	Datum		values[3];
-	SPIPlanPtr	plan = spi_kept_plan(&assignment_fewer_plan,
-									   "SELECT a.agent_id, a.last_assigned_at, a.open_tickets::int8"
-									   "  FROM support.agents a"
-									   " WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1"
-									   "   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
-									   "   AND a.open_tickets OPERATOR(pg_catalog.<) $3"
-									   " ORDER BY 3, 2 NULLS FIRST, 1 LIMIT 1 FOR UPDATE OF a SKIP LOCKED",
-									   3, types);
-
-	values[0] = Int16GetDatum(query->group->tier);
-	values[1] = CStringGetTextDatum(query->group->skill);
-	values[2] = Int64GetDatum(waited->load);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the agents to assign");
-	assignment_take_rows(query->ledger, query->group);
-}
-
 /* true when a should get the next ticket rather than b */
 static bool
 assignment_better(const LedgerAgent *a, const LedgerAgent *b)
@@ -272,6 +253,7 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 
 	query.ledger = ledger;
 	query.group = group;
+	query.fewer_than = -1;
 	group->uses++;
 	if (group->agent_count == 0 || (group->uses >= 2 && !group->expanded))
 	{
@@ -283,8 +265,20 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 	if (group->agent_count == 0)
 	{
 		owner_spi_run(ledger->owner, assignment_wait_for_agent, &query);
-		if (group->agent_count == 1)
-			owner_spi_run(ledger->owner, assignment_look_again, &query);
+
+		/*
+		 * The agent waited for may no longer be the least loaded: other
+		 * picks may have queued for it too, and agents locked at the first
+		 * look may be free now. An unlocked agent with fewer open tickets
+		 * than its fresh count joins the group, and is then picked; the
+		 * waited-for agent stays locked, unassigned, until commit. Without
+		 * this, picks that waited together all landed on one agent.
+		 */
+		if (group->agent_count == 1 && ledger->agents[group->agents[0]].load > 0)
+		{
+			query.fewer_than = ledger->agents[group->agents[0]].load;
+			owner_spi_run(ledger->owner, assignment_load_candidates, &query);
+		}
 	}
 	if (group->agent_count == 0)
 		return false;

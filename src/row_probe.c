@@ -18,13 +18,13 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 
 #include "owner_spi.h"
 #include "row_probe.h"
+#include "spi_support.h"
 
 void
 row_probe_open(RowProbe *probe, const char *table)
@@ -55,11 +55,7 @@ row_probe_open(RowProbe *probe, const char *table)
 int
 row_probe_column(RowProbe *probe, const char *name)
 {
-	int			column = SPI_fnumber(RelationGetDescr(probe->relation), name);
-
-	if (column <= 0)
-		elog(ERROR, "table %s has no column \"%s\"", RelationGetRelationName(probe->relation), name);
-	return column - 1;
+	return spi_column(RelationGetDescr(probe->relation), name);
 }
 
 bool

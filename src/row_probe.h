@@ -23,7 +23,7 @@ typedef struct RowProbe
 /* Opens support.<table> (AccessShareLock); its primary key must be bigint columns. */
 extern void row_probe_open(RowProbe *probe, const char *table);
 
-/* The 0-based index of a column in values[]; an error if missing. */
+/* The 0-based index of a column in values[] (name a string constant); an error if missing. */
 extern int	row_probe_column(RowProbe *probe, const char *name);
 
 /*

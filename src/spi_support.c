@@ -6,6 +6,7 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "nodes/parsenodes.h"
+#include "utils/builtins.h"
 #include "utils/inval.h"
 
 #include "spi_support.h"
@@ -62,18 +63,32 @@ column_cache_invalidate(Datum argument, Oid relid)
 	column_cache_generation++;
 }
 
+/* SPI_fnumber as a 0-based index; an error if the row has no such column. */
+static int
+column_lookup(TupleDesc tupdesc, const char *name)
+{
+	int			attnum = SPI_fnumber(tupdesc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "%s has no column \"%s\"",
+			 OidIsValid(tupdesc->tdtypeid) ? format_type_be(tupdesc->tdtypeid) : "the row", name);
+	return attnum - 1;
+}
+
 int
-spi_ticket_column(TupleDesc tupdesc, const char *name)
+spi_column(TupleDesc tupdesc, const char *name)
 {
 	uint32		slot = hash_bytes_uint32((uint32) ((uintptr_t) name ^ tupdesc->tdtypeid)) &
 		(COLUMN_CACHE_SIZE - 1);
-	int			attnum;
 
 	if (!column_cache_registered)
 	{
 		CacheRegisterRelcacheCallback(column_cache_invalidate, (Datum) 0);
 		column_cache_registered = true;
 	}
+	/* a descriptor of no relation (a row type of 0 or record) is not cached */
+	if (!OidIsValid(tupdesc->tdtypeid) || tupdesc->tdtypeid == RECORDOID)
+		return column_lookup(tupdesc, name);
 	for (int probe = 0; probe < COLUMN_CACHE_SIZE; probe++)
 	{
 		ColumnCacheEntry *entry = &column_cache[(slot + probe) & (COLUMN_CACHE_SIZE - 1)];
@@ -81,25 +96,14 @@ spi_ticket_column(TupleDesc tupdesc, const char *name)
 		if (entry->generation != column_cache_generation)
 		{
 			/* a free slot: look the column up and keep it here */
-			attnum = SPI_fnumber(tupdesc, name);
-			if (attnum <= 0)
-				elog(ERROR, "support.tickets has no column \"%s\"", name);
-			/* a row type of 0 (a descriptor of no relation) is not cached */
-			if (OidIsValid(tupdesc->tdtypeid) && tupdesc->tdtypeid != RECORDOID)
-			{
-				entry->generation = column_cache_generation;
-				entry->row_type = tupdesc->tdtypeid;
-				entry->name = name;
-				entry->index = attnum - 1;
-			}
-			return attnum - 1;
+			entry->index = column_lookup(tupdesc, name);
+			entry->generation = column_cache_generation;
+			entry->row_type = tupdesc->tdtypeid;
+			entry->name = name;
+			return entry->index;
 		}
 		if (entry->row_type == tupdesc->tdtypeid && entry->name == name)
 			return entry->index;
 	}
-	/* a full table (names not constants): no caching */
-	attnum = SPI_fnumber(tupdesc, name);
-	if (attnum <= 0)
-		elog(ERROR, "support.tickets has no column \"%s\"", name);
-	return attnum - 1;			/* index into values[] */
+	return column_lookup(tupdesc, name);	/* a full table: names not constants */
 }

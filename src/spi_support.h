@@ -14,7 +14,10 @@
 extern SPIPlanPtr spi_kept_plan(SPIPlanPtr *cached, const char *query,
 								int argument_count, Oid *argument_types);
 
-/* The 0-based index of a column of support.tickets; an error if missing. */
-extern int	spi_ticket_column(TupleDesc tupdesc, const char *name);
+/*
+ * The 0-based index of a column of a table's rows; an error if missing.
+ * name must be a string constant: the answer is cached by its address.
+ */
+extern int	spi_column(TupleDesc tupdesc, const char *name);
 
 #endif

@@ -57,17 +57,17 @@ triage_columns(FunctionCallInfo fcinfo, Relation relation)
 		return columns;
 	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriageColumns));
 	columns->relid = RelationGetRelid(relation);
-	columns->category = spi_ticket_column(tupdesc, "category");
-	columns->channel = spi_ticket_column(tupdesc, "channel");
-	columns->subject = spi_ticket_column(tupdesc, "subject");
-	columns->description = spi_ticket_column(tupdesc, "description");
-	columns->priority = spi_ticket_column(tupdesc, "priority");
-	columns->tier = spi_ticket_column(tupdesc, "tier");
-	columns->assignee_id = spi_ticket_column(tupdesc, "assignee_id");
-	columns->triage_rule_id = spi_ticket_column(tupdesc, "triage_rule_id");
-	columns->priority_source = spi_ticket_column(tupdesc, "priority_source");
+	columns->category = spi_column(tupdesc, "category");
+	columns->channel = spi_column(tupdesc, "channel");
+	columns->subject = spi_column(tupdesc, "subject");
+	columns->description = spi_column(tupdesc, "description");
+	columns->priority = spi_column(tupdesc, "priority");
+	columns->tier = spi_column(tupdesc, "tier");
+	columns->assignee_id = spi_column(tupdesc, "assignee_id");
+	columns->triage_rule_id = spi_column(tupdesc, "triage_rule_id");
+	columns->priority_source = spi_column(tupdesc, "priority_source");
 	for (int flag = 0; flag < TRIAGE_FLAG_COUNT; flag++)
-		columns->flags[flag] = spi_ticket_column(tupdesc, triage_flag_names[flag]);
+		columns->flags[flag] = spi_column(tupdesc, triage_flag_names[flag]);
 	columns->ledger = assignment_ledger_create(fcinfo->flinfo->fn_mcxt);
 	fcinfo->flinfo->fn_extra = columns;
 	return columns;

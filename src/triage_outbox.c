@@ -750,19 +750,19 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);	/* a restore brings its own history and outbox */
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
-	columns.account_id = spi_ticket_column(tupdesc, "account_id");
-	columns.ticket_id = spi_ticket_column(tupdesc, "ticket_id");
-	columns.requester_id = spi_ticket_column(tupdesc, "requester_id");
-	columns.subject = spi_ticket_column(tupdesc, "subject");
-	columns.channel = spi_ticket_column(tupdesc, "channel");
-	columns.category = spi_ticket_column(tupdesc, "category");
-	columns.priority = spi_ticket_column(tupdesc, "priority");
-	columns.tier = spi_ticket_column(tupdesc, "tier");
-	columns.assignee_id = spi_ticket_column(tupdesc, "assignee_id");
-	columns.triage_rule_id = spi_ticket_column(tupdesc, "triage_rule_id");
-	columns.first_response_due = spi_ticket_column(tupdesc, "first_response_due");
-	columns.resolution_due = spi_ticket_column(tupdesc, "resolution_due");
-	columns.priority_source = spi_ticket_column(tupdesc, "priority_source");
+	columns.account_id = spi_column(tupdesc, "account_id");
+	columns.ticket_id = spi_column(tupdesc, "ticket_id");
+	columns.requester_id = spi_column(tupdesc, "requester_id");
+	columns.subject = spi_column(tupdesc, "subject");
+	columns.channel = spi_column(tupdesc, "channel");
+	columns.category = spi_column(tupdesc, "category");
+	columns.priority = spi_column(tupdesc, "priority");
+	columns.tier = spi_column(tupdesc, "tier");
+	columns.assignee_id = spi_column(tupdesc, "assignee_id");
+	columns.triage_rule_id = spi_column(tupdesc, "triage_rule_id");
+	columns.first_response_due = spi_column(tupdesc, "first_response_due");
+	columns.resolution_due = spi_column(tupdesc, "resolution_due");
+	columns.priority_source = spi_column(tupdesc, "priority_source");
 	acknowledgment = triage_rules_acknowledgment();
 	write_created = !outbox_logger_present(trigdata->tg_relation);
 
