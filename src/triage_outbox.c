@@ -368,8 +368,8 @@ outbox_seen_init(OutboxSeen *seen, int count)
 static OutboxSeenEntry *
 outbox_seen(OutboxSeen *seen, int64 first_key, int64 second_key, bool *is_new)
 {
-	uint32		slot = hash_bytes_uint32((uint32) (first_key ^ (first_key >> 32)) ^
-										 (uint32) (second_key * 0x9E3779B1)) & seen->mask;
+	uint64		mixed = (uint64) first_key ^ ((uint64) first_key >> 32) ^ ((uint64) second_key * 0x9E3779B1);
+	uint32		slot = hash_bytes_uint32((uint32) mixed) & seen->mask;
 
 	for (;;)
 	{
