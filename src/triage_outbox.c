@@ -395,10 +395,12 @@ outbox_seen(OutboxSeen *seen, int64 first_key, int64 second_key, bool *is_new)
 /*
  * The requester, account, assignee and local deadlines of each ticket of the
  * batch, by primary-key probes under a snapshot taken now, as a statement
- * would (a requester committed since the INSERT began is found).
+ * would (a requester committed since the INSERT began is found). Returns
+ * whether the acting user (the key's, or support.actor_id; 0 for none) is an
+ * agent, read through the same probe.
  */
-static void
-outbox_lookup_people(OutboxBatch *batch)
+static bool
+outbox_lookup_people(OutboxBatch *batch, int64 acting_user)
 {
 	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	RowProbe	users;
@@ -409,6 +411,7 @@ outbox_lookup_people(OutboxBatch *batch)
 	OutboxSeen	agents_seen;
 	int			user_name, user_email, account_name, account_zone, account_enterprise, account_slack,
 				agent_name;
+	bool		acting_is_agent = false;
 
 	row_probe_open(&users, "account_users");
 	row_probe_open(&accounts, "accounts");
@@ -495,26 +498,17 @@ outbox_lookup_people(OutboxBatch *batch)
 			people->response_local = outbox_local_time(batch->response_dues[i], people->time_zone);
 		batch->found[i] = true;
 	}
+	if (acting_user != 0)
+	{
+		Datum		key = Int64GetDatum(acting_user);
+
+		acting_is_agent = row_probe_fetch(&agents, snapshot, &key);
+	}
 	row_probe_close(&agents);
 	row_probe_close(&accounts);
 	row_probe_close(&users);
 	UnregisterSnapshot(snapshot);
-}
-
-/* Whether the acting user (the key's, or support.actor_id) is an agent. */
-static bool
-outbox_is_agent(int64 user_id)
-{
-	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	RowProbe	agents;
-	Datum		key = Int64GetDatum(user_id);
-	bool		found;
-
-	row_probe_open(&agents, "agents");
-	found = row_probe_fetch(&agents, snapshot, &key);
-	row_probe_close(&agents);
-	UnregisterSnapshot(snapshot);
-	return found;
+	return acting_is_agent;
 }
 
 static void
@@ -572,11 +566,8 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	OutboxRows	events;
 	OutboxRows	messages;
 	int64		acting_user = auth_acting_user();
-	const char *acting_kind = "client";
+	const char *acting_kind = outbox_lookup_people(batch, acting_user) ? "agent" : "client";
 
-	outbox_lookup_people(batch);
-	if (acting_user != 0)
-		acting_kind = outbox_is_agent(acting_user) ? "agent" : "client";
 	/*
 	 * account, ticket, kind, body, new_value, details, actor_id, actor_kind,
 	 * visibility; per ticket: created, escalated, assigned
