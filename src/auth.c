@@ -26,6 +26,7 @@
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -33,6 +34,7 @@
 #include "bedrock_support.h"
 #include "owner_spi.h"
 #include "session_registry.h"
+#include "trigger_guard.h"
 
 #define KEY_PREFIX "bsk_"
 #define KEY_RANDOM_BYTES 32		/* 256 bits */
@@ -40,12 +42,16 @@
 #define TOUCH_INTERVAL_USECS (60 * USECS_PER_SEC)
 
 /*
- * The transaction that last set support.auth_key. Behind pgbouncer's
- * transaction pooling the next transaction on this backend may be another
- * client's, so a key set by a plain SET in an earlier transaction is
- * refused rather than lent to whoever comes next.
+ * support.auth_key itself, to read how its current value was set. A key
+ * counts only when SET LOCAL or set_config(..., true) set it in the running
+ * transaction: a plain SET would outlive the transaction (behind a
+ * transaction-pooling pooler, into another client's), a function's SET
+ * clause or a savepoint's rollback can bring back a value an earlier
+ * transaction left, and a role's or connection's default was never
+ * presented by this transaction at all. Only a local value sits on top of
+ * the setting's stack with state GUC_LOCAL or GUC_SET_LOCAL.
  */
-static LocalTransactionId key_set_in = InvalidLocalTransactionId;
+static struct config_generic *auth_key_setting = NULL;
 
 /* key lookups this backend has made: the cache's effect, for tests and monitoring */
 static int64 lookups = 0;
@@ -251,9 +257,36 @@ look_up_key(void *argument)
 }
 
 void
-auth_key_assigned(const char *new_value, void *extra)
+auth_key_setting_found(void)
 {
-	key_set_in = MyProc != NULL ? MyProc->lxid : InvalidLocalTransactionId;
+	struct config_generic **settings = get_guc_variables();
+	int			count = GetNumConfigOptions();
+
+	for (int i = 0; i < count; i++)
+		if (strcmp(settings[i]->name, "support.auth_key") == 0)
+			auth_key_setting = settings[i];
+	if (auth_key_setting == NULL)
+		elog(ERROR, "support.auth_key is not defined");
+}
+
+static bool
+auth_key_set_locally(void)
+{
+	GucStack   *top = auth_key_setting->stack;
+
+	return top != NULL && (top->state == GUC_LOCAL || top->state == GUC_SET_LOCAL);
+}
+
+/*
+ * SHOW, current_setting() and pg_settings: only a superuser reads a key
+ * back; anyone else learns whether one is set.
+ */
+const char *
+auth_key_show(void)
+{
+	if (bedrock_auth_key == NULL || bedrock_auth_key[0] == '\0')
+		return "";
+	return superuser() ? bedrock_auth_key : "(hidden)";
 }
 
 const Identity *
@@ -265,17 +298,19 @@ auth_current_identity(void)
 
 	if (key == NULL || key[0] == '\0')
 		return NULL;
-	if (cache_valid && cached_transaction == MyProc->lxid && strcmp(cached_key, key) == 0)
-		return &cached_identity;
 
 	/* a parallel worker restores the leader's settings, which checked this */
-	if (!IsParallelWorker() && key_set_in != MyProc->lxid)
+	if (!IsParallelWorker() && !auth_key_set_locally())
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("support.auth_key was set in an earlier transaction"),
-				 errdetail("A key is good for the transaction that sets it: behind a transaction-pooling "
-						   "connection pooler, the next transaction on a session may be another client's."),
-				 errhint("Set it in every transaction with SET LOCAL support.auth_key or set_config('support.auth_key', key, true).")));
+				 errmsg("support.auth_key was not set by SET LOCAL in this transaction"),
+				 errdetail("A key is good only for the transaction that sets it locally: a plain SET, a "
+						   "function's SET clause or a role's default would outlive it, and behind a "
+						   "transaction-pooling connection pooler the next transaction may be another client's."),
+				 errhint("Set it in every transaction with set_config('support.auth_key', $1, true) and the key "
+						 "as a bound parameter, or SET LOCAL support.auth_key.")));
+	if (cache_valid && cached_transaction == MyProc->lxid && strcmp(cached_key, key) == 0)
+		return &cached_identity;
 
 	cache_valid = false;
 	lookup.key = key;
@@ -340,6 +375,26 @@ current_agent_tier(PG_FUNCTION_ARGS)
 	if (identity->agent_tier == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT16(identity->agent_tier);
+}
+
+/*
+ * support.current_key_kind(): client, agent, manager or super_user; which
+ * group's policies apply. A login role granted several groups acts only as
+ * its key's kind: a client's key picks up no agent policy, whatever else
+ * the login may hold.
+ */
+PG_FUNCTION_INFO_V1(current_key_kind);
+Datum
+current_key_kind(PG_FUNCTION_ARGS)
+{
+	IDENTITY_OR_NULL(identity);
+	if (identity->account_id != 0)
+		PG_RETURN_TEXT_P(cstring_to_text("client"));
+	if (identity->is_manager)
+		PG_RETURN_TEXT_P(cstring_to_text("manager"));
+	if (identity->is_super_user)
+		PG_RETURN_TEXT_P(cstring_to_text("super_user"));
+	PG_RETURN_TEXT_P(cstring_to_text("agent"));
 }
 
 PG_FUNCTION_INFO_V1(current_is_manager);
@@ -407,6 +462,7 @@ PG_FUNCTION_INFO_V1(auth_keys_changed);
 Datum
 auth_keys_changed(PG_FUNCTION_ARGS)
 {
+	(void) trigger_guard(fcinfo, "auth_keys_changed", "auth_keys");
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "auth_keys_changed must be called as a trigger");
 	cache_valid = false;

@@ -25,7 +25,10 @@ extern const Identity *auth_current_identity(void);
 /* the acting user for history: the key's user, else support.actor_id, else 0 */
 extern int64 auth_acting_user(void);
 
-/* support.auth_key's assign hook: notes the transaction that set it */
-extern void auth_key_assigned(const char *new_value, void *extra);
+/* after support.auth_key is defined: finds the setting, to read how it was set */
+extern void auth_key_setting_found(void);
+
+/* support.auth_key's show hook: the key for a superuser, "(hidden)" for anyone else */
+extern const char *auth_key_show(void);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "config_cache.h"
 #include "owner_spi.h"
+#include "trigger_guard.h"
 
 static void
 config_cache_invalidate(Datum argument, Oid relid)
@@ -68,6 +69,7 @@ config_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
+	(void) trigger_guard(fcinfo, "config_changed", NULL);
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "config_changed must be called as a trigger");
 	CacheInvalidateRelcache(trigdata->tg_relation);

@@ -33,6 +33,7 @@
 
 #include "lifecycle.h"
 #include "spi_support.h"
+#include "trigger_guard.h"
 
 bool		lifecycle_trusted_milestone_write = false;
 
@@ -320,6 +321,7 @@ ticket_lifecycle_trigger(PG_FUNCTION_ARGS)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	HeapTuple	result;
 
+	(void) trigger_guard(fcinfo, "ticket_lifecycle_trigger", "tickets");
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))

@@ -25,6 +25,7 @@
 #include "config_cache.h"
 #include "owner_spi.h"
 #include "worker_shmem.h"
+#include "trigger_guard.h"
 
 static ConfigCache endpoint_cache = {
 	.name = "bedrock_support delivery endpoints",
@@ -96,6 +97,7 @@ ticket_event_webhooks(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
+	(void) trigger_guard(fcinfo, "queue_webhooks", "ticket_events");
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)
@@ -119,6 +121,7 @@ outbox_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
+	(void) trigger_guard(fcinfo, "outbox_changed", NULL);
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "outbox_changed must be called as a trigger");
 	/* an endpoint change wakes it anyway: the cache sees it only from the next command */

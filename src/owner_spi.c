@@ -5,7 +5,10 @@
  * row-level security may not read the SLA policies, calendars, rules or
  * agents themselves. Like a SECURITY DEFINER function, the reads run as the
  * owner, in a restricted security context so nothing the owner could be
- * tricked into (temporary objects, SET ROLE) escapes the read.
+ * tricked into (temporary objects, SET ROLE) escapes the read. The
+ * caller's search_path is replaced for the duration: its pg_temp comes
+ * first for types and relations, and a temporary domain named "text" or
+ * "int8" would otherwise run the caller's code with the owner's rights.
  */
 #include "postgres.h"
 
@@ -14,20 +17,40 @@
 #include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "owner_spi.h"
+
+int
+owner_spi_pin_search_path(void)
+{
+	int			nest_level = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", OWNER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest_level;
+}
+
+void
+owner_spi_unpin_search_path(int nest_level)
+{
+	AtEOXact_GUC(true, nest_level);
+}
 
 void
 owner_spi_run(Oid owner, void (*work) (void *), void *argument)
 {
 	Oid			saved_user;
 	int			saved_security_context;
+	int			nest_level;
 
 	GetUserIdAndSecContext(&saved_user, &saved_security_context);
 	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
+	/* on error, the (sub)transaction's abort pops the pinned level, as for SECURITY DEFINER */
+	nest_level = owner_spi_pin_search_path();
 	PG_TRY();
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
@@ -40,6 +63,7 @@ owner_spi_run(Oid owner, void (*work) (void *), void *argument)
 		SetUserIdAndSecContext(saved_user, saved_security_context);
 	}
 	PG_END_TRY();
+	owner_spi_unpin_search_path(nest_level);
 }
 
 Oid

@@ -150,7 +150,11 @@ priority_display_label(int16 level)
 {
 	static const char *const display_labels[] = {"Critical", "High", "Medium", "Low"};
 
-	Assert(level >= PRIORITY_MOST_URGENT && level <= PRIORITY_LEAST_URGENT);
+	if (level < PRIORITY_MOST_URGENT || level > PRIORITY_LEAST_URGENT)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("priority %d is out of range", level),
+				 errhint("A priority is a number from 1 (critical) to 4 (low).")));
 	return display_labels[level - 1];
 }
 

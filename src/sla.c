@@ -42,6 +42,7 @@
 #include "sla_config.h"
 #include "spi_support.h"
 #include "worker_shmem.h"
+#include "trigger_guard.h"
 
 static int
 sla_optional_column(TupleDesc tupdesc, const char *name)
@@ -351,6 +352,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 	bool		checked_changed = false;
 	bool		schedule_changed = false;
 
+	(void) trigger_guard(fcinfo, "ticket_sla_trigger", "tickets");
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))

@@ -148,6 +148,32 @@ sla_next_action(const SlaColumns *columns, Datum *values, bool *nulls, Timestamp
 }
 
 /*
+ * A row handed to support.ticket_actions can be built by anyone
+ * (jsonb_populate_record, a ROW constructor): the columns the schedule
+ * reads as values must be there, as in every stored ticket.
+ */
+static void
+sla_require_stored_columns(const SlaColumns *columns, const bool *nulls)
+{
+	const struct
+	{
+		const char *name;
+		int			index;
+	}			required[] = {
+		{"account_id", columns->account_id}, {"priority", columns->priority},
+		{"tier", columns->tier}, {"status", columns->status},
+		{"created_at", columns->created_at}, {"sla_paused", columns->sla_paused},
+	};
+
+	for (size_t i = 0; i < lengthof(required); i++)
+		if (required[i].index < 0 || nulls[required[i].index])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("support.ticket_actions() needs a stored ticket: its %s is NULL", required[i].name),
+					 errhint("Pass a row read from support.tickets.")));
+}
+
+/*
  * support.ticket_actions(ticket support.tickets) RETURNS TABLE(action text,
  * due timestamptz): every action the ticket's row schedules, done or not.
  */
@@ -180,6 +206,7 @@ ticket_actions(PG_FUNCTION_ARGS)
 	values = palloc(tupdesc->natts * sizeof(Datum));
 	nulls = palloc(tupdesc->natts * sizeof(bool));
 	heap_deform_tuple(&tuple, tupdesc, values, nulls);
+	sla_require_stored_columns(columns, nulls);
 
 	count = sla_ticket_actions(columns, values, nulls, actions, times);
 	for (int i = 0; i < count; i++)

@@ -30,6 +30,7 @@
 #include "lifecycle.h"
 #include "owner_spi.h"
 #include "spi_support.h"
+#include "trigger_guard.h"
 
 /* The event's time is the server's, never the client's. */
 PG_FUNCTION_INFO_V1(ticket_event_stamp_trigger);
@@ -44,6 +45,7 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 	int			count = 1;
 	const Identity *identity;
 
+	(void) trigger_guard(fcinfo, "ticket_event_stamp_trigger", "ticket_events");
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -124,6 +126,7 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 	Oid			argtypes[3] = {INT8OID, INT8OID, TIMESTAMPTZOID};
 	int			ret;
 
+	(void) trigger_guard(fcinfo, "ticket_event_effects_trigger", "ticket_events");
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -212,6 +215,7 @@ refuse_history_change_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	const char *action;
 
+	(void) trigger_guard(fcinfo, "refuse_history_change_trigger", NULL);
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "refuse_history_change_trigger must be called as a trigger");
 

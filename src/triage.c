@@ -26,6 +26,7 @@
 #include "bedrock_support.h"
 #include "triage_rules.h"
 #include "spi_support.h"
+#include "trigger_guard.h"
 
 typedef struct TriageColumns
 {
@@ -89,6 +90,7 @@ ticket_triage_trigger(PG_FUNCTION_ARGS)
 	const char *source;
 	int64		agent_id;
 
+	(void) trigger_guard(fcinfo, "ticket_triage_trigger", "tickets");
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		elog(ERROR, "ticket_triage_trigger must be a BEFORE INSERT row trigger");

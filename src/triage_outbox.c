@@ -44,6 +44,7 @@
 #include "template.h"
 #include "triage_rules.h"
 #include "spi_support.h"
+#include "trigger_guard.h"
 
 typedef struct OutboxColumns
 {
@@ -733,6 +734,7 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 	OutboxBatch *batch;
 	bool		write_created;
 
+	(void) trigger_guard(fcinfo, "ticket_triaged_trigger", "tickets");
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)

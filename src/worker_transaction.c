@@ -19,6 +19,7 @@
 #include "utils/timestamp.h"
 
 #include "bedrock_support.h"
+#include "owner_spi.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
 
@@ -34,6 +35,8 @@ worker_connect(Oid database, WorkerKind kind, const char *name)
 	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
 	/* also in the log (%a), and for triggers that ask current_setting() */
 	SetConfigOption("application_name", name, PGC_USERSET, PGC_S_SESSION);
+	/* a worker runs as the bootstrap superuser: no schema a user can create in is searched */
+	SetConfigOption("search_path", OWNER_SEARCH_PATH, PGC_SUSET, PGC_S_OVERRIDE);
 }
 
 void

@@ -59,20 +59,29 @@ SELECT is(ARRAY(
      ORDER BY 1), '{}'::text[], 'every SQL and PL/pgSQL function pins search_path to pg_catalog first');
 
 -- SECURITY DEFINER only where a caller must do what its own rights do not
--- allow (write history, read keys), each with a pinned search_path
+-- allow (write history, read keys, change the columns a rule owns once
+-- locked_ticket has asked row-level security as the caller), each with a
+-- pinned search_path
 SELECT is(ARRAY(
     SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE n.nspname = 'support' AND p.prosecdef
        AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig) ORDER BY 1),
     ARRAY['support.active_assumptions()', 'support.actor_kind_of(bigint)',
-          'support.approve_assumption(bigint,bigint,text)', 'support.assume_user_role(bigint,text)',
-          'support.audit_assumed_write()', 'support.enroll_totp(bigint)', 'support.escalate(bigint,bigint,text)',
-          'support.expire_assumptions()',
+          'support.approve_assumption(bigint,bigint,text)', 'support.assign_ticket(bigint,bigint,bigint)',
+          'support.assume_user_role(bigint,text)',
+          'support.audit_assumed_write()',
+          'support.change_priority(bigint,support.priority,bigint,text)',
+          'support.change_status(bigint,support.ticket_status,bigint,text)', 'support.close_ticket(bigint,bigint)',
+          'support.enroll_totp(bigint)', 'support.escalate(bigint,bigint,text)',
+          'support.escalate_to_executive(bigint,bigint,text)', 'support.expire_assumptions()',
           'support.issue_key(bigint,interval,text)', 'support.list_accounts_and_users()',
+          'support.locked_ticket(bigint)',
           'support.log_sla_activation()', 'support.log_sla_changes()', 'support.log_ticket_changes()',
           'support.outbox_changed()', 'support.queue_webhooks()',
-          'support.rate_ticket(bigint,bigint,integer,text)', 'support.release_user_role()',
-          'support.request_escalation(bigint,bigint,text)', 'support.revoke_key(text)',
+          'support.rate_ticket(bigint,bigint,integer,text)', 'support.record_escalation_call(bigint,bigint,text)',
+          'support.release_user_role()',
+          'support.request_escalation(bigint,bigint,text)',
+          'support.resolve_ticket(bigint,bigint,text,text,text,text)', 'support.revoke_key(text)',
           'support.ticket_event_effects_trigger()', 'support.ticket_triaged_trigger()',
           'support.track_agent_load()'],
     'exactly these SECURITY DEFINER functions, each pinning search_path to pg_catalog, pg_temp');

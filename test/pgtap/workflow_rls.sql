@@ -85,8 +85,8 @@ SELECT ok(pg_temp.step('wf_client', :'k_cam', format($$SELECT (support.request_e
 SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.escalate_ticket(t, 'needs tier 2', now())).tier::text FROM support.tickets t WHERE ticket_id = %s$$, :t2)),
           'ERROR: permission denied for function escalate_ticket', 'the worker''s own escalation is not an agent''s to call');
 SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$UPDATE support.tickets SET tier = 2 WHERE ticket_id = %s$$, :t2)),
-          'ERROR: new row violates row-level security policy for table "tickets"',
-          'an UPDATE cannot move a ticket out of what the agent may see');
+          'ERROR: tier of ticket ' || :t2 || ' cannot be changed by UPDATE',
+          'an UPDATE cannot move a ticket out of what the agent may see: the tier is escalate()''s');
 SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.escalate(%s, %s, 'needs data analysis')).assignee_id::text$$, :t2, :tia)),
           :'tom'::text, 'support.escalate() moves it up to tier 2, to the on-shift tier-2 agent');
 SELECT is((SELECT tier::int FROM support.tickets WHERE ticket_id = :t2), 2, 'it is at tier 2');
