@@ -173,3 +173,7 @@ GRANT INSERT (account_id, requester_id, subject, description, channel, category,
               service_outage, revenue_impact, security_or_data_integrity, campaign_delivery_failure,
               peak_period, api_failure, workaround_available, multi_client_impact)
     ON support.tickets TO support_client, support_agent, support_manager;
+
+-- the worker's schedule of a ticket: the worker and managers read it
+REVOKE EXECUTE ON FUNCTION support.ticket_actions(support.tickets) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION support.ticket_actions(support.tickets) TO support_manager;

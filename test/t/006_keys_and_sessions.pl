@@ -99,7 +99,7 @@ my $shared = $node->safe_psql('bedrock',
 	"SELECT count(*) FROM pg_stat_activity WHERE usename = 'app_client' AND pid = $pid_a");
 is($shared, '1', 'the server connection that took the plain SET is still pooled');
 is($out, '', 'a key left by a plain SET is not lent to the next client');
-like($err, qr/support.auth_key was set in an earlier transaction/,
+like($err, qr/support.auth_key was not set by SET LOCAL in this transaction/,
 	'who gets a clear refusal instead');
 
 # Concurrent clients of two accounts share two server connections; each

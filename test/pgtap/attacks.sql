@@ -1,0 +1,616 @@
+-- The trust boundary, attacked: each numbered finding of the security
+-- review (shadowed types, borrowed trigger functions, hand-built rows,
+-- leftover keys, multi-group logins, owned columns, envelope injection,
+-- leaks) with its reproduction and variants. Every attempt must be refused
+-- with a clear error or do no harm; none may crash the backend (the
+-- harness also fails on any backend killed by a signal in the server log).
+BEGIN;
+SET client_min_messages = warning;
+SET LOCAL support.auto_assign = off;
+
+------------------------------------------------------------------------------
+-- The cast: two accounts, a client admin, a reporting manager, an agent, a
+-- manager and a super user, each with a key
+------------------------------------------------------------------------------
+INSERT INTO support.accounts (name, time_zone, calendar_id) VALUES ('Acme Ads', 'America/New_York', 2), ('Globex', 'Europe/Berlin', 2);
+SELECT account_id AS acme FROM support.accounts WHERE name = 'Acme Ads' \gset
+SELECT account_id AS globex FROM support.accounts WHERE name = 'Globex' \gset
+INSERT INTO support.account_users (account_id, email, full_name, role) VALUES
+  (:acme, 'ada@acme.example', 'Ada Admin', 'admin'),
+  (:acme, 'rex@acme.example', 'Rex Reports', 'reporting_manager'),
+  (:globex, 'gil@globex.example', 'Gil Globex', 'admin');
+SELECT user_id AS ada FROM support.account_users WHERE email = 'ada@acme.example' \gset
+SELECT user_id AS rex FROM support.account_users WHERE email = 'rex@acme.example' \gset
+SELECT user_id AS gil FROM support.account_users WHERE email = 'gil@globex.example' \gset
+INSERT INTO support.agents (email, full_name, tier, skills, on_shift, is_super_user, is_support_manager) VALUES
+  ('tia@bedrock.example', 'Tia Tier-One', 1, '{reporting}', true, false, false),
+  ('sue@bedrock.example', 'Sue Super', 2, '{api_integration}', true, true, false),
+  ('max@bedrock.example', 'Max Manager', 3, '{infrastructure}', true, false, true);
+SELECT agent_id AS tia FROM support.agents WHERE email = 'tia@bedrock.example' \gset
+SELECT agent_id AS sue FROM support.agents WHERE email = 'sue@bedrock.example' \gset
+SELECT agent_id AS max FROM support.agents WHERE email = 'max@bedrock.example' \gset
+
+SELECT ticket_id AS t_acme FROM support.open_ticket(:acme, :ada, 'Spend report shows zero', 'Since Monday', 'portal', 'reporting') \gset
+SELECT ticket_id AS t_globex FROM support.open_ticket(:globex, :gil, 'Globex report totals', '', 'portal', 'reporting') \gset
+SELECT support.add_internal_note(:t_acme, :tia, 'Client''s pixel looks misconfigured');
+SELECT support.reply_publicly(:t_globex, :tia, 'Looking into it');
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret)
+VALUES ('jira', 'webhook', 'http://127.0.0.1:9/hook', 'whsec_do_not_leak_me');
+
+CREATE ROLE attack_client LOGIN IN ROLE support_client;
+CREATE ROLE attack_agent LOGIN IN ROLE support_agent;
+CREATE ROLE attack_manager LOGIN IN ROLE support_manager;
+CREATE ROLE attack_super LOGIN IN ROLE support_super_user;
+CREATE ROLE attack_login LOGIN IN ROLE support_login;
+CREATE ROLE attack_nobody LOGIN;
+
+SET LOCAL ROLE attack_login;
+SELECT support.issue_key(:ada) AS k_ada \gset
+SELECT support.issue_key(:rex) AS k_rex \gset
+SELECT support.issue_key(:gil) AS k_gil \gset
+SELECT support.issue_key(:tia) AS k_tia \gset
+SELECT support.issue_key(:max) AS k_max \gset
+SELECT support.issue_key(:sue) AS k_sue \gset
+RESET ROLE;
+
+-- Runs statement as who with key, always undone: 'ok', or SQLSTATE: message.
+CREATE FUNCTION pg_temp.error_of(who text, auth_key text, statement text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    state text;
+    message text;
+BEGIN
+    BEGIN
+        PERFORM set_config('role', who, true);
+        PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
+        EXECUTE statement;
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01';
+    EXCEPTION
+        WHEN SQLSTATE 'BRK01' THEN RETURN 'ok';
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+            RETURN state || ': ' || message;
+    END;
+END $$;
+
+-- A value computed as who with key, always undone (an error: its text).
+CREATE FUNCTION pg_temp.value_as(who text, auth_key text, query text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    result text;
+BEGIN
+    BEGIN
+        PERFORM set_config('role', who, true);
+        PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
+        EXECUTE query INTO result;
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01', DETAIL = COALESCE(result, '<NULL>');
+    EXCEPTION
+        WHEN SQLSTATE 'BRK01' THEN
+            GET STACKED DIAGNOSTICS result = PG_EXCEPTION_DETAIL;
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS result = MESSAGE_TEXT;
+            result := 'ERROR: ' || result;
+    END;
+    RETURN result;
+END $$;
+
+SELECT no_plan();
+
+------------------------------------------------------------------------------
+-- 1. Temporary types that shadow built-ins never run with the owner's rights
+------------------------------------------------------------------------------
+-- The attacker's function records who runs it and, run by anyone else,
+-- makes the attacker a superuser. Each shadowing domain is created, the
+-- statements that make the extension read as the owner are run (a fresh
+-- key's lookup, the caches triage and the deadlines load, a ticket opened,
+-- a reply and its webhook), and the domain is dropped again.
+CREATE TEMP TABLE evil_runs (run_by name);
+GRANT INSERT, SELECT ON evil_runs TO PUBLIC;
+CREATE FUNCTION pg_temp.evil(value anyelement) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO pg_temp.evil_runs VALUES (current_user);
+    IF current_user NOT IN ('attack_agent', 'attack_client') THEN
+        EXECUTE 'ALTER ROLE attack_agent SUPERUSER';
+    END IF;
+    RETURN true;
+END $$;
+GRANT EXECUTE ON FUNCTION pg_temp.evil(anyelement) TO PUBLIC;
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret)
+VALUES ('hooks', 'webhook', 'http://127.0.0.1:9/events', 'whsec_0123456789abcdef');
+
+CREATE FUNCTION pg_temp.shadowed(type_name text, who text, statement text, auth_key text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    outcome text;
+BEGIN
+    -- the configuration caches load again in this backend
+    UPDATE support.triage_rules SET name = name;
+    UPDATE support.sla_policies SET name = name;
+    UPDATE support.accounts SET name = name;
+    UPDATE support.delivery_endpoints SET active = active;
+    BEGIN
+        PERFORM set_config('role', who, true);
+        EXECUTE format('CREATE DOMAIN pg_temp.%I AS pg_catalog.%I CHECK (pg_temp.evil(VALUE))', type_name, type_name);
+        PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
+        EXECUTE statement;
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01';
+    EXCEPTION
+        WHEN SQLSTATE 'BRK01' THEN outcome := 'ok';
+        WHEN OTHERS THEN GET STACKED DIAGNOSTICS outcome = MESSAGE_TEXT;
+    END;
+    RETURN outcome;
+END $$;
+
+CREATE TEMP TABLE shadow_attempts AS
+SELECT type_name, statement_name, pg_temp.shadowed(type_name, who, statement, key) AS outcome
+  FROM unnest(ARRAY['text', 'int8', 'int4', 'int2', 'bytea', 'bool', 'timestamptz', 'interval', 'jsonb',
+                    'numeric', 'date', 'name', 'oid', 'regconfig', 'regclass', 'tstzmultirange']) AS type_name
+ CROSS JOIN (VALUES
+   ('a fresh key''s lookup', 'attack_agent', 'SELECT count(*) FROM support.tickets', 'fresh'),
+   ('a keyless ticket insert', 'attack_agent', format($$INSERT INTO support.tickets (account_id, requester_id, subject, channel, category) VALUES (%s, %s, 'x', 'portal', 'reporting')$$, :acme, :ada), NULL),
+   ('a ticket opened with a key', 'attack_client', format($$SELECT support.open_ticket(%s, %s, 'Pixel down', 'd', 'portal', 'reporting')$$, :acme, :ada), 'ada'),
+   ('a reply and its webhook', 'attack_agent', format($$SELECT support.reply_publicly(%s, %s, 'On it')$$, :t_acme, :tia), 'tia'),
+   ('an escalation by hand', 'attack_agent', format($$SELECT support.escalate(%s, %s, 'needs tier 2')$$, :t_acme, :tia), 'tia')
+ ) AS s (statement_name, who, statement, key_kind)
+ CROSS JOIN LATERAL (SELECT CASE s.key_kind
+                              WHEN 'fresh' THEN (SELECT support.issue_key(:tia))
+                              WHEN 'ada' THEN :'k_ada'
+                              WHEN 'tia' THEN :'k_tia'
+                            END AS key) AS k;
+
+SELECT is((SELECT count(*) FROM shadow_attempts), 80::bigint, '16 shadowing types x 5 owner-rights paths were tried');
+SELECT is(ARRAY(SELECT DISTINCT run_by::text FROM evil_runs WHERE run_by NOT IN ('attack_agent', 'attack_client')), '{}'::text[],
+          'no shadowing type ran the attacker''s code as anyone but the attacker');
+SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'attack_agent'), false, 'the attacker is no superuser');
+SELECT is(ARRAY(SELECT DISTINCT type_name || ' / ' || statement_name || ': ' || outcome FROM shadow_attempts
+                 WHERE outcome <> 'ok' AND statement_name <> 'a keyless ticket insert' ORDER BY 1), '{}'::text[],
+          'with a shadowing type in place, every path with a key still works');
+SELECT is(ARRAY(SELECT DISTINCT outcome FROM shadow_attempts WHERE statement_name = 'a keyless ticket insert'),
+          ARRAY['new row violates row-level security policy for table "tickets"'],
+          'a keyless insert is refused by the policies, not by the attacker''s code');
+
+-- shadowed functions and operators (pg_temp is never searched for them,
+-- and the owner's paths qualify them anyway)
+SET LOCAL ROLE attack_agent;
+CREATE FUNCTION pg_temp.now() RETURNS timestamptz LANGUAGE sql AS $$ SELECT 'epoch'::timestamptz $$;
+CREATE FUNCTION pg_temp.btrim(text) RETURNS text LANGUAGE sql AS $$ SELECT 'shadowed' $$;
+RESET ROLE;
+SELECT is(pg_temp.value_as('attack_agent', :'k_tia',
+          format($$SELECT (support.reply_publicly(%s, %s, 'Still on it') IS NOT NULL)::text$$, :t_acme, :tia)), 'true',
+          'shadowing now() and btrim() changes nothing the workflow writes');
+SELECT is((SELECT count(*) FROM support.ticket_events WHERE ticket_id = :t_acme AND created_at = 'epoch'), 0::bigint,
+          'no event was stamped with the attacker''s clock');
+
+------------------------------------------------------------------------------
+-- 2. The extension's trigger functions on a table of one's own
+------------------------------------------------------------------------------
+SET LOCAL ROLE attack_agent;
+CREATE TEMP TABLE fake_tickets (LIKE support.tickets);
+CREATE TEMP TABLE fake_events (LIKE support.ticket_events);
+RESET ROLE;
+
+-- nobody but the owner may attach one: EXECUTE is not PUBLIC's
+SELECT is(ARRAY(
+    SELECT p.oid::regprocedure::text FROM pg_proc p
+     WHERE p.pronamespace = 'support'::regnamespace AND p.prorettype = 'trigger'::regtype
+       AND has_function_privilege('attack_agent', p.oid, 'EXECUTE')), '{}'::text[],
+    'no trigger function of the extension is executable by a group role');
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+            'CREATE TRIGGER borrowed %s ON pg_temp.%s FOR EACH %s EXECUTE FUNCTION %s()',
+            CASE WHEN level = 'ROW' THEN timing || ' INSERT OR UPDATE' ELSE timing || ' INSERT' END,
+            relation, level, p.oid::regproc)),
+          '42501: permission denied for function support.' || p.proname,
+          format('%s cannot be attached to one''s own table (%s %s)', p.proname, timing, level))
+  FROM pg_proc p
+ CROSS JOIN (VALUES ('BEFORE', 'ROW'), ('AFTER', 'STATEMENT')) AS w (timing, level)
+ CROSS JOIN LATERAL (SELECT CASE WHEN p.proname LIKE '%event%' OR p.proname = 'queue_webhooks'
+                                 THEN 'fake_events' ELSE 'fake_tickets' END AS relation) AS r
+ WHERE p.pronamespace = 'support'::regnamespace AND p.prorettype = 'trigger'::regtype
+ ORDER BY p.proname, timing;
+
+-- attached anyway (a DBA's mistake): every C trigger refuses any table but
+-- its own, whatever the look-alike holds, before reading a column
+CREATE FUNCTION pg_temp.fire_on_look_alike(trigger_function regproc, shape text, timing text, level text)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    outcome text;
+BEGIN
+    BEGIN
+        EXECUTE format('CREATE TEMP TABLE look_alike %s', shape);
+        EXECUTE format('CREATE TRIGGER borrowed %s INSERT OR UPDATE ON look_alike FOR EACH %s EXECUTE FUNCTION %s()',
+                       timing, level, trigger_function);
+        INSERT INTO look_alike DEFAULT VALUES;
+        UPDATE look_alike SET account_id = account_id;
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01';
+    EXCEPTION
+        WHEN SQLSTATE 'BRK01' THEN outcome := 'ok';
+        WHEN OTHERS THEN GET STACKED DIAGNOSTICS outcome = RETURNED_SQLSTATE;
+            outcome := outcome || ': ' || SQLERRM;
+    END;
+    RETURN outcome;
+END $$;
+SELECT is(pg_temp.fire_on_look_alike(p.oid::regproc, shape, timing, level),
+          format('39P01: support.%s() fires only on %s, not on %s', p.proname,
+                 CASE WHEN p.proname IN ('config_changed', 'outbox_changed', 'refuse_history_change_trigger')
+                      THEN 'the tables of schema support'
+                      WHEN p.proname LIKE '%event%' OR p.proname = 'queue_webhooks' THEN 'support.ticket_events'
+                      WHEN p.proname = 'auth_keys_changed' THEN 'support.auth_keys'
+                      ELSE 'support.tickets' END,
+                 (SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()) || '.look_alike'),
+          format('%s refuses a look-alike (%s, %s %s)', p.proname, shape_name, timing, level))
+  FROM pg_proc p
+ CROSS JOIN (VALUES ('NULLs', 'AS SELECT * FROM support.tickets WITH NO DATA'),
+                    ('wrong types', '(account_id text, ticket_id text, status text, created_at text, sla_paused bytea, subject int, kind int, priority int)'),
+                    ('missing columns', '(account_id bigint)')) AS s (shape_name, shape)
+ CROSS JOIN (VALUES ('BEFORE', 'ROW'), ('AFTER', 'ROW'), ('AFTER', 'STATEMENT')) AS w (timing, level)
+ WHERE p.pronamespace = 'support'::regnamespace AND p.prorettype = 'trigger'::regtype
+   AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+ ORDER BY p.proname, shape_name, timing, level;
+
+------------------------------------------------------------------------------
+-- 3. Hand-built rows and NULLs for every C function
+------------------------------------------------------------------------------
+-- support.ticket_actions on a stored ticket with each column in turn NULL:
+-- a manager may call it (the worker's schedule); a client may not at all
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', 'SELECT support.ticket_actions(NULL::support.tickets)'),
+          '42501: permission denied for function ticket_actions', 'clients do not read the worker''s schedule');
+SELECT is((SELECT CASE WHEN outcome LIKE 'ERROR:%' THEN outcome ELSE 'answered' END
+             FROM pg_temp.value_as('attack_manager', :'k_max', format(
+                    $$SELECT count(*)::text FROM support.ticket_actions(jsonb_populate_record(NULL::support.tickets, %L))$$,
+                    (SELECT to_jsonb(t) - a.attname FROM support.tickets t WHERE t.ticket_id = :t_acme))) AS outcome),
+          CASE WHEN a.attname IN ('account_id', 'priority', 'tier', 'status', 'created_at', 'sla_paused')
+               THEN format('ERROR: support.ticket_actions() needs a stored ticket: its %s is NULL', a.attname)
+               ELSE 'answered' END,
+          format('ticket_actions with a NULL %s: %s, no crash', a.attname,
+                 CASE WHEN a.attname IN ('account_id', 'priority', 'tier', 'status', 'created_at', 'sla_paused')
+                      THEN 'refused' ELSE 'answered' END))
+  FROM pg_attribute a
+ WHERE a.attrelid = 'support.tickets'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attnum;
+-- the owner (and the worker) get the same clear errors
+SELECT is(pg_temp.value_as('postgres', NULL, format(
+            $$SELECT count(*)::text FROM support.ticket_actions(jsonb_populate_record(NULL::support.tickets, %L))$$,
+            (SELECT to_jsonb(t) - c FROM support.tickets t WHERE t.ticket_id = :t_acme))),
+          format('ERROR: support.ticket_actions() needs a stored ticket: its %s is NULL', c),
+          format('ticket_actions with a NULL %s, called by the owner: a clear error', c))
+  FROM unnest(ARRAY['account_id', 'priority', 'tier', 'status', 'sla_paused']) AS c;
+SELECT is(pg_temp.value_as('postgres', NULL,
+            'SELECT count(*)::text FROM support.ticket_actions(jsonb_populate_record(NULL::support.tickets, ''{}''))'),
+          'ERROR: support.ticket_actions() needs a stored ticket: its account_id is NULL',
+          'ticket_actions on an empty row: a clear error');
+
+-- every C function a group role may call, with every argument NULL and
+-- with a row of NULLs where it takes a row: an answer or an error, never a crash
+CREATE TEMP TABLE c_calls AS
+SELECT p.oid::regprocedure AS function_name,
+       format('SELECT %s(%s)', p.oid::regproc,
+              (SELECT string_agg(CASE WHEN t.typtype = 'c' THEN format('jsonb_populate_record(NULL::%s, ''{}'')', t.oid::regtype)
+                                      ELSE format('NULL::%s', t.oid::regtype) END, ', ' ORDER BY o)
+                 FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a (type_oid, o)
+                 JOIN pg_type t ON t.oid = a.type_oid)) AS statement
+  FROM pg_proc p
+ WHERE p.pronamespace = 'support'::regnamespace
+   AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
+   AND p.prorettype <> 'trigger'::regtype AND p.prokind = 'f'
+   AND NOT 'internal'::regtype = ANY (p.proargtypes::regtype[])
+   AND NOT 'cstring'::regtype = ANY (p.proargtypes::regtype[])
+   AND p.proretset = false;
+SELECT ok(pg_temp.value_as('postgres', NULL, statement) IS DISTINCT FROM 'crashed',
+          format('%s with NULL arguments answers or refuses (as the owner)', function_name))
+  FROM c_calls ORDER BY function_name::text;
+SELECT ok(pg_temp.error_of('attack_agent', :'k_tia', statement) IS NOT NULL,
+          format('%s with NULL arguments answers or refuses (as an agent)', function_name))
+  FROM c_calls ORDER BY function_name::text;
+
+------------------------------------------------------------------------------
+-- 4. Keys: only SET LOCAL in this transaction counts; nobody reads one back
+------------------------------------------------------------------------------
+-- (Across transactions and through a real pgbouncer: test/t/006_keys_and_sessions.pl.)
+CREATE FUNCTION pg_temp.key_outcome(who text, setup text, query text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    result text;
+BEGIN
+    BEGIN
+        PERFORM set_config('role', who, true);
+        EXECUTE setup;
+        EXECUTE query INTO result;
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01', DETAIL = COALESCE(result, '<NULL>');
+    EXCEPTION
+        WHEN SQLSTATE 'BRK01' THEN GET STACKED DIAGNOSTICS result = PG_EXCEPTION_DETAIL;
+        WHEN OTHERS THEN GET STACKED DIAGNOSTICS result = RETURNED_SQLSTATE;
+            result := result || ': ' || SQLERRM;
+    END;
+    RETURN result;
+END $$;
+SELECT is(pg_temp.key_outcome('attack_agent', format('SET LOCAL support.auth_key = %L', :'k_tia'),
+                              'SELECT support.current_user_id()::text'), :'tia',
+          'SET LOCAL presents a key');
+SELECT is(pg_temp.key_outcome('attack_agent', format('SELECT set_config(''support.auth_key'', %L, true)', :'k_tia'),
+                              'SELECT support.current_user_id()::text'), :'tia',
+          'set_config(..., true) presents a key');
+SELECT is(pg_temp.key_outcome('attack_agent', format('SET support.auth_key = %L', :'k_tia'),
+                              'SELECT support.current_user_id()::text'),
+          '28000: support.auth_key was not set by SET LOCAL in this transaction',
+          'a plain SET never takes effect');
+SELECT is(pg_temp.key_outcome('attack_agent', format('SELECT set_config(''support.auth_key'', %L, false)', :'k_tia'),
+                              'SELECT support.current_user_id()::text'),
+          '28000: support.auth_key was not set by SET LOCAL in this transaction',
+          'nor does set_config(..., false)');
+-- the pooled-connection trick: a leftover plain SET re-armed by rolling back a local one
+CREATE FUNCTION pg_temp.outcome_of(query text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    result text;
+BEGIN
+    EXECUTE query INTO result;
+    RETURN result;
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SAVEPOINT before_leftover;
+SET LOCAL ROLE attack_agent;
+SET support.auth_key = :'k_tia';
+SAVEPOINT s;
+SET LOCAL support.auth_key = '';
+ROLLBACK TO s;
+SELECT pg_temp.outcome_of('SELECT support.current_user_id()::text') AS leftover_outcome \gset
+ROLLBACK TO before_leftover;
+SELECT is(:'leftover_outcome'::text, '28000: support.auth_key was not set by SET LOCAL in this transaction',
+          'a leftover key brought back by ROLLBACK TO SAVEPOINT is refused');
+SET LOCAL ROLE attack_agent;
+CREATE FUNCTION pg_temp.with_key_clause() RETURNS text LANGUAGE sql
+    SET support.auth_key = 'bsk_set_by_a_function_clause' AS $$ SELECT support.current_user_id()::text $$;
+RESET ROLE;
+SELECT is(pg_temp.key_outcome('attack_agent', 'SELECT 1', 'SELECT pg_temp.with_key_clause()'),
+          '28000: support.auth_key was not set by SET LOCAL in this transaction',
+          'a function''s SET clause never presents a key');
+SELECT is(pg_temp.key_outcome('attack_agent',
+            format('SET support.auth_key = %L', :'k_tia'),
+            $$SELECT support.current_user_id()::text FROM (SELECT pg_temp.with_key_clause()) AS f$$),
+          '28000: support.auth_key was not set by SET LOCAL in this transaction',
+          'nor brings back a leftover key when it returns');
+SELECT is(pg_temp.key_outcome('attack_agent', format('SET LOCAL support.auth_key = %L', :'k_tia'),
+                              'SELECT current_setting(''support.auth_key'')'), '(hidden)',
+          'current_setting does not read a key back');
+SELECT is(pg_temp.key_outcome('attack_agent', format('SET support.auth_key = %L', :'k_tia'),
+                              'SELECT setting FROM pg_settings WHERE name = ''support.auth_key'''), '<NULL>',
+          'nor does pg_settings list it, even for a leftover key');
+SELECT is(pg_temp.key_outcome('attack_agent', format('SET support.auth_key = %L', :'k_tia'),
+                              $$SELECT string_agg(c, ',') FROM (SELECT current_setting(name) c FROM pg_settings WHERE setting LIKE 'bsk_%') s$$),
+          '<NULL>', 'no setting shows a key to a non-superuser');
+SELECT is(pg_temp.key_outcome('postgres', format('SET LOCAL support.auth_key = %L', :'k_tia'),
+                              'SELECT current_setting(''support.auth_key'')'), :'k_tia',
+          'a superuser reads it');
+
+------------------------------------------------------------------------------
+-- 5. A login granted several groups acts only as its key's kind
+------------------------------------------------------------------------------
+-- What one key can see and write, as a vector of probes; 'nothing' for a
+-- refusal or an empty answer alike.
+CREATE FUNCTION pg_temp.powers(who text, auth_key text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    probe record;
+    outcome text;
+    powers text[] := '{}';
+BEGIN
+    FOR probe IN SELECT * FROM (VALUES
+        (1, 'tickets', 'SELECT count(*)::text FROM support.tickets'),
+        (2, 'internal notes', 'SELECT count(*)::text FROM support.ticket_events WHERE visibility = ''internal'''),
+        (3, 'public history', 'SELECT count(*)::text FROM support.ticket_events WHERE visibility = ''public'''),
+        (4, 'sla events', 'SELECT count(*)::text FROM support.sla_events'),
+        (5, 'agents', 'SELECT count(*)::text FROM support.agents'),
+        (6, 'internal channels', 'SELECT count(*)::text FROM support.internal_channels'),
+        (7, 'audit', 'SELECT count(*)::text FROM support.assumption_audit'),
+        (8, 'agent reply', format($q$WITH i AS (INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body)
+                                      SELECT account_id, ticket_id, 'public_reply', support.current_user_id(), 'agent', 'public', 'forged'
+                                        FROM support.tickets WHERE ticket_id = %s RETURNING 1) SELECT count(*)::text FROM i$q$,
+                                   current_setting('attack.t_acme'))),
+        (9, 'outbox', format($q$WITH i AS (INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
+                                 SELECT account_id, ticket_id, 'email', 'x@evil.example', 'S', 'B'
+                                   FROM support.tickets WHERE ticket_id = %s RETURNING 1) SELECT count(*)::text FROM i$q$,
+                              current_setting('attack.t_acme'))),
+        (10, 'ticket edit', format($q$WITH u AS (UPDATE support.tickets SET subject = subject || '.' WHERE ticket_id = %s RETURNING 1)
+                                     SELECT count(*)::text FROM u$q$, current_setting('attack.t_acme')))
+      ) AS p (position, name, statement) ORDER BY position
+    LOOP
+        BEGIN
+            PERFORM set_config('role', who, true);
+            PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
+            EXECUTE probe.statement INTO outcome;
+            RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01', DETAIL = outcome;
+        EXCEPTION
+            WHEN SQLSTATE 'BRK01' THEN GET STACKED DIAGNOSTICS outcome = PG_EXCEPTION_DETAIL;
+            WHEN insufficient_privilege OR invalid_authorization_specification THEN outcome := 'nothing';
+        END;
+        powers := powers || (probe.name || '=' || CASE WHEN outcome = '0' THEN 'nothing' ELSE outcome END);
+    END LOOP;
+    RETURN array_to_string(powers, '; ');
+END $$;
+SELECT set_config('attack.t_acme', :'t_acme', true);
+
+-- every non-empty combination of the four groups
+CREATE TEMP TABLE combinations AS
+SELECT 'attack_combo_' || string_agg(g.short, '_' ORDER BY g.position) AS role_name,
+       array_agg(g.group_name ORDER BY g.position) AS groups
+  FROM generate_series(1, 15) AS c (mask)
+  JOIN (VALUES (1, 'c', 'support_client'), (2, 'a', 'support_agent'), (3, 'm', 'support_manager'),
+               (4, 's', 'support_super_user')) AS g (position, short, group_name)
+    ON (c.mask >> (g.position - 1)) & 1 = 1
+ GROUP BY c.mask;
+DO $$
+DECLARE
+    combination record;
+BEGIN
+    FOR combination IN SELECT * FROM combinations LOOP
+        EXECUTE format('CREATE ROLE %I LOGIN IN ROLE %s', combination.role_name,
+                       (SELECT string_agg(quote_ident(g), ', ') FROM unnest(combination.groups) g));
+    END LOOP;
+END $$;
+CREATE TEMP TABLE key_kinds (kind_name text, key_value text, group_name text);
+INSERT INTO key_kinds VALUES
+  ('client admin', :'k_ada', 'support_client'), ('reporting manager', :'k_rex', 'support_client'),
+  ('agent', :'k_tia', 'support_agent'), ('manager', :'k_max', 'support_manager'),
+  ('super user', :'k_sue', 'support_super_user');
+
+-- the powers of each key through the one group it belongs to, and through nothing
+CREATE TEMP TABLE single_group_powers AS
+SELECT k.kind_name, pg_temp.powers(single.role_name, k.key_value) AS powers
+  FROM key_kinds k
+  JOIN combinations single ON single.groups = ARRAY[k.group_name];
+SELECT pg_temp.powers('attack_nobody', :'k_tia') AS no_powers \gset
+
+SELECT isnt((SELECT powers FROM single_group_powers WHERE kind_name = 'agent'), :'no_powers',
+            'the probes tell an agent''s powers from none');
+SELECT is(pg_temp.powers(c.role_name, k.key_value),
+          CASE WHEN k.group_name = ANY (c.groups) THEN s.powers ELSE :'no_powers' END,
+          format('%s key through a login in %s: %s', k.kind_name, array_to_string(c.groups, ', '),
+                 CASE WHEN k.group_name = ANY (c.groups) THEN 'exactly its own group''s powers' ELSE 'no powers' END))
+  FROM combinations c CROSS JOIN key_kinds k JOIN single_group_powers s USING (kind_name)
+ ORDER BY c.role_name, k.kind_name;
+-- the finding itself: the console's client key reads no internal note and forges no agent reply
+SELECT is(pg_temp.value_as('attack_combo_c_a_s', :'k_rex',
+          'SELECT count(*)::text FROM support.ticket_events WHERE visibility = ''internal'''), '0',
+          'a reporting manager''s key on a console login reads no internal note');
+SELECT is(pg_temp.error_of('attack_combo_c_a_s', :'k_ada', format(
+            $$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body)
+              VALUES (%s, %s, 'public_reply', %s, 'agent', 'public', 'forged')$$, :acme, :t_acme, :ada)),
+          '42501: new row violates row-level security policy for table "ticket_events"',
+          'nor does a client admin''s key forge an agent''s reply');
+
+------------------------------------------------------------------------------
+-- 6. Columns a rule owns change only through its function
+------------------------------------------------------------------------------
+-- a different value for any column, whatever its type
+CREATE FUNCTION pg_temp.other_value(column_name text, type_name text) RETURNS text
+LANGUAGE sql AS $$
+SELECT CASE
+    WHEN column_name = 'channel' THEN '(SELECT min(c.channel) FROM support.channels c WHERE c.channel <> tickets.channel)'
+    WHEN column_name = 'category' THEN '(SELECT min(c.category) FROM support.categories c WHERE c.category <> tickets.category)'
+    WHEN type_name = 'boolean' THEN format('NOT COALESCE(%I, false)', column_name)
+    WHEN type_name IN ('bigint', 'integer', 'smallint') THEN format('COALESCE(%I, 0) + 1', column_name)
+    WHEN type_name = 'timestamp with time zone' THEN format('COALESCE(%I, now()) + interval ''1 hour''', column_name)
+    WHEN type_name = 'interval' THEN format('COALESCE(%I, interval ''0'') + interval ''1 hour''', column_name)
+    WHEN type_name = 'text' THEN format('COALESCE(%I, '''') || ''!''', column_name)
+    WHEN type_name = 'support.priority' THEN format('CASE WHEN %I::text = ''P1'' THEN ''P2'' ELSE ''P1'' END::support.priority', column_name)
+    WHEN type_name = 'support.ticket_status' THEN format('CASE WHEN %I::text = ''closed'' THEN ''new'' ELSE ''closed'' END::support.ticket_status', column_name)
+    WHEN type_name = 'tstzmultirange' THEN format('%I + tstzmultirange(tstzrange(''2020-01-01'', ''2020-01-02''))', column_name)
+    ELSE format('%I', column_name)
+END $$;
+CREATE TEMP TABLE ticket_columns AS
+SELECT a.attnum, a.attname::text AS column_name, format_type(a.atttypid, a.atttypmod) AS type_name,
+       CASE WHEN a.attname IN ('subject', 'description') THEN 'anyone'
+            WHEN a.attname IN ('channel', 'category', 'service_outage', 'revenue_impact', 'security_or_data_integrity',
+                               'campaign_delivery_failure', 'peak_period', 'api_failure', 'workaround_available',
+                               'multi_client_impact') THEN 'staff'
+            ELSE 'workflow' END AS writer
+  FROM pg_attribute a
+ WHERE a.attrelid = 'support.tickets'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+SELECT is((SELECT count(*) FROM ticket_columns WHERE writer = 'workflow' AND type_name NOT IN
+             ('boolean', 'bigint', 'integer', 'smallint', 'timestamp with time zone', 'interval', 'text',
+              'support.priority', 'support.ticket_status', 'tstzmultirange')), 0::bigint,
+          'every owned column''s type gets a different value in these probes');
+
+SELECT is(pg_temp.error_of(who, key, format('UPDATE support.tickets SET %I = %s WHERE ticket_id = %s',
+                                            c.column_name, pg_temp.other_value(c.column_name, c.type_name), :t_acme)),
+          CASE WHEN c.writer = 'anyone' OR (c.writer = 'staff' AND who <> 'attack_client') THEN 'ok'
+               ELSE format('42501: %s of ticket %s cannot be changed by UPDATE', c.column_name, :t_acme) END,
+          format('%s: a direct UPDATE of %s (%s)', who, c.column_name,
+                 CASE WHEN c.writer = 'anyone' OR (c.writer = 'staff' AND who <> 'attack_client') THEN 'allowed' ELSE 'refused' END))
+  FROM ticket_columns c
+ CROSS JOIN (VALUES ('attack_agent', :'k_tia'), ('attack_manager', :'k_max'), ('attack_client', :'k_ada')) AS w (who, key)
+ ORDER BY who, c.attnum;
+
+-- the refusal names what to call
+CREATE FUNCTION pg_temp.hint_of(who text, auth_key text, statement text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    hint text;
+BEGIN
+    PERFORM set_config('role', who, true);
+    PERFORM set_config('support.auth_key', auth_key, true);
+    EXECUTE statement;
+    RAISE EXCEPTION 'no error';
+EXCEPTION WHEN insufficient_privilege THEN
+    GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+    RETURN hint;
+END $$;
+SELECT is(pg_temp.hint_of('attack_agent', :'k_tia', format('UPDATE support.tickets SET priority = ''P1'' WHERE ticket_id = %s', :t_acme)),
+          'To change it, call support.change_priority() with a reason.', 'a priority change names change_priority');
+SELECT is(pg_temp.hint_of('attack_agent', :'k_tia', format('UPDATE support.tickets SET satisfaction_rating = 5 WHERE ticket_id = %s', :t_acme)),
+          'To change it, call support.rate_ticket().', 'a forged rating names rate_ticket');
+SELECT is(pg_temp.hint_of('attack_client', :'k_ada', format('UPDATE support.tickets SET status = ''pending_client'' WHERE ticket_id = %s', :t_acme)),
+          'To change it, call support.change_status(), support.resolve_ticket() or support.close_ticket().',
+          'a client''s status change (pausing the clocks) names the lifecycle functions');
+-- the bulk moves of the review
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', 'UPDATE support.tickets SET tier = 3'),
+          format('42501: tier of ticket %s cannot be changed by UPDATE', :t_acme),
+          'an agent cannot move every ticket of their tier to tier 3');
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', 'UPDATE support.tickets SET actions_checked_at = ''infinity'''),
+          format('42501: actions_checked_at of ticket %s cannot be changed by UPDATE', :t_acme),
+          'nor silence the worker on them');
+SELECT is(pg_temp.value_as('attack_agent', :'k_tia', 'WITH u AS (UPDATE support.tickets SET subject = subject RETURNING account_id) SELECT string_agg(DISTINCT account_id::text, '','') FROM u'),
+          (SELECT string_agg(DISTINCT account_id::text, ',') FROM support.tickets WHERE tier = 1 OR assignee_id = :tia),
+          'a bulk edit reaches only the tickets the agent may work');
+-- the functions still do what the columns refuse
+SELECT is(pg_temp.value_as('attack_agent', :'k_tia', format($$SELECT (support.change_priority(%s, 'P2', %s, 'client confirmed impact')).priority::text$$, :t_acme, :tia)),
+          'P2', 'change_priority changes the priority the UPDATE may not');
+SELECT is(pg_temp.value_as('attack_agent', :'k_tia', format($$SELECT (support.change_priority(%s, 'P2', %s, 'Globex too')).priority::text$$, :t_globex, :tia)),
+          'P2', 'the agent''s tier covers Globex''s tier-1 ticket too');
+SELECT is(pg_temp.value_as('attack_client', :'k_ada', format($$SELECT (support.close_ticket(%s, %s)).status::text$$, :t_globex, :ada)),
+          format('ERROR: ticket %s does not exist', :t_globex), 'an owner-rights function still sees only the caller''s tickets');
+SELECT is(pg_temp.value_as('attack_client', :'k_rex', format($$SELECT (support.close_ticket(%s, %s)).status::text$$, :t_acme, :rex)),
+          format('ERROR: ticket %s is read-only for user %s', :t_acme, :rex), 'and a Reporting Manager still only reads');
+
+------------------------------------------------------------------------------
+-- 7. Nothing reaches the mail envelope or a header but one clean line
+------------------------------------------------------------------------------
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+            $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
+              VALUES (%s, %s, 'email', %L, 'S', 'B')$$, :acme, :t_acme, target)),
+          format('23514: new row for relation "outbound_messages" violates check constraint "%s"', constraint_name),
+          'an email to ' || description || ' is refused')
+  FROM (VALUES (E'ada@acme.example>\r\nRCPT TO:<spy@evil.example', 'email_targets_are_addresses', 'a smuggled RCPT TO'),
+               (E'ada@acme.example\n', 'email_targets_are_addresses', 'an address with a line feed'),
+               ('ada@acme.example> NOTIFY=NEVER', 'email_targets_are_addresses', 'an address with SMTP parameters'),
+               ('<ada@acme.example>', 'email_targets_are_addresses', 'an address in brackets'),
+               ('ada', 'email_targets_are_addresses', 'no domain'),
+               ('ada@acme', 'email_targets_are_addresses', 'a bare host'),
+               (repeat('a', 250) || '@acme.example', 'email_targets_are_addresses', 'an address over 254 characters'))
+       AS t (target, constraint_name, description);
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+            $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
+              VALUES (%s, %s, 'email', 'ada@acme.example', %L, 'B')$$, :acme, :t_acme, E'Hello\r\nBcc: spy@evil.example')),
+          '23514: new row for relation "outbound_messages" violates check constraint "subjects_are_one_line"',
+          'a subject that would add a header is refused');
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+            $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
+              VALUES (%s, %s, 'email', 'o''brien+ads@mail.acme-ads.example', 'Re: #1', 'B')$$, :acme, :t_acme)),
+          'ok', 'a real address with a quote, a plus and a hyphenated domain is accepted');
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+            $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
+              VALUES (%s, %s, 'slack', %L, 'S', 'B')$$, :acme, :t_acme, E'#ops\r\n#elsewhere')),
+          '23514: new row for relation "outbound_messages" violates check constraint "targets_are_one_line"',
+          'a Slack target is one line too');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$INSERT INTO support.account_users (account_id, email, full_name, role)
+              VALUES (%s, %L, 'Eve', 'campaign_manager')$$, :acme, 'eve@acme.example>,x')),
+          '23514: new row for relation "account_users" violates check constraint "emails_are_addresses"',
+          'an Admin cannot give a user an address that carries a second recipient');
+
+------------------------------------------------------------------------------
+-- 9. Errors never tell of another account
+------------------------------------------------------------------------------
+SELECT unalike(pg_temp.error_of(who, key, format(statement, ticket, actor)), '%account%',
+               format('%s (%s) says nothing of the ticket''s account', description, COALESCE(who, '') || CASE WHEN key IS NULL THEN ', no key' ELSE '' END))
+  FROM (VALUES ('rate_ticket', 'SELECT support.rate_ticket(%s, %s, 1, ''awful'')'),
+               ('request_escalation', 'SELECT support.request_escalation(%s, %s, ''urgent'')'),
+               ('close_ticket', 'SELECT support.close_ticket(%s, %s)'),
+               ('post_client_message', 'SELECT support.post_client_message(%s, %s, ''hello'')')) AS f (description, statement)
+ CROSS JOIN (VALUES ('attack_client', NULL, :t_acme, :gil), ('attack_client', :'k_gil', :t_acme, :gil),
+                    ('attack_client', :'k_ada', :t_globex, :ada)) AS c (who, key, ticket, actor);
+
+SELECT * FROM finish();
+ROLLBACK;
