@@ -177,3 +177,102 @@ GRANT INSERT (account_id, requester_id, subject, description, channel, category,
 -- the worker's schedule of a ticket: the worker and managers read it
 REVOKE EXECUTE ON FUNCTION support.ticket_actions(support.tickets) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION support.ticket_actions(support.tickets) TO support_manager;
+
+------------------------------------------------------------------------------
+-- Assumptions live with the super user's login key, not with a backend
+------------------------------------------------------------------------------
+
+-- A connection pool closes idle server connections (node-postgres after
+-- 10 s, pgbouncer's server_idle_timeout): an assumption tied to the backend
+-- that made it ended long before the handbook's two idle hours. It now ends
+-- on release, with the super user's own key (logout or expiry), after its
+-- idle limit, and the moment its super user is deactivated or loses the
+-- role. The backend that made it is still recorded (session_slot,
+-- session_nonce), for the audit; the key lookup (src/auth.c) no longer
+-- consults it.
+CREATE OR REPLACE FUNCTION support.assumption_end_reason(assumed support.auth_keys) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        WHEN parent.revoked_at IS NOT NULL THEN 'the super user''s key was revoked'
+        WHEN parent.expires_at OPERATOR(pg_catalog.<=) now() THEN 'the super user''s key expired'
+        WHEN NOT COALESCE(su.active AND su.is_super_user, false) THEN 'the super user is no longer an active super user'
+        WHEN assumed.last_used_at OPERATOR(pg_catalog.+) assumed.idle_timeout OPERATOR(pg_catalog.<=) now() THEN 'idle'
+        WHEN assumed.expires_at OPERATOR(pg_catalog.<=) now() THEN 'key expired'
+    END
+      FROM (SELECT 1) AS one
+      LEFT JOIN support.auth_keys parent ON parent.key_id OPERATOR(pg_catalog.=) assumed.parent_key_id
+      LEFT JOIN support.agents su ON su.agent_id OPERATOR(pg_catalog.=) assumed.assumed_by
+$$;
+REVOKE EXECUTE ON FUNCTION support.assumption_end_reason(support.auth_keys) FROM PUBLIC;
+COMMENT ON FUNCTION support.assumption_end_reason(support.auth_keys) IS
+    'why an assumed key no longer works (NULL: it still does); the rule the key lookup in src/auth.c also applies';
+
+CREATE OR REPLACE FUNCTION support.expire_assumptions() RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ended support.auth_keys;
+    count integer := 0;
+BEGIN
+    FOR ended IN
+        UPDATE support.auth_keys k
+           SET revoked_at = now(), revoke_reason = support.assumption_end_reason(k)
+         WHERE k.assumed_by IS NOT NULL AND k.revoked_at IS NULL
+           AND support.assumption_end_reason(k) IS NOT NULL
+        RETURNING k.* LOOP
+        PERFORM support.audit_release(ended, 'expired', ended.revoke_reason);
+        count := count + 1;
+    END LOOP;
+    -- keys a week past their end (a revoked key's is at most a day later) are of no
+    -- use to anyone; the audit keeps the story
+    DELETE FROM support.auth_keys k WHERE k.expires_at < now() - interval '7 days';
+    RETURN count;
+END $$;
+COMMENT ON FUNCTION support.expire_assumptions() IS
+    'the worker''s sweep: audits assumptions that went idle, outlived their super user''s key or rights, and forgets keys a week past their end';
+
+CREATE OR REPLACE FUNCTION support.active_assumptions()
+RETURNS TABLE (account_id bigint, assumed_user_id bigint, assumed_by bigint, assumed_at timestamptz,
+               last_used_at timestamptz, idle_until timestamptz, expires_at timestamptz,
+               justification text, approval_id bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT support.current_is_manager() THEN
+        RAISE EXCEPTION 'only a support manager may list who is assuming whom'
+              USING ERRCODE = 'insufficient_privilege', HINT = 'Set support.auth_key to a support manager''s key.';
+    END IF;
+    RETURN QUERY
+    SELECT k.account_id, k.user_id, k.assumed_by, k.issued_at, k.last_used_at,
+           k.last_used_at + k.idle_timeout, k.expires_at, k.justification, k.approval_id
+      FROM support.auth_keys k
+     WHERE k.assumed_by IS NOT NULL AND k.revoked_at IS NULL
+       AND support.assumption_end_reason(k) IS NULL
+     ORDER BY k.issued_at;
+END $$;
+
+-- Losing the role ends the super user's assumptions in the same transaction, audited.
+CREATE FUNCTION support.end_assumptions_of_former_super_users() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ended support.auth_keys;
+BEGIN
+    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'agents' THEN
+        RAISE EXCEPTION 'support.end_assumptions_of_former_super_users() fires only on support.agents'
+              USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    FOR ended IN
+        UPDATE support.auth_keys k
+           SET revoked_at = now(), revoke_reason = 'the super user is no longer an active super user'
+          FROM new_agents n
+         WHERE k.assumed_by OPERATOR(pg_catalog.=) n.agent_id AND k.revoked_at IS NULL
+           AND NOT (n.active AND n.is_super_user)
+        RETURNING k.* LOOP
+        PERFORM support.audit_release(ended, 'expired', ended.revoke_reason);
+    END LOOP;
+    RETURN NULL;
+END $$;
+REVOKE EXECUTE ON FUNCTION support.end_assumptions_of_former_super_users() FROM PUBLIC;
+COMMENT ON FUNCTION support.end_assumptions_of_former_super_users() IS
+    'AFTER UPDATE trigger on support.agents: a super user deactivated or stripped of the role loses every assumption at once, audited';
+CREATE TRIGGER super_user_rights_changed AFTER UPDATE ON support.agents
+    REFERENCING NEW TABLE AS new_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION support.end_assumptions_of_former_super_users();

@@ -167,7 +167,9 @@ look_up_key(void *argument)
 									   "       k.revoke_reason, k.idle_timeout, k.last_used_at, k.assumed_by,"
 									   "       k.session_slot, k.session_nonce, k.second_factor_at IS NOT NULL,"
 									   "       u.role::text, u.active, g.tier, g.active, g.is_support_manager,"
-									   "       g.is_super_user, parent.revoked_at IS NOT NULL"
+									   "       g.is_super_user,"
+									   "       parent.revoked_at IS NOT NULL OR parent.expires_at OPERATOR(pg_catalog.<=) pg_catalog.now(),"
+									   "       k.assumed_by IS NOT NULL AND NOT COALESCE(su.active AND su.is_super_user, false)"
 									   "  FROM support.auth_keys k"
 									   "  LEFT JOIN support.account_users u"
 									   "         ON u.account_id OPERATOR(pg_catalog.=) k.account_id"
@@ -176,6 +178,8 @@ look_up_key(void *argument)
 									   "         ON k.account_id IS NULL AND g.agent_id OPERATOR(pg_catalog.=) k.user_id"
 									   "  LEFT JOIN support.auth_keys parent"
 									   "         ON parent.key_id OPERATOR(pg_catalog.=) k.parent_key_id"
+									   "  LEFT JOIN support.agents su"
+									   "         ON su.agent_id OPERATOR(pg_catalog.=) k.assumed_by"
 									   " WHERE k.key_hash OPERATOR(pg_catalog.=) $1",
 									   1, types);
 
@@ -205,11 +209,16 @@ look_up_key(void *argument)
 		if (now >= idle_until)
 			refuse_key("has expired after a period without use", NULL);
 	}
-	if (!column_null(10) &&
-		!session_registry_alive(DatumGetInt32(column_value(10)), DatumGetInt64(column_value(11))))
-		refuse_key("ended with the session that assumed it", NULL);
+	/*
+	 * An assumption lives with the super user's own login key, not with a
+	 * backend: a pool may close the connection that assumed it at any time.
+	 * It ends when that key does, and the moment its super user is no
+	 * longer one.
+	 */
 	if (DatumGetBool(column_value(19)))
 		refuse_key("ended with the key that assumed it", NULL);
+	if (DatumGetBool(column_value(20)))
+		refuse_key("ended: the super user who assumed it is no longer an active super user", NULL);
 
 	memset(identity, 0, sizeof(Identity));
 	identity->key_id = DatumGetInt64(column_value(1));

@@ -612,5 +612,66 @@ SELECT unalike(pg_temp.error_of(who, key, format(statement, ticket, actor)), '%a
  CROSS JOIN (VALUES ('attack_client', NULL, :t_acme, :gil), ('attack_client', :'k_gil', :t_acme, :gil),
                     ('attack_client', :'k_ada', :t_globex, :ada)) AS c (who, key, ticket, actor);
 
+
+------------------------------------------------------------------------------
+-- 8. An assumption ends with its super user's key or rights, not its backend
+------------------------------------------------------------------------------
+-- (Surviving a pool's closed connection and a restart: test/t/006_keys_and_sessions.pl.)
+SET LOCAL ROLE attack_login;
+SELECT support.enroll_totp(:sue) AS sue_secret \gset
+RESET ROLE;
+SELECT support.totp(:'sue_secret'::bytea) AS sue_code \gset
+SET LOCAL ROLE attack_login;
+SELECT support.issue_key(:sue, '8 hours', :'sue_code') AS k_sue_mfa \gset
+RESET ROLE;
+CREATE FUNCTION pg_temp.kept_value(who text, auth_key text, query text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    result text;
+BEGIN
+    PERFORM set_config('role', who, true);
+    PERFORM set_config('support.auth_key', auth_key, true);
+    EXECUTE query INTO result;
+    PERFORM set_config('support.auth_key', '', true);
+    RESET ROLE;
+    RETURN result;
+END $$;
+SELECT pg_temp.kept_value('attack_super', :'k_sue_mfa',
+       format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #%s: report shows zero spend'')', :rex, :t_acme)) AS k_as_rex \gset
+SELECT is(pg_temp.value_as('attack_client', :'k_as_rex', 'SELECT count(*)::text FROM support.tickets'),
+          (SELECT count(*)::text FROM support.tickets WHERE account_id = :acme), 'the assumed key works');
+SELECT is((SELECT session_slot IS NOT NULL FROM support.auth_keys WHERE key_hash = support.auth_key_hash(:'k_as_rex')), true,
+          'the backend that assumed it is still recorded, for the audit');
+
+SAVEPOINT demoted;
+UPDATE support.agents SET is_super_user = false WHERE agent_id = :sue;
+SELECT is(pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets'),
+          '28000: support.auth_key was released', 'a super user who loses the role loses the assumption at once');
+SELECT is((SELECT details->>'reason' FROM support.assumption_audit WHERE assumed_by = :sue AND action = 'expired'),
+          'the super user is no longer an active super user', 'and the trail says why');
+ROLLBACK TO demoted;
+SAVEPOINT deactivated;
+-- written behind the trigger's back (a restore, say): the lookup refuses it anyway
+ALTER TABLE support.agents DISABLE TRIGGER super_user_rights_changed;
+UPDATE support.agents SET active = false WHERE agent_id = :sue;
+ALTER TABLE support.agents ENABLE TRIGGER super_user_rights_changed;
+SELECT is(pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets'),
+          '28000: support.auth_key ended: the super user who assumed it is no longer an active super user',
+          'a deactivated super user''s assumption is refused by the key lookup itself');
+SELECT is(support.expire_assumptions(), 1, 'the worker''s sweep then ends and audits it');
+ROLLBACK TO deactivated;
+SAVEPOINT logged_out;
+SELECT support.revoke_key(:'k_sue_mfa');
+SELECT is(pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets'),
+          '28000: support.auth_key was released', 'logging out ends it');
+ROLLBACK TO logged_out;
+SAVEPOINT parent_expired;
+UPDATE support.auth_keys SET expires_at = now() - interval '1 second' WHERE key_hash = support.auth_key_hash(:'k_sue_mfa');
+SELECT is(pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets'),
+          '28000: support.auth_key ended with the key that assumed it', 'so does the super user''s key expiring');
+ROLLBACK TO parent_expired;
+SELECT is(pg_temp.value_as('attack_client', :'k_as_rex', 'SELECT count(*)::text FROM support.tickets'),
+          (SELECT count(*)::text FROM support.tickets WHERE account_id = :acme), 'and nothing else does');
+
 SELECT * FROM finish();
 ROLLBACK;

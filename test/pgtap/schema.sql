@@ -72,6 +72,7 @@ SELECT is(ARRAY(
           'support.audit_assumed_write()',
           'support.change_priority(bigint,support.priority,bigint,text)',
           'support.change_status(bigint,support.ticket_status,bigint,text)', 'support.close_ticket(bigint,bigint)',
+          'support.end_assumptions_of_former_super_users()',
           'support.enroll_totp(bigint)', 'support.escalate(bigint,bigint,text)',
           'support.escalate_to_executive(bigint,bigint,text)', 'support.expire_assumptions()',
           'support.issue_key(bigint,interval,text)', 'support.list_accounts_and_users()',
