@@ -306,7 +306,16 @@ auth_current_identity(void)
 	static Oid	keys_owner = InvalidOid;
 
 	if (key == NULL || key[0] == '\0')
+	{
+		/* the worker and a DBA's session are superusers: exempt */
+		if (bedrock_require_key && !IsParallelWorker() && !superuser_arg(GetOuterUserId()))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("support.auth_key is required for role \"%s\"", GetUserNameFromId(GetOuterUserId(), false)),
+					 errdetail("support.require_key is on: a statement without a key fails instead of seeing nothing."),
+					 errhint("Set it in every transaction with set_config('support.auth_key', $1, true) and the key as a bound parameter.")));
 		return NULL;
+	}
 
 	/* a parallel worker restores the leader's settings, which checked this */
 	if (!IsParallelWorker() && !auth_key_set_locally())

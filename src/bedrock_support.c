@@ -32,6 +32,7 @@ char	   *bedrock_auth_key = NULL;
 static char *support_change_reason = NULL;
 
 bool		bedrock_auto_assign = true;
+bool		bedrock_require_key = false;
 bool		bedrock_worker_enabled = true;
 static char *support_ticket_url = NULL;
 int			bedrock_max_sleep_ms = 60000;
@@ -69,6 +70,15 @@ _PG_init(void)
 							   "",
 							   PGC_USERSET, 0,
 							   NULL, NULL, NULL);
+	DefineCustomBoolVariable("support.require_key",
+							 "Refuse every statement of this role that reads or writes the desk without a key.",
+							 "Without it, a statement without support.auth_key sees nothing and changes nothing. "
+							 "Set it for an application's role (ALTER ROLE app SET support.require_key = on) to "
+							 "have a forgotten key fail loudly (28000). Superusers (the workers, a DBA) are exempt.",
+							 &bedrock_require_key,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("support.auto_assign",
 							 "Assign new tickets to the least-loaded eligible agent.",
 							 "When off, new tickets without an assignee wait in their tier's queue.",

@@ -14,6 +14,7 @@ extern char *bedrock_auth_key;
 
 /* support.auto_assign: new tickets go to the least-loaded eligible agent */
 extern bool bedrock_auto_assign;
+extern bool bedrock_require_key;
 
 /* support.worker_enabled, support.max_sleep (ms), support.batch_size */
 extern bool bedrock_worker_enabled;

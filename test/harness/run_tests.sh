@@ -24,6 +24,8 @@ else
     bash test/harness/cluster.sh stop test >/dev/null
     bash test/harness/cluster.sh start test "$TEST_PORT" || fail_early "cluster did not start"
     export PGHOST=/tmp/bedrock_support-$TEST_PORT PGPORT=$TEST_PORT PGUSER=postgres
+    server_log="$(private_dir test)/server.log"
+    server_log_start=$(stat -c %s "$server_log" 2>/dev/null || echo 0)
 fi
 export PGHOST PGPORT PGUSER PGDATABASE=postgres
 
@@ -35,7 +37,7 @@ rsync -a --exclude .git --exclude .pgdata "$REPO/" "$work/"
 cd "$work"
 
 declare -A passed failed
-layers=("pg_regress" "isolation" "pgTAP" "Perl TAP" "fuzz")
+layers=("pg_regress" "isolation" "pgTAP" "Perl TAP" "fuzz" "crashes")
 
 count_regress() {  # pg_regress and isolation: "test x ... ok" / "... FAILED"
     passed[$1]=$(grep -cE '\.\.\. ok' "$2")
@@ -81,6 +83,22 @@ if as_server_user bash test/fuzz/run.sh "${BEDROCK_FUZZ_SECONDS:-20}" 2>&1 | tee
 else
     passed[fuzz]=0 failed[fuzz]=1
     cat test/fuzz/crash-* 2>/dev/null
+fi
+
+# A backend killed by SIGSEGV, SIGABRT, SIGBUS or SIGFPE is a failure even
+# when every test around it passed: the postmaster recovers and tests go on.
+step "backends killed by a signal in any test cluster's log"
+crash_pattern='terminated by signal (6|7|8|11)'
+{
+    [ -n "${server_log:-}" ] && [ -f "$server_log" ] && tail -c +$(( server_log_start + 1 )) "$server_log" | sed "s|^|test cluster: |"
+    for log in tmp_check/log/*.log; do [ -f "$log" ] && sed "s|^|$log: |" "$log"; done
+} | grep -E "$crash_pattern" > crashes.log || true
+if [ -s crashes.log ]; then
+    cat crashes.log
+    passed[crashes]=0 failed[crashes]=$(wc -l < crashes.log)
+else
+    echo "none"
+    passed[crashes]=1 failed[crashes]=0
 fi
 
 total_passed=0 total_failed=0

@@ -643,35 +643,56 @@ SELECT is(pg_temp.value_as('attack_client', :'k_as_rex', 'SELECT count(*)::text 
 SELECT is((SELECT session_slot IS NOT NULL FROM support.auth_keys WHERE key_hash = support.auth_key_hash(:'k_as_rex')), true,
           'the backend that assumed it is still recorded, for the audit');
 
+-- (each change is undone after its outcome is read: pgTAP's results must not be rolled back)
 SAVEPOINT demoted;
 UPDATE support.agents SET is_super_user = false WHERE agent_id = :sue;
-SELECT is(pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets'),
-          '28000: support.auth_key was released', 'a super user who loses the role loses the assumption at once');
-SELECT is((SELECT details->>'reason' FROM support.assumption_audit WHERE assumed_by = :sue AND action = 'expired'),
-          'the super user is no longer an active super user', 'and the trail says why');
+SELECT pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets') AS demoted_outcome,
+       (SELECT details->>'reason' FROM support.assumption_audit WHERE assumed_by = :sue AND action = 'expired') AS demoted_audit \gset
 ROLLBACK TO demoted;
+SELECT is(:'demoted_outcome'::text, '28000: support.auth_key was released',
+          'a super user who loses the role loses the assumption at once');
+SELECT is(:'demoted_audit'::text, 'the super user is no longer an active super user', 'and the trail says why');
 SAVEPOINT deactivated;
 -- written behind the trigger's back (a restore, say): the lookup refuses it anyway
 ALTER TABLE support.agents DISABLE TRIGGER super_user_rights_changed;
 UPDATE support.agents SET active = false WHERE agent_id = :sue;
 ALTER TABLE support.agents ENABLE TRIGGER super_user_rights_changed;
-SELECT is(pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets'),
+SELECT pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets') AS deactivated_outcome,
+       support.expire_assumptions() AS swept \gset
+ROLLBACK TO deactivated;
+SELECT is(:'deactivated_outcome'::text,
           '28000: support.auth_key ended: the super user who assumed it is no longer an active super user',
           'a deactivated super user''s assumption is refused by the key lookup itself');
-SELECT is(support.expire_assumptions(), 1, 'the worker''s sweep then ends and audits it');
-ROLLBACK TO deactivated;
+SELECT is(:'swept'::int, 1, 'the worker''s sweep then ends and audits it');
 SAVEPOINT logged_out;
 SELECT support.revoke_key(:'k_sue_mfa');
-SELECT is(pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets'),
-          '28000: support.auth_key was released', 'logging out ends it');
+SELECT pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets') AS logged_out_outcome \gset
 ROLLBACK TO logged_out;
+SELECT is(:'logged_out_outcome'::text, '28000: support.auth_key was released', 'logging out ends it');
 SAVEPOINT parent_expired;
 UPDATE support.auth_keys SET expires_at = now() - interval '1 second' WHERE key_hash = support.auth_key_hash(:'k_sue_mfa');
-SELECT is(pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets'),
-          '28000: support.auth_key ended with the key that assumed it', 'so does the super user''s key expiring');
+SELECT pg_temp.error_of('attack_client', :'k_as_rex', 'SELECT count(*) FROM support.tickets') AS parent_expired_outcome \gset
 ROLLBACK TO parent_expired;
+SELECT is(:'parent_expired_outcome'::text, '28000: support.auth_key ended with the key that assumed it',
+          'so does the super user''s key expiring');
 SELECT is(pg_temp.value_as('attack_client', :'k_as_rex', 'SELECT count(*)::text FROM support.tickets'),
           (SELECT count(*)::text FROM support.tickets WHERE account_id = :acme), 'and nothing else does');
+
+
+------------------------------------------------------------------------------
+-- Opt-in: a role that must always present a key
+------------------------------------------------------------------------------
+SAVEPOINT require_key;
+SET LOCAL support.require_key = on;
+SELECT pg_temp.error_of('attack_client', NULL, 'SELECT count(*) FROM support.tickets') AS keyless_outcome,
+       pg_temp.value_as('attack_client', :'k_ada', 'SELECT count(*)::text FROM support.tickets') AS keyed_outcome,
+       pg_temp.error_of('attack_client', NULL, 'SET support.require_key = off') AS turn_off_outcome \gset
+ROLLBACK TO require_key;
+SELECT is(:'keyless_outcome'::text, '28000: support.auth_key is required for role "attack_client"',
+          'with support.require_key, a statement without a key fails instead of seeing nothing');
+SELECT is(:'keyed_outcome'::text, (SELECT count(*)::text FROM support.tickets WHERE account_id = :acme), 'a key still works');
+SELECT is(:'turn_off_outcome'::text, '42501: permission denied to set parameter "support.require_key"',
+          'and the role cannot turn it off');
 
 SELECT * FROM finish();
 ROLLBACK;
