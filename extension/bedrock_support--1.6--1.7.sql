@@ -276,3 +276,11 @@ COMMENT ON FUNCTION support.end_assumptions_of_former_super_users() IS
 CREATE TRIGGER super_user_rights_changed AFTER UPDATE ON support.agents
     REFERENCING NEW TABLE AS new_agents
     FOR EACH STATEMENT EXECUTE FUNCTION support.end_assumptions_of_former_super_users();
+
+------------------------------------------------------------------------------
+-- Secrets: an endpoint's URL is written by managers, read by the delivery worker
+------------------------------------------------------------------------------
+
+-- A Slack incoming-webhook URL is itself a credential, and a manager who
+-- could read the SMTP URL could read where the credentials go.
+REVOKE SELECT (url) ON support.delivery_endpoints FROM support_manager;

@@ -694,5 +694,16 @@ SELECT is(:'keyed_outcome'::text, (SELECT count(*)::text FROM support.tickets WH
 SELECT is(:'turn_off_outcome'::text, '42501: permission denied to set parameter "support.require_key"',
           'and the role cannot turn it off');
 
+
+------------------------------------------------------------------------------
+-- Secrets: managers configure endpoints but read back no URL or secret
+------------------------------------------------------------------------------
+SELECT is(pg_temp.error_of('attack_manager', :'k_max', format('SELECT %I FROM support.delivery_endpoints', c)),
+          '42501: permission denied for table delivery_endpoints', format('a manager cannot read an endpoint''s %s', c))
+  FROM unnest(ARRAY['url', 'secret', 'username']) AS c;
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            $$UPDATE support.delivery_endpoints SET url = 'https://hooks.example/rotated' WHERE endpoint = 'jira'$$),
+          'ok', 'but can rotate it');
+
 SELECT * FROM finish();
 ROLLBACK;
