@@ -82,14 +82,20 @@ DECLARE
     kind_test text;
 BEGIN
     FOR policy IN
-        SELECT p.polname, p.polrelid::regclass AS relation, r.rolname,
+        SELECT p.polname, p.polrelid::regclass AS relation, COALESCE(r.rolname, 'public') AS rolname,
                pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS using_expression,
                pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS check_expression
           FROM pg_catalog.pg_policy p
           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.polrelid
-          JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) ANY (p.polroles)
+          LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) ANY (p.polroles)
          WHERE c.relnamespace OPERATOR(pg_catalog.=) 'support'::regnamespace
     LOOP
+        IF (SELECT pg_catalog.cardinality(p.polroles) OPERATOR(pg_catalog.<>) 1 OR 0 OPERATOR(pg_catalog.=) ANY (p.polroles)
+              FROM pg_catalog.pg_policy p
+             WHERE p.polname OPERATOR(pg_catalog.=) policy.polname
+               AND p.polrelid OPERATOR(pg_catalog.=) policy.relation) THEN
+            RAISE EXCEPTION 'policy % on % is not for exactly one group', policy.polname, policy.relation;
+        END IF;
         kind_test := format('(SELECT support.current_key_kind()) OPERATOR(pg_catalog.=) %L',
                             CASE policy.rolname
                                 WHEN 'support_client' THEN 'client'
@@ -135,18 +141,24 @@ COMMENT ON FUNCTION support.caller_holds_ticket(bigint, boolean) IS
 -- The workflow's ticket, as the caller's row-level security allows it: the
 -- functions below run as the owner, so the policies no longer filter what
 -- they read. Another account's ticket does not exist; one the caller may
--- read but not change (a Reporting Manager's) says so.
+-- read but not change (a Reporting Manager's) says so. A client's key keeps
+-- to its account even for a caller RLS does not bind (a superuser's session).
 CREATE OR REPLACE FUNCTION support.locked_ticket(ticket_id bigint) RETURNS support.tickets
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     existing support.tickets;
+    key_account bigint := support.current_account_id();
+    in_key_account boolean := key_account IS NULL OR EXISTS (
+        SELECT 1 FROM support.tickets t
+         WHERE t.ticket_id OPERATOR(pg_catalog.=) locked_ticket.ticket_id
+           AND t.account_id OPERATOR(pg_catalog.=) key_account);
 BEGIN
-    IF support.caller_holds_ticket(locked_ticket.ticket_id, true) THEN
+    IF in_key_account AND support.caller_holds_ticket(locked_ticket.ticket_id, true) THEN
         SELECT * INTO existing FROM support.tickets t
          WHERE t.ticket_id OPERATOR(pg_catalog.=) locked_ticket.ticket_id;
         RETURN existing;
     END IF;
-    IF support.caller_holds_ticket(locked_ticket.ticket_id, false) THEN
+    IF in_key_account AND support.caller_holds_ticket(locked_ticket.ticket_id, false) THEN
         RAISE EXCEPTION 'ticket % is read-only for user %', ticket_id, support.current_user_id()
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'A Reporting Manager reads tickets; an Admin or Campaign Manager changes them.';
@@ -249,7 +261,9 @@ BEGIN
      ORDER BY k.issued_at;
 END $$;
 
--- Losing the role ends the super user's assumptions in the same transaction, audited.
+-- Losing the role ends the super user's assumptions in the same transaction,
+-- audited. Row-level, on those columns only: agents' loads change on every
+-- ticket, and must not pay for it.
 CREATE FUNCTION support.end_assumptions_of_former_super_users() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -262,9 +276,7 @@ BEGIN
     FOR ended IN
         UPDATE support.auth_keys k
            SET revoked_at = now(), revoke_reason = 'the super user is no longer an active super user'
-          FROM new_agents n
-         WHERE k.assumed_by OPERATOR(pg_catalog.=) n.agent_id AND k.revoked_at IS NULL
-           AND NOT (n.active AND n.is_super_user)
+         WHERE k.assumed_by OPERATOR(pg_catalog.=) NEW.agent_id AND k.revoked_at IS NULL
         RETURNING k.* LOOP
         PERFORM support.audit_release(ended, 'expired', ended.revoke_reason);
     END LOOP;
@@ -273,9 +285,9 @@ END $$;
 REVOKE EXECUTE ON FUNCTION support.end_assumptions_of_former_super_users() FROM PUBLIC;
 COMMENT ON FUNCTION support.end_assumptions_of_former_super_users() IS
     'AFTER UPDATE trigger on support.agents: a super user deactivated or stripped of the role loses every assumption at once, audited';
-CREATE TRIGGER super_user_rights_changed AFTER UPDATE ON support.agents
-    REFERENCING NEW TABLE AS new_agents
-    FOR EACH STATEMENT EXECUTE FUNCTION support.end_assumptions_of_former_super_users();
+CREATE TRIGGER super_user_rights_changed AFTER UPDATE OF is_super_user, active ON support.agents
+    FOR EACH ROW WHEN (OLD.is_super_user AND OLD.active AND NOT (NEW.is_super_user AND NEW.active))
+    EXECUTE FUNCTION support.end_assumptions_of_former_super_users();
 
 ------------------------------------------------------------------------------
 -- Secrets: an endpoint's URL is written by managers, read by the delivery worker
@@ -284,3 +296,358 @@ CREATE TRIGGER super_user_rights_changed AFTER UPDATE ON support.agents
 -- A Slack incoming-webhook URL is itself a credential, and a manager who
 -- could read the SMTP URL could read where the credentials go.
 REVOKE SELECT (url) ON support.delivery_endpoints FROM support_manager;
+
+------------------------------------------------------------------------------
+-- Client-shared Slack channels receive only client-safe texts
+------------------------------------------------------------------------------
+
+-- The team's alerts carry escalation reasons, root causes and breach
+-- notices. An enterprise client's own channel gets, for the kinds a client
+-- should hear of, a text written for the client, and nothing for the rest.
+CREATE FUNCTION support.client_safe_alert(ticket support.tickets, kind text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE kind
+        WHEN 'escalation' THEN
+            format('Ticket #%s (%s) has been escalated to our tier %s team, who now own it.',
+                   ticket.ticket_id, ticket.subject, ticket.tier)
+        WHEN 'executive_escalation' THEN
+            format('Ticket #%s (%s) has been escalated to our executive team. You will receive hourly updates until it is resolved.',
+                   ticket.ticket_id, ticket.subject)
+        WHEN 'client_escalation' THEN
+            format('We received your escalation request for ticket #%s (%s). An escalation manager will call you.',
+                   ticket.ticket_id, ticket.subject)
+    END
+$$;
+REVOKE EXECUTE ON FUNCTION support.client_safe_alert(support.tickets, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION support.client_safe_alert(support.tickets, text) TO support_agent, support_manager;
+COMMENT ON FUNCTION support.client_safe_alert(support.tickets, text) IS
+    'the text an enterprise client''s shared Slack channel gets for an alert of this kind (NULL: the client does not hear of it)';
+
+CREATE OR REPLACE FUNCTION support.alert(
+    ticket support.tickets, channel text, template text, subject text, body text, payload jsonb DEFAULT '{}'
+) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    own_channel text;
+    client_text text := support.client_safe_alert(ticket, payload OPERATOR(pg_catalog.->>) 'kind');
+BEGIN
+    PERFORM support.queue_message(ticket, 'slack', channel, template, subject, body, payload);
+    SELECT a.slack_channel INTO own_channel FROM support.accounts a
+     WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id AND a.enterprise;
+    IF own_channel IS NOT NULL AND own_channel OPERATOR(pg_catalog.<>) channel AND client_text IS NOT NULL THEN
+        PERFORM support.queue_message(ticket, 'slack', own_channel, template,
+                                      format('[Ticket #%s] %s', ticket.ticket_id, ticket.subject), client_text,
+                                      jsonb_build_object('kind', payload OPERATOR(pg_catalog.->>) 'kind', 'client_safe', true));
+    END IF;
+END $$;
+COMMENT ON FUNCTION support.alert(support.tickets, text, text, text, text, jsonb) IS
+    'queues a Slack alert to a team channel, and a client-safe text of it (support.client_safe_alert) to an enterprise client''s own channel';
+
+------------------------------------------------------------------------------
+-- Staff powers: who changed rights, sensitivity and endpoints, in an append-only trail
+------------------------------------------------------------------------------
+
+-- The role that called: SET ROLE's, else the login's; a SECURITY DEFINER
+-- function changes neither (current_user would be the owner there).
+CREATE FUNCTION support.calling_role() RETURNS name
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN session_user
+                ELSE current_setting('role')::name END
+$$;
+COMMENT ON FUNCTION support.calling_role() IS
+    'the role that called: SET ROLE''s, else the session''s login (what a SECURITY DEFINER function''s caller is)';
+
+CREATE SEQUENCE support.security_audit_id_seq;
+CREATE TABLE support.security_audit (
+    audit_id      bigint PRIMARY KEY DEFAULT nextval('support.security_audit_id_seq'),
+    occurred_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    kind          text NOT NULL CHECK (kind IN ('staff_rights', 'account_sensitivity', 'endpoint', 'bypass')),
+    changed_by    bigint,                 -- the key's user; NULL for a DBA's or the worker's session
+    changed_by_role name NOT NULL DEFAULT support.calling_role(),
+    subject_id    bigint,                 -- the agent or account changed
+    details       jsonb NOT NULL DEFAULT '{}'
+);
+ALTER SEQUENCE support.security_audit_id_seq OWNED BY support.security_audit.audit_id;
+COMMENT ON TABLE support.security_audit IS
+    'append-only trail of changes to staff powers: super-user and manager rights, an account''s sensitive flag, delivery endpoints, and a superuser''s changes to the trails themselves';
+CREATE INDEX security_audit_changes_idx ON support.security_audit (changed_by, occurred_at);
+CREATE TRIGGER security_audit_append_only BEFORE UPDATE OR DELETE ON support.security_audit
+    FOR EACH ROW EXECUTE FUNCTION support.refuse_history_change_trigger();
+CREATE TRIGGER security_audit_no_truncate BEFORE TRUNCATE ON support.security_audit
+    FOR EACH STATEMENT EXECUTE FUNCTION support.refuse_history_change_trigger();
+SELECT pg_catalog.pg_extension_config_dump('support.security_audit', '');
+SELECT pg_catalog.pg_extension_config_dump('support.security_audit_id_seq', '');
+ALTER TABLE support.security_audit ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON support.security_audit TO support_manager;
+CREATE POLICY manager_reads_security_audit ON support.security_audit FOR SELECT TO support_manager
+    USING ((SELECT support.current_key_kind()) OPERATOR(pg_catalog.=) 'manager');
+
+CREATE FUNCTION support.audit_staff_rights() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'agents' THEN
+        RAISE EXCEPTION 'support.audit_staff_rights() fires only on support.agents' USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('staff_rights', support.current_user_id(), NEW.agent_id,
+            jsonb_build_object(
+                'super_user', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN OLD.is_super_user END, NEW.is_super_user),
+                'manager', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN OLD.is_support_manager END, NEW.is_support_manager),
+                'active', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN OLD.active END, NEW.active)));
+    RETURN NULL;
+END $$;
+-- row-level and on those columns only: agents' loads change on every ticket
+CREATE TRIGGER staff_rights_audited AFTER UPDATE OF is_super_user, is_support_manager, active ON support.agents
+    FOR EACH ROW WHEN (OLD.is_super_user IS DISTINCT FROM NEW.is_super_user
+                       OR OLD.is_support_manager IS DISTINCT FROM NEW.is_support_manager
+                       OR (OLD.active IS DISTINCT FROM NEW.active
+                           AND (OLD.is_super_user OR OLD.is_support_manager OR NEW.is_super_user OR NEW.is_support_manager)))
+    EXECUTE FUNCTION support.audit_staff_rights();
+CREATE TRIGGER new_staff_rights_audited AFTER INSERT ON support.agents
+    FOR EACH ROW WHEN (NEW.is_super_user OR NEW.is_support_manager)
+    EXECUTE FUNCTION support.audit_staff_rights();
+COMMENT ON FUNCTION support.audit_staff_rights() IS
+    'AFTER INSERT OR UPDATE trigger on support.agents: a super-user or manager right granted or taken, or such staff (de)activated, goes to support.security_audit';
+
+CREATE FUNCTION support.audit_account_sensitivity() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'accounts' THEN
+        RAISE EXCEPTION 'support.audit_account_sensitivity() fires only on support.accounts' USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('account_sensitivity', support.current_user_id(), NEW.account_id,
+            jsonb_build_object('sensitive', jsonb_build_array(OLD.sensitive, NEW.sensitive)));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER account_sensitivity_audited AFTER UPDATE OF sensitive ON support.accounts
+    FOR EACH ROW WHEN (OLD.sensitive IS DISTINCT FROM NEW.sensitive)
+    EXECUTE FUNCTION support.audit_account_sensitivity();
+COMMENT ON FUNCTION support.audit_account_sensitivity() IS
+    'AFTER UPDATE trigger on support.accounts: a change of an account''s sensitive flag goes to support.security_audit';
+
+-- Where the desk delivers is a DBA's decision: a manager may rotate an
+-- endpoint's URL on the same host (a new Slack webhook token), not send the
+-- desk's mail, credentials or client data to a server of their choosing.
+CREATE FUNCTION support.url_host(url text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+RETURN pg_catalog.lower(pg_catalog.substring(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'));
+COMMENT ON FUNCTION support.url_host(text) IS 'the host of a URL, lower case (NULL: none)';
+
+CREATE FUNCTION support.guard_endpoint_host() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller_is_superuser boolean := (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                                     WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role());
+    moved boolean;
+BEGIN
+    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'delivery_endpoints' THEN
+        RAISE EXCEPTION 'support.guard_endpoint_host() fires only on support.delivery_endpoints' USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+             OR support.url_host(NEW.url) IS DISTINCT FROM support.url_host(OLD.url);
+    IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
+        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (host %)', NEW.endpoint, support.url_host(NEW.url)
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A support manager may change the path or token of an endpoint''s URL on the same host; a DBA adds endpoints and moves them.';
+    END IF;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('endpoint', support.current_user_id(), NULL,
+            jsonb_build_object('endpoint', NEW.endpoint, 'operation', pg_catalog.lower(TG_OP),
+                               'host', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN support.url_host(OLD.url) END,
+                                                         support.url_host(NEW.url)),
+                               'credentials_changed', TG_OP OPERATOR(pg_catalog.=) 'UPDATE'
+                                   AND (OLD.secret IS DISTINCT FROM NEW.secret OR OLD.username IS DISTINCT FROM NEW.username)));
+    RETURN NEW;
+END $$;
+CREATE TRIGGER endpoint_host_guarded BEFORE INSERT OR UPDATE ON support.delivery_endpoints
+    FOR EACH ROW EXECUTE FUNCTION support.guard_endpoint_host();
+COMMENT ON FUNCTION support.guard_endpoint_host() IS
+    'BEFORE INSERT OR UPDATE trigger on support.delivery_endpoints: only a superuser adds an endpoint or changes its host; every change is audited (without secrets)';
+
+-- A superuser can do anything, including turning the trails' guards off;
+-- what DDL does to the trails is recorded (a superuser can still drop this
+-- event trigger first, or use session_replication_role: the README says so).
+CREATE FUNCTION support.record_trail_bypass() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    command record;
+BEGIN
+    FOR command IN
+        SELECT c.command_tag, c.object_identity FROM pg_catalog.pg_event_trigger_ddl_commands() c
+         WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass
+           AND c.objid OPERATOR(pg_catalog.=) ANY (ARRAY['support.assumption_audit'::regclass, 'support.security_audit'::regclass,
+                                                         'support.ticket_events'::regclass, 'support.sla_events'::regclass]::oid[])
+    LOOP
+        INSERT INTO support.security_audit (kind, changed_by, details)
+        VALUES ('bypass', support.current_user_id(),
+                jsonb_build_object('command', command.command_tag, 'object', command.object_identity,
+                                   'statement', pg_catalog.current_query()));
+    END LOOP;
+END $$;
+CREATE EVENT TRIGGER bedrock_support_trail_changes ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE POLICY', 'ALTER POLICY', 'DROP POLICY')
+    EXECUTE FUNCTION support.record_trail_bypass();
+COMMENT ON FUNCTION support.record_trail_bypass() IS
+    'event trigger: DDL on the trails (disabling their triggers or row-level security, say) is recorded in support.security_audit';
+
+REVOKE EXECUTE ON FUNCTION support.audit_staff_rights(), support.audit_account_sensitivity(),
+    support.guard_endpoint_host(), support.record_trail_bypass() FROM PUBLIC;
+
+-- The two-person rule of a sensitive account, kept when a manager changes
+-- staff powers: the changes are audited (above), an account made
+-- non-sensitive counts as sensitive for 24 hours, and no manager who changed
+-- super-user or manager rights, or the account's sensitivity, in those 24
+-- hours can approve an assumption.
+CREATE FUNCTION support.recent_power_changers(account_id bigint) RETURNS bigint[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE(pg_catalog.array_agg(DISTINCT s.changed_by), '{}')
+      FROM support.security_audit s
+     WHERE s.changed_by IS NOT NULL
+       AND s.occurred_at OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) interval '24 hours')
+       AND (s.kind OPERATOR(pg_catalog.=) 'staff_rights'
+            OR (s.kind OPERATOR(pg_catalog.=) 'account_sensitivity'
+                AND s.subject_id OPERATOR(pg_catalog.=) recent_power_changers.account_id))
+$$;
+REVOKE EXECUTE ON FUNCTION support.recent_power_changers(bigint) FROM PUBLIC;
+COMMENT ON FUNCTION support.recent_power_changers(bigint) IS
+    'the managers who, in the last 24 hours, changed anyone''s super-user or manager rights or the account''s sensitivity: none of them may approve an assumption there';
+
+CREATE OR REPLACE FUNCTION support.approve_assumption(account_id bigint, super_user_id bigint, reason text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    manager bigint := support.current_user_id();
+    approval support.assumption_approvals;
+BEGIN
+    IF manager IS NULL OR NOT support.current_is_manager() OR support.current_assumed_by() IS NOT NULL THEN
+        RAISE EXCEPTION 'only a support manager may approve assuming a sensitive account''s users'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Set support.auth_key to a support manager''s key.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM support.agents g
+                    WHERE g.agent_id OPERATOR(pg_catalog.=) approve_assumption.super_user_id
+                      AND g.is_super_user AND g.active) THEN
+        RAISE EXCEPTION 'user % is not an active super user', super_user_id
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Approvals are for support.agents with is_super_user.';
+    END IF;
+    IF super_user_id OPERATOR(pg_catalog.=) manager THEN
+        RAISE EXCEPTION 'a support manager cannot approve their own assumption'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Another support manager must approve it.';
+    END IF;
+    IF manager OPERATOR(pg_catalog.=) ANY (support.recent_power_changers(approve_assumption.account_id)) THEN
+        RAISE EXCEPTION 'a support manager who changed super-user or manager rights or account %''s sensitivity in the last 24 hours cannot approve an assumption', account_id
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Another support manager must approve it (support.security_audit shows who changed what).';
+    END IF;
+    IF reason IS NULL OR btrim(reason) OPERATOR(pg_catalog.=) '' THEN
+        RAISE EXCEPTION 'an approval needs a reason'
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'Say why the account may be accessed.';
+    END IF;
+    INSERT INTO support.assumption_approvals AS p (account_id, super_user_id, approved_by, reason, valid_until)
+    VALUES (approve_assumption.account_id, approve_assumption.super_user_id, manager, btrim(reason),
+            now() + (SELECT l.approval_valid_for FROM support.assumption_policy l))
+    RETURNING p.* INTO approval;
+    INSERT INTO support.assumption_audit (account_id, action, assumed_by, approval_id, details)
+    VALUES (approval.account_id, 'approved', approval.super_user_id, approval.approval_id,
+            jsonb_build_object('approved_by', manager, 'reason', approval.reason,
+                               'valid_until', approval.valid_until));
+    RETURN approval.approval_id;
+EXCEPTION WHEN foreign_key_violation THEN
+    RAISE EXCEPTION 'account % does not exist', account_id
+          USING ERRCODE = 'invalid_parameter_value', HINT = 'Accounts are listed in support.accounts.';
+END $$;
+CREATE OR REPLACE FUNCTION support.assume_user_role(user_id bigint, justification text)
+RETURNS TABLE (auth_key text, assumed_user_id bigint, account_id bigint, account_name text,
+               full_name text, email text, role support.account_role, idle_timeout interval,
+               expires_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    me bigint := support.require_super_user();
+    parent support.auth_keys;
+    target support.account_users;
+    account support.accounts;
+    limits support.assumption_policy := (SELECT p FROM support.assumption_policy p);
+    approval bigint;
+    session record := support.session_token();
+    ended support.auth_keys;
+    new_key text := support.new_auth_key();
+    created support.auth_keys;
+BEGIN
+    -- the super user's key row serialises its assumptions and its logout
+    SELECT * INTO parent FROM support.auth_keys k WHERE k.key_id OPERATOR(pg_catalog.=) support.current_key_id()
+       FOR UPDATE;
+    IF parent.revoked_at IS NOT NULL THEN
+        RAISE EXCEPTION 'support.auth_key was released'
+              USING ERRCODE = 'invalid_authorization_specification',
+                    HINT = 'The super user logged out meanwhile; log in again.';
+    END IF;
+    IF user_id IS NULL THEN
+        RAISE EXCEPTION 'assuming a user needs the user''s id'
+              USING ERRCODE = 'null_value_not_allowed',
+                    HINT = 'support.list_accounts_and_users() lists the users that can be assumed.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) assume_user_role.user_id) THEN
+        RAISE EXCEPTION 'user % is support staff and cannot be assumed', user_id
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Only client users (support.account_users) can be assumed; super users never.';
+    END IF;
+    SELECT * INTO target FROM support.account_users u
+     WHERE u.user_id OPERATOR(pg_catalog.=) assume_user_role.user_id AND u.active;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % is not an active client user', user_id
+              USING ERRCODE = 'no_data_found',
+                    HINT = 'support.list_accounts_and_users() lists the users that can be assumed.';
+    END IF;
+    IF justification IS NULL OR length(btrim(justification)) < limits.justification_min_length THEN
+        RAISE EXCEPTION 'assuming a user needs a business justification of at least % characters',
+                        limits.justification_min_length
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Say what is being diagnosed, for the audit trail (a ticket number helps).';
+    END IF;
+    SELECT * INTO account FROM support.accounts a WHERE a.account_id OPERATOR(pg_catalog.=) target.account_id;
+    -- an account made non-sensitive in the last 24 hours still needs an
+    -- approval, from a manager who changed no staff power meanwhile
+    IF account.sensitive OR EXISTS (
+           SELECT 1 FROM support.security_audit s
+            WHERE s.kind OPERATOR(pg_catalog.=) 'account_sensitivity'
+              AND s.subject_id OPERATOR(pg_catalog.=) account.account_id
+              AND s.occurred_at OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) interval '24 hours')) THEN
+        SELECT p.approval_id INTO approval FROM support.assumption_approvals p
+         WHERE p.account_id OPERATOR(pg_catalog.=) account.account_id
+           AND p.super_user_id OPERATOR(pg_catalog.=) me
+           AND p.valid_until OPERATOR(pg_catalog.>) now()
+           AND NOT p.approved_by OPERATOR(pg_catalog.=) ANY (support.recent_power_changers(account.account_id))
+         ORDER BY p.valid_until DESC LIMIT 1;
+        IF approval IS NULL THEN
+            RAISE EXCEPTION 'account % is sensitive: assuming its users needs a support manager''s approval',
+                            account.account_id
+                  USING ERRCODE = 'insufficient_privilege',
+                        HINT = 'A support manager records it with support.approve_assumption(account_id, super_user_id, reason).';
+        END IF;
+    END IF;
+
+    -- one assumed user at a time per key: switching releases the previous one
+    FOR ended IN UPDATE support.auth_keys k SET revoked_at = now(), revoke_reason = 'switched'
+                  WHERE k.parent_key_id OPERATOR(pg_catalog.=) parent.key_id
+                    AND k.assumed_by IS NOT NULL AND k.revoked_at IS NULL
+                 RETURNING k.* LOOP
+        PERFORM support.audit_release(ended, 'released', 'switched');
+    END LOOP;
+
+    INSERT INTO support.auth_keys AS k
+           (key_hash, user_id, account_id, expires_at, assumed_by, parent_key_id, justification,
+            approval_id, idle_timeout, session_slot, session_nonce)
+    VALUES (support.auth_key_hash(new_key), target.user_id, target.account_id, parent.expires_at, me,
+            parent.key_id, btrim(justification), approval, limits.idle_timeout, session.slot, session.nonce)
+    RETURNING k.* INTO created;
+    INSERT INTO support.assumption_audit
+           (account_id, action, assumed_by, assumed_user_id, key_id, justification, approval_id, details)
+    VALUES (target.account_id, 'assumed', me, target.user_id, created.key_id, created.justification, approval,
+            jsonb_build_object('role', target.role, 'idle_timeout', limits.idle_timeout,
+                               'expires_at', created.expires_at));
+    RETURN QUERY SELECT new_key, target.user_id, target.account_id, account.name, target.full_name,
+                        target.email, target.role, limits.idle_timeout, created.expires_at;
+END $$;

@@ -70,10 +70,14 @@ SELECT support.slack_channel('feedback');
 \set VERBOSITY default
 INSERT INTO support.slack_routes VALUES ('feedback', '#client-feedback', 'ratings');
 
--- an enterprise client's alerts go to its own channel too
+-- an enterprise client's own channel hears, of the team's alerts, only the
+-- kinds a client should, in a text written for the client (1.7)
 UPDATE support.accounts SET enterprise = true, slack_channel = '#acme-ads' WHERE account_id = 1;
 SELECT support.alert(t, support.alert_channel(t), NULL, 'test alert', 'body') FROM support.tickets t WHERE ticket_id = :t;
-SELECT target FROM support.outbound_messages WHERE subject = 'test alert' ORDER BY message_id;
+SELECT support.alert(t, support.alert_channel(t), NULL, 'escalated', 'Escalated: the client''s dev team is slow',
+                     '{"kind": "escalation"}') FROM support.tickets t WHERE ticket_id = :t;
+SELECT target, subject, body FROM support.outbound_messages
+ WHERE subject IN ('test alert', 'escalated') OR target = '#acme-ads' ORDER BY message_id;
 
 ------------------------------------------------------------------------------
 -- The client emails: progress update, resolution confirmation, feedback

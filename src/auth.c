@@ -295,7 +295,25 @@ auth_key_show(void)
 {
 	if (bedrock_auth_key == NULL || bedrock_auth_key[0] == '\0')
 		return "";
-	return superuser() ? bedrock_auth_key : "(hidden)";
+	/* the outer role: inside a superuser-owned SECURITY DEFINER function, still the caller */
+	return superuser_arg(GetOuterUserId()) ? bedrock_auth_key : "(hidden)";
+}
+
+/*
+ * A key comes from a SET in the session, never from a role's or database's
+ * default, the connection's options, the configuration file or a stored
+ * function's SET clause (checked as PGC_S_TEST): SET LOCAL ... TO DEFAULT
+ * would otherwise present a key nobody set in the transaction.
+ */
+bool
+auth_key_check(char **new_value, void **extra, GucSource source)
+{
+	if (*new_value == NULL || (*new_value)[0] == '\0' || source == PGC_S_SESSION)
+		return true;
+	GUC_check_errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION);
+	GUC_check_errmsg("support.auth_key cannot have a default");
+	GUC_check_errhint("Set it in each transaction with set_config('support.auth_key', $1, true).");
+	return false;
 }
 
 const Identity *

@@ -61,7 +61,7 @@ _PG_init(void)
 							   &bedrock_auth_key,
 							   "",
 							   PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
-							   NULL, NULL, auth_key_show);
+							   auth_key_check, NULL, auth_key_show);
 	auth_key_setting_found();
 	DefineCustomStringVariable("support.change_reason",
 							   "Reason recorded with the ticket change events this transaction causes.",

@@ -359,18 +359,25 @@ SELECT pg_temp.outcome_of('SELECT support.current_user_id()::text') AS leftover_
 ROLLBACK TO before_leftover;
 SELECT is(:'leftover_outcome'::text, '28000: support.auth_key was not set by SET LOCAL in this transaction',
           'a leftover key brought back by ROLLBACK TO SAVEPOINT is refused');
+SELECT is(pg_temp.error_of('attack_agent', NULL, format(
+            $$CREATE FUNCTION pg_temp.with_key_clause() RETURNS text LANGUAGE sql SET support.auth_key = %L
+              AS 'SELECT support.current_user_id()::text'$$, :'k_tia')),
+          '28000: support.auth_key cannot have a default', 'a function''s SET clause cannot carry a key');
+SELECT is(pg_temp.error_of('postgres', NULL, format('ALTER ROLE attack_agent SET support.auth_key = %L', :'k_tia')),
+          '28000: support.auth_key cannot have a default', 'nor can a role''s default');
 SET LOCAL ROLE attack_agent;
-CREATE FUNCTION pg_temp.with_key_clause() RETURNS text LANGUAGE sql
-    SET support.auth_key = 'bsk_set_by_a_function_clause' AS $$ SELECT support.current_user_id()::text $$;
+CREATE FUNCTION pg_temp.with_empty_key_clause() RETURNS text LANGUAGE sql
+    SET support.auth_key = '' AS $$ SELECT 'returned' $$;
 RESET ROLE;
-SELECT is(pg_temp.key_outcome('attack_agent', 'SELECT 1', 'SELECT pg_temp.with_key_clause()'),
-          '28000: support.auth_key was not set by SET LOCAL in this transaction',
-          'a function''s SET clause never presents a key');
 SELECT is(pg_temp.key_outcome('attack_agent',
             format('SET support.auth_key = %L', :'k_tia'),
-            $$SELECT support.current_user_id()::text FROM (SELECT pg_temp.with_key_clause()) AS f$$),
+            $$SELECT support.current_user_id()::text FROM (SELECT pg_temp.with_empty_key_clause()) AS f$$),
           '28000: support.auth_key was not set by SET LOCAL in this transaction',
-          'nor brings back a leftover key when it returns');
+          'a function''s SET clause does not bring a leftover key back when it returns');
+SELECT is(pg_temp.key_outcome('attack_agent',
+            format('SET LOCAL support.auth_key = %L; SET LOCAL support.auth_key TO DEFAULT', :'k_tia'),
+            'SELECT COALESCE(support.current_user_id()::text, ''no key'')'),
+          'no key', 'SET LOCAL ... TO DEFAULT presents no key');
 SELECT is(pg_temp.key_outcome('attack_agent', format('SET LOCAL support.auth_key = %L', :'k_tia'),
                               'SELECT current_setting(''support.auth_key'')'), '(hidden)',
           'current_setting does not read a key back');
@@ -702,8 +709,96 @@ SELECT is(pg_temp.error_of('attack_manager', :'k_max', format('SELECT %I FROM su
           '42501: permission denied for table delivery_endpoints', format('a manager cannot read an endpoint''s %s', c))
   FROM unnest(ARRAY['url', 'secret', 'username']) AS c;
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
-            $$UPDATE support.delivery_endpoints SET url = 'https://hooks.example/rotated' WHERE endpoint = 'jira'$$),
-          'ok', 'but can rotate it');
+            $$UPDATE support.delivery_endpoints SET url = 'http://127.0.0.1:9/hook-rotated' WHERE endpoint = 'jira'$$),
+          'ok', 'but can rotate it on the same host');
+
+-- where the desk delivers is a DBA's: a manager rotates a URL on its host, nothing more
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            $$UPDATE support.delivery_endpoints SET url = 'https://mail.evil.example/collect' WHERE endpoint = 'jira'$$),
+          '42501: only a superuser may set where endpoint "jira" delivers (host mail.evil.example)',
+          'a manager cannot point an endpoint at a server of theirs');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender) VALUES ('mail2', 'email', 'smtp://mail.evil.example', 'desk@bedrock.example')$$),
+          '42501: only a superuser may set where endpoint "mail2" delivers (host mail.evil.example)',
+          'nor add one');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            $$UPDATE support.delivery_endpoints SET url = 'http://user@127.0.0.1:9/rotated' WHERE endpoint = 'jira'$$),
+          'ok', 'a URL with credentials on the same host is a rotation, not a move');
+SELECT is(support.url_host(u), h, format('the host of %s', u))
+  FROM (VALUES ('https://hooks.slack.com/services/T0/B0/x', 'hooks.slack.com'),
+               ('smtp://user:pw@Mail.Example.COM:587', 'mail.example.com'),
+               ('http://[::1]:8080/x', '[::1]'),
+               ('https://evil.example#@hooks.slack.com/', 'evil.example'),
+               ('https://hooks.slack.com@evil.example/', 'evil.example'),
+               ('not a url', NULL)) AS t (u, h);
+
+------------------------------------------------------------------------------
+-- Staff powers are audited, and keep the two-person rule of a sensitive account
+------------------------------------------------------------------------------
+INSERT INTO support.agents (email, full_name, tier, is_support_manager) VALUES ('mia@bedrock.example', 'Mia Manager', 3, true);
+SELECT agent_id AS mia FROM support.agents WHERE email = 'mia@bedrock.example' \gset
+SET LOCAL ROLE attack_login;
+SELECT support.issue_key(:mia) AS k_mia \gset
+RESET ROLE;
+-- the review's attack: a manager makes themselves a super user and Globex non-sensitive
+UPDATE support.accounts SET sensitive = true WHERE account_id = :globex;
+SELECT is(pg_temp.kept_value('attack_manager', :'k_max',
+            format('WITH u AS (UPDATE support.agents SET is_super_user = true WHERE agent_id = %s RETURNING 1) SELECT count(*)::text FROM u', :max)),
+          '1', 'a manager can still grant super-user rights (a manager''s job)');
+SELECT is(pg_temp.kept_value('attack_manager', :'k_max',
+            format('WITH u AS (UPDATE support.accounts SET sensitive = false WHERE account_id = %s RETURNING 1) SELECT count(*)::text FROM u', :globex)),
+          '1', 'and mark an account non-sensitive');
+SELECT results_eq(
+    format($$SELECT kind, changed_by, subject_id, details::text FROM support.security_audit
+              WHERE kind IN ('staff_rights', 'account_sensitivity') AND changed_by = %s ORDER BY audit_id$$, :max),
+    format($$VALUES ('staff_rights', %s::bigint, %s::bigint, '{"active": [true, true], "manager": [true, true], "super_user": [false, true]}'),
+                    ('account_sensitivity', %s::bigint, %s::bigint, '{"sensitive": [true, false]}')$$, :max, :max, :max, :globex),
+    'both changes are in the append-only trail, with who made them');
+SELECT is(pg_temp.value_as('attack_manager', :'k_mia', 'SELECT count(*)::text FROM support.security_audit'),
+          (SELECT count(*)::text FROM support.security_audit), 'another manager reads the trail');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', 'DELETE FROM support.security_audit'),
+          '42501: permission denied for table security_audit', 'nobody but the owner could even try to delete it');
+SELECT is(pg_temp.error_of('postgres', NULL, 'DELETE FROM support.security_audit'),
+          '42501: security_audit is append-only', 'and the owner is refused too');
+-- Max, now a super user with a second factor, tries to assume Gil at the just-made-non-sensitive Globex
+SELECT support.enroll_totp(:max) AS max_secret \gset
+SET LOCAL ROLE attack_login;
+SELECT support.issue_key(:max, '8 hours', support.totp(:'max_secret'::bytea)) AS k_max_mfa \gset
+RESET ROLE;
+SELECT is(pg_temp.error_of('attack_super', :'k_max_mfa', format('SELECT * FROM support.assume_user_role(%s, ''Ticket #1: checking the totals'')', :gil)),
+          format('42501: account %s is sensitive: assuming its users needs a support manager''s approval', :globex),
+          'an account made non-sensitive an hour ago still needs an approval');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max', format('SELECT support.approve_assumption(%s, %s, ''INC-1'')', :globex, :sue)),
+          format('42501: a support manager who changed super-user or manager rights or account %s''s sensitivity in the last 24 hours cannot approve an assumption', :globex),
+          'and the manager who changed the powers cannot approve one (for anyone)');
+SELECT ok(pg_temp.kept_value('attack_manager', :'k_mia', format('SELECT support.approve_assumption(%s, %s, ''INC-1: Globex totals'')', :globex, :max)) IS NOT NULL,
+          'another manager can');
+SELECT alike(pg_temp.value_as('attack_super', :'k_max_mfa', format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #1: checking the totals'')', :gil)),
+            'bsk_%', 'with that approval the assumption goes ahead');
+SELECT is(pg_temp.value_as('attack_manager', :'k_max',
+            format('SELECT support.approve_assumption(%s, %s, ''self-service'')', :acme, :sue)),
+          format('ERROR: a support manager who changed super-user or manager rights or account %s''s sensitivity in the last 24 hours cannot approve an assumption', :acme),
+          'for 24 hours the changer approves nothing');
+
+-- a superuser can disable the trail's guard, and the trail says so
+ALTER TABLE support.assumption_audit DISABLE TRIGGER assumption_audit_append_only;
+ALTER TABLE support.assumption_audit ENABLE TRIGGER assumption_audit_append_only;
+SELECT is((SELECT count(*) FROM support.security_audit WHERE kind = 'bypass' AND details->>'object' = 'support.assumption_audit'),
+          2::bigint, 'disabling and enabling the audit''s guard are both recorded');
+
+------------------------------------------------------------------------------
+-- A client's shared Slack channel hears only client-safe texts
+------------------------------------------------------------------------------
+UPDATE support.accounts SET enterprise = true, slack_channel = '#acme-shared' WHERE account_id = :acme;
+SELECT pg_temp.kept_value('attack_agent', :'k_tia', format('SELECT (support.escalate(%s, %s, %L)).tier::text', :t_acme, :tia,
+       'Client''s pixel misconfigured, their dev team is slow')) AS escalated_tier \gset
+SELECT is(ARRAY(SELECT body FROM support.outbound_messages WHERE target = '#acme-shared' ORDER BY message_id),
+          ARRAY[format('Ticket #%s (Spend report shows zero) has been escalated to our tier 2 team, who now own it.', :t_acme)],
+          'the client''s channel gets the client-safe escalation text');
+SELECT is((SELECT count(*) FROM support.outbound_messages WHERE target = '#acme-shared' AND body LIKE '%slow%'), 0::bigint,
+          'and never the internal reason');
+SELECT ok((SELECT count(*) FROM support.outbound_messages WHERE target <> '#acme-shared' AND destination = 'slack' AND body LIKE '%slow%') > 0,
+          'which the team''s channel gets');
 
 SELECT * FROM finish();
 ROLLBACK;

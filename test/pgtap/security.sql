@@ -230,7 +230,7 @@ INSERT INTO expected VALUES
   ('slack_routes', 'delete', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   -- secrets: managers configure endpoints, nobody else sees them
   ('delivery_endpoints', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
-  ('delivery_endpoints', 'insert', 'denied', 'denied', 'denied', 'denied', '1', 'denied'),
+  ('delivery_endpoints', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),  -- (1.7) a DBA adds endpoints
   ('delivery_endpoints', 'update', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   ('delivery_endpoints', 'delete', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   -- tenants
