@@ -293,9 +293,66 @@ CREATE TRIGGER super_user_rights_changed AFTER UPDATE OF is_super_user, active O
 -- Secrets: an endpoint's URL is written by managers, read by the delivery worker
 ------------------------------------------------------------------------------
 
+CREATE FUNCTION support.url_host(url text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+RETURN pg_catalog.lower(pg_catalog.substring(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'));
+COMMENT ON FUNCTION support.url_host(text) IS 'the host of a URL, lower case (NULL: none)';
+
 -- A Slack incoming-webhook URL is itself a credential, and a manager who
 -- could read the SMTP URL could read where the credentials go.
 REVOKE SELECT (url) ON support.delivery_endpoints FROM support_manager;
+
+-- SMTP requires TLS (STARTTLS, or smtps://): credentials and client mail never
+-- cross a network in clear. Only a server on this machine's loopback may be
+-- spoken to in plain text, and only when the endpoint says so.
+ALTER TABLE support.delivery_endpoints
+    ADD COLUMN plain_text_on_loopback boolean NOT NULL DEFAULT false,
+    ADD CONSTRAINT plain_text_only_on_loopback CHECK (
+        NOT plain_text_on_loopback
+        OR (destination = 'email' AND support.url_host(url) IN ('127.0.0.1', 'localhost', '[::1]')));
+COMMENT ON COLUMN support.delivery_endpoints.plain_text_on_loopback IS
+    'an SMTP server on loopback (a local relay, a test sink) may be spoken to without TLS; every other SMTP endpoint requires it';
+GRANT SELECT (plain_text_on_loopback) ON support.delivery_endpoints TO support_manager;
+
+-- the claim tells the worker whether TLS is required
+DROP FUNCTION support.claim_messages(integer, bigint);
+CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint)
+RETURNS TABLE (account_id bigint, message_id bigint, attempts integer, destination text, target text,
+               idempotency_key text, url text, secret text, username text, sender text, content text,
+               require_tls boolean)
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH due AS (
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
+         WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
+           AND support.has_endpoint(m.destination, m.target)
+         ORDER BY m.next_attempt_at
+         LIMIT max_messages
+           FOR UPDATE SKIP LOCKED),
+    claimed AS (
+        UPDATE support.outbound_messages m
+           SET attempts = m.attempts + 1,
+               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond'
+          FROM due
+         WHERE m.account_id = due.account_id AND m.message_id = due.message_id
+        RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
+                  m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at)
+    SELECT c.account_id, c.message_id, c.attempts, c.destination, c.target, c.idempotency_key,
+           e.url, e.secret, e.username, e.sender,
+           support.message_content(c.destination, c.target, c.subject, c.body, c.payload, c.idempotency_key,
+                                   c.account_id, c.ticket_id, c.template, c.created_at, e.sender),
+           NOT COALESCE(e.plain_text_on_loopback, false)
+      FROM claimed c
+      LEFT JOIN LATERAL (
+            SELECT * FROM support.delivery_endpoints e
+             WHERE e.active AND e.destination = c.destination
+               AND (c.destination = 'email' OR e.endpoint = c.target
+                    OR (c.destination = 'slack' AND e.endpoint = '*'))
+             ORDER BY e.endpoint = c.target DESC, e.endpoint
+             LIMIT 1) e ON true
+$$;
+REVOKE EXECUTE ON FUNCTION support.claim_messages(integer, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION support.claim_messages(integer, bigint) IS
+    'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased, with their endpoint, content and whether SMTP must use TLS';
 
 ------------------------------------------------------------------------------
 -- Client-shared Slack channels receive only client-safe texts
@@ -429,10 +486,6 @@ COMMENT ON FUNCTION support.audit_account_sensitivity() IS
 -- Where the desk delivers is a DBA's decision: a manager may rotate an
 -- endpoint's URL on the same host (a new Slack webhook token), not send the
 -- desk's mail, credentials or client data to a server of their choosing.
-CREATE FUNCTION support.url_host(url text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-RETURN pg_catalog.lower(pg_catalog.substring(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'));
-COMMENT ON FUNCTION support.url_host(text) IS 'the host of a URL, lower case (NULL: none)';
 
 CREATE FUNCTION support.guard_endpoint_host() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -445,9 +498,11 @@ BEGIN
         RAISE EXCEPTION 'support.guard_endpoint_host() fires only on support.delivery_endpoints' USING ERRCODE = 'trigger_protocol_violated';
     END IF;
     moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
-             OR support.url_host(NEW.url) IS DISTINCT FROM support.url_host(OLD.url);
+             OR support.url_host(NEW.url) IS DISTINCT FROM support.url_host(OLD.url)
+             OR NEW.plain_text_on_loopback IS DISTINCT FROM OLD.plain_text_on_loopback;
     IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
-        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (host %)', NEW.endpoint, support.url_host(NEW.url)
+        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (host %) and whether it needs TLS',
+                        NEW.endpoint, support.url_host(NEW.url)
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'A support manager may change the path or token of an endpoint''s URL on the same host; a DBA adds endpoints and moves them.';
     END IF;
@@ -651,3 +706,6 @@ BEGIN
     RETURN QUERY SELECT new_key, target.user_id, target.account_id, account.name, target.full_name,
                         target.email, target.role, limits.idle_timeout, created.expires_at;
 END $$;
+
+-- the delivery worker of an upgraded database looks again (it needs 1.7's claim)
+SELECT support.wake_worker();

@@ -79,8 +79,18 @@ delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeou
 		CURL_SET(easy, CURLOPT_READFUNCTION, delivery_curl_read);
 		CURL_SET(easy, CURLOPT_READDATA, request);
 		CURL_SET(easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t) request->body_length);
-		/* STARTTLS when the server offers it; smtps:// is TLS from the start */
-		CURL_SET(easy, CURLOPT_USE_SSL, (long) CURLUSESSL_TRY);
+		/*
+		 * TLS or nothing (smtps:// is TLS from the start, smtp:// must
+		 * STARTTLS): credentials and client mail never cross in clear. Only
+		 * an endpoint on loopback marked plain_text_on_loopback skips it.
+		 */
+		CURL_SET(easy, CURLOPT_USE_SSL, (long) (request->require_tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+		/*
+		 * libcurl would hand a pooled plain-text connection to the same
+		 * server to a transfer that requires TLS: each email gets its own.
+		 */
+		CURL_SET(easy, CURLOPT_FRESH_CONNECT, 1L);
+		CURL_SET(easy, CURLOPT_FORBID_REUSE, 1L);
 		if (request->username != NULL)
 		{
 			CURL_SET(easy, CURLOPT_USERNAME, request->username);

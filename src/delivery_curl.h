@@ -23,6 +23,7 @@ typedef struct DeliveryRequest
 	size_t		body_sent;
 	struct curl_slist *headers; /* HTTP */
 	char	   *mail_from;		/* SMTP */
+	bool		require_tls;	/* SMTP: STARTTLS or smtps://, unless the endpoint is plain text on loopback */
 	struct curl_slist *recipients;
 	char	   *username;		/* SMTP, may be NULL */
 	char	   *password;

@@ -66,8 +66,11 @@ static MemoryContext delivery_pass_context = NULL;
 static void
 delivery_require_outbox(void)
 {
-	worker_require_extension("bedrock_support delivery", "1.5",
-							 "SELECT pg_catalog.to_regclass('support.delivery_endpoints') IS NOT NULL");
+	/* 1.7's claim says whether SMTP needs TLS */
+	worker_require_extension("bedrock_support delivery", "1.7",
+							 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
+							 "                WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('support.delivery_endpoints')"
+							 "                  AND a.attname OPERATOR(pg_catalog.=) 'plain_text_on_loopback' AND NOT a.attisdropped)");
 }
 
 static char *
@@ -104,6 +107,7 @@ delivery_request_from(HeapTuple tuple, TupleDesc tupdesc)
 	request->body = delivery_text(tuple, tupdesc, 11);
 	request->body_length = request->body ? strlen(request->body) : 0;
 	request->smtp = strcmp(destination, "email") == 0;
+	request->require_tls = DatumGetBool(SPI_getbinval(tuple, tupdesc, 12, &is_null)) || is_null;
 
 	if (request->smtp)
 	{
@@ -147,7 +151,7 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 	worker_transaction_begin("bedrock_support: claiming messages to deliver");
 	delivery_require_outbox();
 	if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
-							  "       idempotency_key, url, secret, username, sender, content"
+							  "       idempotency_key, url, secret, username, sender, content, require_tls"
 							  "  FROM support.claim_messages($1, $2)",
 							  2, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "support.claim_messages failed");

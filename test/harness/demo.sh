@@ -37,6 +37,8 @@ INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, send
   ('jira', 'webhook', 'http://127.0.0.1:$HTTP_PORT/jira/bedrock', '$SIGNING_SECRET', NULL,
    '{created,escalation,status_change,resolution}'),
   ('mail', 'email', 'smtp://127.0.0.1:$SMTP_PORT', NULL, 'support@bedrockplatform.com', NULL);
+-- the local sink speaks no TLS; every other SMTP server must
+UPDATE support.delivery_endpoints SET plain_text_on_loopback = true WHERE endpoint = 'mail';
 SQL
 echo "local receivers: Slack and webhooks on http://127.0.0.1:$HTTP_PORT, email on smtp://127.0.0.1:$SMTP_PORT"
 psql -X -q -v ON_ERROR_STOP=1 -f test/demo/scenario.sql

@@ -715,15 +715,28 @@ SELECT is(pg_temp.error_of('attack_manager', :'k_max',
 -- where the desk delivers is a DBA's: a manager rotates a URL on its host, nothing more
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$UPDATE support.delivery_endpoints SET url = 'https://mail.evil.example/collect' WHERE endpoint = 'jira'$$),
-          '42501: only a superuser may set where endpoint "jira" delivers (host mail.evil.example)',
+          '42501: only a superuser may set where endpoint "jira" delivers (host mail.evil.example) and whether it needs TLS',
           'a manager cannot point an endpoint at a server of theirs');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender) VALUES ('mail2', 'email', 'smtp://mail.evil.example', 'desk@bedrock.example')$$),
-          '42501: only a superuser may set where endpoint "mail2" delivers (host mail.evil.example)',
+          '42501: only a superuser may set where endpoint "mail2" delivers (host mail.evil.example) and whether it needs TLS',
           'nor add one');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$UPDATE support.delivery_endpoints SET url = 'http://user@127.0.0.1:9/rotated' WHERE endpoint = 'jira'$$),
           'ok', 'a URL with credentials on the same host is a rotation, not a move');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            $$UPDATE support.delivery_endpoints SET plain_text_on_loopback = true WHERE endpoint = 'jira'$$),
+          '42501: only a superuser may set where endpoint "jira" delivers (host 127.0.0.1) and whether it needs TLS',
+          'nor let mail go out without TLS');
+SELECT is(pg_temp.error_of('postgres', NULL,
+            $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender, plain_text_on_loopback)
+              VALUES ('relay', 'email', 'smtp://mail.example.com:25', 'desk@bedrock.example', true)$$),
+          '23514: new row for relation "delivery_endpoints" violates check constraint "plain_text_only_on_loopback"',
+          'even a DBA sends mail in plain text only to this machine''s loopback');
+SELECT is(pg_temp.error_of('postgres', NULL,
+            $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender, plain_text_on_loopback)
+              VALUES ('relay', 'email', 'smtp://127.0.0.1:25', 'desk@bedrock.example', true)$$),
+          'ok', 'a local relay may be plain text');
 SELECT is(support.url_host(u), h, format('the host of %s', u))
   FROM (VALUES ('https://hooks.slack.com/services/T0/B0/x', 'hooks.slack.com'),
                ('smtp://user:pw@Mail.Example.COM:587', 'mail.example.com'),

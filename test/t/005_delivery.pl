@@ -88,6 +88,7 @@ $node->safe_psql('desk', qq{
 	  ('#lost-channel', 'slack', 'http://127.0.0.1:$closed_port/services/$slack_secret_path', NULL, NULL),
 	  ('jira', 'webhook', 'http://127.0.0.1:$http_port/hooks/jira', '$secret', NULL),
 	  ('mail', 'email', 'smtp://127.0.0.1:$smtp_port', NULL, 'support\@bedrockplatform.com');
+	UPDATE support.delivery_endpoints SET plain_text_on_loopback = true WHERE endpoint = 'mail';
 	INSERT INTO support.accounts (name, time_zone, calendar_id) VALUES ('Initech', 'UTC', 1);
 	INSERT INTO support.account_users (account_id, email, full_name, role)
 	SELECT account_id, 'ivy\@initech.example', 'Ivy', 'admin' FROM support.accounts;
@@ -137,6 +138,25 @@ like($mails[0], qr/"message_id": "<bedrock-\d+-\d+\@bedrock.support>"/, 'the ema
 like($mails[0], qr/"in_reply_to": "<ticket-\d+-$ticket\@bedrock.support>"/, "and In-Reply-To the ticket's thread");
 like($mails[0], qr/"mail_from": "support\@bedrockplatform.com", "rcpt_tos": \["ivy\@initech.example"\]/,
 	'from the support address to the client');
+
+# SMTP requires TLS: the sink speaks no STARTTLS, so once the endpoint is no
+# longer marked plain text on loopback nothing reaches it
+$node->safe_psql('desk', "UPDATE support.delivery_endpoints SET plain_text_on_loopback = false WHERE endpoint = 'mail'");
+$node->safe_psql('desk', qq{
+	INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
+	SELECT account_id, $ticket, 'email', 'ivy\@initech.example', 'TLS probe', 'Sent only over TLS'
+	  FROM support.accounts LIMIT 1});
+ok($node->poll_query_until('desk', q{
+	SELECT last_error IS NOT NULL FROM support.outbound_messages WHERE subject = 'TLS probe'}),
+	'an email to a server without STARTTLS fails');
+like($node->safe_psql('desk', q{SELECT last_error FROM support.outbound_messages WHERE subject = 'TLS probe'}),
+	qr/SSL|TLS/i, 'because TLS is required');
+is(scalar(smtp_lines()), 1, 'and the plain-text server received nothing more');
+$node->safe_psql('desk', q{
+	UPDATE support.outbound_messages SET state = 'dead' WHERE subject = 'TLS probe';
+	UPDATE support.delivery_endpoints SET plain_text_on_loopback = true WHERE endpoint = 'mail'});
+is($node->psql('desk', q{UPDATE support.delivery_endpoints SET url = 'smtp://mail.example.com' WHERE endpoint = 'mail'}),
+	3, 'plain text is for loopback only');
 
 ############################################################################
 # Retried after outages, Retry-After, dead letters
