@@ -709,3 +709,94 @@ END $$;
 
 -- the delivery worker of an upgraded database looks again (it needs 1.7's claim)
 SELECT support.wake_worker();
+
+------------------------------------------------------------------------------
+-- The workflow as the key's user: every actor argument may be left out
+------------------------------------------------------------------------------
+
+-- An application holding a key need not repeat the user the key already
+-- names: each workflow function has a form without its actor argument that
+-- acts as the key's user (with the actor, it must still be the key's).
+CREATE FUNCTION support.key_user_id() RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    user_id bigint := support.current_user_id();
+BEGIN
+    IF user_id IS NULL THEN
+        RAISE EXCEPTION 'support.auth_key is not set'
+              USING ERRCODE = 'invalid_authorization_specification',
+                    HINT = 'This form acts as the key''s user: set support.auth_key, or name the actor.';
+    END IF;
+    RETURN user_id;
+END $$;
+COMMENT ON FUNCTION support.key_user_id() IS 'the key''s user; 28000 without a key (the actor of the workflow''s key-only forms)';
+
+CREATE FUNCTION support.reply_publicly(ticket_id bigint, body text) RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.reply_publicly(ticket_id, support.key_user_id(), body);
+COMMENT ON FUNCTION support.reply_publicly(bigint, text) IS 'a public reply as the key''s agent';
+
+CREATE FUNCTION support.add_internal_note(ticket_id bigint, body text) RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.add_internal_note(ticket_id, support.key_user_id(), body);
+COMMENT ON FUNCTION support.add_internal_note(bigint, text) IS 'an internal note as the key''s agent';
+
+CREATE FUNCTION support.post_client_message(ticket_id bigint, body text) RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.post_client_message(ticket_id, support.key_user_id(), body);
+COMMENT ON FUNCTION support.post_client_message(bigint, text) IS 'a client''s message as the key''s user';
+
+CREATE FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, reason text) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.change_status(ticket_id, status, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.change_status(bigint, support.ticket_status, text) IS 'change_status as the key''s agent';
+
+CREATE FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.assign_ticket(ticket_id, assignee_id, support.key_user_id());
+COMMENT ON FUNCTION support.assign_ticket(bigint, bigint) IS 'assign_ticket as the key''s agent';
+
+CREATE FUNCTION support.change_priority(ticket_id bigint, priority support.priority, reason text) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.change_priority(ticket_id, priority, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.change_priority(bigint, support.priority, text) IS 'change_priority as the key''s agent';
+
+CREATE FUNCTION support.resolve_ticket(ticket_id bigint, root_cause text, solution text, verification_steps text DEFAULT NULL, prevention_measures text DEFAULT NULL) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.resolve_ticket(ticket_id, support.key_user_id(), root_cause, solution, verification_steps, prevention_measures);
+COMMENT ON FUNCTION support.resolve_ticket(bigint, text, text, text, text) IS 'resolve_ticket as the key''s agent';
+
+CREATE FUNCTION support.close_ticket(ticket_id bigint) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.close_ticket(ticket_id, support.key_user_id());
+COMMENT ON FUNCTION support.close_ticket(bigint) IS 'close_ticket as the key''s user';
+
+CREATE FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text DEFAULT NULL) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.rate_ticket(ticket_id, support.key_user_id(), rating, comment);
+COMMENT ON FUNCTION support.rate_ticket(bigint, integer, text) IS 'rate_ticket as the key''s user';
+
+CREATE FUNCTION support.request_escalation(ticket_id bigint, reason text) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.request_escalation(ticket_id, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.request_escalation(bigint, text) IS 'request_escalation as the key''s user';
+
+CREATE FUNCTION support.record_escalation_call(ticket_id bigint, notes text) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.record_escalation_call(ticket_id, support.key_user_id(), notes);
+COMMENT ON FUNCTION support.record_escalation_call(bigint, text) IS 'record_escalation_call as the key''s agent';
+
+CREATE FUNCTION support.escalate_to_executive(ticket_id bigint, reason text) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.escalate_to_executive(ticket_id, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.escalate_to_executive(bigint, text) IS 'escalate_to_executive as the key''s agent';
+
+CREATE FUNCTION support.escalate(ticket_id bigint, reason text) RETURNS support.tickets
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.escalate(ticket_id, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.escalate(bigint, text) IS 'escalate as the key''s agent';
+
+CREATE FUNCTION support.send_progress_update(ticket_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text DEFAULT 'none', testing_plan text DEFAULT 'we will confirm the fix with you') RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp
+RETURN support.send_progress_update(ticket_id, support.key_user_id(), progress, findings, next_steps, expected_resolution, dependencies, testing_plan);
+COMMENT ON FUNCTION support.send_progress_update(bigint, text, text, text, text, text, text) IS 'send_progress_update as the key''s agent';

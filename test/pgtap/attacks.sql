@@ -813,5 +813,40 @@ SELECT is((SELECT count(*) FROM support.outbound_messages WHERE target = '#acme-
 SELECT ok((SELECT count(*) FROM support.outbound_messages WHERE target <> '#acme-shared' AND destination = 'slack' AND body LIKE '%slow%') > 0,
           'which the team''s channel gets');
 
+
+------------------------------------------------------------------------------
+-- The workflow without actor arguments acts as the key's user
+------------------------------------------------------------------------------
+SELECT ticket_id AS t_keyed FROM support.open_ticket(:acme, :ada, 'Keyed forms', 'd', 'portal', 'reporting') \gset
+SELECT pg_temp.kept_value('attack_agent', :'k_tia', format($$SELECT support.reply_publicly(%s, 'Looking into it')::text$$, :t_keyed)) AS reply_event \gset
+SELECT is((SELECT actor_id FROM support.ticket_events WHERE event_id = :reply_event), :tia::bigint,
+          'reply_publicly(ticket, body) replies as the key''s agent');
+SELECT pg_temp.kept_value('attack_agent', :'k_tia', format($$SELECT support.add_internal_note(%s, 'A note')::text$$, :t_keyed)) AS note_event \gset
+SELECT is((SELECT actor_id FROM support.ticket_events WHERE event_id = :note_event), :tia::bigint,
+          'add_internal_note(ticket, body) too');
+SELECT is(pg_temp.kept_value('attack_agent', :'k_tia', format($$SELECT (support.change_status(%s, 'triaged', 'checked')).status::text$$, :t_keyed)),
+          'triaged', 'change_status(ticket, status, reason)');
+SELECT pg_temp.kept_value('attack_client', :'k_ada', format($$SELECT support.post_client_message(%s, 'Logs attached')::text$$, :t_keyed)) AS client_event \gset
+SELECT is((SELECT actor_id FROM support.ticket_events WHERE event_id = :client_event), :ada::bigint,
+          'post_client_message(ticket, body) as the key''s client');
+SELECT pg_temp.kept_value('attack_agent', :'k_tia', format($$SELECT (support.change_status(%s, 'in_progress', 'working')).status::text$$, :t_keyed));
+SELECT is(pg_temp.kept_value('attack_agent', :'k_tia', format($$SELECT (support.assign_ticket(%s, %s)).assignee_id::text$$, :t_keyed, :tia)),
+          :'tia', 'assign_ticket(ticket, assignee)');
+SELECT is(pg_temp.kept_value('attack_agent', :'k_tia', format($$SELECT (support.change_priority(%s, 'P3', 'not blocking')).priority::text$$, :t_keyed)),
+          'P3', 'change_priority(ticket, priority, reason)');
+SELECT ok(pg_temp.kept_value('attack_agent', :'k_tia', format($$SELECT support.send_progress_update(%s, 'Found it', 'A bad filter', 'Fixing', 'today')::text$$, :t_keyed)) IS NOT NULL,
+          'send_progress_update(ticket, progress, findings, next steps, expected)');
+SELECT is(pg_temp.kept_value('attack_agent', :'k_tia', format($$SELECT (support.resolve_ticket(%s, 'A bad filter', 'Removed it')).status::text$$, :t_keyed)),
+          'resolved', 'resolve_ticket(ticket, root cause, solution)');
+SELECT is(pg_temp.kept_value('attack_client', :'k_ada', format($$SELECT (support.rate_ticket(%s, 5, 'Thanks')).satisfaction_rating::text$$, :t_keyed)),
+          '5', 'rate_ticket(ticket, rating, comment)');
+SELECT is(pg_temp.kept_value('attack_client', :'k_ada', format($$SELECT (support.close_ticket(%s)).status::text$$, :t_keyed)),
+          'closed', 'close_ticket(ticket)');
+SELECT is(pg_temp.error_of('attack_agent', NULL, format($$SELECT support.reply_publicly(%s, 'no key')$$, :t_acme)),
+          '28000: support.auth_key is not set', 'without a key the short forms refuse');
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format($$SELECT support.reply_publicly(%s, %s, 'as Max')$$, :t_globex, :max)),
+          format('42501: the key in support.auth_key belongs to user %s, who cannot act as user %s', :tia, :max),
+          'and naming another actor is still refused');
+
 SELECT * FROM finish();
 ROLLBACK;
