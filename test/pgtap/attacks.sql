@@ -647,6 +647,14 @@ SELECT pg_temp.kept_value('attack_super', :'k_sue_mfa',
        format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #%s: report shows zero spend'')', :rex, :t_acme)) AS k_as_rex \gset
 SELECT is(pg_temp.value_as('attack_client', :'k_as_rex', 'SELECT count(*)::text FROM support.tickets'),
           (SELECT count(*)::text FROM support.tickets WHERE account_id = :acme), 'the assumed key works');
+-- the sixth kind of key, an assumed user's, through every combination of groups:
+-- exactly the assumed Reporting Manager's powers, or none
+SELECT pg_temp.powers('attack_combo_c', :'k_rex') AS rex_powers \gset
+SELECT is(pg_temp.powers(c.role_name, :'k_as_rex'),
+          CASE WHEN 'support_client' = ANY (c.groups) THEN :'rex_powers' ELSE :'no_powers' END,
+          format('an assumed Reporting Manager''s key through a login in %s: %s', array_to_string(c.groups, ', '),
+                 CASE WHEN 'support_client' = ANY (c.groups) THEN 'exactly her powers' ELSE 'no powers' END))
+  FROM combinations c ORDER BY c.role_name;
 SELECT is((SELECT session_slot IS NOT NULL FROM support.auth_keys WHERE key_hash = support.auth_key_hash(:'k_as_rex')), true,
           'the backend that assumed it is still recorded, for the audit');
 
