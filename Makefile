@@ -16,7 +16,7 @@ OBJS        = src/bedrock_support.o src/priority.o src/lifecycle.o \
               src/escalation_worker.o src/database_guard.o src/webhook_signature.o \
               src/delivery_curl.o src/delivery_worker.o src/worker_transaction.o \
               src/outbox_triggers.o src/auth.o src/totp.o src/session_registry.o \
-              src/trigger_guard.o src/ticket_guard.o
+              src/trigger_guard.o src/ticket_guard.o src/address_checks.o
 DATA        = $(wildcard extension/bedrock_support--*.sql)
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  = $(shell curl-config --libs 2>/dev/null || echo -lcurl)

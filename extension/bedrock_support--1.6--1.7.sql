@@ -33,21 +33,16 @@ END $$;
 
 -- An address as RFC 5321 writes one (a dot-atom local part, a domain of
 -- labels), at most 254 characters: no CR, LF, NUL, spaces or angle
--- brackets can reach the RCPT TO line or a header.
+-- brackets can reach the RCPT TO line or a header. In C (src/address_checks.c):
+-- the outbox's constraints check every message a ticket queues.
 CREATE FUNCTION support.is_email_address(address text) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-RETURN pg_catalog.length(address) OPERATOR(pg_catalog.<=) 254
-   AND address OPERATOR(pg_catalog.~) ('^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*'
-                                        '@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
-                                        '(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$');
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION support.is_email_address(text) IS
     'whether address is an RFC 5321 mailbox (dot-atom local part, domain of labels, at most 254 characters)';
 
 -- one line: a header value or an envelope field never holds a line break
 CREATE FUNCTION support.is_one_line(value text) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-RETURN pg_catalog.strpos(value, pg_catalog.chr(13)) OPERATOR(pg_catalog.=) 0
-   AND pg_catalog.strpos(value, pg_catalog.chr(10)) OPERATOR(pg_catalog.=) 0;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION support.is_one_line(text) IS 'whether value has no CR or LF (text never holds NUL)';
 
 ALTER TABLE support.outbound_messages
@@ -261,6 +256,22 @@ BEGIN
      ORDER BY k.issued_at;
 END $$;
 
+-- The PL/pgSQL trigger functions' relation check (the C ones have
+-- src/trigger_guard.c): EXECUTE is the owner's alone, this is for a DBA's slip.
+CREATE FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF schema_name OPERATOR(pg_catalog.<>) 'support' OR table_name OPERATOR(pg_catalog.<>) expected THEN
+        RAISE EXCEPTION 'support.%() fires only on support.%, not on %.%', function_name, expected, schema_name, table_name
+              USING ERRCODE = 'trigger_protocol_violated',
+                    HINT = 'The extension''s trigger functions are not for other tables.';
+    END IF;
+END $$;
+REVOKE EXECUTE ON FUNCTION support.require_trigger_table(name, name, name, text) FROM PUBLIC;
+COMMENT ON FUNCTION support.require_trigger_table(name, name, name, text) IS
+    'refuses a PL/pgSQL trigger function fired on any table but its own (39P01)';
+
 -- Losing the role ends the super user's assumptions in the same transaction,
 -- audited. Row-level, on those columns only: agents' loads change on every
 -- ticket, and must not pay for it.
@@ -269,10 +280,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ended support.auth_keys;
 BEGIN
-    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'agents' THEN
-        RAISE EXCEPTION 'support.end_assumptions_of_former_super_users() fires only on support.agents'
-              USING ERRCODE = 'trigger_protocol_violated';
-    END IF;
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'agents', 'end_assumptions_of_former_super_users');
     FOR ended IN
         UPDATE support.auth_keys k
            SET revoked_at = now(), revoke_reason = 'the super user is no longer an active super user'
@@ -294,7 +302,7 @@ CREATE TRIGGER super_user_rights_changed AFTER UPDATE OF is_super_user, active O
 ------------------------------------------------------------------------------
 
 CREATE FUNCTION support.url_host(url text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN pg_catalog.lower(pg_catalog.substring(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'));
 COMMENT ON FUNCTION support.url_host(text) IS 'the host of a URL, lower case (NULL: none)';
 
@@ -442,9 +450,7 @@ CREATE POLICY manager_reads_security_audit ON support.security_audit FOR SELECT 
 CREATE FUNCTION support.audit_staff_rights() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'agents' THEN
-        RAISE EXCEPTION 'support.audit_staff_rights() fires only on support.agents' USING ERRCODE = 'trigger_protocol_violated';
-    END IF;
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'agents', 'audit_staff_rights');
     INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
     VALUES ('staff_rights', support.current_user_id(), NEW.agent_id,
             jsonb_build_object(
@@ -469,9 +475,7 @@ COMMENT ON FUNCTION support.audit_staff_rights() IS
 CREATE FUNCTION support.audit_account_sensitivity() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'accounts' THEN
-        RAISE EXCEPTION 'support.audit_account_sensitivity() fires only on support.accounts' USING ERRCODE = 'trigger_protocol_violated';
-    END IF;
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'accounts', 'audit_account_sensitivity');
     INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
     VALUES ('account_sensitivity', support.current_user_id(), NEW.account_id,
             jsonb_build_object('sensitive', jsonb_build_array(OLD.sensitive, NEW.sensitive)));
@@ -494,9 +498,7 @@ DECLARE
                                      WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role());
     moved boolean;
 BEGIN
-    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'delivery_endpoints' THEN
-        RAISE EXCEPTION 'support.guard_endpoint_host() fires only on support.delivery_endpoints' USING ERRCODE = 'trigger_protocol_violated';
-    END IF;
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
     moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
              OR support.url_host(NEW.url) IS DISTINCT FROM support.url_host(OLD.url)
              OR NEW.plain_text_on_loopback IS DISTINCT FROM OLD.plain_text_on_loopback;
@@ -800,3 +802,35 @@ CREATE FUNCTION support.send_progress_update(ticket_id bigint, progress text, fi
 LANGUAGE sql SET search_path = pg_catalog, pg_temp
 RETURN support.send_progress_update(ticket_id, support.key_user_id(), progress, findings, next_steps, expected_resolution, dependencies, testing_plan);
 COMMENT ON FUNCTION support.send_progress_update(bigint, text, text, text, text, text, text) IS 'send_progress_update as the key''s agent';
+
+------------------------------------------------------------------------------
+-- Nothing only the extension calls is PUBLIC's
+------------------------------------------------------------------------------
+
+-- The workers' and the owner-rights functions' own helpers: nobody else's.
+REVOKE EXECUTE ON FUNCTION
+    support.message_content(text, text, text, text, jsonb, text, bigint, bigint, text, timestamptz, text),
+    support.has_endpoint(text, text), support.next_delivery(), support.action_key(text, timestamptz),
+    support.session_alive(integer, bigint), support.calling_role(), support.slack_channel(text),
+    support.alert_channel(support.tickets), support.require_super_user()
+    FROM PUBLIC;
+-- The helpers of the workflow functions that run with the caller's rights
+-- (reply, note, client message, progress update, opening a ticket, the
+-- key-only forms): the groups keep them, since those functions call them as
+-- the caller; each does nothing its caller's own rights would not allow.
+DO $$
+DECLARE
+    helper regprocedure;
+BEGIN
+    FOREACH helper IN ARRAY ARRAY[
+        'support.add_event(support.tickets, support.event_kind, bigint, support.visibility, text, jsonb)',
+        'support.set_actor(bigint, text)', 'support.require_acting_user(bigint)', 'support.locked_ticket(bigint)',
+        'support.require_agent(bigint)', 'support.require_text(text, text)', 'support.require_client(bigint, bigint)',
+        'support.require_not_closed(support.tickets)', 'support.require_open(support.tickets)',
+        'support.client_message(support.tickets, text, jsonb)', 'support.key_user_id()',
+        'support.actor_kind_of(bigint)', 'support.calendar_row(bigint)']::regprocedure[]
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', helper);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO support_client, support_agent, support_manager', helper);
+    END LOOP;
+END $$;

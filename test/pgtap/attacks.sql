@@ -53,46 +53,9 @@ SELECT support.issue_key(:max) AS k_max \gset
 SELECT support.issue_key(:sue) AS k_sue \gset
 RESET ROLE;
 
--- Runs statement as who with key, always undone: 'ok', or SQLSTATE: message.
-CREATE FUNCTION pg_temp.error_of(who text, auth_key text, statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    state text;
-    message text;
-BEGIN
-    BEGIN
-        PERFORM set_config('role', who, true);
-        PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
-        EXECUTE statement;
-        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01';
-    EXCEPTION
-        WHEN SQLSTATE 'BRK01' THEN RETURN 'ok';
-        WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-            RETURN state || ': ' || message;
-    END;
-END $$;
 
--- A value computed as who with key, always undone (an error: its text).
-CREATE FUNCTION pg_temp.value_as(who text, auth_key text, query text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    result text;
-BEGIN
-    BEGIN
-        PERFORM set_config('role', who, true);
-        PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
-        EXECUTE query INTO result;
-        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01', DETAIL = COALESCE(result, '<NULL>');
-    EXCEPTION
-        WHEN SQLSTATE 'BRK01' THEN
-            GET STACKED DIAGNOSTICS result = PG_EXCEPTION_DETAIL;
-        WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS result = MESSAGE_TEXT;
-            result := 'ERROR: ' || result;
-    END;
-    RETURN result;
-END $$;
+
+\ir include/as_role.sql
 
 SELECT no_plan();
 
@@ -208,6 +171,28 @@ SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
                                  THEN 'fake_events' ELSE 'fake_tickets' END AS relation) AS r
  WHERE p.pronamespace = 'support'::regnamespace AND p.prorettype = 'trigger'::regtype
  ORDER BY p.proname, timing;
+
+-- what PUBLIC may execute is the documented API, the types' support
+-- functions and the constraints' checks: no worker's or trigger's helper
+SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
+                 WHERE p.pronamespace = 'support'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
+                 ORDER BY 1),
+          ARRAY['add_internal_note', 'assign_ticket', 'auth_key_hash', 'auth_key_lookups', 'business_add',
+                'business_days_add', 'business_diff', 'business_hours_cmp', 'business_hours_eq', 'business_hours_ge',
+                'business_hours_gt', 'business_hours_hash', 'business_hours_in', 'business_hours_le', 'business_hours_lt',
+                'business_hours_ne', 'business_hours_out', 'business_hours_recv', 'business_hours_send', 'change_priority',
+                'change_status', 'check_time_zone', 'close_ticket', 'current_account_id', 'current_actor_id',
+                'current_agent_tier', 'current_assumed_by', 'current_has_second_factor', 'current_is_manager',
+                'current_is_super_user', 'current_key_id', 'current_key_kind', 'current_user_id', 'current_user_role',
+                'escalate', 'escalate_to_executive', 'int4_to_priority', 'is_email_address', 'is_one_line', 'max', 'min',
+                'open_ticket', 'post_client_message', 'priority_cmp', 'priority_eq', 'priority_ge', 'priority_gt',
+                'priority_hash', 'priority_hash_extended', 'priority_in', 'priority_label', 'priority_le',
+                'priority_less_urgent', 'priority_lt', 'priority_more_urgent', 'priority_ne', 'priority_out',
+                'priority_recv', 'priority_send', 'priority_to_int4', 'rate_ticket', 'record_escalation_call',
+                'render_template', 'reply_publicly', 'request_escalation', 'resolve_ticket', 'revoke_key',
+                'send_progress_update', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
+                'weekly_hours'],
+          'PUBLIC executes only the documented API, the types'' functions and the constraints'' checks');
 
 -- attached anyway (a DBA's mistake): every C trigger refuses any table but
 -- its own, whatever the look-alike holds, before reading a column
@@ -587,6 +572,18 @@ SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
                ('ada@acme', 'email_targets_are_addresses', 'a bare host'),
                (repeat('a', 250) || '@acme.example', 'email_targets_are_addresses', 'an address over 254 characters'))
        AS t (target, constraint_name, description);
+SELECT is(support.is_email_address(a), ok, format('is_email_address(%L)', a))
+  FROM (VALUES ('ada@acme.example', true), ('o''brien+ads@mail.acme-ads.example', true), ('a.b.c@x-y.example', true),
+               ('.ada@acme.example', false), ('ada.@acme.example', false), ('a..b@acme.example', false),
+               ('ada@acme', false), ('ada@-acme.example', false), ('ada@acme-.example', false), ('ada@acme..example', false),
+               ('ada@@acme.example', false), ('ada@acme.example@evil.example', false), ('@acme.example', false),
+               ('ada@', false), ('ada acme@x.example', false), ('"ada"@acme.example', false), ('ada@[127.0.0.1]', false),
+               (E'ada@acme.example\r', false), ('ada@' || repeat('a', 64) || '.example', false),
+               (repeat('a', 64) || '@' || repeat('b', 63) || '.' || repeat('c', 63) || '.' || repeat('d', 58) || '.ex', true),
+               (repeat('a', 64) || '@' || repeat('b', 63) || '.' || repeat('c', 63) || '.' || repeat('d', 59) || '.ex', false))
+       AS t (a, ok);
+SELECT is(support.is_one_line(v), ok, format('is_one_line(%L)', v))
+  FROM (VALUES ('Re: #1', true), ('', true), (E'a\rb', false), (E'a\nb', false), (E'\r\n', false)) AS t (v, ok);
 SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
             $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
               VALUES (%s, %s, 'email', 'ada@acme.example', %L, 'B')$$, :acme, :t_acme, E'Hello\r\nBcc: spy@evil.example')),
@@ -631,18 +628,6 @@ SELECT support.totp(:'sue_secret'::bytea) AS sue_code \gset
 SET LOCAL ROLE attack_login;
 SELECT support.issue_key(:sue, '8 hours', :'sue_code') AS k_sue_mfa \gset
 RESET ROLE;
-CREATE FUNCTION pg_temp.kept_value(who text, auth_key text, query text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    result text;
-BEGIN
-    PERFORM set_config('role', who, true);
-    PERFORM set_config('support.auth_key', auth_key, true);
-    EXECUTE query INTO result;
-    PERFORM set_config('support.auth_key', '', true);
-    RESET ROLE;
-    RETURN result;
-END $$;
 SELECT pg_temp.kept_value('attack_super', :'k_sue_mfa',
        format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #%s: report shows zero spend'')', :rex, :t_acme)) AS k_as_rex \gset
 SELECT is(pg_temp.value_as('attack_client', :'k_as_rex', 'SELECT count(*)::text FROM support.tickets'),

@@ -76,6 +76,8 @@ RESET ROLE;
 -- Runs statement as who with key, always undone; the rows it saw or changed
 -- ('none' for zero), 'denied' (42501) or 'integrity' (a constraint refused
 -- what the policies let through).
+\ir include/as_role.sql
+
 CREATE FUNCTION pg_temp.attempt(who text, auth_key text, statement text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -97,44 +99,7 @@ BEGIN
     RETURN outcome;
 END $$;
 
--- the error an attempt raises (SQLSTATE: message), or 'ok'; with_detail adds
--- what else it tells its reader beyond the caller's own statement (detail, hint)
-CREATE FUNCTION pg_temp.error_of(who text, auth_key text, statement text, with_detail boolean DEFAULT false)
-RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    state text;
-    message text;
-    detail text;
-    hint text;
-BEGIN
-    BEGIN
-        PERFORM set_config('role', who, true);
-        PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
-        EXECUTE statement;
-        RAISE EXCEPTION 'undo' USING ERRCODE = 'BRK01';
-    EXCEPTION
-        WHEN SQLSTATE 'BRK01' THEN RETURN 'ok';
-        WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                                    detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-            RETURN state || ': ' || message
-                   || CASE WHEN with_detail THEN ' | ' || concat_ws(' | ', detail, hint) ELSE '' END;
-    END;
-END $$;
 
--- a value computed as who with key (kept: the caller's transaction decides)
-CREATE FUNCTION pg_temp.value_as(who text, auth_key text, query text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    result text;
-BEGIN
-    PERFORM set_config('role', who, true);
-    PERFORM set_config('support.auth_key', COALESCE(auth_key, ''), true);
-    EXECUTE query INTO result;
-    PERFORM set_config('support.auth_key', '', true);
-    RESET ROLE;
-    RETURN result;
-END $$;
 
 ------------------------------------------------------------------------------
 -- The matrix. Expected: 'denied', 'none', 'integrity', 'all' (what the
@@ -298,7 +263,7 @@ INSERT INTO expected VALUES
 
 -- a Sue-approved assumption and one audit row exist before the matrix, so
 -- "all" of those tables is not "none"
-SELECT pg_temp.value_as('app_manager', :'k_max',
+SELECT pg_temp.kept_value('app_manager', :'k_max',
     format('SELECT support.approve_assumption(%s, %s, %L)', :vault, :sue, 'Vault''s export failure, INC-88'));
 
 CREATE TEMP TABLE identities (who text, login_role text, auth_key text, ordinal int);
@@ -319,7 +284,7 @@ SELECT plan((SELECT count(*)::int FROM matrix) + 95);
 
 SELECT is(pg_temp.attempt(m.login_role, m.auth_key, m.statement),
           CASE WHEN m.wanted = 'all' THEN pg_temp.attempt('postgres', NULL, m.statement)
-               WHEN m.wanted LIKE '=%' THEN pg_temp.value_as('postgres', NULL, 'SELECT (SELECT ' || substr(m.wanted, 2) || ')::text')
+               WHEN m.wanted LIKE '=%' THEN pg_temp.kept_value('postgres', NULL, 'SELECT (SELECT ' || substr(m.wanted, 2) || ')::text')
                ELSE m.wanted END,
           format('%s: %s on support.%s', m.who, m.command, m.table_name))
   FROM matrix m
@@ -344,20 +309,20 @@ SELECT is(pg_temp.attempt('app_agent', :'k_ada', 'SELECT 1 FROM support.tickets'
           'a client''s key in the agent role sees nothing');
 SELECT is(pg_temp.attempt('app_client', :'k_tia', 'SELECT 1 FROM support.tickets'), 'none',
           'an agent''s key in the client role sees nothing');
-SELECT is(pg_temp.value_as('app_client', :'k_ada', 'SELECT support.current_user_id()::text'), :'ada'::text,
+SELECT is(pg_temp.kept_value('app_client', :'k_ada', 'SELECT support.current_user_id()::text'), :'ada'::text,
           'current_user_id() is the key''s user');
-SELECT is(pg_temp.value_as('app_client', :'k_ada', 'SELECT support.current_account_id()::text || support.current_user_role()'),
+SELECT is(pg_temp.kept_value('app_client', :'k_ada', 'SELECT support.current_account_id()::text || support.current_user_role()'),
           :'acme' || 'admin', 'current_account_id() and current_user_role() come with it');
-SELECT is(pg_temp.value_as('app_agent', :'k_tia', 'SELECT support.current_agent_tier()::text'), '1'::text,
+SELECT is(pg_temp.kept_value('app_agent', :'k_tia', 'SELECT support.current_agent_tier()::text'), '1'::text,
           'an agent''s key carries the agent''s tier');
 -- one lookup per transaction and key, however many rows and statements the policies check
 SET LOCAL ROLE app_login;
 SELECT support.issue_key(:tia) AS k_tia_fresh \gset
 RESET ROLE;
 SELECT support.auth_key_lookups() AS lookups_before \gset
-SELECT pg_temp.value_as('app_agent', :'k_tia_fresh',
+SELECT pg_temp.kept_value('app_agent', :'k_tia_fresh',
        'SELECT count(*)::text FROM support.ticket_events e JOIN support.sla_events s USING (account_id, ticket_id)');
-SELECT pg_temp.value_as('app_agent', :'k_tia_fresh', 'SELECT count(*)::text FROM support.tickets t, support.ticket_events e');
+SELECT pg_temp.kept_value('app_agent', :'k_tia_fresh', 'SELECT count(*)::text FROM support.tickets t, support.ticket_events e');
 SELECT is(support.auth_key_lookups() - :lookups_before, 1::bigint,
           'two statements over many rows under RLS cost one key lookup in the transaction');
 SELECT is((SELECT count(*)::int FROM support.auth_keys WHERE key_hash = support.auth_key_hash(:'k_ada')), 1,
@@ -415,7 +380,7 @@ SELECT is(pg_temp.attempt('app_agent', :'k_tia', format('SELECT 1 FROM support.t
           'none', 'a tier-1 agent does not see a tier-3 ticket');
 SELECT is(pg_temp.error_of('app_agent', :'k_tia', format('SELECT support.reply_publicly(%s, %s, ''hi'')', :t_acme_bug, :tia)),
           'P0002: ticket ' || :t_acme_bug || ' does not exist', 'nor reply on it');
-SELECT is(pg_temp.value_as('app_client', :'k_ada', 'SELECT sum(open_tickets)::text FROM support.open_tickets_by_priority'),
+SELECT is(pg_temp.kept_value('app_client', :'k_ada', 'SELECT sum(open_tickets)::text FROM support.open_tickets_by_priority'),
           (SELECT count(*)::text FROM support.tickets WHERE account_id = :acme AND status <> 'closed'),
           'a client''s reports count only its own account''s tickets');
 SELECT is(pg_temp.attempt('app_manager', :'k_max', 'SELECT secret FROM support.delivery_endpoints'),
@@ -467,18 +432,18 @@ SELECT is(pg_temp.error_of('app_login', NULL, format('SELECT support.issue_key(%
           '28000: user ' || :tia || ' has no second factor enrolled', 'a code for someone not enrolled is refused');
 
 -- Sue lists, assumes Val (approved) and then Rex (switching)
-SELECT is(pg_temp.value_as('app_console', :'k_sue',
+SELECT is(pg_temp.kept_value('app_console', :'k_sue',
           format('SELECT approved_until IS NOT NULL FROM support.list_accounts_and_users() WHERE user_id = %s', :val)),
           'true'::text, 'the list shows Sue''s approval for the sensitive account');
-SELECT is(pg_temp.value_as('app_console', :'k_sue', 'SELECT count(*)::text FROM support.list_accounts_and_users()'),
+SELECT is(pg_temp.kept_value('app_console', :'k_sue', 'SELECT count(*)::text FROM support.list_accounts_and_users()'),
           '5'::text, 'and every active client user, no staff');
-SELECT pg_temp.value_as('app_console', :'k_sue',
+SELECT pg_temp.kept_value('app_console', :'k_sue',
        format('SELECT auth_key FROM support.assume_user_role(%s, ''Vault export failure INC-88'')', :val)) AS k_as_val \gset
-SELECT pg_temp.value_as('app_console', :'k_sue',
+SELECT pg_temp.kept_value('app_console', :'k_sue',
        format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #%s: report shows zero spend'')', :rex, :t_acme)) AS k_as_rex \gset
 SELECT is(pg_temp.error_of('app_console', :'k_as_val', 'SELECT count(*) FROM support.tickets'),
           '28000: support.auth_key was released', 'assuming another user released the first');
-SELECT is(pg_temp.value_as('app_console', :'k_as_rex', 'SELECT count(*)::text FROM support.tickets'), '2'::text,
+SELECT is(pg_temp.kept_value('app_console', :'k_as_rex', 'SELECT count(*)::text FROM support.tickets'), '2'::text,
           'the assumed Reporting Manager sees Acme''s tickets');
 SELECT is(pg_temp.attempt('app_console', :'k_as_rex', 'SELECT 1 FROM support.ticket_events WHERE visibility = ''internal'''),
           'none', 'and, like Rex, no internal note');
@@ -494,21 +459,21 @@ SELECT is(pg_temp.attempt('app_console', :'k_sue', 'SELECT 1 FROM support.ticket
           'the super user''s own key, set inside the assumption, sees nothing');
 
 -- an Admin assumed writes; the writes are audited with the real actor
-SELECT pg_temp.value_as('app_console', :'k_sue',
+SELECT pg_temp.kept_value('app_console', :'k_sue',
        format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #%s: reproduce the reply bug'')', :ada, :t_acme)) AS k_as_ada \gset
-SELECT pg_temp.value_as('app_console', :'k_as_ada', format('SELECT support.post_client_message(%s, %s, ''Reproduced by support'')::text', :t_acme, :ada)) AS assumed_event \gset
+SELECT pg_temp.kept_value('app_console', :'k_as_ada', format('SELECT support.post_client_message(%s, %s, ''Reproduced by support'')::text', :t_acme, :ada)) AS assumed_event \gset
 SELECT is((SELECT actor_id || '/' || assumed_by FROM support.ticket_events WHERE event_id = :assumed_event),
           :ada || '/' || :sue, 'the event records the assumed user as actor and the super user as assumed_by');
 SELECT is((SELECT count(*)::int FROM support.assumption_audit
             WHERE action = 'write' AND assumed_by = :sue AND assumed_user_id = :ada
               AND details ->> 'table' = 'ticket_events' AND (details -> 'row' ->> 'event_id')::bigint = :assumed_event),
           1, 'and the audit trail has the write, with both');
-SELECT pg_temp.value_as('app_console', :'k_as_ada', format($$WITH changed AS (UPDATE support.tickets SET description = description || ' (reproduced by support)' WHERE ticket_id = %s RETURNING 1) SELECT count(*)::text FROM changed$$, :t_acme));
+SELECT pg_temp.kept_value('app_console', :'k_as_ada', format($$WITH changed AS (UPDATE support.tickets SET description = description || ' (reproduced by support)' WHERE ticket_id = %s RETURNING 1) SELECT count(*)::text FROM changed$$, :t_acme));
 SELECT is((SELECT count(*)::int FROM support.assumption_audit
             WHERE action = 'write' AND details ->> 'table' = 'tickets' AND details ->> 'operation' = 'update'
               AND (details -> 'row' ->> 'ticket_id')::bigint = :t_acme AND assumed_by = :sue),
           1, 'a ticket the assumed Admin edits is audited too');
-SELECT pg_temp.value_as('app_console', :'k_as_ada', format($$SELECT ticket_id::text FROM support.open_ticket(%s, %s, 'Opened by support as Ada', 'Reproducing the bug', 'portal', 'reporting')$$, :acme, :ada)) AS t_assumed \gset
+SELECT pg_temp.kept_value('app_console', :'k_as_ada', format($$SELECT ticket_id::text FROM support.open_ticket(%s, %s, 'Opened by support as Ada', 'Reproducing the bug', 'portal', 'reporting')$$, :acme, :ada)) AS t_assumed \gset
 SELECT is((SELECT array_agg(DISTINCT details ->> 'table' ORDER BY details ->> 'table') FROM support.assumption_audit
             WHERE action = 'write' AND assumed_by = :sue AND assumed_user_id = :ada
               AND (details -> 'row' ->> 'ticket_id')::bigint = :t_assumed),
@@ -517,13 +482,13 @@ SELECT is((SELECT array_agg(DISTINCT details ->> 'table' ORDER BY details ->> 't
 SELECT is(pg_temp.attempt('app_console', :'k_as_ada', format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, assumed_by) VALUES (%s, %s, 'client_message', %s, 'client', 'public', 'x', NULL)$$, :acme, :t_acme, :ada)),
           'denied', 'an assumed user cannot clear assumed_by');
 
-SELECT is(pg_temp.value_as('app_manager', :'k_max', 'SELECT count(*)::text FROM support.active_assumptions() WHERE assumed_user_id = ' || :ada),
+SELECT is(pg_temp.kept_value('app_manager', :'k_max', 'SELECT count(*)::text FROM support.active_assumptions() WHERE assumed_user_id = ' || :ada),
           '1'::text, 'a support manager sees the assumption in progress');
 SELECT is(pg_temp.error_of('app_manager', :'k_tia', 'SELECT count(*) FROM support.active_assumptions()'),
           '42501: only a support manager may list who is assuming whom', 'nobody else does');
 
 -- release; a released key is dead
-SELECT is(pg_temp.value_as('app_console', :'k_as_ada', 'SELECT assumed_user_id::text FROM support.release_user_role()'),
+SELECT is(pg_temp.kept_value('app_console', :'k_as_ada', 'SELECT assumed_user_id::text FROM support.release_user_role()'),
           :'ada'::text, 'release_user_role() ends the assumption');
 SELECT is(pg_temp.error_of('app_console', :'k_as_ada', 'SELECT count(*) FROM support.tickets'),
           '28000: support.auth_key was released', 'a released key is refused');
@@ -531,10 +496,10 @@ SELECT is(pg_temp.error_of('app_console', :'k_sue', 'SELECT * FROM support.relea
           'P0002: no assumed user to release', 'releasing twice says so');
 
 -- idle for two hours: refused at once, audited by the sweep
-SELECT pg_temp.value_as('app_console', :'k_sue',
+SELECT pg_temp.kept_value('app_console', :'k_sue',
        format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #%s: idle check'')', :cam, :t_acme)) AS k_as_cam \gset
 UPDATE support.auth_keys SET last_used_at = now() - interval '1 hour 59 minutes' WHERE key_hash = support.auth_key_hash(:'k_as_cam');
-SELECT is(pg_temp.value_as('app_console', :'k_as_cam', 'SELECT count(*)::text FROM support.tickets'), '3'::text,
+SELECT is(pg_temp.kept_value('app_console', :'k_as_cam', 'SELECT count(*)::text FROM support.tickets'), '3'::text,
           'an assumption idle for 1 h 59 min still works (Acme''s three tickets)');
 SELECT is((SELECT last_used_at FROM support.auth_keys WHERE key_hash = support.auth_key_hash(:'k_as_cam')), now(),
           'and its use is recorded');
@@ -545,9 +510,9 @@ SELECT is(support.expire_assumptions(), 1, 'the sweep finds it');
 SELECT is((SELECT details ->> 'reason' FROM support.assumption_audit
             WHERE action = 'expired' AND assumed_user_id = :cam), 'idle', 'and audits the expiry');
 -- logout ends the super user's assumptions
-SELECT pg_temp.value_as('app_console', :'k_sue',
+SELECT pg_temp.kept_value('app_console', :'k_sue',
        format('SELECT auth_key FROM support.assume_user_role(%s, ''Ticket #%s: logout check'')', :cam, :t_acme)) AS k_as_cam2 \gset
-SELECT pg_temp.value_as('app_console', NULL, format('SELECT support.revoke_key(%L)::text', :'k_sue'));
+SELECT pg_temp.kept_value('app_console', NULL, format('SELECT support.revoke_key(%L)::text', :'k_sue'));
 SELECT is(pg_temp.error_of('app_console', :'k_as_cam2', 'SELECT count(*) FROM support.tickets'),
           '28000: support.auth_key was released', 'logging out releases the assumed key');
 SELECT is((SELECT details ->> 'reason' FROM support.assumption_audit

@@ -27,78 +27,62 @@ SELECT support.issue_key(:tia) AS k_tia \gset
 SELECT support.issue_key(:tom) AS k_tom \gset
 SELECT support.issue_key(:max) AS k_max \gset
 
--- runs a statement as who with key and keeps its effects; returns its first column, or the error
-CREATE FUNCTION pg_temp.step(who text, auth_key text, statement text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    result text;
-BEGIN
-    PERFORM set_config('role', who, true);
-    PERFORM set_config('support.auth_key', auth_key, true);
-    BEGIN
-        EXECUTE statement INTO result;
-    EXCEPTION WHEN OTHERS THEN
-        result := 'ERROR: ' || SQLERRM;
-    END;
-    PERFORM set_config('support.auth_key', '', true);
-    RESET ROLE;
-    RETURN result;
-END $$;
+\ir include/as_role.sql
 
-SELECT pg_temp.step('wf_client', :'k_cam',
+SELECT pg_temp.kept_value('wf_client', :'k_cam',
        format($$SELECT ticket_id::text FROM support.open_ticket(%s, %s, 'Spend report shows zero', 'Since Monday', 'portal', 'reporting')$$, :acme, :cam)) AS t \gset
 SELECT ok(:'t' ~ '^\d+$', 'the Campaign Manager opens a ticket through the portal');
 SELECT is((SELECT count(*)::int FROM support.outbound_messages WHERE ticket_id = :t AND template = 'initial_response'), 1,
           'and its acknowledgment is queued (written as the owner)');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.change_status(%s, 'triaged', %s)).status::text$$, :t, :tia)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.change_status(%s, 'triaged', %s)).status::text$$, :t, :tia)),
           'triaged', 'the tier-1 agent triages it');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.assign_ticket(%s, %s, %s)).assignee_id::text$$, :t, :tia, :tia)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.assign_ticket(%s, %s, %s)).assignee_id::text$$, :t, :tia, :tia)),
           :'tia'::text, 'takes it');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.change_status(%s, 'in_progress', %s)).status::text$$, :t, :tia)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.change_status(%s, 'in_progress', %s)).status::text$$, :t, :tia)),
           'in_progress', 'starts work');
-SELECT ok(pg_temp.step('wf_agent', :'k_tia', format($$SELECT support.reply_publicly(%s, %s, 'Which date range do you use?')::text$$, :t, :tia)) ~ '^\d+$',
+SELECT ok(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT support.reply_publicly(%s, %s, 'Which date range do you use?')::text$$, :t, :tia)) ~ '^\d+$',
           'replies (the first response)');
-SELECT ok(pg_temp.step('wf_agent', :'k_tia', format($$SELECT support.add_internal_note(%s, %s, 'Pixel misfires on Safari')::text$$, :t, :tia)) ~ '^\d+$',
+SELECT ok(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT support.add_internal_note(%s, %s, 'Pixel misfires on Safari')::text$$, :t, :tia)) ~ '^\d+$',
           'writes an internal note');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.change_status(%s, 'pending_client', %s, 'asked for the range')).status::text$$, :t, :tia)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.change_status(%s, 'pending_client', %s, 'asked for the range')).status::text$$, :t, :tia)),
           'pending_client', 'waits for the client');
-SELECT ok(pg_temp.step('wf_client', :'k_cam', format($$SELECT support.post_client_message(%s, %s, 'Last 7 days')::text$$, :t, :cam)) ~ '^\d+$',
+SELECT ok(pg_temp.kept_value('wf_client', :'k_cam', format($$SELECT support.post_client_message(%s, %s, 'Last 7 days')::text$$, :t, :cam)) ~ '^\d+$',
           'the client answers');
 SELECT is((SELECT status::text FROM support.tickets WHERE ticket_id = :t), 'in_progress',
           'which resumes the ticket (the effects trigger runs as the owner)');
-SELECT ok(pg_temp.step('wf_agent', :'k_tia', format($$SELECT support.send_progress_update(%s, %s, 'Reproduced', 'Safari pixel', 'Patch the tag', 'Today 17:00', 'None', 'Compare reports')::text$$, :t, :tia)) ~ '^\d+$',
+SELECT ok(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT support.send_progress_update(%s, %s, 'Reproduced', 'Safari pixel', 'Patch the tag', 'Today 17:00', 'None', 'Compare reports')::text$$, :t, :tia)) ~ '^\d+$',
           'the agent emails a progress update');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.change_priority(%s, 'P2', %s, 'decisions depend on it')).priority::text$$, :t, :tia)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.change_priority(%s, 'P2', %s, 'decisions depend on it')).priority::text$$, :t, :tia)),
           'P2', 'raises the priority, with a reason');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.resolve_ticket(%s, %s, 'Safari blocked the pixel', 'Server-side tag')).status::text$$, :t, :tia)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.resolve_ticket(%s, %s, 'Safari blocked the pixel', 'Server-side tag')).status::text$$, :t, :tia)),
           'resolved', 'resolves it (the resolution email queued by an agent)');
-SELECT is(pg_temp.step('wf_client', :'k_cam', format($$SELECT (support.close_ticket(%s, %s)).status::text$$, :t, :cam)),
+SELECT is(pg_temp.kept_value('wf_client', :'k_cam', format($$SELECT (support.close_ticket(%s, %s)).status::text$$, :t, :cam)),
           'closed', 'the client closes it');
-SELECT is(pg_temp.step('wf_client', :'k_cam', format($$SELECT (support.rate_ticket(%s, %s, 5, 'Fast and clear')).satisfaction_rating::text$$, :t, :cam)),
+SELECT is(pg_temp.kept_value('wf_client', :'k_cam', format($$SELECT (support.rate_ticket(%s, %s, 5, 'Fast and clear')).satisfaction_rating::text$$, :t, :cam)),
           '5', 'and rates it (the feedback alert queued as the owner)');
 
 -- a second ticket: the client escalates, the agent moves it up a tier, the manager steps in
-SELECT pg_temp.step('wf_client', :'k_cam',
+SELECT pg_temp.kept_value('wf_client', :'k_cam',
        format($$SELECT ticket_id::text FROM support.open_ticket(%s, %s, 'Dashboard totals wrong', '', 'portal', 'reporting')$$, :acme, :cam)) AS t2 \gset
-SELECT ok(pg_temp.step('wf_client', :'k_cam', format($$SELECT (support.request_escalation(%s, %s, 'Board meeting tomorrow')).escalation_call_due::text$$, :t2, :cam)) !~ '^ERROR',
+SELECT ok(pg_temp.kept_value('wf_client', :'k_cam', format($$SELECT (support.request_escalation(%s, %s, 'Board meeting tomorrow')).escalation_call_due::text$$, :t2, :cam)) !~ '^ERROR',
           'the client requests an escalation');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.escalate_ticket(t, 'needs tier 2', now())).tier::text FROM support.tickets t WHERE ticket_id = %s$$, :t2)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.escalate_ticket(t, 'needs tier 2', now())).tier::text FROM support.tickets t WHERE ticket_id = %s$$, :t2)),
           'ERROR: permission denied for function escalate_ticket', 'the worker''s own escalation is not an agent''s to call');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$UPDATE support.tickets SET tier = 2 WHERE ticket_id = %s$$, :t2)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$UPDATE support.tickets SET tier = 2 WHERE ticket_id = %s$$, :t2)),
           'ERROR: tier of ticket ' || :t2 || ' cannot be changed by UPDATE',
           'an UPDATE cannot move a ticket out of what the agent may see: the tier is escalate()''s');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.escalate(%s, %s, 'needs data analysis')).assignee_id::text$$, :t2, :tia)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.escalate(%s, %s, 'needs data analysis')).assignee_id::text$$, :t2, :tia)),
           :'tom'::text, 'support.escalate() moves it up to tier 2, to the on-shift tier-2 agent');
 SELECT is((SELECT tier::int FROM support.tickets WHERE ticket_id = :t2), 2, 'it is at tier 2');
 SELECT is((SELECT actor_id FROM support.ticket_events WHERE ticket_id = :t2 AND kind = 'tier_change'), :tia::bigint,
           'and the tier change names the agent who escalated it');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT (support.escalate(%s, %s, 'again')).tier::text$$, :t2, :tia)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT (support.escalate(%s, %s, 'again')).tier::text$$, :t2, :tia)),
           'ERROR: ticket ' || :t2 || ' does not exist', 'an agent cannot escalate a ticket they no longer hold');
-SELECT is(pg_temp.step('wf_agent', :'k_tia', format($$SELECT count(*)::text FROM support.tickets WHERE ticket_id = %s$$, :t2)),
+SELECT is(pg_temp.kept_value('wf_agent', :'k_tia', format($$SELECT count(*)::text FROM support.tickets WHERE ticket_id = %s$$, :t2)),
           '0', 'and, no longer its tier or its assignee, no longer sees it');
-SELECT ok(pg_temp.step('wf_agent', :'k_tom', format($$SELECT support.record_escalation_call(%s, %s, 'Called Cam, plan agreed')::text$$, :t2, :tom)) !~ '^ERROR',
+SELECT ok(pg_temp.kept_value('wf_agent', :'k_tom', format($$SELECT support.record_escalation_call(%s, %s, 'Called Cam, plan agreed')::text$$, :t2, :tom)) !~ '^ERROR',
           'the tier-2 agent records the escalation call');
-SELECT ok(pg_temp.step('wf_manager', :'k_max', format($$SELECT support.escalate_to_executive(%s, %s, 'Board-level client')::text$$, :t2, :max)) !~ '^ERROR',
+SELECT ok(pg_temp.kept_value('wf_manager', :'k_max', format($$SELECT support.escalate_to_executive(%s, %s, 'Board-level client')::text$$, :t2, :max)) !~ '^ERROR',
           'the manager escalates to the executives');
 SELECT is((SELECT count(*)::int FROM support.ticket_events WHERE ticket_id IN (:t, :t2) AND actor_id IS NOT NULL
              AND actor_id NOT IN (:cam, :tia, :tom, :max)), 0,
