@@ -44,6 +44,7 @@ echo "local receivers: Slack and webhooks on http://127.0.0.1:$HTTP_PORT, email 
 psql -X -q -v ON_ERROR_STOP=1 -f test/demo/scenario.sql
 psql -X -q -v ON_ERROR_STOP=1 -f test/demo/live.sql
 psql -X -q -v ON_ERROR_STOP=1 -f test/demo/assume.sql
+psql -X -q -v ON_ERROR_STOP=1 -f test/demo/attacks.sql
 psql -X -q -f test/demo/report.sql 2>&1
 echo "== What the local receivers got"
 bash test/harness/receivers.sh report
