@@ -384,7 +384,6 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     END
 $$;
 REVOKE EXECUTE ON FUNCTION support.client_safe_alert(support.tickets, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION support.client_safe_alert(support.tickets, text) TO support_agent, support_manager;
 COMMENT ON FUNCTION support.client_safe_alert(support.tickets, text) IS
     'the text an enterprise client''s shared Slack channel gets for an alert of this kind (NULL: the client does not hear of it)';
 
@@ -814,23 +813,95 @@ REVOKE EXECUTE ON FUNCTION
     support.session_alive(integer, bigint), support.calling_role(), support.slack_channel(text),
     support.alert_channel(support.tickets), support.require_super_user()
     FROM PUBLIC;
--- The helpers of the workflow functions that run with the caller's rights
--- (reply, note, client message, progress update, opening a ticket, the
--- key-only forms): the groups keep them, since those functions call them as
--- the caller; each does nothing its caller's own rights would not allow.
-DO $$
+-- The workflow's own helpers: only its owner-rights functions call them.
+-- (set_actor, require_acting_user, calendar_row and key_user_id are API.)
+REVOKE EXECUTE ON FUNCTION
+    support.add_event(support.tickets, support.event_kind, bigint, support.visibility, text, jsonb),
+    support.locked_ticket(bigint), support.require_agent(bigint), support.require_text(text, text),
+    support.require_client(bigint, bigint), support.require_not_closed(support.tickets),
+    support.require_open(support.tickets), support.client_message(support.tickets, text, jsonb),
+    support.actor_kind_of(bigint)
+    FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- The rest of the workflow runs as the owner too, so its helpers are nobody's
+------------------------------------------------------------------------------
+
+-- Reply, note, client message and progress update start with locked_ticket
+-- (row-level security asked as the caller) and name their actor through
+-- set_actor (the key's user); opening a ticket checks the key's kind itself.
+-- Their helpers (add_event, require_*, locked_ticket, client_message) are
+-- then called only by owner-rights functions, and the groups lose them.
+ALTER FUNCTION support.reply_publicly(bigint, bigint, text) SECURITY DEFINER;
+ALTER FUNCTION support.add_internal_note(bigint, bigint, text) SECURITY DEFINER;
+ALTER FUNCTION support.post_client_message(bigint, bigint, text) SECURITY DEFINER;
+ALTER FUNCTION support.send_progress_update(bigint, bigint, text, text, text, text, text, text) SECURITY DEFINER;
+CREATE OR REPLACE FUNCTION support.open_ticket(
+    account_id bigint,
+    requester_id bigint,
+    subject text,
+    description text DEFAULT '',
+    channel text DEFAULT 'portal',
+    category text DEFAULT 'general_inquiry',
+    priority support.priority DEFAULT NULL,
+    created_by bigint DEFAULT NULL,
+    service_outage boolean DEFAULT false,
+    revenue_impact boolean DEFAULT false,
+    security_or_data_integrity boolean DEFAULT false,
+    campaign_delivery_failure boolean DEFAULT false,
+    peak_period boolean DEFAULT false,
+    api_failure boolean DEFAULT false,
+    workaround_available boolean DEFAULT false,
+    multi_client_impact boolean DEFAULT false
+) RETURNS support.tickets
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    helper regprocedure;
+    created support.tickets;
 BEGIN
-    FOREACH helper IN ARRAY ARRAY[
-        'support.add_event(support.tickets, support.event_kind, bigint, support.visibility, text, jsonb)',
-        'support.set_actor(bigint, text)', 'support.require_acting_user(bigint)', 'support.locked_ticket(bigint)',
-        'support.require_agent(bigint)', 'support.require_text(text, text)', 'support.require_client(bigint, bigint)',
-        'support.require_not_closed(support.tickets)', 'support.require_open(support.tickets)',
-        'support.client_message(support.tickets, text, jsonb)', 'support.key_user_id()',
-        'support.actor_kind_of(bigint)', 'support.calendar_row(bigint)']::regprocedure[]
-    LOOP
-        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', helper);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO support_client, support_agent, support_manager', helper);
-    END LOOP;
+    -- as the owner, no insert policy applies: a super user's own key opens
+    -- nothing (its group has no ticket policy); the rest is the rules below,
+    -- which are stricter than the policies (one opens only as oneself)
+    IF support.current_key_kind() OPERATOR(pg_catalog.=) 'super_user' THEN
+        RAISE EXCEPTION 'a super user''s own key does not open tickets'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Open it as the client (an assumed key) or with an agent''s key.';
+    END IF;
+    PERFORM support.require_client(open_ticket.account_id, open_ticket.requester_id);
+    PERFORM support.require_text(open_ticket.subject, 'subject');
+    IF created_by IS NOT NULL THEN
+        PERFORM support.require_agent(created_by);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM support.channels c
+                    WHERE c.channel OPERATOR(pg_catalog.=) open_ticket.channel AND c.active) THEN
+        RAISE EXCEPTION 'unknown support channel "%"', channel
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Channels are listed in support.channels.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM support.categories c
+                    WHERE c.category OPERATOR(pg_catalog.=) open_ticket.category AND c.active) THEN
+        RAISE EXCEPTION 'unknown ticket category "%"', category
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Categories are listed in support.categories.';
+    END IF;
+
+    PERFORM support.set_actor(COALESCE(created_by, requester_id));
+    INSERT INTO support.tickets AS t
+           (account_id, requester_id, subject, description, channel, category, priority,
+            service_outage, revenue_impact, security_or_data_integrity, campaign_delivery_failure,
+            peak_period, api_failure, workaround_available, multi_client_impact)
+    VALUES (open_ticket.account_id, open_ticket.requester_id, btrim(open_ticket.subject),
+            COALESCE(open_ticket.description, ''), open_ticket.channel, open_ticket.category,
+            open_ticket.priority,
+            open_ticket.service_outage, open_ticket.revenue_impact,
+            open_ticket.security_or_data_integrity, open_ticket.campaign_delivery_failure,
+            open_ticket.peak_period, open_ticket.api_failure, open_ticket.workaround_available,
+            open_ticket.multi_client_impact)
+    RETURNING t.* INTO created;
+    PERFORM support.set_actor(NULL);
+    RETURN created;
 END $$;
+-- and queueing or alerting by hand is no group's either: an agent writes to
+-- the outbox under its policy, the workflow through its functions
+REVOKE EXECUTE ON FUNCTION support.queue_message(support.tickets, text, text, text, text, text, jsonb),
+    support.alert(support.tickets, text, text, text, text, jsonb)
+    FROM support_agent, support_manager;

@@ -180,19 +180,33 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
           ARRAY['add_internal_note', 'assign_ticket', 'auth_key_hash', 'auth_key_lookups', 'business_add',
                 'business_days_add', 'business_diff', 'business_hours_cmp', 'business_hours_eq', 'business_hours_ge',
                 'business_hours_gt', 'business_hours_hash', 'business_hours_in', 'business_hours_le', 'business_hours_lt',
-                'business_hours_ne', 'business_hours_out', 'business_hours_recv', 'business_hours_send', 'change_priority',
+                'business_hours_ne', 'business_hours_out', 'business_hours_recv', 'business_hours_send', 'calendar_row',
+                'change_priority',
                 'change_status', 'check_time_zone', 'close_ticket', 'current_account_id', 'current_actor_id',
                 'current_agent_tier', 'current_assumed_by', 'current_has_second_factor', 'current_is_manager',
                 'current_is_super_user', 'current_key_id', 'current_key_kind', 'current_user_id', 'current_user_role',
-                'escalate', 'escalate_to_executive', 'int4_to_priority', 'is_email_address', 'is_one_line', 'max', 'min',
+                'escalate', 'escalate_to_executive', 'int4_to_priority', 'is_email_address', 'is_one_line', 'key_user_id',
+                'max', 'min',
                 'open_ticket', 'post_client_message', 'priority_cmp', 'priority_eq', 'priority_ge', 'priority_gt',
                 'priority_hash', 'priority_hash_extended', 'priority_in', 'priority_label', 'priority_le',
                 'priority_less_urgent', 'priority_lt', 'priority_more_urgent', 'priority_ne', 'priority_out',
                 'priority_recv', 'priority_send', 'priority_to_int4', 'rate_ticket', 'record_escalation_call',
-                'render_template', 'reply_publicly', 'request_escalation', 'resolve_ticket', 'revoke_key',
-                'send_progress_update', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
+                'render_template', 'reply_publicly', 'request_escalation', 'require_acting_user', 'resolve_ticket',
+                'revoke_key', 'send_progress_update', 'set_actor', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
                 'weekly_hours'],
           'PUBLIC executes only the documented API, the types'' functions and the constraints'' checks');
+SELECT is(ARRAY(SELECT DISTINCT g.rolname || ': ' || p.proname FROM pg_proc p CROSS JOIN pg_roles g
+                 WHERE p.pronamespace = 'support'::regnamespace
+                   AND g.rolname IN ('support_client', 'support_agent', 'support_manager', 'support_super_user', 'support_login')
+                   AND has_function_privilege(g.oid, p.oid, 'EXECUTE') AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+                 ORDER BY 1),
+          ARRAY['support_login: enroll_totp', 'support_login: issue_key',
+                'support_manager: active_assumptions', 'support_manager: approve_assumption',
+                'support_manager: delivery_worker_state', 'support_manager: requeue_message',
+                'support_manager: ticket_actions', 'support_manager: worker_state',
+                'support_super_user: assume_user_role', 'support_super_user: list_accounts_and_users',
+                'support_super_user: release_user_role'],
+          'each group executes beyond PUBLIC only its own API: no helper of the workflow, the triggers or the workers');
 
 -- attached anyway (a DBA's mistake): every C trigger refuses any table but
 -- its own, whatever the look-alike holds, before reading a column
