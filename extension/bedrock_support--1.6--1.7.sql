@@ -54,6 +54,11 @@ ALTER TABLE support.delivery_endpoints
     ADD CONSTRAINT credentials_are_one_line CHECK (support.is_one_line(username) AND support.is_one_line(secret));
 ALTER TABLE support.account_users
     ADD CONSTRAINT emails_are_addresses CHECK (support.is_email_address(email));
+-- a ticket's subject goes into its emails' subjects: one line where it is
+-- written, so the ticket is refused, clearly, rather than the acknowledgment
+-- it would break (Slack channels' own checks already allow no line break)
+ALTER TABLE support.tickets
+    ADD CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject));
 ALTER TABLE support.agents
     ADD CONSTRAINT emails_are_addresses CHECK (support.is_email_address(email));
 

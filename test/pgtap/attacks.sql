@@ -607,6 +607,14 @@ SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
             $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
               VALUES (%s, %s, 'email', 'o''brien+ads@mail.acme-ads.example', 'Re: #1', 'B')$$, :acme, :t_acme)),
           'ok', 'a real address with a quote, a plus and a hyphenated domain is accepted');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$SELECT support.open_ticket(%s, %s, %L)$$, :acme, :ada, E'Pixel down\r\nBcc: spy@evil.example')),
+          '23514: new row for relation "tickets" violates check constraint "subjects_are_one_line"',
+          'a ticket whose subject would add a header to its acknowledgment is refused when it is opened');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$UPDATE support.tickets SET subject = %L WHERE ticket_id = %s$$, E'New\nsubject', :t_acme)),
+          '23514: new row for relation "tickets" violates check constraint "subjects_are_one_line"',
+          'and when it is edited');
 SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
             $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
               VALUES (%s, %s, 'slack', %L, 'S', 'B')$$, :acme, :t_acme, E'#ops\r\n#elsewhere')),
