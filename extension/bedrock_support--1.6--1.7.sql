@@ -310,6 +310,14 @@ CREATE FUNCTION support.url_host(url text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN pg_catalog.lower(pg_catalog.substring(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'));
 COMMENT ON FUNCTION support.url_host(text) IS 'the host of a URL, lower case (NULL: none)';
+CREATE FUNCTION support.url_origin(url text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE WHEN url OPERATOR(pg_catalog.~) '^[A-Za-z][A-Za-z0-9+.-]*://'
+            THEN pg_catalog.lower(pg_catalog.regexp_replace(url,
+                     '^([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)(:[0-9]*)?.*$', '\1\2\3'))
+       END;
+REVOKE EXECUTE ON FUNCTION support.url_origin(text) FROM PUBLIC;
+COMMENT ON FUNCTION support.url_origin(text) IS 'scheme, host and port of a URL, lower case (NULL: none)';
 
 -- A Slack incoming-webhook URL is itself a credential, and a manager who
 -- could read the SMTP URL could read where the credentials go.
@@ -430,7 +438,8 @@ CREATE SEQUENCE support.security_audit_id_seq;
 CREATE TABLE support.security_audit (
     audit_id      bigint PRIMARY KEY DEFAULT nextval('support.security_audit_id_seq'),
     occurred_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
-    kind          text NOT NULL CHECK (kind IN ('staff_rights', 'account_sensitivity', 'endpoint', 'bypass')),
+    kind          text NOT NULL CHECK (kind IN ('staff_rights', 'account_sensitivity', 'assumption_policy',
+                                                'endpoint', 'bypass')),
     changed_by    bigint,                 -- the key's user; NULL for a DBA's or the worker's session
     changed_by_role name NOT NULL DEFAULT support.calling_role(),
     subject_id    bigint,                 -- the agent or account changed
@@ -438,7 +447,7 @@ CREATE TABLE support.security_audit (
 );
 ALTER SEQUENCE support.security_audit_id_seq OWNED BY support.security_audit.audit_id;
 COMMENT ON TABLE support.security_audit IS
-    'append-only trail of changes to staff powers: super-user and manager rights, an account''s sensitive flag, delivery endpoints, and a superuser''s changes to the trails themselves';
+    'append-only trail of changes to staff powers: super-user and manager rights, an account''s sensitive flag, the assumption policy, delivery endpoints, and a superuser''s changes to the trails themselves';
 CREATE INDEX security_audit_changes_idx ON support.security_audit (changed_by, occurred_at);
 CREATE TRIGGER security_audit_append_only BEFORE UPDATE OR DELETE ON support.security_audit
     FOR EACH ROW EXECUTE FUNCTION support.refuse_history_change_trigger();
@@ -491,6 +500,21 @@ CREATE TRIGGER account_sensitivity_audited AFTER UPDATE OF sensitive ON support.
 COMMENT ON FUNCTION support.audit_account_sensitivity() IS
     'AFTER UPDATE trigger on support.accounts: a change of an account''s sensitive flag goes to support.security_audit';
 
+CREATE FUNCTION support.audit_assumption_policy() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'assumption_policy', 'audit_assumption_policy');
+    INSERT INTO support.security_audit (kind, changed_by, details)
+    VALUES ('assumption_policy', support.current_user_id(),
+            jsonb_build_object('old', pg_catalog.to_jsonb(OLD), 'new', pg_catalog.to_jsonb(NEW)));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER assumption_policy_audited AFTER UPDATE ON support.assumption_policy
+    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW)
+    EXECUTE FUNCTION support.audit_assumption_policy();
+COMMENT ON FUNCTION support.audit_assumption_policy() IS
+    'AFTER UPDATE trigger on support.assumption_policy: a change of the assumption limits goes to support.security_audit';
+
 -- Where the desk delivers is a DBA's decision: a manager may rotate an
 -- endpoint's URL on the same host (a new Slack webhook token), not send the
 -- desk's mail, credentials or client data to a server of their choosing.
@@ -503,14 +527,18 @@ DECLARE
     moved boolean;
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
+    -- a rotation keeps the endpoint, its destination and its URL's origin
+    -- (scheme, host and port): no downgrade to http, no other server
     moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
-             OR support.url_host(NEW.url) IS DISTINCT FROM support.url_host(OLD.url)
+             OR support.url_origin(NEW.url) IS DISTINCT FROM support.url_origin(OLD.url)
+             OR NEW.endpoint IS DISTINCT FROM OLD.endpoint
+             OR NEW.destination IS DISTINCT FROM OLD.destination
              OR NEW.plain_text_on_loopback IS DISTINCT FROM OLD.plain_text_on_loopback;
     IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
-        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (host %) and whether it needs TLS',
-                        NEW.endpoint, support.url_host(NEW.url)
+        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (%) and whether it needs TLS',
+                        NEW.endpoint, support.url_origin(NEW.url)
               USING ERRCODE = 'insufficient_privilege',
-                    HINT = 'A support manager may change the path or token of an endpoint''s URL on the same host; a DBA adds endpoints and moves them.';
+                    HINT = 'A support manager may change the path or token of an endpoint''s URL on the same scheme, host and port; a DBA adds, renames and moves endpoints.';
     END IF;
     INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
     VALUES ('endpoint', support.current_user_id(), NULL,
@@ -552,7 +580,7 @@ CREATE EVENT TRIGGER bedrock_support_trail_changes ON ddl_command_end
 COMMENT ON FUNCTION support.record_trail_bypass() IS
     'event trigger: DDL on the trails (disabling their triggers or row-level security, say) is recorded in support.security_audit';
 
-REVOKE EXECUTE ON FUNCTION support.audit_staff_rights(), support.audit_account_sensitivity(),
+REVOKE EXECUTE ON FUNCTION support.audit_staff_rights(), support.audit_account_sensitivity(), support.audit_assumption_policy(),
     support.guard_endpoint_host(), support.record_trail_bypass() FROM PUBLIC;
 
 -- The two-person rule of a sensitive account, kept when a manager changes
@@ -566,13 +594,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM support.security_audit s
      WHERE s.changed_by IS NOT NULL
        AND s.occurred_at OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) interval '24 hours')
-       AND (s.kind OPERATOR(pg_catalog.=) 'staff_rights'
+       AND (s.kind OPERATOR(pg_catalog.=) ANY (ARRAY['staff_rights', 'assumption_policy'])
             OR (s.kind OPERATOR(pg_catalog.=) 'account_sensitivity'
                 AND s.subject_id OPERATOR(pg_catalog.=) recent_power_changers.account_id))
 $$;
 REVOKE EXECUTE ON FUNCTION support.recent_power_changers(bigint) FROM PUBLIC;
 COMMENT ON FUNCTION support.recent_power_changers(bigint) IS
-    'the managers who, in the last 24 hours, changed anyone''s super-user or manager rights or the account''s sensitivity: none of them may approve an assumption there';
+    'the managers who, in the last 24 hours, changed anyone''s super-user or manager rights, the assumption policy or the account''s sensitivity: none of them may approve an assumption there';
 
 CREATE OR REPLACE FUNCTION support.approve_assumption(account_id bigint, super_user_id bigint, reason text)
 RETURNS bigint
@@ -599,7 +627,7 @@ BEGIN
                     HINT = 'Another support manager must approve it.';
     END IF;
     IF manager OPERATOR(pg_catalog.=) ANY (support.recent_power_changers(approve_assumption.account_id)) THEN
-        RAISE EXCEPTION 'a support manager who changed super-user or manager rights or account %''s sensitivity in the last 24 hours cannot approve an assumption', account_id
+        RAISE EXCEPTION 'a support manager who changed super-user or manager rights, the assumption policy or account %''s sensitivity in the last 24 hours cannot approve an assumption', account_id
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'Another support manager must approve it (support.security_audit shows who changed what).';
     END IF;
@@ -910,3 +938,38 @@ END $$;
 REVOKE EXECUTE ON FUNCTION support.queue_message(support.tickets, text, text, text, text, text, jsonb),
     support.alert(support.tickets, text, text, text, text, jsonb)
     FROM support_agent, support_manager;
+
+------------------------------------------------------------------------------
+-- Identities are numbers nobody but the owner chooses
+------------------------------------------------------------------------------
+
+-- A key names its user by id. A manager who could renumber rows could move
+-- a super user's row onto the id of an agent whose key they hold (and park
+-- that agent elsewhere), granting super-user rights that no trail records
+-- and no approval rule sees. Ids come from their sequences; managers write
+-- every other column.
+DO $$
+DECLARE
+    identity record;
+    other_columns text;
+BEGIN
+    FOR identity IN
+        SELECT * FROM (VALUES ('agents', ARRAY['agent_id'], ARRAY['agent_id']),
+                              ('accounts', ARRAY['account_id'], ARRAY['account_id']),
+                              ('account_users', ARRAY['user_id'], ARRAY['user_id', 'account_id'])) AS t (relation, fixed_on_insert, fixed_on_update)
+    LOOP
+        EXECUTE format('REVOKE INSERT, UPDATE ON support.%I FROM support_manager', identity.relation);
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO other_columns
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) format('support.%I', identity.relation)::regclass
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+           AND NOT a.attname OPERATOR(pg_catalog.=) ANY (identity.fixed_on_insert);
+        EXECUTE format('GRANT INSERT (%s) ON support.%I TO support_manager', other_columns, identity.relation);
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO other_columns
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) format('support.%I', identity.relation)::regclass
+           AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+           AND NOT a.attname OPERATOR(pg_catalog.=) ANY (identity.fixed_on_update);
+        EXECUTE format('GRANT UPDATE (%s) ON support.%I TO support_manager', other_columns, identity.relation);
+    END LOOP;
+END $$;

@@ -12,6 +12,9 @@
 
 #include "template.h"
 
+/* far above any email or Slack message the desk writes */
+#define TEMPLATE_OUTPUT_MAX (1024 * 1024)
+
 typedef struct TemplateVariables
 {
 	Jsonb	   *vars;
@@ -54,7 +57,15 @@ template_sql_lookup(void *context, const char *name, const char **value, size_t 
 static void
 template_sql_append(void *context, const char *text, size_t length)
 {
-	appendBinaryStringInfo((StringInfo) context, text, (int) length);
+	StringInfo	output = (StringInfo) context;
+
+	/* a message, not a memory bomb: {{x}} a million times over a long x is refused early */
+	if (length > TEMPLATE_OUTPUT_MAX || output->len + length > TEMPLATE_OUTPUT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a rendered template is limited to %d bytes", TEMPLATE_OUTPUT_MAX),
+				 errhint("Shorten the template or the values it repeats.")));
+	appendBinaryStringInfo(output, text, (int) length);
 }
 
 PG_FUNCTION_INFO_V1(render_template);

@@ -279,6 +279,11 @@ SELECT is(pg_temp.value_as('postgres', NULL,
           'ERROR: support.ticket_actions() needs a stored ticket: its account_id is NULL',
           'ticket_actions on an empty row: a clear error');
 
+-- a template is a message, not a memory bomb
+SELECT is(pg_temp.error_of('attack_client', :'k_ada',
+            $$SELECT length(support.render_template(repeat('{{x}}', 100000), jsonb_build_object('x', repeat('y', 10000))))$$),
+          '54000: a rendered template is limited to 1048576 bytes', 'render_template refuses an output over 1 MB');
+
 -- every C function a group role may call, with every argument NULL and
 -- with a row of NULLs where it takes a row: an answer or an error, never a crash
 CREATE TEMP TABLE c_calls AS
@@ -730,18 +735,18 @@ SELECT is(pg_temp.error_of('attack_manager', :'k_max',
 -- where the desk delivers is a DBA's: a manager rotates a URL on its host, nothing more
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$UPDATE support.delivery_endpoints SET url = 'https://mail.evil.example/collect' WHERE endpoint = 'jira'$$),
-          '42501: only a superuser may set where endpoint "jira" delivers (host mail.evil.example) and whether it needs TLS',
+          '42501: only a superuser may set where endpoint "jira" delivers (https://mail.evil.example) and whether it needs TLS',
           'a manager cannot point an endpoint at a server of theirs');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender) VALUES ('mail2', 'email', 'smtp://mail.evil.example', 'desk@bedrock.example')$$),
-          '42501: only a superuser may set where endpoint "mail2" delivers (host mail.evil.example) and whether it needs TLS',
+          '42501: only a superuser may set where endpoint "mail2" delivers (smtp://mail.evil.example) and whether it needs TLS',
           'nor add one');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$UPDATE support.delivery_endpoints SET url = 'http://user@127.0.0.1:9/rotated' WHERE endpoint = 'jira'$$),
           'ok', 'a URL with credentials on the same host is a rotation, not a move');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$UPDATE support.delivery_endpoints SET plain_text_on_loopback = true WHERE endpoint = 'jira'$$),
-          '42501: only a superuser may set where endpoint "jira" delivers (host 127.0.0.1) and whether it needs TLS',
+          '42501: only a superuser may set where endpoint "jira" delivers (http://127.0.0.1:9) and whether it needs TLS',
           'nor let mail go out without TLS');
 SELECT is(pg_temp.error_of('postgres', NULL,
             $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender, plain_text_on_loopback)
@@ -752,6 +757,19 @@ SELECT is(pg_temp.error_of('postgres', NULL,
             $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender, plain_text_on_loopback)
               VALUES ('relay', 'email', 'smtp://127.0.0.1:25', 'desk@bedrock.example', true)$$),
           'ok', 'a local relay may be plain text');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max', format($$UPDATE support.delivery_endpoints SET %s WHERE endpoint = 'jira'$$, change)),
+          format('42501: only a superuser may set where endpoint "%s" delivers (%s) and whether it needs TLS', endpoint, origin),
+          format('nor %s', description))
+  FROM (VALUES ($$url = 'https://127.0.0.1:9/hook'$$, 'jira', 'https://127.0.0.1:9', 'change its scheme'),
+               ($$url = 'http://127.0.0.1:10/hook'$$, 'jira', 'http://127.0.0.1:10', 'change its port'),
+               ($$endpoint = '*'$$, '*', 'http://127.0.0.1:9', 'rename it (to catch every channel''s messages)'),
+               ($$destination = 'slack'$$, 'jira', 'http://127.0.0.1:9', 'change its destination')) AS t (change, endpoint, origin, description);
+SELECT is(support.url_origin(u), o, format('the origin of %s', u))
+  FROM (VALUES ('https://hooks.slack.com/services/T0/B0/x', 'https://hooks.slack.com'),
+               ('smtp://user:pw@Mail.Example.COM:587/x', 'smtp://mail.example.com:587'),
+               ('http://[::1]:8080/x', 'http://[::1]:8080'),
+               ('https://hooks.slack.com@evil.example/', 'https://evil.example'),
+               ('not a url', NULL)) AS t (u, o);
 SELECT is(support.url_host(u), h, format('the host of %s', u))
   FROM (VALUES ('https://hooks.slack.com/services/T0/B0/x', 'hooks.slack.com'),
                ('smtp://user:pw@Mail.Example.COM:587', 'mail.example.com'),
@@ -797,7 +815,7 @@ SELECT is(pg_temp.error_of('attack_super', :'k_max_mfa', format('SELECT * FROM s
           format('42501: account %s is sensitive: assuming its users needs a support manager''s approval', :globex),
           'an account made non-sensitive an hour ago still needs an approval');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max', format('SELECT support.approve_assumption(%s, %s, ''INC-1'')', :globex, :sue)),
-          format('42501: a support manager who changed super-user or manager rights or account %s''s sensitivity in the last 24 hours cannot approve an assumption', :globex),
+          format('42501: a support manager who changed super-user or manager rights, the assumption policy or account %s''s sensitivity in the last 24 hours cannot approve an assumption', :globex),
           'and the manager who changed the powers cannot approve one (for anyone)');
 SELECT ok(pg_temp.kept_value('attack_manager', :'k_mia', format('SELECT support.approve_assumption(%s, %s, ''INC-1: Globex totals'')', :globex, :max)) IS NOT NULL,
           'another manager can');
@@ -805,8 +823,33 @@ SELECT alike(pg_temp.value_as('attack_super', :'k_max_mfa', format('SELECT auth_
             'bsk_%', 'with that approval the assumption goes ahead');
 SELECT is(pg_temp.value_as('attack_manager', :'k_max',
             format('SELECT support.approve_assumption(%s, %s, ''self-service'')', :acme, :sue)),
-          format('ERROR: a support manager who changed super-user or manager rights or account %s''s sensitivity in the last 24 hours cannot approve an assumption', :acme),
+          format('ERROR: a support manager who changed super-user or manager rights, the assumption policy or account %s''s sensitivity in the last 24 hours cannot approve an assumption', :acme),
           'for 24 hours the changer approves nothing');
+
+-- the review's second attack: renumbering rows to move rights onto a key one holds
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', format('UPDATE support.agents SET agent_id = 100000 WHERE agent_id = %s', :tia)),
+          '42501: permission denied for table agents', 'a manager cannot renumber an agent');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia',
+            $$INSERT INTO support.agents (agent_id, email, full_name, tier) VALUES (99999, 'new@bedrock.example', 'New', 1)$$),
+          '42501: permission denied for table agents', 'nor choose a new agent''s id');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia',
+            $$INSERT INTO support.agents (email, full_name, tier) VALUES ('new@bedrock.example', 'New', 1)$$),
+          'ok', 'but adds agents, numbered by the sequence');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', format('UPDATE support.account_users SET user_id = 100000 WHERE user_id = %s', :rex)),
+          '42501: permission denied for table account_users', 'nor renumber a client user');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', format('UPDATE support.account_users SET account_id = %s WHERE user_id = %s', :globex, :rex)),
+          '42501: permission denied for table account_users', 'nor move one to another account');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', format('UPDATE support.accounts SET account_id = 100000 WHERE account_id = %s', :acme)),
+          '42501: permission denied for table accounts', 'nor renumber an account');
+-- loosening the assumption policy is a change of powers too
+SELECT is(pg_temp.kept_value('attack_manager', :'k_mia',
+            $$WITH u AS (UPDATE support.assumption_policy SET approval_valid_for = '30 days' RETURNING 1) SELECT count(*)::text FROM u$$),
+          '1', 'a manager can change the assumption policy');
+SELECT is((SELECT details->'new'->>'approval_valid_for' FROM support.security_audit WHERE kind = 'assumption_policy' AND changed_by = :mia),
+          '30 days', 'which the trail records');
+SELECT is(pg_temp.value_as('attack_manager', :'k_mia', format('SELECT support.approve_assumption(%s, %s, ''INC-2'')::text', :acme, :sue)),
+          format('ERROR: a support manager who changed super-user or manager rights, the assumption policy or account %s''s sensitivity in the last 24 hours cannot approve an assumption', :acme),
+          'and then approves nothing for 24 hours');
 
 -- a superuser can disable the trail's guard, and the trail says so
 ALTER TABLE support.assumption_audit DISABLE TRIGGER assumption_audit_append_only;

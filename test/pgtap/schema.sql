@@ -70,7 +70,7 @@ SELECT is(ARRAY(
     ARRAY['support.active_assumptions()', 'support.actor_kind_of(bigint)',
           'support.add_internal_note(bigint,bigint,text)', 'support.approve_assumption(bigint,bigint,text)',
           'support.assign_ticket(bigint,bigint,bigint)', 'support.assume_user_role(bigint,text)',
-          'support.audit_account_sensitivity()', 'support.audit_assumed_write()',
+          'support.audit_account_sensitivity()', 'support.audit_assumed_write()', 'support.audit_assumption_policy()',
           'support.audit_staff_rights()', 'support.change_priority(bigint,support.priority,bigint,text)',
           'support.change_status(bigint,support.ticket_status,bigint,text)',
           'support.close_ticket(bigint,bigint)', 'support.end_assumptions_of_former_super_users()',
