@@ -198,7 +198,11 @@ caller_holds_ticket(PG_FUNCTION_ARGS)
 	probe.ticket_id = PG_GETARG_INT64(0);
 	probe.for_update = PG_GETARG_BOOL(1);
 	probe.found = false;
-	/* GetOuterUserId: the session's role (or SET ROLE's), whatever definer runs now */
+	/*
+	 * GetOuterUserId: the session's role (or SET ROLE's), whatever definer
+	 * runs now. owner_spi_run runs as any role it is given, with the same
+	 * pinned search_path and restricted context, so it serves the caller too.
+	 */
 	owner_spi_run(GetOuterUserId(), probe_ticket, &probe);
 	PG_RETURN_BOOL(probe.found);
 }
