@@ -464,12 +464,13 @@ CREATE FUNCTION support.audit_staff_rights() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'agents', 'audit_staff_rights');
+    -- before and after: [old, new], NULL where the row did not exist
     INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
-    VALUES ('staff_rights', support.current_user_id(), NEW.agent_id,
+    VALUES ('staff_rights', support.current_user_id(), COALESCE(NEW.agent_id, OLD.agent_id),
             jsonb_build_object(
-                'super_user', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN OLD.is_super_user END, NEW.is_super_user),
-                'manager', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN OLD.is_support_manager END, NEW.is_support_manager),
-                'active', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN OLD.active END, NEW.active)));
+                'super_user', jsonb_build_array(OLD.is_super_user, NEW.is_super_user),
+                'manager', jsonb_build_array(OLD.is_support_manager, NEW.is_support_manager),
+                'active', jsonb_build_array(OLD.active, NEW.active)));
     RETURN NULL;
 END $$;
 -- row-level and on those columns only: agents' loads change on every ticket
@@ -482,8 +483,11 @@ CREATE TRIGGER staff_rights_audited AFTER UPDATE OF is_super_user, is_support_ma
 CREATE TRIGGER new_staff_rights_audited AFTER INSERT ON support.agents
     FOR EACH ROW WHEN (NEW.is_super_user OR NEW.is_support_manager)
     EXECUTE FUNCTION support.audit_staff_rights();
+CREATE TRIGGER removed_staff_rights_audited AFTER DELETE ON support.agents
+    FOR EACH ROW WHEN (OLD.is_super_user OR OLD.is_support_manager)
+    EXECUTE FUNCTION support.audit_staff_rights();
 COMMENT ON FUNCTION support.audit_staff_rights() IS
-    'AFTER INSERT OR UPDATE trigger on support.agents: a super-user or manager right granted or taken, or such staff (de)activated, goes to support.security_audit';
+    'AFTER INSERT, UPDATE OR DELETE trigger on support.agents: a super-user or manager right granted, taken or deleted, or such staff (de)activated, goes to support.security_audit';
 
 CREATE FUNCTION support.audit_account_sensitivity() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -500,6 +504,9 @@ CREATE TRIGGER account_sensitivity_audited AFTER UPDATE OF sensitive ON support.
 COMMENT ON FUNCTION support.audit_account_sensitivity() IS
     'AFTER UPDATE trigger on support.accounts: a change of an account''s sensitive flag goes to support.security_audit';
 
+-- one row, which managers edit: neither removed (every assumption would
+-- fail) nor replaced, where no UPDATE trigger would see it
+REVOKE INSERT, DELETE ON support.assumption_policy FROM support_manager;
 CREATE FUNCTION support.audit_assumption_policy() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -512,8 +519,10 @@ END $$;
 CREATE TRIGGER assumption_policy_audited AFTER UPDATE ON support.assumption_policy
     FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW)
     EXECUTE FUNCTION support.audit_assumption_policy();
+CREATE TRIGGER assumption_policy_replacement_audited AFTER INSERT OR DELETE ON support.assumption_policy
+    FOR EACH ROW EXECUTE FUNCTION support.audit_assumption_policy();
 COMMENT ON FUNCTION support.audit_assumption_policy() IS
-    'AFTER UPDATE trigger on support.assumption_policy: a change of the assumption limits goes to support.security_audit';
+    'AFTER INSERT, UPDATE OR DELETE trigger on support.assumption_policy: a change of the assumption limits goes to support.security_audit';
 
 -- Where the desk delivers is a DBA's decision: a manager may rotate an
 -- endpoint's URL on the same host (a new Slack webhook token), not send the
@@ -527,6 +536,19 @@ DECLARE
     moved boolean;
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+        -- a channel's own endpoint gone sends its messages to '*': a move too
+        IF NOT COALESCE(caller_is_superuser, false) THEN
+            RAISE EXCEPTION 'only a superuser may remove endpoint "%"', OLD.endpoint
+                  USING ERRCODE = 'insufficient_privilege',
+                        HINT = 'Set active = false to pause it; a DBA removes endpoints.';
+        END IF;
+        INSERT INTO support.security_audit (kind, changed_by, details)
+        VALUES ('endpoint', support.current_user_id(),
+                jsonb_build_object('endpoint', OLD.endpoint, 'operation', 'delete',
+                                   'host', jsonb_build_array(support.url_host(OLD.url), NULL)));
+        RETURN OLD;
+    END IF;
     -- a rotation keeps the endpoint, its destination and its URL's origin
     -- (scheme, host and port): no downgrade to http, no other server
     moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
@@ -549,10 +571,10 @@ BEGIN
                                    AND (OLD.secret IS DISTINCT FROM NEW.secret OR OLD.username IS DISTINCT FROM NEW.username)));
     RETURN NEW;
 END $$;
-CREATE TRIGGER endpoint_host_guarded BEFORE INSERT OR UPDATE ON support.delivery_endpoints
+CREATE TRIGGER endpoint_host_guarded BEFORE INSERT OR UPDATE OR DELETE ON support.delivery_endpoints
     FOR EACH ROW EXECUTE FUNCTION support.guard_endpoint_host();
 COMMENT ON FUNCTION support.guard_endpoint_host() IS
-    'BEFORE INSERT OR UPDATE trigger on support.delivery_endpoints: only a superuser adds an endpoint or changes its host; every change is audited (without secrets)';
+    'BEFORE INSERT, UPDATE OR DELETE trigger on support.delivery_endpoints: only a superuser adds, removes, renames or moves an endpoint; every change is audited (without secrets)';
 
 -- A superuser can do anything, including turning the trails' guards off;
 -- what DDL does to the trails is recorded (a superuser can still drop this
@@ -898,6 +920,13 @@ BEGIN
         RAISE EXCEPTION 'a super user''s own key does not open tickets'
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'Open it as the client (an assumed key) or with an agent''s key.';
+    END IF;
+    -- as the policies would: the calling login must hold the group of its key's kind
+    IF support.current_key_kind() IS NOT NULL
+       AND NOT pg_catalog.pg_has_role(support.calling_role(), 'support_' OPERATOR(pg_catalog.||) support.current_key_kind(), 'MEMBER') THEN
+        RAISE EXCEPTION 'role % cannot act with a % key', support.calling_role(), support.current_key_kind()
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A login acts only as the kind of key its group serves (support_client, support_agent, support_manager).';
     END IF;
     PERFORM support.require_client(open_ticket.account_id, open_ticket.requester_id);
     PERFORM support.require_text(open_ticket.subject, 'subject');

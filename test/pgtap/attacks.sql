@@ -851,6 +851,27 @@ SELECT is(pg_temp.value_as('attack_manager', :'k_mia', format('SELECT support.ap
           format('ERROR: a support manager who changed super-user or manager rights, the assumption policy or account %s''s sensitivity in the last 24 hours cannot approve an assumption', :acme),
           'and then approves nothing for 24 hours');
 
+-- the second review: removing powers or endpoints, replacing the policy, a key through a foreign login
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', 'DELETE FROM support.assumption_policy'),
+          '42501: permission denied for table assumption_policy', 'a manager cannot remove the assumption policy');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', 'INSERT INTO support.assumption_policy DEFAULT VALUES'),
+          '42501: permission denied for table assumption_policy', 'nor replace it');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', $$DELETE FROM support.delivery_endpoints WHERE endpoint = 'jira'$$),
+          '42501: only a superuser may remove endpoint "jira"', 'nor remove an endpoint (its channel''s messages would go to *)');
+INSERT INTO support.agents (email, full_name, tier, is_super_user) VALUES ('zed@bedrock.example', 'Zed Super', 2, true);
+SELECT is(pg_temp.kept_value('attack_manager', :'k_mia',
+            $$WITH d AS (DELETE FROM support.agents WHERE email = 'zed@bedrock.example' RETURNING 1) SELECT count(*)::text FROM d$$),
+          '1', 'a manager may remove a super user');
+SELECT is((SELECT details::text FROM support.security_audit WHERE kind = 'staff_rights' AND changed_by = :mia
+            AND details->'super_user'->>1 IS NULL ORDER BY audit_id DESC LIMIT 1),
+          '{"active": [true, null], "manager": [false, null], "super_user": [true, null]}', 'and the trail records the removal');
+SELECT is(pg_temp.error_of(who, key, format($$SELECT support.open_ticket(%s, %s, 'Through a foreign login', 'd', 'portal', 'reporting', created_by => %s)$$,
+                                            :acme, :ada, COALESCE(created_by::text, 'NULL'))),
+          format('42501: role %s cannot act with a %s key', who, kind),
+          format('open_ticket refuses a %s key through a login without its group (%s)', kind, who))
+  FROM (VALUES ('attack_client', :'k_tia', 'agent', :tia), ('attack_agent', :'k_ada', 'client', NULL::bigint),
+               ('attack_login', :'k_ada', 'client', NULL::bigint)) AS t (who, key, kind, created_by);
+
 -- a superuser can disable the trail's guard, and the trail says so
 ALTER TABLE support.assumption_audit DISABLE TRIGGER assumption_audit_append_only;
 ALTER TABLE support.assumption_audit ENABLE TRIGGER assumption_audit_append_only;

@@ -197,7 +197,7 @@ INSERT INTO expected VALUES
   ('delivery_endpoints', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   ('delivery_endpoints', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),  -- (1.7) a DBA adds endpoints
   ('delivery_endpoints', 'update', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
-  ('delivery_endpoints', 'delete', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
+  ('delivery_endpoints', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),  -- (1.7) a DBA removes them
   -- tenants
   ('accounts', 'select', '1', '1', '1', 'all', 'all', 'denied'),
   ('accounts', 'insert', 'denied', 'denied', 'denied', 'denied', '1', 'denied'),
@@ -248,9 +248,9 @@ INSERT INTO expected VALUES
   ('staff_totp', 'update', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('staff_totp', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('assumption_policy', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
-  ('assumption_policy', 'insert', 'denied', 'denied', 'denied', 'denied', 'integrity', 'denied'),
+  ('assumption_policy', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),  -- (1.7) one row, edited
   ('assumption_policy', 'update', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
-  ('assumption_policy', 'delete', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
+  ('assumption_policy', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   -- the trail: managers read it; nobody writes it but the functions, nobody changes it
   ('assumption_approvals', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   ('assumption_approvals', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
