@@ -499,8 +499,6 @@ Datum
 auth_keys_changed(PG_FUNCTION_ARGS)
 {
 	(void) trigger_guard(fcinfo, "auth_keys_changed", "auth_keys");
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "auth_keys_changed must be called as a trigger");
 	cache_valid = false;
 	return PointerGetDatum(NULL);
 }

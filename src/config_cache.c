@@ -67,11 +67,8 @@ PG_FUNCTION_INFO_V1(config_changed);
 Datum
 config_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "config_changed", NULL);
 
-	(void) trigger_guard(fcinfo, "config_changed", NULL);
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "config_changed must be called as a trigger");
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
 }

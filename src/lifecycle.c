@@ -311,7 +311,7 @@ PG_FUNCTION_INFO_V1(ticket_lifecycle_trigger);
 Datum
 ticket_lifecycle_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_lifecycle_trigger", "tickets");
 	Relation	relation;
 	TupleDesc	tupdesc;
 	LifecycleColumns *columns;
@@ -321,8 +321,7 @@ ticket_lifecycle_trigger(PG_FUNCTION_ARGS)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	HeapTuple	result;
 
-	(void) trigger_guard(fcinfo, "ticket_lifecycle_trigger", "tickets");
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		elog(ERROR, "ticket_lifecycle_trigger must be a BEFORE INSERT OR UPDATE row trigger");

@@ -95,10 +95,9 @@ PG_FUNCTION_INFO_V1(ticket_event_webhooks);
 Datum
 ticket_event_webhooks(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "queue_webhooks", "ticket_events");
 
-	(void) trigger_guard(fcinfo, "queue_webhooks", "ticket_events");
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)
 		elog(ERROR, "ticket_event_webhooks must be an AFTER INSERT statement trigger with NEW TABLE AS new_events");
@@ -119,11 +118,8 @@ PG_FUNCTION_INFO_V1(outbox_changed);
 Datum
 outbox_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "outbox_changed", NULL);
 
-	(void) trigger_guard(fcinfo, "outbox_changed", NULL);
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "outbox_changed must be called as a trigger");
 	/* an endpoint change wakes it anyway: the cache sees it only from the next command */
 	if (RelationGetRelid(trigdata->tg_relation) != outbox_endpoints_relid())
 	{

@@ -23,22 +23,6 @@
 
 #include "owner_spi.h"
 
-int
-owner_spi_pin_search_path(void)
-{
-	int			nest_level = NewGUCNestLevel();
-
-	(void) set_config_option("search_path", OWNER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	return nest_level;
-}
-
-void
-owner_spi_unpin_search_path(int nest_level)
-{
-	AtEOXact_GUC(true, nest_level);
-}
-
 void
 owner_spi_run(Oid owner, void (*work) (void *), void *argument)
 {
@@ -50,7 +34,9 @@ owner_spi_run(Oid owner, void (*work) (void *), void *argument)
 	SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	/* on error, the (sub)transaction's abort pops the pinned level, as for SECURITY DEFINER */
-	nest_level = owner_spi_pin_search_path();
+	nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", OWNER_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	PG_TRY();
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
@@ -63,7 +49,7 @@ owner_spi_run(Oid owner, void (*work) (void *), void *argument)
 		SetUserIdAndSecContext(saved_user, saved_security_context);
 	}
 	PG_END_TRY();
-	owner_spi_unpin_search_path(nest_level);
+	AtEOXact_GUC(true, nest_level);
 }
 
 Oid

@@ -10,13 +10,6 @@
 /* the only search_path code running with the owner's rights ever uses */
 #define OWNER_SEARCH_PATH "pg_catalog, pg_temp"
 
-/*
- * Replaces the caller's search_path until owner_spi_unpin_search_path(the
- * level returned); an error instead leaves it to the transaction's abort.
- */
-extern int	owner_spi_pin_search_path(void);
-extern void owner_spi_unpin_search_path(int nest_level);
-
 /* work(argument) in its own SPI connection, with owner as the current user */
 extern void owner_spi_run(Oid owner, void (*work) (void *), void *argument);
 

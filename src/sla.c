@@ -341,7 +341,7 @@ PG_FUNCTION_INFO_V1(ticket_sla_trigger);
 Datum
 ticket_sla_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_sla_trigger", "tickets");
 	Relation	relation;
 	TupleDesc	tupdesc;
 	SlaColumns *columns;
@@ -352,8 +352,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 	bool		checked_changed = false;
 	bool		schedule_changed = false;
 
-	(void) trigger_guard(fcinfo, "ticket_sla_trigger", "tickets");
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		elog(ERROR, "ticket_sla_trigger must be a BEFORE INSERT OR UPDATE row trigger");

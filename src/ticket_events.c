@@ -37,7 +37,7 @@ PG_FUNCTION_INFO_V1(ticket_event_stamp_trigger);
 Datum
 ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_event_stamp_trigger", "ticket_events");
 	TupleDesc	tupdesc;
 	int			columns[2];
 	Datum		values[2];
@@ -45,8 +45,7 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 	int			count = 1;
 	const Identity *identity;
 
-	(void) trigger_guard(fcinfo, "ticket_event_stamp_trigger", "ticket_events");
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "ticket_event_stamp_trigger must be a BEFORE INSERT row trigger");
@@ -116,7 +115,7 @@ PG_FUNCTION_INFO_V1(ticket_event_effects_trigger);
 Datum
 ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_event_effects_trigger", "ticket_events");
 	TupleDesc	tupdesc;
 	HeapTuple	event;
 	bool		isnull;
@@ -126,8 +125,7 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 	Oid			argtypes[3] = {INT8OID, INT8OID, TIMESTAMPTZOID};
 	int			ret;
 
-	(void) trigger_guard(fcinfo, "ticket_event_effects_trigger", "ticket_events");
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "ticket_event_effects_trigger must be an AFTER INSERT row trigger");
@@ -212,12 +210,9 @@ PG_FUNCTION_INFO_V1(refuse_history_change_trigger);
 Datum
 refuse_history_change_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "refuse_history_change_trigger", NULL);
 	const char *action;
 
-	(void) trigger_guard(fcinfo, "refuse_history_change_trigger", NULL);
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "refuse_history_change_trigger must be called as a trigger");
 
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		action = "updated";

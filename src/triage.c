@@ -78,7 +78,7 @@ PG_FUNCTION_INFO_V1(ticket_triage_trigger);
 Datum
 ticket_triage_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_triage_trigger", "tickets");
 	Relation	relation;
 	TupleDesc	tupdesc;
 	TriageColumns *columns;
@@ -90,8 +90,7 @@ ticket_triage_trigger(PG_FUNCTION_ARGS)
 	const char *source;
 	int64		agent_id;
 
-	(void) trigger_guard(fcinfo, "ticket_triage_trigger", "tickets");
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		elog(ERROR, "ticket_triage_trigger must be a BEFORE INSERT row trigger");
 	if (!row_security)

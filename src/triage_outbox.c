@@ -723,7 +723,7 @@ PG_FUNCTION_INFO_V1(ticket_triaged_trigger);
 Datum
 ticket_triaged_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_triaged_trigger", "tickets");
 	TupleDesc	tupdesc;
 	OutboxColumns columns;
 	TupleTableSlot *slot;
@@ -734,8 +734,7 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 	OutboxBatch *batch;
 	bool		write_created;
 
-	(void) trigger_guard(fcinfo, "ticket_triaged_trigger", "tickets");
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)
 		elog(ERROR, "ticket_triaged_trigger must be an AFTER INSERT statement trigger with a NEW TABLE");
