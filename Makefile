@@ -6,19 +6,29 @@
 
 EXTENSION   = bedrock_support
 MODULE_big  = bedrock_support
-OBJS        = src/bedrock_support.o src/priority.o src/lifecycle.o \
-              src/ticket_events.o src/time_zone.o src/schedule.o \
-              src/business_time.o src/business_hours.o src/sla_config.o \
-              src/sla.o src/template.o src/template_sql.o src/owner_spi.o \
-              src/triage_rules.o src/assignment.o src/triage.o src/triage_outbox.o \
-              src/spi_support.o src/row_probe.o src/config_cache.o \
-              src/sla_actions.o src/worker_shmem.o src/worker_launcher.o \
-              src/escalation_worker.o src/database_guard.o src/webhook_signature.o \
-              src/delivery_curl.o src/delivery_worker.o src/worker_transaction.o \
-              src/outbox_triggers.o src/auth.o src/totp.o src/session_registry.o \
-              src/trigger_guard.o src/ticket_guard.o src/address_checks.o
-DATA        = $(wildcard extension/bedrock_support--*.sql)
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# The schema's source is extension/schema/*.sql, one file per concern.
+# default_version in the control file is the version being built: while it
+# is in development its install script is assembled from the sources; once
+# released, the assembled script is committed as extension/ and never
+# edited again, and the build checks that the sources still assemble to it
+# (README, "Releases").
+EXTVERSION     := $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
+SCHEMA_SOURCES := $(sort $(wildcard extension/schema/*.sql))
+ASSEMBLED      := build/$(EXTENSION)--$(EXTVERSION).sql
+RELEASED       := $(wildcard extension/$(EXTENSION)--$(EXTVERSION).sql)
+DATA        = $(wildcard extension/$(EXTENSION)--*.sql)
+ifeq ($(RELEASED),)
+DATA_built  = $(ASSEMBLED)
+endif
+EXTRA_CLEAN = build
+
+# WERROR=1 (as make test builds) turns every compiler warning into an error.
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+PG_CPPFLAGS += -Werror
+endif
 SHLIB_LINK  = $(shell curl-config --libs 2>/dev/null || echo -lcurl)
 
 # pg_regress: sql/*.sql against expected/*.out; isolation: test/specs/*.spec
@@ -43,6 +53,21 @@ all install:
 	@echo "PostgreSQL 15 server headers are missing: run 'make demo' or 'make test' as root," \
 	      "or install postgresql-server-dev-15" >&2; exit 1
 endif
+
+$(ASSEMBLED): $(SCHEMA_SOURCES) extension/assemble.sh $(EXTENSION).control
+	@mkdir -p build
+	extension/assemble.sh $(EXTVERSION) $(SCHEMA_SOURCES) > $@
+
+# A released version's script never changes: a schema change starts the
+# next version (a new default_version and its one upgrade script).
+.PHONY: released-script-unchanged
+released-script-unchanged: $(ASSEMBLED)
+ifneq ($(RELEASED),)
+	@cmp -s $(ASSEMBLED) $(RELEASED) || { \
+	  echo "extension/schema/ no longer assembles to released $(RELEASED);" \
+	       "start the next version: README, \"Releases\"" >&2; exit 1; }
+endif
+all: released-script-unchanged
 
 HARNESS = test/harness
 

@@ -13,7 +13,7 @@ fail_early() { echo "make test: $*" >&2; exit 1; }
 
 step "build (warnings are errors) and install"
 make -s clean PG_CONFIG=$PG_CONFIG >/dev/null 2>&1
-make -s PG_CONFIG=$PG_CONFIG COPT='-Werror' >/dev/null || fail_early "build failed"
+make -s PG_CONFIG=$PG_CONFIG WERROR=1 >/dev/null || fail_early "build failed"
 make -s install PG_CONFIG=$PG_CONFIG >/dev/null || fail_early "install failed (run as root, or own $($PG_CONFIG --pkglibdir))"
 
 if [ -n "${PGHOST:-}${PGPORT:-}" ]; then

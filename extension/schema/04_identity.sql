@@ -1,0 +1,338 @@
+CREATE FUNCTION support.enroll_totp(agent_id bigint) RETURNS bytea
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    secret bytea := decode(substr(support.new_auth_key(), 5, 40), 'hex');   -- 160 random bits
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM support.agents g
+                    WHERE g.agent_id OPERATOR(pg_catalog.=) enroll_totp.agent_id AND g.active) THEN
+        RAISE EXCEPTION 'user % is not an active member of support staff', agent_id
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Second factors are enrolled for support.agents.';
+    END IF;
+    INSERT INTO support.staff_totp AS t (agent_id, secret) VALUES (enroll_totp.agent_id, secret)
+    ON CONFLICT ON CONSTRAINT staff_totp_pkey
+    DO UPDATE SET secret = EXCLUDED.secret, last_step = 0, enrolled_at = now();
+    RETURN secret;
+END $$;
+COMMENT ON FUNCTION support.enroll_totp(agent_id bigint) IS 'the login service''s call: a new 160-bit TOTP secret for a member of staff, returned once (for the authenticator''s QR code)';
+REVOKE ALL ON FUNCTION support.enroll_totp(agent_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.enroll_totp(agent_id bigint) TO support_login;
+
+CREATE FUNCTION support.list_accounts_and_users() RETURNS TABLE(account_id bigint, account_name text, sensitive boolean, approved_until timestamp with time zone, user_id bigint, email text, full_name text, role support.account_role)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    me bigint := support.require_super_user();
+BEGIN
+    RETURN QUERY
+    SELECT a.account_id, a.name, a.sensitive,
+           (SELECT max(p.valid_until) FROM support.assumption_approvals p
+             WHERE p.account_id OPERATOR(pg_catalog.=) a.account_id
+               AND p.super_user_id OPERATOR(pg_catalog.=) me
+               AND p.valid_until OPERATOR(pg_catalog.>) now()),
+           u.user_id, u.email, u.full_name, u.role
+      FROM support.accounts a
+      JOIN support.account_users u ON u.account_id OPERATOR(pg_catalog.=) a.account_id
+     WHERE u.active
+     ORDER BY a.name, a.account_id, u.role, u.full_name;
+END $$;
+COMMENT ON FUNCTION support.list_accounts_and_users() IS 'step 1 of the handbook''s assumption: the accounts and their active users a super user may assume, with sensitive accounts'' approval';
+REVOKE ALL ON FUNCTION support.list_accounts_and_users() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.list_accounts_and_users() TO support_super_user;
+
+-- No caller may pass an actor other than its key's user. Without a key,
+-- only a session that bypasses row-level security anyway (a superuser, a
+-- DBA's script, the worker) may name one.
+CREATE FUNCTION support.require_acting_user(user_id bigint) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    key_user bigint := support.current_user_id();
+BEGIN
+    IF key_user IS NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                        WHERE r.rolname OPERATOR(pg_catalog.=) session_user
+                          AND (r.rolsuper OR r.rolbypassrls)) THEN
+            RAISE EXCEPTION 'support.auth_key is not set'
+                  USING ERRCODE = 'invalid_authorization_specification',
+                        HINT = 'Set it in each transaction to a key from support.issue_key().';
+        END IF;
+    ELSIF key_user OPERATOR(pg_catalog.<>) user_id THEN
+        RAISE EXCEPTION 'the key in support.auth_key belongs to user %, who cannot act as user %', key_user, user_id
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Each user acts only as themselves: pass the key''s own user id.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION support.require_acting_user(user_id bigint) IS 'refuses a workflow call whose acting user is not the key''s user (or, with no key, from a session subject to row-level security)';
+
+-- Account users and support staff share one id space, so an event's actor
+-- or a key's user is one number whichever table it lives in.
+CREATE SEQUENCE support.user_id_seq;
+GRANT USAGE ON SEQUENCE support.user_id_seq TO support_client;
+GRANT USAGE ON SEQUENCE support.user_id_seq TO support_agent;
+GRANT USAGE ON SEQUENCE support.user_id_seq TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.user_id_seq', '');
+
+CREATE TABLE support.agents (
+    agent_id bigint DEFAULT nextval('support.user_id_seq'::regclass) NOT NULL,
+    email text NOT NULL,
+    full_name text NOT NULL,
+    tier smallint NOT NULL,
+    skills text[] DEFAULT '{}'::text[] NOT NULL,
+    is_super_user boolean DEFAULT false NOT NULL,
+    is_support_manager boolean DEFAULT false NOT NULL,
+    on_shift boolean DEFAULT false NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    open_tickets integer DEFAULT 0 NOT NULL,
+    last_assigned_at timestamp with time zone,
+    CONSTRAINT agents_email_check CHECK ((email ~ '^[^@\s]+@[^@\s]+$'::text)),
+    CONSTRAINT agents_full_name_check CHECK ((btrim(full_name) <> ''::text)),
+    CONSTRAINT agents_open_tickets_check CHECK ((open_tickets >= 0)),
+    CONSTRAINT emails_are_addresses CHECK (support.is_email_address(email))
+);
+ALTER TABLE ONLY support.agents
+    ADD CONSTRAINT agents_email_key UNIQUE (email);
+ALTER TABLE ONLY support.agents
+    ADD CONSTRAINT agents_pkey PRIMARY KEY (agent_id);
+ALTER TABLE ONLY support.agents
+    ADD CONSTRAINT agents_tier_fkey FOREIGN KEY (tier) REFERENCES support.tiers(tier);
+CREATE INDEX agents_routing_idx ON support.agents USING btree (tier) WHERE (active AND on_shift);
+ALTER TABLE support.agents ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.agents IS 'support staff: tier, skills, super-user and support-manager flags, whether on shift';
+COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent, kept by the triggers on tickets: the load routing balances';
+COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket: among equally loaded agents the one waiting longest goes first';
+GRANT SELECT,DELETE ON TABLE support.agents TO support_manager;
+GRANT SELECT ON TABLE support.agents TO support_agent;
+GRANT INSERT(email),UPDATE(email) ON TABLE support.agents TO support_manager;
+GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.agents TO support_manager;
+GRANT INSERT(tier),UPDATE(tier) ON TABLE support.agents TO support_manager;
+GRANT INSERT(skills),UPDATE(skills) ON TABLE support.agents TO support_manager;
+GRANT INSERT(is_super_user),UPDATE(is_super_user) ON TABLE support.agents TO support_manager;
+GRANT INSERT(is_support_manager),UPDATE(is_support_manager) ON TABLE support.agents TO support_manager;
+GRANT INSERT(on_shift),UPDATE(on_shift) ON TABLE support.agents TO support_manager;
+GRANT INSERT(active),UPDATE(active) ON TABLE support.agents TO support_manager;
+GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.agents TO support_manager;
+GRANT INSERT(open_tickets),UPDATE(open_tickets) ON TABLE support.agents TO support_manager;
+GRANT INSERT(last_assigned_at),UPDATE(last_assigned_at) ON TABLE support.agents TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.agents', '');
+
+CREATE FUNCTION support.require_agent(agent_id bigint) RETURNS support.agents
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    agent support.agents;
+BEGIN
+    SELECT * INTO agent FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) require_agent.agent_id;
+    IF NOT FOUND OR NOT agent.active THEN
+        RAISE EXCEPTION 'user % is not an active support agent', agent_id
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Only support staff (support.agents) may do this.';
+    END IF;
+    RETURN agent;
+END $$;
+COMMENT ON FUNCTION support.require_agent(agent_id bigint) IS 'the active agent with this id; 42501 otherwise';
+REVOKE ALL ON FUNCTION support.require_agent(agent_id bigint) FROM PUBLIC;
+
+CREATE SEQUENCE support.account_id_seq;
+GRANT USAGE ON SEQUENCE support.account_id_seq TO support_manager;
+CREATE TABLE support.accounts (
+    account_id bigint NOT NULL,
+    name text NOT NULL,
+    time_zone text NOT NULL,
+    calendar_id bigint NOT NULL,
+    enterprise boolean DEFAULT false NOT NULL,
+    slack_channel text,
+    sensitive boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT accounts_name_check CHECK ((btrim(name) <> ''::text)),
+    CONSTRAINT accounts_slack_channel_check CHECK ((slack_channel ~ '^#[a-z0-9_-]+$'::text)),
+    CONSTRAINT accounts_time_zone_check CHECK (support.check_time_zone(time_zone)),
+    CONSTRAINT enterprise_accounts_have_slack_channel CHECK (((NOT enterprise) OR (slack_channel IS NOT NULL)))
+);
+ALTER TABLE ONLY support.accounts ALTER COLUMN account_id SET DEFAULT nextval('support.account_id_seq'::regclass);
+ALTER TABLE ONLY support.accounts
+    ADD CONSTRAINT accounts_pkey PRIMARY KEY (account_id);
+ALTER TABLE ONLY support.accounts
+    ADD CONSTRAINT accounts_calendar_id_fkey FOREIGN KEY (calendar_id) REFERENCES support.calendar(calendar_id);
+ALTER SEQUENCE support.account_id_seq OWNED BY support.accounts.account_id;
+ALTER TABLE support.accounts ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.accounts IS 'client companies: time zone, support calendar, enterprise (dedicated Slack channel) and sensitive (assuming their users needs a manager''s approval)';
+GRANT SELECT,DELETE ON TABLE support.accounts TO support_manager;
+GRANT SELECT ON TABLE support.accounts TO support_client;
+GRANT SELECT ON TABLE support.accounts TO support_agent;
+GRANT INSERT(name),UPDATE(name) ON TABLE support.accounts TO support_manager;
+GRANT INSERT(time_zone),UPDATE(time_zone) ON TABLE support.accounts TO support_manager;
+GRANT INSERT(calendar_id),UPDATE(calendar_id) ON TABLE support.accounts TO support_manager;
+GRANT INSERT(enterprise),UPDATE(enterprise) ON TABLE support.accounts TO support_manager;
+GRANT INSERT(slack_channel),UPDATE(slack_channel) ON TABLE support.accounts TO support_manager;
+GRANT INSERT(sensitive),UPDATE(sensitive) ON TABLE support.accounts TO support_manager;
+GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.accounts TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.accounts', '');
+SELECT pg_catalog.pg_extension_config_dump('support.account_id_seq', '');
+
+CREATE TABLE support.account_users (
+    account_id bigint NOT NULL,
+    user_id bigint DEFAULT nextval('support.user_id_seq'::regclass) NOT NULL,
+    email text NOT NULL,
+    full_name text NOT NULL,
+    role support.account_role NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT account_users_email_check CHECK ((email ~ '^[^@\s]+@[^@\s]+$'::text)),
+    CONSTRAINT account_users_full_name_check CHECK ((btrim(full_name) <> ''::text)),
+    CONSTRAINT emails_are_addresses CHECK (support.is_email_address(email))
+);
+ALTER TABLE ONLY support.account_users
+    ADD CONSTRAINT account_users_account_id_email_key UNIQUE (account_id, email);
+ALTER TABLE ONLY support.account_users
+    ADD CONSTRAINT account_users_pkey PRIMARY KEY (account_id, user_id);
+ALTER TABLE ONLY support.account_users
+    ADD CONSTRAINT account_users_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
+ALTER TABLE support.account_users ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.account_users IS 'client users, each with exactly one of the handbook''s roles';
+GRANT SELECT,DELETE ON TABLE support.account_users TO support_manager;
+GRANT SELECT,DELETE ON TABLE support.account_users TO support_client;
+GRANT SELECT ON TABLE support.account_users TO support_agent;
+GRANT INSERT(account_id) ON TABLE support.account_users TO support_client;
+GRANT INSERT(account_id) ON TABLE support.account_users TO support_manager;
+GRANT INSERT(email),UPDATE(email) ON TABLE support.account_users TO support_client;
+GRANT INSERT(email),UPDATE(email) ON TABLE support.account_users TO support_manager;
+GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.account_users TO support_client;
+GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.account_users TO support_manager;
+GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_client;
+GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_manager;
+GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_client;
+GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_manager;
+GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.account_users TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.account_users', '');
+
+-- A client's Reporting Manager reads; the workflow's client writes refuse it.
+CREATE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURNS support.account_users
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    client_user support.account_users;
+BEGIN
+    SELECT * INTO client_user FROM support.account_users u
+     WHERE u.account_id OPERATOR(pg_catalog.=) require_client.account_id
+       AND u.user_id OPERATOR(pg_catalog.=) require_client.user_id;
+    IF NOT FOUND OR NOT client_user.active THEN
+        RAISE EXCEPTION 'user % is not an active user of account %', user_id, account_id
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Clients act only on their own account''s tickets.';
+    END IF;
+    IF support.current_user_id() OPERATOR(pg_catalog.=) user_id
+       AND client_user.role OPERATOR(pg_catalog.=) 'reporting_manager' THEN
+        RAISE EXCEPTION 'a Reporting Manager has read-only access to tickets'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'An Admin or Campaign Manager of the account can do this.';
+    END IF;
+    RETURN client_user;
+END $$;
+COMMENT ON FUNCTION support.require_client(account_id bigint, user_id bigint) IS 'the active user of that account; 42501 otherwise';
+REVOKE ALL ON FUNCTION support.require_client(account_id bigint, user_id bigint) FROM PUBLIC;
+
+-- Only a super user's own key, issued with a verified second factor.
+CREATE FUNCTION support.require_super_user() RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF support.current_user_id() IS NULL THEN
+        RAISE EXCEPTION 'support.auth_key is not set'
+              USING ERRCODE = 'invalid_authorization_specification',
+                    HINT = 'Set it to the super user''s own key from support.issue_key().';
+    END IF;
+    IF support.current_assumed_by() IS NOT NULL THEN
+        RAISE EXCEPTION 'an assumed user''s key cannot assume or list users'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Set support.auth_key back to the super user''s own key first.';
+    END IF;
+    IF NOT support.current_is_super_user() THEN
+        RAISE EXCEPTION 'only super users may assume a user''s role'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Super users are support.agents with is_super_user.';
+    END IF;
+    IF NOT support.current_has_second_factor() THEN
+        RAISE EXCEPTION 'the super user''s key was issued without a verified second factor'
+              USING ERRCODE = 'invalid_authorization_specification',
+                    HINT = 'Log in again with the authenticator''s code: support.issue_key(user_id, valid_for, totp_code).';
+    END IF;
+    RETURN support.current_user_id();
+END $$;
+COMMENT ON FUNCTION support.require_super_user() IS 'the calling super user''s id, or an error unless the key is a super user''s own with a verified second factor';
+REVOKE ALL ON FUNCTION support.require_super_user() FROM PUBLIC;
+
+-- Runs one change on behalf of an actor, with an optional reason, and puts
+-- the previous settings back so later statements are not misattributed.
+CREATE FUNCTION support.set_actor(actor_id bigint, reason text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF actor_id IS NOT NULL THEN
+        PERFORM support.require_acting_user(actor_id);
+    END IF;
+    PERFORM set_config('support.actor_id', COALESCE(actor_id, 0)::text, true),
+            set_config('support.change_reason', COALESCE(reason, ''), true);
+END $$;
+COMMENT ON FUNCTION support.set_actor(actor_id bigint, reason text) IS 'sets the acting user and change reason for the rest of the transaction, once the acting user is shown to be the key''s';
+
+CREATE FUNCTION support.totp(secret bytea, at timestamp with time zone DEFAULT now(), digits integer DEFAULT 6, algorithm text DEFAULT 'sha1'::text, step_seconds integer DEFAULT 30) RETURNS text
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'totp';
+COMMENT ON FUNCTION support.totp(secret bytea, at timestamp with time zone, digits integer, algorithm text, step_seconds integer) IS 'the RFC 6238 code an authenticator shows for secret at a time (sha1, sha256 or sha512; 6 to 9 digits)';
+
+CREATE FUNCTION support.totp_matching_step(secret bytea, code text, at timestamp with time zone) RETURNS bigint
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'totp_matching_step';
+COMMENT ON FUNCTION support.totp_matching_step(secret bytea, code text, at timestamp with time zone) IS 'the 30-second step whose code is code, near at (NULL: none); lets the issuer refuse a code used before';
+
+CREATE FUNCTION support.verify_totp(secret bytea, code text) RETURNS boolean
+    LANGUAGE c STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'verify_totp';
+COMMENT ON FUNCTION support.verify_totp(secret bytea, code text) IS 'whether code (6 or 8 digits, SHA-1, 30 s steps) is secret''s code now, one step either side allowed for clock drift';
+
+CREATE TABLE support.staff_totp (
+    agent_id bigint NOT NULL,
+    secret bytea NOT NULL,
+    last_step bigint DEFAULT 0 NOT NULL,
+    enrolled_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT staff_totp_secret_check CHECK ((length(secret) >= 10))
+);
+ALTER TABLE ONLY support.staff_totp
+    ADD CONSTRAINT staff_totp_pkey PRIMARY KEY (agent_id);
+ALTER TABLE ONLY support.staff_totp
+    ADD CONSTRAINT staff_totp_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES support.agents(agent_id);
+ALTER TABLE support.staff_totp ENABLE ROW LEVEL SECURITY;
+-- No group reads second-factor secrets: only the owner's functions do.
+REVOKE ALL ON TABLE support.staff_totp FROM PUBLIC;
+COMMENT ON TABLE support.staff_totp IS 'support staff''s TOTP secrets (RFC 6238) and the last time step used, so a code works once';
+SELECT pg_catalog.pg_extension_config_dump('support.staff_totp', '');
+
+GRANT USAGE ON SCHEMA support TO support_client;
+GRANT USAGE ON SCHEMA support TO support_agent;
+GRANT USAGE ON SCHEMA support TO support_manager;
+GRANT USAGE ON SCHEMA support TO support_super_user;
+GRANT USAGE ON SCHEMA support TO support_login;
+
+CREATE TRIGGER config_changed AFTER DELETE OR UPDATE OR TRUNCATE ON support.accounts FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
+
+CREATE POLICY agent_read ON support.account_users FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
+CREATE POLICY agent_read ON support.accounts FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
+CREATE POLICY agent_read ON support.agents FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
+CREATE POLICY client_admin_adds_users ON support.account_users FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text))));
+CREATE POLICY client_admin_edits_users ON support.account_users FOR UPDATE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text)))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
+CREATE POLICY client_admin_removes_users ON support.account_users FOR DELETE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text) AND (user_id <> ( SELECT support.current_user_id() AS current_user_id)))));
+CREATE POLICY client_own_account ON support.accounts FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
+CREATE POLICY client_own_users ON support.account_users FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
+CREATE POLICY manager_all ON support.account_users TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_all ON support.accounts TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_all ON support.agents TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));

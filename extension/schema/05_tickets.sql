@@ -1,0 +1,770 @@
+CREATE SEQUENCE support.ticket_id_seq
+    START WITH 10001;
+GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_client;
+GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_agent;
+GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_manager;
+CREATE TABLE support.tickets (
+    account_id bigint NOT NULL,
+    ticket_id bigint NOT NULL,
+    requester_id bigint NOT NULL,
+    subject text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    channel text NOT NULL,
+    category text NOT NULL,
+    priority support.priority NOT NULL,
+    tier smallint DEFAULT 1 NOT NULL,
+    status support.ticket_status DEFAULT 'new'::support.ticket_status NOT NULL,
+    assignee_id bigint,
+    -- the handbook's priority criteria
+    service_outage boolean DEFAULT false NOT NULL,
+    revenue_impact boolean DEFAULT false NOT NULL,
+    security_or_data_integrity boolean DEFAULT false NOT NULL,
+    campaign_delivery_failure boolean DEFAULT false NOT NULL,
+    peak_period boolean DEFAULT false NOT NULL,
+    api_failure boolean DEFAULT false NOT NULL,
+    workaround_available boolean DEFAULT false NOT NULL,
+    multi_client_impact boolean DEFAULT false NOT NULL,
+    -- lifecycle milestones, written only by the lifecycle trigger
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    triaged_at timestamp with time zone,
+    first_response_at timestamp with time zone,
+    last_public_reply_at timestamp with time zone,
+    work_started_at timestamp with time zone,
+    pending_since timestamp with time zone,
+    paused_total interval DEFAULT '00:00:00'::interval NOT NULL,
+    resolved_at timestamp with time zone,
+    closed_at timestamp with time zone,
+    reopened_at timestamp with time zone,
+    reopen_count integer DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    -- resolution and satisfaction
+    root_cause text,
+    solution text,
+    verification_steps text,
+    prevention_measures text,
+    satisfaction_rating smallint,
+    satisfaction_comment text,
+    rated_at timestamp with time zone,
+    first_response_due timestamp with time zone,
+    next_update_due timestamp with time zone,
+    resolution_due timestamp with time zone,
+    escalation_due timestamp with time zone,
+    sla_paused tstzmultirange DEFAULT '{}'::tstzmultirange NOT NULL,
+    triage_rule_id bigint,
+    priority_source text,
+    escalated_at timestamp with time zone,
+    escalation_requested_at timestamp with time zone,
+    escalation_call_due timestamp with time zone,
+    escalation_call_held_at timestamp with time zone,
+    executive_escalated_at timestamp with time zone,
+    last_activity_at timestamp with time zone,
+    actions_checked_at timestamp with time zone,
+    next_action_at timestamp with time zone,
+    CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
+    CONSTRAINT tickets_priority_source_check CHECK ((priority_source = ANY (ARRAY['given'::text, 'rule'::text, 'category'::text]))),
+    CONSTRAINT tickets_satisfaction_rating_check CHECK (((satisfaction_rating >= 1) AND (satisfaction_rating <= 5))),
+    CONSTRAINT tickets_subject_check CHECK (((btrim(subject) <> ''::text) AND (length(subject) <= 200)))
+);
+ALTER TABLE ONLY support.tickets ALTER COLUMN ticket_id SET DEFAULT nextval('support.ticket_id_seq'::regclass);
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_pkey PRIMARY KEY (account_id, ticket_id);
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_account_id_requester_id_fkey FOREIGN KEY (account_id, requester_id) REFERENCES support.account_users(account_id, user_id);
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_assignee_id_fkey FOREIGN KEY (assignee_id) REFERENCES support.agents(agent_id);
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_category_fkey FOREIGN KEY (category) REFERENCES support.categories(category);
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_channel_fkey FOREIGN KEY (channel) REFERENCES support.channels(channel);
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_tier_fkey FOREIGN KEY (tier) REFERENCES support.tiers(tier);
+CREATE INDEX tickets_assignee_idx ON support.tickets USING btree (assignee_id) WHERE (status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]));
+CREATE INDEX tickets_next_action_idx ON support.tickets USING btree (next_action_at) WHERE (next_action_at IS NOT NULL);
+CREATE INDEX tickets_number_idx ON support.tickets USING btree (ticket_id);
+CREATE INDEX tickets_open_idx ON support.tickets USING btree (account_id, status) WHERE (status <> 'closed'::support.ticket_status);
+ALTER SEQUENCE support.ticket_id_seq OWNED BY support.tickets.ticket_id;
+ALTER TABLE support.tickets ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.tickets IS 'support tickets: who asked, through which channel, category, priority, tier, lifecycle status and milestones, resolution and satisfaction';
+COMMENT ON COLUMN support.tickets.first_response_due IS 'when the first agent reply is due (kept after it is given, for compliance)';
+COMMENT ON COLUMN support.tickets.next_update_due IS 'when the next agent update is due; NULL while the ticket waits on the client or is resolved';
+COMMENT ON COLUMN support.tickets.resolution_due IS 'when resolution is due, paused time excluded; NULL while paused unless already breached';
+COMMENT ON COLUMN support.tickets.escalation_due IS 'the "SLA breach imminent" mark: the policy''s escalation_ratio of the target now running';
+COMMENT ON COLUMN support.tickets.sla_paused IS 'periods in which the resolution clock stood still (pending on the client, or resolved until reopened)';
+COMMENT ON COLUMN support.tickets.triage_rule_id IS 'the triage rule the ticket matched on creation (NULL: none, the category decided)';
+COMMENT ON COLUMN support.tickets.priority_source IS 'where the priority at creation came from: given by the creator, a triage rule, or the category default';
+COMMENT ON COLUMN support.tickets.escalated_at IS 'last escalation to a higher tier (or to executives from tier 3); the new tier''s targets run from here';
+COMMENT ON COLUMN support.tickets.escalation_requested_at IS 'when the client asked for an escalation (support.request_escalation)';
+COMMENT ON COLUMN support.tickets.escalation_call_due IS 'the escalation call the client''s request scheduled is due by then';
+COMMENT ON COLUMN support.tickets.escalation_call_held_at IS 'when that call took place (support.record_escalation_call)';
+COMMENT ON COLUMN support.tickets.executive_escalated_at IS 'executive escalation: hourly updates, and a post-incident review once resolved';
+COMMENT ON COLUMN support.tickets.last_activity_at IS 'the last public reply or internal note by an agent: progress, for the no-progress escalation';
+COMMENT ON COLUMN support.tickets.actions_checked_at IS 'the escalation worker has acted on everything due up to this time';
+COMMENT ON COLUMN support.tickets.next_action_at IS 'the earliest action of the escalation worker still to come (support.ticket_actions), kept by the deadline trigger';
+GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client;
+GRANT SELECT,UPDATE ON TABLE support.tickets TO support_agent;
+GRANT SELECT,UPDATE ON TABLE support.tickets TO support_manager;
+GRANT INSERT(account_id) ON TABLE support.tickets TO support_client;
+GRANT INSERT(account_id) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(account_id) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client;
+GRANT INSERT(requester_id) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(requester_id) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(subject) ON TABLE support.tickets TO support_client;
+GRANT INSERT(subject) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(subject) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(description) ON TABLE support.tickets TO support_client;
+GRANT INSERT(description) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(description) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(channel) ON TABLE support.tickets TO support_client;
+GRANT INSERT(channel) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(channel) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(category) ON TABLE support.tickets TO support_client;
+GRANT INSERT(category) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(category) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(priority) ON TABLE support.tickets TO support_client;
+GRANT INSERT(priority) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(priority) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(service_outage) ON TABLE support.tickets TO support_client;
+GRANT INSERT(service_outage) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(service_outage) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_client;
+GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_client;
+GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_client;
+GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(peak_period) ON TABLE support.tickets TO support_client;
+GRANT INSERT(peak_period) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(peak_period) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(api_failure) ON TABLE support.tickets TO support_client;
+GRANT INSERT(api_failure) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(api_failure) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_client;
+GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_manager;
+GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_client;
+GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_agent;
+GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.tickets', '');
+SELECT pg_catalog.pg_extension_config_dump('support.ticket_id_seq', '');
+
+CREATE FUNCTION support.add_event(ticket support.tickets, kind support.event_kind, actor_id bigint, visibility support.visibility, body text, details jsonb DEFAULT '{}'::jsonb) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    new_event_id bigint;
+BEGIN
+    PERFORM support.set_actor(actor_id);
+    INSERT INTO support.ticket_events AS e
+           (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, details)
+    VALUES (ticket.account_id, ticket.ticket_id, kind, actor_id, support.actor_kind_of(actor_id),
+            visibility, body, COALESCE(details, '{}'))
+    RETURNING e.event_id INTO new_event_id;
+    PERFORM support.set_actor(NULL);
+    RETURN new_event_id;
+END $$;
+COMMENT ON FUNCTION support.add_event(ticket support.tickets, kind support.event_kind, actor_id bigint, visibility support.visibility, body text, details jsonb) IS 'appends one event to a ticket''s history on behalf of an actor';
+REVOKE ALL ON FUNCTION support.add_event(ticket support.tickets, kind support.event_kind, actor_id bigint, visibility support.visibility, body text, details jsonb) FROM PUBLIC;
+
+CREATE FUNCTION support.add_internal_note(ticket_id bigint, agent_id bigint, body text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(add_internal_note.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(body, 'note body');
+    RETURN support.add_event(ticket, 'internal_note', agent_id, 'internal', body);
+END $$;
+COMMENT ON FUNCTION support.add_internal_note(ticket_id bigint, agent_id bigint, body text) IS 'a note for support staff only, never shown to the client';
+
+CREATE FUNCTION support.add_internal_note(ticket_id bigint, body text) RETURNS bigint
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.add_internal_note(ticket_id, support.key_user_id(), body);
+COMMENT ON FUNCTION support.add_internal_note(ticket_id bigint, body text) IS 'an internal note as the key''s agent';
+
+CREATE FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint, actor_id bigint) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(assign_ticket.ticket_id);
+BEGIN
+    PERFORM support.require_agent(actor_id);
+    PERFORM support.require_agent(assignee_id);
+    PERFORM support.set_actor(actor_id);
+    UPDATE support.tickets t SET assignee_id = assign_ticket.assignee_id
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint, actor_id bigint) IS 'gives a ticket to an agent';
+
+CREATE FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.assign_ticket(ticket_id, assignee_id, support.key_user_id());
+COMMENT ON FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint) IS 'assign_ticket as the key''s agent';
+
+CREATE FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) RETURNS boolean
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'caller_holds_ticket';
+COMMENT ON FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) IS 'whether the role that called the running owner-rights function sees (and, for update, may change and now locks) the ticket under row-level security';
+REVOKE ALL ON FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) FROM PUBLIC;
+
+CREATE FUNCTION support.change_priority(ticket_id bigint, priority support.priority, actor_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(change_priority.ticket_id);
+BEGIN
+    PERFORM support.require_agent(actor_id);
+    PERFORM support.require_text(reason, 'reason for a priority change');
+    PERFORM support.set_actor(actor_id, reason);
+    UPDATE support.tickets t SET priority = change_priority.priority
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.change_priority(ticket_id bigint, priority support.priority, actor_id bigint, reason text) IS 'an agent''s priority override, with the reason recorded in the event';
+
+CREATE FUNCTION support.change_priority(ticket_id bigint, priority support.priority, reason text) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.change_priority(ticket_id, priority, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.change_priority(ticket_id bigint, priority support.priority, reason text) IS 'change_priority as the key''s agent';
+
+CREATE FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, actor_id bigint, reason text DEFAULT NULL::text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(change_status.ticket_id);
+BEGIN
+    PERFORM support.require_agent(actor_id);
+    IF status = 'resolved' THEN
+        RAISE EXCEPTION 'use support.resolve_ticket() to resolve ticket %', ticket_id
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'A resolution records its root cause, solution, verification and prevention.';
+    END IF;
+    PERFORM support.set_actor(actor_id, reason);
+    UPDATE support.tickets t SET status = change_status.status
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, actor_id bigint, reason text) IS 'moves a ticket through its lifecycle on behalf of an agent (55000 for an illegal transition)';
+
+CREATE FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, reason text) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.change_status(ticket_id, status, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, reason text) IS 'change_status as the key''s agent';
+
+CREATE FUNCTION support.close_ticket(ticket_id bigint, actor_id bigint) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(close_ticket.ticket_id);
+BEGIN
+    IF support.actor_kind_of(actor_id) = 'agent' THEN
+        PERFORM support.require_agent(actor_id);
+    ELSE
+        PERFORM support.require_client(ticket.account_id, actor_id);
+    END IF;
+    PERFORM support.set_actor(actor_id);
+    UPDATE support.tickets t SET status = 'closed'
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.close_ticket(ticket_id bigint, actor_id bigint) IS 'closes a resolved ticket; the client confirming the fix or an agent may close it';
+
+CREATE FUNCTION support.close_ticket(ticket_id bigint) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.close_ticket(ticket_id, support.key_user_id());
+COMMENT ON FUNCTION support.close_ticket(ticket_id bigint) IS 'close_ticket as the key''s user';
+
+-- The workflow's ticket, as the caller's row-level security allows it: the
+-- functions below run as the owner, so the policies no longer filter what
+-- they read. Another account's ticket does not exist; one the caller may
+-- read but not change (a Reporting Manager's) says so. A client's key keeps
+-- to its account even for a caller RLS does not bind (a superuser's session).
+CREATE FUNCTION support.locked_ticket(ticket_id bigint) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    existing support.tickets;
+    key_account bigint := support.current_account_id();
+    in_key_account boolean := key_account IS NULL OR EXISTS (
+        SELECT 1 FROM support.tickets t
+         WHERE t.ticket_id OPERATOR(pg_catalog.=) locked_ticket.ticket_id
+           AND t.account_id OPERATOR(pg_catalog.=) key_account);
+BEGIN
+    IF in_key_account AND support.caller_holds_ticket(locked_ticket.ticket_id, true) THEN
+        SELECT * INTO existing FROM support.tickets t
+         WHERE t.ticket_id OPERATOR(pg_catalog.=) locked_ticket.ticket_id;
+        RETURN existing;
+    END IF;
+    IF in_key_account AND support.caller_holds_ticket(locked_ticket.ticket_id, false) THEN
+        RAISE EXCEPTION 'ticket % is read-only for user %', ticket_id, support.current_user_id()
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A Reporting Manager reads tickets; an Admin or Campaign Manager changes them.';
+    END IF;
+    RAISE EXCEPTION 'ticket % does not exist', ticket_id
+          USING ERRCODE = 'no_data_found', HINT = 'Ticket numbers are shown as #N in every message.';
+END $$;
+COMMENT ON FUNCTION support.locked_ticket(ticket_id bigint) IS 'the ticket, locked for update; P0002 when there is none';
+REVOKE ALL ON FUNCTION support.locked_ticket(ticket_id bigint) FROM PUBLIC;
+
+CREATE FUNCTION support.log_ticket_changes() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    actor bigint := support.current_actor_id();
+    reason text := NULLIF(current_setting('support.change_reason', true), '');
+    acting_kind support.actor_kind := support.actor_kind_of(actor);
+BEGIN
+    INSERT INTO support.ticket_events
+           (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, old_value, new_value)
+    SELECT n.account_id, n.ticket_id, change.kind, actor, acting_kind,
+           change.visibility, reason, change.old_value, change.new_value
+      FROM new_tickets n
+      JOIN old_tickets o ON o.account_id OPERATOR(pg_catalog.=) n.account_id
+                        AND o.ticket_id OPERATOR(pg_catalog.=) n.ticket_id
+     CROSS JOIN LATERAL (VALUES
+            ('status_change'::support.event_kind, 'public'::support.visibility, o.status::text, n.status::text),
+            ('priority_change', 'public', o.priority::text, n.priority::text),
+            ('tier_change', 'internal', o.tier::text, n.tier::text),
+            ('assignee_change', 'internal', o.assignee_id::text, n.assignee_id::text))
+            AS change(kind, visibility, old_value, new_value)
+     WHERE change.old_value IS DISTINCT FROM change.new_value
+     ORDER BY n.ticket_id, change.kind;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.log_ticket_changes() IS 'records status, priority, tier and assignee changes as events, with the actor (support.actor_id) and reason (support.change_reason)';
+REVOKE ALL ON FUNCTION support.log_ticket_changes() FROM PUBLIC;
+
+CREATE FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text DEFAULT ''::text, channel text DEFAULT 'portal'::text, category text DEFAULT 'general_inquiry'::text, priority support.priority DEFAULT NULL::support.priority, created_by bigint DEFAULT NULL::bigint, service_outage boolean DEFAULT false, revenue_impact boolean DEFAULT false, security_or_data_integrity boolean DEFAULT false, campaign_delivery_failure boolean DEFAULT false, peak_period boolean DEFAULT false, api_failure boolean DEFAULT false, workaround_available boolean DEFAULT false, multi_client_impact boolean DEFAULT false) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    created support.tickets;
+BEGIN
+    -- as the owner, no insert policy applies: a super user's own key opens
+    -- nothing (its group has no ticket policy); the rest is the rules below,
+    -- which are stricter than the policies (one opens only as oneself)
+    IF support.current_key_kind() OPERATOR(pg_catalog.=) 'super_user' THEN
+        RAISE EXCEPTION 'a super user''s own key does not open tickets'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Open it as the client (an assumed key) or with an agent''s key.';
+    END IF;
+    -- as the policies would: the calling login must hold the group of its key's kind
+    IF support.current_key_kind() IS NOT NULL
+       AND NOT pg_catalog.pg_has_role(support.calling_role(), 'support_' OPERATOR(pg_catalog.||) support.current_key_kind(), 'MEMBER') THEN
+        RAISE EXCEPTION 'role % cannot act with a % key', support.calling_role(), support.current_key_kind()
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A login acts only as the kind of key its group serves (support_client, support_agent, support_manager).';
+    END IF;
+    PERFORM support.require_client(open_ticket.account_id, open_ticket.requester_id);
+    PERFORM support.require_text(open_ticket.subject, 'subject');
+    IF created_by IS NOT NULL THEN
+        PERFORM support.require_agent(created_by);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM support.channels c
+                    WHERE c.channel OPERATOR(pg_catalog.=) open_ticket.channel AND c.active) THEN
+        RAISE EXCEPTION 'unknown support channel "%"', channel
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Channels are listed in support.channels.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM support.categories c
+                    WHERE c.category OPERATOR(pg_catalog.=) open_ticket.category AND c.active) THEN
+        RAISE EXCEPTION 'unknown ticket category "%"', category
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Categories are listed in support.categories.';
+    END IF;
+
+    PERFORM support.set_actor(COALESCE(created_by, requester_id));
+    INSERT INTO support.tickets AS t
+           (account_id, requester_id, subject, description, channel, category, priority,
+            service_outage, revenue_impact, security_or_data_integrity, campaign_delivery_failure,
+            peak_period, api_failure, workaround_available, multi_client_impact)
+    VALUES (open_ticket.account_id, open_ticket.requester_id, btrim(open_ticket.subject),
+            COALESCE(open_ticket.description, ''), open_ticket.channel, open_ticket.category,
+            open_ticket.priority,
+            open_ticket.service_outage, open_ticket.revenue_impact,
+            open_ticket.security_or_data_integrity, open_ticket.campaign_delivery_failure,
+            open_ticket.peak_period, open_ticket.api_failure, open_ticket.workaround_available,
+            open_ticket.multi_client_impact)
+    RETURNING t.* INTO created;
+    PERFORM support.set_actor(NULL);
+    RETURN created;
+END $$;
+COMMENT ON FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text, channel text, category text, priority support.priority, created_by bigint, service_outage boolean, revenue_impact boolean, security_or_data_integrity boolean, campaign_delivery_failure boolean, peak_period boolean, api_failure boolean, workaround_available boolean, multi_client_impact boolean) IS 'opens a ticket for a client user (created_by: the agent who took a phone or Slack request); triage decides priority (unless given), tier and assignee';
+
+CREATE FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(post_client_message.ticket_id);
+BEGIN
+    PERFORM support.require_client(ticket.account_id, user_id);
+    PERFORM support.require_text(body, 'message body');
+    PERFORM support.require_not_closed(ticket);
+    RETURN support.add_event(ticket, 'client_message', user_id, 'public', body);
+END $$;
+COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account; resumes a ticket pending on the client';
+
+CREATE FUNCTION support.post_client_message(ticket_id bigint, body text) RETURNS bigint
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.post_client_message(ticket_id, support.key_user_id(), body);
+COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, body text) IS 'a client''s message as the key''s user';
+
+-- Feedback goes to #client-feedback (the handbook's channel for it).
+CREATE FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text DEFAULT NULL::text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(rate_ticket.ticket_id);
+BEGIN
+    PERFORM support.require_client(ticket.account_id, user_id);
+    IF rating IS NULL OR rating NOT BETWEEN 1 AND 5 THEN
+        RAISE EXCEPTION 'satisfaction rating % is out of range', COALESCE(rating::text, 'NULL')
+              USING ERRCODE = 'numeric_value_out_of_range',
+                    HINT = 'Rate from 1 (very dissatisfied) to 5 (very satisfied).';
+    END IF;
+    PERFORM support.set_actor(user_id);
+    UPDATE support.tickets t
+       SET satisfaction_rating = rating, satisfaction_comment = comment
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'rating', user_id, 'public', comment,
+                              jsonb_build_object('rating', rating));
+    PERFORM support.alert(ticket, support.slack_channel('feedback'), NULL,
+        format('[Ticket #%s] rated %s/5', ticket.ticket_id, rating),
+        format('%s rated #%s (%s) %s/5%s', (SELECT a.name FROM support.accounts a
+                                           WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
+               ticket.ticket_id, ticket.subject, rating, COALESCE(': "' || comment || '"', '')),
+        jsonb_build_object('kind', 'feedback', 'rating', rating));
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text) IS 'the client''s satisfaction rating (1-5) of a resolved or closed ticket';
+
+CREATE FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text DEFAULT NULL::text) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.rate_ticket(ticket_id, support.key_user_id(), rating, comment);
+COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text) IS 'rate_ticket as the key''s user';
+
+CREATE FUNCTION support.refuse_history_change_trigger() RETURNS trigger
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'refuse_history_change_trigger';
+COMMENT ON FUNCTION support.refuse_history_change_trigger() IS 'keeps a history table append-only: updates, deletes and truncation raise 42501';
+REVOKE ALL ON FUNCTION support.refuse_history_change_trigger() FROM PUBLIC;
+
+CREATE FUNCTION support.reply_publicly(ticket_id bigint, agent_id bigint, body text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(reply_publicly.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(body, 'reply body');
+    PERFORM support.require_not_closed(ticket);
+    RETURN support.add_event(ticket, 'public_reply', agent_id, 'public', body);
+END $$;
+COMMENT ON FUNCTION support.reply_publicly(ticket_id bigint, agent_id bigint, body text) IS 'an agent''s reply to the client; the first one records the first response';
+
+CREATE FUNCTION support.reply_publicly(ticket_id bigint, body text) RETURNS bigint
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.reply_publicly(ticket_id, support.key_user_id(), body);
+COMMENT ON FUNCTION support.reply_publicly(ticket_id bigint, body text) IS 'a public reply as the key''s agent';
+
+CREATE FUNCTION support.require_not_closed(ticket support.tickets) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF ticket.status = 'closed' THEN
+        RAISE EXCEPTION 'ticket % is closed', ticket.ticket_id
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'Open a new ticket that refers to this one.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION support.require_not_closed(ticket support.tickets) IS 'raises 55000 for a closed ticket: the conversation on it is over';
+REVOKE ALL ON FUNCTION support.require_not_closed(ticket support.tickets) FROM PUBLIC;
+
+CREATE FUNCTION support.require_open(ticket support.tickets) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF ticket.status IN ('resolved', 'closed') THEN
+        RAISE EXCEPTION 'ticket % is %', ticket.ticket_id, ticket.status
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'Escalations are for open tickets; a client message reopens a resolved one.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION support.require_open(ticket support.tickets) IS 'raises 55000 for a resolved or closed ticket';
+REVOKE ALL ON FUNCTION support.require_open(ticket support.tickets) FROM PUBLIC;
+
+CREATE FUNCTION support.resolve_ticket(ticket_id bigint, agent_id bigint, root_cause text, solution text, verification_steps text DEFAULT NULL::text, prevention_measures text DEFAULT NULL::text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(resolve_ticket.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(root_cause, 'root cause');
+    PERFORM support.require_text(solution, 'solution');
+    PERFORM support.set_actor(agent_id);
+    UPDATE support.tickets t
+       SET status = 'resolved',
+           root_cause = resolve_ticket.root_cause,
+           solution = resolve_ticket.solution,
+           verification_steps = resolve_ticket.verification_steps,
+           prevention_measures = resolve_ticket.prevention_measures
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'resolution', agent_id, 'public', solution,
+        jsonb_build_object('root_cause', root_cause, 'solution', solution,
+                           'verification_steps', verification_steps,
+                           'prevention_measures', prevention_measures));
+    PERFORM support.client_message(ticket, 'resolution_confirmation', jsonb_build_object(
+        'explanation_of_underlying_issue', root_cause,
+        'detailed_description_of_fix', solution,
+        'how_resolution_was_confirmed', COALESCE(verification_steps, 'verified by our support engineer'),
+        'steps_to_prevent_recurrence', COALESCE(prevention_measures, 'no further steps needed')));
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.resolve_ticket(ticket_id bigint, agent_id bigint, root_cause text, solution text, verification_steps text, prevention_measures text) IS 'resolves a ticket in progress, documenting root cause, solution, verification and prevention';
+
+CREATE FUNCTION support.resolve_ticket(ticket_id bigint, root_cause text, solution text, verification_steps text DEFAULT NULL::text, prevention_measures text DEFAULT NULL::text) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.resolve_ticket(ticket_id, support.key_user_id(), root_cause, solution, verification_steps, prevention_measures);
+COMMENT ON FUNCTION support.resolve_ticket(ticket_id bigint, root_cause text, solution text, verification_steps text, prevention_measures text) IS 'resolve_ticket as the key''s agent';
+
+CREATE FUNCTION support.send_progress_update(ticket_id bigint, agent_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text DEFAULT 'none'::text, testing_plan text DEFAULT 'we will confirm the fix with you'::text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(send_progress_update.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(progress, 'progress');
+    PERFORM support.require_text(findings, 'findings');
+    PERFORM support.require_text(next_steps, 'next steps');
+    PERFORM support.require_text(expected_resolution, 'expected resolution');
+    PERFORM support.require_not_closed(ticket);
+    PERFORM support.client_message(ticket, 'progress_update', jsonb_build_object(
+        'detailed_progress_description', progress,
+        'key_discoveries_or_root_cause_identification', findings,
+        'planned_actions_and_timeline', next_steps,
+        'updated_estimate', expected_resolution,
+        'any_blocking_factors', dependencies,
+        'verification_approach', testing_plan));
+    -- the update is the agent's public reply: it fulfils the update cadence
+    RETURN support.reply_publicly(ticket_id, agent_id, progress);
+END $$;
+COMMENT ON FUNCTION support.send_progress_update(ticket_id bigint, agent_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text, testing_plan text) IS 'an agent''s progress update: the handbook''s template emailed to the client, recorded as a public reply';
+
+CREATE FUNCTION support.send_progress_update(ticket_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text DEFAULT 'none'::text, testing_plan text DEFAULT 'we will confirm the fix with you'::text) RETURNS bigint
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.send_progress_update(ticket_id, support.key_user_id(), progress, findings, next_steps, expected_resolution, dependencies, testing_plan);
+COMMENT ON FUNCTION support.send_progress_update(ticket_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text, testing_plan text) IS 'send_progress_update as the key''s agent';
+
+-- Named to fire before ticket_lifecycle and ticket_sla_deadlines, which
+-- would otherwise put some old values back without a word.
+CREATE FUNCTION support.ticket_column_guard() RETURNS trigger
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'ticket_column_guard';
+COMMENT ON FUNCTION support.ticket_column_guard() IS 'refuses a group role''s direct UPDATE of a column a rule owns (42501, naming the function to call); subject and description stay editable, and staff may reclassify';
+REVOKE ALL ON FUNCTION support.ticket_column_guard() FROM PUBLIC;
+
+CREATE FUNCTION support.ticket_event_effects_trigger() RETURNS trigger
+    LANGUAGE c SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS 'MODULE_PATHNAME', 'ticket_event_effects_trigger';
+COMMENT ON FUNCTION support.ticket_event_effects_trigger() IS 'an agent''s public reply records the first response; a client message resumes a ticket pending on the client; an agent''s reply or note records activity';
+REVOKE ALL ON FUNCTION support.ticket_event_effects_trigger() FROM PUBLIC;
+
+CREATE FUNCTION support.ticket_event_stamp_trigger() RETURNS trigger
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'ticket_event_stamp_trigger';
+COMMENT ON FUNCTION support.ticket_event_stamp_trigger() IS 'stamps each new event with the server''s time';
+REVOKE ALL ON FUNCTION support.ticket_event_stamp_trigger() FROM PUBLIC;
+
+CREATE FUNCTION support.ticket_lifecycle_trigger() RETURNS trigger
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'ticket_lifecycle_trigger';
+COMMENT ON FUNCTION support.ticket_lifecycle_trigger() IS 'enforces the lifecycle state machine and writes the milestone timestamps (SQLSTATE 55000 for an illegal transition)';
+REVOKE ALL ON FUNCTION support.ticket_lifecycle_trigger() FROM PUBLIC;
+
+CREATE FUNCTION support.track_agent_load() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF OLD.assignee_id IS NOT NULL AND OLD.status NOT IN ('resolved', 'closed') THEN
+        UPDATE support.agents g SET open_tickets = g.open_tickets - 1
+         WHERE g.agent_id OPERATOR(pg_catalog.=) OLD.assignee_id;
+    END IF;
+    IF NEW.assignee_id IS NOT NULL AND NEW.status NOT IN ('resolved', 'closed') THEN
+        UPDATE support.agents g SET open_tickets = g.open_tickets + 1
+         WHERE g.agent_id OPERATOR(pg_catalog.=) NEW.assignee_id;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.track_agent_load() IS 'keeps agents.open_tickets when a ticket changes hands or opens or closes';
+REVOKE ALL ON FUNCTION support.track_agent_load() FROM PUBLIC;
+
+CREATE SEQUENCE support.event_id_seq;
+GRANT USAGE ON SEQUENCE support.event_id_seq TO support_client;
+GRANT USAGE ON SEQUENCE support.event_id_seq TO support_agent;
+GRANT USAGE ON SEQUENCE support.event_id_seq TO support_manager;
+CREATE TABLE support.ticket_events (
+    account_id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    ticket_id bigint NOT NULL,
+    kind support.event_kind NOT NULL,
+    actor_id bigint,
+    actor_kind support.actor_kind NOT NULL,
+    visibility support.visibility NOT NULL,
+    body text,
+    old_value text,
+    new_value text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    action_key text,
+    assumed_by bigint,
+    CONSTRAINT messages_have_a_body CHECK (((kind <> ALL (ARRAY['public_reply'::support.event_kind, 'internal_note'::support.event_kind, 'client_message'::support.event_kind])) OR (btrim(body) <> ''::text)))
+);
+ALTER TABLE ONLY support.ticket_events ALTER COLUMN event_id SET DEFAULT nextval('support.event_id_seq'::regclass);
+ALTER TABLE ONLY support.ticket_events
+    ADD CONSTRAINT ticket_events_pkey PRIMARY KEY (account_id, event_id);
+ALTER TABLE ONLY support.ticket_events
+    ADD CONSTRAINT ticket_events_account_id_ticket_id_fkey FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets(account_id, ticket_id);
+CREATE UNIQUE INDEX ticket_events_action_key_idx ON support.ticket_events USING btree (account_id, ticket_id, action_key) WHERE (action_key IS NOT NULL);
+CREATE INDEX ticket_events_ticket_idx ON support.ticket_events USING btree (account_id, ticket_id, event_id);
+ALTER SEQUENCE support.event_id_seq OWNED BY support.ticket_events.event_id;
+ALTER TABLE support.ticket_events ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.ticket_events IS 'append-only case history of every ticket: replies, notes, client messages, changes, escalations and notifications, with actor and time';
+COMMENT ON COLUMN support.ticket_events.action_key IS 'for actions of the escalation worker: action@deadline (microseconds since 1970), unique per ticket so each action happens once';
+COMMENT ON COLUMN support.ticket_events.assumed_by IS 'the super user who had assumed the acting user when this was written (NULL: nobody), set from the key';
+GRANT SELECT ON TABLE support.ticket_events TO support_client;
+GRANT SELECT ON TABLE support.ticket_events TO support_agent;
+GRANT SELECT ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_client;
+GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_agent;
+GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_client;
+GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_agent;
+GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(kind) ON TABLE support.ticket_events TO support_client;
+GRANT INSERT(kind) ON TABLE support.ticket_events TO support_agent;
+GRANT INSERT(kind) ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_client;
+GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_agent;
+GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_client;
+GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_agent;
+GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_client;
+GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_agent;
+GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(body) ON TABLE support.ticket_events TO support_client;
+GRANT INSERT(body) ON TABLE support.ticket_events TO support_agent;
+GRANT INSERT(body) ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(details) ON TABLE support.ticket_events TO support_client;
+GRANT INSERT(details) ON TABLE support.ticket_events TO support_agent;
+GRANT INSERT(details) ON TABLE support.ticket_events TO support_manager;
+GRANT INSERT(action_key) ON TABLE support.ticket_events TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.ticket_events', '');
+SELECT pg_catalog.pg_extension_config_dump('support.event_id_seq', '');
+
+CREATE VIEW support.open_tickets_by_priority WITH (security_invoker='true') AS
+ SELECT t.priority,
+    count(*) AS open_tickets,
+    count(*) FILTER (WHERE (t.assignee_id IS NULL)) AS unassigned,
+    count(*) FILTER (WHERE (t.status = 'pending_client'::support.ticket_status)) AS pending_client,
+    count(*) FILTER (WHERE ((now() - t.created_at) < '01:00:00'::interval)) AS younger_than_1h,
+    count(*) FILTER (WHERE (((now() - t.created_at) >= '01:00:00'::interval) AND ((now() - t.created_at) < '1 day'::interval))) AS from_1h_to_1d,
+    count(*) FILTER (WHERE (((now() - t.created_at) >= '1 day'::interval) AND ((now() - t.created_at) < '7 days'::interval))) AS from_1d_to_7d,
+    count(*) FILTER (WHERE ((now() - t.created_at) >= '7 days'::interval)) AS older_than_7d,
+    max((now() - t.created_at)) AS oldest_age
+   FROM support.tickets t
+  WHERE (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))
+  GROUP BY t.priority;
+COMMENT ON VIEW support.open_tickets_by_priority IS 'real-time dashboard: open tickets by priority and age';
+GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client;
+GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_agent;
+GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_manager;
+
+CREATE TRIGGER ticket_agent_load AFTER UPDATE ON support.tickets FOR EACH ROW WHEN (((old.assignee_id IS DISTINCT FROM new.assignee_id) OR ((old.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) IS DISTINCT FROM (new.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))))) EXECUTE FUNCTION support.track_agent_load();
+
+CREATE TRIGGER ticket_changed_events AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_ticket_changes();
+
+CREATE TRIGGER ticket_column_guard BEFORE UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_column_guard();
+
+CREATE TRIGGER ticket_event_effects AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = ANY (ARRAY['public_reply'::support.event_kind, 'client_message'::support.event_kind, 'internal_note'::support.event_kind]))) EXECUTE FUNCTION support.ticket_event_effects_trigger();
+
+CREATE TRIGGER ticket_event_stamp BEFORE INSERT ON support.ticket_events FOR EACH ROW EXECUTE FUNCTION support.ticket_event_stamp_trigger();
+
+CREATE TRIGGER ticket_events_append_only BEFORE DELETE OR UPDATE ON support.ticket_events FOR EACH ROW EXECUTE FUNCTION support.refuse_history_change_trigger();
+
+CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON support.ticket_events FOR EACH STATEMENT EXECUTE FUNCTION support.refuse_history_change_trigger();
+
+CREATE TRIGGER ticket_lifecycle BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_lifecycle_trigger();
+
+CREATE POLICY agent_opens_tickets ON support.tickets FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
+CREATE POLICY agent_ticket_history ON support.ticket_events FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id))))));
+CREATE POLICY agent_tier_or_assigned ON support.tickets FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((tier = ( SELECT support.current_agent_tier() AS current_agent_tier)) OR (assignee_id = ( SELECT support.current_user_id() AS current_user_id)))));
+CREATE POLICY agent_updates_tickets ON support.tickets FOR UPDATE TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((tier = ( SELECT support.current_agent_tier() AS current_agent_tier)) OR (assignee_id = ( SELECT support.current_user_id() AS current_user_id))))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
+CREATE POLICY agent_writes_history ON support.ticket_events FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((actor_id = ( SELECT support.current_user_id() AS current_user_id)) AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id)))))));
+CREATE POLICY client_opens_tickets ON support.tickets FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND ((( SELECT support.current_user_role() AS current_user_role) = 'admin'::text) OR ((( SELECT support.current_user_role() AS current_user_role) = 'campaign_manager'::text) AND (requester_id = ( SELECT support.current_user_id() AS current_user_id)))))));
+CREATE POLICY client_own_tickets ON support.tickets FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
+CREATE POLICY client_public_history ON support.ticket_events FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (visibility = 'public'::support.visibility))));
+CREATE POLICY client_updates_tickets ON support.tickets FOR UPDATE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = ANY (ARRAY['admin'::text, 'campaign_manager'::text]))))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
+CREATE POLICY client_writes_messages ON support.ticket_events FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = ANY (ARRAY['admin'::text, 'campaign_manager'::text])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = ( SELECT support.current_user_id() AS current_user_id)))));
+CREATE POLICY manager_history ON support.ticket_events FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_opens_tickets ON support.tickets FOR INSERT TO support_manager WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_tickets ON support.tickets FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_updates_tickets ON support.tickets FOR UPDATE TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_writes_history ON support.ticket_events FOR INSERT TO support_manager WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND (( SELECT support.current_is_manager() AS current_is_manager) AND (actor_id = ( SELECT support.current_user_id() AS current_user_id)))));

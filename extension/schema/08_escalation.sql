@@ -1,0 +1,432 @@
+CREATE FUNCTION support.action_key(action text, due timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- microseconds since 1970: the same key whatever the session's time zone
+    SELECT action || '@' || (extract(epoch FROM due) * 1000000)::bigint::text
+$$;
+COMMENT ON FUNCTION support.action_key(action text, due timestamp with time zone) IS 'the ledger key of an action at a deadline';
+REVOKE ALL ON FUNCTION support.action_key(action text, due timestamp with time zone) FROM PUBLIC;
+
+CREATE FUNCTION support.close_after_verification(ticket support.tickets) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    closed integer;
+BEGIN
+    PERFORM set_config('support.actor_id', '0', true),
+            set_config('support.change_reason',
+                       'closed automatically: resolved and not reopened within the verification period', true);
+    UPDATE support.tickets t SET status = 'closed'
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+       AND t.status OPERATOR(pg_catalog.=) 'resolved';
+    GET DIAGNOSTICS closed = ROW_COUNT;
+    PERFORM set_config('support.change_reason', '', true);
+    RETURN closed > 0;
+END $$;
+COMMENT ON FUNCTION support.close_after_verification(ticket support.tickets) IS 'closes a resolved ticket whose verification period passed (its status change is the event)';
+REVOKE ALL ON FUNCTION support.close_after_verification(ticket support.tickets) FROM PUBLIC;
+
+-- An agent escalating by hand moves the ticket out of their own tier, and so
+-- out of what row-level security lets them update; the move runs as the
+-- owner once the agent is shown to hold the ticket.
+CREATE FUNCTION support.escalate(ticket_id bigint, agent_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(escalate.ticket_id);
+    agent support.agents := support.require_agent(agent_id);
+BEGIN
+    PERFORM support.require_acting_user(agent_id);
+    IF support.current_user_id() IS NOT NULL AND NOT support.current_is_manager()
+       AND ticket.tier OPERATOR(pg_catalog.<>) agent.tier
+       AND ticket.assignee_id IS DISTINCT FROM agent.agent_id THEN
+        RAISE EXCEPTION 'ticket % does not exist', ticket_id     -- as row-level security would say
+              USING ERRCODE = 'no_data_found', HINT = 'Ticket numbers are shown as #N in every message.';
+    END IF;
+    PERFORM support.require_text(reason, 'reason for the escalation');
+    PERFORM support.require_open(ticket);
+    RETURN support.escalate_ticket(ticket, reason, now());
+END $$;
+COMMENT ON FUNCTION support.escalate(ticket_id bigint, agent_id bigint, reason text) IS 'an agent escalates a ticket of their tier (or assigned to them) one tier up, as the worker does at the mark: new owner, notices, alert; from tier 3, to the executives';
+
+CREATE FUNCTION support.escalate(ticket_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.escalate(ticket_id, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate as the key''s agent';
+
+-- Escalates one tier up with a fresh owner of that tier (as routing picks
+-- one: on shift, with the category's skill, least loaded, waiting longest);
+-- from tier 3 it brings in the executives. Ownership moves with the case
+-- history, the deadlines move to the new tier's targets (the trigger), and
+-- the new owner, the client and the escalation channel are told.
+CREATE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    new_tier smallint := LEAST(ticket.tier + 1, 3);
+    owner support.agents;
+    history_count bigint;
+BEGIN
+    PERFORM set_config('support.actor_id', '0', true),
+            set_config('support.change_reason', 'escalated: ' || reason, true);
+    IF ticket.tier >= 3 THEN
+        UPDATE support.tickets t
+           SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+            format('[Ticket #%s] executive escalation', ticket.ticket_id),
+            format('Executive escalation of #%s (%s, tier 3): %s. %s', ticket.ticket_id,
+                   ticket.priority::text, reason, ticket.subject),
+            jsonb_build_object('kind', 'executive_escalation'));
+    ELSE
+        SELECT g.* INTO owner
+          FROM support.agents g
+          JOIN support.categories c ON c.category OPERATOR(pg_catalog.=) ticket.category
+         WHERE g.active AND g.on_shift AND g.tier OPERATOR(pg_catalog.=) new_tier
+           AND c.required_skill OPERATOR(pg_catalog.=) ANY (g.skills)
+         ORDER BY g.open_tickets, g.last_assigned_at NULLS FIRST, g.agent_id
+         LIMIT 1
+           FOR UPDATE OF g SKIP LOCKED;
+        IF owner.agent_id IS NOT NULL THEN
+            UPDATE support.agents g SET last_assigned_at = as_of
+             WHERE g.agent_id OPERATOR(pg_catalog.=) owner.agent_id;
+        END IF;
+        UPDATE support.tickets t
+           SET tier = new_tier, assignee_id = owner.agent_id, escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        SELECT count(*) INTO history_count FROM support.ticket_events e
+         WHERE e.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND e.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+        PERFORM support.queue_message(ticket, 'email', owner.email, NULL,
+            format('[Ticket #%s] - Escalated to you - %s', ticket.ticket_id, ticket.subject),
+            format(E'Ticket #%s (%s) was escalated to tier %s and is now yours: %s.\n'
+                   'Its complete case history (%s events) is in support.ticket_events.',
+                   ticket.ticket_id, ticket.priority::text, new_tier, reason, history_count),
+            jsonb_build_object('kind', 'escalation_owner'));
+        PERFORM support.client_message(ticket, 'escalation_notice');
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+            format('[Ticket #%s] escalated to tier %s', ticket.ticket_id, new_tier),
+            format('#%s (%s) escalated to tier %s: %s. Owner: %s. %s', ticket.ticket_id,
+                   ticket.priority::text, new_tier, reason,
+                   COALESCE(owner.full_name, 'none on shift, waiting in the queue'), ticket.subject),
+            jsonb_build_object('kind', 'escalation'));
+    END IF;
+    PERFORM set_config('support.change_reason', '', true);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) IS 'moves a ticket one tier up to a fresh owner (or to executives from tier 3) and queues the owner''s, the client''s and the channel''s notices';
+REVOKE ALL ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(escalate_to_executive.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(reason, 'reason for the executive escalation');
+    PERFORM support.require_open(ticket);
+    IF ticket.executive_escalated_at IS NOT NULL THEN
+        RAISE EXCEPTION 'ticket % is already escalated to executives', ticket.ticket_id
+              USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM support.set_actor(agent_id, reason);
+    UPDATE support.tickets t SET executive_escalated_at = now()
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'escalation', agent_id, 'internal', reason,
+        jsonb_build_object('level', 'executive'));
+    PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+        format('[Ticket #%s] executive escalation', ticket.ticket_id),
+        format('Executive escalation of #%s (%s, tier %s): %s. Hourly updates until resolved; a post-incident review follows.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, reason),
+        jsonb_build_object('kind', 'executive_escalation'));
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) IS 'executive escalation for critical business impact: hourly updates, and a post-incident review task once resolved';
+
+CREATE FUNCTION support.escalate_to_executive(ticket_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.escalate_to_executive(ticket_id, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, reason text) IS 'escalate_to_executive as the key''s agent';
+
+CREATE FUNCTION support.record_escalation_call(ticket_id bigint, agent_id bigint, notes text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(record_escalation_call.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(notes, 'notes of the escalation call');
+    IF ticket.escalation_call_due IS NULL OR ticket.escalation_call_held_at IS NOT NULL THEN
+        RAISE EXCEPTION 'ticket % has no escalation call pending', ticket.ticket_id
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'A call is scheduled by the client''s support.request_escalation().';
+    END IF;
+    PERFORM support.set_actor(agent_id);
+    UPDATE support.tickets t SET escalation_call_held_at = now()
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'escalation', agent_id, 'internal', notes,
+        jsonb_build_object('escalation_call_held_at', ticket.escalation_call_held_at));
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.record_escalation_call(ticket_id bigint, agent_id bigint, notes text) IS 'records that the escalation call a client asked for took place';
+
+CREATE FUNCTION support.record_escalation_call(ticket_id bigint, notes text) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.record_escalation_call(ticket_id, support.key_user_id(), notes);
+COMMENT ON FUNCTION support.record_escalation_call(ticket_id bigint, notes text) IS 'record_escalation_call as the key''s agent';
+
+CREATE FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(request_escalation.ticket_id);
+    policy support.sla_policies;
+    call_pending boolean;
+BEGIN
+    PERFORM support.require_client(ticket.account_id, user_id);
+    PERFORM support.require_text(reason, 'reason for the escalation');
+    PERFORM support.require_open(ticket);
+    SELECT * INTO policy FROM support.sla_policies p WHERE p.priority::text OPERATOR(pg_catalog.=) ticket.priority::text;
+    call_pending := ticket.escalation_call_due IS NOT NULL AND ticket.escalation_call_held_at IS NULL;
+    PERFORM support.set_actor(user_id, reason);
+    -- a request while a call is pending is acknowledged again; the call stays
+    UPDATE support.tickets t
+       SET escalation_requested_at = CASE WHEN call_pending THEN t.escalation_requested_at ELSE now() END,
+           escalation_call_due = CASE WHEN call_pending THEN t.escalation_call_due
+                                      ELSE now() + policy.escalation_call_within END,
+           escalation_call_held_at = CASE WHEN call_pending THEN t.escalation_call_held_at END
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'escalation', user_id, 'public', reason,
+        jsonb_build_object('requested_by', 'client', 'call_due', ticket.escalation_call_due));
+    PERFORM support.queue_message(ticket, 'email',
+        (SELECT u.email FROM support.account_users u
+          WHERE u.account_id OPERATOR(pg_catalog.=) ticket.account_id
+            AND u.user_id OPERATOR(pg_catalog.=) request_escalation.user_id), NULL,
+        format('[Ticket #%s] - Escalation received - %s', ticket.ticket_id, ticket.subject),
+        format(E'We have received your escalation request for ticket #%s.\n'
+               'A support manager will call you by %s with a detailed status and action plan, '
+               'and you will get an update at least every %s until the issue is resolved.',
+               ticket.ticket_id, ticket.escalation_call_due,
+               LEAST(policy.escalated_update_cadence, policy.update_cadence)),
+        jsonb_build_object('kind', 'escalation_acknowledgment'));
+    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+        format('[Ticket #%s] client escalation', ticket.ticket_id),
+        format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, reason, ticket.escalation_call_due),
+        jsonb_build_object('kind', 'client_escalation'));
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within, updates on the enhanced cadence';
+
+CREATE FUNCTION support.request_escalation(ticket_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN support.request_escalation(ticket_id, support.key_user_id(), reason);
+COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, reason text) IS 'request_escalation as the key''s user';
+
+CREATE FUNCTION support.run_due_actions(as_of timestamp with time zone DEFAULT now(), max_tickets integer DEFAULT 500, OUT tickets integer, OUT actions integer) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    ticket support.tickets;
+    next record;
+    done text[];
+BEGIN
+    IF as_of IS NULL OR max_tickets IS NULL OR max_tickets < 1 THEN
+        RAISE EXCEPTION 'run_due_actions needs a time and a positive batch size'
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Call support.run_due_actions(now(), 500).';
+    END IF;
+    tickets := 0;
+    actions := 0;
+    -- tickets another session holds are left to the next pass
+    FOR ticket IN
+        SELECT * FROM support.tickets t
+         WHERE t.next_action_at OPERATOR(pg_catalog.<=) as_of
+         ORDER BY t.next_action_at
+         LIMIT max_tickets
+           FOR UPDATE SKIP LOCKED
+    LOOP
+        tickets := tickets + 1;
+        done := '{}';
+        -- one action at a time, re-reading the schedule: an escalation
+        -- changes what else is due (its new tier's targets start now)
+        LOOP
+            SELECT a.action, a.due INTO next
+              FROM support.ticket_actions(ticket) a
+             WHERE a.due OPERATOR(pg_catalog.<=) as_of
+               AND (ticket.actions_checked_at IS NULL
+                    OR a.due OPERATOR(pg_catalog.>) ticket.actions_checked_at)
+               AND support.action_key(a.action, a.due) OPERATOR(pg_catalog.<>) ALL (done)
+             ORDER BY a.due, a.action
+             LIMIT 1;
+            EXIT WHEN NOT FOUND;
+            done := done || support.action_key(next.action, next.due);
+            IF support.take_action(ticket, next.action, next.due, as_of) THEN
+                actions := actions + 1;
+            END IF;
+            SELECT * INTO ticket FROM support.tickets t
+             WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+               AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+        END LOOP;
+        UPDATE support.tickets t SET actions_checked_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+    END LOOP;
+    PERFORM set_config('support.actor_id', '0', true);
+END $$;
+COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, OUT tickets integer, OUT actions integer) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED); safe to call by hand next to the worker';
+REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, OUT tickets integer, OUT actions integer) FROM PUBLIC;
+
+CREATE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    recorded bigint;
+    assignee support.agents;
+    summary text;
+BEGIN
+    IF action = 'auto_close' THEN
+        RETURN support.close_after_verification(ticket);    -- a closed ticket is not closed again
+    END IF;
+    summary := CASE action
+        WHEN 'escalation_mark' THEN 'SLA breach imminent: escalated'
+        WHEN 'no_progress' THEN 'No progress within the tier''s escalation threshold: escalated'
+        WHEN 'update_twice_overdue' THEN 'Update cadence missed twice: escalated'
+        WHEN 'first_response_breach' THEN 'First response target breached'
+        WHEN 'resolution_breach' THEN 'Resolution target breached'
+        WHEN 'update_overdue' THEN 'Update overdue: assignee reminded'
+        WHEN 'escalation_call_overdue' THEN 'The escalation call the client asked for is overdue'
+        WHEN 'post_incident_review' THEN 'Post-incident review of the executive escalation is due'
+        WHEN 'follow_up' THEN 'Follow-up check-in after resolution'
+    END;
+    IF summary IS NULL THEN
+        RAISE EXCEPTION 'unknown ticket action "%"', action
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Actions are the ones support.ticket_actions() lists.';
+    END IF;
+
+    INSERT INTO support.ticket_events AS e
+           (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, details, action_key)
+    VALUES (ticket.account_id, ticket.ticket_id,
+            (CASE WHEN action IN ('escalation_mark', 'no_progress', 'update_twice_overdue') THEN 'escalation'
+                  WHEN action = 'update_overdue' THEN 'reminder'
+                  WHEN action = 'post_incident_review' THEN 'review_task'
+                  WHEN action = 'follow_up' THEN 'follow_up'
+                  ELSE 'sla_breach' END)::support.event_kind,
+            NULL, 'system', CASE WHEN action = 'follow_up' THEN 'public' ELSE 'internal' END::support.visibility,
+            summary,
+            jsonb_build_object('action', action, 'due', due, 'acted_at', as_of,
+                               'tier', ticket.tier, 'assignee_id', ticket.assignee_id),
+            support.action_key(action, due))
+    ON CONFLICT (account_id, ticket_id, action_key) WHERE action_key IS NOT NULL DO NOTHING
+    RETURNING e.event_id INTO recorded;
+    IF recorded IS NULL THEN
+        RETURN false;           -- taken already, by this worker or another
+    END IF;
+
+    CASE action
+    WHEN 'escalation_mark' THEN
+        PERFORM support.escalate_ticket(ticket, 'SLA breach imminent', as_of);
+    WHEN 'no_progress' THEN
+        PERFORM support.escalate_ticket(ticket, 'no progress within the tier''s escalation threshold', as_of);
+    WHEN 'update_twice_overdue' THEN
+        PERFORM support.escalate_ticket(ticket, 'update cadence missed twice', as_of);
+    WHEN 'first_response_breach' THEN
+        PERFORM support.record_breach(ticket, 'first_response', due);
+    WHEN 'resolution_breach' THEN
+        PERFORM support.record_breach(ticket, 'resolution', due);
+    WHEN 'update_overdue' THEN
+        PERFORM support.record_breach(ticket, 'next_update', due);
+        SELECT * INTO assignee FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) ticket.assignee_id;
+        PERFORM support.queue_message(ticket,
+            CASE WHEN assignee.agent_id IS NULL THEN 'slack' ELSE 'email' END,
+            COALESCE(assignee.email, support.slack_channel('general')), NULL,
+            format('[Ticket #%s] - Update overdue - %s', ticket.ticket_id, ticket.subject),
+            format('The client was due an update on #%s (%s) at %s. Send one now (support.reply_publicly); a second missed update escalates the ticket.',
+                   ticket.ticket_id, ticket.priority::text, due),
+            jsonb_build_object('kind', 'update_reminder'));
+    WHEN 'escalation_call_overdue' THEN
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+            format('[Ticket #%s] escalation call overdue', ticket.ticket_id),
+            format('The client asked for an escalation of #%s at %s; the call was due by %s and has not been recorded.',
+                   ticket.ticket_id, ticket.escalation_requested_at, due),
+            jsonb_build_object('kind', 'escalation_call_overdue'));
+    WHEN 'post_incident_review' THEN
+        PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+            format('[Ticket #%s] post-incident review', ticket.ticket_id),
+            format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review. Root cause: %s',
+                   ticket.ticket_id, ticket.resolved_at, COALESCE(ticket.root_cause, 'not recorded')),
+            jsonb_build_object('kind', 'post_incident_review'));
+    WHEN 'follow_up' THEN
+        PERFORM support.client_message(ticket, 'follow_up');
+    END CASE;
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) IS 'takes one scheduled action on a locked ticket, once: false when the ledger shows it taken';
+REVOKE ALL ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE FUNCTION support.ticket_actions(ticket support.tickets) RETURNS TABLE(action text, due timestamp with time zone)
+    LANGUAGE c STABLE STRICT
+    AS 'MODULE_PATHNAME', 'ticket_actions';
+COMMENT ON FUNCTION support.ticket_actions(ticket support.tickets) IS 'every action the escalation worker schedules for this ticket row, with its time, whether taken or not';
+REVOKE ALL ON FUNCTION support.ticket_actions(ticket support.tickets) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.ticket_actions(ticket support.tickets) TO support_manager;
+
+CREATE FUNCTION support.wake_worker() RETURNS void
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'wake_worker';
+COMMENT ON FUNCTION support.wake_worker() IS 'at commit, wakes this database''s escalation worker and has the launcher look for databases that gained the extension';
+REVOKE ALL ON FUNCTION support.wake_worker() FROM PUBLIC;
+
+CREATE FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'worker_status';
+COMMENT ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) IS 'the escalation worker of this database, from shared memory';
+REVOKE ALL ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) TO support_manager;
+
+CREATE VIEW support.worker_status WITH (security_invoker='true') AS
+ SELECT w.preloaded,
+    w.state,
+    w.pid,
+    w.started_at,
+    w.last_pass_at,
+    w.last_pass_tickets,
+    w.last_pass_actions,
+    w.passes,
+    w.actions_taken,
+    w.next_wakeup,
+    w.errors,
+    w.last_error_at,
+    w.last_error,
+    ( SELECT min(t.next_action_at) AS min
+           FROM support.tickets t) AS next_deadline
+   FROM support.worker_state() w(preloaded, state, pid, started_at, last_pass_at, last_pass_tickets, last_pass_actions, passes, actions_taken, next_wakeup, errors, last_error_at, last_error);
+COMMENT ON VIEW support.worker_status IS 'the escalation worker of this database: running or not, last pass, actions taken, next wake-up, errors, and the earliest scheduled action';
+GRANT SELECT ON TABLE support.worker_status TO support_manager;

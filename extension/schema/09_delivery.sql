@@ -1,0 +1,479 @@
+-- An alert goes to the team's channel and, for an enterprise client, to
+-- the client's own channel too (the handbook's dedicated channels).
+CREATE FUNCTION support.alert(ticket support.tickets, channel text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    own_channel text;
+    client_text text := support.client_safe_alert(ticket, payload OPERATOR(pg_catalog.->>) 'kind');
+BEGIN
+    PERFORM support.queue_message(ticket, 'slack', channel, template, subject, body, payload);
+    SELECT a.slack_channel INTO own_channel FROM support.accounts a
+     WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id AND a.enterprise;
+    IF own_channel IS NOT NULL AND own_channel OPERATOR(pg_catalog.<>) channel AND client_text IS NOT NULL THEN
+        PERFORM support.queue_message(ticket, 'slack', own_channel, template,
+                                      format('[Ticket #%s] %s', ticket.ticket_id, ticket.subject), client_text,
+                                      jsonb_build_object('kind', payload OPERATOR(pg_catalog.->>) 'kind', 'client_safe', true));
+    END IF;
+END $$;
+COMMENT ON FUNCTION support.alert(ticket support.tickets, channel text, template text, subject text, body text, payload jsonb) IS 'queues a Slack alert to a team channel, and a client-safe text of it (support.client_safe_alert) to an enterprise client''s own channel';
+REVOKE ALL ON FUNCTION support.alert(ticket support.tickets, channel text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
+
+CREATE FUNCTION support.alert_channel(ticket support.tickets) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT CASE WHEN ticket.priority::text = 'P1' OR ticket.executive_escalated_at IS NOT NULL
+                THEN support.slack_channel('critical') ELSE support.slack_channel('escalations') END
+$$;
+COMMENT ON FUNCTION support.alert_channel(ticket support.tickets) IS 'the Slack channel of a ticket''s escalation alerts: the critical route (#critical-issues) for P1 and executive escalations, the escalations route (#support-escalations) otherwise';
+REVOKE ALL ON FUNCTION support.alert_channel(ticket support.tickets) FROM PUBLIC;
+
+CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    WITH due AS (
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
+         WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
+           AND support.has_endpoint(m.destination, m.target)
+         ORDER BY m.next_attempt_at
+         LIMIT max_messages
+           FOR UPDATE SKIP LOCKED),
+    claimed AS (
+        UPDATE support.outbound_messages m
+           SET attempts = m.attempts + 1,
+               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond'
+          FROM due
+         WHERE m.account_id = due.account_id AND m.message_id = due.message_id
+        RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
+                  m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at)
+    SELECT c.account_id, c.message_id, c.attempts, c.destination, c.target, c.idempotency_key,
+           e.url, e.secret, e.username, e.sender,
+           support.message_content(c.destination, c.target, c.subject, c.body, c.payload, c.idempotency_key,
+                                   c.account_id, c.ticket_id, c.template, c.created_at, e.sender),
+           NOT COALESCE(e.plain_text_on_loopback, false)
+      FROM claimed c
+      LEFT JOIN LATERAL (
+            SELECT * FROM support.delivery_endpoints e
+             WHERE e.active AND e.destination = c.destination
+               AND (c.destination = 'email' OR e.endpoint = c.target
+                    OR (c.destination = 'slack' AND e.endpoint = '*'))
+             ORDER BY e.endpoint = c.target DESC, e.endpoint
+             LIMIT 1) e ON true
+$$;
+COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased, with their endpoint, content and whether SMTP must use TLS';
+REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) FROM PUBLIC;
+
+CREATE FUNCTION support.client_message(ticket support.tickets, template_name text, extra jsonb DEFAULT '{}'::jsonb) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    client support.account_users;
+    chosen support.templates;
+    engineer text;
+    vars jsonb;
+BEGIN
+    SELECT * INTO client FROM support.account_users u
+     WHERE u.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND u.user_id OPERATOR(pg_catalog.=) ticket.requester_id;
+    SELECT * INTO chosen FROM support.templates t WHERE t.template OPERATOR(pg_catalog.=) template_name;
+    IF client.user_id IS NULL OR chosen.template IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT g.full_name INTO engineer FROM support.agents g
+     WHERE g.agent_id OPERATOR(pg_catalog.=) ticket.assignee_id;
+    vars := jsonb_build_object(
+        'client_name', client.full_name,
+        'brief_description', ticket.subject,
+        'ticket_number', ticket.ticket_id::text,
+        'priority', ticket.priority::text,
+        'support_tier', (SELECT t.name FROM support.tiers t WHERE t.tier OPERATOR(pg_catalog.=) ticket.tier),
+        'support_engineer_name', COALESCE(engineer, 'Your support engineer')) || COALESCE(extra, '{}');
+    PERFORM support.queue_message(ticket, 'email', client.email, chosen.template,
+                                  support.render_template(chosen.subject, vars),
+                                  support.render_template(chosen.body, vars));
+END $$;
+COMMENT ON FUNCTION support.client_message(ticket support.tickets, template_name text, extra jsonb) IS 'renders a template for the ticket''s requester and queues it as an email';
+REVOKE ALL ON FUNCTION support.client_message(ticket support.tickets, template_name text, extra jsonb) FROM PUBLIC;
+
+-- The team's alerts carry escalation reasons, root causes and breach
+-- notices. An enterprise client's own channel gets, for the kinds a client
+-- should hear of, a text written for the client, and nothing for the rest.
+CREATE FUNCTION support.client_safe_alert(ticket support.tickets, kind text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT CASE kind
+        WHEN 'escalation' THEN
+            format('Ticket #%s (%s) has been escalated to our tier %s team, who now own it.',
+                   ticket.ticket_id, ticket.subject, ticket.tier)
+        WHEN 'executive_escalation' THEN
+            format('Ticket #%s (%s) has been escalated to our executive team. You will receive hourly updates until it is resolved.',
+                   ticket.ticket_id, ticket.subject)
+        WHEN 'client_escalation' THEN
+            format('We received your escalation request for ticket #%s (%s). An escalation manager will call you.',
+                   ticket.ticket_id, ticket.subject)
+    END
+$$;
+COMMENT ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) IS 'the text an enterprise client''s shared Slack channel gets for an alert of this kind (NULL: the client does not hear of it)';
+REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) FROM PUBLIC;
+
+CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'delivery_worker_status';
+COMMENT ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) IS 'the delivery worker of this database, from shared memory';
+REVOKE ALL ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) TO support_manager;
+
+CREATE FUNCTION support.guard_endpoint_host() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    caller_is_superuser boolean := (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                                     WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role());
+    moved boolean;
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+        -- a channel's own endpoint gone sends its messages to '*': a move too
+        IF NOT COALESCE(caller_is_superuser, false) THEN
+            RAISE EXCEPTION 'only a superuser may remove endpoint "%"', OLD.endpoint
+                  USING ERRCODE = 'insufficient_privilege',
+                        HINT = 'Set active = false to pause it; a DBA removes endpoints.';
+        END IF;
+        INSERT INTO support.security_audit (kind, changed_by, details)
+        VALUES ('endpoint', support.current_user_id(),
+                jsonb_build_object('endpoint', OLD.endpoint, 'operation', 'delete',
+                                   'host', jsonb_build_array(support.url_host(OLD.url), NULL)));
+        RETURN OLD;
+    END IF;
+    -- a rotation keeps the endpoint, its destination and its URL's origin
+    -- (scheme, host and port): no downgrade to http, no other server
+    moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+             OR support.url_origin(NEW.url) IS DISTINCT FROM support.url_origin(OLD.url)
+             OR NEW.endpoint IS DISTINCT FROM OLD.endpoint
+             OR NEW.destination IS DISTINCT FROM OLD.destination
+             OR NEW.plain_text_on_loopback IS DISTINCT FROM OLD.plain_text_on_loopback;
+    IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
+        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (%) and whether it needs TLS',
+                        NEW.endpoint, support.url_origin(NEW.url)
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A support manager may change the path or token of an endpoint''s URL on the same scheme, host and port; a DBA adds, renames and moves endpoints.';
+    END IF;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('endpoint', support.current_user_id(), NULL,
+            jsonb_build_object('endpoint', NEW.endpoint, 'operation', pg_catalog.lower(TG_OP),
+                               'host', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN support.url_host(OLD.url) END,
+                                                         support.url_host(NEW.url)),
+                               'credentials_changed', TG_OP OPERATOR(pg_catalog.=) 'UPDATE'
+                                   AND (OLD.secret IS DISTINCT FROM NEW.secret OR OLD.username IS DISTINCT FROM NEW.username)));
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION support.guard_endpoint_host() IS 'BEFORE INSERT, UPDATE OR DELETE trigger on support.delivery_endpoints: only a superuser adds, removes, renames or moves an endpoint; every change is audited (without secrets)';
+REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
+
+-- A message for a destination without an endpoint waits, untouched, until
+-- one is configured (adding an endpoint wakes the worker).
+CREATE FUNCTION support.has_endpoint(destination text, target text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM support.delivery_endpoints e
+                    WHERE e.active AND e.destination = has_endpoint.destination
+                      AND (has_endpoint.destination = 'email' OR e.endpoint = has_endpoint.target
+                           OR (has_endpoint.destination = 'slack' AND e.endpoint = '*')))
+$$;
+COMMENT ON FUNCTION support.has_endpoint(destination text, target text) IS 'whether a destination and target have an active delivery endpoint';
+REVOKE ALL ON FUNCTION support.has_endpoint(destination text, target text) FROM PUBLIC;
+
+CREATE FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT CASE destination
+    WHEN 'slack' THEN
+        jsonb_build_object(
+            'channel', target,
+            'username', 'Bedrock Support',
+            'text', concat_ws(E'\n', '*' || COALESCE(subject, 'Bedrock Support') || '*', body,
+                              CASE WHEN ticket_id IS NOT NULL
+                                   THEN format('<%s%s|Ticket #%s>', COALESCE(current_setting('support.ticket_url', true),
+                                                       'https://support.bedrockplatform.com/tickets/'),
+                                               ticket_id, ticket_id) END),
+            'metadata', jsonb_build_object('event_type', COALESCE(payload->>'kind', 'message'),
+                                           'event_payload', payload || jsonb_build_object('idempotency_key', idempotency_key)))::text
+    WHEN 'webhook' THEN
+        jsonb_build_object(
+            'id', idempotency_key,
+            'type', COALESCE(payload->>'kind', template, 'message'),
+            'created_at', created_at,
+            'account_id', account_id,
+            'ticket_id', ticket_id,
+            'subject', subject,
+            'text', body,
+            'data', payload)::text
+    ELSE
+        -- RFC 5322; header values lose line breaks so nothing can add a header
+        concat_ws(E'\r\n',
+            'Date: ' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS') || ' +0000',
+            'From: Bedrock Platform Support <' || sender || '>',
+            'To: <' || target || '>',
+            'Subject: ' || regexp_replace(COALESCE(subject, 'Bedrock Platform Support'), '[\r\n]+', ' ', 'g'),
+            'Message-ID: <' || idempotency_key || '@bedrock.support>',
+            CASE WHEN ticket_id IS NOT NULL
+                 THEN 'In-Reply-To: <ticket-' || account_id || '-' || ticket_id || '@bedrock.support>' END,
+            CASE WHEN ticket_id IS NOT NULL
+                 THEN 'References: <ticket-' || account_id || '-' || ticket_id || '@bedrock.support>' END,
+            'X-Bedrock-Idempotency-Key: ' || idempotency_key,
+            'MIME-Version: 1.0',
+            'Content-Type: text/plain; charset=utf-8',
+            'Content-Transfer-Encoding: 8bit',
+            '',
+            replace(replace(body, E'\r\n', E'\n'), E'\n', E'\r\n'))
+    END
+$$;
+COMMENT ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) IS 'the bytes a message is delivered as: Slack incoming-webhook JSON with a link to the ticket, the webhook event JSON, or the email with its thread headers';
+REVOKE ALL ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) FROM PUBLIC;
+
+CREATE FUNCTION support.next_delivery() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT m.next_attempt_at FROM support.outbound_messages m
+     WHERE m.state = 'pending' AND support.has_endpoint(m.destination, m.target)
+     ORDER BY m.next_attempt_at LIMIT 1
+$$;
+COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its next message to send (NULL: none)';
+REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
+
+CREATE FUNCTION support.outbox_changed() RETURNS trigger
+    LANGUAGE c SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS 'MODULE_PATHNAME', 'outbox_changed';
+COMMENT ON FUNCTION support.outbox_changed() IS 'wakes the delivery worker when the transaction that queued messages commits';
+REVOKE ALL ON FUNCTION support.outbox_changed() FROM PUBLIC;
+
+CREATE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF target IS NULL THEN
+        RETURN;                 -- nobody to tell (no assignee, no address)
+    END IF;
+    INSERT INTO support.outbound_messages
+           (account_id, ticket_id, destination, target, template, subject, body, payload)
+    VALUES (ticket.account_id, ticket.ticket_id, destination, target, template, subject, body,
+            jsonb_build_object('ticket_id', ticket.ticket_id, 'priority', ticket.priority::text,
+                               'tier', ticket.tier, 'status', ticket.status::text)
+            || COALESCE(payload, '{}'));
+END $$;
+COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) IS 'puts one message about a ticket into the outbox (nothing when the target is unknown)';
+REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
+
+CREATE FUNCTION support.queue_webhooks() RETURNS trigger
+    LANGUAGE c SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS 'MODULE_PATHNAME', 'ticket_event_webhooks';
+COMMENT ON FUNCTION support.queue_webhooks() IS 'queues every new ticket event for each active webhook endpoint that wants its kind (a cached flag test when there is none)';
+REVOKE ALL ON FUNCTION support.queue_webhooks() FROM PUBLIC;
+
+CREATE FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    UPDATE support.outbound_messages m
+       SET state = r.state,
+           delivered_at = CASE WHEN r.state = 'delivered' THEN clock_timestamp() END,
+           last_error = r.error,
+           next_attempt_at = r.next_attempt_at
+      FROM unnest(account_ids, message_ids, states, errors, next_attempts)
+           AS r(account_id, message_id, state, error, next_attempt_at)
+     WHERE m.account_id = r.account_id AND m.message_id = r.message_id AND m.state = 'pending'
+$$;
+COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) IS 'the delivery worker''s outcomes: delivered, back to pending with the next attempt''s time, or dead, with the reason';
+REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
+
+CREATE SEQUENCE support.message_id_seq;
+GRANT USAGE ON SEQUENCE support.message_id_seq TO support_manager;
+GRANT USAGE ON SEQUENCE support.message_id_seq TO support_agent;
+CREATE TABLE support.outbound_messages (
+    account_id bigint NOT NULL,
+    message_id bigint NOT NULL,
+    ticket_id bigint,
+    destination text NOT NULL,
+    target text NOT NULL,
+    template text,
+    subject text,
+    body text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    -- stable across retries and unique with the key, so receivers can
+    -- de-duplicate; derived, so it costs no random draw and no extra index
+    idempotency_key text GENERATED ALWAYS AS (((('bedrock-'::text || (account_id)::text) || '-'::text) || (message_id)::text)) STORED NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT email_targets_are_addresses CHECK (((destination <> 'email'::text) OR support.is_email_address(target))),
+    CONSTRAINT outbound_messages_destination_check CHECK ((destination = ANY (ARRAY['email'::text, 'slack'::text, 'webhook'::text]))),
+    CONSTRAINT outbound_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text]))),
+    CONSTRAINT outbound_messages_target_check CHECK ((btrim(target) <> ''::text)),
+    CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
+    CONSTRAINT targets_are_one_line CHECK (support.is_one_line(target))
+);
+ALTER TABLE ONLY support.outbound_messages ALTER COLUMN message_id SET DEFAULT nextval('support.message_id_seq'::regclass);
+ALTER TABLE ONLY support.outbound_messages
+    ADD CONSTRAINT outbound_messages_pkey PRIMARY KEY (account_id, message_id);
+CREATE INDEX outbound_messages_due_idx ON support.outbound_messages USING btree (next_attempt_at) WHERE (state = 'pending'::text);
+CREATE INDEX outbound_messages_ticket_idx ON support.outbound_messages USING btree (account_id, ticket_id);
+ALTER SEQUENCE support.message_id_seq OWNED BY support.outbound_messages.message_id;
+ALTER TABLE support.outbound_messages ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.outbound_messages IS 'the transactional outbox: client emails and Slack alerts decided by a committed transaction, waiting for delivery';
+COMMENT ON COLUMN support.outbound_messages.ticket_id IS 'the ticket the message is about (no foreign key: only triggers and the worker write here, and tickets are never deleted)';
+COMMENT ON COLUMN support.outbound_messages.attempts IS 'delivery attempts so far, counted when the delivery worker claims the message';
+COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS 'when the message is next tried: after a failure, the backoff; while being sent, the end of the claim''s lease';
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.outbound_messages TO support_manager;
+GRANT INSERT(account_id) ON TABLE support.outbound_messages TO support_agent;
+GRANT INSERT(ticket_id) ON TABLE support.outbound_messages TO support_agent;
+GRANT INSERT(destination) ON TABLE support.outbound_messages TO support_agent;
+GRANT INSERT(target) ON TABLE support.outbound_messages TO support_agent;
+GRANT INSERT(template) ON TABLE support.outbound_messages TO support_agent;
+GRANT INSERT(subject) ON TABLE support.outbound_messages TO support_agent;
+GRANT INSERT(body) ON TABLE support.outbound_messages TO support_agent;
+GRANT INSERT(payload) ON TABLE support.outbound_messages TO support_agent;
+GRANT INSERT(idempotency_key) ON TABLE support.outbound_messages TO support_agent;
+SELECT pg_catalog.pg_extension_config_dump('support.outbound_messages', '');
+SELECT pg_catalog.pg_extension_config_dump('support.message_id_seq', '');
+
+CREATE FUNCTION support.requeue_message(account_id bigint, message_id bigint) RETURNS support.outbound_messages
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    message support.outbound_messages;
+BEGIN
+    UPDATE support.outbound_messages m
+       SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+     WHERE m.account_id OPERATOR(pg_catalog.=) requeue_message.account_id
+       AND m.message_id OPERATOR(pg_catalog.=) requeue_message.message_id
+       AND m.state = 'dead'
+    RETURNING m.* INTO message;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'message % of account % is not a dead letter', message_id, account_id
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'Only messages in state dead can be sent again.';
+    END IF;
+    RETURN message;
+END $$;
+COMMENT ON FUNCTION support.requeue_message(account_id bigint, message_id bigint) IS 'sends a dead letter again, from its first attempt (after the receiver was fixed)';
+REVOKE ALL ON FUNCTION support.requeue_message(account_id bigint, message_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.requeue_message(account_id bigint, message_id bigint) TO support_manager;
+
+CREATE FUNCTION support.url_host(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN lower("substring"(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'::text));
+COMMENT ON FUNCTION support.url_host(url text) IS 'the host of a URL, lower case (NULL: none)';
+
+CREATE FUNCTION support.url_origin(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN (url ~ '^[A-Za-z][A-Za-z0-9+.-]*://'::text) THEN lower(regexp_replace(url, '^([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)(:[0-9]*)?.*$'::text, '\1\2\3'::text)) ELSE NULL::text END;
+COMMENT ON FUNCTION support.url_origin(url text) IS 'scheme, host and port of a URL, lower case (NULL: none)';
+REVOKE ALL ON FUNCTION support.url_origin(url text) FROM PUBLIC;
+
+CREATE FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'webhook_signature';
+COMMENT ON FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) IS 'hex HMAC-SHA256 of "<timestamp>.<body>" with the secret: what a receiver compares with X-Bedrock-Signature (v1=...)';
+
+CREATE TABLE support.delivery_endpoints (
+    endpoint text NOT NULL,
+    destination text NOT NULL,
+    url text NOT NULL,
+    secret text,
+    username text,
+    sender text,
+    event_kinds text[],
+    active boolean DEFAULT true NOT NULL,
+    plain_text_on_loopback boolean DEFAULT false NOT NULL,
+    CONSTRAINT credentials_are_one_line CHECK ((support.is_one_line(username) AND support.is_one_line(secret))),
+    CONSTRAINT delivery_endpoints_destination_check CHECK ((destination = ANY (ARRAY['email'::text, 'slack'::text, 'webhook'::text]))),
+    CONSTRAINT delivery_endpoints_endpoint_check CHECK ((btrim(endpoint) <> ''::text)),
+    CONSTRAINT delivery_endpoints_sender_check CHECK ((sender ~ '^[^@\s<>]+@[^@\s<>]+$'::text)),
+    CONSTRAINT email_endpoints_have_a_sender CHECK (((destination <> 'email'::text) OR (sender IS NOT NULL))),
+    CONSTRAINT plain_text_only_on_loopback CHECK (((NOT plain_text_on_loopback) OR ((destination = 'email'::text) AND (support.url_host(url) = ANY (ARRAY['127.0.0.1'::text, 'localhost'::text, '[::1]'::text]))))),
+    CONSTRAINT senders_are_addresses CHECK (support.is_email_address(sender)),
+    CONSTRAINT the_url_fits_the_destination CHECK (
+CASE destination
+    WHEN 'email'::text THEN (url ~* '^smtps?://[^\s]+$'::text)
+    ELSE (url ~* '^https?://[^\s]+$'::text)
+END),
+    CONSTRAINT webhooks_are_signed CHECK (((destination <> 'webhook'::text) OR (length(secret) >= 16)))
+);
+ALTER TABLE ONLY support.delivery_endpoints
+    ADD CONSTRAINT delivery_endpoints_pkey PRIMARY KEY (endpoint);
+ALTER TABLE support.delivery_endpoints ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.delivery_endpoints IS 'secrets: where the delivery worker sends each destination (a Slack channel''s incoming webhook, ''*'' for any channel; a webhook receiver and its signing secret; the SMTP server, its credentials and sender). No client or agent role may read it.';
+COMMENT ON COLUMN support.delivery_endpoints.endpoint IS 'slack: the channel (''#critical-issues'') or ''*''; webhook: the name messages target; email: any name (the first active one is used)';
+COMMENT ON COLUMN support.delivery_endpoints.secret IS 'webhook: the HMAC-SHA256 signing secret (16 characters or more); email: the SMTP password';
+COMMENT ON COLUMN support.delivery_endpoints.event_kinds IS 'webhook: the ticket event kinds it receives (NULL: all of them)';
+COMMENT ON COLUMN support.delivery_endpoints.plain_text_on_loopback IS 'an SMTP server on loopback (a local relay, a test sink) may be spoken to without TLS; every other SMTP endpoint requires it';
+GRANT INSERT,DELETE,UPDATE ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(endpoint) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(destination) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(sender) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(event_kinds) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(active) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(plain_text_on_loopback) ON TABLE support.delivery_endpoints TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.delivery_endpoints', '');
+
+CREATE VIEW support.delivery_status WITH (security_invoker='true') AS
+ SELECT w.preloaded,
+    w.state,
+    w.pid,
+    w.started_at,
+    w.last_pass_at,
+    w.last_pass_messages,
+    w.last_pass_delivered,
+    w.passes,
+    w.delivered,
+    w.next_wakeup,
+    w.errors,
+    w.last_error_at,
+    w.last_error,
+    ( SELECT count(*) AS count
+           FROM support.outbound_messages m
+          WHERE (m.state = 'pending'::text)) AS pending_messages,
+    ( SELECT count(*) AS count
+           FROM support.outbound_messages m
+          WHERE ((m.state = 'pending'::text) AND (NOT support.has_endpoint(m.destination, m.target)))) AS waiting_for_an_endpoint,
+    ( SELECT count(*) AS count
+           FROM support.outbound_messages m
+          WHERE (m.state = 'dead'::text)) AS dead_letters,
+    support.next_delivery() AS next_attempt
+   FROM support.delivery_worker_state() w(preloaded, state, pid, started_at, last_pass_at, last_pass_messages, last_pass_delivered, passes, delivered, next_wakeup, errors, last_error_at, last_error);
+COMMENT ON VIEW support.delivery_status IS 'the delivery worker of this database (running or not, last pass, messages delivered, errors) and the outbox''s pending and dead messages';
+GRANT SELECT ON TABLE support.delivery_status TO support_manager;
+
+CREATE TRIGGER config_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON support.delivery_endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
+
+CREATE TRIGGER endpoint_host_guarded BEFORE INSERT OR DELETE OR UPDATE ON support.delivery_endpoints FOR EACH ROW EXECUTE FUNCTION support.guard_endpoint_host();
+
+CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.delivery_endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
+
+CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.outbound_messages FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.delivery_endpoints FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('endpoint');
+
+CREATE TRIGGER ticket_event_webhooks AFTER INSERT ON support.ticket_events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION support.queue_webhooks();
+
+CREATE POLICY agent_queues_messages ON support.outbound_messages FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = outbound_messages.account_id) AND (t.ticket_id = outbound_messages.ticket_id))))));
+CREATE POLICY manager_all ON support.delivery_endpoints TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_all ON support.outbound_messages TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
