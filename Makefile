@@ -69,6 +69,14 @@ ifneq ($(RELEASED),)
 endif
 all: released-script-unchanged
 
+# Releasing default_version: its assembled script is committed beside the
+# upgrade scripts, and from then on never changes.
+.PHONY: release
+release: $(ASSEMBLED)
+	@test ! -e extension/$(EXTENSION)--$(EXTVERSION).sql || \
+	  { echo "$(EXTVERSION) is already released" >&2; exit 1; }
+	cp $(ASSEMBLED) extension/$(EXTENSION)--$(EXTVERSION).sql
+
 HARNESS = test/harness
 
 # One target per test layer, so the harness can run every layer and report

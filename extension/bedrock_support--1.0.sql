@@ -802,8 +802,8 @@ REVOKE ALL ON FUNCTION support.session_alive(slot integer, nonce bigint) FROM PU
 CREATE FUNCTION support.session_token(OUT slot integer, OUT nonce bigint) RETURNS record
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'session_token';
-COMMENT ON FUNCTION support.session_token(OUT slot integer, OUT nonce bigint) IS 'this backend''s slot and random nonce, which die with it';
-REVOKE ALL ON FUNCTION support.session_token(OUT slot integer, OUT nonce bigint) FROM PUBLIC;
+COMMENT ON FUNCTION support.session_token() IS 'this backend''s slot and random nonce, which die with it';
+REVOKE ALL ON FUNCTION support.session_token() FROM PUBLIC;
 
 CREATE TRIGGER auth_keys_changed AFTER DELETE OR UPDATE ON support.auth_keys FOR EACH STATEMENT EXECUTE FUNCTION support.auth_keys_changed();
 
@@ -866,8 +866,7 @@ ALTER TABLE support.calendar ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.calendar IS 'business calendars: weekly hours in a time zone (''mon-fri 09:00-17:00 @ America/New_York'' or ''24x7'') and local holiday dates';
 COMMENT ON COLUMN support.calendar.hours IS 'weekly business hours and their time zone';
 COMMENT ON COLUMN support.calendar.holidays IS 'local dates without business hours';
-GRANT SELECT ON TABLE support.calendar TO support_client;
-GRANT SELECT ON TABLE support.calendar TO support_agent;
+GRANT SELECT ON TABLE support.calendar TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.calendar TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.calendar', '');
 SELECT pg_catalog.pg_extension_config_dump('support.calendar_id_seq', '');
@@ -969,8 +968,7 @@ ALTER TABLE ONLY support.tiers
     ADD CONSTRAINT tiers_pkey PRIMARY KEY (tier);
 ALTER TABLE support.tiers ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.tiers IS 'support tiers 1-3 with the handbook''s response, resolution and escalation targets (NULL resolution target: variable with complexity)';
-GRANT SELECT ON TABLE support.tiers TO support_client;
-GRANT SELECT ON TABLE support.tiers TO support_agent;
+GRANT SELECT ON TABLE support.tiers TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.tiers TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.tiers', '');
 
@@ -993,8 +991,7 @@ ALTER TABLE ONLY support.categories
     ADD CONSTRAINT categories_default_tier_fkey FOREIGN KEY (default_tier) REFERENCES support.tiers(tier);
 ALTER TABLE support.categories ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.categories IS 'issue categories with their default priority and tier, the skill they need, and the handbook''s symptoms, diagnostic steps and common solutions';
-GRANT SELECT ON TABLE support.categories TO support_client;
-GRANT SELECT ON TABLE support.categories TO support_agent;
+GRANT SELECT ON TABLE support.categories TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.categories TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.categories', '');
 
@@ -1013,8 +1010,7 @@ ALTER TABLE ONLY support.channels
     ADD CONSTRAINT channels_pkey PRIMARY KEY (channel);
 ALTER TABLE support.channels ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.channels IS 'the channels through which tickets arrive, with their hours and acknowledgment targets';
-GRANT SELECT ON TABLE support.channels TO support_client;
-GRANT SELECT ON TABLE support.channels TO support_agent;
+GRANT SELECT ON TABLE support.channels TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.channels TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.channels', '');
 
@@ -1068,8 +1064,7 @@ COMMENT ON COLUMN support.sla_policies.auto_close_after IS 'a resolved ticket no
 COMMENT ON COLUMN support.sla_policies.escalation_call_within IS 'a client''s escalation request gets a call within this time (handbook: 2 hours)';
 COMMENT ON COLUMN support.sla_policies.escalated_update_cadence IS 'update cadence (elapsed) once the client asked for an escalation, when shorter than the usual one';
 COMMENT ON COLUMN support.sla_policies.executive_update_cadence IS 'update cadence (elapsed) of an executive escalation (handbook: hourly)';
-GRANT SELECT ON TABLE support.sla_policies TO support_client;
-GRANT SELECT ON TABLE support.sla_policies TO support_agent;
+GRANT SELECT ON TABLE support.sla_policies TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.sla_policies TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.sla_policies', '');
 
@@ -1147,29 +1142,84 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.tiers FOR EACH ROW EX
 
 CREATE TRIGGER restore_config_row BEFORE INSERT ON support.troubleshooting_steps FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('step');
 
-CREATE POLICY agent_read ON support.calendar FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.categories FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.channels FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.internal_channels FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.sla_policies FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.slack_routes FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.templates FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.tiers FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.troubleshooting_steps FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY client_read ON support.calendar FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY client_read ON support.categories FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY client_read ON support.channels FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY client_read ON support.sla_policies FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY client_read ON support.tiers FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY manager_all ON support.calendar TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.categories TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.channels TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.internal_channels TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.sla_policies TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.slack_routes TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.templates TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.tiers TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.troubleshooting_steps TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY agent_read ON support.calendar
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.categories
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.channels
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.internal_channels
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.sla_policies
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.slack_routes
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.templates
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.tiers
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.troubleshooting_steps
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY client_read ON support.calendar
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY client_read ON support.categories
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY client_read ON support.channels
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY client_read ON support.sla_policies
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY client_read ON support.tiers
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY manager_all ON support.calendar
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.categories
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.channels
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.internal_channels
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.sla_policies
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.slack_routes
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.templates
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.tiers
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.troubleshooting_steps
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 INSERT INTO support.calendar (calendar_id, name, hours, holidays) VALUES
 	(1, 'Around the clock (on-call coverage)', '24x7', '{}'),
@@ -1385,9 +1435,7 @@ COMMENT ON FUNCTION support.require_acting_user(user_id bigint) IS 'refuses a wo
 -- Account users and support staff share one id space, so an event's actor
 -- or a key's user is one number whichever table it lives in.
 CREATE SEQUENCE support.user_id_seq;
-GRANT USAGE ON SEQUENCE support.user_id_seq TO support_client;
-GRANT USAGE ON SEQUENCE support.user_id_seq TO support_agent;
-GRANT USAGE ON SEQUENCE support.user_id_seq TO support_manager;
+GRANT USAGE ON SEQUENCE support.user_id_seq TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.user_id_seq', '');
 
 CREATE TABLE support.agents (
@@ -1477,8 +1525,7 @@ ALTER SEQUENCE support.account_id_seq OWNED BY support.accounts.account_id;
 ALTER TABLE support.accounts ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.accounts IS 'client companies: time zone, support calendar, enterprise (dedicated Slack channel) and sensitive (assuming their users needs a manager''s approval)';
 GRANT SELECT,DELETE ON TABLE support.accounts TO support_manager;
-GRANT SELECT ON TABLE support.accounts TO support_client;
-GRANT SELECT ON TABLE support.accounts TO support_agent;
+GRANT SELECT ON TABLE support.accounts TO support_client, support_agent;
 GRANT INSERT(name),UPDATE(name) ON TABLE support.accounts TO support_manager;
 GRANT INSERT(time_zone),UPDATE(time_zone) ON TABLE support.accounts TO support_manager;
 GRANT INSERT(calendar_id),UPDATE(calendar_id) ON TABLE support.accounts TO support_manager;
@@ -1509,19 +1556,13 @@ ALTER TABLE ONLY support.account_users
     ADD CONSTRAINT account_users_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
 ALTER TABLE support.account_users ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.account_users IS 'client users, each with exactly one of the handbook''s roles';
-GRANT SELECT,DELETE ON TABLE support.account_users TO support_manager;
-GRANT SELECT,DELETE ON TABLE support.account_users TO support_client;
+GRANT SELECT,DELETE ON TABLE support.account_users TO support_manager, support_client;
 GRANT SELECT ON TABLE support.account_users TO support_agent;
-GRANT INSERT(account_id) ON TABLE support.account_users TO support_client;
-GRANT INSERT(account_id) ON TABLE support.account_users TO support_manager;
-GRANT INSERT(email),UPDATE(email) ON TABLE support.account_users TO support_client;
-GRANT INSERT(email),UPDATE(email) ON TABLE support.account_users TO support_manager;
-GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.account_users TO support_client;
-GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.account_users TO support_manager;
-GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_client;
-GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_manager;
-GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_client;
-GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_manager;
+GRANT INSERT(account_id) ON TABLE support.account_users TO support_client, support_manager;
+GRANT INSERT(email),UPDATE(email) ON TABLE support.account_users TO support_client, support_manager;
+GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.account_users TO support_client, support_manager;
+GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_client, support_manager;
+GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_client, support_manager;
 GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.account_users TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.account_users', '');
 
@@ -1630,33 +1671,53 @@ REVOKE ALL ON TABLE support.staff_totp FROM PUBLIC;
 COMMENT ON TABLE support.staff_totp IS 'support staff''s TOTP secrets (RFC 6238) and the last time step used, so a code works once';
 SELECT pg_catalog.pg_extension_config_dump('support.staff_totp', '');
 
-GRANT USAGE ON SCHEMA support TO support_client;
-GRANT USAGE ON SCHEMA support TO support_agent;
-GRANT USAGE ON SCHEMA support TO support_manager;
-GRANT USAGE ON SCHEMA support TO support_super_user;
-GRANT USAGE ON SCHEMA support TO support_login;
+GRANT USAGE ON SCHEMA support TO support_client, support_agent, support_manager, support_super_user, support_login;
 
 CREATE TRIGGER config_changed AFTER DELETE OR UPDATE OR TRUNCATE ON support.accounts FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
 
-CREATE POLICY agent_read ON support.account_users FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.accounts FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.agents FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY client_admin_adds_users ON support.account_users FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text))));
-CREATE POLICY client_admin_edits_users ON support.account_users FOR UPDATE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text)))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY client_admin_removes_users ON support.account_users FOR DELETE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text) AND (user_id <> ( SELECT support.current_user_id() AS current_user_id)))));
-CREATE POLICY client_own_account ON support.accounts FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY client_own_users ON support.account_users FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY manager_all ON support.account_users TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.accounts TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.agents TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY agent_read ON support.account_users
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.accounts
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.agents
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY client_admin_adds_users ON support.account_users
+    FOR INSERT TO support_client
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = 'admin')));
+CREATE POLICY client_admin_edits_users ON support.account_users
+    FOR UPDATE TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = 'admin')))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY client_admin_removes_users ON support.account_users
+    FOR DELETE TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = 'admin') AND (user_id <> (SELECT support.current_user_id()))));
+CREATE POLICY client_own_account ON support.accounts
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY client_own_users ON support.account_users
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY manager_all ON support.account_users
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.accounts
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.agents
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 -- 05_tickets.sql
 
 CREATE SEQUENCE support.ticket_id_seq
     START WITH 10001;
-GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_client;
-GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_agent;
-GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_manager;
+GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_client, support_agent, support_manager;
 CREATE TABLE support.tickets (
     account_id bigint NOT NULL,
     ticket_id bigint NOT NULL,
@@ -1756,54 +1817,22 @@ COMMENT ON COLUMN support.tickets.executive_escalated_at IS 'executive escalatio
 COMMENT ON COLUMN support.tickets.last_activity_at IS 'the last public reply or internal note by an agent: progress, for the no-progress escalation';
 COMMENT ON COLUMN support.tickets.actions_checked_at IS 'the escalation worker has acted on everything due up to this time';
 COMMENT ON COLUMN support.tickets.next_action_at IS 'the earliest action of the escalation worker still to come (support.ticket_actions), kept by the deadline trigger';
-GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client;
-GRANT SELECT,UPDATE ON TABLE support.tickets TO support_agent;
-GRANT SELECT,UPDATE ON TABLE support.tickets TO support_manager;
-GRANT INSERT(account_id) ON TABLE support.tickets TO support_client;
-GRANT INSERT(account_id) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(account_id) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client;
-GRANT INSERT(requester_id) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(requester_id) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(subject) ON TABLE support.tickets TO support_client;
-GRANT INSERT(subject) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(subject) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(description) ON TABLE support.tickets TO support_client;
-GRANT INSERT(description) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(description) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(channel) ON TABLE support.tickets TO support_client;
-GRANT INSERT(channel) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(channel) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(category) ON TABLE support.tickets TO support_client;
-GRANT INSERT(category) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(category) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(priority) ON TABLE support.tickets TO support_client;
-GRANT INSERT(priority) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(priority) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(service_outage) ON TABLE support.tickets TO support_client;
-GRANT INSERT(service_outage) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(service_outage) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_client;
-GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_client;
-GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_client;
-GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(peak_period) ON TABLE support.tickets TO support_client;
-GRANT INSERT(peak_period) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(peak_period) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(api_failure) ON TABLE support.tickets TO support_client;
-GRANT INSERT(api_failure) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(api_failure) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_client;
-GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_client;
-GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_manager;
+GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(account_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(subject) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(description) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(channel) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(category) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(priority) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(service_outage) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(peak_period) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(api_failure) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.tickets', '');
 SELECT pg_catalog.pg_extension_config_dump('support.ticket_id_seq', '');
 
@@ -2306,9 +2335,7 @@ COMMENT ON FUNCTION support.track_agent_load() IS 'keeps agents.open_tickets whe
 REVOKE ALL ON FUNCTION support.track_agent_load() FROM PUBLIC;
 
 CREATE SEQUENCE support.event_id_seq;
-GRANT USAGE ON SEQUENCE support.event_id_seq TO support_client;
-GRANT USAGE ON SEQUENCE support.event_id_seq TO support_agent;
-GRANT USAGE ON SEQUENCE support.event_id_seq TO support_manager;
+GRANT USAGE ON SEQUENCE support.event_id_seq TO support_client, support_agent, support_manager;
 CREATE TABLE support.ticket_events (
     account_id bigint NOT NULL,
     event_id bigint NOT NULL,
@@ -2338,33 +2365,15 @@ ALTER TABLE support.ticket_events ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.ticket_events IS 'append-only case history of every ticket: replies, notes, client messages, changes, escalations and notifications, with actor and time';
 COMMENT ON COLUMN support.ticket_events.action_key IS 'for actions of the escalation worker: action@deadline (microseconds since 1970), unique per ticket so each action happens once';
 COMMENT ON COLUMN support.ticket_events.assumed_by IS 'the super user who had assumed the acting user when this was written (NULL: nobody), set from the key';
-GRANT SELECT ON TABLE support.ticket_events TO support_client;
-GRANT SELECT ON TABLE support.ticket_events TO support_agent;
-GRANT SELECT ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(kind) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(kind) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(kind) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(body) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(body) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(body) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(details) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(details) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(details) ON TABLE support.ticket_events TO support_manager;
+GRANT SELECT ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(kind) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(body) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(details) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
 GRANT INSERT(action_key) ON TABLE support.ticket_events TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.ticket_events', '');
 SELECT pg_catalog.pg_extension_config_dump('support.event_id_seq', '');
@@ -2383,9 +2392,7 @@ CREATE VIEW support.open_tickets_by_priority WITH (security_invoker='true') AS
   WHERE (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))
   GROUP BY t.priority;
 COMMENT ON VIEW support.open_tickets_by_priority IS 'real-time dashboard: open tickets by priority and age';
-GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client;
-GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_agent;
-GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_manager;
+GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client, support_agent, support_manager;
 
 CREATE TRIGGER ticket_agent_load AFTER UPDATE ON support.tickets FOR EACH ROW WHEN (((old.assignee_id IS DISTINCT FROM new.assignee_id) OR ((old.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) IS DISTINCT FROM (new.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))))) EXECUTE FUNCTION support.track_agent_load();
 
@@ -2403,25 +2410,58 @@ CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON support.ticket_event
 
 CREATE TRIGGER ticket_lifecycle BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_lifecycle_trigger();
 
-CREATE POLICY agent_opens_tickets ON support.tickets FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_ticket_history ON support.ticket_events FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (EXISTS ( SELECT 1
+CREATE POLICY agent_opens_tickets ON support.tickets
+    FOR INSERT TO support_agent
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_ticket_history ON support.ticket_events
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id)))));
+CREATE POLICY agent_tier_or_assigned ON support.tickets
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((tier = (SELECT support.current_agent_tier())) OR (assignee_id = (SELECT support.current_user_id()))));
+CREATE POLICY agent_updates_tickets ON support.tickets
+    FOR UPDATE TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((tier = (SELECT support.current_agent_tier())) OR (assignee_id = (SELECT support.current_user_id()))))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_writes_history ON support.ticket_events
+    FOR INSERT TO support_agent
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (EXISTS ( SELECT 1
    FROM support.tickets t
   WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id))))));
-CREATE POLICY agent_tier_or_assigned ON support.tickets FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((tier = ( SELECT support.current_agent_tier() AS current_agent_tier)) OR (assignee_id = ( SELECT support.current_user_id() AS current_user_id)))));
-CREATE POLICY agent_updates_tickets ON support.tickets FOR UPDATE TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((tier = ( SELECT support.current_agent_tier() AS current_agent_tier)) OR (assignee_id = ( SELECT support.current_user_id() AS current_user_id))))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_writes_history ON support.ticket_events FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((actor_id = ( SELECT support.current_user_id() AS current_user_id)) AND (EXISTS ( SELECT 1
-   FROM support.tickets t
-  WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id)))))));
-CREATE POLICY client_opens_tickets ON support.tickets FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND ((( SELECT support.current_user_role() AS current_user_role) = 'admin'::text) OR ((( SELECT support.current_user_role() AS current_user_role) = 'campaign_manager'::text) AND (requester_id = ( SELECT support.current_user_id() AS current_user_id)))))));
-CREATE POLICY client_own_tickets ON support.tickets FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY client_public_history ON support.ticket_events FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (visibility = 'public'::support.visibility))));
-CREATE POLICY client_updates_tickets ON support.tickets FOR UPDATE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = ANY (ARRAY['admin'::text, 'campaign_manager'::text]))))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY client_writes_messages ON support.ticket_events FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = ANY (ARRAY['admin'::text, 'campaign_manager'::text])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = ( SELECT support.current_user_id() AS current_user_id)))));
-CREATE POLICY manager_history ON support.ticket_events FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_opens_tickets ON support.tickets FOR INSERT TO support_manager WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_tickets ON support.tickets FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_updates_tickets ON support.tickets FOR UPDATE TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_writes_history ON support.ticket_events FOR INSERT TO support_manager WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND (( SELECT support.current_is_manager() AS current_is_manager) AND (actor_id = ( SELECT support.current_user_id() AS current_user_id)))));
+CREATE POLICY client_opens_tickets ON support.tickets
+    FOR INSERT TO support_client
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND (((SELECT support.current_user_role()) = 'admin') OR (((SELECT support.current_user_role()) = 'campaign_manager') AND (requester_id = (SELECT support.current_user_id()))))));
+CREATE POLICY client_own_tickets ON support.tickets
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY client_public_history ON support.ticket_events
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND (visibility = 'public'::support.visibility)));
+CREATE POLICY client_updates_tickets ON support.tickets
+    FOR UPDATE TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager']))))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY client_writes_messages ON support.ticket_events
+    FOR INSERT TO support_client
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id()))));
+CREATE POLICY manager_history ON support.ticket_events
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_opens_tickets ON support.tickets
+    FOR INSERT TO support_manager
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_tickets ON support.tickets
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_updates_tickets ON support.tickets
+    FOR UPDATE TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_writes_history ON support.ticket_events
+    FOR INSERT TO support_manager
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id()))));
 
 -- 06_sla.sql
 
@@ -2545,9 +2585,7 @@ ALTER TABLE support.sla_events ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.sla_events IS 'append-only trail of each ticket''s SLA targets: activated, paused, resumed, fulfilled and breached, with the deadline in force';
 COMMENT ON COLUMN support.sla_events.due IS 'the deadline in force when the event happened';
 COMMENT ON COLUMN support.sla_events.occurred_at IS 'when it happened; for a breach, the deadline that was missed';
-GRANT SELECT ON TABLE support.sla_events TO support_client;
-GRANT SELECT ON TABLE support.sla_events TO support_agent;
-GRANT SELECT ON TABLE support.sla_events TO support_manager;
+GRANT SELECT ON TABLE support.sla_events TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.sla_events', '');
 SELECT pg_catalog.pg_extension_config_dump('support.sla_event_id_seq', '');
 
@@ -2581,9 +2619,7 @@ CREATE VIEW support.sla_status WITH (security_invoker='true') AS
                 END,(p.clock = '24x7'::text)), ('next_update'::support.sla_target,t.next_update_due,(p.update_cadence_unit = 'elapsed'::text)), ('resolution'::support.sla_target,t.resolution_due,(p.clock = '24x7'::text))) d(target, due, around_the_clock))
   WHERE ((t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) AND (d.due IS NOT NULL));
 COMMENT ON VIEW support.sla_status IS 'one row per running SLA target of each open ticket: its deadline, the business time remaining (negative when overdue) and whether it is breached';
-GRANT SELECT ON TABLE support.sla_status TO support_client;
-GRANT SELECT ON TABLE support.sla_status TO support_agent;
-GRANT SELECT ON TABLE support.sla_status TO support_manager;
+GRANT SELECT ON TABLE support.sla_status TO support_client, support_agent, support_manager;
 
 CREATE TRIGGER sla_events_append_only BEFORE DELETE OR UPDATE ON support.sla_events FOR EACH ROW EXECUTE FUNCTION support.refuse_history_change_trigger();
 
@@ -2595,11 +2631,17 @@ CREATE TRIGGER ticket_sla_changed AFTER UPDATE ON support.tickets REFERENCING OL
 
 CREATE TRIGGER ticket_sla_deadlines BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_sla_trigger();
 
-CREATE POLICY agent_sla_history ON support.sla_events FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (EXISTS ( SELECT 1
+CREATE POLICY agent_sla_history ON support.sla_events
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
    FROM support.tickets t
-  WHERE ((t.account_id = sla_events.account_id) AND (t.ticket_id = sla_events.ticket_id))))));
-CREATE POLICY client_sla_history ON support.sla_events FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY manager_sla_history ON support.sla_events FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+  WHERE ((t.account_id = sla_events.account_id) AND (t.ticket_id = sla_events.ticket_id)))));
+CREATE POLICY client_sla_history ON support.sla_events
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY manager_sla_history ON support.sla_events
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 -- 07_triage.sql
 
@@ -2666,8 +2708,13 @@ CREATE TRIGGER ticket_classify BEFORE INSERT ON support.tickets FOR EACH ROW EXE
 
 CREATE TRIGGER ticket_triaged AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.ticket_triaged_trigger();
 
-CREATE POLICY agent_read ON support.triage_rules FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY manager_all ON support.triage_rules TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY agent_read ON support.triage_rules
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY manager_all ON support.triage_rules
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 INSERT INTO support.triage_rules (rule_id, "position", name, category, channel, required_flags, excluded_flags, keywords, priority, escalate_to_tier, alert_channel, active) VALUES
 	(1, 10, 'Emergency hotline call', NULL, 'phone', '{}', '{}', NULL, 'P1', 3, '#critical-issues', true),
@@ -2995,8 +3042,8 @@ BEGIN
     END LOOP;
     PERFORM set_config('support.actor_id', '0', true);
 END $$;
-COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, OUT tickets integer, OUT actions integer) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED); safe to call by hand next to the worker';
-REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, OUT tickets integer, OUT actions integer) FROM PUBLIC;
+COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED); safe to call by hand next to the worker';
+REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) FROM PUBLIC;
 
 CREATE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql
@@ -3103,9 +3150,9 @@ REVOKE ALL ON FUNCTION support.wake_worker() FROM PUBLIC;
 CREATE FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'worker_status';
-COMMENT ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) IS 'the escalation worker of this database, from shared memory';
-REVOKE ALL ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) FROM PUBLIC;
-GRANT ALL ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) TO support_manager;
+COMMENT ON FUNCTION support.worker_state() IS 'the escalation worker of this database, from shared memory';
+REVOKE ALL ON FUNCTION support.worker_state() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.worker_state() TO support_manager;
 
 CREATE VIEW support.worker_status WITH (security_invoker='true') AS
  SELECT w.preloaded,
@@ -3255,9 +3302,9 @@ REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind te
 CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'delivery_worker_status';
-COMMENT ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) IS 'the delivery worker of this database, from shared memory';
-REVOKE ALL ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) FROM PUBLIC;
-GRANT ALL ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) TO support_manager;
+COMMENT ON FUNCTION support.delivery_worker_state() IS 'the delivery worker of this database, from shared memory';
+REVOKE ALL ON FUNCTION support.delivery_worker_state() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.delivery_worker_state() TO support_manager;
 
 CREATE FUNCTION support.guard_endpoint_host() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -3430,8 +3477,7 @@ COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids 
 REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
 
 CREATE SEQUENCE support.message_id_seq;
-GRANT USAGE ON SEQUENCE support.message_id_seq TO support_manager;
-GRANT USAGE ON SEQUENCE support.message_id_seq TO support_agent;
+GRANT USAGE ON SEQUENCE support.message_id_seq TO support_manager, support_agent;
 CREATE TABLE support.outbound_messages (
     account_id bigint NOT NULL,
     message_id bigint NOT NULL,
@@ -3603,11 +3649,19 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.delivery_endpoints FO
 
 CREATE TRIGGER ticket_event_webhooks AFTER INSERT ON support.ticket_events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION support.queue_webhooks();
 
-CREATE POLICY agent_queues_messages ON support.outbound_messages FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (EXISTS ( SELECT 1
+CREATE POLICY agent_queues_messages ON support.outbound_messages
+    FOR INSERT TO support_agent
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
    FROM support.tickets t
-  WHERE ((t.account_id = outbound_messages.account_id) AND (t.ticket_id = outbound_messages.ticket_id))))));
-CREATE POLICY manager_all ON support.delivery_endpoints TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.outbound_messages TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+  WHERE ((t.account_id = outbound_messages.account_id) AND (t.ticket_id = outbound_messages.ticket_id)))));
+CREATE POLICY manager_all ON support.delivery_endpoints
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.outbound_messages
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 -- 10_role_assumption.sql
 
@@ -4017,9 +4071,16 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.assumption_policy FOR
 
 CREATE TRIGGER super_user_rights_changed AFTER UPDATE OF is_super_user, active ON support.agents FOR EACH ROW WHEN ((old.is_super_user AND old.active AND (NOT (new.is_super_user AND new.active)))) EXECUTE FUNCTION support.end_assumptions_of_former_super_users();
 
-CREATE POLICY manager_all ON support.assumption_policy TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_reads_approvals ON support.assumption_approvals FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_reads_audit ON support.assumption_audit FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_all ON support.assumption_policy
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_reads_approvals ON support.assumption_approvals
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_reads_audit ON support.assumption_audit
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 INSERT INTO support.assumption_policy (singleton, idle_timeout, justification_min_length, approval_valid_for, max_key_lifetime) VALUES
 	(true, '02:00:00', 10, '08:00:00', '24:00:00');
@@ -4161,7 +4222,9 @@ CREATE TRIGGER security_audit_no_truncate BEFORE TRUNCATE ON support.security_au
 
 CREATE TRIGGER staff_rights_audited AFTER UPDATE OF is_super_user, is_support_manager, active ON support.agents FOR EACH ROW WHEN (((old.is_super_user IS DISTINCT FROM new.is_super_user) OR (old.is_support_manager IS DISTINCT FROM new.is_support_manager) OR ((old.active IS DISTINCT FROM new.active) AND (old.is_super_user OR old.is_support_manager OR new.is_super_user OR new.is_support_manager)))) EXECUTE FUNCTION support.audit_staff_rights();
 
-CREATE POLICY manager_reads_security_audit ON support.security_audit FOR SELECT TO support_manager USING ((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text));
+CREATE POLICY manager_reads_security_audit ON support.security_audit
+    FOR SELECT TO support_manager
+    USING ((SELECT support.current_key_kind()) = 'manager');
 
 -- 12_reporting.sql
 
@@ -4179,8 +4242,7 @@ CREATE VIEW support.agent_workload WITH (security_invoker='true') AS
   WHERE a.active
   GROUP BY a.agent_id, a.full_name, a.tier, a.on_shift;
 COMMENT ON VIEW support.agent_workload IS 'team availability and workload distribution: open tickets per active agent';
-GRANT SELECT ON TABLE support.agent_workload TO support_agent;
-GRANT SELECT ON TABLE support.agent_workload TO support_manager;
+GRANT SELECT ON TABLE support.agent_workload TO support_agent, support_manager;
 
 CREATE VIEW support.daily_summary WITH (security_invoker='true') AS
  SELECT (day.day)::date AS day,
@@ -4198,9 +4260,7 @@ CREATE VIEW support.daily_summary WITH (security_invoker='true') AS
           WHERE ((e.kind = 'rating'::support.event_kind) AND (e.created_at >= day.day) AND (e.created_at < (day.day + '1 day'::interval)))) AS average_satisfaction
    FROM generate_series((date_trunc('day'::text, now()) - '6 days'::interval), date_trunc('day'::text, now()), '1 day'::interval) day(day);
 COMMENT ON VIEW support.daily_summary IS 'daily summary of the last seven days (server time zone): tickets created, resolved and closed, average satisfaction';
-GRANT SELECT ON TABLE support.daily_summary TO support_client;
-GRANT SELECT ON TABLE support.daily_summary TO support_agent;
-GRANT SELECT ON TABLE support.daily_summary TO support_manager;
+GRANT SELECT ON TABLE support.daily_summary TO support_client, support_agent, support_manager;
 
 CREATE VIEW support.response_kpis WITH (security_invoker='true') AS
  SELECT t.priority,
@@ -4218,9 +4278,7 @@ CREATE VIEW support.response_kpis WITH (security_invoker='true') AS
    FROM support.tickets t
   GROUP BY t.priority;
 COMMENT ON VIEW support.response_kpis IS 'operational KPIs by priority: first response and resolution times (pending-on-client time excluded), escalation and reopen rates, satisfaction';
-GRANT SELECT ON TABLE support.response_kpis TO support_client;
-GRANT SELECT ON TABLE support.response_kpis TO support_agent;
-GRANT SELECT ON TABLE support.response_kpis TO support_manager;
+GRANT SELECT ON TABLE support.response_kpis TO support_client, support_agent, support_manager;
 
 CREATE VIEW support.ticket_queue WITH (security_invoker='true') AS
  SELECT t.tier,
@@ -4238,8 +4296,7 @@ CREATE VIEW support.ticket_queue WITH (security_invoker='true') AS
      JOIN support.categories c ON ((c.category = t.category)))
   WHERE ((t.assignee_id IS NULL) AND (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])));
 COMMENT ON VIEW support.ticket_queue IS 'open tickets no agent holds, per tier, most urgent first: what the next free agent of that tier should take';
-GRANT SELECT ON TABLE support.ticket_queue TO support_agent;
-GRANT SELECT ON TABLE support.ticket_queue TO support_manager;
+GRANT SELECT ON TABLE support.ticket_queue TO support_agent, support_manager;
 
 -- 99_start_workers.sql
 

@@ -234,7 +234,7 @@ REVOKE ALL ON FUNCTION support.session_alive(slot integer, nonce bigint) FROM PU
 CREATE FUNCTION support.session_token(OUT slot integer, OUT nonce bigint) RETURNS record
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'session_token';
-COMMENT ON FUNCTION support.session_token(OUT slot integer, OUT nonce bigint) IS 'this backend''s slot and random nonce, which die with it';
-REVOKE ALL ON FUNCTION support.session_token(OUT slot integer, OUT nonce bigint) FROM PUBLIC;
+COMMENT ON FUNCTION support.session_token() IS 'this backend''s slot and random nonce, which die with it';
+REVOKE ALL ON FUNCTION support.session_token() FROM PUBLIC;
 
 CREATE TRIGGER auth_keys_changed AFTER DELETE OR UPDATE ON support.auth_keys FOR EACH STATEMENT EXECUTE FUNCTION support.auth_keys_changed();

@@ -55,8 +55,7 @@ ALTER TABLE support.calendar ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.calendar IS 'business calendars: weekly hours in a time zone (''mon-fri 09:00-17:00 @ America/New_York'' or ''24x7'') and local holiday dates';
 COMMENT ON COLUMN support.calendar.hours IS 'weekly business hours and their time zone';
 COMMENT ON COLUMN support.calendar.holidays IS 'local dates without business hours';
-GRANT SELECT ON TABLE support.calendar TO support_client;
-GRANT SELECT ON TABLE support.calendar TO support_agent;
+GRANT SELECT ON TABLE support.calendar TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.calendar TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.calendar', '');
 SELECT pg_catalog.pg_extension_config_dump('support.calendar_id_seq', '');
@@ -158,8 +157,7 @@ ALTER TABLE ONLY support.tiers
     ADD CONSTRAINT tiers_pkey PRIMARY KEY (tier);
 ALTER TABLE support.tiers ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.tiers IS 'support tiers 1-3 with the handbook''s response, resolution and escalation targets (NULL resolution target: variable with complexity)';
-GRANT SELECT ON TABLE support.tiers TO support_client;
-GRANT SELECT ON TABLE support.tiers TO support_agent;
+GRANT SELECT ON TABLE support.tiers TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.tiers TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.tiers', '');
 
@@ -182,8 +180,7 @@ ALTER TABLE ONLY support.categories
     ADD CONSTRAINT categories_default_tier_fkey FOREIGN KEY (default_tier) REFERENCES support.tiers(tier);
 ALTER TABLE support.categories ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.categories IS 'issue categories with their default priority and tier, the skill they need, and the handbook''s symptoms, diagnostic steps and common solutions';
-GRANT SELECT ON TABLE support.categories TO support_client;
-GRANT SELECT ON TABLE support.categories TO support_agent;
+GRANT SELECT ON TABLE support.categories TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.categories TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.categories', '');
 
@@ -202,8 +199,7 @@ ALTER TABLE ONLY support.channels
     ADD CONSTRAINT channels_pkey PRIMARY KEY (channel);
 ALTER TABLE support.channels ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.channels IS 'the channels through which tickets arrive, with their hours and acknowledgment targets';
-GRANT SELECT ON TABLE support.channels TO support_client;
-GRANT SELECT ON TABLE support.channels TO support_agent;
+GRANT SELECT ON TABLE support.channels TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.channels TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.channels', '');
 
@@ -257,8 +253,7 @@ COMMENT ON COLUMN support.sla_policies.auto_close_after IS 'a resolved ticket no
 COMMENT ON COLUMN support.sla_policies.escalation_call_within IS 'a client''s escalation request gets a call within this time (handbook: 2 hours)';
 COMMENT ON COLUMN support.sla_policies.escalated_update_cadence IS 'update cadence (elapsed) once the client asked for an escalation, when shorter than the usual one';
 COMMENT ON COLUMN support.sla_policies.executive_update_cadence IS 'update cadence (elapsed) of an executive escalation (handbook: hourly)';
-GRANT SELECT ON TABLE support.sla_policies TO support_client;
-GRANT SELECT ON TABLE support.sla_policies TO support_agent;
+GRANT SELECT ON TABLE support.sla_policies TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.sla_policies TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.sla_policies', '');
 
@@ -336,29 +331,84 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.tiers FOR EACH ROW EX
 
 CREATE TRIGGER restore_config_row BEFORE INSERT ON support.troubleshooting_steps FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('step');
 
-CREATE POLICY agent_read ON support.calendar FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.categories FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.channels FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.internal_channels FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.sla_policies FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.slack_routes FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.templates FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.tiers FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.troubleshooting_steps FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY client_read ON support.calendar FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY client_read ON support.categories FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY client_read ON support.channels FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY client_read ON support.sla_policies FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY client_read ON support.tiers FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (( SELECT support.current_account_id() AS current_account_id) IS NOT NULL)));
-CREATE POLICY manager_all ON support.calendar TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.categories TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.channels TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.internal_channels TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.sla_policies TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.slack_routes TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.templates TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.tiers TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.troubleshooting_steps TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY agent_read ON support.calendar
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.categories
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.channels
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.internal_channels
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.sla_policies
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.slack_routes
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.templates
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.tiers
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.troubleshooting_steps
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY client_read ON support.calendar
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY client_read ON support.categories
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY client_read ON support.channels
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY client_read ON support.sla_policies
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY client_read ON support.tiers
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
+CREATE POLICY manager_all ON support.calendar
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.categories
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.channels
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.internal_channels
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.sla_policies
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.slack_routes
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.templates
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.tiers
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.troubleshooting_steps
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 INSERT INTO support.calendar (calendar_id, name, hours, holidays) VALUES
 	(1, 'Around the clock (on-call coverage)', '24x7', '{}'),

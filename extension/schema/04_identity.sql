@@ -72,9 +72,7 @@ COMMENT ON FUNCTION support.require_acting_user(user_id bigint) IS 'refuses a wo
 -- Account users and support staff share one id space, so an event's actor
 -- or a key's user is one number whichever table it lives in.
 CREATE SEQUENCE support.user_id_seq;
-GRANT USAGE ON SEQUENCE support.user_id_seq TO support_client;
-GRANT USAGE ON SEQUENCE support.user_id_seq TO support_agent;
-GRANT USAGE ON SEQUENCE support.user_id_seq TO support_manager;
+GRANT USAGE ON SEQUENCE support.user_id_seq TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.user_id_seq', '');
 
 CREATE TABLE support.agents (
@@ -164,8 +162,7 @@ ALTER SEQUENCE support.account_id_seq OWNED BY support.accounts.account_id;
 ALTER TABLE support.accounts ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.accounts IS 'client companies: time zone, support calendar, enterprise (dedicated Slack channel) and sensitive (assuming their users needs a manager''s approval)';
 GRANT SELECT,DELETE ON TABLE support.accounts TO support_manager;
-GRANT SELECT ON TABLE support.accounts TO support_client;
-GRANT SELECT ON TABLE support.accounts TO support_agent;
+GRANT SELECT ON TABLE support.accounts TO support_client, support_agent;
 GRANT INSERT(name),UPDATE(name) ON TABLE support.accounts TO support_manager;
 GRANT INSERT(time_zone),UPDATE(time_zone) ON TABLE support.accounts TO support_manager;
 GRANT INSERT(calendar_id),UPDATE(calendar_id) ON TABLE support.accounts TO support_manager;
@@ -196,19 +193,13 @@ ALTER TABLE ONLY support.account_users
     ADD CONSTRAINT account_users_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
 ALTER TABLE support.account_users ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.account_users IS 'client users, each with exactly one of the handbook''s roles';
-GRANT SELECT,DELETE ON TABLE support.account_users TO support_manager;
-GRANT SELECT,DELETE ON TABLE support.account_users TO support_client;
+GRANT SELECT,DELETE ON TABLE support.account_users TO support_manager, support_client;
 GRANT SELECT ON TABLE support.account_users TO support_agent;
-GRANT INSERT(account_id) ON TABLE support.account_users TO support_client;
-GRANT INSERT(account_id) ON TABLE support.account_users TO support_manager;
-GRANT INSERT(email),UPDATE(email) ON TABLE support.account_users TO support_client;
-GRANT INSERT(email),UPDATE(email) ON TABLE support.account_users TO support_manager;
-GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.account_users TO support_client;
-GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.account_users TO support_manager;
-GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_client;
-GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_manager;
-GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_client;
-GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_manager;
+GRANT INSERT(account_id) ON TABLE support.account_users TO support_client, support_manager;
+GRANT INSERT(email),UPDATE(email) ON TABLE support.account_users TO support_client, support_manager;
+GRANT INSERT(full_name),UPDATE(full_name) ON TABLE support.account_users TO support_client, support_manager;
+GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_client, support_manager;
+GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_client, support_manager;
 GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.account_users TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.account_users', '');
 
@@ -317,22 +308,44 @@ REVOKE ALL ON TABLE support.staff_totp FROM PUBLIC;
 COMMENT ON TABLE support.staff_totp IS 'support staff''s TOTP secrets (RFC 6238) and the last time step used, so a code works once';
 SELECT pg_catalog.pg_extension_config_dump('support.staff_totp', '');
 
-GRANT USAGE ON SCHEMA support TO support_client;
-GRANT USAGE ON SCHEMA support TO support_agent;
-GRANT USAGE ON SCHEMA support TO support_manager;
-GRANT USAGE ON SCHEMA support TO support_super_user;
-GRANT USAGE ON SCHEMA support TO support_login;
+GRANT USAGE ON SCHEMA support TO support_client, support_agent, support_manager, support_super_user, support_login;
 
 CREATE TRIGGER config_changed AFTER DELETE OR UPDATE OR TRUNCATE ON support.accounts FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
 
-CREATE POLICY agent_read ON support.account_users FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.accounts FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_read ON support.agents FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY client_admin_adds_users ON support.account_users FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text))));
-CREATE POLICY client_admin_edits_users ON support.account_users FOR UPDATE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text)))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY client_admin_removes_users ON support.account_users FOR DELETE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = 'admin'::text) AND (user_id <> ( SELECT support.current_user_id() AS current_user_id)))));
-CREATE POLICY client_own_account ON support.accounts FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY client_own_users ON support.account_users FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY manager_all ON support.account_users TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.accounts TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.agents TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY agent_read ON support.account_users
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.accounts
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_read ON support.agents
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY client_admin_adds_users ON support.account_users
+    FOR INSERT TO support_client
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = 'admin')));
+CREATE POLICY client_admin_edits_users ON support.account_users
+    FOR UPDATE TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = 'admin')))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY client_admin_removes_users ON support.account_users
+    FOR DELETE TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = 'admin') AND (user_id <> (SELECT support.current_user_id()))));
+CREATE POLICY client_own_account ON support.accounts
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY client_own_users ON support.account_users
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY manager_all ON support.account_users
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.accounts
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.agents
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));

@@ -1,8 +1,6 @@
 CREATE SEQUENCE support.ticket_id_seq
     START WITH 10001;
-GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_client;
-GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_agent;
-GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_manager;
+GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_client, support_agent, support_manager;
 CREATE TABLE support.tickets (
     account_id bigint NOT NULL,
     ticket_id bigint NOT NULL,
@@ -102,54 +100,22 @@ COMMENT ON COLUMN support.tickets.executive_escalated_at IS 'executive escalatio
 COMMENT ON COLUMN support.tickets.last_activity_at IS 'the last public reply or internal note by an agent: progress, for the no-progress escalation';
 COMMENT ON COLUMN support.tickets.actions_checked_at IS 'the escalation worker has acted on everything due up to this time';
 COMMENT ON COLUMN support.tickets.next_action_at IS 'the earliest action of the escalation worker still to come (support.ticket_actions), kept by the deadline trigger';
-GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client;
-GRANT SELECT,UPDATE ON TABLE support.tickets TO support_agent;
-GRANT SELECT,UPDATE ON TABLE support.tickets TO support_manager;
-GRANT INSERT(account_id) ON TABLE support.tickets TO support_client;
-GRANT INSERT(account_id) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(account_id) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client;
-GRANT INSERT(requester_id) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(requester_id) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(subject) ON TABLE support.tickets TO support_client;
-GRANT INSERT(subject) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(subject) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(description) ON TABLE support.tickets TO support_client;
-GRANT INSERT(description) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(description) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(channel) ON TABLE support.tickets TO support_client;
-GRANT INSERT(channel) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(channel) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(category) ON TABLE support.tickets TO support_client;
-GRANT INSERT(category) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(category) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(priority) ON TABLE support.tickets TO support_client;
-GRANT INSERT(priority) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(priority) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(service_outage) ON TABLE support.tickets TO support_client;
-GRANT INSERT(service_outage) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(service_outage) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_client;
-GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_client;
-GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_client;
-GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(peak_period) ON TABLE support.tickets TO support_client;
-GRANT INSERT(peak_period) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(peak_period) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(api_failure) ON TABLE support.tickets TO support_client;
-GRANT INSERT(api_failure) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(api_failure) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_client;
-GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_manager;
-GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_client;
-GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_agent;
-GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_manager;
+GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(account_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(subject) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(description) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(channel) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(category) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(priority) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(service_outage) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(revenue_impact) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(security_or_data_integrity) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(campaign_delivery_failure) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(peak_period) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(api_failure) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_client, support_agent, support_manager;
+GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.tickets', '');
 SELECT pg_catalog.pg_extension_config_dump('support.ticket_id_seq', '');
 
@@ -652,9 +618,7 @@ COMMENT ON FUNCTION support.track_agent_load() IS 'keeps agents.open_tickets whe
 REVOKE ALL ON FUNCTION support.track_agent_load() FROM PUBLIC;
 
 CREATE SEQUENCE support.event_id_seq;
-GRANT USAGE ON SEQUENCE support.event_id_seq TO support_client;
-GRANT USAGE ON SEQUENCE support.event_id_seq TO support_agent;
-GRANT USAGE ON SEQUENCE support.event_id_seq TO support_manager;
+GRANT USAGE ON SEQUENCE support.event_id_seq TO support_client, support_agent, support_manager;
 CREATE TABLE support.ticket_events (
     account_id bigint NOT NULL,
     event_id bigint NOT NULL,
@@ -684,33 +648,15 @@ ALTER TABLE support.ticket_events ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.ticket_events IS 'append-only case history of every ticket: replies, notes, client messages, changes, escalations and notifications, with actor and time';
 COMMENT ON COLUMN support.ticket_events.action_key IS 'for actions of the escalation worker: action@deadline (microseconds since 1970), unique per ticket so each action happens once';
 COMMENT ON COLUMN support.ticket_events.assumed_by IS 'the super user who had assumed the acting user when this was written (NULL: nobody), set from the key';
-GRANT SELECT ON TABLE support.ticket_events TO support_client;
-GRANT SELECT ON TABLE support.ticket_events TO support_agent;
-GRANT SELECT ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(kind) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(kind) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(kind) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(body) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(body) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(body) ON TABLE support.ticket_events TO support_manager;
-GRANT INSERT(details) ON TABLE support.ticket_events TO support_client;
-GRANT INSERT(details) ON TABLE support.ticket_events TO support_agent;
-GRANT INSERT(details) ON TABLE support.ticket_events TO support_manager;
+GRANT SELECT ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(kind) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(body) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(details) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
 GRANT INSERT(action_key) ON TABLE support.ticket_events TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.ticket_events', '');
 SELECT pg_catalog.pg_extension_config_dump('support.event_id_seq', '');
@@ -729,9 +675,7 @@ CREATE VIEW support.open_tickets_by_priority WITH (security_invoker='true') AS
   WHERE (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))
   GROUP BY t.priority;
 COMMENT ON VIEW support.open_tickets_by_priority IS 'real-time dashboard: open tickets by priority and age';
-GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client;
-GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_agent;
-GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_manager;
+GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client, support_agent, support_manager;
 
 CREATE TRIGGER ticket_agent_load AFTER UPDATE ON support.tickets FOR EACH ROW WHEN (((old.assignee_id IS DISTINCT FROM new.assignee_id) OR ((old.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) IS DISTINCT FROM (new.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))))) EXECUTE FUNCTION support.track_agent_load();
 
@@ -749,22 +693,55 @@ CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON support.ticket_event
 
 CREATE TRIGGER ticket_lifecycle BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_lifecycle_trigger();
 
-CREATE POLICY agent_opens_tickets ON support.tickets FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_ticket_history ON support.ticket_events FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (EXISTS ( SELECT 1
+CREATE POLICY agent_opens_tickets ON support.tickets
+    FOR INSERT TO support_agent
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_ticket_history ON support.ticket_events
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id)))));
+CREATE POLICY agent_tier_or_assigned ON support.tickets
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((tier = (SELECT support.current_agent_tier())) OR (assignee_id = (SELECT support.current_user_id()))));
+CREATE POLICY agent_updates_tickets ON support.tickets
+    FOR UPDATE TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((tier = (SELECT support.current_agent_tier())) OR (assignee_id = (SELECT support.current_user_id()))))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY agent_writes_history ON support.ticket_events
+    FOR INSERT TO support_agent
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (EXISTS ( SELECT 1
    FROM support.tickets t
   WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id))))));
-CREATE POLICY agent_tier_or_assigned ON support.tickets FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((tier = ( SELECT support.current_agent_tier() AS current_agent_tier)) OR (assignee_id = ( SELECT support.current_user_id() AS current_user_id)))));
-CREATE POLICY agent_updates_tickets ON support.tickets FOR UPDATE TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((tier = ( SELECT support.current_agent_tier() AS current_agent_tier)) OR (assignee_id = ( SELECT support.current_user_id() AS current_user_id))))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY agent_writes_history ON support.ticket_events FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND ((actor_id = ( SELECT support.current_user_id() AS current_user_id)) AND (EXISTS ( SELECT 1
-   FROM support.tickets t
-  WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id)))))));
-CREATE POLICY client_opens_tickets ON support.tickets FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND ((( SELECT support.current_user_role() AS current_user_role) = 'admin'::text) OR ((( SELECT support.current_user_role() AS current_user_role) = 'campaign_manager'::text) AND (requester_id = ( SELECT support.current_user_id() AS current_user_id)))))));
-CREATE POLICY client_own_tickets ON support.tickets FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY client_public_history ON support.ticket_events FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (visibility = 'public'::support.visibility))));
-CREATE POLICY client_updates_tickets ON support.tickets FOR UPDATE TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = ANY (ARRAY['admin'::text, 'campaign_manager'::text]))))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY client_writes_messages ON support.ticket_events FOR INSERT TO support_client WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND ((account_id = ( SELECT support.current_account_id() AS current_account_id)) AND (( SELECT support.current_user_role() AS current_user_role) = ANY (ARRAY['admin'::text, 'campaign_manager'::text])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = ( SELECT support.current_user_id() AS current_user_id)))));
-CREATE POLICY manager_history ON support.ticket_events FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_opens_tickets ON support.tickets FOR INSERT TO support_manager WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_tickets ON support.tickets FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_updates_tickets ON support.tickets FOR UPDATE TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_writes_history ON support.ticket_events FOR INSERT TO support_manager WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND (( SELECT support.current_is_manager() AS current_is_manager) AND (actor_id = ( SELECT support.current_user_id() AS current_user_id)))));
+CREATE POLICY client_opens_tickets ON support.tickets
+    FOR INSERT TO support_client
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND (((SELECT support.current_user_role()) = 'admin') OR (((SELECT support.current_user_role()) = 'campaign_manager') AND (requester_id = (SELECT support.current_user_id()))))));
+CREATE POLICY client_own_tickets ON support.tickets
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY client_public_history ON support.ticket_events
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND (visibility = 'public'::support.visibility)));
+CREATE POLICY client_updates_tickets ON support.tickets
+    FOR UPDATE TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager']))))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY client_writes_messages ON support.ticket_events
+    FOR INSERT TO support_client
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id()))));
+CREATE POLICY manager_history ON support.ticket_events
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_opens_tickets ON support.tickets
+    FOR INSERT TO support_manager
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_tickets ON support.tickets
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_updates_tickets ON support.tickets
+    FOR UPDATE TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_writes_history ON support.ticket_events
+    FOR INSERT TO support_manager
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id()))));

@@ -118,9 +118,7 @@ ALTER TABLE support.sla_events ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.sla_events IS 'append-only trail of each ticket''s SLA targets: activated, paused, resumed, fulfilled and breached, with the deadline in force';
 COMMENT ON COLUMN support.sla_events.due IS 'the deadline in force when the event happened';
 COMMENT ON COLUMN support.sla_events.occurred_at IS 'when it happened; for a breach, the deadline that was missed';
-GRANT SELECT ON TABLE support.sla_events TO support_client;
-GRANT SELECT ON TABLE support.sla_events TO support_agent;
-GRANT SELECT ON TABLE support.sla_events TO support_manager;
+GRANT SELECT ON TABLE support.sla_events TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.sla_events', '');
 SELECT pg_catalog.pg_extension_config_dump('support.sla_event_id_seq', '');
 
@@ -154,9 +152,7 @@ CREATE VIEW support.sla_status WITH (security_invoker='true') AS
                 END,(p.clock = '24x7'::text)), ('next_update'::support.sla_target,t.next_update_due,(p.update_cadence_unit = 'elapsed'::text)), ('resolution'::support.sla_target,t.resolution_due,(p.clock = '24x7'::text))) d(target, due, around_the_clock))
   WHERE ((t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) AND (d.due IS NOT NULL));
 COMMENT ON VIEW support.sla_status IS 'one row per running SLA target of each open ticket: its deadline, the business time remaining (negative when overdue) and whether it is breached';
-GRANT SELECT ON TABLE support.sla_status TO support_client;
-GRANT SELECT ON TABLE support.sla_status TO support_agent;
-GRANT SELECT ON TABLE support.sla_status TO support_manager;
+GRANT SELECT ON TABLE support.sla_status TO support_client, support_agent, support_manager;
 
 CREATE TRIGGER sla_events_append_only BEFORE DELETE OR UPDATE ON support.sla_events FOR EACH ROW EXECUTE FUNCTION support.refuse_history_change_trigger();
 
@@ -168,8 +164,14 @@ CREATE TRIGGER ticket_sla_changed AFTER UPDATE ON support.tickets REFERENCING OL
 
 CREATE TRIGGER ticket_sla_deadlines BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_sla_trigger();
 
-CREATE POLICY agent_sla_history ON support.sla_events FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (EXISTS ( SELECT 1
+CREATE POLICY agent_sla_history ON support.sla_events
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
    FROM support.tickets t
-  WHERE ((t.account_id = sla_events.account_id) AND (t.ticket_id = sla_events.ticket_id))))));
-CREATE POLICY client_sla_history ON support.sla_events FOR SELECT TO support_client USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'client'::text) AND (account_id = ( SELECT support.current_account_id() AS current_account_id))));
-CREATE POLICY manager_sla_history ON support.sla_events FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+  WHERE ((t.account_id = sla_events.account_id) AND (t.ticket_id = sla_events.ticket_id)))));
+CREATE POLICY client_sla_history ON support.sla_events
+    FOR SELECT TO support_client
+    USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+CREATE POLICY manager_sla_history ON support.sla_events
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));

@@ -61,8 +61,13 @@ CREATE TRIGGER ticket_classify BEFORE INSERT ON support.tickets FOR EACH ROW EXE
 
 CREATE TRIGGER ticket_triaged AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.ticket_triaged_trigger();
 
-CREATE POLICY agent_read ON support.triage_rules FOR SELECT TO support_agent USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (( SELECT support.current_agent_tier() AS current_agent_tier) IS NOT NULL)));
-CREATE POLICY manager_all ON support.triage_rules TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY agent_read ON support.triage_rules
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+CREATE POLICY manager_all ON support.triage_rules
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 INSERT INTO support.triage_rules (rule_id, "position", name, category, channel, required_flags, excluded_flags, keywords, priority, escalate_to_tier, alert_channel, active) VALUES
 	(1, 10, 'Emergency hotline call', NULL, 'phone', '{}', '{}', NULL, 'P1', 3, '#critical-issues', true),

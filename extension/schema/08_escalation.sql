@@ -299,8 +299,8 @@ BEGIN
     END LOOP;
     PERFORM set_config('support.actor_id', '0', true);
 END $$;
-COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, OUT tickets integer, OUT actions integer) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED); safe to call by hand next to the worker';
-REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, OUT tickets integer, OUT actions integer) FROM PUBLIC;
+COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED); safe to call by hand next to the worker';
+REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) FROM PUBLIC;
 
 CREATE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql
@@ -407,9 +407,9 @@ REVOKE ALL ON FUNCTION support.wake_worker() FROM PUBLIC;
 CREATE FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'worker_status';
-COMMENT ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) IS 'the escalation worker of this database, from shared memory';
-REVOKE ALL ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) FROM PUBLIC;
-GRANT ALL ON FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) TO support_manager;
+COMMENT ON FUNCTION support.worker_state() IS 'the escalation worker of this database, from shared memory';
+REVOKE ALL ON FUNCTION support.worker_state() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.worker_state() TO support_manager;
 
 CREATE VIEW support.worker_status WITH (security_invoker='true') AS
  SELECT w.preloaded,

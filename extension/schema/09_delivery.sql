@@ -124,9 +124,9 @@ REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind te
 CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c
     AS 'MODULE_PATHNAME', 'delivery_worker_status';
-COMMENT ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) IS 'the delivery worker of this database, from shared memory';
-REVOKE ALL ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) FROM PUBLIC;
-GRANT ALL ON FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) TO support_manager;
+COMMENT ON FUNCTION support.delivery_worker_state() IS 'the delivery worker of this database, from shared memory';
+REVOKE ALL ON FUNCTION support.delivery_worker_state() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.delivery_worker_state() TO support_manager;
 
 CREATE FUNCTION support.guard_endpoint_host() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -299,8 +299,7 @@ COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids 
 REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
 
 CREATE SEQUENCE support.message_id_seq;
-GRANT USAGE ON SEQUENCE support.message_id_seq TO support_manager;
-GRANT USAGE ON SEQUENCE support.message_id_seq TO support_agent;
+GRANT USAGE ON SEQUENCE support.message_id_seq TO support_manager, support_agent;
 CREATE TABLE support.outbound_messages (
     account_id bigint NOT NULL,
     message_id bigint NOT NULL,
@@ -472,8 +471,16 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.delivery_endpoints FO
 
 CREATE TRIGGER ticket_event_webhooks AFTER INSERT ON support.ticket_events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION support.queue_webhooks();
 
-CREATE POLICY agent_queues_messages ON support.outbound_messages FOR INSERT TO support_agent WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'agent'::text) AND (EXISTS ( SELECT 1
+CREATE POLICY agent_queues_messages ON support.outbound_messages
+    FOR INSERT TO support_agent
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
    FROM support.tickets t
-  WHERE ((t.account_id = outbound_messages.account_id) AND (t.ticket_id = outbound_messages.ticket_id))))));
-CREATE POLICY manager_all ON support.delivery_endpoints TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_all ON support.outbound_messages TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+  WHERE ((t.account_id = outbound_messages.account_id) AND (t.ticket_id = outbound_messages.ticket_id)))));
+CREATE POLICY manager_all ON support.delivery_endpoints
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_all ON support.outbound_messages
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));

@@ -404,9 +404,16 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.assumption_policy FOR
 
 CREATE TRIGGER super_user_rights_changed AFTER UPDATE OF is_super_user, active ON support.agents FOR EACH ROW WHEN ((old.is_super_user AND old.active AND (NOT (new.is_super_user AND new.active)))) EXECUTE FUNCTION support.end_assumptions_of_former_super_users();
 
-CREATE POLICY manager_all ON support.assumption_policy TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager))) WITH CHECK (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_reads_approvals ON support.assumption_approvals FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
-CREATE POLICY manager_reads_audit ON support.assumption_audit FOR SELECT TO support_manager USING (((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text) AND ( SELECT support.current_is_manager() AS current_is_manager)));
+CREATE POLICY manager_all ON support.assumption_policy
+    TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_reads_approvals ON support.assumption_approvals
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+CREATE POLICY manager_reads_audit ON support.assumption_audit
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 INSERT INTO support.assumption_policy (singleton, idle_timeout, justification_min_length, approval_valid_for, max_key_lifetime) VALUES
 	(true, '02:00:00', 10, '08:00:00', '24:00:00');

@@ -133,4 +133,6 @@ CREATE TRIGGER security_audit_no_truncate BEFORE TRUNCATE ON support.security_au
 
 CREATE TRIGGER staff_rights_audited AFTER UPDATE OF is_super_user, is_support_manager, active ON support.agents FOR EACH ROW WHEN (((old.is_super_user IS DISTINCT FROM new.is_super_user) OR (old.is_support_manager IS DISTINCT FROM new.is_support_manager) OR ((old.active IS DISTINCT FROM new.active) AND (old.is_super_user OR old.is_support_manager OR new.is_super_user OR new.is_support_manager)))) EXECUTE FUNCTION support.audit_staff_rights();
 
-CREATE POLICY manager_reads_security_audit ON support.security_audit FOR SELECT TO support_manager USING ((( SELECT support.current_key_kind() AS current_key_kind) = 'manager'::text));
+CREATE POLICY manager_reads_security_audit ON support.security_audit
+    FOR SELECT TO support_manager
+    USING ((SELECT support.current_key_kind()) = 'manager');

@@ -12,8 +12,7 @@ CREATE VIEW support.agent_workload WITH (security_invoker='true') AS
   WHERE a.active
   GROUP BY a.agent_id, a.full_name, a.tier, a.on_shift;
 COMMENT ON VIEW support.agent_workload IS 'team availability and workload distribution: open tickets per active agent';
-GRANT SELECT ON TABLE support.agent_workload TO support_agent;
-GRANT SELECT ON TABLE support.agent_workload TO support_manager;
+GRANT SELECT ON TABLE support.agent_workload TO support_agent, support_manager;
 
 CREATE VIEW support.daily_summary WITH (security_invoker='true') AS
  SELECT (day.day)::date AS day,
@@ -31,9 +30,7 @@ CREATE VIEW support.daily_summary WITH (security_invoker='true') AS
           WHERE ((e.kind = 'rating'::support.event_kind) AND (e.created_at >= day.day) AND (e.created_at < (day.day + '1 day'::interval)))) AS average_satisfaction
    FROM generate_series((date_trunc('day'::text, now()) - '6 days'::interval), date_trunc('day'::text, now()), '1 day'::interval) day(day);
 COMMENT ON VIEW support.daily_summary IS 'daily summary of the last seven days (server time zone): tickets created, resolved and closed, average satisfaction';
-GRANT SELECT ON TABLE support.daily_summary TO support_client;
-GRANT SELECT ON TABLE support.daily_summary TO support_agent;
-GRANT SELECT ON TABLE support.daily_summary TO support_manager;
+GRANT SELECT ON TABLE support.daily_summary TO support_client, support_agent, support_manager;
 
 CREATE VIEW support.response_kpis WITH (security_invoker='true') AS
  SELECT t.priority,
@@ -51,9 +48,7 @@ CREATE VIEW support.response_kpis WITH (security_invoker='true') AS
    FROM support.tickets t
   GROUP BY t.priority;
 COMMENT ON VIEW support.response_kpis IS 'operational KPIs by priority: first response and resolution times (pending-on-client time excluded), escalation and reopen rates, satisfaction';
-GRANT SELECT ON TABLE support.response_kpis TO support_client;
-GRANT SELECT ON TABLE support.response_kpis TO support_agent;
-GRANT SELECT ON TABLE support.response_kpis TO support_manager;
+GRANT SELECT ON TABLE support.response_kpis TO support_client, support_agent, support_manager;
 
 CREATE VIEW support.ticket_queue WITH (security_invoker='true') AS
  SELECT t.tier,
@@ -71,5 +66,4 @@ CREATE VIEW support.ticket_queue WITH (security_invoker='true') AS
      JOIN support.categories c ON ((c.category = t.category)))
   WHERE ((t.assignee_id IS NULL) AND (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])));
 COMMENT ON VIEW support.ticket_queue IS 'open tickets no agent holds, per tier, most urgent first: what the next free agent of that tier should take';
-GRANT SELECT ON TABLE support.ticket_queue TO support_agent;
-GRANT SELECT ON TABLE support.ticket_queue TO support_manager;
+GRANT SELECT ON TABLE support.ticket_queue TO support_agent, support_manager;
