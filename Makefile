@@ -25,7 +25,7 @@ endif
 EXTRA_CLEAN = build
 
 # WERROR=1 (as make test builds) turns every compiler warning into an error.
-PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CPPFLAGS = -I$(srcdir)/src -DBEDROCK_SUPPORT_VERSION='"$(EXTVERSION)"' -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifeq ($(WERROR),1)
 PG_CPPFLAGS += -Werror
 endif

@@ -70,7 +70,7 @@ delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeou
 	/* an endpoint row cannot turn the worker into a file or LDAP reader */
 	CURL_SET(easy, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
 	CURL_SET(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	CURL_SET(easy, CURLOPT_USERAGENT, "bedrock_support/1.5");
+	CURL_SET(easy, CURLOPT_USERAGENT, "bedrock_support/" BEDROCK_SUPPORT_VERSION);
 	if (request->smtp)
 	{
 		CURL_SET(easy, CURLOPT_MAIL_FROM, request->mail_from);

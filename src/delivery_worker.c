@@ -63,16 +63,6 @@
 static MemoryContext delivery_requests_context = NULL;
 static MemoryContext delivery_pass_context = NULL;
 
-static void
-delivery_require_outbox(void)
-{
-	/* 1.7's claim says whether SMTP needs TLS */
-	worker_require_extension("bedrock_support delivery", "1.7",
-							 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a"
-							 "                WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('support.delivery_endpoints')"
-							 "                  AND a.attname OPERATOR(pg_catalog.=) 'plain_text_on_loopback' AND NOT a.attisdropped)");
-}
-
 static char *
 delivery_text(HeapTuple tuple, TupleDesc tupdesc, int column)
 {
@@ -149,7 +139,7 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 	int			claimed = 0;
 
 	worker_transaction_begin("bedrock_support: claiming messages to deliver");
-	delivery_require_outbox();
+	worker_require_extension("bedrock_support delivery");
 	if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
 							  "       idempotency_key, url, secret, username, sender, content, require_tls"
 							  "  FROM support.claim_messages($1, $2)",
@@ -306,7 +296,7 @@ delivery_next_due(void)
 	TimestampTz next;
 
 	worker_transaction_begin("bedrock_support: looking for the next message");
-	delivery_require_outbox();
+	worker_require_extension("bedrock_support delivery");
 	next = worker_query_time("SELECT support.next_delivery()");
 	worker_transaction_end();
 	return next;

@@ -39,14 +39,6 @@
 
 static MemoryContext pass_context = NULL;
 
-static void
-worker_require_escalation_functions(void)
-{
-	worker_require_extension("bedrock_support worker", "1.4",
-							 "SELECT pg_catalog.to_regprocedure("
-							 "'support.run_due_actions(timestamp with time zone,integer)') IS NOT NULL");
-}
-
 /* One batch; its tickets and actions go into report. */
 static int64
 worker_run_batch(WorkerPassReport *report)
@@ -57,7 +49,7 @@ worker_run_batch(WorkerPassReport *report)
 	int64		tickets;
 
 	worker_transaction_begin("bedrock_support: acting on due tickets");
-	worker_require_escalation_functions();
+	worker_require_extension("bedrock_support worker");
 	if (SPI_execute_with_args("SELECT tickets, actions FROM support.run_due_actions("
 							  "pg_catalog.clock_timestamp(), $1)",
 							  1, types, arguments, NULL, false, 1) != SPI_OK_SELECT ||
@@ -73,20 +65,14 @@ worker_run_batch(WorkerPassReport *report)
 
 /*
  * Ends assumed users' keys that went idle, outlived their session or key,
- * and audits it (1.6): the keys stop working at once on their own, this
- * writes down when. Runs in the transaction that looks for the next
- * deadline, so a pass costs no extra transaction.
+ * and audits it: the keys stop working at once on their own, this writes
+ * down when. Runs in the transaction that looks for the next deadline, so
+ * a pass costs no extra transaction.
  */
 static void
 worker_expire_assumptions(void)
 {
-	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_proc p"
-					" WHERE p.oid OPERATOR(pg_catalog.=)"
-					"       pg_catalog.to_regprocedure('support.expire_assumptions()')",
-					true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look for support.expire_assumptions");
-	if (SPI_processed == 1 &&
-		SPI_execute("SELECT support.expire_assumptions()", false, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT support.expire_assumptions()", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "support.expire_assumptions failed");
 }
 
@@ -97,7 +83,7 @@ worker_next_action(void)
 	TimestampTz next;
 
 	worker_transaction_begin("bedrock_support: looking for the next deadline");
-	worker_require_escalation_functions();
+	worker_require_extension("bedrock_support worker");
 	worker_expire_assumptions();
 	next = worker_query_time("SELECT next_action_at FROM support.tickets"
 							 " WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1");

@@ -32,7 +32,7 @@
 #include "utils/timestamp.h"
 
 #include "lifecycle.h"
-#include "spi_support.h"
+#include "ticket_columns.h"
 #include "trigger_guard.h"
 
 bool		lifecycle_trusted_milestone_write = false;
@@ -97,85 +97,6 @@ lifecycle_allowed_targets(TicketStatus from)
 	return targets.data;
 }
 
-/*
- * Column numbers and enum OIDs of support.tickets, resolved once per
- * trigger call site and kept in fn_extra.
- */
-typedef struct LifecycleColumns
-{
-	Oid			relid;
-	int			ticket_id;
-	int			status;
-	int			solution;
-	int			satisfaction_rating;
-	int			created_at;
-	int			triaged_at;
-	int			first_response_at;
-	int			last_public_reply_at;
-	int			work_started_at;
-	int			pending_since;
-	int			paused_total;
-	int			resolved_at;
-	int			closed_at;
-	int			reopened_at;
-	int			reopen_count;
-	int			rated_at;
-	int			updated_at;
-	Oid			status_oids[TICKET_STATUS_COUNT];
-} LifecycleColumns;
-
-static LifecycleColumns *
-lifecycle_columns(FunctionCallInfo fcinfo, Relation relation)
-{
-	LifecycleColumns *columns = fcinfo->flinfo->fn_extra;
-	TupleDesc	tupdesc = RelationGetDescr(relation);
-	Oid			status_type;
-
-	if (columns != NULL && columns->relid == RelationGetRelid(relation))
-		return columns;
-
-	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(LifecycleColumns));
-	columns->relid = RelationGetRelid(relation);
-	columns->ticket_id = spi_column(tupdesc, "ticket_id");
-	columns->status = spi_column(tupdesc, "status");
-	columns->solution = spi_column(tupdesc, "solution");
-	columns->satisfaction_rating = spi_column(tupdesc, "satisfaction_rating");
-	columns->created_at = spi_column(tupdesc, "created_at");
-	columns->triaged_at = spi_column(tupdesc, "triaged_at");
-	columns->first_response_at = spi_column(tupdesc, "first_response_at");
-	columns->last_public_reply_at = spi_column(tupdesc, "last_public_reply_at");
-	columns->work_started_at = spi_column(tupdesc, "work_started_at");
-	columns->pending_since = spi_column(tupdesc, "pending_since");
-	columns->paused_total = spi_column(tupdesc, "paused_total");
-	columns->resolved_at = spi_column(tupdesc, "resolved_at");
-	columns->closed_at = spi_column(tupdesc, "closed_at");
-	columns->reopened_at = spi_column(tupdesc, "reopened_at");
-	columns->reopen_count = spi_column(tupdesc, "reopen_count");
-	columns->rated_at = spi_column(tupdesc, "rated_at");
-	columns->updated_at = spi_column(tupdesc, "updated_at");
-
-	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
-	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
-		columns->status_oids[i] =
-			DatumGetObjectId(DirectFunctionCall2(enum_in,
-												 CStringGetDatum(lifecycle_status_names[i]),
-												 ObjectIdGetDatum(status_type)));
-	fcinfo->flinfo->fn_extra = columns;
-	return columns;
-}
-
-static TicketStatus
-lifecycle_status_of(LifecycleColumns *columns, Datum status_datum)
-{
-	Oid			status_oid = DatumGetObjectId(status_datum);
-
-	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
-		if (columns->status_oids[i] == status_oid)
-			return (TicketStatus) i;
-	elog(ERROR, "unknown ticket status OID %u", status_oid);
-	pg_unreachable();
-}
-
 static inline void
 lifecycle_set(Datum *values, bool *nulls, int column, Datum value)
 {
@@ -192,26 +113,26 @@ lifecycle_clear(Datum *values, bool *nulls, int column)
 
 /* The columns only this trigger writes. */
 static const size_t lifecycle_owned_offsets[] = {
-	offsetof(LifecycleColumns, created_at),
-	offsetof(LifecycleColumns, triaged_at),
-	offsetof(LifecycleColumns, work_started_at),
-	offsetof(LifecycleColumns, pending_since),
-	offsetof(LifecycleColumns, paused_total),
-	offsetof(LifecycleColumns, resolved_at),
-	offsetof(LifecycleColumns, closed_at),
-	offsetof(LifecycleColumns, reopened_at),
-	offsetof(LifecycleColumns, reopen_count),
-	offsetof(LifecycleColumns, rated_at),
-	offsetof(LifecycleColumns, updated_at),
+	offsetof(TicketColumns, created_at),
+	offsetof(TicketColumns, triaged_at),
+	offsetof(TicketColumns, work_started_at),
+	offsetof(TicketColumns, pending_since),
+	offsetof(TicketColumns, paused_total),
+	offsetof(TicketColumns, resolved_at),
+	offsetof(TicketColumns, closed_at),
+	offsetof(TicketColumns, reopened_at),
+	offsetof(TicketColumns, reopen_count),
+	offsetof(TicketColumns, rated_at),
+	offsetof(TicketColumns, updated_at),
 };
 
 #define LIFECYCLE_COLUMN_AT(columns, offset) (*(int *) ((char *) (columns) + (offset)))
 
 static void
-lifecycle_start_new_ticket(LifecycleColumns *columns, Datum *values, bool *nulls,
+lifecycle_start_new_ticket(const TicketColumns *columns, Datum *values, bool *nulls,
 						   TimestampTz now)
 {
-	TicketStatus status = lifecycle_status_of(columns, values[columns->status]);
+	TicketStatus status = ticket_status_of(columns, values[columns->status]);
 
 	if (status != TICKET_NEW)
 		ereport(ERROR,
@@ -243,7 +164,7 @@ lifecycle_is_blank(const char *text)
 }
 
 static void
-lifecycle_apply_transition(LifecycleColumns *columns, Datum *values, bool *nulls,
+lifecycle_apply_transition(const TicketColumns *columns, Datum *values, bool *nulls,
 						   int64 ticket_id, TicketStatus from, TicketStatus to,
 						   TimestampTz now)
 {
@@ -314,7 +235,7 @@ ticket_lifecycle_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_lifecycle_trigger", "tickets");
 	Relation	relation;
 	TupleDesc	tupdesc;
-	LifecycleColumns *columns;
+	const TicketColumns *columns;
 	HeapTuple	new_tuple;
 	Datum	   *values;
 	bool	   *nulls;
@@ -328,7 +249,7 @@ ticket_lifecycle_trigger(PG_FUNCTION_ARGS)
 
 	relation = trigdata->tg_relation;
 	tupdesc = RelationGetDescr(relation);
-	columns = lifecycle_columns(fcinfo, relation);
+	columns = ticket_columns(RelationGetDescr(relation), RelationGetRelid(relation));
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
@@ -371,8 +292,8 @@ ticket_lifecycle_trigger(PG_FUNCTION_ARGS)
 			nulls[columns->last_public_reply_at] = old_nulls[columns->last_public_reply_at];
 		}
 
-		from = lifecycle_status_of(columns, old_values[columns->status]);
-		to = lifecycle_status_of(columns, values[columns->status]);
+		from = ticket_status_of(columns, old_values[columns->status]);
+		to = ticket_status_of(columns, values[columns->status]);
 		if (from != to)
 			lifecycle_apply_transition(columns, values, nulls,
 									   DatumGetInt64(values[columns->ticket_id]),

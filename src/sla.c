@@ -44,84 +44,8 @@
 #include "worker_shmem.h"
 #include "trigger_guard.h"
 
-static int
-sla_optional_column(TupleDesc tupdesc, const char *name)
-{
-	int			attnum = SPI_fnumber(tupdesc, name);
-
-	return attnum > 0 ? attnum - 1 : -1;
-}
-
-SlaColumns *
-sla_columns_create(MemoryContext context, TupleDesc tupdesc, Oid relid)
-{
-	SlaColumns *columns = MemoryContextAllocZero(context, sizeof(SlaColumns));
-	Oid			status_type;
-
-	columns->relid = relid;
-	columns->account_id = spi_column(tupdesc, "account_id");
-	columns->priority = spi_column(tupdesc, "priority");
-	columns->tier = spi_column(tupdesc, "tier");
-	columns->status = spi_column(tupdesc, "status");
-	columns->created_at = spi_column(tupdesc, "created_at");
-	columns->triaged_at = spi_column(tupdesc, "triaged_at");
-	columns->first_response_at = spi_column(tupdesc, "first_response_at");
-	columns->last_public_reply_at = spi_column(tupdesc, "last_public_reply_at");
-	columns->work_started_at = spi_column(tupdesc, "work_started_at");
-	columns->pending_since = spi_column(tupdesc, "pending_since");
-	columns->resolved_at = spi_column(tupdesc, "resolved_at");
-	columns->reopened_at = spi_column(tupdesc, "reopened_at");
-	columns->first_response_due = spi_column(tupdesc, "first_response_due");
-	columns->next_update_due = spi_column(tupdesc, "next_update_due");
-	columns->resolution_due = spi_column(tupdesc, "resolution_due");
-	columns->escalation_due = spi_column(tupdesc, "escalation_due");
-	columns->sla_paused = spi_column(tupdesc, "sla_paused");
-	/* absent while an upgrade runs the 1.1--1.2 script with this library */
-	columns->escalated_at = sla_optional_column(tupdesc, "escalated_at");
-	columns->escalation_requested_at = sla_optional_column(tupdesc, "escalation_requested_at");
-	columns->escalation_call_due = sla_optional_column(tupdesc, "escalation_call_due");
-	columns->escalation_call_held_at = sla_optional_column(tupdesc, "escalation_call_held_at");
-	columns->executive_escalated_at = sla_optional_column(tupdesc, "executive_escalated_at");
-	columns->last_activity_at = sla_optional_column(tupdesc, "last_activity_at");
-	columns->actions_checked_at = sla_optional_column(tupdesc, "actions_checked_at");
-	columns->next_action_at = sla_optional_column(tupdesc, "next_action_at");
-
-	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
-	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
-		columns->status_oids[i] =
-			DatumGetObjectId(DirectFunctionCall2(enum_in,
-												 CStringGetDatum(lifecycle_status_name((TicketStatus) i)),
-												 ObjectIdGetDatum(status_type)));
-	columns->paused_type = lookup_type_cache(TSTZMULTIRANGEOID, TYPECACHE_MULTIRANGE_INFO);
-	return columns;
-}
-
-static SlaColumns *
-sla_columns(FunctionCallInfo fcinfo, Relation relation)
-{
-	SlaColumns *columns = fcinfo->flinfo->fn_extra;
-
-	if (columns == NULL || columns->relid != RelationGetRelid(relation))
-	{
-		columns = sla_columns_create(fcinfo->flinfo->fn_mcxt, RelationGetDescr(relation),
-									 RelationGetRelid(relation));
-		fcinfo->flinfo->fn_extra = columns;
-	}
-	return columns;
-}
-
-TicketStatus
-sla_status_of(const SlaColumns *columns, Datum status)
-{
-	for (int i = 0; i < TICKET_STATUS_COUNT; i++)
-		if (columns->status_oids[i] == DatumGetObjectId(status))
-			return (TicketStatus) i;
-	elog(ERROR, "unknown ticket status OID %u", DatumGetObjectId(status));
-	pg_unreachable();
-}
-
 SlaPauses
-sla_pauses_of(const SlaColumns *columns, Datum paused)
+sla_pauses_of(const TicketColumns *columns, Datum paused)
 {
 	MultirangeType *ranges = DatumGetMultirangeTypeP(paused);
 	TypeCacheEntry *range_type = columns->paused_type->rngtype;
@@ -146,7 +70,7 @@ sla_pauses_of(const SlaColumns *columns, Datum paused)
 
 /* sla_paused plus [from, to) */
 static Datum
-sla_add_pause(SlaColumns *columns, Datum paused, TimestampTz from, TimestampTz to)
+sla_add_pause(const TicketColumns *columns, Datum paused, TimestampTz from, TimestampTz to)
 {
 	TypeCacheEntry *range_type = columns->paused_type->rngtype;
 	MultirangeType *ranges = DatumGetMultirangeTypeP(paused);
@@ -208,7 +132,7 @@ sla_cadence_due(const SlaPolicy *policy, BusinessCalendar *account_calendar, Tim
  * elapsed-time cadence; the shortest cadence in force sets the next update.
  */
 TimestampTz
-sla_update_due(const SlaColumns *columns, Datum *values, bool *nulls,
+sla_update_due(const TicketColumns *columns, Datum *values, bool *nulls,
 			   const SlaPolicy *policy, BusinessCalendar *account_calendar, TimestampTz from)
 {
 	TimestampTz due = sla_cadence_due(policy, account_calendar, from);
@@ -242,7 +166,7 @@ sla_set(Datum *values, bool *nulls, int column, bool known, TimestampTz value)
  * escalation. A tier without one (tier 3) keeps the priority's mark.
  */
 static TimestampTz
-sla_mark_after_escalation(const SlaColumns *columns, Datum *values, bool *nulls,
+sla_mark_after_escalation(const TicketColumns *columns, Datum *values, bool *nulls,
 						  const SlaPolicy *policy, BusinessCalendar *clock, TimestampTz mark)
 {
 	TimestampTz escalated;
@@ -258,11 +182,11 @@ sla_mark_after_escalation(const SlaColumns *columns, Datum *values, bool *nulls,
 }
 
 static void
-sla_compute_deadlines(SlaColumns *columns, Datum *values, bool *nulls)
+sla_compute_deadlines(const TicketColumns *columns, Datum *values, bool *nulls)
 {
 	int64		account_id = DatumGetInt64(values[columns->account_id]);
 	int16		priority = DatumGetInt16(values[columns->priority]);
-	TicketStatus status = sla_status_of(columns, values[columns->status]);
+	TicketStatus status = ticket_status_of(columns, values[columns->status]);
 	const SlaPolicy *policy = sla_config_policy(priority);
 	BusinessCalendar *account_calendar = sla_config_account_calendar(account_id);
 	BusinessCalendar *clock;
@@ -324,14 +248,11 @@ sla_compute_deadlines(SlaColumns *columns, Datum *values, bool *nulls)
 }
 
 static bool
-sla_datum_changed(SlaColumns *columns, int column, Datum *values, bool *nulls,
+sla_datum_changed(int column, Datum *values, bool *nulls,
 				  Datum *old_values, bool *old_nulls, TupleDesc tupdesc)
 {
-	Form_pg_attribute attribute;
+	Form_pg_attribute attribute = TupleDescAttr(tupdesc, column);
 
-	if (column < 0)
-		return false;
-	attribute = TupleDescAttr(tupdesc, column);
 	if (nulls[column] || old_nulls[column])
 		return nulls[column] != old_nulls[column];
 	return !datumIsEqual(values[column], old_values[column], attribute->attbyval, attribute->attlen);
@@ -344,7 +265,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_sla_trigger", "tickets");
 	Relation	relation;
 	TupleDesc	tupdesc;
-	SlaColumns *columns;
+	const TicketColumns *columns;
 	Datum	   *values;
 	bool	   *nulls;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
@@ -359,7 +280,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 
 	relation = trigdata->tg_relation;
 	tupdesc = RelationGetDescr(relation);
-	columns = sla_columns(fcinfo, relation);
+	columns = ticket_columns(tupdesc, RelationGetRelid(relation));
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !row_security)
 		return PointerGetDatum(trigdata->tg_trigtuple);	/* verbatim restore */
@@ -380,21 +301,21 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		Datum	   *old_values = palloc(tupdesc->natts * sizeof(Datum));
 		bool	   *old_nulls = palloc(tupdesc->natts * sizeof(bool));
 		static const size_t owned[] = {
-			offsetof(SlaColumns, first_response_due), offsetof(SlaColumns, next_update_due),
-			offsetof(SlaColumns, resolution_due), offsetof(SlaColumns, escalation_due),
-			offsetof(SlaColumns, sla_paused), offsetof(SlaColumns, next_action_at),
+			offsetof(TicketColumns, first_response_due), offsetof(TicketColumns, next_update_due),
+			offsetof(TicketColumns, resolution_due), offsetof(TicketColumns, escalation_due),
+			offsetof(TicketColumns, sla_paused), offsetof(TicketColumns, next_action_at),
 		};
 		static const size_t inputs[] = {
-			offsetof(SlaColumns, account_id), offsetof(SlaColumns, priority),
-			offsetof(SlaColumns, status), offsetof(SlaColumns, first_response_at),
-			offsetof(SlaColumns, last_public_reply_at), offsetof(SlaColumns, pending_since),
-			offsetof(SlaColumns, tier), offsetof(SlaColumns, escalated_at),
-			offsetof(SlaColumns, escalation_requested_at),
-			offsetof(SlaColumns, executive_escalated_at),
+			offsetof(TicketColumns, account_id), offsetof(TicketColumns, priority),
+			offsetof(TicketColumns, status), offsetof(TicketColumns, first_response_at),
+			offsetof(TicketColumns, last_public_reply_at), offsetof(TicketColumns, pending_since),
+			offsetof(TicketColumns, tier), offsetof(TicketColumns, escalated_at),
+			offsetof(TicketColumns, escalation_requested_at),
+			offsetof(TicketColumns, executive_escalated_at),
 		};
 		static const size_t schedule_inputs[] = {
-			offsetof(SlaColumns, last_activity_at), offsetof(SlaColumns, escalation_call_due),
-			offsetof(SlaColumns, escalation_call_held_at),
+			offsetof(TicketColumns, last_activity_at), offsetof(TicketColumns, escalation_call_due),
+			offsetof(TicketColumns, escalation_call_held_at),
 		};
 		TicketStatus from;
 		TicketStatus to;
@@ -403,16 +324,14 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, old_values, old_nulls);
 		for (size_t i = 0; i < lengthof(owned); i++)
 		{
-			int			column = *(int *) ((char *) columns + owned[i]);
+			int			column = *(const int *) ((const char *) columns + owned[i]);
 
-			if (column < 0)
-				continue;
 			values[column] = old_values[column];
 			nulls[column] = old_nulls[column];
 		}
 
-		from = sla_status_of(columns, old_values[columns->status]);
-		to = sla_status_of(columns, values[columns->status]);
+		from = ticket_status_of(columns, old_values[columns->status]);
+		to = ticket_status_of(columns, values[columns->status]);
 		if (from == TICKET_PENDING_CLIENT && to != TICKET_PENDING_CLIENT &&
 			!old_nulls[columns->pending_since])
 			values[columns->sla_paused] =
@@ -423,10 +342,10 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 				sla_add_pause(columns, values[columns->sla_paused],
 							  DatumGetTimestampTz(old_values[columns->resolved_at]), now);
 
-		/* unchanged inputs, unchanged deadlines; a row never computed (upgrade) is */
+		/* unchanged inputs, unchanged deadlines; a row never computed is computed */
 		recompute = nulls[columns->first_response_due] || from != to;
 		for (size_t i = 0; i < lengthof(inputs) && !recompute; i++)
-			recompute = sla_datum_changed(columns, *(int *) ((char *) columns + inputs[i]),
+			recompute = sla_datum_changed(*(const int *) ((const char *) columns + inputs[i]),
 										  values, nulls, old_values, old_nulls, tupdesc);
 
 		/*
@@ -435,20 +354,20 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		 * action ledger keeps each one once) unless this statement is the
 		 * worker's own bookkeeping, which sets the mark itself.
 		 */
-		checked_changed = sla_datum_changed(columns, columns->actions_checked_at,
+		checked_changed = sla_datum_changed(columns->actions_checked_at,
 											values, nulls, old_values, old_nulls, tupdesc);
 		/* inputs of the worker's schedule only */
 		for (size_t i = 0; i < lengthof(schedule_inputs) && !schedule_changed; i++)
-			schedule_changed = sla_datum_changed(columns,
-												 *(int *) ((char *) columns + schedule_inputs[i]),
+			schedule_changed = sla_datum_changed(*(const int *) ((const char *) columns +
+																  schedule_inputs[i]),
 												 values, nulls, old_values, old_nulls, tupdesc);
-		if (recompute && !checked_changed && columns->actions_checked_at >= 0)
+		if (recompute && !checked_changed)
 			nulls[columns->actions_checked_at] = true;
 	}
 
 	if (recompute)
 		sla_compute_deadlines(columns, values, nulls);
-	if (columns->next_action_at >= 0 && (recompute || checked_changed || schedule_changed))
+	if (recompute || checked_changed || schedule_changed)
 	{
 		TimestampTz next = 0;
 		bool		scheduled = sla_next_action(columns, values, nulls, &next);

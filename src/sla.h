@@ -15,40 +15,8 @@
 #include "business_time.h"
 #include "lifecycle.h"
 #include "sla_config.h"
+#include "ticket_columns.h"
 
-/* 0-based column indexes; -1 for a column an older schema lacks */
-typedef struct SlaColumns
-{
-	Oid			relid;
-	int			account_id;
-	int			priority;
-	int			tier;
-	int			status;
-	int			created_at;
-	int			triaged_at;
-	int			first_response_at;
-	int			last_public_reply_at;
-	int			work_started_at;
-	int			pending_since;
-	int			resolved_at;
-	int			reopened_at;
-	int			first_response_due;
-	int			next_update_due;
-	int			resolution_due;
-	int			escalation_due;
-	int			sla_paused;
-	/* 1.4: the worker's schedule */
-	int			escalated_at;
-	int			escalation_requested_at;
-	int			escalation_call_due;
-	int			escalation_call_held_at;
-	int			executive_escalated_at;
-	int			last_activity_at;
-	int			actions_checked_at;
-	int			next_action_at;
-	Oid			status_oids[TICKET_STATUS_COUNT];
-	TypeCacheEntry *paused_type;	/* tstzmultirange */
-} SlaColumns;
 
 /* A ticket's pauses, in order. */
 typedef struct SlaPauses
@@ -58,9 +26,7 @@ typedef struct SlaPauses
 	TimestampTz *to;
 } SlaPauses;
 
-extern SlaColumns *sla_columns_create(MemoryContext context, TupleDesc tupdesc, Oid relid);
-extern TicketStatus sla_status_of(const SlaColumns *columns, Datum status);
-extern SlaPauses sla_pauses_of(const SlaColumns *columns, Datum paused);
+extern SlaPauses sla_pauses_of(const TicketColumns *columns, Datum paused);
 
 /* the timestamp in column (false when NULL or the column is missing) */
 static inline bool
@@ -73,7 +39,7 @@ sla_timestamp(Datum *values, bool *nulls, int column, TimestampTz *value)
 }
 
 /* the update cadence in force: the policy's, shortened by an escalation */
-extern TimestampTz sla_update_due(const SlaColumns *columns, Datum *values, bool *nulls,
+extern TimestampTz sla_update_due(const TicketColumns *columns, Datum *values, bool *nulls,
 								  const SlaPolicy *policy, BusinessCalendar *account_calendar,
 								  TimestampTz from);
 
@@ -96,11 +62,11 @@ typedef enum SlaAction
 extern const char *sla_action_name(SlaAction action);
 
 /* Every action the row schedules, with its time; returns how many. */
-extern int	sla_ticket_actions(const SlaColumns *columns, Datum *values, bool *nulls,
+extern int	sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 							   SlaAction *actions, TimestampTz *times);
 
 /* The earliest scheduled action after the row's actions_checked_at. */
-extern bool sla_next_action(const SlaColumns *columns, Datum *values, bool *nulls,
+extern bool sla_next_action(const TicketColumns *columns, Datum *values, bool *nulls,
 							TimestampTz *next);
 
 #endif

@@ -42,7 +42,7 @@ sla_action_name(SlaAction action)
  * escalation, or an event by a person (a reply, a note, a client message).
  */
 static TimestampTz
-sla_progress_at(const SlaColumns *columns, Datum *values, bool *nulls)
+sla_progress_at(const TicketColumns *columns, Datum *values, bool *nulls)
 {
 	const int	milestones[] = {
 		columns->triaged_at, columns->work_started_at, columns->last_public_reply_at,
@@ -61,7 +61,7 @@ sla_progress_at(const SlaColumns *columns, Datum *values, bool *nulls)
 }
 
 int
-sla_ticket_actions(const SlaColumns *columns, Datum *values, bool *nulls,
+sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 				   SlaAction *actions, TimestampTz *times)
 {
 	TicketStatus status;
@@ -79,14 +79,14 @@ sla_ticket_actions(const SlaColumns *columns, Datum *values, bool *nulls,
 #define SLA_SCHEDULE(action, time) \
 	do { actions[count] = (action); times[count] = (time); count++; } while (0)
 
-	if (columns->next_action_at < 0 || nulls[columns->created_at])
+	if (nulls[columns->created_at])
 		return 0;
 	account_calendar = sla_config_account_calendar(DatumGetInt64(values[columns->account_id]));
 	if (account_calendar == NULL)
 		return 0;
 	policy = sla_config_policy(DatumGetInt16(values[columns->priority]));
 	clock = policy->around_the_clock ? sla_config_around_the_clock() : account_calendar;
-	status = sla_status_of(columns, values[columns->status]);
+	status = ticket_status_of(columns, values[columns->status]);
 	open = status != TICKET_RESOLVED && status != TICKET_CLOSED;
 	running = status == TICKET_NEW || status == TICKET_TRIAGED || status == TICKET_IN_PROGRESS;
 
@@ -127,7 +127,7 @@ sla_ticket_actions(const SlaColumns *columns, Datum *values, bool *nulls,
 }
 
 bool
-sla_next_action(const SlaColumns *columns, Datum *values, bool *nulls, TimestampTz *next)
+sla_next_action(const TicketColumns *columns, Datum *values, bool *nulls, TimestampTz *next)
 {
 	SlaAction	actions[SLA_ACTION_COUNT];
 	TimestampTz times[SLA_ACTION_COUNT];
@@ -153,7 +153,7 @@ sla_next_action(const SlaColumns *columns, Datum *values, bool *nulls, Timestamp
  * reads as values must be there, as in every stored ticket.
  */
 static void
-sla_require_stored_columns(const SlaColumns *columns, const bool *nulls)
+sla_require_stored_columns(const TicketColumns *columns, const bool *nulls)
 {
 	const struct
 	{
@@ -166,7 +166,7 @@ sla_require_stored_columns(const SlaColumns *columns, const bool *nulls)
 	};
 
 	for (size_t i = 0; i < lengthof(required); i++)
-		if (required[i].index < 0 || nulls[required[i].index])
+		if (nulls[required[i].index])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("support.ticket_actions() needs a stored ticket: its %s is NULL", required[i].name),
@@ -185,7 +185,7 @@ ticket_actions(PG_FUNCTION_ARGS)
 	Oid			row_type = HeapTupleHeaderGetTypeId(row);
 	TupleDesc	tupdesc = lookup_rowtype_tupdesc(row_type, HeapTupleHeaderGetTypMod(row));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	SlaColumns *columns = fcinfo->flinfo->fn_extra;
+	const TicketColumns *columns;
 	HeapTupleData tuple;
 	Datum	   *values;
 	bool	   *nulls;
@@ -194,11 +194,7 @@ ticket_actions(PG_FUNCTION_ARGS)
 	int			count;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (columns == NULL || columns->relid != get_typ_typrelid(row_type))
-	{
-		columns = sla_columns_create(fcinfo->flinfo->fn_mcxt, tupdesc, get_typ_typrelid(row_type));
-		fcinfo->flinfo->fn_extra = columns;
-	}
+	columns = ticket_columns(tupdesc, get_typ_typrelid(row_type));
 	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;

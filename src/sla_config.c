@@ -69,11 +69,10 @@ sla_config_load_policies(void *unused)
 						 " (extract(epoch FROM p.resolution_target) * 1000000)::int8,"
 						 " (extract(epoch FROM p.update_cadence) * 1000000)::int8,"
 						 " p.update_cadence_unit, p.clock, p.escalation_ratio::float8,"
-	/* read through jsonb: during an upgrade the 1.4 columns may not exist yet */
-						 " (extract(epoch FROM (to_jsonb(p)->>'follow_up_after')::interval) * 1000000)::int8,"
-						 " (extract(epoch FROM (to_jsonb(p)->>'auto_close_after')::interval) * 1000000)::int8,"
-						 " (extract(epoch FROM (to_jsonb(p)->>'escalated_update_cadence')::interval) * 1000000)::int8,"
-						 " (extract(epoch FROM (to_jsonb(p)->>'executive_update_cadence')::interval) * 1000000)::int8"
+						 " (extract(epoch FROM p.follow_up_after) * 1000000)::int8,"
+						 " (extract(epoch FROM p.auto_close_after) * 1000000)::int8,"
+						 " (extract(epoch FROM p.escalated_update_cadence) * 1000000)::int8,"
+						 " (extract(epoch FROM p.executive_update_cadence) * 1000000)::int8"
 						 " FROM support.sla_policies p", true, 0);
 	if (result != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.sla_policies: %s", SPI_result_code_string(result));

@@ -25,7 +25,7 @@ typedef struct SlaPolicy
 	CadenceUnit cadence_unit;
 	bool		around_the_clock;	/* clock '24x7' rather than the account calendar */
 	double		escalation_ratio;
-	/* 1.4 (0 = none): the escalation worker's schedule */
+	/* 0 = none: the escalation worker's schedule */
 	int64		follow_up_after;	/* elapsed, from resolution */
 	int64		auto_close_after;	/* elapsed, from resolution */
 	int64		escalated_update_cadence;	/* elapsed, after a client's request */

@@ -42,7 +42,6 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 	int			columns[2];
 	Datum		values[2];
 	bool		nulls[2] = {false, true};
-	int			count = 1;
 	const Identity *identity;
 
 	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
@@ -61,23 +60,21 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 
 	/*
 	 * Who assumed the acting user comes from the key, whatever the INSERT
-	 * says, so nobody writing history can hide or invent a super user (1.6).
+	 * says, so nobody writing history can hide or invent a super user.
 	 */
 	columns[1] = SPI_fnumber(tupdesc, "assumed_by");
-	if (columns[1] > 0)
+	if (columns[1] <= 0)
+		elog(ERROR, "support.ticket_events has no column \"assumed_by\"");
+	identity = auth_current_identity();
+	if (identity != NULL && identity->assumed_by != 0)
 	{
-		identity = auth_current_identity();
-		if (identity != NULL && identity->assumed_by != 0)
-		{
-			values[1] = Int64GetDatum(identity->assumed_by);
-			nulls[1] = false;
-		}
-		else
-			values[1] = (Datum) 0;
-		count = 2;
+		values[1] = Int64GetDatum(identity->assumed_by);
+		nulls[1] = false;
 	}
+	else
+		values[1] = (Datum) 0;
 	return PointerGetDatum(heap_modify_tuple_by_cols(trigdata->tg_trigtuple, tupdesc,
-													 count, columns, values, nulls));
+													 2, columns, values, nulls));
 }
 
 static SPIPlanPtr ticket_events_first_response_plan = NULL;
@@ -85,30 +82,11 @@ static SPIPlanPtr ticket_events_resume_plan = NULL;
 static SPIPlanPtr ticket_events_activity_plan = NULL;
 
 /*
- * 1.4 added tickets.last_activity_at; a database not yet updated lacks it.
- * Asked once per backend, like the kept plans below, which bind the schema
- * they first see.
- */
-static bool
-ticket_events_track_activity(void)
-{
-	static enum
-	{
-		ACTIVITY_UNKNOWN, ACTIVITY_TRACKED, ACTIVITY_UNTRACKED
-	}			activity = ACTIVITY_UNKNOWN;
-
-	if (activity == ACTIVITY_UNKNOWN)
-		activity = get_attnum(owner_spi_support_table("tickets"), "last_activity_at") != InvalidAttrNumber
-			? ACTIVITY_TRACKED : ACTIVITY_UNTRACKED;
-	return activity == ACTIVITY_TRACKED;
-}
-
-/*
  * AFTER INSERT row trigger on support.ticket_events, declared
  * WHEN (NEW.kind IN ('public_reply', 'client_message', 'internal_note')):
  * an agent's reply records the first response and the last reply, a
  * client's message resumes a ticket waiting on the client, and an agent's
- * reply or note is activity (last_activity_at, 1.4), which the escalation
+ * reply or note is activity (last_activity_at), which the escalation
  * worker's no-progress rule watches.
  */
 PG_FUNCTION_INFO_V1(ticket_event_effects_trigger);
@@ -148,15 +126,9 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 		strcmp(actor_kind, "agent") == 0)
 	{
 		SPIPlanPtr	plan = spi_kept_plan(&ticket_events_first_response_plan,
-												 ticket_events_track_activity()
-												 ? "UPDATE support.tickets"
+												 "UPDATE support.tickets"
 												 "   SET first_response_at = COALESCE(first_response_at, $3),"
 												 "       last_public_reply_at = $3, last_activity_at = $3"
-												 " WHERE account_id OPERATOR(pg_catalog.=) $1"
-												 "   AND ticket_id OPERATOR(pg_catalog.=) $2"
-												 : "UPDATE support.tickets"
-												 "   SET first_response_at = COALESCE(first_response_at, $3),"
-												 "       last_public_reply_at = $3"
 												 " WHERE account_id OPERATOR(pg_catalog.=) $1"
 												 "   AND ticket_id OPERATOR(pg_catalog.=) $2",
 												 3, argtypes);
@@ -188,7 +160,7 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 			elog(ERROR, "resuming the ticket failed: %s", SPI_result_code_string(ret));
 	}
 	else if (strcmp(kind, "internal_note") == 0 && actor_kind != NULL &&
-			 strcmp(actor_kind, "agent") == 0 && ticket_events_track_activity())
+			 strcmp(actor_kind, "agent") == 0)
 	{
 		SPIPlanPtr	plan = spi_kept_plan(&ticket_events_activity_plan,
 										 "UPDATE support.tickets SET last_activity_at = $3"

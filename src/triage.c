@@ -24,54 +24,20 @@
 
 #include "assignment.h"
 #include "bedrock_support.h"
+#include "ticket_columns.h"
 #include "triage_rules.h"
-#include "spi_support.h"
 #include "trigger_guard.h"
 
-typedef struct TriageColumns
-{
-	Oid			relid;
-	int			category;
-	int			channel;
-	int			subject;
-	int			description;
-	int			priority;
-	int			tier;
-	int			assignee_id;
-	int			triage_rule_id;
-	int			priority_source;
-	int			flags[TRIAGE_FLAG_COUNT];
-	AssignmentLedger *ledger;	/* this statement's assignments */
-} TriageColumns;
-
 /*
- * fn_extra belongs to this statement's trigger call site, so the ledger in
- * it lives exactly as long as the statement.
+ * This statement's assignments: fn_extra belongs to the trigger's call site,
+ * so the ledger in it lives exactly as long as the statement.
  */
-static TriageColumns *
-triage_columns(FunctionCallInfo fcinfo, Relation relation)
+static AssignmentLedger *
+triage_ledger(FunctionCallInfo fcinfo)
 {
-	TriageColumns *columns = fcinfo->flinfo->fn_extra;
-	TupleDesc	tupdesc = RelationGetDescr(relation);
-
-	if (columns != NULL && columns->relid == RelationGetRelid(relation))
-		return columns;
-	columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TriageColumns));
-	columns->relid = RelationGetRelid(relation);
-	columns->category = spi_column(tupdesc, "category");
-	columns->channel = spi_column(tupdesc, "channel");
-	columns->subject = spi_column(tupdesc, "subject");
-	columns->description = spi_column(tupdesc, "description");
-	columns->priority = spi_column(tupdesc, "priority");
-	columns->tier = spi_column(tupdesc, "tier");
-	columns->assignee_id = spi_column(tupdesc, "assignee_id");
-	columns->triage_rule_id = spi_column(tupdesc, "triage_rule_id");
-	columns->priority_source = spi_column(tupdesc, "priority_source");
-	for (int flag = 0; flag < TRIAGE_FLAG_COUNT; flag++)
-		columns->flags[flag] = spi_column(tupdesc, triage_flag_names[flag]);
-	columns->ledger = assignment_ledger_create(fcinfo->flinfo->fn_mcxt);
-	fcinfo->flinfo->fn_extra = columns;
-	return columns;
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = assignment_ledger_create(fcinfo->flinfo->fn_mcxt);
+	return fcinfo->flinfo->fn_extra;
 }
 
 PG_FUNCTION_INFO_V1(ticket_triage_trigger);
@@ -81,7 +47,7 @@ ticket_triage_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_triage_trigger", "tickets");
 	Relation	relation;
 	TupleDesc	tupdesc;
-	TriageColumns *columns;
+	const TicketColumns *columns;
 	Datum	   *values;
 	bool	   *nulls;
 	const TriageCategory *category;
@@ -98,7 +64,7 @@ ticket_triage_trigger(PG_FUNCTION_ARGS)
 
 	relation = trigdata->tg_relation;
 	tupdesc = RelationGetDescr(relation);
-	columns = triage_columns(fcinfo, relation);
+	columns = ticket_columns(tupdesc, RelationGetRelid(relation));
 	values = palloc(tupdesc->natts * sizeof(Datum));
 	nulls = palloc(tupdesc->natts * sizeof(bool));
 	heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, values, nulls);
@@ -142,7 +108,7 @@ ticket_triage_trigger(PG_FUNCTION_ARGS)
 	nulls[columns->tier] = false;
 
 	if (nulls[columns->assignee_id] && bedrock_auto_assign &&
-		assignment_pick(columns->ledger, DatumGetInt16(values[columns->tier]),
+		assignment_pick(triage_ledger(fcinfo), DatumGetInt16(values[columns->tier]),
 						category->required_skill, &agent_id))
 	{
 		values[columns->assignee_id] = Int64GetDatum(agent_id);

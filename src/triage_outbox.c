@@ -42,26 +42,10 @@
 #include "priority.h"
 #include "row_probe.h"
 #include "template.h"
+#include "ticket_columns.h"
 #include "triage_rules.h"
 #include "spi_support.h"
 #include "trigger_guard.h"
-
-typedef struct OutboxColumns
-{
-	int			account_id;
-	int			ticket_id;
-	int			requester_id;
-	int			subject;
-	int			channel;
-	int			category;
-	int			priority;
-	int			tier;
-	int			assignee_id;
-	int			triage_rule_id;
-	int			first_response_due;
-	int			resolution_due;
-	int			priority_source;
-} OutboxColumns;
 
 /* What the lookup finds for one ticket, as text. */
 typedef struct OutboxPeople
@@ -555,8 +539,7 @@ outbox_acknowledgment(OutboxBatch *batch, int i, const TriageTemplate *template,
 }
 
 static void
-outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoads *loads, bool last,
-			 bool write_created)
+outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoads *loads, bool last)
 {
 	Datum		arrays[19];
 	Oid			types[19];
@@ -575,7 +558,7 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	 */
 	outbox_rows_init(&events, 9, 3);
 	/* the created events first, as the statement's first events */
-	for (int i = 0; write_created && i < batch->count; i++)
+	for (int i = 0; i < batch->count; i++)
 	{
 		const TriageRule *rule = batch->rules[i];
 		const char *details[] = {"channel", batch->channels[i], "category", batch->category_names[i],
@@ -702,37 +685,19 @@ outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, OutboxLoa
 	batch->count = 0;
 }
 
-/*
- * Before 1.5 a PL/pgSQL statement trigger (ticket_created_events) wrote the
- * created events; a database not yet updated keeps it, and must not get
- * them twice. The relcache's trigger list answers without a query.
- */
-static bool
-outbox_logger_present(Relation relation)
-{
-	TriggerDesc *triggers = relation->trigdesc;
-
-	for (int i = 0; triggers != NULL && i < triggers->numtriggers; i++)
-		if (strcmp(triggers->triggers[i].tgname, "ticket_created_events") == 0 &&
-			triggers->triggers[i].tgenabled != TRIGGER_DISABLED)
-			return true;
-	return false;
-}
-
 PG_FUNCTION_INFO_V1(ticket_triaged_trigger);
 Datum
 ticket_triaged_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_guard(fcinfo, "ticket_triaged_trigger", "tickets");
 	TupleDesc	tupdesc;
-	OutboxColumns columns;
+	const TicketColumns *columns;
 	TupleTableSlot *slot;
 	OutboxLoads loads = {0};
 	const TriageTemplate *acknowledgment;
 	MemoryContext batch_context;
 	MemoryContext outer_context;
 	OutboxBatch *batch;
-	bool		write_created;
 
 	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
@@ -742,21 +707,8 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);	/* a restore brings its own history and outbox */
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
-	columns.account_id = spi_column(tupdesc, "account_id");
-	columns.ticket_id = spi_column(tupdesc, "ticket_id");
-	columns.requester_id = spi_column(tupdesc, "requester_id");
-	columns.subject = spi_column(tupdesc, "subject");
-	columns.channel = spi_column(tupdesc, "channel");
-	columns.category = spi_column(tupdesc, "category");
-	columns.priority = spi_column(tupdesc, "priority");
-	columns.tier = spi_column(tupdesc, "tier");
-	columns.assignee_id = spi_column(tupdesc, "assignee_id");
-	columns.triage_rule_id = spi_column(tupdesc, "triage_rule_id");
-	columns.first_response_due = spi_column(tupdesc, "first_response_due");
-	columns.resolution_due = spi_column(tupdesc, "resolution_due");
-	columns.priority_source = spi_column(tupdesc, "priority_source");
+	columns = ticket_columns(tupdesc, RelationGetRelid(trigdata->tg_relation));
 	acknowledgment = triage_rules_acknowledgment();
-	write_created = !outbox_logger_present(trigdata->tg_relation);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -789,7 +741,7 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		if (!more || batch->count == OUTBOX_BATCH)
 		{
 			if (batch->count > 0)
-				outbox_flush(batch, acknowledgment, &loads, !more, write_created);
+				outbox_flush(batch, acknowledgment, &loads, !more);
 			MemoryContextReset(batch_context);
 			if (!more)
 				break;
@@ -800,25 +752,25 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		row_nulls = slot->tts_isnull;
 		batch->found[i] = false;
 		memset(&batch->people[i], 0, sizeof(OutboxPeople));
-		batch->account_ids[i] = row[columns.account_id];
-		batch->requester_ids[i] = row[columns.requester_id];
-		batch->assignee_ids[i] = row[columns.assignee_id];
-		batch->assignee_nulls[i] = row_nulls[columns.assignee_id];
-		batch->resolution_dues[i] = row[columns.resolution_due];
-		batch->resolution_nulls[i] = row_nulls[columns.resolution_due];
-		batch->response_dues[i] = row[columns.first_response_due];
-		batch->response_nulls[i] = row_nulls[columns.first_response_due];
-		batch->ticket_ids[i] = DatumGetInt64(row[columns.ticket_id]);
-		batch->priorities[i] = DatumGetInt16(row[columns.priority]);
-		batch->tiers[i] = DatumGetInt16(row[columns.tier]);
-		batch->subjects[i] = TextDatumGetCString(row[columns.subject]);
-		batch->channels[i] = TextDatumGetCString(row[columns.channel]);
-		batch->category_names[i] = TextDatumGetCString(row[columns.category]);
+		batch->account_ids[i] = row[columns->account_id];
+		batch->requester_ids[i] = row[columns->requester_id];
+		batch->assignee_ids[i] = row[columns->assignee_id];
+		batch->assignee_nulls[i] = row_nulls[columns->assignee_id];
+		batch->resolution_dues[i] = row[columns->resolution_due];
+		batch->resolution_nulls[i] = row_nulls[columns->resolution_due];
+		batch->response_dues[i] = row[columns->first_response_due];
+		batch->response_nulls[i] = row_nulls[columns->first_response_due];
+		batch->ticket_ids[i] = DatumGetInt64(row[columns->ticket_id]);
+		batch->priorities[i] = DatumGetInt16(row[columns->priority]);
+		batch->tiers[i] = DatumGetInt16(row[columns->tier]);
+		batch->subjects[i] = TextDatumGetCString(row[columns->subject]);
+		batch->channels[i] = TextDatumGetCString(row[columns->channel]);
+		batch->category_names[i] = TextDatumGetCString(row[columns->category]);
 		batch->categories[i] = triage_rules_category(batch->category_names[i]);
-		batch->priority_sources[i] = row_nulls[columns.priority_source] ? NULL
-			: TextDatumGetCString(row[columns.priority_source]);
-		batch->rules[i] = row_nulls[columns.triage_rule_id] ? NULL
-			: triage_rules_by_id(DatumGetInt64(row[columns.triage_rule_id]));
+		batch->priority_sources[i] = row_nulls[columns->priority_source] ? NULL
+			: TextDatumGetCString(row[columns->priority_source]);
+		batch->rules[i] = row_nulls[columns->triage_rule_id] ? NULL
+			: triage_rules_by_id(DatumGetInt64(row[columns->triage_rule_id]));
 		batch->count++;
 	}
 	MemoryContextSwitchTo(outer_context);

@@ -61,26 +61,44 @@ worker_transaction_end(void)
 }
 
 void
-worker_require_extension(const char *worker, const char *version, const char *ready_query)
+worker_require_extension(const char *worker)
 {
-	bool		is_null;
-	bool		ready = false;
+	/* the extension this worker found at its version; a re-created one is checked again */
+	static Oid	checked_extension = InvalidOid;
+	Oid			extension = get_extension_oid("bedrock_support", true);
+	char	   *installed = NULL;
 	char	   *name;
 
-	if (OidIsValid(get_extension_oid("bedrock_support", true)) &&
-		SPI_execute(ready_query, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
-		ready = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)) &&
-			!is_null;
-	if (ready)
+	if (OidIsValid(extension) && extension == checked_extension)
 		return;
+	if (OidIsValid(extension))
+	{
+		if (SPI_execute("SELECT e.extversion FROM pg_catalog.pg_extension e"
+						" WHERE e.extname OPERATOR(pg_catalog.=) 'bedrock_support'",
+						true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the version of bedrock_support");
+		if (SPI_processed == 1)
+			installed = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		if (installed != NULL && strcmp(installed, BEDROCK_SUPPORT_VERSION) == 0)
+		{
+			checked_extension = extension;
+			return;
+		}
+	}
 
 	/* not started again until an extension script asks the launcher to look */
 	name = get_database_name(MyDatabaseId);
 	worker_shmem_mark_extension_absent();
 	worker_transaction_end();
-	ereport(LOG,
-			(errmsg("%s: bedrock_support %s or later is not installed in database \"%s\", stopping",
-					worker, version, name ? name : "?")));
+	if (installed != NULL)
+		ereport(LOG,
+				(errmsg("%s: bedrock_support in database \"%s\" is version %s, this library is %s, stopping",
+						worker, name ? name : "?", installed, BEDROCK_SUPPORT_VERSION),
+				 errhint("Run ALTER EXTENSION bedrock_support UPDATE in that database.")));
+	else
+		ereport(LOG,
+				(errmsg("%s: bedrock_support is not installed in database \"%s\", stopping",
+						worker, name ? name : "?")));
 	proc_exit(0);
 }
 

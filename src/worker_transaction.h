@@ -20,11 +20,12 @@ extern void worker_transaction_begin(const char *activity);
 extern void worker_transaction_end(void);
 
 /*
- * Inside worker_transaction_begin: if bedrock_support is not installed, or
- * ready_query (a one-row boolean SELECT) is not true, marks the worker's
- * slot, commits, logs that the worker stops and exits cleanly.
+ * Inside worker_transaction_begin: unless this database has bedrock_support
+ * installed at this library's version, marks the worker's slot, commits,
+ * logs why the worker stops and exits cleanly. An extension script wakes
+ * the launcher, which starts the worker again.
  */
-extern void worker_require_extension(const char *worker, const char *version, const char *ready_query);
+extern void worker_require_extension(const char *worker);
 
 /* Between steps: applies a reload; stops when support.worker_enabled is off. */
 extern void worker_reload_or_stop(const char *worker);
