@@ -30,214 +30,352 @@ END $$;
 
 -- 01_types.sql
 
-CREATE TYPE support.account_role AS ENUM (
-    'admin',
-    'campaign_manager',
-    'reporting_manager'
-);
+-- Types: the desk's enums, support.priority and support.business_hours, and
+-- the comparisons that make them usable from any client.
+--
+-- Where the operators live: a client that does not put schema support on
+-- its search_path (psql, a BI tool over JDBC, psycopg2) must still be able
+-- to write priority = 'P1', status IN (...), min(priority) or a join on
+-- priority, and to bind 'P1' as text or varchar. Operators are looked up
+-- through the search_path, and pg_catalog is searched even when not listed
+-- (first, then), so the extension's comparison operators are created in
+-- pg_catalog, beside those of the core's types: they cannot clash with a
+-- core operator (their operands are the extension's types) and no
+-- temporary object can shadow them. Their functions stay in support.
+-- A text or varchar value reaches them through an implicit cast of the
+-- value (I/O conversion), so an index on the column is still used.
 
-CREATE TYPE support.actor_kind AS ENUM (
-    'agent',
-    'client',
-    'system'
-);
+------------------------------------------------------------------------------
+-- Enums
+------------------------------------------------------------------------------
 
--- Category S: an untyped literal in business_add(t, a, '...') resolves to
--- the schedule overload rather than the calendar-id one. Plain storage:
--- values are small and read in place, never copied to unpack a short header.
-CREATE TYPE support.business_hours;
+CREATE TYPE support.account_role AS ENUM ('admin', 'campaign_manager', 'reporting_manager');
+COMMENT ON TYPE support.account_role IS 'the handbook''s client user roles: Admin, Campaign Manager, Reporting Manager';
 
-CREATE FUNCTION support.business_hours_in(cstring) RETURNS support.business_hours
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_in';
-COMMENT ON FUNCTION support.business_hours_in(cstring) IS 'parses business hours (22P02 for bad syntax, 22023 for a bad value)';
-
-CREATE FUNCTION support.business_hours_out(support.business_hours) RETURNS cstring
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_out';
-COMMENT ON FUNCTION support.business_hours_out(support.business_hours) IS 'canonical text of business hours, which reads back to an equal value';
-
-CREATE FUNCTION support.business_hours_recv(internal) RETURNS support.business_hours
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_recv';
-COMMENT ON FUNCTION support.business_hours_recv(internal) IS 'binary input of business hours (the canonical text)';
-
-CREATE FUNCTION support.business_hours_send(support.business_hours) RETURNS bytea
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_send';
-COMMENT ON FUNCTION support.business_hours_send(support.business_hours) IS 'binary output of business hours (the canonical text)';
-
-CREATE TYPE support.business_hours (
-    INTERNALLENGTH = variable,
-    INPUT = support.business_hours_in,
-    OUTPUT = support.business_hours_out,
-    RECEIVE = support.business_hours_recv,
-    SEND = support.business_hours_send,
-    CATEGORY = 'S',
-    ALIGNMENT = int4,
-    STORAGE = plain
-);
+CREATE TYPE support.actor_kind AS ENUM ('agent', 'client', 'system');
+COMMENT ON TYPE support.actor_kind IS 'who caused an event: a support agent, a client user, or the system';
 
 CREATE TYPE support.event_kind AS ENUM (
-    'created',
-    'public_reply',
-    'internal_note',
-    'client_message',
-    'status_change',
-    'priority_change',
-    'tier_change',
-    'assignee_change',
-    'resolution',
-    'rating',
-    'escalation',
-    'notification',
-    'sla_breach',
-    'reminder',
-    'follow_up',
-    'review_task'
+    'created', 'public_reply', 'internal_note', 'client_message', 'status_change',
+    'priority_change', 'tier_change', 'assignee_change', 'resolution', 'rating',
+    'escalation', 'notification', 'sla_breach', 'reminder', 'follow_up', 'review_task'
 );
+COMMENT ON TYPE support.event_kind IS 'what a ticket event records';
+
+CREATE TYPE support.sla_event_kind AS ENUM ('activated', 'paused', 'resumed', 'fulfilled', 'breached');
+COMMENT ON TYPE support.sla_event_kind IS 'what happened to an SLA target';
+
+CREATE TYPE support.sla_target AS ENUM ('first_response', 'next_update', 'resolution');
+COMMENT ON TYPE support.sla_target IS 'the three SLA targets a ticket carries';
+
+CREATE TYPE support.ticket_status AS ENUM ('new', 'triaged', 'in_progress', 'pending_client', 'resolved', 'closed');
+COMMENT ON TYPE support.ticket_status IS 'ticket lifecycle: new -> triaged -> in_progress <-> pending_client; in_progress -> resolved -> closed; resolved -> in_progress (reopen)';
+
+CREATE TYPE support.visibility AS ENUM ('public', 'internal');
+COMMENT ON TYPE support.visibility IS 'public events are part of the conversation with the client; internal ones are for support staff only';
+
+-- The core compares enums with polymorphic operators that take two values
+-- of one enum type, so a parameter bound as varchar finds no operator.
+-- Each enum gets its own: comparison operators over the core's enum
+-- functions, default btree and hash classes, and implicit casts from text
+-- and varchar.
+DO $$
+DECLARE
+    enum_type text;
+    comparison record;
+BEGIN
+    FOREACH enum_type IN ARRAY ARRAY['account_role', 'actor_kind', 'event_kind', 'sla_event_kind',
+                                     'sla_target', 'ticket_status', 'visibility'] LOOP
+        FOR comparison IN
+            SELECT * FROM (VALUES
+                ('eq', '=',  '=',  '<>', 'eqsel',       'eqjoinsel',       ', HASHES, MERGES'),
+                ('ne', '<>', '<>', '=',  'neqsel',      'neqjoinsel',      ''),
+                ('lt', '<',  '>',  '>=', 'scalarltsel', 'scalarltjoinsel', ''),
+                ('le', '<=', '>=', '>',  'scalarlesel', 'scalarlejoinsel', ''),
+                ('gt', '>',  '<',  '<=', 'scalargtsel', 'scalargtjoinsel', ''),
+                ('ge', '>=', '<=', '<',  'scalargesel', 'scalargejoinsel', '')
+            ) AS c(name, operator, commutator, negator, restrict_estimator, join_estimator, options)
+        LOOP
+            EXECUTE format('CREATE FUNCTION support.%I(support.%I, support.%I) RETURNS boolean'
+                           ' LANGUAGE internal IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE AS %L',
+                           enum_type || '_' || comparison.name, enum_type, enum_type, 'enum_' || comparison.name);
+            EXECUTE format('CREATE OPERATOR pg_catalog.%s (LEFTARG = support.%I, RIGHTARG = support.%I,'
+                           ' FUNCTION = support.%I, COMMUTATOR = OPERATOR(pg_catalog.%s),'
+                           ' NEGATOR = OPERATOR(pg_catalog.%s), RESTRICT = %s, JOIN = %s%s)',
+                           comparison.operator, enum_type, enum_type, enum_type || '_' || comparison.name,
+                           comparison.commutator, comparison.negator, comparison.restrict_estimator,
+                           comparison.join_estimator, comparison.options);
+            EXECUTE format('COMMENT ON FUNCTION support.%I(support.%I, support.%I) IS %L',
+                           enum_type || '_' || comparison.name, enum_type, enum_type,
+                           format('the %s operator of support.%s (the core''s enum_%s)',
+                                  comparison.operator, enum_type, comparison.name));
+        END LOOP;
+        EXECUTE format('CREATE FUNCTION support.%I(support.%I, support.%I) RETURNS integer'
+                       ' LANGUAGE internal IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE AS ''enum_cmp''',
+                       enum_type || '_cmp', enum_type, enum_type);
+        EXECUTE format('COMMENT ON FUNCTION support.%I(support.%I, support.%I) IS %L',
+                       enum_type || '_cmp', enum_type, enum_type,
+                       format('btree comparison of support.%s (the core''s enum_cmp)', enum_type));
+        EXECUTE format('CREATE OPERATOR CLASS support.%I DEFAULT FOR TYPE support.%I USING btree AS'
+                       ' OPERATOR 1 pg_catalog.<, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=,'
+                       ' OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>, FUNCTION 1 support.%I(support.%I, support.%I)',
+                       enum_type || '_ops', enum_type, enum_type || '_cmp', enum_type, enum_type);
+        EXECUTE format('CREATE OPERATOR CLASS support.%I DEFAULT FOR TYPE support.%I USING hash AS'
+                       ' OPERATOR 1 pg_catalog.=, FUNCTION 1 (support.%I) pg_catalog.hashenum(anyenum),'
+                       ' FUNCTION 2 (support.%I) pg_catalog.hashenumextended(anyenum, bigint)',
+                       enum_type || '_hash_ops', enum_type, enum_type, enum_type);
+        EXECUTE format('CREATE CAST (text AS support.%I) WITH INOUT AS IMPLICIT', enum_type);
+        EXECUTE format('CREATE CAST (character varying AS support.%I) WITH INOUT AS IMPLICIT', enum_type);
+    END LOOP;
+END $$;
+
+------------------------------------------------------------------------------
+-- support.priority
+------------------------------------------------------------------------------
 
 CREATE TYPE support.priority;
 
 CREATE FUNCTION support.priority_in(cstring) RETURNS support.priority
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_in';
-COMMENT ON FUNCTION support.priority_in(cstring) IS 'text input of support.priority';
-
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION support.priority_out(support.priority) RETURNS cstring
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_out';
-COMMENT ON FUNCTION support.priority_out(support.priority) IS 'text output of support.priority: P1..P4';
-
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION support.priority_recv(internal) RETURNS support.priority
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_recv';
-COMMENT ON FUNCTION support.priority_recv(internal) IS 'binary input of support.priority';
-
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION support.priority_send(support.priority) RETURNS bytea
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_send';
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.priority_in(cstring) IS 'text input of support.priority';
+COMMENT ON FUNCTION support.priority_out(support.priority) IS 'text output of support.priority: P1..P4';
+COMMENT ON FUNCTION support.priority_recv(internal) IS 'binary input of support.priority';
 COMMENT ON FUNCTION support.priority_send(support.priority) IS 'binary output of support.priority';
 
 CREATE TYPE support.priority (
-    INTERNALLENGTH = 2,
     INPUT = support.priority_in,
     OUTPUT = support.priority_out,
     RECEIVE = support.priority_recv,
     SEND = support.priority_send,
+    INTERNALLENGTH = 2,
+    PASSEDBYVALUE,
     ALIGNMENT = int2,
-    STORAGE = plain,
-    PASSEDBYVALUE
+    STORAGE = plain
 );
+COMMENT ON TYPE support.priority IS 'Ticket priority P1 (critical) to P4 (low); accepts P1..P4, 1..4, critical/high/medium/low in any case; sorts most urgent first';
 
-CREATE TYPE support.sla_event_kind AS ENUM (
-    'activated',
-    'paused',
-    'resumed',
-    'fulfilled',
-    'breached'
-);
+CREATE FUNCTION support.priority_lt(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.priority_le(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.priority_eq(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.priority_ne(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.priority_ge(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.priority_gt(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.priority_cmp(support.priority, support.priority) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.priority_hash(support.priority) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.priority_hash_extended(support.priority, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.priority_lt(support.priority, support.priority) IS 'true when the left priority is more urgent';
+COMMENT ON FUNCTION support.priority_le(support.priority, support.priority) IS 'true when the left priority is at least as urgent';
+COMMENT ON FUNCTION support.priority_eq(support.priority, support.priority) IS 'true when both priorities are the same level';
+COMMENT ON FUNCTION support.priority_ne(support.priority, support.priority) IS 'true when the priorities differ';
+COMMENT ON FUNCTION support.priority_ge(support.priority, support.priority) IS 'true when the left priority is at most as urgent';
+COMMENT ON FUNCTION support.priority_gt(support.priority, support.priority) IS 'true when the left priority is less urgent';
+COMMENT ON FUNCTION support.priority_cmp(support.priority, support.priority) IS 'btree comparison: -1 when the left priority is more urgent';
+COMMENT ON FUNCTION support.priority_hash(support.priority) IS 'hash support for hash joins and hash indexes';
+COMMENT ON FUNCTION support.priority_hash_extended(support.priority, bigint) IS 'seeded hash support for hash partitioning';
 
-CREATE TYPE support.sla_target AS ENUM (
-    'first_response',
-    'next_update',
-    'resolution'
-);
+CREATE OPERATOR pg_catalog.< (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_lt, COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
+    RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR pg_catalog.<= (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_le, COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
+    RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR pg_catalog.= (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_eq, COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
+    RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR pg_catalog.<> (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_ne, COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
+    RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR pg_catalog.>= (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_ge, COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
+    RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR pg_catalog.> (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_gt, COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
+    RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
 
-CREATE TYPE support.ticket_status AS ENUM (
-    'new',
-    'triaged',
-    'in_progress',
-    'pending_client',
-    'resolved',
-    'closed'
-);
-
-CREATE TYPE support.visibility AS ENUM (
-    'public',
-    'internal'
-);
-
-CREATE FUNCTION support.int4_to_priority(integer) RETURNS support.priority
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'int4_to_priority';
-COMMENT ON FUNCTION support.int4_to_priority(integer) IS 'the priority for a level 1..4; other numbers are out of range (22003)';
-
-CREATE CAST (integer AS support.priority) WITH FUNCTION support.int4_to_priority(integer);
+CREATE OPERATOR CLASS support.priority_ops DEFAULT FOR TYPE support.priority USING btree AS
+    OPERATOR 1 pg_catalog.<,
+    OPERATOR 2 pg_catalog.<=,
+    OPERATOR 3 pg_catalog.=,
+    OPERATOR 4 pg_catalog.>=,
+    OPERATOR 5 pg_catalog.>,
+    FUNCTION 1 support.priority_cmp(support.priority, support.priority);
+CREATE OPERATOR CLASS support.priority_hash_ops DEFAULT FOR TYPE support.priority USING hash AS
+    OPERATOR 1 pg_catalog.=,
+    FUNCTION 1 support.priority_hash(support.priority),
+    FUNCTION 2 support.priority_hash_extended(support.priority, bigint);
 
 CREATE FUNCTION support.priority_to_int4(support.priority) RETURNS integer
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_to_int4';
-COMMENT ON FUNCTION support.priority_to_int4(support.priority) IS 'the priority level as a number, 1 (P1) to 4 (P4)';
-
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.int4_to_priority(integer) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE CAST (support.priority AS integer) WITH FUNCTION support.priority_to_int4(support.priority);
+CREATE CAST (integer AS support.priority) WITH FUNCTION support.int4_to_priority(integer);
+COMMENT ON FUNCTION support.priority_to_int4(support.priority) IS 'the priority level as a number, 1 (P1) to 4 (P4)';
+COMMENT ON FUNCTION support.int4_to_priority(integer) IS 'the priority for a level 1..4; other numbers are out of range (22003)';
+-- 'P1' bound as text or varchar (JDBC, psycopg2) compares with a priority
+CREATE CAST (text AS support.priority) WITH INOUT AS IMPLICIT;
+CREATE CAST (character varying AS support.priority) WITH INOUT AS IMPLICIT;
 
-CREATE FUNCTION support.actor_kind_of(actor_id bigint) RETURNS support.actor_kind
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-    SELECT CASE
-        WHEN actor_id IS NULL THEN 'system'::support.actor_kind
-        WHEN EXISTS (SELECT 1 FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) actor_id)
-            THEN 'agent'::support.actor_kind
-        ELSE 'client'::support.actor_kind
-    END
-$$;
-COMMENT ON FUNCTION support.actor_kind_of(actor_id bigint) IS 'agent, client or system for a user id (NULL: system)';
-REVOKE ALL ON FUNCTION support.actor_kind_of(actor_id bigint) FROM PUBLIC;
+CREATE FUNCTION support.priority_more_urgent(support.priority, support.priority) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION support.priority_less_urgent(support.priority, support.priority) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.priority_more_urgent(support.priority, support.priority) IS 'the more urgent of two priorities';
+COMMENT ON FUNCTION support.priority_less_urgent(support.priority, support.priority) IS 'the less urgent of two priorities';
+
+-- min and max live where the operators do, for the same reason
+CREATE AGGREGATE pg_catalog.min(support.priority) (
+    SFUNC = support.priority_more_urgent,
+    STYPE = support.priority,
+    COMBINEFUNC = support.priority_more_urgent,
+    SORTOP = OPERATOR(pg_catalog.<),
+    PARALLEL = safe
+);
+CREATE AGGREGATE pg_catalog.max(support.priority) (
+    SFUNC = support.priority_less_urgent,
+    STYPE = support.priority,
+    COMBINEFUNC = support.priority_less_urgent,
+    SORTOP = OPERATOR(pg_catalog.>),
+    PARALLEL = safe
+);
+COMMENT ON AGGREGATE pg_catalog.min(support.priority) IS 'the most urgent priority of a set';
+COMMENT ON AGGREGATE pg_catalog.max(support.priority) IS 'the least urgent priority of a set';
+
+CREATE FUNCTION support.priority_label(support.priority) RETURNS text
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.priority_label(support.priority) IS 'the handbook''s name of the level: Critical, High, Medium or Low';
+
+------------------------------------------------------------------------------
+-- support.business_hours
+------------------------------------------------------------------------------
+
+CREATE TYPE support.business_hours;
+
+CREATE FUNCTION support.business_hours_in(cstring) RETURNS support.business_hours
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION support.business_hours_out(support.business_hours) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION support.business_hours_recv(internal) RETURNS support.business_hours
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION support.business_hours_send(support.business_hours) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Category S: an untyped literal in business_add(t, a, '...') resolves to
+-- the schedule overload rather than the calendar-id one. Plain storage:
+-- values are small and read in place, never copied to unpack a short header.
+CREATE TYPE support.business_hours (
+    INPUT = support.business_hours_in,
+    OUTPUT = support.business_hours_out,
+    RECEIVE = support.business_hours_recv,
+    SEND = support.business_hours_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = int4,
+    STORAGE = plain,
+    CATEGORY = 'S'
+);
+COMMENT ON TYPE support.business_hours IS
+    'a weekly schedule of local wall-clock hours in an IANA time zone, such as ''mon-fri 09:00-17:00 @ America/New_York'', or ''24x7''';
+COMMENT ON FUNCTION support.business_hours_in(cstring) IS 'parses business hours (22P02 for bad syntax, 22023 for a bad value)';
+COMMENT ON FUNCTION support.business_hours_out(support.business_hours) IS 'canonical text of business hours, which reads back to an equal value';
+COMMENT ON FUNCTION support.business_hours_recv(internal) IS 'binary input of business hours (the canonical text)';
+COMMENT ON FUNCTION support.business_hours_send(support.business_hours) IS 'binary output of business hours (the canonical text)';
+
+CREATE FUNCTION support.business_hours_eq(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.business_hours_ne(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.business_hours_eq(support.business_hours, support.business_hours) IS 'true when two schedules have the same hours and zone';
+COMMENT ON FUNCTION support.business_hours_ne(support.business_hours, support.business_hours) IS 'true when two schedules differ';
+CREATE OPERATOR pg_catalog.= (
+    LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_eq, COMMUTATOR = OPERATOR(pg_catalog.=),
+    NEGATOR = OPERATOR(pg_catalog.<>), RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES
+);
+CREATE OPERATOR pg_catalog.<> (
+    LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_ne, COMMUTATOR = OPERATOR(pg_catalog.<>),
+    NEGATOR = OPERATOR(pg_catalog.=), RESTRICT = neqsel, JOIN = neqjoinsel
+);
+COMMENT ON OPERATOR pg_catalog.= (support.business_hours, support.business_hours) IS 'same hours and zone';
+COMMENT ON OPERATOR pg_catalog.<> (support.business_hours, support.business_hours) IS 'different hours or zone';
+
+-- GROUP BY, DISTINCT, UNION and joins on schedules need hashing or an
+-- order. Schedules have no natural order: the btree class sorts by the
+-- stored form, which is arbitrary but stable and agrees with equality.
+CREATE FUNCTION support.business_hours_hash(support.business_hours) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.business_hours_hash(support.business_hours) IS 'hash of business hours, for hash aggregation and joins';
+CREATE FUNCTION support.business_hours_cmp(support.business_hours, support.business_hours) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.business_hours_cmp(support.business_hours, support.business_hours) IS
+    'a stable total order of schedules (by stored form), for sorting and grouping';
+CREATE FUNCTION support.business_hours_lt(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.business_hours_le(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.business_hours_gt(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION support.business_hours_ge(support.business_hours, support.business_hours) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.business_hours_lt(support.business_hours, support.business_hours) IS 'sorts before (stable order for grouping)';
+COMMENT ON FUNCTION support.business_hours_le(support.business_hours, support.business_hours) IS 'sorts before or equal (stable order for grouping)';
+COMMENT ON FUNCTION support.business_hours_gt(support.business_hours, support.business_hours) IS 'sorts after (stable order for grouping)';
+COMMENT ON FUNCTION support.business_hours_ge(support.business_hours, support.business_hours) IS 'sorts after or equal (stable order for grouping)';
+CREATE OPERATOR pg_catalog.< (LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_lt, COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
+    RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR pg_catalog.<= (LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_le, COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
+    RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR pg_catalog.> (LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_gt, COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
+    RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR pg_catalog.>= (LEFTARG = support.business_hours, RIGHTARG = support.business_hours,
+    FUNCTION = support.business_hours_ge, COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
+    RESTRICT = scalargesel, JOIN = scalargejoinsel);
+COMMENT ON OPERATOR pg_catalog.< (support.business_hours, support.business_hours) IS 'sorts before (stable order for grouping)';
+COMMENT ON OPERATOR pg_catalog.<= (support.business_hours, support.business_hours) IS 'sorts before or equal (stable order for grouping)';
+COMMENT ON OPERATOR pg_catalog.> (support.business_hours, support.business_hours) IS 'sorts after (stable order for grouping)';
+COMMENT ON OPERATOR pg_catalog.>= (support.business_hours, support.business_hours) IS 'sorts after or equal (stable order for grouping)';
+CREATE OPERATOR CLASS support.business_hours_ops DEFAULT FOR TYPE support.business_hours USING btree AS
+    OPERATOR 1 pg_catalog.<, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=,
+    OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>,
+    FUNCTION 1 support.business_hours_cmp(support.business_hours, support.business_hours);
+COMMENT ON OPERATOR CLASS support.business_hours_ops USING btree IS 'stable order of business hours, for sorting and grouping';
+CREATE OPERATOR CLASS support.business_hours_hash_ops DEFAULT FOR TYPE support.business_hours USING hash AS
+    OPERATOR 1 pg_catalog.=,
+    FUNCTION 1 support.business_hours_hash(support.business_hours);
+COMMENT ON OPERATOR CLASS support.business_hours_hash_ops USING hash IS 'equality of business hours by hashing';
+
+CREATE FUNCTION support.weekly_hours(hours support.business_hours) RETURNS interval
+    AS 'MODULE_PATHNAME', 'business_hours_weekly' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.weekly_hours(support.business_hours) IS
+    'business time in a week without holidays (wall-clock length; 168:00:00 for 24x7)';
+
+------------------------------------------------------------------------------
+-- Checks of values, shared by the tables' constraints and the workflow
+------------------------------------------------------------------------------
 
 -- one line: a header value or an envelope field never holds a line break
 CREATE FUNCTION support.is_one_line(value text) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'is_one_line';
 COMMENT ON FUNCTION support.is_one_line(value text) IS 'whether value has no CR or LF (text never holds NUL)';
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
-
-CREATE FUNCTION support.business_hours_cmp(support.business_hours, support.business_hours) RETURNS integer
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_cmp';
-COMMENT ON FUNCTION support.business_hours_cmp(support.business_hours, support.business_hours) IS 'a stable total order of schedules (by stored form), for sorting and grouping';
-
-CREATE FUNCTION support.business_hours_eq(support.business_hours, support.business_hours) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_eq';
-COMMENT ON FUNCTION support.business_hours_eq(support.business_hours, support.business_hours) IS 'true when two schedules have the same hours and zone';
-
-CREATE FUNCTION support.business_hours_ge(support.business_hours, support.business_hours) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_ge';
-COMMENT ON FUNCTION support.business_hours_ge(support.business_hours, support.business_hours) IS 'sorts after or equal (stable order for grouping)';
-
-CREATE FUNCTION support.business_hours_gt(support.business_hours, support.business_hours) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_gt';
-COMMENT ON FUNCTION support.business_hours_gt(support.business_hours, support.business_hours) IS 'sorts after (stable order for grouping)';
-
--- GROUP BY, DISTINCT, UNION and joins on schedules need hashing or an
--- order. Schedules have no natural order: the btree class sorts by the
--- stored form, which is arbitrary but stable and agrees with equality.
-CREATE FUNCTION support.business_hours_hash(support.business_hours) RETURNS integer
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_hash';
-COMMENT ON FUNCTION support.business_hours_hash(support.business_hours) IS 'hash of business hours, for hash aggregation and joins';
-
-CREATE FUNCTION support.business_hours_le(support.business_hours, support.business_hours) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_le';
-COMMENT ON FUNCTION support.business_hours_le(support.business_hours, support.business_hours) IS 'sorts before or equal (stable order for grouping)';
-
-CREATE FUNCTION support.business_hours_lt(support.business_hours, support.business_hours) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_lt';
-COMMENT ON FUNCTION support.business_hours_lt(support.business_hours, support.business_hours) IS 'sorts before (stable order for grouping)';
-
-CREATE FUNCTION support.business_hours_ne(support.business_hours, support.business_hours) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_ne';
-COMMENT ON FUNCTION support.business_hours_ne(support.business_hours, support.business_hours) IS 'true when two schedules differ';
 
 CREATE FUNCTION support.check_time_zone(text) RETURNS boolean
     LANGUAGE c STABLE STRICT PARALLEL SAFE
@@ -252,66 +390,6 @@ CREATE FUNCTION support.is_email_address(address text) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'is_email_address';
 COMMENT ON FUNCTION support.is_email_address(address text) IS 'whether address is an RFC 5321 mailbox (dot-atom local part, domain of labels, at most 254 characters)';
-
-CREATE FUNCTION support.priority_cmp(support.priority, support.priority) RETURNS integer
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_cmp';
-COMMENT ON FUNCTION support.priority_cmp(support.priority, support.priority) IS 'btree comparison: -1 when the left priority is more urgent';
-
-CREATE FUNCTION support.priority_eq(support.priority, support.priority) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_eq';
-COMMENT ON FUNCTION support.priority_eq(support.priority, support.priority) IS 'true when both priorities are the same level';
-
-CREATE FUNCTION support.priority_ge(support.priority, support.priority) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_ge';
-COMMENT ON FUNCTION support.priority_ge(support.priority, support.priority) IS 'true when the left priority is at most as urgent';
-
-CREATE FUNCTION support.priority_gt(support.priority, support.priority) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_gt';
-COMMENT ON FUNCTION support.priority_gt(support.priority, support.priority) IS 'true when the left priority is less urgent';
-
-CREATE FUNCTION support.priority_hash(support.priority) RETURNS integer
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_hash';
-COMMENT ON FUNCTION support.priority_hash(support.priority) IS 'hash support for hash joins and hash indexes';
-
-CREATE FUNCTION support.priority_hash_extended(support.priority, bigint) RETURNS bigint
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_hash_extended';
-COMMENT ON FUNCTION support.priority_hash_extended(support.priority, bigint) IS 'seeded hash support for hash partitioning';
-
-CREATE FUNCTION support.priority_label(support.priority) RETURNS text
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_label';
-COMMENT ON FUNCTION support.priority_label(support.priority) IS 'the handbook''s name of the level: Critical, High, Medium or Low';
-
-CREATE FUNCTION support.priority_le(support.priority, support.priority) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_le';
-COMMENT ON FUNCTION support.priority_le(support.priority, support.priority) IS 'true when the left priority is at least as urgent';
-
-CREATE FUNCTION support.priority_less_urgent(support.priority, support.priority) RETURNS support.priority
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_less_urgent';
-COMMENT ON FUNCTION support.priority_less_urgent(support.priority, support.priority) IS 'the less urgent of two priorities';
-
-CREATE FUNCTION support.priority_lt(support.priority, support.priority) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_lt';
-COMMENT ON FUNCTION support.priority_lt(support.priority, support.priority) IS 'true when the left priority is more urgent';
-
-CREATE FUNCTION support.priority_more_urgent(support.priority, support.priority) RETURNS support.priority
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_more_urgent';
-COMMENT ON FUNCTION support.priority_more_urgent(support.priority, support.priority) IS 'the more urgent of two priorities';
-
-CREATE FUNCTION support.priority_ne(support.priority, support.priority) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'priority_ne';
-COMMENT ON FUNCTION support.priority_ne(support.priority, support.priority) IS 'true when the priorities differ';
 
 CREATE FUNCTION support.require_text(value text, what text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
@@ -342,227 +420,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) IS 'refuses a PL/pgSQL trigger function fired on any table but its own (39P01)';
 REVOKE ALL ON FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) FROM PUBLIC;
-
-CREATE FUNCTION support.weekly_hours(hours support.business_hours) RETURNS interval
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_weekly';
-COMMENT ON FUNCTION support.weekly_hours(hours support.business_hours) IS 'business time in a week without holidays (wall-clock length; 168:00:00 for 24x7)';
-
-CREATE OPERATOR support.> (
-    FUNCTION = support.priority_gt,
-    LEFTARG = support.priority,
-    RIGHTARG = support.priority,
-    COMMUTATOR = OPERATOR(support.<),
-    NEGATOR = OPERATOR(support.<=),
-    RESTRICT = scalargtsel,
-    JOIN = scalargtjoinsel
-);
-
-CREATE AGGREGATE support.max(support.priority) (
-    SFUNC = support.priority_less_urgent,
-    STYPE = support.priority,
-    COMBINEFUNC = support.priority_less_urgent,
-    SORTOP = OPERATOR(support.>),
-    PARALLEL = safe
-);
-
-CREATE OPERATOR support.< (
-    FUNCTION = support.priority_lt,
-    LEFTARG = support.priority,
-    RIGHTARG = support.priority,
-    COMMUTATOR = OPERATOR(support.>),
-    NEGATOR = OPERATOR(support.>=),
-    RESTRICT = scalarltsel,
-    JOIN = scalarltjoinsel
-);
-
-CREATE AGGREGATE support.min(support.priority) (
-    SFUNC = support.priority_more_urgent,
-    STYPE = support.priority,
-    COMBINEFUNC = support.priority_more_urgent,
-    SORTOP = OPERATOR(support.<),
-    PARALLEL = safe
-);
-
-CREATE OPERATOR support.< (
-    FUNCTION = support.business_hours_lt,
-    LEFTARG = support.business_hours,
-    RIGHTARG = support.business_hours,
-    COMMUTATOR = OPERATOR(support.>),
-    NEGATOR = OPERATOR(support.>=),
-    RESTRICT = scalarltsel,
-    JOIN = scalarltjoinsel
-);
-
-CREATE OPERATOR support.<= (
-    FUNCTION = support.business_hours_le,
-    LEFTARG = support.business_hours,
-    RIGHTARG = support.business_hours,
-    COMMUTATOR = OPERATOR(support.>=),
-    NEGATOR = OPERATOR(support.>),
-    RESTRICT = scalarlesel,
-    JOIN = scalarlejoinsel
-);
-
-CREATE OPERATOR support.<= (
-    FUNCTION = support.priority_le,
-    LEFTARG = support.priority,
-    RIGHTARG = support.priority,
-    COMMUTATOR = OPERATOR(support.>=),
-    NEGATOR = OPERATOR(support.>),
-    RESTRICT = scalarlesel,
-    JOIN = scalarlejoinsel
-);
-
-CREATE OPERATOR support.<> (
-    FUNCTION = support.business_hours_ne,
-    LEFTARG = support.business_hours,
-    RIGHTARG = support.business_hours,
-    COMMUTATOR = OPERATOR(support.<>),
-    NEGATOR = OPERATOR(support.=),
-    RESTRICT = neqsel,
-    JOIN = neqjoinsel
-);
-
-CREATE OPERATOR support.<> (
-    FUNCTION = support.priority_ne,
-    LEFTARG = support.priority,
-    RIGHTARG = support.priority,
-    COMMUTATOR = OPERATOR(support.<>),
-    NEGATOR = OPERATOR(support.=),
-    RESTRICT = neqsel,
-    JOIN = neqjoinsel
-);
-
-CREATE OPERATOR support.= (
-    FUNCTION = support.business_hours_eq,
-    LEFTARG = support.business_hours,
-    RIGHTARG = support.business_hours,
-    COMMUTATOR = OPERATOR(support.=),
-    NEGATOR = OPERATOR(support.<>),
-    MERGES,
-    HASHES,
-    RESTRICT = eqsel,
-    JOIN = eqjoinsel
-);
-
-CREATE OPERATOR support.= (
-    FUNCTION = support.priority_eq,
-    LEFTARG = support.priority,
-    RIGHTARG = support.priority,
-    COMMUTATOR = OPERATOR(support.=),
-    NEGATOR = OPERATOR(support.<>),
-    MERGES,
-    HASHES,
-    RESTRICT = eqsel,
-    JOIN = eqjoinsel
-);
-
-CREATE OPERATOR support.> (
-    FUNCTION = support.business_hours_gt,
-    LEFTARG = support.business_hours,
-    RIGHTARG = support.business_hours,
-    COMMUTATOR = OPERATOR(support.<),
-    NEGATOR = OPERATOR(support.<=),
-    RESTRICT = scalargtsel,
-    JOIN = scalargtjoinsel
-);
-
-CREATE OPERATOR support.>= (
-    FUNCTION = support.business_hours_ge,
-    LEFTARG = support.business_hours,
-    RIGHTARG = support.business_hours,
-    COMMUTATOR = OPERATOR(support.<=),
-    NEGATOR = OPERATOR(support.<),
-    RESTRICT = scalargesel,
-    JOIN = scalargejoinsel
-);
-
-CREATE OPERATOR support.>= (
-    FUNCTION = support.priority_ge,
-    LEFTARG = support.priority,
-    RIGHTARG = support.priority,
-    COMMUTATOR = OPERATOR(support.<=),
-    NEGATOR = OPERATOR(support.<),
-    RESTRICT = scalargesel,
-    JOIN = scalargejoinsel
-);
-
-CREATE OPERATOR FAMILY support.business_hours_hash_ops USING hash;
-
-CREATE OPERATOR CLASS support.business_hours_hash_ops
-    DEFAULT FOR TYPE support.business_hours USING hash FAMILY support.business_hours_hash_ops AS
-    OPERATOR 1 support.=(support.business_hours,support.business_hours) ,
-    FUNCTION 1 (support.business_hours, support.business_hours) support.business_hours_hash(support.business_hours);
-
-CREATE OPERATOR FAMILY support.business_hours_ops USING btree;
-
-CREATE OPERATOR CLASS support.business_hours_ops
-    DEFAULT FOR TYPE support.business_hours USING btree FAMILY support.business_hours_ops AS
-    OPERATOR 1 support.<(support.business_hours,support.business_hours) ,
-    OPERATOR 2 support.<=(support.business_hours,support.business_hours) ,
-    OPERATOR 3 support.=(support.business_hours,support.business_hours) ,
-    OPERATOR 4 support.>=(support.business_hours,support.business_hours) ,
-    OPERATOR 5 support.>(support.business_hours,support.business_hours) ,
-    FUNCTION 1 (support.business_hours, support.business_hours) support.business_hours_cmp(support.business_hours,support.business_hours);
-
-CREATE OPERATOR FAMILY support.priority_hash_ops USING hash;
-ALTER OPERATOR FAMILY support.priority_hash_ops USING hash ADD
-    FUNCTION 2 (support.priority, support.priority) support.priority_hash_extended(support.priority,bigint);
-
-CREATE OPERATOR CLASS support.priority_hash_ops
-    DEFAULT FOR TYPE support.priority USING hash FAMILY support.priority_hash_ops AS
-    OPERATOR 1 support.=(support.priority,support.priority) ,
-    FUNCTION 1 (support.priority, support.priority) support.priority_hash(support.priority);
-
-CREATE OPERATOR FAMILY support.priority_ops USING btree;
-
-CREATE OPERATOR CLASS support.priority_ops
-    DEFAULT FOR TYPE support.priority USING btree FAMILY support.priority_ops AS
-    OPERATOR 1 support.<(support.priority,support.priority) ,
-    OPERATOR 2 support.<=(support.priority,support.priority) ,
-    OPERATOR 3 support.=(support.priority,support.priority) ,
-    OPERATOR 4 support.>=(support.priority,support.priority) ,
-    OPERATOR 5 support.>(support.priority,support.priority) ,
-    FUNCTION 1 (support.priority, support.priority) support.priority_cmp(support.priority,support.priority);
-
-COMMENT ON TYPE support.account_role IS 'the handbook''s client user roles: Admin, Campaign Manager, Reporting Manager';
-
-COMMENT ON TYPE support.actor_kind IS 'who caused an event: a support agent, a client user, or the system';
-
-COMMENT ON TYPE support.business_hours IS 'a weekly schedule of local wall-clock hours in an IANA time zone, such as ''mon-fri 09:00-17:00 @ America/New_York'', or ''24x7''';
-
-COMMENT ON TYPE support.event_kind IS 'what a ticket event records';
-
-COMMENT ON TYPE support.priority IS 'Ticket priority P1 (critical) to P4 (low); accepts P1..P4, 1..4, critical/high/medium/low in any case; sorts most urgent first';
-
-COMMENT ON TYPE support.sla_event_kind IS 'what happened to an SLA target';
-
-COMMENT ON TYPE support.sla_target IS 'the three SLA targets a ticket carries';
-
-COMMENT ON TYPE support.ticket_status IS 'ticket lifecycle: new -> triaged -> in_progress <-> pending_client; in_progress -> resolved -> closed; resolved -> in_progress (reopen)';
-
-COMMENT ON TYPE support.visibility IS 'public events are part of the conversation with the client; internal ones are for support staff only';
-
-COMMENT ON AGGREGATE support.max(support.priority) IS 'the least urgent priority of a set';
-
-COMMENT ON AGGREGATE support.min(support.priority) IS 'the most urgent priority of a set';
-
-COMMENT ON OPERATOR support.< (support.business_hours, support.business_hours) IS 'sorts before (stable order for grouping)';
-
-COMMENT ON OPERATOR support.<= (support.business_hours, support.business_hours) IS 'sorts before or equal (stable order for grouping)';
-
-COMMENT ON OPERATOR support.<> (support.business_hours, support.business_hours) IS 'different hours or zone';
-
-COMMENT ON OPERATOR support.= (support.business_hours, support.business_hours) IS 'same hours and zone';
-
-COMMENT ON OPERATOR support.> (support.business_hours, support.business_hours) IS 'sorts after (stable order for grouping)';
-
-COMMENT ON OPERATOR support.>= (support.business_hours, support.business_hours) IS 'sorts after or equal (stable order for grouping)';
-
-COMMENT ON OPERATOR CLASS support.business_hours_hash_ops USING hash IS 'equality of business hours by hashing';
-
-COMMENT ON OPERATOR CLASS support.business_hours_ops USING btree IS 'stable order of business hours, for sorting and grouping';
 
 -- 02_keys.sql
 
@@ -1713,6 +1570,20 @@ CREATE POLICY manager_all ON support.agents
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
+CREATE FUNCTION support.actor_kind_of(actor_id bigint) RETURNS support.actor_kind
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT CASE
+        WHEN actor_id IS NULL THEN 'system'::support.actor_kind
+        WHEN EXISTS (SELECT 1 FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) actor_id)
+            THEN 'agent'::support.actor_kind
+        ELSE 'client'::support.actor_kind
+    END
+$$;
+COMMENT ON FUNCTION support.actor_kind_of(actor_id bigint) IS 'agent, client or system for a user id (NULL: system)';
+REVOKE ALL ON FUNCTION support.actor_kind_of(actor_id bigint) FROM PUBLIC;
+
 -- 05_tickets.sql
 
 CREATE SEQUENCE support.ticket_id_seq
@@ -2611,7 +2482,7 @@ CREATE VIEW support.sla_status WITH (security_invoker='true') AS
    FROM ((((support.tickets t
      JOIN support.accounts a ON ((a.account_id = t.account_id)))
      JOIN support.calendar c ON ((c.calendar_id = a.calendar_id)))
-     JOIN support.sla_policies p ON ((p.priority OPERATOR(support.=) t.priority)))
+     JOIN support.sla_policies p ON ((p.priority = t.priority)))
      CROSS JOIN LATERAL ( VALUES ('first_response'::support.sla_target,
                 CASE
                     WHEN (t.first_response_at IS NULL) THEN t.first_response_due
@@ -4234,8 +4105,8 @@ CREATE VIEW support.agent_workload WITH (security_invoker='true') AS
     a.tier,
     a.on_shift,
     count(t.ticket_id) AS open_tickets,
-    count(t.ticket_id) FILTER (WHERE (t.priority OPERATOR(support.=) 'P1'::support.priority)) AS open_p1,
-    count(t.ticket_id) FILTER (WHERE (t.priority OPERATOR(support.=) 'P2'::support.priority)) AS open_p2,
+    count(t.ticket_id) FILTER (WHERE (t.priority = 'P1'::support.priority)) AS open_p1,
+    count(t.ticket_id) FILTER (WHERE (t.priority = 'P2'::support.priority)) AS open_p2,
     min(t.created_at) AS oldest_open_since
    FROM (support.agents a
      LEFT JOIN support.tickets t ON (((t.assignee_id = a.agent_id) AND (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])))))

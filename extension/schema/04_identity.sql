@@ -349,3 +349,17 @@ CREATE POLICY manager_all ON support.agents
     TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
+CREATE FUNCTION support.actor_kind_of(actor_id bigint) RETURNS support.actor_kind
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT CASE
+        WHEN actor_id IS NULL THEN 'system'::support.actor_kind
+        WHEN EXISTS (SELECT 1 FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) actor_id)
+            THEN 'agent'::support.actor_kind
+        ELSE 'client'::support.actor_kind
+    END
+$$;
+COMMENT ON FUNCTION support.actor_kind_of(actor_id bigint) IS 'agent, client or system for a user id (NULL: system)';
+REVOKE ALL ON FUNCTION support.actor_kind_of(actor_id bigint) FROM PUBLIC;

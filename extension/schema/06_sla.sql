@@ -144,7 +144,7 @@ CREATE VIEW support.sla_status WITH (security_invoker='true') AS
    FROM ((((support.tickets t
      JOIN support.accounts a ON ((a.account_id = t.account_id)))
      JOIN support.calendar c ON ((c.calendar_id = a.calendar_id)))
-     JOIN support.sla_policies p ON ((p.priority OPERATOR(support.=) t.priority)))
+     JOIN support.sla_policies p ON ((p.priority = t.priority)))
      CROSS JOIN LATERAL ( VALUES ('first_response'::support.sla_target,
                 CASE
                     WHEN (t.first_response_at IS NULL) THEN t.first_response_due

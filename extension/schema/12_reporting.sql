@@ -4,8 +4,8 @@ CREATE VIEW support.agent_workload WITH (security_invoker='true') AS
     a.tier,
     a.on_shift,
     count(t.ticket_id) AS open_tickets,
-    count(t.ticket_id) FILTER (WHERE (t.priority OPERATOR(support.=) 'P1'::support.priority)) AS open_p1,
-    count(t.ticket_id) FILTER (WHERE (t.priority OPERATOR(support.=) 'P2'::support.priority)) AS open_p2,
+    count(t.ticket_id) FILTER (WHERE (t.priority = 'P1'::support.priority)) AS open_p1,
+    count(t.ticket_id) FILTER (WHERE (t.priority = 'P2'::support.priority)) AS open_p2,
     min(t.created_at) AS oldest_open_since
    FROM (support.agents a
      LEFT JOIN support.tickets t ON (((t.assignee_id = a.agent_id) AND (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])))))

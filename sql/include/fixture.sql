@@ -8,7 +8,7 @@ ALTER DATABASE :"regression_database" SET support.worker_enabled = off;
 DROP EXTENSION IF EXISTS bedrock_support CASCADE;
 CREATE EXTENSION bedrock_support;
 RESET client_min_messages;
--- the priority operators live in schema support, like every other object
+-- the tests name the extension's functions and views without their schema
 SET search_path = "$user", public, support;
 INSERT INTO support.accounts (name, time_zone, calendar_id)
 VALUES ('Acme Ads', 'America/New_York', 2), ('Globex', 'Europe/Berlin', 2);

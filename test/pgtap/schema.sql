@@ -1,7 +1,7 @@
 -- The shape every later feature relies on: keys that lead with account_id,
 -- row-level security everywhere, pinned search paths, documented objects.
 BEGIN;
-SELECT plan(17);
+SELECT plan(20);
 
 SELECT has_extension('bedrock_support', 'the extension is installed');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'bedrock_support'), false,
@@ -112,10 +112,34 @@ SELECT is(ARRAY(
        AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'bedrock_support')::oid[])
      ORDER BY 1), '{auth_keys}'::text[], 'every table and sequence but the keys is registered with pg_extension_config_dump');
 
+-- the comparison operators live in pg_catalog, found with any search_path
 SELECT is(ARRAY(
     SELECT o.oprname::text FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-     WHERE n.nspname = 'support' AND o.oprleft = 'support.priority'::regtype
-     ORDER BY 1), ARRAY['<', '<=', '<>', '=', '>', '>='], 'priority has the six comparison operators');
+     WHERE n.nspname = 'pg_catalog' AND o.oprleft = 'support.priority'::regtype
+     ORDER BY 1), ARRAY['<', '<=', '<>', '=', '>', '>='], 'priority has the six comparison operators, in pg_catalog');
+SELECT is(ARRAY(
+    SELECT DISTINCT t.typname || ' ' || o.oprnamespace::regnamespace::text || ' ' || count(*) OVER (PARTITION BY t.oid)
+      FROM pg_type t JOIN pg_operator o ON o.oprleft = t.oid AND o.oprright = t.oid
+     WHERE t.typnamespace = 'support'::regnamespace AND t.typtype IN ('e', 'b') AND t.typname NOT LIKE '\_%'
+     ORDER BY 1),
+    ARRAY['account_role pg_catalog 6', 'actor_kind pg_catalog 6', 'business_hours pg_catalog 6',
+          'event_kind pg_catalog 6', 'priority pg_catalog 6', 'sla_event_kind pg_catalog 6',
+          'sla_target pg_catalog 6', 'ticket_status pg_catalog 6', 'visibility pg_catalog 6'],
+    'every type of the extension has its six comparison operators in pg_catalog, none elsewhere');
+SELECT is(ARRAY(
+    SELECT t.typname || ' ' || s.typname FROM pg_cast c
+      JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+     WHERE t.typnamespace = 'support'::regnamespace AND c.castcontext = 'i'
+     ORDER BY 1),
+    ARRAY['account_role text', 'account_role varchar', 'actor_kind text', 'actor_kind varchar',
+          'event_kind text', 'event_kind varchar', 'priority text', 'priority varchar',
+          'sla_event_kind text', 'sla_event_kind varchar', 'sla_target text', 'sla_target varchar',
+          'ticket_status text', 'ticket_status varchar', 'visibility text', 'visibility varchar'],
+    'text and varchar cast implicitly to priority and the enums (bound parameters), to nothing else');
+SELECT is(ARRAY(
+    SELECT p.proname || ' ' || p.pronamespace::regnamespace::text FROM pg_proc p
+     WHERE p.prokind = 'a' AND p.proargtypes[0] = 'support.priority'::regtype ORDER BY 1),
+    ARRAY['max pg_catalog', 'min pg_catalog'], 'min and max of priority live in pg_catalog');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -21,8 +21,7 @@ sub new_node
 sub load_scenario
 {
 	my ($node, $db) = @_;
-	# the priority operators live in schema support, as README advises
-	$node->safe_psql('postgres', qq{ALTER DATABASE "$db" SET search_path = "\$user", public, support});
+	# with the default search_path: the extension's operators are found in pg_catalog
 	$node->safe_psql($db, q{
 		UPDATE support.sla_policies SET response_target = '10 minutes' WHERE priority = 'P1';
 		INSERT INTO support.categories (category, name, default_priority, default_tier, required_skill)
