@@ -26,6 +26,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "assignment.h"
@@ -71,10 +72,25 @@ struct AssignmentLedger
 #define ASSIGNMENT_ORDER " ORDER BY 3, 2 NULLS FIRST, 1"
 #define ASSIGNMENT_CANDIDATES ASSIGNMENT_ELIGIBLE ASSIGNMENT_ORDER
 
+/* support.auto_assign */
+bool		assignment_auto_assign = true;
+
 static SPIPlanPtr assignment_skip_locked_plan = NULL;	/* LIMIT $3, SKIP LOCKED */
 static SPIPlanPtr assignment_wait_plan = NULL;	/* LIMIT 1, waits */
 static SPIPlanPtr assignment_load_plan = NULL;
 static SPIPlanPtr assignment_fewer_plan = NULL;	/* after a wait: fewer tickets, SKIP LOCKED */
+
+void
+assignment_init_settings(void)
+{
+	DefineCustomBoolVariable("support.auto_assign",
+							 "Assign new tickets to the least-loaded eligible agent.",
+							 "When off, new tickets without an assignee wait in their tier's queue.",
+							 &assignment_auto_assign,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+}
 
 AssignmentLedger *
 assignment_ledger_create(MemoryContext context)

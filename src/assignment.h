@@ -6,6 +6,12 @@
 
 #include "postgres.h"
 
+/* support.auto_assign: new tickets without an assignee get the pick below */
+extern bool assignment_auto_assign;
+
+/* From _PG_init: support.auto_assign. */
+extern void assignment_init_settings(void);
+
 /* What one INSERT statement has assigned so far; lives as long as it. */
 typedef struct AssignmentLedger AssignmentLedger;
 

@@ -26,12 +26,12 @@
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "auth.h"
-#include "bedrock_support.h"
 #include "owner_spi.h"
 #include "session_registry.h"
 #include "trigger_guard.h"
@@ -52,6 +52,15 @@
  * the setting's stack with state GUC_LOCAL or GUC_SET_LOCAL.
  */
 static struct config_generic *auth_key_setting = NULL;
+
+/* support.actor_id: the user (agent or client) this transaction acts for; 0 = none */
+static int	auth_actor_id = 0;
+
+/* support.auth_key: the key that says who this transaction acts for; empty = none */
+static char *auth_key = NULL;
+
+/* support.require_key: a statement of this role without a key fails */
+static bool auth_require_key = false;
 
 /* key lookups this backend has made: the cache's effect, for tests and monitoring */
 static int64 lookups = 0;
@@ -265,7 +274,8 @@ look_up_key(void *argument)
 	}
 }
 
-void
+/* after support.auth_key is defined: finds the setting, to read how it was set */
+static void
 auth_key_setting_found(void)
 {
 	struct config_generic **settings = get_guc_variables();
@@ -290,13 +300,13 @@ auth_key_set_locally(void)
  * SHOW, current_setting() and pg_settings: only a superuser reads a key
  * back; anyone else learns whether one is set.
  */
-const char *
+static const char *
 auth_key_show(void)
 {
-	if (bedrock_auth_key == NULL || bedrock_auth_key[0] == '\0')
+	if (auth_key == NULL || auth_key[0] == '\0')
 		return "";
 	/* the outer role: inside a superuser-owned SECURITY DEFINER function, still the caller */
-	return superuser_arg(GetOuterUserId()) ? bedrock_auth_key : "(hidden)";
+	return superuser_arg(GetOuterUserId()) ? auth_key : "(hidden)";
 }
 
 /*
@@ -305,7 +315,7 @@ auth_key_show(void)
  * function's SET clause (checked as PGC_S_TEST): SET LOCAL ... TO DEFAULT
  * would otherwise present a key nobody set in the transaction.
  */
-bool
+static bool
 auth_key_check(char **new_value, void **extra, GucSource source)
 {
 	if (*new_value == NULL || (*new_value)[0] == '\0' || source == PGC_S_SESSION)
@@ -316,17 +326,48 @@ auth_key_check(char **new_value, void **extra, GucSource source)
 	return false;
 }
 
+void
+auth_init_settings(void)
+{
+	DefineCustomIntVariable("support.actor_id",
+							"User id of the agent or client this transaction acts for.",
+							"Recorded as the actor of ticket events the triggers write. "
+							"The workflow functions set it for the statement they run.",
+							&auth_actor_id,
+							0, 0, PG_INT32_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("support.auth_key",
+							   "Key of the user this transaction acts for, from support.issue_key() or support.assume_user_role().",
+							   "Set it with SET LOCAL (or set_config(..., true)) in each transaction; "
+							   "row-level security shows and lets change only what that user may.",
+							   &auth_key,
+							   "",
+							   PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   auth_key_check, NULL, auth_key_show);
+	auth_key_setting_found();
+	DefineCustomBoolVariable("support.require_key",
+							 "Refuse every statement of this role that reads or writes the desk without a key.",
+							 "Without it, a statement without support.auth_key sees nothing and changes nothing. "
+							 "Set it for an application's role (ALTER ROLE app SET support.require_key = on) to "
+							 "have a forgotten key fail loudly (28000). Superusers (the workers, a DBA) are exempt.",
+							 &auth_require_key,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+}
+
 const Identity *
 auth_current_identity(void)
 {
-	const char *key = bedrock_auth_key;
+	const char *key = auth_key;
 	KeyLookup	lookup;
 	static Oid	keys_owner = InvalidOid;
 
 	if (key == NULL || key[0] == '\0')
 	{
 		/* the worker and a DBA's session are superusers: exempt */
-		if (bedrock_require_key && !IsParallelWorker() && !superuser_arg(GetOuterUserId()))
+		if (auth_require_key && !IsParallelWorker() && !superuser_arg(GetOuterUserId()))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 					 errmsg("support.auth_key is required for role \"%s\"", GetUserNameFromId(GetOuterUserId(), false)),
@@ -369,7 +410,7 @@ auth_acting_user(void)
 {
 	const Identity *identity = auth_current_identity();
 
-	return identity ? identity->user_id : (int64) bedrock_actor_id;
+	return identity ? identity->user_id : (int64) auth_actor_id;
 }
 
 /* the policies' functions: NULL when no key is set */

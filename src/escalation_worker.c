@@ -29,21 +29,45 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "bedrock_support.h"
-#include "worker.h"
+#include "escalation_worker.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
 
 /* after a failed pass, try again this much later */
 #define WORKER_RETRY_MS 1000
 
+/* support.max_sleep */
+int			escalation_worker_max_sleep_ms = 60000;
+
+/* support.batch_size */
+static int	escalation_worker_batch_size = 500;
+
 static MemoryContext pass_context = NULL;
+
+void
+escalation_worker_init_settings(void)
+{
+	DefineCustomIntVariable("support.max_sleep",
+							"Longest the escalation worker sleeps without looking at the tickets.",
+							"It wakes earlier for the next deadline, and when a commit schedules an earlier one.",
+							&escalation_worker_max_sleep_ms,
+							60000, 10, PG_INT32_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.batch_size",
+							"Tickets the escalation worker handles per transaction.",
+							NULL,
+							&escalation_worker_batch_size,
+							500, 1, 100000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+}
 
 /* One batch; its tickets and actions go into report. */
 static int64
 worker_run_batch(WorkerPassReport *report)
 {
-	Datum		arguments[1] = {Int32GetDatum(bedrock_batch_size)};
+	Datum		arguments[1] = {Int32GetDatum(escalation_worker_batch_size)};
 	Oid			types[1] = {INT4OID};
 	bool		is_null;
 	int64		tickets;
@@ -109,7 +133,7 @@ worker_pass(bool *progressed)
 	MemoryContextSwitchTo(pass_context);
 	PG_TRY();
 	{
-		while (worker_run_batch(&report) >= bedrock_batch_size)
+		while (worker_run_batch(&report) >= escalation_worker_batch_size)
 		{
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(pass_context);
@@ -161,7 +185,7 @@ bedrock_worker_main(Datum argument)
 		next = worker_pass(&progressed);
 
 		now = GetCurrentTimestamp();
-		wake_at = TimestampTzPlusMilliseconds(now, bedrock_max_sleep_ms);
+		wake_at = TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms);
 		if (next != 0 && next <= now)
 		{
 			/*

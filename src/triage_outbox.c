@@ -38,7 +38,6 @@
 #include "utils/tuplestore.h"
 
 #include "auth.h"
-#include "bedrock_support.h"
 #include "priority.h"
 #include "row_probe.h"
 #include "template.h"

@@ -32,8 +32,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "bedrock_support.h"
-#include "worker.h"
+#include "worker_launcher.h"
 #include "worker_shmem.h"
 
 /* how often the launcher looks for new or crashed workers without a wake-up */
@@ -53,6 +52,9 @@ typedef struct LaunchedWorker
  */
 #define LAUNCHER_RESTART_PAUSE_MS 1000
 
+/* support.worker_enabled */
+bool		worker_enabled = true;
+
 /* set when a start was put off: nap only until it is due */
 static bool launcher_start_deferred = false;
 
@@ -66,6 +68,19 @@ static const struct
 	[WORKER_ESCALATION] = {"bedrock_worker_main", "bedrock_support worker"},
 	[WORKER_DELIVERY] = {"bedrock_delivery_main", "bedrock_support delivery"},
 };
+
+void
+worker_launcher_init_settings(void)
+{
+	DefineCustomBoolVariable("support.worker_enabled",
+							 "Run the escalation worker in every database with the extension.",
+							 "Set in postgresql.conf (reloaded on SIGHUP) for all databases, or with "
+							 "ALTER DATABASE ... SET for one, from its worker's next start.",
+							 &worker_enabled,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+}
 
 void
 worker_register_launcher(void)
@@ -255,7 +270,7 @@ bedrock_launcher_main(Datum argument)
 			worker_shmem_request_rescan();	/* support.worker_enabled may be back on */
 		}
 		launcher_start_deferred = false;
-		if (bedrock_worker_enabled)
+		if (worker_enabled)
 			launcher_start_workers();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 launcher_start_deferred ? LAUNCHER_RESTART_PAUSE_MS : LAUNCHER_NAP_MS,
