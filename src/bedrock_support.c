@@ -30,6 +30,10 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	/* pg_upgrade's new cluster only restores the schema: no worker, hook or setting of ours */
+	if (IsBinaryUpgrade)
+		return;
+
 	auth_init_settings();
 	ticket_events_init_settings();
 	assignment_init_settings();
