@@ -519,10 +519,10 @@ current_key_id(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(identity->key_id);
 }
 
-/* support.acting_user_id(): the key's user, else support.actor_id, else NULL */
-PG_FUNCTION_INFO_V1(acting_user_id);
+/* support.current_actor_id(): the key's user, else support.actor_id, else NULL */
+PG_FUNCTION_INFO_V1(current_actor_id);
 Datum
-acting_user_id(PG_FUNCTION_ARGS)
+current_actor_id(PG_FUNCTION_ARGS)
 {
 	int64		user_id = auth_acting_user();
 

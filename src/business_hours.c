@@ -170,9 +170,9 @@ business_hours_hash(PG_FUNCTION_ARGS)
 	return hash_any((const unsigned char *) hours, VARSIZE(hours));
 }
 
-PG_FUNCTION_INFO_V1(business_hours_weekly);
+PG_FUNCTION_INFO_V1(weekly_hours);
 Datum
-business_hours_weekly(PG_FUNCTION_ARGS)
+weekly_hours(PG_FUNCTION_ARGS)
 {
 	BusinessHours *hours = PG_GETARG_BUSINESS_HOURS_P(0);
 	Interval   *result = palloc0(sizeof(Interval));
@@ -276,9 +276,9 @@ business_diff(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(result);
 }
 
-PG_FUNCTION_INFO_V1(business_days_add_sql);
+PG_FUNCTION_INFO_V1(business_days_add);
 Datum
-business_days_add_sql(PG_FUNCTION_ARGS)
+business_days_add(PG_FUNCTION_ARGS)
 {
 	TimestampTz start = PG_GETARG_TIMESTAMPTZ(0);
 	int32		days = PG_GETARG_INT32(1);
@@ -289,5 +289,5 @@ business_days_add_sql(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("number of business days must not be negative")));
-	PG_RETURN_TIMESTAMPTZ(business_days_add(calendar, start, days));
+	PG_RETURN_TIMESTAMPTZ(business_time_days_add(calendar, start, days));
 }

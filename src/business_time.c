@@ -463,7 +463,7 @@ business_next_open(BusinessCalendar *calendar, TimestampTz t)
  * time is not in hours there, the next opening after it.
  */
 TimestampTz
-business_days_add(BusinessCalendar *calendar, TimestampTz start, int days)
+business_time_days_add(BusinessCalendar *calendar, TimestampTz start, int days)
 {
 	TimestampTz opened;
 	TimestampTz until;

@@ -91,16 +91,16 @@ webhook_events_queue(void *argument)
 		elog(ERROR, "could not queue the webhook events: %s", SPI_result_code_string(result));
 }
 
-PG_FUNCTION_INFO_V1(ticket_event_webhooks);
+PG_FUNCTION_INFO_V1(queue_webhooks);
 Datum
-ticket_event_webhooks(PG_FUNCTION_ARGS)
+queue_webhooks(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_guard(fcinfo, "queue_webhooks", "ticket_events");
 
 	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)
-		elog(ERROR, "ticket_event_webhooks must be an AFTER INSERT statement trigger with NEW TABLE AS new_events");
+		elog(ERROR, "queue_webhooks must be an AFTER INSERT statement trigger with NEW TABLE AS new_events");
 	if (!row_security)
 		return PointerGetDatum(NULL);	/* a restore brings its own outbox */
 	endpoint_cache_ensure();

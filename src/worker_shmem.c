@@ -448,22 +448,22 @@ worker_shmem_xact_callback(XactEvent event, void *argument)
 }
 
 /*
- * support.worker_status() — the worker of the current database as the
+ * support.worker_state() — the worker of the current database as the
  * launcher and the worker last left it.
  */
 static Datum worker_status_of(FunctionCallInfo fcinfo, WorkerKind kind);
 
-PG_FUNCTION_INFO_V1(worker_status);
+PG_FUNCTION_INFO_V1(worker_state);
 Datum
-worker_status(PG_FUNCTION_ARGS)
+worker_state(PG_FUNCTION_ARGS)
 {
 	return worker_status_of(fcinfo, WORKER_ESCALATION);
 }
 
 /* support.delivery_worker_state(): the same for the outbox's delivery worker */
-PG_FUNCTION_INFO_V1(delivery_worker_status);
+PG_FUNCTION_INFO_V1(delivery_worker_state);
 Datum
-delivery_worker_status(PG_FUNCTION_ARGS)
+delivery_worker_state(PG_FUNCTION_ARGS)
 {
 	return worker_status_of(fcinfo, WORKER_DELIVERY);
 }

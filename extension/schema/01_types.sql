@@ -313,7 +313,7 @@ REVOKE ALL ON FUNCTION support.require_trigger_table(schema_name name, table_nam
 
 CREATE FUNCTION support.weekly_hours(hours support.business_hours) RETURNS interval
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_hours_weekly';
+    AS 'MODULE_PATHNAME', 'weekly_hours';
 COMMENT ON FUNCTION support.weekly_hours(hours support.business_hours) IS 'business time in a week without holidays (wall-clock length; 168:00:00 for 24x7)';
 
 CREATE OPERATOR support.> (
