@@ -71,7 +71,7 @@ static LocalTransactionId cached_transaction = InvalidLocalTransactionId;
 static char *cached_key = NULL;
 
 static void
-key_hash(const char *key, uint8 *digest)
+auth_key_digest(const char *key, uint8 *digest)
 {
 	pg_cryptohash_ctx *context = pg_cryptohash_create(PG_SHA256);
 
@@ -90,12 +90,12 @@ key_hash(const char *key, uint8 *digest)
 }
 
 static bytea *
-key_hash_bytea(const char *key)
+auth_key_hash_bytea(const char *key)
 {
 	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 
 	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-	key_hash(key, (uint8 *) VARDATA(result));
+	auth_key_digest(key, (uint8 *) VARDATA(result));
 	return result;
 }
 
@@ -123,11 +123,11 @@ PG_FUNCTION_INFO_V1(auth_key_hash);
 Datum
 auth_key_hash(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(key_hash_bytea(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+	PG_RETURN_BYTEA_P(auth_key_hash_bytea(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }
 
 static void
-refuse_key(const char *message, const char *detail)
+auth_refuse_key(const char *message, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -143,7 +143,7 @@ typedef struct KeyLookup
 } KeyLookup;
 
 static bool
-column_null(int column)
+auth_lookup_column_null(int column)
 {
 	bool		isnull;
 
@@ -152,7 +152,7 @@ column_null(int column)
 }
 
 static Datum
-column_value(int column)
+auth_lookup_column_value(int column)
 {
 	bool		isnull;
 
@@ -160,12 +160,12 @@ column_value(int column)
 }
 
 static void
-look_up_key(void *argument)
+auth_look_up_key(void *argument)
 {
 	static SPIPlanPtr lookup_plan = NULL;
 	KeyLookup  *lookup = argument;
 	Identity   *identity = &lookup->identity;
-	Datum		hash = PointerGetDatum(key_hash_bytea(lookup->key));
+	Datum		hash = PointerGetDatum(auth_key_hash_bytea(lookup->key));
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
 	if (lookup_plan == NULL)
@@ -200,23 +200,24 @@ look_up_key(void *argument)
 	if (SPI_execute_plan(lookup_plan, &hash, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "the key lookup failed");
 	if (SPI_processed == 0)
-		refuse_key("is not a valid key", NULL);
+		auth_refuse_key("is not a valid key", NULL);
 
-	if (!column_null(5))
-		refuse_key("was released",
-				   column_null(6) ? NULL : psprintf("Reason: %s.", TextDatumGetCString(column_value(6))));
-	if (now >= DatumGetTimestampTz(column_value(4)))
-		refuse_key("has expired", NULL);
-	if (!column_null(7))
+	if (!auth_lookup_column_null(5))
+		auth_refuse_key("was released",
+						auth_lookup_column_null(6) ? NULL
+						: psprintf("Reason: %s.", TextDatumGetCString(auth_lookup_column_value(6))));
+	if (now >= DatumGetTimestampTz(auth_lookup_column_value(4)))
+		auth_refuse_key("has expired", NULL);
+	if (!auth_lookup_column_null(7))
 	{
-		Interval   *idle = DatumGetIntervalP(column_value(7));
-		TimestampTz last_used = DatumGetTimestampTz(column_value(8));
+		Interval   *idle = DatumGetIntervalP(auth_lookup_column_value(7));
+		TimestampTz last_used = DatumGetTimestampTz(auth_lookup_column_value(8));
 		TimestampTz idle_until = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
 																		 TimestampTzGetDatum(last_used),
 																		 IntervalPGetDatum(idle)));
 
 		if (now >= idle_until)
-			refuse_key("has expired after a period without use", NULL);
+			auth_refuse_key("has expired after a period without use", NULL);
 	}
 	/*
 	 * An assumption lives with the super user's own login key, not with a
@@ -224,31 +225,31 @@ look_up_key(void *argument)
 	 * It ends when that key does, and the moment its super user is no
 	 * longer one.
 	 */
-	if (DatumGetBool(column_value(19)))
-		refuse_key("ended with the key that assumed it", NULL);
-	if (DatumGetBool(column_value(20)))
-		refuse_key("ended: the super user who assumed it is no longer an active super user", NULL);
+	if (DatumGetBool(auth_lookup_column_value(19)))
+		auth_refuse_key("ended with the key that assumed it", NULL);
+	if (DatumGetBool(auth_lookup_column_value(20)))
+		auth_refuse_key("ended: the super user who assumed it is no longer an active super user", NULL);
 
 	memset(identity, 0, sizeof(Identity));
-	identity->key_id = DatumGetInt64(column_value(1));
-	identity->user_id = DatumGetInt64(column_value(2));
-	identity->second_factor = DatumGetBool(column_value(12));
-	if (!column_null(9))
-		identity->assumed_by = DatumGetInt64(column_value(9));
-	if (!column_null(3))
+	identity->key_id = DatumGetInt64(auth_lookup_column_value(1));
+	identity->user_id = DatumGetInt64(auth_lookup_column_value(2));
+	identity->second_factor = DatumGetBool(auth_lookup_column_value(12));
+	if (!auth_lookup_column_null(9))
+		identity->assumed_by = DatumGetInt64(auth_lookup_column_value(9));
+	if (!auth_lookup_column_null(3))
 	{
-		identity->account_id = DatumGetInt64(column_value(3));
-		if (column_null(14) || !DatumGetBool(column_value(14)))
-			refuse_key("belongs to a user who is no longer active", NULL);
-		strlcpy(identity->role, TextDatumGetCString(column_value(13)), sizeof(identity->role));
+		identity->account_id = DatumGetInt64(auth_lookup_column_value(3));
+		if (auth_lookup_column_null(14) || !DatumGetBool(auth_lookup_column_value(14)))
+			auth_refuse_key("belongs to a user who is no longer active", NULL);
+		strlcpy(identity->role, TextDatumGetCString(auth_lookup_column_value(13)), sizeof(identity->role));
 	}
 	else
 	{
-		if (column_null(16) || !DatumGetBool(column_value(16)))
-			refuse_key("belongs to a user who is no longer active", NULL);
-		identity->agent_tier = DatumGetInt16(column_value(15));
-		identity->is_manager = DatumGetBool(column_value(17));
-		identity->is_super_user = DatumGetBool(column_value(18));
+		if (auth_lookup_column_null(16) || !DatumGetBool(auth_lookup_column_value(16)))
+			auth_refuse_key("belongs to a user who is no longer active", NULL);
+		identity->agent_tier = DatumGetInt16(auth_lookup_column_value(15));
+		identity->is_manager = DatumGetBool(auth_lookup_column_value(17));
+		identity->is_super_user = DatumGetBool(auth_lookup_column_value(18));
 		strlcpy(identity->role, identity->is_manager ? "support_manager" :
 				identity->is_super_user ? "super_user" : "agent", sizeof(identity->role));
 	}
@@ -258,8 +259,8 @@ look_up_key(void *argument)
 	 * waiting for a row another transaction holds, and not where nothing can
 	 * be written (a standby, a read-only transaction, a parallel worker).
 	 */
-	if (!column_null(7) && !RecoveryInProgress() && !XactReadOnly && !IsInParallelMode() &&
-		now - DatumGetTimestampTz(column_value(8)) >= TOUCH_INTERVAL_USECS)
+	if (!auth_lookup_column_null(7) && !RecoveryInProgress() && !XactReadOnly && !IsInParallelMode() &&
+		now - DatumGetTimestampTz(auth_lookup_column_value(8)) >= TOUCH_INTERVAL_USECS)
 	{
 		Datum		key_id = Int64GetDatum(identity->key_id);
 		Oid			types[1] = {INT8OID};
@@ -393,7 +394,7 @@ auth_current_identity(void)
 	lookup.key = key;
 	if (!OidIsValid(keys_owner))
 		keys_owner = owner_spi_relation_owner(owner_spi_support_table("auth_keys"));
-	owner_spi_run(keys_owner, look_up_key, &lookup);
+	owner_spi_run(keys_owner, auth_look_up_key, &lookup);
 	lookups++;
 
 	if (cached_key != NULL)

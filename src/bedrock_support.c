@@ -47,6 +47,6 @@ _PG_init(void)
 	{
 		worker_shmem_request();
 		session_registry_request();
-		worker_register_launcher();
+		worker_launcher_register();
 	}
 }

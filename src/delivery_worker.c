@@ -378,7 +378,7 @@ delivery_report_error(WorkerPassReport *report)
 }
 
 void
-bedrock_delivery_main(Datum argument)
+delivery_worker_main(Datum argument)
 {
 	Oid			database = DatumGetObjectId(argument);
 	DeliveryRequest **done;

@@ -9,6 +9,6 @@
 /* From _PG_init: support.delivery_* and support.ticket_url. */
 extern void delivery_worker_init_settings(void);
 
-extern PGDLLEXPORT void bedrock_delivery_main(Datum argument);
+extern PGDLLEXPORT void delivery_worker_main(Datum argument);
 
 #endif

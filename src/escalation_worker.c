@@ -42,7 +42,7 @@ int			escalation_worker_max_sleep_ms = 60000;
 /* support.batch_size */
 static int	escalation_worker_batch_size = 500;
 
-static MemoryContext pass_context = NULL;
+static MemoryContext escalation_worker_pass_context = NULL;
 
 void
 escalation_worker_init_settings(void)
@@ -65,7 +65,7 @@ escalation_worker_init_settings(void)
 
 /* One batch; its tickets and actions go into report. */
 static int64
-worker_run_batch(WorkerPassReport *report)
+escalation_worker_run_batch(WorkerPassReport *report)
 {
 	Datum		arguments[1] = {Int32GetDatum(escalation_worker_batch_size)};
 	Oid			types[1] = {INT4OID};
@@ -94,7 +94,7 @@ worker_run_batch(WorkerPassReport *report)
  * a pass costs no extra transaction.
  */
 static void
-worker_expire_assumptions(void)
+escalation_worker_expire_assumptions(void)
 {
 	if (SPI_execute("SELECT support.expire_assumptions()", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "support.expire_assumptions failed");
@@ -102,13 +102,13 @@ worker_expire_assumptions(void)
 
 /* The earliest scheduled action, or 0 when none: one index probe (and the key sweep). */
 static TimestampTz
-worker_next_action(void)
+escalation_worker_next_action(void)
 {
 	TimestampTz next;
 
 	worker_transaction_begin("bedrock_support: looking for the next deadline");
 	worker_require_extension("bedrock_support worker");
-	worker_expire_assumptions();
+	escalation_worker_expire_assumptions();
 	next = worker_query_time("SELECT next_action_at FROM support.tickets"
 							 " WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1");
 	worker_transaction_end();
@@ -122,29 +122,29 @@ worker_next_action(void)
  * done.
  */
 static TimestampTz
-worker_pass(bool *progressed)
+escalation_worker_pass(bool *progressed)
 {
 	WorkerPassReport report;
 	TimestampTz next = 0;
 	MemoryContext caller = CurrentMemoryContext;
 
 	memset(&report, 0, sizeof(report));
-	MemoryContextReset(pass_context);
-	MemoryContextSwitchTo(pass_context);
+	MemoryContextReset(escalation_worker_pass_context);
+	MemoryContextSwitchTo(escalation_worker_pass_context);
 	PG_TRY();
 	{
-		while (worker_run_batch(&report) >= escalation_worker_batch_size)
+		while (escalation_worker_run_batch(&report) >= escalation_worker_batch_size)
 		{
 			CHECK_FOR_INTERRUPTS();
-			MemoryContextReset(pass_context);
+			MemoryContextReset(escalation_worker_pass_context);
 		}
-		next = worker_next_action();
+		next = escalation_worker_next_action();
 	}
 	PG_CATCH();
 	{
 		ErrorData  *error;
 
-		MemoryContextSwitchTo(pass_context);
+		MemoryContextSwitchTo(escalation_worker_pass_context);
 		error = CopyErrorData();
 		EmitErrorReport();
 		FlushErrorState();
@@ -163,13 +163,13 @@ worker_pass(bool *progressed)
 }
 
 void
-bedrock_worker_main(Datum argument)
+escalation_worker_main(Datum argument)
 {
 	Oid			database = DatumGetObjectId(argument);
 
 	worker_connect(database, WORKER_ESCALATION, "bedrock_support worker");
-	pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
-										 ALLOCSET_DEFAULT_SIZES);
+	escalation_worker_pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
+														   ALLOCSET_DEFAULT_SIZES);
 
 	for (;;)
 	{
@@ -182,7 +182,7 @@ bedrock_worker_main(Datum argument)
 		worker_reload_or_stop("bedrock_support worker");
 
 		worker_shmem_set_awake();
-		next = worker_pass(&progressed);
+		next = escalation_worker_pass(&progressed);
 
 		now = GetCurrentTimestamp();
 		wake_at = TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms);

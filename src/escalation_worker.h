@@ -13,6 +13,6 @@ extern int	escalation_worker_max_sleep_ms;
 /* From _PG_init: support.max_sleep and support.batch_size. */
 extern void escalation_worker_init_settings(void);
 
-extern PGDLLEXPORT void bedrock_worker_main(Datum argument);
+extern PGDLLEXPORT void escalation_worker_main(Datum argument);
 
 #endif

@@ -65,8 +65,8 @@ static const struct
 	const char *function;
 	const char *type;
 }			worker_kinds[WORKER_KIND_COUNT] = {
-	[WORKER_ESCALATION] = {"bedrock_worker_main", "bedrock_support worker"},
-	[WORKER_DELIVERY] = {"bedrock_delivery_main", "bedrock_support delivery"},
+	[WORKER_ESCALATION] = {"escalation_worker_main", "bedrock_support worker"},
+	[WORKER_DELIVERY] = {"delivery_worker_main", "bedrock_support delivery"},
 };
 
 void
@@ -83,7 +83,7 @@ worker_launcher_init_settings(void)
 }
 
 void
-worker_register_launcher(void)
+worker_launcher_register(void)
 {
 	BackgroundWorker worker;
 
@@ -92,7 +92,7 @@ worker_register_launcher(void)
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = 1;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bedrock_support");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "bedrock_launcher_main");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "worker_launcher_main");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "bedrock_support launcher");
 	snprintf(worker.bgw_type, BGW_MAXLEN, "bedrock_support launcher");
 	RegisterBackgroundWorker(&worker);
@@ -100,7 +100,7 @@ worker_register_launcher(void)
 
 /* The databases a worker may connect to, in *databases (palloc'd). */
 static int
-launcher_list_databases(Oid **databases)
+worker_launcher_list_databases(Oid **databases)
 {
 	Relation	relation;
 	TableScanDesc scan;
@@ -141,7 +141,7 @@ launcher_list_databases(Oid **databases)
 }
 
 static LaunchedWorker *
-launcher_entry(Oid database, WorkerKind kind)
+worker_launcher_entry(Oid database, WorkerKind kind)
 {
 	LaunchedWorker *free_entry = NULL;
 
@@ -163,9 +163,9 @@ launcher_entry(Oid database, WorkerKind kind)
 }
 
 static void
-launcher_start_worker(Oid database, WorkerKind kind)
+worker_launcher_start_worker(Oid database, WorkerKind kind)
 {
-	LaunchedWorker *entry = launcher_entry(database, kind);
+	LaunchedWorker *entry = worker_launcher_entry(database, kind);
 	BackgroundWorker worker;
 	pid_t		pid;
 
@@ -209,7 +209,7 @@ launcher_start_worker(Oid database, WorkerKind kind)
 
 /* Drop the handles of workers of databases that are gone. */
 static void
-launcher_forget_databases_except(const Oid *databases, int count)
+worker_launcher_forget_databases_except(const Oid *databases, int count)
 {
 	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 	{
@@ -234,25 +234,25 @@ launcher_forget_databases_except(const Oid *databases, int count)
 }
 
 static void
-launcher_start_workers(void)
+worker_launcher_start_workers(void)
 {
 	Oid		   *databases;
 	int			count;
 	bool		rescan = worker_shmem_take_rescan();
 	TimestampTz now = GetCurrentTimestamp();
 
-	count = launcher_list_databases(&databases);
+	count = worker_launcher_list_databases(&databases);
 	for (int i = 0; i < count; i++)
 		for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
 			if (worker_shmem_should_start(databases[i], (WorkerKind) kind, rescan, now))
-				launcher_start_worker(databases[i], (WorkerKind) kind);
+				worker_launcher_start_worker(databases[i], (WorkerKind) kind);
 	worker_shmem_forget_databases_except(databases, count);
-	launcher_forget_databases_except(databases, count);
+	worker_launcher_forget_databases_except(databases, count);
 	pfree(databases);
 }
 
 void
-bedrock_launcher_main(Datum argument)
+worker_launcher_main(Datum argument)
 {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -271,7 +271,7 @@ bedrock_launcher_main(Datum argument)
 		}
 		launcher_start_deferred = false;
 		if (worker_enabled)
-			launcher_start_workers();
+			worker_launcher_start_workers();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 launcher_start_deferred ? LAUNCHER_RESTART_PAUSE_MS : LAUNCHER_NAP_MS,
 						 PG_WAIT_EXTENSION);

@@ -14,8 +14,8 @@ extern bool worker_enabled;
 extern void worker_launcher_init_settings(void);
 
 /* In _PG_init while shared_preload_libraries are loaded. */
-extern void worker_register_launcher(void);
+extern void worker_launcher_register(void);
 
-extern PGDLLEXPORT void bedrock_launcher_main(Datum argument);
+extern PGDLLEXPORT void worker_launcher_main(Datum argument);
 
 #endif
