@@ -363,7 +363,7 @@ CREATE OPERATOR CLASS support.business_hours_hash_ops DEFAULT FOR TYPE support.b
 COMMENT ON OPERATOR CLASS support.business_hours_hash_ops USING hash IS 'equality of business hours by hashing';
 
 CREATE FUNCTION support.weekly_hours(hours support.business_hours) RETURNS interval
-    AS 'MODULE_PATHNAME', 'business_hours_weekly' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'weekly_hours' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION support.weekly_hours(support.business_hours) IS
     'business time in a week without holidays (wall-clock length; 168:00:00 for 24x7)';
 
@@ -517,7 +517,7 @@ COMMENT ON FUNCTION support.current_account_id() IS 'the account of the key''s c
 -- key is set (the worker, a DBA's script).
 CREATE FUNCTION support.current_actor_id() RETURNS bigint
     LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'acting_user_id';
+    AS 'MODULE_PATHNAME', 'current_actor_id';
 COMMENT ON FUNCTION support.current_actor_id() IS 'the acting user: the key''s user, else the support.actor_id setting, else NULL';
 
 CREATE FUNCTION support.current_agent_tier() RETURNS smallint
@@ -689,7 +689,7 @@ COMMENT ON FUNCTION support.business_days_add(start timestamp with time zone, da
 
 CREATE FUNCTION support.business_days_add(start timestamp with time zone, days integer, hours support.business_hours, holidays date[] DEFAULT '{}'::date[]) RETURNS timestamp with time zone
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_days_add_sql';
+    AS 'MODULE_PATHNAME', 'business_days_add';
 COMMENT ON FUNCTION support.business_days_add(start timestamp with time zone, days integer, hours support.business_hours, holidays date[]) IS 'the same local time days business days later (from the next opening if start is outside hours; the next opening if that time is not in hours)';
 
 CREATE FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, calendar_id bigint) RETURNS interval
@@ -3020,7 +3020,7 @@ REVOKE ALL ON FUNCTION support.wake_worker() FROM PUBLIC;
 
 CREATE FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c
-    AS 'MODULE_PATHNAME', 'worker_status';
+    AS 'MODULE_PATHNAME', 'worker_state';
 COMMENT ON FUNCTION support.worker_state() IS 'the escalation worker of this database, from shared memory';
 REVOKE ALL ON FUNCTION support.worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.worker_state() TO support_manager;
@@ -3172,7 +3172,7 @@ REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind te
 
 CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c
-    AS 'MODULE_PATHNAME', 'delivery_worker_status';
+    AS 'MODULE_PATHNAME', 'delivery_worker_state';
 COMMENT ON FUNCTION support.delivery_worker_state() IS 'the delivery worker of this database, from shared memory';
 REVOKE ALL ON FUNCTION support.delivery_worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.delivery_worker_state() TO support_manager;
@@ -3327,7 +3327,7 @@ REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination
 CREATE FUNCTION support.queue_webhooks() RETURNS trigger
     LANGUAGE c SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'ticket_event_webhooks';
+    AS 'MODULE_PATHNAME', 'queue_webhooks';
 COMMENT ON FUNCTION support.queue_webhooks() IS 'queues every new ticket event for each active webhook endpoint that wants its kind (a cached flag test when there is none)';
 REVOKE ALL ON FUNCTION support.queue_webhooks() FROM PUBLIC;
 

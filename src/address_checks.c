@@ -16,21 +16,21 @@
 
 /* RFC 5322 atext: the characters of a dot-atom's atoms */
 static bool
-is_atext(char c)
+address_is_atext(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL;
 }
 
 static bool
-is_label_character(char c)
+address_is_label_character(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
 /* a dot-atom: atoms of atext joined by single dots */
 static bool
-is_dot_atom(const char *start, const char *end)
+address_is_dot_atom(const char *start, const char *end)
 {
 	bool		after_dot = true;	/* nothing yet: an atom must come first */
 
@@ -44,7 +44,7 @@ is_dot_atom(const char *start, const char *end)
 				return false;
 			after_dot = true;
 		}
-		else if (is_atext(*c))
+		else if (address_is_atext(*c))
 			after_dot = false;
 		else
 			return false;
@@ -54,7 +54,7 @@ is_dot_atom(const char *start, const char *end)
 
 /* a domain of at least two labels: letters, digits and inner hyphens, 1 to 63 each */
 static bool
-is_domain(const char *start, const char *end)
+address_is_domain(const char *start, const char *end)
 {
 	int			labels = 0;
 	const char *label = start;
@@ -70,7 +70,7 @@ is_domain(const char *start, const char *end)
 			labels++;
 			label = c + 1;
 		}
-		else if (!is_label_character(*c))
+		else if (!address_is_label_character(*c))
 			return false;
 	}
 	return labels >= 2;
@@ -89,7 +89,7 @@ is_email_address(PG_FUNCTION_ARGS)
 
 	PG_RETURN_BOOL(length <= MAILBOX_MAX_LENGTH && at != NULL &&
 				   memchr(at + 1, '@', end - at - 1) == NULL &&
-				   is_dot_atom(start, at) && is_domain(at + 1, end));
+				   address_is_dot_atom(start, at) && address_is_domain(at + 1, end));
 }
 
 /* support.is_one_line(value text) RETURNS boolean: no CR, no LF (text holds no NUL) */

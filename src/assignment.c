@@ -2,10 +2,10 @@
  * assignment.c — least-loaded assignment that stays fair under concurrent
  * inserts.
  *
- * An agent's load is agents.open_tickets, kept by the statement triggers
- * on tickets (log_ticket_triage on insert, ticket_agent_load on a change of
- * assignee or status), so a pick reads one row per agent however long
- * their backlog. Two transactions
+ * An agent's load is agents.open_tickets, kept by the triggers on tickets
+ * (ticket_triaged on insert, counting with AssignmentLoads below;
+ * ticket_agent_load on a change of assignee or status), so a pick reads one
+ * row per agent however long their backlog. Two transactions
  * must never both pick the agent whose count they both see as lowest, so
  * the pick locks the agent's row (FOR UPDATE) until commit, and a
  * concurrent pick SKIPs LOCKED agents and takes the least-loaded of the
@@ -26,6 +26,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "assignment.h"
@@ -71,10 +72,26 @@ struct AssignmentLedger
 #define ASSIGNMENT_ORDER " ORDER BY 3, 2 NULLS FIRST, 1"
 #define ASSIGNMENT_CANDIDATES ASSIGNMENT_ELIGIBLE ASSIGNMENT_ORDER
 
+/* support.auto_assign */
+bool		assignment_auto_assign = true;
+
 static SPIPlanPtr assignment_skip_locked_plan = NULL;	/* LIMIT $3, SKIP LOCKED */
 static SPIPlanPtr assignment_wait_plan = NULL;	/* LIMIT 1, waits */
 static SPIPlanPtr assignment_load_plan = NULL;
 static SPIPlanPtr assignment_fewer_plan = NULL;	/* after a wait: fewer tickets, SKIP LOCKED */
+static SPIPlanPtr assignment_loads_plan = NULL;
+
+void
+assignment_init_settings(void)
+{
+	DefineCustomBoolVariable("support.auto_assign",
+							 "Assign new tickets to the least-loaded eligible agent.",
+							 "When off, new tickets without an assignee wait in their tier's queue.",
+							 &assignment_auto_assign,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+}
 
 AssignmentLedger *
 assignment_ledger_create(MemoryContext context)
@@ -294,4 +311,54 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 	best->assigned_sequence = ++ledger->sequence;
 	*agent_id = best->agent_id;
 	return true;
+}
+
+/*
+ * Runs in the caller's SPI connection, as the caller: the triage outbox's
+ * trigger, whose other writes go in the same statement as the last batch's
+ * loads.
+ */
+static void
+assignment_loads_write_one(int64 agent_id, int32 tickets)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2] = {Int64GetDatum(agent_id), Int32GetDatum(tickets)};
+	int			result;
+
+	result = SPI_execute_plan(spi_kept_plan(&assignment_loads_plan,
+											"UPDATE support.agents SET open_tickets = open_tickets + $2,"
+											" last_assigned_at = clock_timestamp()"
+											" WHERE agent_id OPERATOR(pg_catalog.=) $1", 2, types),
+							  values, NULL, false, 0);
+	if (result != SPI_OK_UPDATE)
+		elog(ERROR, "triage outbox statement failed: %s", SPI_result_code_string(result));
+}
+
+void
+assignment_loads_count(AssignmentLoads *loads, int64 agent_id)
+{
+	for (int i = 0; i < loads->count; i++)
+		if (loads->agent_ids[i] == agent_id)
+		{
+			loads->tickets[i]++;
+			return;
+		}
+	if (loads->count == (int) lengthof(loads->agent_ids))
+	{
+		/* a full table: write the first entry now to make room */
+		assignment_loads_write_one(loads->agent_ids[0], loads->tickets[0]);
+		memmove(&loads->agent_ids[0], &loads->agent_ids[1], (loads->count - 1) * sizeof(int64));
+		memmove(&loads->tickets[0], &loads->tickets[1], (loads->count - 1) * sizeof(int32));
+		loads->count--;
+	}
+	loads->agent_ids[loads->count] = agent_id;
+	loads->tickets[loads->count] = 1;
+	loads->count++;
+}
+
+void
+assignment_loads_write(const AssignmentLoads *loads)
+{
+	for (int i = 0; i < loads->count; i++)
+		assignment_loads_write_one(loads->agent_ids[i], loads->tickets[i]);
 }

@@ -6,6 +6,12 @@
 
 #include "postgres.h"
 
+/* support.auto_assign: new tickets without an assignee get the pick below */
+extern bool assignment_auto_assign;
+
+/* From _PG_init: support.auto_assign. */
+extern void assignment_init_settings(void);
+
 /* What one INSERT statement has assigned so far; lives as long as it. */
 typedef struct AssignmentLedger AssignmentLedger;
 
@@ -18,5 +24,25 @@ extern AssignmentLedger *assignment_ledger_create(MemoryContext context);
  */
 extern bool assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill,
 							int64 *agent_id);
+
+/*
+ * Tickets one INSERT statement gave each agent, until they are added to
+ * agents.open_tickets: the triage outbox counts them as it records the
+ * routing, and adds them with its last batch's statement.
+ */
+#define ASSIGNMENT_LOADS_MAX 64
+
+typedef struct AssignmentLoads
+{
+	int			count;
+	int64		agent_ids[ASSIGNMENT_LOADS_MAX];
+	int32		tickets[ASSIGNMENT_LOADS_MAX];
+} AssignmentLoads;
+
+/* One more ticket for the agent; a full table first writes its oldest entry. */
+extern void assignment_loads_count(AssignmentLoads *loads, int64 agent_id);
+
+/* Adds each entry to its agent's open_tickets, one UPDATE each. */
+extern void assignment_loads_write(const AssignmentLoads *loads);
 
 #endif

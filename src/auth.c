@@ -26,12 +26,12 @@
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "auth.h"
-#include "bedrock_support.h"
 #include "owner_spi.h"
 #include "session_registry.h"
 #include "trigger_guard.h"
@@ -53,6 +53,15 @@
  */
 static struct config_generic *auth_key_setting = NULL;
 
+/* support.actor_id: the user (agent or client) this transaction acts for; 0 = none */
+static int	auth_actor_id = 0;
+
+/* support.auth_key: the key that says who this transaction acts for; empty = none */
+static char *auth_key = NULL;
+
+/* support.require_key: a statement of this role without a key fails */
+static bool auth_require_key = false;
+
 /* key lookups this backend has made: the cache's effect, for tests and monitoring */
 static int64 lookups = 0;
 
@@ -62,7 +71,7 @@ static LocalTransactionId cached_transaction = InvalidLocalTransactionId;
 static char *cached_key = NULL;
 
 static void
-key_hash(const char *key, uint8 *digest)
+auth_key_digest(const char *key, uint8 *digest)
 {
 	pg_cryptohash_ctx *context = pg_cryptohash_create(PG_SHA256);
 
@@ -81,12 +90,12 @@ key_hash(const char *key, uint8 *digest)
 }
 
 static bytea *
-key_hash_bytea(const char *key)
+auth_key_hash_bytea(const char *key)
 {
 	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 
 	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-	key_hash(key, (uint8 *) VARDATA(result));
+	auth_key_digest(key, (uint8 *) VARDATA(result));
 	return result;
 }
 
@@ -114,11 +123,11 @@ PG_FUNCTION_INFO_V1(auth_key_hash);
 Datum
 auth_key_hash(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(key_hash_bytea(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+	PG_RETURN_BYTEA_P(auth_key_hash_bytea(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }
 
 static void
-refuse_key(const char *message, const char *detail)
+auth_refuse_key(const char *message, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -134,7 +143,7 @@ typedef struct KeyLookup
 } KeyLookup;
 
 static bool
-column_null(int column)
+auth_lookup_column_null(int column)
 {
 	bool		isnull;
 
@@ -143,7 +152,7 @@ column_null(int column)
 }
 
 static Datum
-column_value(int column)
+auth_lookup_column_value(int column)
 {
 	bool		isnull;
 
@@ -151,12 +160,12 @@ column_value(int column)
 }
 
 static void
-look_up_key(void *argument)
+auth_look_up_key(void *argument)
 {
 	static SPIPlanPtr lookup_plan = NULL;
 	KeyLookup  *lookup = argument;
 	Identity   *identity = &lookup->identity;
-	Datum		hash = PointerGetDatum(key_hash_bytea(lookup->key));
+	Datum		hash = PointerGetDatum(auth_key_hash_bytea(lookup->key));
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 
 	if (lookup_plan == NULL)
@@ -191,23 +200,24 @@ look_up_key(void *argument)
 	if (SPI_execute_plan(lookup_plan, &hash, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "the key lookup failed");
 	if (SPI_processed == 0)
-		refuse_key("is not a valid key", NULL);
+		auth_refuse_key("is not a valid key", NULL);
 
-	if (!column_null(5))
-		refuse_key("was released",
-				   column_null(6) ? NULL : psprintf("Reason: %s.", TextDatumGetCString(column_value(6))));
-	if (now >= DatumGetTimestampTz(column_value(4)))
-		refuse_key("has expired", NULL);
-	if (!column_null(7))
+	if (!auth_lookup_column_null(5))
+		auth_refuse_key("was released",
+						auth_lookup_column_null(6) ? NULL
+						: psprintf("Reason: %s.", TextDatumGetCString(auth_lookup_column_value(6))));
+	if (now >= DatumGetTimestampTz(auth_lookup_column_value(4)))
+		auth_refuse_key("has expired", NULL);
+	if (!auth_lookup_column_null(7))
 	{
-		Interval   *idle = DatumGetIntervalP(column_value(7));
-		TimestampTz last_used = DatumGetTimestampTz(column_value(8));
+		Interval   *idle = DatumGetIntervalP(auth_lookup_column_value(7));
+		TimestampTz last_used = DatumGetTimestampTz(auth_lookup_column_value(8));
 		TimestampTz idle_until = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
 																		 TimestampTzGetDatum(last_used),
 																		 IntervalPGetDatum(idle)));
 
 		if (now >= idle_until)
-			refuse_key("has expired after a period without use", NULL);
+			auth_refuse_key("has expired after a period without use", NULL);
 	}
 	/*
 	 * An assumption lives with the super user's own login key, not with a
@@ -215,31 +225,31 @@ look_up_key(void *argument)
 	 * It ends when that key does, and the moment its super user is no
 	 * longer one.
 	 */
-	if (DatumGetBool(column_value(19)))
-		refuse_key("ended with the key that assumed it", NULL);
-	if (DatumGetBool(column_value(20)))
-		refuse_key("ended: the super user who assumed it is no longer an active super user", NULL);
+	if (DatumGetBool(auth_lookup_column_value(19)))
+		auth_refuse_key("ended with the key that assumed it", NULL);
+	if (DatumGetBool(auth_lookup_column_value(20)))
+		auth_refuse_key("ended: the super user who assumed it is no longer an active super user", NULL);
 
 	memset(identity, 0, sizeof(Identity));
-	identity->key_id = DatumGetInt64(column_value(1));
-	identity->user_id = DatumGetInt64(column_value(2));
-	identity->second_factor = DatumGetBool(column_value(12));
-	if (!column_null(9))
-		identity->assumed_by = DatumGetInt64(column_value(9));
-	if (!column_null(3))
+	identity->key_id = DatumGetInt64(auth_lookup_column_value(1));
+	identity->user_id = DatumGetInt64(auth_lookup_column_value(2));
+	identity->second_factor = DatumGetBool(auth_lookup_column_value(12));
+	if (!auth_lookup_column_null(9))
+		identity->assumed_by = DatumGetInt64(auth_lookup_column_value(9));
+	if (!auth_lookup_column_null(3))
 	{
-		identity->account_id = DatumGetInt64(column_value(3));
-		if (column_null(14) || !DatumGetBool(column_value(14)))
-			refuse_key("belongs to a user who is no longer active", NULL);
-		strlcpy(identity->role, TextDatumGetCString(column_value(13)), sizeof(identity->role));
+		identity->account_id = DatumGetInt64(auth_lookup_column_value(3));
+		if (auth_lookup_column_null(14) || !DatumGetBool(auth_lookup_column_value(14)))
+			auth_refuse_key("belongs to a user who is no longer active", NULL);
+		strlcpy(identity->role, TextDatumGetCString(auth_lookup_column_value(13)), sizeof(identity->role));
 	}
 	else
 	{
-		if (column_null(16) || !DatumGetBool(column_value(16)))
-			refuse_key("belongs to a user who is no longer active", NULL);
-		identity->agent_tier = DatumGetInt16(column_value(15));
-		identity->is_manager = DatumGetBool(column_value(17));
-		identity->is_super_user = DatumGetBool(column_value(18));
+		if (auth_lookup_column_null(16) || !DatumGetBool(auth_lookup_column_value(16)))
+			auth_refuse_key("belongs to a user who is no longer active", NULL);
+		identity->agent_tier = DatumGetInt16(auth_lookup_column_value(15));
+		identity->is_manager = DatumGetBool(auth_lookup_column_value(17));
+		identity->is_super_user = DatumGetBool(auth_lookup_column_value(18));
 		strlcpy(identity->role, identity->is_manager ? "support_manager" :
 				identity->is_super_user ? "super_user" : "agent", sizeof(identity->role));
 	}
@@ -249,8 +259,8 @@ look_up_key(void *argument)
 	 * waiting for a row another transaction holds, and not where nothing can
 	 * be written (a standby, a read-only transaction, a parallel worker).
 	 */
-	if (!column_null(7) && !RecoveryInProgress() && !XactReadOnly && !IsInParallelMode() &&
-		now - DatumGetTimestampTz(column_value(8)) >= TOUCH_INTERVAL_USECS)
+	if (!auth_lookup_column_null(7) && !RecoveryInProgress() && !XactReadOnly && !IsInParallelMode() &&
+		now - DatumGetTimestampTz(auth_lookup_column_value(8)) >= TOUCH_INTERVAL_USECS)
 	{
 		Datum		key_id = Int64GetDatum(identity->key_id);
 		Oid			types[1] = {INT8OID};
@@ -265,7 +275,8 @@ look_up_key(void *argument)
 	}
 }
 
-void
+/* after support.auth_key is defined: finds the setting, to read how it was set */
+static void
 auth_key_setting_found(void)
 {
 	struct config_generic **settings = get_guc_variables();
@@ -290,13 +301,13 @@ auth_key_set_locally(void)
  * SHOW, current_setting() and pg_settings: only a superuser reads a key
  * back; anyone else learns whether one is set.
  */
-const char *
+static const char *
 auth_key_show(void)
 {
-	if (bedrock_auth_key == NULL || bedrock_auth_key[0] == '\0')
+	if (auth_key == NULL || auth_key[0] == '\0')
 		return "";
 	/* the outer role: inside a superuser-owned SECURITY DEFINER function, still the caller */
-	return superuser_arg(GetOuterUserId()) ? bedrock_auth_key : "(hidden)";
+	return superuser_arg(GetOuterUserId()) ? auth_key : "(hidden)";
 }
 
 /*
@@ -305,7 +316,7 @@ auth_key_show(void)
  * function's SET clause (checked as PGC_S_TEST): SET LOCAL ... TO DEFAULT
  * would otherwise present a key nobody set in the transaction.
  */
-bool
+static bool
 auth_key_check(char **new_value, void **extra, GucSource source)
 {
 	if (*new_value == NULL || (*new_value)[0] == '\0' || source == PGC_S_SESSION)
@@ -316,17 +327,48 @@ auth_key_check(char **new_value, void **extra, GucSource source)
 	return false;
 }
 
+void
+auth_init_settings(void)
+{
+	DefineCustomIntVariable("support.actor_id",
+							"User id of the agent or client this transaction acts for.",
+							"Recorded as the actor of ticket events the triggers write. "
+							"The workflow functions set it for the statement they run.",
+							&auth_actor_id,
+							0, 0, PG_INT32_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("support.auth_key",
+							   "Key of the user this transaction acts for, from support.issue_key() or support.assume_user_role().",
+							   "Set it with SET LOCAL (or set_config(..., true)) in each transaction; "
+							   "row-level security shows and lets change only what that user may.",
+							   &auth_key,
+							   "",
+							   PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   auth_key_check, NULL, auth_key_show);
+	auth_key_setting_found();
+	DefineCustomBoolVariable("support.require_key",
+							 "Refuse every statement of this role that reads or writes the desk without a key.",
+							 "Without it, a statement without support.auth_key sees nothing and changes nothing. "
+							 "Set it for an application's role (ALTER ROLE app SET support.require_key = on) to "
+							 "have a forgotten key fail loudly (28000). Superusers (the workers, a DBA) are exempt.",
+							 &auth_require_key,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+}
+
 const Identity *
 auth_current_identity(void)
 {
-	const char *key = bedrock_auth_key;
+	const char *key = auth_key;
 	KeyLookup	lookup;
 	static Oid	keys_owner = InvalidOid;
 
 	if (key == NULL || key[0] == '\0')
 	{
 		/* the worker and a DBA's session are superusers: exempt */
-		if (bedrock_require_key && !IsParallelWorker() && !superuser_arg(GetOuterUserId()))
+		if (auth_require_key && !IsParallelWorker() && !superuser_arg(GetOuterUserId()))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 					 errmsg("support.auth_key is required for role \"%s\"", GetUserNameFromId(GetOuterUserId(), false)),
@@ -352,7 +394,7 @@ auth_current_identity(void)
 	lookup.key = key;
 	if (!OidIsValid(keys_owner))
 		keys_owner = owner_spi_relation_owner(owner_spi_support_table("auth_keys"));
-	owner_spi_run(keys_owner, look_up_key, &lookup);
+	owner_spi_run(keys_owner, auth_look_up_key, &lookup);
 	lookups++;
 
 	if (cached_key != NULL)
@@ -369,7 +411,7 @@ auth_acting_user(void)
 {
 	const Identity *identity = auth_current_identity();
 
-	return identity ? identity->user_id : (int64) bedrock_actor_id;
+	return identity ? identity->user_id : (int64) auth_actor_id;
 }
 
 /* the policies' functions: NULL when no key is set */
@@ -478,10 +520,10 @@ current_key_id(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(identity->key_id);
 }
 
-/* support.acting_user_id(): the key's user, else support.actor_id, else NULL */
-PG_FUNCTION_INFO_V1(acting_user_id);
+/* support.current_actor_id(): the key's user, else support.actor_id, else NULL */
+PG_FUNCTION_INFO_V1(current_actor_id);
 Datum
-acting_user_id(PG_FUNCTION_ARGS)
+current_actor_id(PG_FUNCTION_ARGS)
 {
 	int64		user_id = auth_acting_user();
 

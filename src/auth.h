@@ -6,8 +6,6 @@
 
 #include "postgres.h"
 
-#include "utils/guc.h"
-
 typedef struct Identity
 {
 	int64		key_id;
@@ -27,13 +25,7 @@ extern const Identity *auth_current_identity(void);
 /* the acting user for history: the key's user, else support.actor_id, else 0 */
 extern int64 auth_acting_user(void);
 
-/* after support.auth_key is defined: finds the setting, to read how it was set */
-extern void auth_key_setting_found(void);
-
-/* support.auth_key's check hook: no value but a session's own */
-extern bool auth_key_check(char **new_value, void **extra, GucSource source);
-
-/* support.auth_key's show hook: the key for a superuser, "(hidden)" for anyone else */
-extern const char *auth_key_show(void);
+/* From _PG_init: support.actor_id, support.auth_key and support.require_key. */
+extern void auth_init_settings(void);
 
 #endif

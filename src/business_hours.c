@@ -170,9 +170,9 @@ business_hours_hash(PG_FUNCTION_ARGS)
 	return hash_any((const unsigned char *) hours, VARSIZE(hours));
 }
 
-PG_FUNCTION_INFO_V1(business_hours_weekly);
+PG_FUNCTION_INFO_V1(weekly_hours);
 Datum
-business_hours_weekly(PG_FUNCTION_ARGS)
+weekly_hours(PG_FUNCTION_ARGS)
 {
 	BusinessHours *hours = PG_GETARG_BUSINESS_HOURS_P(0);
 	Interval   *result = palloc0(sizeof(Interval));
@@ -199,7 +199,7 @@ typedef struct BusinessCallCache
 } BusinessCallCache;
 
 static BusinessCalendar *
-business_call_calendar(FunctionCallInfo fcinfo, BusinessHours *hours, ArrayType *holidays)
+business_hours_call_calendar(FunctionCallInfo fcinfo, BusinessHours *hours, ArrayType *holidays)
 {
 	BusinessCallCache *cache = fcinfo->flinfo->fn_extra;
 	MemoryContext old_context;
@@ -238,9 +238,9 @@ business_call_calendar(FunctionCallInfo fcinfo, BusinessHours *hours, ArrayType 
 }
 
 static int64
-business_amount(const Interval *amount)
+business_hours_amount(const Interval *amount)
 {
-	int64		microseconds = interval_total_microseconds(amount);
+	int64		microseconds = business_time_interval_microseconds(amount);
 
 	if (microseconds < 0)
 		ereport(ERROR,
@@ -255,9 +255,9 @@ Datum
 business_add(PG_FUNCTION_ARGS)
 {
 	TimestampTz start = PG_GETARG_TIMESTAMPTZ(0);
-	int64		amount = business_amount(PG_GETARG_INTERVAL_P(1));
-	BusinessCalendar *calendar = business_call_calendar(fcinfo, PG_GETARG_BUSINESS_HOURS_P(2),
-														PG_GETARG_ARRAYTYPE_P(3));
+	int64		amount = business_hours_amount(PG_GETARG_INTERVAL_P(1));
+	BusinessCalendar *calendar = business_hours_call_calendar(fcinfo, PG_GETARG_BUSINESS_HOURS_P(2),
+															   PG_GETARG_ARRAYTYPE_P(3));
 
 	PG_RETURN_TIMESTAMPTZ(business_time_add(calendar, start, amount));
 }
@@ -268,26 +268,26 @@ business_diff(PG_FUNCTION_ARGS)
 {
 	TimestampTz from = PG_GETARG_TIMESTAMPTZ(0);
 	TimestampTz to = PG_GETARG_TIMESTAMPTZ(1);
-	BusinessCalendar *calendar = business_call_calendar(fcinfo, PG_GETARG_BUSINESS_HOURS_P(2),
-														PG_GETARG_ARRAYTYPE_P(3));
+	BusinessCalendar *calendar = business_hours_call_calendar(fcinfo, PG_GETARG_BUSINESS_HOURS_P(2),
+															   PG_GETARG_ARRAYTYPE_P(3));
 	Interval   *result = palloc0(sizeof(Interval));
 
 	result->time = business_time_diff(calendar, from, to);
 	PG_RETURN_INTERVAL_P(result);
 }
 
-PG_FUNCTION_INFO_V1(business_days_add_sql);
+PG_FUNCTION_INFO_V1(business_days_add);
 Datum
-business_days_add_sql(PG_FUNCTION_ARGS)
+business_days_add(PG_FUNCTION_ARGS)
 {
 	TimestampTz start = PG_GETARG_TIMESTAMPTZ(0);
 	int32		days = PG_GETARG_INT32(1);
-	BusinessCalendar *calendar = business_call_calendar(fcinfo, PG_GETARG_BUSINESS_HOURS_P(2),
-														PG_GETARG_ARRAYTYPE_P(3));
+	BusinessCalendar *calendar = business_hours_call_calendar(fcinfo, PG_GETARG_BUSINESS_HOURS_P(2),
+															   PG_GETARG_ARRAYTYPE_P(3));
 
 	if (days < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("number of business days must not be negative")));
-	PG_RETURN_TIMESTAMPTZ(business_days_add(calendar, start, days));
+	PG_RETURN_TIMESTAMPTZ(business_time_days_add(calendar, start, days));
 }

@@ -463,7 +463,7 @@ business_next_open(BusinessCalendar *calendar, TimestampTz t)
  * time is not in hours there, the next opening after it.
  */
 TimestampTz
-business_days_add(BusinessCalendar *calendar, TimestampTz start, int days)
+business_time_days_add(BusinessCalendar *calendar, TimestampTz start, int days)
 {
 	TimestampTz opened;
 	TimestampTz until;
@@ -509,7 +509,7 @@ business_days_add(BusinessCalendar *calendar, TimestampTz start, int days)
 }
 
 int64
-interval_total_microseconds(const Interval *amount)
+business_time_interval_microseconds(const Interval *amount)
 {
 	/* as extract(epoch from interval): a year is 365.25 days, a month 30 */
 	int64		years = amount->month / MONTHS_PER_YEAR;

@@ -68,7 +68,7 @@ extern int	business_holidays_from_array(ArrayType *holidays, DateADT **dates);
 
 extern TimestampTz business_time_add(BusinessCalendar *calendar, TimestampTz start, int64 amount);
 extern int64 business_time_diff(BusinessCalendar *calendar, TimestampTz from, TimestampTz to);
-extern TimestampTz business_days_add(BusinessCalendar *calendar, TimestampTz start, int days);
-extern int64 interval_total_microseconds(const Interval *amount);
+extern TimestampTz business_time_days_add(BusinessCalendar *calendar, TimestampTz start, int days);
+extern int64 business_time_interval_microseconds(const Interval *amount);
 
 #endif

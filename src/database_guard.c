@@ -16,7 +16,7 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 
-#include "worker.h"
+#include "database_guard.h"
 #include "worker_shmem.h"
 
 /* long enough for the statement to finish before the launcher comes back */

@@ -42,10 +42,10 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "bedrock_support.h"
 #include "delivery_curl.h"
+#include "delivery_worker.h"
+#include "escalation_worker.h"
 #include "webhook_signature.h"
-#include "worker.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
 
@@ -60,8 +60,68 @@
  */
 #define DELIVERY_LEASE_MARGIN_MS 5000
 
+/* the most messages in flight at once, whatever support.delivery_concurrency says */
+#define DELIVERY_MAX_CONCURRENCY 1024
+
+/* support.delivery_* */
+static int	delivery_concurrency = 64;
+static int	delivery_max_attempts = 8;
+static int	delivery_connect_timeout_ms = 5000;
+static int	delivery_timeout_ms = 30000;
+static int	delivery_backoff_ms = 1000;
+
+/* support.ticket_url: read by support.message_content() for a Slack message's link */
+static char *delivery_ticket_url = NULL;
+
 static MemoryContext delivery_requests_context = NULL;
 static MemoryContext delivery_pass_context = NULL;
+
+void
+delivery_worker_init_settings(void)
+{
+	DefineCustomStringVariable("support.ticket_url",
+							   "Link to a ticket in Slack messages: this followed by the ticket number.",
+							   NULL,
+							   &delivery_ticket_url,
+							   "https://support.bedrockplatform.com/tickets/",
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_concurrency",
+							"Outbox messages the delivery worker sends at once.",
+							NULL,
+							&delivery_concurrency,
+							64, 1, DELIVERY_MAX_CONCURRENCY,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_max_attempts",
+							"Attempts before an undeliverable message becomes a dead letter.",
+							NULL,
+							&delivery_max_attempts,
+							8, 1, 1000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_connect_timeout",
+							"Longest the delivery worker waits for a connection.",
+							NULL,
+							&delivery_connect_timeout_ms,
+							5000, 100, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_timeout",
+							"Longest one delivery may take, connection included.",
+							"A message whose outcome was not recorded (a crash) is sent again twice this long plus 5 s after it was claimed.",
+							&delivery_timeout_ms,
+							30000, 100, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.delivery_backoff",
+							"First retry delay of a failed delivery; each further retry doubles it (with jitter, at most an hour).",
+							NULL,
+							&delivery_backoff_ms,
+							1000, 1, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}
 
 static char *
 delivery_text(HeapTuple tuple, TupleDesc tupdesc, int column)
@@ -134,7 +194,7 @@ static int
 delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **failed, int *failed_count)
 {
 	Datum		arguments[2] = {Int32GetDatum(limit),
-	Int64GetDatum(2 * (int64) bedrock_delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS)};
+	Int64GetDatum(2 * (int64) delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS)};
 	Oid			types[2] = {INT4OID, INT8OID};
 	int			claimed = 0;
 
@@ -167,7 +227,7 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 			failed[(*failed_count)++] = request;
 		}
 		else
-			delivery_curl_add(request, bedrock_delivery_connect_timeout_ms, bedrock_delivery_timeout_ms);
+			delivery_curl_add(request, delivery_connect_timeout_ms, delivery_timeout_ms);
 	}
 	return claimed;
 }
@@ -227,7 +287,7 @@ delivery_next_attempt(DeliveryRequest *request, TimestampTz now)
 		seconds = Min(request->retry_after, DELIVERY_RETRY_CAP_SECONDS);
 	else
 	{
-		seconds = (bedrock_delivery_backoff_ms / 1000.0) * pow(2.0, Min(request->attempts - 1, 20));
+		seconds = (delivery_backoff_ms / 1000.0) * pow(2.0, Min(request->attempts - 1, 20));
 		seconds = Min(seconds, DELIVERY_RETRY_CAP_SECONDS);
 		/* half fixed, half random, so receivers are not hit in waves */
 		seconds *= 0.5 + 0.5 * pg_prng_double(&pg_global_prng_state);
@@ -257,7 +317,7 @@ delivery_record(DeliveryRequest **done, int count)
 		char	   *reason;
 		DeliveryOutcome outcome = delivery_outcome(done[i], &reason);
 
-		if (outcome == OUTCOME_RETRY && done[i]->attempts >= bedrock_delivery_max_attempts)
+		if (outcome == OUTCOME_RETRY && done[i]->attempts >= delivery_max_attempts)
 		{
 			outcome = OUTCOME_DEAD;
 			reason = psprintf("%s (gave up after %d attempts)", reason, done[i]->attempts);
@@ -318,7 +378,7 @@ delivery_report_error(WorkerPassReport *report)
 }
 
 void
-bedrock_delivery_main(Datum argument)
+delivery_worker_main(Datum argument)
 {
 	Oid			database = DatumGetObjectId(argument);
 	DeliveryRequest **done;
@@ -358,7 +418,7 @@ bedrock_delivery_main(Datum argument)
 		worker_shmem_set_awake();
 		PG_TRY();
 		{
-			int			concurrency = Min(bedrock_delivery_concurrency, DELIVERY_MAX_CONCURRENCY);
+			int			concurrency = Min(delivery_concurrency, DELIVERY_MAX_CONCURRENCY);
 			/* claims and outcomes go in batches: two transactions per message would cap the rate */
 			int			batch = Max(1, concurrency / 4);
 			TimestampTz now;
@@ -404,7 +464,7 @@ bedrock_delivery_main(Datum argument)
 			TimestampTz now;
 
 			next = 0;
-			timeout_ms = report.failed ? 1000 : bedrock_max_sleep_ms;
+			timeout_ms = report.failed ? 1000 : escalation_worker_max_sleep_ms;
 			PG_TRY();
 			{
 				next = delivery_next_due();

@@ -29,21 +29,45 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "bedrock_support.h"
-#include "worker.h"
+#include "escalation_worker.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
 
 /* after a failed pass, try again this much later */
 #define WORKER_RETRY_MS 1000
 
-static MemoryContext pass_context = NULL;
+/* support.max_sleep */
+int			escalation_worker_max_sleep_ms = 60000;
+
+/* support.batch_size */
+static int	escalation_worker_batch_size = 500;
+
+static MemoryContext escalation_worker_pass_context = NULL;
+
+void
+escalation_worker_init_settings(void)
+{
+	DefineCustomIntVariable("support.max_sleep",
+							"Longest the escalation worker sleeps without looking at the tickets.",
+							"It wakes earlier for the next deadline, and when a commit schedules an earlier one.",
+							&escalation_worker_max_sleep_ms,
+							60000, 10, PG_INT32_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.batch_size",
+							"Tickets the escalation worker handles per transaction.",
+							NULL,
+							&escalation_worker_batch_size,
+							500, 1, 100000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+}
 
 /* One batch; its tickets and actions go into report. */
 static int64
-worker_run_batch(WorkerPassReport *report)
+escalation_worker_run_batch(WorkerPassReport *report)
 {
-	Datum		arguments[1] = {Int32GetDatum(bedrock_batch_size)};
+	Datum		arguments[1] = {Int32GetDatum(escalation_worker_batch_size)};
 	Oid			types[1] = {INT4OID};
 	bool		is_null;
 	int64		tickets;
@@ -70,7 +94,7 @@ worker_run_batch(WorkerPassReport *report)
  * a pass costs no extra transaction.
  */
 static void
-worker_expire_assumptions(void)
+escalation_worker_expire_assumptions(void)
 {
 	if (SPI_execute("SELECT support.expire_assumptions()", false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "support.expire_assumptions failed");
@@ -78,13 +102,13 @@ worker_expire_assumptions(void)
 
 /* The earliest scheduled action, or 0 when none: one index probe (and the key sweep). */
 static TimestampTz
-worker_next_action(void)
+escalation_worker_next_action(void)
 {
 	TimestampTz next;
 
 	worker_transaction_begin("bedrock_support: looking for the next deadline");
 	worker_require_extension("bedrock_support worker");
-	worker_expire_assumptions();
+	escalation_worker_expire_assumptions();
 	next = worker_query_time("SELECT next_action_at FROM support.tickets"
 							 " WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1");
 	worker_transaction_end();
@@ -98,29 +122,29 @@ worker_next_action(void)
  * done.
  */
 static TimestampTz
-worker_pass(bool *progressed)
+escalation_worker_pass(bool *progressed)
 {
 	WorkerPassReport report;
 	TimestampTz next = 0;
 	MemoryContext caller = CurrentMemoryContext;
 
 	memset(&report, 0, sizeof(report));
-	MemoryContextReset(pass_context);
-	MemoryContextSwitchTo(pass_context);
+	MemoryContextReset(escalation_worker_pass_context);
+	MemoryContextSwitchTo(escalation_worker_pass_context);
 	PG_TRY();
 	{
-		while (worker_run_batch(&report) >= bedrock_batch_size)
+		while (escalation_worker_run_batch(&report) >= escalation_worker_batch_size)
 		{
 			CHECK_FOR_INTERRUPTS();
-			MemoryContextReset(pass_context);
+			MemoryContextReset(escalation_worker_pass_context);
 		}
-		next = worker_next_action();
+		next = escalation_worker_next_action();
 	}
 	PG_CATCH();
 	{
 		ErrorData  *error;
 
-		MemoryContextSwitchTo(pass_context);
+		MemoryContextSwitchTo(escalation_worker_pass_context);
 		error = CopyErrorData();
 		EmitErrorReport();
 		FlushErrorState();
@@ -139,13 +163,13 @@ worker_pass(bool *progressed)
 }
 
 void
-bedrock_worker_main(Datum argument)
+escalation_worker_main(Datum argument)
 {
 	Oid			database = DatumGetObjectId(argument);
 
 	worker_connect(database, WORKER_ESCALATION, "bedrock_support worker");
-	pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
-										 ALLOCSET_DEFAULT_SIZES);
+	escalation_worker_pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
+														   ALLOCSET_DEFAULT_SIZES);
 
 	for (;;)
 	{
@@ -158,10 +182,10 @@ bedrock_worker_main(Datum argument)
 		worker_reload_or_stop("bedrock_support worker");
 
 		worker_shmem_set_awake();
-		next = worker_pass(&progressed);
+		next = escalation_worker_pass(&progressed);
 
 		now = GetCurrentTimestamp();
-		wake_at = TimestampTzPlusMilliseconds(now, bedrock_max_sleep_ms);
+		wake_at = TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms);
 		if (next != 0 && next <= now)
 		{
 			/*

@@ -35,7 +35,7 @@ static bool any_endpoint = false;
 static bool any_webhook = false;
 
 static void
-endpoint_cache_load(void *unused)
+outbox_endpoint_cache_load(void *unused)
 {
 	bool		is_null;
 
@@ -47,13 +47,13 @@ endpoint_cache_load(void *unused)
 }
 
 static void
-endpoint_cache_ensure(void)
+outbox_endpoint_cache_ensure(void)
 {
 	if (!config_cache_is_current(&endpoint_cache))
 	{
 		uint64		generation = config_cache_reload(&endpoint_cache);
 
-		owner_spi_run(endpoint_cache.owner, endpoint_cache_load, NULL);
+		owner_spi_run(endpoint_cache.owner, outbox_endpoint_cache_load, NULL);
 		config_cache_loaded(&endpoint_cache, generation);
 	}
 }
@@ -61,12 +61,12 @@ endpoint_cache_ensure(void)
 static Oid
 outbox_endpoints_relid(void)
 {
-	endpoint_cache_ensure();
+	outbox_endpoint_cache_ensure();
 	return endpoint_cache.watched[0];
 }
 
 static void
-webhook_events_queue(void *argument)
+outbox_queue_webhook_events(void *argument)
 {
 	int			result;
 
@@ -91,21 +91,21 @@ webhook_events_queue(void *argument)
 		elog(ERROR, "could not queue the webhook events: %s", SPI_result_code_string(result));
 }
 
-PG_FUNCTION_INFO_V1(ticket_event_webhooks);
+PG_FUNCTION_INFO_V1(queue_webhooks);
 Datum
-ticket_event_webhooks(PG_FUNCTION_ARGS)
+queue_webhooks(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_guard(fcinfo, "queue_webhooks", "ticket_events");
 
 	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)
-		elog(ERROR, "ticket_event_webhooks must be an AFTER INSERT statement trigger with NEW TABLE AS new_events");
+		elog(ERROR, "queue_webhooks must be an AFTER INSERT statement trigger with NEW TABLE AS new_events");
 	if (!row_security)
 		return PointerGetDatum(NULL);	/* a restore brings its own outbox */
-	endpoint_cache_ensure();
+	outbox_endpoint_cache_ensure();
 	if (any_webhook)
-		owner_spi_run(endpoint_cache.owner, webhook_events_queue, trigdata);
+		owner_spi_run(endpoint_cache.owner, outbox_queue_webhook_events, trigdata);
 	return PointerGetDatum(NULL);
 }
 
@@ -123,7 +123,7 @@ outbox_changed(PG_FUNCTION_ARGS)
 	/* an endpoint change wakes it anyway: the cache sees it only from the next command */
 	if (RelationGetRelid(trigdata->tg_relation) != outbox_endpoints_relid())
 	{
-		endpoint_cache_ensure();
+		outbox_endpoint_cache_ensure();
 		if (!any_endpoint)
 			return PointerGetDatum(NULL);
 	}

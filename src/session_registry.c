@@ -25,7 +25,7 @@ static shmem_request_hook_type previous_shmem_request = NULL;
 static shmem_startup_hook_type previous_shmem_startup = NULL;
 
 static Size
-registry_size(void)
+session_registry_size(void)
 {
 	return mul_size(MaxBackends, sizeof(pg_atomic_uint64));
 }
@@ -35,7 +35,7 @@ session_registry_on_request(void)
 {
 	if (previous_shmem_request)
 		previous_shmem_request();
-	RequestAddinShmemSpace(MAXALIGN(registry_size()));
+	RequestAddinShmemSpace(MAXALIGN(session_registry_size()));
 }
 
 static void
@@ -46,7 +46,7 @@ session_registry_on_startup(void)
 	if (previous_shmem_startup)
 		previous_shmem_startup();
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	session_nonces = ShmemInitStruct("bedrock_support sessions", registry_size(), &found);
+	session_nonces = ShmemInitStruct("bedrock_support sessions", session_registry_size(), &found);
 	if (!found)
 		for (int i = 0; i < MaxBackends; i++)
 			pg_atomic_init_u64(&session_nonces[i], 0);

@@ -120,7 +120,7 @@ sla_cadence_due(const SlaPolicy *policy, BusinessCalendar *account_calendar, Tim
 		case CADENCE_BUSINESS_HOURS:
 			return business_time_add(account_calendar, from, policy->update_cadence);
 		case CADENCE_BUSINESS_DAYS:
-			return business_days_add(account_calendar, from, (int) policy->update_cadence);
+			return business_time_days_add(account_calendar, from, (int) policy->update_cadence);
 		case CADENCE_ELAPSED:
 			break;
 	}

@@ -58,14 +58,14 @@ static uint64 column_cache_generation = 1;
 static bool column_cache_registered = false;
 
 static void
-column_cache_invalidate(Datum argument, Oid relid)
+spi_column_cache_invalidate(Datum argument, Oid relid)
 {
 	column_cache_generation++;
 }
 
 /* SPI_fnumber as a 0-based index; an error if the row has no such column. */
 static int
-column_lookup(TupleDesc tupdesc, const char *name)
+spi_column_lookup(TupleDesc tupdesc, const char *name)
 {
 	int			attnum = SPI_fnumber(tupdesc, name);
 
@@ -83,12 +83,12 @@ spi_column(TupleDesc tupdesc, const char *name)
 
 	if (!column_cache_registered)
 	{
-		CacheRegisterRelcacheCallback(column_cache_invalidate, (Datum) 0);
+		CacheRegisterRelcacheCallback(spi_column_cache_invalidate, (Datum) 0);
 		column_cache_registered = true;
 	}
 	/* a descriptor of no relation (a row type of 0 or record) is not cached */
 	if (!OidIsValid(tupdesc->tdtypeid) || tupdesc->tdtypeid == RECORDOID)
-		return column_lookup(tupdesc, name);
+		return spi_column_lookup(tupdesc, name);
 	for (int probe = 0; probe < COLUMN_CACHE_SIZE; probe++)
 	{
 		ColumnCacheEntry *entry = &column_cache[(slot + probe) & (COLUMN_CACHE_SIZE - 1)];
@@ -96,7 +96,7 @@ spi_column(TupleDesc tupdesc, const char *name)
 		if (entry->generation != column_cache_generation)
 		{
 			/* a free slot: look the column up and keep it here */
-			entry->index = column_lookup(tupdesc, name);
+			entry->index = spi_column_lookup(tupdesc, name);
 			entry->generation = column_cache_generation;
 			entry->row_type = tupdesc->tdtypeid;
 			entry->name = name;
@@ -105,5 +105,5 @@ spi_column(TupleDesc tupdesc, const char *name)
 		if (entry->row_type == tupdesc->tdtypeid && entry->name == name)
 			return entry->index;
 	}
-	return column_lookup(tupdesc, name);	/* a full table: names not constants */
+	return spi_column_lookup(tupdesc, name);	/* a full table: names not constants */
 }

@@ -21,6 +21,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -30,7 +31,27 @@
 #include "lifecycle.h"
 #include "owner_spi.h"
 #include "spi_support.h"
+#include "ticket_events.h"
 #include "trigger_guard.h"
+
+/*
+ * support.change_reason: why this transaction's changes are made (a
+ * priority override's reason, say); log_ticket_changes() writes it into the
+ * change events.
+ */
+static char *ticket_events_change_reason = NULL;
+
+void
+ticket_events_init_settings(void)
+{
+	DefineCustomStringVariable("support.change_reason",
+							   "Reason recorded with the ticket change events this transaction causes.",
+							   NULL,
+							   &ticket_events_change_reason,
+							   "",
+							   PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+}
 
 /* The event's time is the server's, never the client's. */
 PG_FUNCTION_INFO_V1(ticket_event_stamp_trigger);

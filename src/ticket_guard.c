@@ -75,7 +75,7 @@ static const ColumnRule column_rules[] = {
 #define KEPT_BY_THE_DESK "it is kept by the desk's triggers and worker, or fixed when the ticket is opened"
 
 static const ColumnRule *
-column_rule(const char *column)
+ticket_guard_column_rule(const char *column)
 {
 	for (size_t i = 0; i < lengthof(column_rules); i++)
 		if (strcmp(column_rules[i].column, column) == 0)
@@ -85,7 +85,7 @@ column_rule(const char *column)
 
 /* the owner (the workflow functions, the triggers' own writes) and superusers (the worker, a DBA) */
 static bool
-acting_as_the_desk(Relation relation)
+ticket_guard_acting_as_the_desk(Relation relation)
 {
 	return GetUserId() == relation->rd_rel->relowner || superuser();
 }
@@ -112,7 +112,7 @@ ticket_column_guard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("support.ticket_column_guard() must be a BEFORE UPDATE row trigger")));
-	if (acting_as_the_desk(relation))
+	if (ticket_guard_acting_as_the_desk(relation))
 		return PointerGetDatum(new_row);
 
 	identity = auth_current_identity();
@@ -136,7 +136,7 @@ ticket_column_guard(PG_FUNCTION_ARGS)
 			continue;
 
 		column = NameStr(attribute->attname);
-		rule = column_rule(column);
+		rule = ticket_guard_column_rule(column);
 		if (rule != NULL && (rule->writer == WRITTEN_BY_ANYONE || (rule->writer == WRITTEN_BY_STAFF && !client)))
 			continue;
 		ereport(ERROR,
@@ -161,7 +161,7 @@ typedef struct TicketProbe
 } TicketProbe;
 
 static void
-probe_ticket(void *argument)
+ticket_guard_probe_ticket(void *argument)
 {
 	static SPIPlanPtr see_plan = NULL;
 	static SPIPlanPtr lock_plan = NULL;
@@ -203,6 +203,6 @@ caller_holds_ticket(PG_FUNCTION_ARGS)
 	 * runs now. owner_spi_run runs as any role it is given, with the same
 	 * pinned search_path and restricted context, so it serves the caller too.
 	 */
-	owner_spi_run(GetOuterUserId(), probe_ticket, &probe);
+	owner_spi_run(GetOuterUserId(), ticket_guard_probe_ticket, &probe);
 	PG_RETURN_BOOL(probe.found);
 }

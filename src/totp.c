@@ -69,7 +69,7 @@ totp_step_at(TimestampTz at, int step_seconds)
 }
 
 static pg_cryptohash_type
-algorithm_named(const char *name)
+totp_algorithm_named(const char *name)
 {
 	if (pg_strcasecmp(name, "sha1") == 0)
 		return PG_SHA1;
@@ -85,7 +85,7 @@ algorithm_named(const char *name)
 }
 
 static void
-check_secret(bytea *secret)
+totp_check_secret(bytea *secret)
 {
 	if (VARSIZE_ANY_EXHDR(secret) < 10)
 		ereport(ERROR,
@@ -105,10 +105,10 @@ totp(PG_FUNCTION_ARGS)
 	bytea	   *secret = PG_GETARG_BYTEA_PP(0);
 	TimestampTz at = PG_GETARG_TIMESTAMPTZ(1);
 	int32		digits = PG_GETARG_INT32(2);
-	pg_cryptohash_type algorithm = algorithm_named(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	pg_cryptohash_type algorithm = totp_algorithm_named(text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	int32		step_seconds = PG_GETARG_INT32(4);
 
-	check_secret(secret);
+	totp_check_secret(secret);
 	if (digits < 6 || digits > 9)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -131,7 +131,7 @@ totp(PG_FUNCTION_ARGS)
  * not say how close a guess came.
  */
 static int64
-matching_step(bytea *secret, const char *code, TimestampTz at)
+totp_step_matching_code(bytea *secret, const char *code, TimestampTz at)
 {
 	size_t		digits = strlen(code);
 	int64		wanted = 0;
@@ -167,9 +167,9 @@ verify_totp(PG_FUNCTION_ARGS)
 {
 	bytea	   *secret = PG_GETARG_BYTEA_PP(0);
 
-	check_secret(secret);
-	PG_RETURN_BOOL(matching_step(secret, text_to_cstring(PG_GETARG_TEXT_PP(1)),
-								 GetCurrentTimestamp()) >= 0);
+	totp_check_secret(secret);
+	PG_RETURN_BOOL(totp_step_matching_code(secret, text_to_cstring(PG_GETARG_TEXT_PP(1)),
+										   GetCurrentTimestamp()) >= 0);
 }
 
 /*
@@ -184,8 +184,8 @@ totp_matching_step(PG_FUNCTION_ARGS)
 	bytea	   *secret = PG_GETARG_BYTEA_PP(0);
 	int64		step;
 
-	check_secret(secret);
-	step = matching_step(secret, text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_TIMESTAMPTZ(2));
+	totp_check_secret(secret);
+	step = totp_step_matching_code(secret, text_to_cstring(PG_GETARG_TEXT_PP(1)), PG_GETARG_TIMESTAMPTZ(2));
 	if (step < 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(step);

@@ -23,7 +23,6 @@
 #include "utils/rls.h"
 
 #include "assignment.h"
-#include "bedrock_support.h"
 #include "ticket_columns.h"
 #include "triage_rules.h"
 #include "trigger_guard.h"
@@ -107,7 +106,7 @@ ticket_triage_trigger(PG_FUNCTION_ARGS)
 										  : category->default_tier);
 	nulls[columns->tier] = false;
 
-	if (nulls[columns->assignee_id] && bedrock_auto_assign &&
+	if (nulls[columns->assignee_id] && assignment_auto_assign &&
 		assignment_pick(triage_ledger(fcinfo), DatumGetInt16(values[columns->tier]),
 						category->required_skill, &agent_id))
 	{

@@ -39,7 +39,7 @@ static TriageTemplate triage_acknowledgment;
 static bool triage_has_acknowledgment = false;
 
 static char *
-triage_copy_text(HeapTuple tuple, TupleDesc tupdesc, int column)
+triage_rules_copy_text(HeapTuple tuple, TupleDesc tupdesc, int column)
 {
 	char	   *value = SPI_getvalue(tuple, tupdesc, column);
 
@@ -47,7 +47,7 @@ triage_copy_text(HeapTuple tuple, TupleDesc tupdesc, int column)
 }
 
 static uint32
-triage_flag_bits(HeapTuple tuple, TupleDesc tupdesc, int column)
+triage_rules_flag_bits(HeapTuple tuple, TupleDesc tupdesc, int column)
 {
 	bool		is_null;
 	Datum		array = SPI_getbinval(tuple, tupdesc, column, &is_null);
@@ -75,7 +75,7 @@ triage_flag_bits(HeapTuple tuple, TupleDesc tupdesc, int column)
 }
 
 static void
-triage_load(void *unused)
+triage_rules_load(void *unused)
 {
 	MemoryContext old_context;
 	bool		is_null;
@@ -105,10 +105,10 @@ triage_load(void *unused)
 		Datum		tier;
 
 		rule->rule_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 1, &is_null));
-		rule->category = triage_copy_text(tuple, tupdesc, 2);
-		rule->channel = triage_copy_text(tuple, tupdesc, 3);
-		rule->required_flags = triage_flag_bits(tuple, tupdesc, 4);
-		rule->excluded_flags = triage_flag_bits(tuple, tupdesc, 5);
+		rule->category = triage_rules_copy_text(tuple, tupdesc, 2);
+		rule->channel = triage_rules_copy_text(tuple, tupdesc, 3);
+		rule->required_flags = triage_rules_flag_bits(tuple, tupdesc, 4);
+		rule->excluded_flags = triage_rules_flag_bits(tuple, tupdesc, 5);
 		keywords = SPI_getbinval(tuple, tupdesc, 6, &is_null);
 		if (!is_null)
 		{
@@ -121,8 +121,8 @@ triage_load(void *unused)
 			elog(ERROR, "triage rule %lld has no valid priority", (long long) rule->rule_id);
 		tier = SPI_getbinval(tuple, tupdesc, 8, &is_null);
 		rule->tier = is_null ? 0 : DatumGetInt16(tier);
-		rule->name = triage_copy_text(tuple, tupdesc, 9);
-		rule->alert_channel = triage_copy_text(tuple, tupdesc, 10);
+		rule->name = triage_rules_copy_text(tuple, tupdesc, 9);
+		rule->alert_channel = triage_rules_copy_text(tuple, tupdesc, 10);
 	}
 
 	if (SPI_execute("SELECT c.category, c.default_priority::text, c.default_tier, c.required_skill,"
@@ -139,13 +139,13 @@ triage_load(void *unused)
 		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
 		TriageCategory *category = &triage_categories[i];
 
-		category->category = triage_copy_text(tuple, tupdesc, 1);
+		category->category = triage_rules_copy_text(tuple, tupdesc, 1);
 		if (!priority_parse(SPI_getvalue(tuple, tupdesc, 2), &category->default_priority))
 			elog(ERROR, "category %s has no valid priority", category->category);
 		category->default_tier = DatumGetInt16(SPI_getbinval(tuple, tupdesc, 3, &is_null));
-		category->required_skill = triage_copy_text(tuple, tupdesc, 4);
-		category->first_steps[0] = triage_copy_text(tuple, tupdesc, 5);
-		category->first_steps[1] = triage_copy_text(tuple, tupdesc, 6);
+		category->required_skill = triage_rules_copy_text(tuple, tupdesc, 4);
+		category->first_steps[0] = triage_rules_copy_text(tuple, tupdesc, 5);
+		category->first_steps[1] = triage_rules_copy_text(tuple, tupdesc, 6);
 	}
 
 	if (SPI_execute("SELECT t.subject, t.body FROM support.templates t"
@@ -154,13 +154,13 @@ triage_load(void *unused)
 	triage_has_acknowledgment = SPI_processed == 1;
 	if (triage_has_acknowledgment)
 	{
-		triage_acknowledgment.subject = triage_copy_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		triage_acknowledgment.body = triage_copy_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		triage_acknowledgment.subject = triage_rules_copy_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		triage_acknowledgment.body = triage_rules_copy_text(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	}
 }
 
 static void
-triage_ensure(void)
+triage_rules_ensure(void)
 {
 	uint64		generation;
 
@@ -172,14 +172,14 @@ triage_ensure(void)
 	triage_categories = NULL;
 	triage_category_count = 0;
 	triage_has_acknowledgment = false;
-	owner_spi_run(triage_cache.owner, triage_load, NULL);
+	owner_spi_run(triage_cache.owner, triage_rules_load, NULL);
 	config_cache_loaded(&triage_cache, generation);
 }
 
 const TriageCategory *
 triage_rules_category(const char *category)
 {
-	triage_ensure();
+	triage_rules_ensure();
 	for (int i = 0; i < triage_category_count; i++)
 		if (strcmp(triage_categories[i].category, category) == 0)
 			return &triage_categories[i];
@@ -187,7 +187,7 @@ triage_rules_category(const char *category)
 }
 
 static bool
-triage_keywords_match(TriageTicket *ticket, const TriageRule *rule)
+triage_rules_keywords_match(TriageTicket *ticket, const TriageRule *rule)
 {
 	if (!ticket->has_document)
 	{
@@ -208,7 +208,7 @@ triage_keywords_match(TriageTicket *ticket, const TriageRule *rule)
 const TriageRule *
 triage_rules_match(TriageTicket *ticket)
 {
-	triage_ensure();
+	triage_rules_ensure();
 	for (int i = 0; i < triage_rule_count; i++)
 	{
 		const TriageRule *rule = &triage_rules[i];
@@ -221,7 +221,7 @@ triage_rules_match(TriageTicket *ticket)
 			continue;
 		if ((ticket->flags & rule->excluded_flags) != 0)
 			continue;
-		if (rule->has_keywords && !triage_keywords_match(ticket, rule))
+		if (rule->has_keywords && !triage_rules_keywords_match(ticket, rule))
 			continue;
 		return rule;
 	}
@@ -231,7 +231,7 @@ triage_rules_match(TriageTicket *ticket)
 const TriageRule *
 triage_rules_by_id(int64 rule_id)
 {
-	triage_ensure();
+	triage_rules_ensure();
 	for (int i = 0; i < triage_rule_count; i++)
 		if (triage_rules[i].rule_id == rule_id)
 			return &triage_rules[i];
@@ -241,6 +241,6 @@ triage_rules_by_id(int64 rule_id)
 const TriageTemplate *
 triage_rules_acknowledgment(void)
 {
-	triage_ensure();
+	triage_rules_ensure();
 	return triage_has_acknowledgment ? &triage_acknowledgment : NULL;
 }

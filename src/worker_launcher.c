@@ -32,8 +32,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "bedrock_support.h"
-#include "worker.h"
+#include "worker_launcher.h"
 #include "worker_shmem.h"
 
 /* how often the launcher looks for new or crashed workers without a wake-up */
@@ -53,6 +52,9 @@ typedef struct LaunchedWorker
  */
 #define LAUNCHER_RESTART_PAUSE_MS 1000
 
+/* support.worker_enabled */
+bool		worker_enabled = true;
+
 /* set when a start was put off: nap only until it is due */
 static bool launcher_start_deferred = false;
 
@@ -63,12 +65,25 @@ static const struct
 	const char *function;
 	const char *type;
 }			worker_kinds[WORKER_KIND_COUNT] = {
-	[WORKER_ESCALATION] = {"bedrock_worker_main", "bedrock_support worker"},
-	[WORKER_DELIVERY] = {"bedrock_delivery_main", "bedrock_support delivery"},
+	[WORKER_ESCALATION] = {"escalation_worker_main", "bedrock_support worker"},
+	[WORKER_DELIVERY] = {"delivery_worker_main", "bedrock_support delivery"},
 };
 
 void
-worker_register_launcher(void)
+worker_launcher_init_settings(void)
+{
+	DefineCustomBoolVariable("support.worker_enabled",
+							 "Run the escalation worker in every database with the extension.",
+							 "Set in postgresql.conf (reloaded on SIGHUP) for all databases, or with "
+							 "ALTER DATABASE ... SET for one, from its worker's next start.",
+							 &worker_enabled,
+							 true,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+}
+
+void
+worker_launcher_register(void)
 {
 	BackgroundWorker worker;
 
@@ -77,7 +92,7 @@ worker_register_launcher(void)
 	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	worker.bgw_restart_time = 1;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bedrock_support");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "bedrock_launcher_main");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "worker_launcher_main");
 	snprintf(worker.bgw_name, BGW_MAXLEN, "bedrock_support launcher");
 	snprintf(worker.bgw_type, BGW_MAXLEN, "bedrock_support launcher");
 	RegisterBackgroundWorker(&worker);
@@ -85,7 +100,7 @@ worker_register_launcher(void)
 
 /* The databases a worker may connect to, in *databases (palloc'd). */
 static int
-launcher_list_databases(Oid **databases)
+worker_launcher_list_databases(Oid **databases)
 {
 	Relation	relation;
 	TableScanDesc scan;
@@ -126,7 +141,7 @@ launcher_list_databases(Oid **databases)
 }
 
 static LaunchedWorker *
-launcher_entry(Oid database, WorkerKind kind)
+worker_launcher_entry(Oid database, WorkerKind kind)
 {
 	LaunchedWorker *free_entry = NULL;
 
@@ -148,9 +163,9 @@ launcher_entry(Oid database, WorkerKind kind)
 }
 
 static void
-launcher_start_worker(Oid database, WorkerKind kind)
+worker_launcher_start_worker(Oid database, WorkerKind kind)
 {
-	LaunchedWorker *entry = launcher_entry(database, kind);
+	LaunchedWorker *entry = worker_launcher_entry(database, kind);
 	BackgroundWorker worker;
 	pid_t		pid;
 
@@ -194,7 +209,7 @@ launcher_start_worker(Oid database, WorkerKind kind)
 
 /* Drop the handles of workers of databases that are gone. */
 static void
-launcher_forget_databases_except(const Oid *databases, int count)
+worker_launcher_forget_databases_except(const Oid *databases, int count)
 {
 	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 	{
@@ -219,25 +234,25 @@ launcher_forget_databases_except(const Oid *databases, int count)
 }
 
 static void
-launcher_start_workers(void)
+worker_launcher_start_workers(void)
 {
 	Oid		   *databases;
 	int			count;
 	bool		rescan = worker_shmem_take_rescan();
 	TimestampTz now = GetCurrentTimestamp();
 
-	count = launcher_list_databases(&databases);
+	count = worker_launcher_list_databases(&databases);
 	for (int i = 0; i < count; i++)
 		for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
 			if (worker_shmem_should_start(databases[i], (WorkerKind) kind, rescan, now))
-				launcher_start_worker(databases[i], (WorkerKind) kind);
+				worker_launcher_start_worker(databases[i], (WorkerKind) kind);
 	worker_shmem_forget_databases_except(databases, count);
-	launcher_forget_databases_except(databases, count);
+	worker_launcher_forget_databases_except(databases, count);
 	pfree(databases);
 }
 
 void
-bedrock_launcher_main(Datum argument)
+worker_launcher_main(Datum argument)
 {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -255,8 +270,8 @@ bedrock_launcher_main(Datum argument)
 			worker_shmem_request_rescan();	/* support.worker_enabled may be back on */
 		}
 		launcher_start_deferred = false;
-		if (bedrock_worker_enabled)
-			launcher_start_workers();
+		if (worker_enabled)
+			worker_launcher_start_workers();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 launcher_start_deferred ? LAUNCHER_RESTART_PAUSE_MS : LAUNCHER_NAP_MS,
 						 PG_WAIT_EXTENSION);

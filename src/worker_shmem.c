@@ -119,7 +119,7 @@ worker_shmem_available(void)
 
 /* The slot of database's worker of kind, made if missing and make is set; lock held. */
 static WorkerSlot *
-worker_slot_find(Oid database, WorkerKind kind, bool make)
+worker_shmem_slot_find(Oid database, WorkerKind kind, bool make)
 {
 	WorkerSlot *free_slot = NULL;
 
@@ -201,7 +201,7 @@ worker_shmem_should_start(Oid database, WorkerKind kind, bool rescan, TimestampT
 	bool		start = false;
 
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	slot = worker_slot_find(database, kind, true);
+	slot = worker_shmem_slot_find(database, kind, true);
 	if (slot == NULL)
 		ereport(WARNING,
 				(errmsg("bedrock_support: no worker slot left for database %u", database),
@@ -259,7 +259,7 @@ worker_shmem_claim(Oid database, WorkerKind kind)
 	WorkerSlot *slot;
 
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	slot = worker_slot_find(database, kind, true);
+	slot = worker_shmem_slot_find(database, kind, true);
 	if (slot == NULL || slot->pid != 0)
 	{
 		LWLockRelease(worker_shared->lock);
@@ -347,7 +347,7 @@ worker_shmem_stop_database_worker(Oid database, int holdoff_ms)
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
 	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
 	{
-		WorkerSlot *slot = worker_slot_find(database, (WorkerKind) kind, false);
+		WorkerSlot *slot = worker_shmem_slot_find(database, (WorkerKind) kind, false);
 
 		if (slot != NULL)
 		{
@@ -448,28 +448,28 @@ worker_shmem_xact_callback(XactEvent event, void *argument)
 }
 
 /*
- * support.worker_status() — the worker of the current database as the
+ * support.worker_state() — the worker of the current database as the
  * launcher and the worker last left it.
  */
-static Datum worker_status_of(FunctionCallInfo fcinfo, WorkerKind kind);
+static Datum worker_shmem_state_of(FunctionCallInfo fcinfo, WorkerKind kind);
 
-PG_FUNCTION_INFO_V1(worker_status);
+PG_FUNCTION_INFO_V1(worker_state);
 Datum
-worker_status(PG_FUNCTION_ARGS)
+worker_state(PG_FUNCTION_ARGS)
 {
-	return worker_status_of(fcinfo, WORKER_ESCALATION);
+	return worker_shmem_state_of(fcinfo, WORKER_ESCALATION);
 }
 
 /* support.delivery_worker_state(): the same for the outbox's delivery worker */
-PG_FUNCTION_INFO_V1(delivery_worker_status);
+PG_FUNCTION_INFO_V1(delivery_worker_state);
 Datum
-delivery_worker_status(PG_FUNCTION_ARGS)
+delivery_worker_state(PG_FUNCTION_ARGS)
 {
-	return worker_status_of(fcinfo, WORKER_DELIVERY);
+	return worker_shmem_state_of(fcinfo, WORKER_DELIVERY);
 }
 
 static Datum
-worker_status_of(FunctionCallInfo fcinfo, WorkerKind kind)
+worker_shmem_state_of(FunctionCallInfo fcinfo, WorkerKind kind)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	WorkerSlot	copy;

@@ -18,8 +18,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "bedrock_support.h"
 #include "owner_spi.h"
+#include "worker_launcher.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
 
@@ -124,7 +124,7 @@ worker_reload_or_stop(const char *worker)
 		ConfigReloadPending = false;
 		ProcessConfigFile(PGC_SIGHUP);
 	}
-	if (!bedrock_worker_enabled)
+	if (!worker_enabled)
 	{
 		/* not started again until a reload or an extension script asks */
 		worker_shmem_mark_extension_absent();

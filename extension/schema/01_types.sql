@@ -331,7 +331,7 @@ CREATE OPERATOR CLASS support.business_hours_hash_ops DEFAULT FOR TYPE support.b
 COMMENT ON OPERATOR CLASS support.business_hours_hash_ops USING hash IS 'equality of business hours by hashing';
 
 CREATE FUNCTION support.weekly_hours(hours support.business_hours) RETURNS interval
-    AS 'MODULE_PATHNAME', 'business_hours_weekly' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'weekly_hours' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION support.weekly_hours(support.business_hours) IS
     'business time in a week without holidays (wall-clock length; 168:00:00 for 24x7)';
 

@@ -92,7 +92,7 @@ COMMENT ON FUNCTION support.current_account_id() IS 'the account of the key''s c
 -- key is set (the worker, a DBA's script).
 CREATE FUNCTION support.current_actor_id() RETURNS bigint
     LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'acting_user_id';
+    AS 'MODULE_PATHNAME', 'current_actor_id';
 COMMENT ON FUNCTION support.current_actor_id() IS 'the acting user: the key''s user, else the support.actor_id setting, else NULL';
 
 CREATE FUNCTION support.current_agent_tier() RETURNS smallint

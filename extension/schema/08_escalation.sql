@@ -406,7 +406,7 @@ REVOKE ALL ON FUNCTION support.wake_worker() FROM PUBLIC;
 
 CREATE FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c
-    AS 'MODULE_PATHNAME', 'worker_status';
+    AS 'MODULE_PATHNAME', 'worker_state';
 COMMENT ON FUNCTION support.worker_state() IS 'the escalation worker of this database, from shared memory';
 REVOKE ALL ON FUNCTION support.worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.worker_state() TO support_manager;

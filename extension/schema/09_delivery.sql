@@ -123,7 +123,7 @@ REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind te
 
 CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c
-    AS 'MODULE_PATHNAME', 'delivery_worker_status';
+    AS 'MODULE_PATHNAME', 'delivery_worker_state';
 COMMENT ON FUNCTION support.delivery_worker_state() IS 'the delivery worker of this database, from shared memory';
 REVOKE ALL ON FUNCTION support.delivery_worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.delivery_worker_state() TO support_manager;
@@ -278,7 +278,7 @@ REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination
 CREATE FUNCTION support.queue_webhooks() RETURNS trigger
     LANGUAGE c SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'ticket_event_webhooks';
+    AS 'MODULE_PATHNAME', 'queue_webhooks';
 COMMENT ON FUNCTION support.queue_webhooks() IS 'queues every new ticket event for each active webhook endpoint that wants its kind (a cached flag test when there is none)';
 REVOKE ALL ON FUNCTION support.queue_webhooks() FROM PUBLIC;
 

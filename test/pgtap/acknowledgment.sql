@@ -1,5 +1,5 @@
 -- The acknowledgment triage queues at ticket creation carries what it looks
--- up of the requester, the account and the agent (src/triage_outbox.c reads
+-- up of the requester, the account and the agent (src/triage_outbox_people.c reads
 -- them by primary-key probes, once per batch for each): the client's name and
 -- address, the agent's name, the deadlines in the account's time zone, and the
 -- account's Slack channel for an enterprise account (else the hotline). Both
