@@ -373,13 +373,11 @@ COMMENT ON FUNCTION support.weekly_hours(support.business_hours) IS
 
 -- one line: a header value or an envelope field never holds a line break
 CREATE FUNCTION support.is_one_line(value text) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'is_one_line';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_one_line';
 COMMENT ON FUNCTION support.is_one_line(value text) IS 'whether value has no CR or LF (text never holds NUL)';
 
 CREATE FUNCTION support.check_time_zone(text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'check_time_zone';
+    LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'check_time_zone';
 COMMENT ON FUNCTION support.check_time_zone(text) IS 'true for a time zone name PostgreSQL knows (an IANA name); raises 22023 for anything else';
 
 -- An address as RFC 5321 writes one (a dot-atom local part, a domain of
@@ -387,14 +385,11 @@ COMMENT ON FUNCTION support.check_time_zone(text) IS 'true for a time zone name 
 -- brackets can reach the RCPT TO line or a header. In C (src/address_checks.c):
 -- the outbox's constraints check every message a ticket queues.
 CREATE FUNCTION support.is_email_address(address text) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'is_email_address';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_email_address';
 COMMENT ON FUNCTION support.is_email_address(address text) IS 'whether address is an RFC 5321 mailbox (dot-atom local part, domain of labels, at most 254 characters)';
 
 CREATE FUNCTION support.require_text(value text, what text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF value IS NULL OR btrim(value) = '' THEN
         RAISE EXCEPTION '% must not be empty', what
@@ -408,9 +403,7 @@ REVOKE ALL ON FUNCTION support.require_text(value text, what text) FROM PUBLIC;
 -- The PL/pgSQL trigger functions' relation check (the C ones have
 -- src/trigger_guard.c): EXECUTE is the owner's alone, this is for a DBA's slip.
 CREATE FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF schema_name OPERATOR(pg_catalog.<>) 'support' OR table_name OPERATOR(pg_catalog.<>) expected THEN
         RAISE EXCEPTION 'support.%() fires only on support.%, not on %.%', function_name, expected, schema_name, table_name
@@ -421,15 +414,27 @@ END $$;
 COMMENT ON FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) IS 'refuses a PL/pgSQL trigger function fired on any table but its own (39P01)';
 REVOKE ALL ON FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) FROM PUBLIC;
 
+-- The one test of whether this session restores a dump, in C beside the
+-- triggers' relation check (src/trigger_guard.c), for the PL/pgSQL triggers.
+CREATE FUNCTION support.restoring() RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION support.restoring() IS 'whether this session restores a dump (row_security = off): triggers then keep rows as given and write nothing of their own';
+REVOKE ALL ON FUNCTION support.restoring() FROM PUBLIC;
+-- managers' inserts of configuration fire restore_config_row, which asks it
+GRANT EXECUTE ON FUNCTION support.restoring() TO support_manager;
+
 -- 02_keys.sql
+
+-- Keys: who a transaction acts for. A login presents a key with SET LOCAL
+-- support.auth_key; the C code in src/auth.c checks it once per
+-- transaction, and the current_* functions read what it names. Every
+-- policy in the files that follow asks them.
 
 -- An application holding a key need not repeat the user the key already
 -- names: each workflow function has a form without its actor argument that
 -- acts as the key's user (with the actor, it must still be the key's).
 CREATE FUNCTION support.key_user_id() RETURNS bigint
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     user_id bigint := support.current_user_id();
 BEGIN
@@ -481,27 +486,22 @@ COMMENT ON TABLE support.auth_keys IS 'issued keys, as SHA-256 hashes: whose, un
 SELECT pg_catalog.pg_extension_config_dump('support.auth_key_id_seq', '');
 
 CREATE FUNCTION support.auth_key_hash(auth_key text) RETURNS bytea
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'auth_key_hash';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'auth_key_hash';
 COMMENT ON FUNCTION support.auth_key_hash(auth_key text) IS 'SHA-256 of a key, the form support.auth_keys stores';
 
 CREATE FUNCTION support.auth_key_lookups() RETURNS bigint
-    LANGUAGE c PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'auth_key_lookups';
+    LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'auth_key_lookups';
 COMMENT ON FUNCTION support.auth_key_lookups() IS 'how many times this backend has looked a key up: once per transaction and key, however many rows the policies check';
 
 CREATE FUNCTION support.auth_keys_changed() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'auth_keys_changed';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'auth_keys_changed';
 COMMENT ON FUNCTION support.auth_keys_changed() IS 'a key released in this transaction stops working in it at once (drops the cached identity)';
 REVOKE ALL ON FUNCTION support.auth_keys_changed() FROM PUBLIC;
 
 -- The role that called: SET ROLE's, else the login's; a SECURITY DEFINER
 -- function changes neither (current_user would be the owner there).
 CREATE FUNCTION support.calling_role() RETURNS name
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN session_user
                 ELSE current_setting('role')::name END
 $$;
@@ -509,66 +509,53 @@ COMMENT ON FUNCTION support.calling_role() IS 'the role that called: SET ROLE''s
 REVOKE ALL ON FUNCTION support.calling_role() FROM PUBLIC;
 
 CREATE FUNCTION support.current_account_id() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_account_id';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_account_id';
 COMMENT ON FUNCTION support.current_account_id() IS 'the account of the key''s client user (NULL for staff or no key)';
 
 -- The actor of history is the key's user; support.actor_id only where no
 -- key is set (the worker, a DBA's script).
 CREATE FUNCTION support.current_actor_id() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_actor_id';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_actor_id';
 COMMENT ON FUNCTION support.current_actor_id() IS 'the acting user: the key''s user, else the support.actor_id setting, else NULL';
 
 CREATE FUNCTION support.current_agent_tier() RETURNS smallint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_agent_tier';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_agent_tier';
 COMMENT ON FUNCTION support.current_agent_tier() IS 'the tier of the key''s support agent (NULL for clients)';
 
 CREATE FUNCTION support.current_assumed_by() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_assumed_by';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_assumed_by';
 COMMENT ON FUNCTION support.current_assumed_by() IS 'the super user who assumed the key''s user (NULL: not an assumption)';
 
 CREATE FUNCTION support.current_has_second_factor() RETURNS boolean
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_has_second_factor';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_has_second_factor';
 COMMENT ON FUNCTION support.current_has_second_factor() IS 'whether the key was issued with a verified TOTP code';
 
 CREATE FUNCTION support.current_is_manager() RETURNS boolean
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_is_manager';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_is_manager';
 COMMENT ON FUNCTION support.current_is_manager() IS 'whether the key is a support manager''s';
 
 CREATE FUNCTION support.current_is_super_user() RETURNS boolean
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_is_super_user';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_is_super_user';
 COMMENT ON FUNCTION support.current_is_super_user() IS 'whether the key is a super user''s own (not an assumed user''s)';
 
 CREATE FUNCTION support.current_key_id() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_key_id';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_key_id';
 COMMENT ON FUNCTION support.current_key_id() IS 'the id of the key in support.auth_key';
 
 CREATE FUNCTION support.current_key_kind() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_key_kind';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_key_kind';
 COMMENT ON FUNCTION support.current_key_kind() IS 'client, agent, manager or super_user: the kind of the key in support.auth_key, which alone decides whose policies apply (NULL: no key)';
 
 CREATE FUNCTION support.current_user_id() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_user_id';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_user_id';
 COMMENT ON FUNCTION support.current_user_id() IS 'the user whose key is in support.auth_key (NULL: no key; an error for a forged, expired or released key)';
 
 CREATE FUNCTION support.current_user_role() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_user_role';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_user_role';
 COMMENT ON FUNCTION support.current_user_role() IS 'admin, campaign_manager or reporting_manager for a client user; agent, support_manager or super_user for staff';
 
 CREATE FUNCTION support.issue_key(user_id bigint, valid_for interval DEFAULT '08:00:00'::interval, totp_code text DEFAULT NULL::text) RETURNS text
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     client support.account_users;
     agent support.agents;
@@ -617,15 +604,12 @@ REVOKE ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, tot
 GRANT ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) TO support_login;
 
 CREATE FUNCTION support.new_auth_key() RETURNS text
-    LANGUAGE c STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'new_auth_key';
+    LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'new_auth_key';
 COMMENT ON FUNCTION support.new_auth_key() IS 'a new key: "bsk_" and 256 bits from pg_strong_random in hex; only its hash is ever stored';
 REVOKE ALL ON FUNCTION support.new_auth_key() FROM PUBLIC;
 
 CREATE FUNCTION support.revoke_key(auth_key text) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     revoked support.auth_keys;
     ended support.auth_keys;
@@ -651,14 +635,12 @@ END $$;
 COMMENT ON FUNCTION support.revoke_key(auth_key text) IS 'logout: the key stops working, and so do the users assumed with it (audited as released)';
 
 CREATE FUNCTION support.session_alive(slot integer, nonce bigint) RETURNS boolean
-    LANGUAGE c STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'session_alive';
+    LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'session_alive';
 COMMENT ON FUNCTION support.session_alive(slot integer, nonce bigint) IS 'whether the backend that had this slot and nonce still runs';
 REVOKE ALL ON FUNCTION support.session_alive(slot integer, nonce bigint) FROM PUBLIC;
 
 CREATE FUNCTION support.session_token(OUT slot integer, OUT nonce bigint) RETURNS record
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'session_token';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'session_token';
 COMMENT ON FUNCTION support.session_token() IS 'this backend''s slot and random nonce, which die with it';
 REVOKE ALL ON FUNCTION support.session_token() FROM PUBLIC;
 
@@ -666,43 +648,40 @@ CREATE TRIGGER auth_keys_changed AFTER DELETE OR UPDATE ON support.auth_keys FOR
 
 -- 03_configuration.sql
 
+-- Configuration: the handbook as data a support manager edits with SQL
+-- (calendars of business hours, tiers, SLA policies, categories, channels,
+-- troubleshooting steps, templates, Slack routes), with the triggers that
+-- drop the C caches when it changes and that let a restore replace seeded
+-- rows.
+
 CREATE FUNCTION support.business_add(start timestamp with time zone, amount interval, calendar_id bigint) RETURNS timestamp with time zone
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT support.business_add(start, amount, c.hours, c.holidays) FROM support.calendar_row(calendar_id) c
 $$;
 COMMENT ON FUNCTION support.business_add(start timestamp with time zone, amount interval, calendar_id bigint) IS 'business_add on a calendar''s hours and holidays';
 
 CREATE FUNCTION support.business_add(start timestamp with time zone, amount interval, hours support.business_hours, holidays date[] DEFAULT '{}'::date[]) RETURNS timestamp with time zone
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_add';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'business_add';
 COMMENT ON FUNCTION support.business_add(start timestamp with time zone, amount interval, hours support.business_hours, holidays date[]) IS 'the earliest instant x >= start such that the business time in [start, x) equals amount (22023 for a negative amount)';
 
 CREATE FUNCTION support.business_days_add(start timestamp with time zone, days integer, calendar_id bigint) RETURNS timestamp with time zone
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT support.business_days_add(start, days, c.hours, c.holidays) FROM support.calendar_row(calendar_id) c
 $$;
 COMMENT ON FUNCTION support.business_days_add(start timestamp with time zone, days integer, calendar_id bigint) IS 'business_days_add on a calendar''s hours and holidays';
 
 CREATE FUNCTION support.business_days_add(start timestamp with time zone, days integer, hours support.business_hours, holidays date[] DEFAULT '{}'::date[]) RETURNS timestamp with time zone
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_days_add';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'business_days_add';
 COMMENT ON FUNCTION support.business_days_add(start timestamp with time zone, days integer, hours support.business_hours, holidays date[]) IS 'the same local time days business days later (from the next opening if start is outside hours; the next opening if that time is not in hours)';
 
 CREATE FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, calendar_id bigint) RETURNS interval
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT support.business_diff("from", "to", c.hours, c.holidays) FROM support.calendar_row(calendar_id) c
 $$;
 COMMENT ON FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, calendar_id bigint) IS 'business_diff on a calendar''s hours and holidays';
 
 CREATE FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, hours support.business_hours, holidays date[] DEFAULT '{}'::date[]) RETURNS interval
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_diff';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'business_diff';
 COMMENT ON FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, hours support.business_hours, holidays date[]) IS 'business time in [from, to), negative when to is before from';
 
 CREATE SEQUENCE support.calendar_id_seq;
@@ -729,9 +708,7 @@ SELECT pg_catalog.pg_extension_config_dump('support.calendar', '');
 SELECT pg_catalog.pg_extension_config_dump('support.calendar_id_seq', '');
 
 CREATE FUNCTION support.calendar_row(calendar_id bigint) RETURNS support.calendar
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     row support.calendar;
 BEGIN
@@ -746,31 +723,27 @@ END $$;
 COMMENT ON FUNCTION support.calendar_row(calendar_id bigint) IS 'the calendar with this id; P0002 when there is none';
 
 CREATE FUNCTION support.config_changed() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'config_changed';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'config_changed';
 COMMENT ON FUNCTION support.config_changed() IS 'drops every backend''s cached copy of the configuration table it fires on, once the change commits';
 REVOKE ALL ON FUNCTION support.config_changed() FROM PUBLIC;
 
 CREATE FUNCTION support.render_template(template text, vars jsonb) RETURNS text
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'render_template';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'render_template';
 COMMENT ON FUNCTION support.render_template(template text, vars jsonb) IS 'fills [Bracketed Phrase] (variable bracketed_phrase; [P1/P2/P3/P4] is priority), {{name}} and #12345 (ticket_number) from vars; a missing variable is an error naming it (22023)';
 
 -- pg_dump dumps the data of the configuration tables (seeded and added rows
 -- alike) and pg_restore replays it after CREATE EXTENSION has seeded them
--- again. Sessions with row_security = off are such restores (pg_dump and
--- pg_restore set it); for them a row whose key already exists replaces the
--- seeded row instead of failing, so edited seed rows keep their edits.
+-- again (support.restoring()); for it a row whose key already exists
+-- replaces the seeded row instead of failing, so edited seed rows keep
+-- their edits.
 CREATE FUNCTION support.restore_config_row() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $_$
 DECLARE
     key_column text := TG_ARGV[0];
     assignments text;
     replaced integer;
 BEGIN
-    IF current_setting('row_security') <> 'off' THEN
+    IF NOT support.restoring() THEN
         RETURN NEW;
     END IF;
     SELECT string_agg(format('%I = ($1).%I', attname, attname), ', ')
@@ -789,9 +762,7 @@ COMMENT ON FUNCTION support.restore_config_row() IS 'during a restore (row_secur
 REVOKE ALL ON FUNCTION support.restore_config_row() FROM PUBLIC;
 
 CREATE FUNCTION support.slack_channel(route text) RETURNS text
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     channel text;
 BEGIN
@@ -999,84 +970,30 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.tiers FOR EACH ROW EX
 
 CREATE TRIGGER restore_config_row BEFORE INSERT ON support.troubleshooting_steps FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('step');
 
-CREATE POLICY agent_read ON support.calendar
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.categories
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.channels
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.internal_channels
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.sla_policies
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.slack_routes
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.templates
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.tiers
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.troubleshooting_steps
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY client_read ON support.calendar
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY client_read ON support.categories
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY client_read ON support.channels
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY client_read ON support.sla_policies
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY client_read ON support.tiers
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY manager_all ON support.calendar
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.categories
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.channels
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.internal_channels
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.sla_policies
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.slack_routes
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.templates
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.tiers
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.troubleshooting_steps
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+-- Who reads and writes the configuration, one rule for all of it: managers
+-- edit it, agents read it, clients read what their own tickets' deadlines
+-- and texts come from; each group only with a key of its own kind.
+DO $$
+DECLARE
+    config_table text;
+BEGIN
+    FOREACH config_table IN ARRAY ARRAY['calendar', 'categories', 'channels', 'internal_channels',
+                                        'sla_policies', 'slack_routes', 'templates', 'tiers',
+                                        'troubleshooting_steps'] LOOP
+        EXECUTE format('CREATE POLICY manager_all ON support.%I TO support_manager'
+                       ' USING (((SELECT support.current_key_kind()) = ''manager'') AND (SELECT support.current_is_manager()))'
+                       ' WITH CHECK (((SELECT support.current_key_kind()) = ''manager'') AND (SELECT support.current_is_manager()))',
+                       config_table);
+        EXECUTE format('CREATE POLICY agent_read ON support.%I FOR SELECT TO support_agent'
+                       ' USING (((SELECT support.current_key_kind()) = ''agent'') AND ((SELECT support.current_agent_tier()) IS NOT NULL))',
+                       config_table);
+        IF config_table = ANY (ARRAY['calendar', 'categories', 'channels', 'sla_policies', 'tiers']) THEN
+            EXECUTE format('CREATE POLICY client_read ON support.%I FOR SELECT TO support_client'
+                           ' USING (((SELECT support.current_key_kind()) = ''client'') AND ((SELECT support.current_account_id()) IS NOT NULL))',
+                           config_table);
+        END IF;
+    END LOOP;
+END $$;
 
 INSERT INTO support.calendar (calendar_id, name, hours, holidays) VALUES
 	(1, 'Around the clock (on-call coverage)', '24x7', '{}'),
@@ -1218,10 +1135,11 @@ INSERT INTO support.troubleshooting_steps (step, name, time_box, actions) VALUES
 
 -- 04_identity.sql
 
+-- Identity: client accounts and their users, support agents and their
+-- second factors, and the checks the workflow makes of an actor.
+
 CREATE FUNCTION support.enroll_totp(agent_id bigint) RETURNS bytea
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     secret bytea := decode(substr(support.new_auth_key(), 5, 40), 'hex');   -- 160 random bits
 BEGIN
@@ -1241,9 +1159,7 @@ REVOKE ALL ON FUNCTION support.enroll_totp(agent_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION support.enroll_totp(agent_id bigint) TO support_login;
 
 CREATE FUNCTION support.list_accounts_and_users() RETURNS TABLE(account_id bigint, account_name text, sensitive boolean, approved_until timestamp with time zone, user_id bigint, email text, full_name text, role support.account_role)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     me bigint := support.require_super_user();
 BEGIN
@@ -1267,9 +1183,7 @@ GRANT ALL ON FUNCTION support.list_accounts_and_users() TO support_super_user;
 -- only a session that bypasses row-level security anyway (a superuser, a
 -- DBA's script, the worker) may name one.
 CREATE FUNCTION support.require_acting_user(user_id bigint) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     key_user bigint := support.current_user_id();
 BEGIN
@@ -1340,9 +1254,7 @@ GRANT INSERT(last_assigned_at),UPDATE(last_assigned_at) ON TABLE support.agents 
 SELECT pg_catalog.pg_extension_config_dump('support.agents', '');
 
 CREATE FUNCTION support.require_agent(agent_id bigint) RETURNS support.agents
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     agent support.agents;
 BEGIN
@@ -1425,9 +1337,7 @@ SELECT pg_catalog.pg_extension_config_dump('support.account_users', '');
 
 -- A client's Reporting Manager reads; the workflow's client writes refuse it.
 CREATE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURNS support.account_users
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     client_user support.account_users;
 BEGIN
@@ -1452,9 +1362,7 @@ REVOKE ALL ON FUNCTION support.require_client(account_id bigint, user_id bigint)
 
 -- Only a super user's own key, issued with a verified second factor.
 CREATE FUNCTION support.require_super_user() RETURNS bigint
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF support.current_user_id() IS NULL THEN
         RAISE EXCEPTION 'support.auth_key is not set'
@@ -1484,9 +1392,7 @@ REVOKE ALL ON FUNCTION support.require_super_user() FROM PUBLIC;
 -- Runs one change on behalf of an actor, with an optional reason, and puts
 -- the previous settings back so later statements are not misattributed.
 CREATE FUNCTION support.set_actor(actor_id bigint, reason text DEFAULT NULL::text) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF actor_id IS NOT NULL THEN
         PERFORM support.require_acting_user(actor_id);
@@ -1497,18 +1403,15 @@ END $$;
 COMMENT ON FUNCTION support.set_actor(actor_id bigint, reason text) IS 'sets the acting user and change reason for the rest of the transaction, once the acting user is shown to be the key''s';
 
 CREATE FUNCTION support.totp(secret bytea, at timestamp with time zone DEFAULT now(), digits integer DEFAULT 6, algorithm text DEFAULT 'sha1'::text, step_seconds integer DEFAULT 30) RETURNS text
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'totp';
+    LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'totp';
 COMMENT ON FUNCTION support.totp(secret bytea, at timestamp with time zone, digits integer, algorithm text, step_seconds integer) IS 'the RFC 6238 code an authenticator shows for secret at a time (sha1, sha256 or sha512; 6 to 9 digits)';
 
 CREATE FUNCTION support.totp_matching_step(secret bytea, code text, at timestamp with time zone) RETURNS bigint
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'totp_matching_step';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'totp_matching_step';
 COMMENT ON FUNCTION support.totp_matching_step(secret bytea, code text, at timestamp with time zone) IS 'the 30-second step whose code is code, near at (NULL: none); lets the issuer refuse a code used before';
 
 CREATE FUNCTION support.verify_totp(secret bytea, code text) RETURNS boolean
-    LANGUAGE c STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'verify_totp';
+    LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'verify_totp';
 COMMENT ON FUNCTION support.verify_totp(secret bytea, code text) IS 'whether code (6 or 8 digits, SHA-1, 30 s steps) is secret''s code now, one step either side allowed for clock drift';
 
 CREATE TABLE support.staff_totp (
@@ -1571,9 +1474,7 @@ CREATE POLICY manager_all ON support.agents
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 CREATE FUNCTION support.actor_kind_of(actor_id bigint) RETURNS support.actor_kind
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN actor_id IS NULL THEN 'system'::support.actor_kind
         WHEN EXISTS (SELECT 1 FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) actor_id)
@@ -1585,6 +1486,25 @@ COMMENT ON FUNCTION support.actor_kind_of(actor_id bigint) IS 'agent, client or 
 REVOKE ALL ON FUNCTION support.actor_kind_of(actor_id bigint) FROM PUBLIC;
 
 -- 05_tickets.sql
+
+-- Tickets: the table, its history (ticket_events), the workflow functions
+-- that change them, their grants and policies.
+--
+-- Triggers on support.tickets fire in this order (PostgreSQL fires the
+-- triggers of one timing in name order, so the names carry the order):
+--   BEFORE UPDATE   ticket_10_column_guard   refuses direct writes of owned columns (here)
+--   BEFORE INSERT   ticket_20_classify       priority, tier, assignee (07_triage.sql)
+--   BEFORE both     ticket_30_lifecycle      status rules and milestone times (here)
+--   BEFORE both     ticket_40_sla_deadlines  deadlines from priority and times (06_sla.sql)
+--   AFTER, row      audit_assumed_write      an assumed user's writes (10_role_assumption.sql)
+--   AFTER UPDATE,   ticket_50_agent_load     agents.open_tickets (here)
+--     row
+--   AFTER UPDATE    ticket_60_changed_events the history of the change (here)
+--   AFTER INSERT    ticket_70_sla_activated  / AFTER UPDATE ticket_70_sla_changed:
+--                                            the SLA trail (06_sla.sql)
+--   AFTER INSERT    ticket_80_triaged        created events, acknowledgment, alerts (07_triage.sql)
+-- The AFTER triggers from ticket_60 on are statement triggers, which run
+-- after every row trigger of their statement whatever the names.
 
 CREATE SEQUENCE support.ticket_id_seq
     START WITH 10001;
@@ -1708,9 +1628,7 @@ SELECT pg_catalog.pg_extension_config_dump('support.tickets', '');
 SELECT pg_catalog.pg_extension_config_dump('support.ticket_id_seq', '');
 
 CREATE FUNCTION support.add_event(ticket support.tickets, kind support.event_kind, actor_id bigint, visibility support.visibility, body text, details jsonb DEFAULT '{}'::jsonb) RETURNS bigint
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     new_event_id bigint;
 BEGIN
@@ -1727,9 +1645,7 @@ COMMENT ON FUNCTION support.add_event(ticket support.tickets, kind support.event
 REVOKE ALL ON FUNCTION support.add_event(ticket support.tickets, kind support.event_kind, actor_id bigint, visibility support.visibility, body text, details jsonb) FROM PUBLIC;
 
 CREATE FUNCTION support.add_internal_note(ticket_id bigint, agent_id bigint, body text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(add_internal_note.ticket_id);
 BEGIN
@@ -1740,15 +1656,12 @@ END $$;
 COMMENT ON FUNCTION support.add_internal_note(ticket_id bigint, agent_id bigint, body text) IS 'a note for support staff only, never shown to the client';
 
 CREATE FUNCTION support.add_internal_note(ticket_id bigint, body text) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.add_internal_note(ticket_id, support.key_user_id(), body);
 COMMENT ON FUNCTION support.add_internal_note(ticket_id bigint, body text) IS 'an internal note as the key''s agent';
 
 CREATE FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint, actor_id bigint) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(assign_ticket.ticket_id);
 BEGIN
@@ -1765,21 +1678,17 @@ END $$;
 COMMENT ON FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint, actor_id bigint) IS 'gives a ticket to an agent';
 
 CREATE FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.assign_ticket(ticket_id, assignee_id, support.key_user_id());
 COMMENT ON FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint) IS 'assign_ticket as the key''s agent';
 
 CREATE FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) RETURNS boolean
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'caller_holds_ticket';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'caller_holds_ticket';
 COMMENT ON FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) IS 'whether the role that called the running owner-rights function sees (and, for update, may change and now locks) the ticket under row-level security';
 REVOKE ALL ON FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) FROM PUBLIC;
 
 CREATE FUNCTION support.change_priority(ticket_id bigint, priority support.priority, actor_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(change_priority.ticket_id);
 BEGIN
@@ -1796,15 +1705,12 @@ END $$;
 COMMENT ON FUNCTION support.change_priority(ticket_id bigint, priority support.priority, actor_id bigint, reason text) IS 'an agent''s priority override, with the reason recorded in the event';
 
 CREATE FUNCTION support.change_priority(ticket_id bigint, priority support.priority, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.change_priority(ticket_id, priority, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.change_priority(ticket_id bigint, priority support.priority, reason text) IS 'change_priority as the key''s agent';
 
 CREATE FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, actor_id bigint, reason text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(change_status.ticket_id);
 BEGIN
@@ -1825,15 +1731,12 @@ END $$;
 COMMENT ON FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, actor_id bigint, reason text) IS 'moves a ticket through its lifecycle on behalf of an agent (55000 for an illegal transition)';
 
 CREATE FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.change_status(ticket_id, status, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, reason text) IS 'change_status as the key''s agent';
 
 CREATE FUNCTION support.close_ticket(ticket_id bigint, actor_id bigint) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(close_ticket.ticket_id);
 BEGIN
@@ -1853,8 +1756,7 @@ END $$;
 COMMENT ON FUNCTION support.close_ticket(ticket_id bigint, actor_id bigint) IS 'closes a resolved ticket; the client confirming the fix or an agent may close it';
 
 CREATE FUNCTION support.close_ticket(ticket_id bigint) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.close_ticket(ticket_id, support.key_user_id());
 COMMENT ON FUNCTION support.close_ticket(ticket_id bigint) IS 'close_ticket as the key''s user';
 
@@ -1864,9 +1766,7 @@ COMMENT ON FUNCTION support.close_ticket(ticket_id bigint) IS 'close_ticket as t
 -- read but not change (a Reporting Manager's) says so. A client's key keeps
 -- to its account even for a caller RLS does not bind (a superuser's session).
 CREATE FUNCTION support.locked_ticket(ticket_id bigint) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     existing support.tickets;
     key_account bigint := support.current_account_id();
@@ -1892,9 +1792,7 @@ COMMENT ON FUNCTION support.locked_ticket(ticket_id bigint) IS 'the ticket, lock
 REVOKE ALL ON FUNCTION support.locked_ticket(ticket_id bigint) FROM PUBLIC;
 
 CREATE FUNCTION support.log_ticket_changes() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     actor bigint := support.current_actor_id();
     reason text := NULLIF(current_setting('support.change_reason', true), '');
@@ -1921,9 +1819,7 @@ COMMENT ON FUNCTION support.log_ticket_changes() IS 'records status, priority, t
 REVOKE ALL ON FUNCTION support.log_ticket_changes() FROM PUBLIC;
 
 CREATE FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text DEFAULT ''::text, channel text DEFAULT 'portal'::text, category text DEFAULT 'general_inquiry'::text, priority support.priority DEFAULT NULL::support.priority, created_by bigint DEFAULT NULL::bigint, service_outage boolean DEFAULT false, revenue_impact boolean DEFAULT false, security_or_data_integrity boolean DEFAULT false, campaign_delivery_failure boolean DEFAULT false, peak_period boolean DEFAULT false, api_failure boolean DEFAULT false, workaround_available boolean DEFAULT false, multi_client_impact boolean DEFAULT false) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     created support.tickets;
 BEGIN
@@ -1979,9 +1875,7 @@ END $$;
 COMMENT ON FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text, channel text, category text, priority support.priority, created_by bigint, service_outage boolean, revenue_impact boolean, security_or_data_integrity boolean, campaign_delivery_failure boolean, peak_period boolean, api_failure boolean, workaround_available boolean, multi_client_impact boolean) IS 'opens a ticket for a client user (created_by: the agent who took a phone or Slack request); triage decides priority (unless given), tier and assignee';
 
 CREATE FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(post_client_message.ticket_id);
 BEGIN
@@ -1993,16 +1887,13 @@ END $$;
 COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account; resumes a ticket pending on the client';
 
 CREATE FUNCTION support.post_client_message(ticket_id bigint, body text) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.post_client_message(ticket_id, support.key_user_id(), body);
 COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, body text) IS 'a client''s message as the key''s user';
 
 -- Feedback goes to #client-feedback (the handbook's channel for it).
 CREATE FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(rate_ticket.ticket_id);
 BEGIN
@@ -2031,21 +1922,17 @@ END $$;
 COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text) IS 'the client''s satisfaction rating (1-5) of a resolved or closed ticket';
 
 CREATE FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.rate_ticket(ticket_id, support.key_user_id(), rating, comment);
 COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text) IS 'rate_ticket as the key''s user';
 
 CREATE FUNCTION support.refuse_history_change_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'refuse_history_change_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'refuse_history_change_trigger';
 COMMENT ON FUNCTION support.refuse_history_change_trigger() IS 'keeps a history table append-only: updates, deletes and truncation raise 42501';
 REVOKE ALL ON FUNCTION support.refuse_history_change_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.reply_publicly(ticket_id bigint, agent_id bigint, body text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(reply_publicly.ticket_id);
 BEGIN
@@ -2057,15 +1944,12 @@ END $$;
 COMMENT ON FUNCTION support.reply_publicly(ticket_id bigint, agent_id bigint, body text) IS 'an agent''s reply to the client; the first one records the first response';
 
 CREATE FUNCTION support.reply_publicly(ticket_id bigint, body text) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.reply_publicly(ticket_id, support.key_user_id(), body);
 COMMENT ON FUNCTION support.reply_publicly(ticket_id bigint, body text) IS 'a public reply as the key''s agent';
 
 CREATE FUNCTION support.require_not_closed(ticket support.tickets) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF ticket.status = 'closed' THEN
         RAISE EXCEPTION 'ticket % is closed', ticket.ticket_id
@@ -2077,9 +1961,7 @@ COMMENT ON FUNCTION support.require_not_closed(ticket support.tickets) IS 'raise
 REVOKE ALL ON FUNCTION support.require_not_closed(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.require_open(ticket support.tickets) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF ticket.status IN ('resolved', 'closed') THEN
         RAISE EXCEPTION 'ticket % is %', ticket.ticket_id, ticket.status
@@ -2091,9 +1973,7 @@ COMMENT ON FUNCTION support.require_open(ticket support.tickets) IS 'raises 5500
 REVOKE ALL ON FUNCTION support.require_open(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.resolve_ticket(ticket_id bigint, agent_id bigint, root_cause text, solution text, verification_steps text DEFAULT NULL::text, prevention_measures text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(resolve_ticket.ticket_id);
 BEGIN
@@ -2124,15 +2004,12 @@ END $$;
 COMMENT ON FUNCTION support.resolve_ticket(ticket_id bigint, agent_id bigint, root_cause text, solution text, verification_steps text, prevention_measures text) IS 'resolves a ticket in progress, documenting root cause, solution, verification and prevention';
 
 CREATE FUNCTION support.resolve_ticket(ticket_id bigint, root_cause text, solution text, verification_steps text DEFAULT NULL::text, prevention_measures text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.resolve_ticket(ticket_id, support.key_user_id(), root_cause, solution, verification_steps, prevention_measures);
 COMMENT ON FUNCTION support.resolve_ticket(ticket_id bigint, root_cause text, solution text, verification_steps text, prevention_measures text) IS 'resolve_ticket as the key''s agent';
 
 CREATE FUNCTION support.send_progress_update(ticket_id bigint, agent_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text DEFAULT 'none'::text, testing_plan text DEFAULT 'we will confirm the fix with you'::text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(send_progress_update.ticket_id);
 BEGIN
@@ -2155,53 +2032,34 @@ END $$;
 COMMENT ON FUNCTION support.send_progress_update(ticket_id bigint, agent_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text, testing_plan text) IS 'an agent''s progress update: the handbook''s template emailed to the client, recorded as a public reply';
 
 CREATE FUNCTION support.send_progress_update(ticket_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text DEFAULT 'none'::text, testing_plan text DEFAULT 'we will confirm the fix with you'::text) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.send_progress_update(ticket_id, support.key_user_id(), progress, findings, next_steps, expected_resolution, dependencies, testing_plan);
 COMMENT ON FUNCTION support.send_progress_update(ticket_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text, testing_plan text) IS 'send_progress_update as the key''s agent';
 
--- Named to fire before ticket_lifecycle and ticket_sla_deadlines, which
+-- Named to fire before ticket_30_lifecycle and ticket_40_sla_deadlines, which
 -- would otherwise put some old values back without a word.
 CREATE FUNCTION support.ticket_column_guard() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_column_guard';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_column_guard';
 COMMENT ON FUNCTION support.ticket_column_guard() IS 'refuses a group role''s direct UPDATE of a column a rule owns (42501, naming the function to call); subject and description stay editable, and staff may reclassify';
 REVOKE ALL ON FUNCTION support.ticket_column_guard() FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_event_effects_trigger() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'ticket_event_effects_trigger';
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'ticket_event_effects_trigger';
 COMMENT ON FUNCTION support.ticket_event_effects_trigger() IS 'an agent''s public reply records the first response; a client message resumes a ticket pending on the client; an agent''s reply or note records activity';
 REVOKE ALL ON FUNCTION support.ticket_event_effects_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_event_stamp_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_event_stamp_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_event_stamp_trigger';
 COMMENT ON FUNCTION support.ticket_event_stamp_trigger() IS 'stamps each new event with the server''s time';
 REVOKE ALL ON FUNCTION support.ticket_event_stamp_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_lifecycle_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_lifecycle_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_lifecycle_trigger';
 COMMENT ON FUNCTION support.ticket_lifecycle_trigger() IS 'enforces the lifecycle state machine and writes the milestone timestamps (SQLSTATE 55000 for an illegal transition)';
 REVOKE ALL ON FUNCTION support.ticket_lifecycle_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.track_agent_load() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    IF OLD.assignee_id IS NOT NULL AND OLD.status NOT IN ('resolved', 'closed') THEN
-        UPDATE support.agents g SET open_tickets = g.open_tickets - 1
-         WHERE g.agent_id OPERATOR(pg_catalog.=) OLD.assignee_id;
-    END IF;
-    IF NEW.assignee_id IS NOT NULL AND NEW.status NOT IN ('resolved', 'closed') THEN
-        UPDATE support.agents g SET open_tickets = g.open_tickets + 1
-         WHERE g.agent_id OPERATOR(pg_catalog.=) NEW.assignee_id;
-    END IF;
-    RETURN NULL;
-END $$;
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'track_agent_load';
 COMMENT ON FUNCTION support.track_agent_load() IS 'keeps agents.open_tickets when a ticket changes hands or opens or closes';
 REVOKE ALL ON FUNCTION support.track_agent_load() FROM PUBLIC;
 
@@ -2265,11 +2123,11 @@ CREATE VIEW support.open_tickets_by_priority WITH (security_invoker='true') AS
 COMMENT ON VIEW support.open_tickets_by_priority IS 'real-time dashboard: open tickets by priority and age';
 GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client, support_agent, support_manager;
 
-CREATE TRIGGER ticket_agent_load AFTER UPDATE ON support.tickets FOR EACH ROW WHEN (((old.assignee_id IS DISTINCT FROM new.assignee_id) OR ((old.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) IS DISTINCT FROM (new.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))))) EXECUTE FUNCTION support.track_agent_load();
+CREATE TRIGGER ticket_50_agent_load AFTER UPDATE ON support.tickets FOR EACH ROW WHEN (((old.assignee_id IS DISTINCT FROM new.assignee_id) OR ((old.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) IS DISTINCT FROM (new.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))))) EXECUTE FUNCTION support.track_agent_load();
 
-CREATE TRIGGER ticket_changed_events AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_ticket_changes();
+CREATE TRIGGER ticket_60_changed_events AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_ticket_changes();
 
-CREATE TRIGGER ticket_column_guard BEFORE UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_column_guard();
+CREATE TRIGGER ticket_10_column_guard BEFORE UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_column_guard();
 
 CREATE TRIGGER ticket_event_effects AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = ANY (ARRAY['public_reply'::support.event_kind, 'client_message'::support.event_kind, 'internal_note'::support.event_kind]))) EXECUTE FUNCTION support.ticket_event_effects_trigger();
 
@@ -2279,7 +2137,7 @@ CREATE TRIGGER ticket_events_append_only BEFORE DELETE OR UPDATE ON support.tick
 
 CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON support.ticket_events FOR EACH STATEMENT EXECUTE FUNCTION support.refuse_history_change_trigger();
 
-CREATE TRIGGER ticket_lifecycle BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_lifecycle_trigger();
+CREATE TRIGGER ticket_30_lifecycle BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_lifecycle_trigger();
 
 CREATE POLICY agent_opens_tickets ON support.tickets
     FOR INSERT TO support_agent
@@ -2336,13 +2194,14 @@ CREATE POLICY manager_writes_history ON support.ticket_events
 
 -- 06_sla.sql
 
+-- SLA: the deadlines every ticket carries (computed in C by
+-- ticket_40_sla_deadlines) and their trail of events.
+
 CREATE FUNCTION support.log_sla_activation() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF current_setting('row_security') = 'off' THEN
-        RETURN NULL;            -- a restore brings its own trail
+    IF support.restoring() THEN
+        RETURN NULL;            -- the dump brings its own trail
     END IF;
     INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
     SELECT n.account_id, n.ticket_id, d.target, 'activated', d.due, n.created_at
@@ -2357,9 +2216,7 @@ COMMENT ON FUNCTION support.log_sla_activation() IS 'records the activation of e
 REVOKE ALL ON FUNCTION support.log_sla_activation() FROM PUBLIC;
 
 CREATE FUNCTION support.log_sla_changes() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     changed_at timestamptz := now();
 BEGIN
@@ -2409,9 +2266,7 @@ COMMENT ON FUNCTION support.log_sla_changes() IS 'records SLA targets fulfilled,
 REVOKE ALL ON FUNCTION support.log_sla_changes() FROM PUBLIC;
 
 CREATE FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     -- the same row a later ticket change would write: the unique index keeps one
     INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
@@ -2427,8 +2282,7 @@ COMMENT ON FUNCTION support.record_breach(ticket support.tickets, target support
 REVOKE ALL ON FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_sla_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_sla_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_sla_trigger';
 COMMENT ON FUNCTION support.ticket_sla_trigger() IS 'computes first-response, next-update, resolution and escalation deadlines on business time; the only writer of those columns';
 REVOKE ALL ON FUNCTION support.ticket_sla_trigger() FROM PUBLIC;
 
@@ -2496,11 +2350,11 @@ CREATE TRIGGER sla_events_append_only BEFORE DELETE OR UPDATE ON support.sla_eve
 
 CREATE TRIGGER sla_events_no_truncate BEFORE TRUNCATE ON support.sla_events FOR EACH STATEMENT EXECUTE FUNCTION support.refuse_history_change_trigger();
 
-CREATE TRIGGER ticket_sla_activated AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_activation();
+CREATE TRIGGER ticket_70_sla_activated AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_activation();
 
-CREATE TRIGGER ticket_sla_changed AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_changes();
+CREATE TRIGGER ticket_70_sla_changed AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_changes();
 
-CREATE TRIGGER ticket_sla_deadlines BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_sla_trigger();
+CREATE TRIGGER ticket_40_sla_deadlines BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_sla_trigger();
 
 CREATE POLICY agent_sla_history ON support.sla_events
     FOR SELECT TO support_agent
@@ -2516,16 +2370,16 @@ CREATE POLICY manager_sla_history ON support.sla_events
 
 -- 07_triage.sql
 
+-- Triage: the rules that classify a new ticket, the C triggers that apply
+-- them and route it, and the one agent pick triage and escalation share.
+
 CREATE FUNCTION support.ticket_triage_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_triage_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_triage_trigger';
 COMMENT ON FUNCTION support.ticket_triage_trigger() IS 'classifies a new ticket by the triage rules, routes it to a tier and assigns the least-loaded eligible agent';
 REVOKE ALL ON FUNCTION support.ticket_triage_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_triaged_trigger() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'ticket_triaged_trigger';
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'ticket_triaged_trigger';
 COMMENT ON FUNCTION support.ticket_triaged_trigger() IS 'after new tickets: records their created events (actor, triage rule, where the priority came from), escalations and routing assignments, raises the agents'' loads, and queues the escalation alert and the client''s acknowledgment (the initial_response template) in the outbox';
 REVOKE ALL ON FUNCTION support.ticket_triaged_trigger() FROM PUBLIC;
 
@@ -2575,9 +2429,9 @@ CREATE TRIGGER config_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON su
 
 CREATE TRIGGER restore_config_row BEFORE INSERT ON support.triage_rules FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('rule_id');
 
-CREATE TRIGGER ticket_classify BEFORE INSERT ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_triage_trigger();
+CREATE TRIGGER ticket_20_classify BEFORE INSERT ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_triage_trigger();
 
-CREATE TRIGGER ticket_triaged AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.ticket_triaged_trigger();
+CREATE TRIGGER ticket_80_triaged AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.ticket_triaged_trigger();
 
 CREATE POLICY agent_read ON support.triage_rules
     FOR SELECT TO support_agent
@@ -2610,12 +2464,21 @@ INSERT INTO support.triage_rules (rule_id, "position", name, category, channel, 
 
 SELECT pg_catalog.setval('support.triage_rule_id_seq', 19, true);
 
+-- The one agent pick: triage calls it in C for each new ticket, the
+-- escalation worker through this for a ticket's new owner.
+CREATE FUNCTION support.pick_agent(tier smallint, skill text) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION support.pick_agent(tier smallint, skill text) IS 'the on-shift, active agent of the tier with the skill and the fewest open tickets (then assigned longest ago, then lowest id), locked until commit; waits for a locked one rather than pass over the only eligible agent; NULL when none is eligible';
+REVOKE ALL ON FUNCTION support.pick_agent(tier smallint, skill text) FROM PUBLIC;
+
 -- 08_escalation.sql
 
+-- Escalation: the actions the escalation worker takes when a deadline
+-- comes (src/escalation_worker.c calls run_due_actions), and the
+-- escalations staff and clients ask for.
+
 CREATE FUNCTION support.action_key(action text, due timestamp with time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     -- microseconds since 1970: the same key whatever the session's time zone
     SELECT action || '@' || (extract(epoch FROM due) * 1000000)::bigint::text
 $$;
@@ -2623,9 +2486,7 @@ COMMENT ON FUNCTION support.action_key(action text, due timestamp with time zone
 REVOKE ALL ON FUNCTION support.action_key(action text, due timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.close_after_verification(ticket support.tickets) RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     closed integer;
 BEGIN
@@ -2647,9 +2508,7 @@ REVOKE ALL ON FUNCTION support.close_after_verification(ticket support.tickets) 
 -- out of what row-level security lets them update; the move runs as the
 -- owner once the agent is shown to hold the ticket.
 CREATE FUNCTION support.escalate(ticket_id bigint, agent_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(escalate.ticket_id);
     agent support.agents := support.require_agent(agent_id);
@@ -2668,8 +2527,7 @@ END $$;
 COMMENT ON FUNCTION support.escalate(ticket_id bigint, agent_id bigint, reason text) IS 'an agent escalates a ticket of their tier (or assigned to them) one tier up, as the worker does at the mark: new owner, notices, alert; from tier 3, to the executives';
 
 CREATE FUNCTION support.escalate(ticket_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.escalate(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate as the key''s agent';
 
@@ -2679,11 +2537,10 @@ COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate
 -- history, the deadlines move to the new tier's targets (the trigger), and
 -- the new owner, the client and the escalation channel are told.
 CREATE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     new_tier smallint := LEAST(ticket.tier + 1, 3);
+    owner_id bigint;
     owner support.agents;
     history_count bigint;
 BEGIN
@@ -2701,14 +2558,10 @@ BEGIN
                    ticket.priority::text, reason, ticket.subject),
             jsonb_build_object('kind', 'executive_escalation'));
     ELSE
-        SELECT g.* INTO owner
-          FROM support.agents g
-          JOIN support.categories c ON c.category OPERATOR(pg_catalog.=) ticket.category
-         WHERE g.active AND g.on_shift AND g.tier OPERATOR(pg_catalog.=) new_tier
-           AND c.required_skill OPERATOR(pg_catalog.=) ANY (g.skills)
-         ORDER BY g.open_tickets, g.last_assigned_at NULLS FIRST, g.agent_id
-         LIMIT 1
-           FOR UPDATE OF g SKIP LOCKED;
+        -- triage's pick (src/assignment.c): the least-loaded eligible agent of the new tier
+        owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
+                                                   WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
+        SELECT g.* INTO owner FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) owner_id;
         IF owner.agent_id IS NOT NULL THEN
             UPDATE support.agents g SET last_assigned_at = as_of
              WHERE g.agent_id OPERATOR(pg_catalog.=) owner.agent_id;
@@ -2742,9 +2595,7 @@ COMMENT ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text,
 REVOKE ALL ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(escalate_to_executive.ticket_id);
 BEGIN
@@ -2772,15 +2623,12 @@ END $$;
 COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) IS 'executive escalation for critical business impact: hourly updates, and a post-incident review task once resolved';
 
 CREATE FUNCTION support.escalate_to_executive(ticket_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.escalate_to_executive(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, reason text) IS 'escalate_to_executive as the key''s agent';
 
 CREATE FUNCTION support.record_escalation_call(ticket_id bigint, agent_id bigint, notes text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(record_escalation_call.ticket_id);
 BEGIN
@@ -2803,15 +2651,12 @@ END $$;
 COMMENT ON FUNCTION support.record_escalation_call(ticket_id bigint, agent_id bigint, notes text) IS 'records that the escalation call a client asked for took place';
 
 CREATE FUNCTION support.record_escalation_call(ticket_id bigint, notes text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.record_escalation_call(ticket_id, support.key_user_id(), notes);
 COMMENT ON FUNCTION support.record_escalation_call(ticket_id bigint, notes text) IS 'record_escalation_call as the key''s agent';
 
 CREATE FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(request_escalation.ticket_id);
     policy support.sla_policies;
@@ -2856,15 +2701,12 @@ END $$;
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within, updates on the enhanced cadence';
 
 CREATE FUNCTION support.request_escalation(ticket_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.request_escalation(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, reason text) IS 'request_escalation as the key''s user';
 
 CREATE FUNCTION support.run_due_actions(as_of timestamp with time zone DEFAULT now(), max_tickets integer DEFAULT 500, OUT tickets integer, OUT actions integer) RETURNS record
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets;
     next record;
@@ -2917,9 +2759,7 @@ COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_
 REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) FROM PUBLIC;
 
 CREATE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     recorded bigint;
     assignee support.agents;
@@ -3006,21 +2846,18 @@ COMMENT ON FUNCTION support.take_action(ticket support.tickets, action text, due
 REVOKE ALL ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_actions(ticket support.tickets) RETURNS TABLE(action text, due timestamp with time zone)
-    LANGUAGE c STABLE STRICT
-    AS 'MODULE_PATHNAME', 'ticket_actions';
+    LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'ticket_actions';
 COMMENT ON FUNCTION support.ticket_actions(ticket support.tickets) IS 'every action the escalation worker schedules for this ticket row, with its time, whether taken or not';
 REVOKE ALL ON FUNCTION support.ticket_actions(ticket support.tickets) FROM PUBLIC;
 GRANT ALL ON FUNCTION support.ticket_actions(ticket support.tickets) TO support_manager;
 
 CREATE FUNCTION support.wake_worker() RETURNS void
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'wake_worker';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'wake_worker';
 COMMENT ON FUNCTION support.wake_worker() IS 'at commit, wakes this database''s escalation worker and has the launcher look for databases that gained the extension';
 REVOKE ALL ON FUNCTION support.wake_worker() FROM PUBLIC;
 
 CREATE FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'worker_state';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'worker_state';
 COMMENT ON FUNCTION support.worker_state() IS 'the escalation worker of this database, from shared memory';
 REVOKE ALL ON FUNCTION support.worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.worker_state() TO support_manager;
@@ -3047,12 +2884,13 @@ GRANT SELECT ON TABLE support.worker_status TO support_manager;
 
 -- 09_delivery.sql
 
+-- Delivery: the outbox of emails, webhooks and Slack posts, the endpoints
+-- it is delivered to, and what the delivery worker calls.
+
 -- An alert goes to the team's channel and, for an enterprise client, to
 -- the client's own channel too (the handbook's dedicated channels).
 CREATE FUNCTION support.alert(ticket support.tickets, channel text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     own_channel text;
     client_text text := support.client_safe_alert(ticket, payload OPERATOR(pg_catalog.->>) 'kind');
@@ -3070,9 +2908,7 @@ COMMENT ON FUNCTION support.alert(ticket support.tickets, channel text, template
 REVOKE ALL ON FUNCTION support.alert(ticket support.tickets, channel text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
 
 CREATE FUNCTION support.alert_channel(ticket support.tickets) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN ticket.priority::text = 'P1' OR ticket.executive_escalated_at IS NOT NULL
                 THEN support.slack_channel('critical') ELSE support.slack_channel('escalations') END
 $$;
@@ -3080,9 +2916,7 @@ COMMENT ON FUNCTION support.alert_channel(ticket support.tickets) IS 'the Slack 
 REVOKE ALL ON FUNCTION support.alert_channel(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     WITH due AS (
         SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
@@ -3116,9 +2950,7 @@ COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint
 REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) FROM PUBLIC;
 
 CREATE FUNCTION support.client_message(ticket support.tickets, template_name text, extra jsonb DEFAULT '{}'::jsonb) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     client support.account_users;
     chosen support.templates;
@@ -3152,9 +2984,7 @@ REVOKE ALL ON FUNCTION support.client_message(ticket support.tickets, template_n
 -- notices. An enterprise client's own channel gets, for the kinds a client
 -- should hear of, a text written for the client, and nothing for the rest.
 CREATE FUNCTION support.client_safe_alert(ticket support.tickets, kind text) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE kind
         WHEN 'escalation' THEN
             format('Ticket #%s (%s) has been escalated to our tier %s team, who now own it.',
@@ -3171,16 +3001,13 @@ COMMENT ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text)
 REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) FROM PUBLIC;
 
 CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'delivery_worker_state';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'delivery_worker_state';
 COMMENT ON FUNCTION support.delivery_worker_state() IS 'the delivery worker of this database, from shared memory';
 REVOKE ALL ON FUNCTION support.delivery_worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.delivery_worker_state() TO support_manager;
 
 CREATE FUNCTION support.guard_endpoint_host() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller_is_superuser boolean := (SELECT r.rolsuper FROM pg_catalog.pg_roles r
                                      WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role());
@@ -3228,9 +3055,7 @@ REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
 -- A message for a destination without an endpoint waits, untouched, until
 -- one is configured (adding an endpoint wakes the worker).
 CREATE FUNCTION support.has_endpoint(destination text, target text) RETURNS boolean
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM support.delivery_endpoints e
                     WHERE e.active AND e.destination = has_endpoint.destination
                       AND (has_endpoint.destination = 'email' OR e.endpoint = has_endpoint.target
@@ -3240,9 +3065,7 @@ COMMENT ON FUNCTION support.has_endpoint(destination text, target text) IS 'whet
 REVOKE ALL ON FUNCTION support.has_endpoint(destination text, target text) FROM PUBLIC;
 
 CREATE FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE destination
     WHEN 'slack' THEN
         jsonb_build_object(
@@ -3289,9 +3112,7 @@ COMMENT ON FUNCTION support.message_content(destination text, target text, subje
 REVOKE ALL ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) FROM PUBLIC;
 
 CREATE FUNCTION support.next_delivery() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT m.next_attempt_at FROM support.outbound_messages m
      WHERE m.state = 'pending' AND support.has_endpoint(m.destination, m.target)
      ORDER BY m.next_attempt_at LIMIT 1
@@ -3300,16 +3121,12 @@ COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its
 REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
 
 CREATE FUNCTION support.outbox_changed() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'outbox_changed';
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'outbox_changed';
 COMMENT ON FUNCTION support.outbox_changed() IS 'wakes the delivery worker when the transaction that queued messages commits';
 REVOKE ALL ON FUNCTION support.outbox_changed() FROM PUBLIC;
 
 CREATE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF target IS NULL THEN
         RETURN;                 -- nobody to tell (no assignee, no address)
@@ -3325,16 +3142,12 @@ COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination te
 REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
 
 CREATE FUNCTION support.queue_webhooks() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'queue_webhooks';
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'queue_webhooks';
 COMMENT ON FUNCTION support.queue_webhooks() IS 'queues every new ticket event for each active webhook endpoint that wants its kind (a cached flag test when there is none)';
 REVOKE ALL ON FUNCTION support.queue_webhooks() FROM PUBLIC;
 
 CREATE FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) RETURNS void
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE support.outbound_messages m
        SET state = r.state,
            delivered_at = CASE WHEN r.state = 'delivered' THEN clock_timestamp() END,
@@ -3400,9 +3213,7 @@ SELECT pg_catalog.pg_extension_config_dump('support.outbound_messages', '');
 SELECT pg_catalog.pg_extension_config_dump('support.message_id_seq', '');
 
 CREATE FUNCTION support.requeue_message(account_id bigint, message_id bigint) RETURNS support.outbound_messages
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     message support.outbound_messages;
 BEGIN
@@ -3435,8 +3246,7 @@ COMMENT ON FUNCTION support.url_origin(url text) IS 'scheme, host and port of a 
 REVOKE ALL ON FUNCTION support.url_origin(url text) FROM PUBLIC;
 
 CREATE FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) RETURNS text
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'webhook_signature';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_signature';
 COMMENT ON FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) IS 'hex HMAC-SHA256 of "<timestamp>.<body>" with the secret: what a receiver compares with X-Bedrock-Signature (v1=...)';
 
 CREATE TABLE support.delivery_endpoints (
@@ -3536,10 +3346,12 @@ CREATE POLICY manager_all ON support.outbound_messages
 
 -- 10_role_assumption.sql
 
+-- Role assumption: a super user acting as a client user, with a reason,
+-- a second factor, an approval for sensitive accounts, an idle limit and
+-- an audit trail.
+
 CREATE FUNCTION support.active_assumptions() RETURNS TABLE(account_id bigint, assumed_user_id bigint, assumed_by bigint, assumed_at timestamp with time zone, last_used_at timestamp with time zone, idle_until timestamp with time zone, expires_at timestamp with time zone, justification text, approval_id bigint)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT support.current_is_manager() THEN
         RAISE EXCEPTION 'only a support manager may list who is assuming whom'
@@ -3558,9 +3370,7 @@ REVOKE ALL ON FUNCTION support.active_assumptions() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.active_assumptions() TO support_manager;
 
 CREATE FUNCTION support.approve_assumption(account_id bigint, super_user_id bigint, reason text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     manager bigint := support.current_user_id();
     approval support.assumption_approvals;
@@ -3609,9 +3419,7 @@ REVOKE ALL ON FUNCTION support.approve_assumption(account_id bigint, super_user_
 GRANT ALL ON FUNCTION support.approve_assumption(account_id bigint, super_user_id bigint, reason text) TO support_manager;
 
 CREATE FUNCTION support.assume_user_role(user_id bigint, justification text) RETURNS TABLE(auth_key text, assumed_user_id bigint, account_id bigint, account_name text, full_name text, email text, role support.account_role, idle_timeout interval, expires_at timestamp with time zone)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     me bigint := support.require_super_user();
     parent support.auth_keys;
@@ -3712,9 +3520,7 @@ GRANT ALL ON FUNCTION support.assume_user_role(user_id bigint, justification tex
 -- session_nonce), for the audit; the key lookup (src/auth.c) no longer
 -- consults it.
 CREATE FUNCTION support.assumption_end_reason(assumed support.auth_keys) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN parent.revoked_at IS NOT NULL THEN 'the super user''s key was revoked'
         WHEN parent.expires_at OPERATOR(pg_catalog.<=) now() THEN 'the super user''s key expired'
@@ -3731,9 +3537,7 @@ REVOKE ALL ON FUNCTION support.assumption_end_reason(assumed support.auth_keys) 
 
 -- Every row written while assuming is audited with the real actor.
 CREATE FUNCTION support.audit_assumed_write() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     written record := CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN OLD ELSE NEW END;
     row_key jsonb := jsonb_strip_nulls(jsonb_build_object(
@@ -3752,9 +3556,7 @@ COMMENT ON FUNCTION support.audit_assumed_write() IS 'AFTER row trigger, only wh
 REVOKE ALL ON FUNCTION support.audit_assumed_write() FROM PUBLIC;
 
 CREATE FUNCTION support.audit_release(ended support.auth_keys, action text, reason text) RETURNS void
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO support.assumption_audit
            (account_id, action, assumed_by, assumed_user_id, key_id, justification, approval_id, details)
     VALUES (ended.account_id, action, ended.assumed_by, ended.user_id, ended.key_id, ended.justification,
@@ -3767,9 +3569,7 @@ REVOKE ALL ON FUNCTION support.audit_release(ended support.auth_keys, action tex
 -- audited. Row-level, on those columns only: agents' loads change on every
 -- ticket, and must not pay for it.
 CREATE FUNCTION support.end_assumptions_of_former_super_users() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ended support.auth_keys;
 BEGIN
@@ -3787,9 +3587,7 @@ COMMENT ON FUNCTION support.end_assumptions_of_former_super_users() IS 'AFTER UP
 REVOKE ALL ON FUNCTION support.end_assumptions_of_former_super_users() FROM PUBLIC;
 
 CREATE FUNCTION support.expire_assumptions() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ended support.auth_keys;
     count integer := 0;
@@ -3812,9 +3610,7 @@ COMMENT ON FUNCTION support.expire_assumptions() IS 'the worker''s sweep: audits
 REVOKE ALL ON FUNCTION support.expire_assumptions() FROM PUBLIC;
 
 CREATE FUNCTION support.release_user_role() RETURNS TABLE(assumed_user_id bigint, account_id bigint, released_at timestamp with time zone)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     current_key bigint := support.current_key_id();
     ended support.auth_keys;
@@ -3958,10 +3754,12 @@ INSERT INTO support.assumption_policy (singleton, idle_timeout, justification_mi
 
 -- 11_security_audit.sql
 
+-- The security audit: an append-only trail of changes to staff rights,
+-- accounts' sensitivity, the assumption policy and delivery endpoints, and
+-- of DDL on the trails themselves.
+
 CREATE FUNCTION support.audit_account_sensitivity() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'accounts', 'audit_account_sensitivity');
     INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
@@ -3973,9 +3771,7 @@ COMMENT ON FUNCTION support.audit_account_sensitivity() IS 'AFTER UPDATE trigger
 REVOKE ALL ON FUNCTION support.audit_account_sensitivity() FROM PUBLIC;
 
 CREATE FUNCTION support.audit_assumption_policy() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'assumption_policy', 'audit_assumption_policy');
     INSERT INTO support.security_audit (kind, changed_by, details)
@@ -3987,9 +3783,7 @@ COMMENT ON FUNCTION support.audit_assumption_policy() IS 'AFTER INSERT, UPDATE O
 REVOKE ALL ON FUNCTION support.audit_assumption_policy() FROM PUBLIC;
 
 CREATE FUNCTION support.audit_staff_rights() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'agents', 'audit_staff_rights');
     -- before and after: [old, new], NULL where the row did not exist
@@ -4010,9 +3804,7 @@ REVOKE ALL ON FUNCTION support.audit_staff_rights() FROM PUBLIC;
 -- super-user or manager rights, or the account's sensitivity, in those 24
 -- hours can approve an assumption.
 CREATE FUNCTION support.recent_power_changers(account_id bigint) RETURNS bigint[]
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE(pg_catalog.array_agg(DISTINCT s.changed_by), '{}')
       FROM support.security_audit s
      WHERE s.changed_by IS NOT NULL
@@ -4028,9 +3820,7 @@ REVOKE ALL ON FUNCTION support.recent_power_changers(account_id bigint) FROM PUB
 -- what DDL does to the trails is recorded (a superuser can still drop this
 -- event trigger first, or use session_replication_role: the README says so).
 CREATE FUNCTION support.record_trail_bypass() RETURNS event_trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     command record;
 BEGIN
@@ -4098,6 +3888,9 @@ CREATE POLICY manager_reads_security_audit ON support.security_audit
     USING ((SELECT support.current_key_kind()) = 'manager');
 
 -- 12_reporting.sql
+
+-- Reporting: views for dashboards and BI tools; each runs with the
+-- reader's rights (security_invoker), so row-level security applies.
 
 CREATE VIEW support.agent_workload WITH (security_invoker='true') AS
  SELECT a.agent_id,

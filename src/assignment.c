@@ -3,8 +3,8 @@
  * inserts.
  *
  * An agent's load is agents.open_tickets, kept by the triggers on tickets
- * (ticket_triaged on insert, counting with AssignmentLoads below;
- * ticket_agent_load on a change of assignee or status), so a pick reads one
+ * (ticket_80_triaged on insert, counting with AssignmentLoads below;
+ * ticket_50_agent_load on a change of assignee or status), so a pick reads one
  * row per agent however long their backlog. Two transactions
  * must never both pick the agent whose count they both see as lowest, so
  * the pick locks the agent's row (FOR UPDATE) until commit, and a
@@ -23,8 +23,12 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
@@ -32,6 +36,8 @@
 #include "assignment.h"
 #include "owner_spi.h"
 #include "spi_support.h"
+#include "ticket_columns.h"
+#include "trigger_guard.h"
 
 typedef struct LedgerAgent
 {
@@ -80,6 +86,7 @@ static SPIPlanPtr assignment_wait_plan = NULL;	/* LIMIT 1, waits */
 static SPIPlanPtr assignment_load_plan = NULL;
 static SPIPlanPtr assignment_fewer_plan = NULL;	/* after a wait: fewer tickets, SKIP LOCKED */
 static SPIPlanPtr assignment_loads_plan = NULL;
+static SPIPlanPtr assignment_moved_plan = NULL;
 
 void
 assignment_init_settings(void)
@@ -314,6 +321,25 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 }
 
 /*
+ * support.pick_agent(tier, skill): the pick above for one ticket, for the
+ * escalation worker's new owner, so triage and escalation choose alike:
+ * locked until commit; waits for a locked agent rather than skip the only
+ * eligible one; NULL when nobody is eligible.
+ */
+PG_FUNCTION_INFO_V1(pick_agent);
+Datum
+pick_agent(PG_FUNCTION_ARGS)
+{
+	int16		tier = PG_GETARG_INT16(0);
+	char	   *skill = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int64		agent_id;
+
+	if (!assignment_pick(assignment_ledger_create(CurrentMemoryContext), tier, skill, &agent_id))
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(agent_id);
+}
+
+/*
  * Runs in the caller's SPI connection, as the caller: the triage outbox's
  * trigger, whose other writes go in the same statement as the last batch's
  * loads.
@@ -326,9 +352,9 @@ assignment_loads_write_one(int64 agent_id, int32 tickets)
 	int			result;
 
 	result = SPI_execute_plan(spi_kept_plan(&assignment_loads_plan,
-											"UPDATE support.agents SET open_tickets = open_tickets + $2,"
-											" last_assigned_at = clock_timestamp()"
-											" WHERE agent_id OPERATOR(pg_catalog.=) $1", 2, types),
+											ASSIGNMENT_LOADS_UPDATE("ARRAY[$1]", "ARRAY[$2]",
+																	"clock_timestamp()"),
+											2, types),
 							  values, NULL, false, 0);
 	if (result != SPI_OK_UPDATE)
 		elog(ERROR, "triage outbox statement failed: %s", SPI_result_code_string(result));
@@ -361,4 +387,74 @@ assignment_loads_write(const AssignmentLoads *loads)
 {
 	for (int i = 0; i < loads->count; i++)
 		assignment_loads_write_one(loads->agent_ids[i], loads->tickets[i]);
+}
+
+/* Whether the ticket counts in its assignee's open_tickets. */
+static bool
+assignment_counts(const TicketColumns *columns, Datum *values, bool *nulls, int64 *agent_id)
+{
+	TicketStatus status;
+
+	if (nulls[columns->assignee_id])
+		return false;
+	status = ticket_status_of(columns, values[columns->status]);
+	*agent_id = DatumGetInt64(values[columns->assignee_id]);
+	return status != TICKET_RESOLVED && status != TICKET_CLOSED;
+}
+
+/*
+ * AFTER UPDATE row trigger on support.tickets, declared WHEN the assignee
+ * changes or the ticket opens or closes: moves the ticket from the old
+ * assignee's open_tickets to the new one's (the new tickets' counts are
+ * the triage outbox's, in its statement).
+ */
+PG_FUNCTION_INFO_V1(track_agent_load);
+Datum
+track_agent_load(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_guard(fcinfo, "track_agent_load", "tickets");
+	TupleDesc	tupdesc;
+	const TicketColumns *columns;
+	Datum	   *values;
+	bool	   *nulls;
+	Datum		agents[2];
+	Datum		tickets[2];
+	int			count = 0;
+	int64		agent_id;
+	Oid			types[2] = {INT8ARRAYOID, INT4ARRAYOID};
+	Datum		arguments[2];
+
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		elog(ERROR, "track_agent_load must be an AFTER UPDATE row trigger");
+
+	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	columns = ticket_columns(tupdesc, RelationGetRelid(trigdata->tg_relation));
+	values = palloc(tupdesc->natts * sizeof(Datum));
+	nulls = palloc(tupdesc->natts * sizeof(bool));
+	heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, values, nulls);
+	if (assignment_counts(columns, values, nulls, &agent_id))
+	{
+		agents[count] = Int64GetDatum(agent_id);
+		tickets[count++] = Int32GetDatum(-1);
+	}
+	heap_deform_tuple(trigdata->tg_newtuple, tupdesc, values, nulls);
+	if (assignment_counts(columns, values, nulls, &agent_id))
+	{
+		agents[count] = Int64GetDatum(agent_id);
+		tickets[count++] = Int32GetDatum(1);
+	}
+	if (count == 0)
+		return PointerGetDatum(NULL);
+
+	arguments[0] = PointerGetDatum(construct_array(agents, count, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE));
+	arguments[1] = PointerGetDatum(construct_array(tickets, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(spi_kept_plan(&assignment_moved_plan,
+									   ASSIGNMENT_LOADS_UPDATE("$1", "$2", "g.last_assigned_at"), 2, types),
+						 arguments, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not move the ticket between the agents' loads");
+	SPI_finish();
+	return PointerGetDatum(NULL);
 }

@@ -39,6 +39,19 @@ typedef struct AssignmentLoads
 	int32		tickets[ASSIGNMENT_LOADS_MAX];
 } AssignmentLoads;
 
+/*
+ * The one writer of agents.open_tickets: adds each of the int[] tickets to
+ * the open_tickets of the agent at the same place in the bigint[] agents,
+ * and sets last_assigned_at to last_assigned (SQL expressions, the arrays
+ * as parameters). The triage outbox puts it in its batch's statement;
+ * assignment_loads_write and track_agent_load run it alone.
+ */
+#define ASSIGNMENT_LOADS_UPDATE(agents, tickets, last_assigned) \
+	"UPDATE support.agents g" \
+	"   SET open_tickets = g.open_tickets + l.tickets, last_assigned_at = " last_assigned \
+	"  FROM unnest(" agents ", " tickets ") AS l(agent_id, tickets)" \
+	" WHERE g.agent_id OPERATOR(pg_catalog.=) l.agent_id"
+
 /* One more ticket for the agent; a full table first writes its oldest entry. */
 extern void assignment_loads_count(AssignmentLoads *loads, int64 agent_id);
 

@@ -12,9 +12,8 @@
  * exception is the first-response pair, which ticket_events.c writes when
  * an agent's public reply is recorded.
  *
- * Sessions with row_security = off (pg_dump/pg_restore set it, and only
- * roles that bypass row-level security can write with it) insert tickets
- * verbatim, so a restore keeps every ticket exactly as it was.
+ * A restore (trigger_guard_restoring) inserts tickets verbatim, so it keeps
+ * every ticket exactly as it was.
  */
 #include "postgres.h"
 
@@ -253,7 +252,7 @@ ticket_lifecycle_trigger(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
-		if (!row_security)
+		if (trigger_guard_restoring())
 			return PointerGetDatum(trigdata->tg_trigtuple);	/* verbatim restore */
 		new_tuple = trigdata->tg_trigtuple;
 	}

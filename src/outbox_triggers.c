@@ -20,7 +20,6 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 
 #include "config_cache.h"
 #include "owner_spi.h"
@@ -101,7 +100,7 @@ queue_webhooks(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)
 		elog(ERROR, "queue_webhooks must be an AFTER INSERT statement trigger with NEW TABLE AS new_events");
-	if (!row_security)
+	if (trigger_guard_restoring())
 		return PointerGetDatum(NULL);	/* a restore brings its own outbox */
 	outbox_endpoint_cache_ensure();
 	if (any_webhook)

@@ -33,7 +33,6 @@
 #include "utils/multirangetypes.h"
 #include "utils/rangetypes.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -282,7 +281,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 	tupdesc = RelationGetDescr(relation);
 	columns = ticket_columns(tupdesc, RelationGetRelid(relation));
 
-	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !row_security)
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && trigger_guard_restoring())
 		return PointerGetDatum(trigdata->tg_trigtuple);	/* verbatim restore */
 
 	values = palloc(tupdesc->natts * sizeof(Datum));

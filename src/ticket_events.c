@@ -24,7 +24,6 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/timestamp.h"
 
 #include "auth.h"
@@ -70,7 +69,7 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "ticket_event_stamp_trigger must be a BEFORE INSERT row trigger");
 
-	if (!row_security)			/* restore: keep the recorded time */
+	if (trigger_guard_restoring())	/* keep the recorded time */
 		return PointerGetDatum(trigdata->tg_trigtuple);
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
@@ -129,7 +128,7 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "ticket_event_effects_trigger must be an AFTER INSERT row trigger");
 
-	if (!row_security)			/* restore: the restored ticket already shows it */
+	if (trigger_guard_restoring())	/* the restored ticket already shows it */
 		return PointerGetDatum(NULL);
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);

@@ -92,8 +92,8 @@ ticket_guard_acting_as_the_desk(Relation relation)
 
 /*
  * support.ticket_column_guard() — BEFORE UPDATE row trigger on
- * support.tickets, named to fire before ticket_lifecycle and
- * ticket_sla_deadlines change NEW.
+ * support.tickets, named to fire before ticket_30_lifecycle and
+ * ticket_40_sla_deadlines change NEW.
  */
 PG_FUNCTION_INFO_V1(ticket_column_guard);
 Datum

@@ -10,7 +10,7 @@
  *             with the category's skill (support.auto_assign), else none:
  *             the ticket waits in its tier's queue
  *
- * Rows inserted with row_security = off (a restore) are left as they are.
+ * Rows a restore inserts (trigger_guard_restoring) are left as they are.
  */
 #include "postgres.h"
 
@@ -58,7 +58,7 @@ ticket_triage_trigger(PG_FUNCTION_ARGS)
 	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		elog(ERROR, "ticket_triage_trigger must be a BEFORE INSERT row trigger");
-	if (!row_security)
+	if (trigger_guard_restoring())
 		return PointerGetDatum(trigdata->tg_trigtuple);	/* verbatim restore */
 
 	relation = trigdata->tg_relation;

@@ -26,7 +26,6 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/tuplestore.h"
 
 #include "assignment.h"
@@ -95,7 +94,7 @@ ticket_triaged_trigger(PG_FUNCTION_ARGS)
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)
 		elog(ERROR, "ticket_triaged_trigger must be an AFTER INSERT statement trigger with a NEW TABLE");
-	if (!row_security)
+	if (trigger_guard_restoring())
 		return PointerGetDatum(NULL);	/* a restore brings its own history and outbox */
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);

@@ -17,6 +17,7 @@
 #include "utils/lsyscache.h"
 
 #include "spi_support.h"
+#include "assignment.h"
 #include "triage_outbox.h"
 
 static SPIPlanPtr triage_outbox_rows_plan = NULL;
@@ -124,10 +125,7 @@ triage_outbox_rows_write(OutboxRows *events, OutboxRows *messages, const Assignm
 											"         AS e(account_id, ticket_id, kind, body, new_value, details,"
 											"              actor_id, actor_kind, visibility)),"
 											" loads AS ("
-											"  UPDATE support.agents g"
-											"     SET open_tickets = g.open_tickets + l.tickets, last_assigned_at = clock_timestamp()"
-											"    FROM unnest($15, $16) AS l(agent_id, tickets)"
-											"   WHERE g.agent_id OPERATOR(pg_catalog.=) l.agent_id)"
+											ASSIGNMENT_LOADS_UPDATE("$15", "$16", "clock_timestamp()") ")"
 											" INSERT INTO support.outbound_messages"
 											"  (account_id, ticket_id, destination, target, template, subject, body, payload)"
 											" SELECT m.account_id, m.ticket_id, m.destination, m.target, m.template, m.subject,"

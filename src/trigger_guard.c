@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 
 #include "trigger_guard.h"
 
@@ -44,4 +45,17 @@ trigger_guard(FunctionCallInfo fcinfo, const char *function, const char *table)
 												   RelationGetRelationName(relation))),
 				 errhint("The extension's trigger functions are not for other tables.")));
 	return trigdata;
+}
+
+bool
+trigger_guard_restoring(void)
+{
+	return !row_security;
+}
+
+PG_FUNCTION_INFO_V1(restoring);
+Datum
+restoring(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(trigger_guard_restoring());
 }

@@ -17,4 +17,14 @@
  */
 extern TriggerData *trigger_guard(FunctionCallInfo fcinfo, const char *function, const char *table);
 
+/*
+ * Whether this session restores a dump: pg_dump and pg_restore set
+ * row_security = off, and only roles that bypass row-level security can
+ * write with it. The triggers then keep the rows they are given as they
+ * are and write no history, deadlines or outbox of their own: the dump
+ * brings all of it. The one test every trigger makes (support.restoring()
+ * for the PL/pgSQL ones).
+ */
+extern bool trigger_guard_restoring(void);
+
 #endif

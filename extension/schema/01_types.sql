@@ -341,13 +341,11 @@ COMMENT ON FUNCTION support.weekly_hours(support.business_hours) IS
 
 -- one line: a header value or an envelope field never holds a line break
 CREATE FUNCTION support.is_one_line(value text) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'is_one_line';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_one_line';
 COMMENT ON FUNCTION support.is_one_line(value text) IS 'whether value has no CR or LF (text never holds NUL)';
 
 CREATE FUNCTION support.check_time_zone(text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'check_time_zone';
+    LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'check_time_zone';
 COMMENT ON FUNCTION support.check_time_zone(text) IS 'true for a time zone name PostgreSQL knows (an IANA name); raises 22023 for anything else';
 
 -- An address as RFC 5321 writes one (a dot-atom local part, a domain of
@@ -355,14 +353,11 @@ COMMENT ON FUNCTION support.check_time_zone(text) IS 'true for a time zone name 
 -- brackets can reach the RCPT TO line or a header. In C (src/address_checks.c):
 -- the outbox's constraints check every message a ticket queues.
 CREATE FUNCTION support.is_email_address(address text) RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'is_email_address';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_email_address';
 COMMENT ON FUNCTION support.is_email_address(address text) IS 'whether address is an RFC 5321 mailbox (dot-atom local part, domain of labels, at most 254 characters)';
 
 CREATE FUNCTION support.require_text(value text, what text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF value IS NULL OR btrim(value) = '' THEN
         RAISE EXCEPTION '% must not be empty', what
@@ -376,9 +371,7 @@ REVOKE ALL ON FUNCTION support.require_text(value text, what text) FROM PUBLIC;
 -- The PL/pgSQL trigger functions' relation check (the C ones have
 -- src/trigger_guard.c): EXECUTE is the owner's alone, this is for a DBA's slip.
 CREATE FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF schema_name OPERATOR(pg_catalog.<>) 'support' OR table_name OPERATOR(pg_catalog.<>) expected THEN
         RAISE EXCEPTION 'support.%() fires only on support.%, not on %.%', function_name, expected, schema_name, table_name
@@ -388,3 +381,12 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) IS 'refuses a PL/pgSQL trigger function fired on any table but its own (39P01)';
 REVOKE ALL ON FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) FROM PUBLIC;
+
+-- The one test of whether this session restores a dump, in C beside the
+-- triggers' relation check (src/trigger_guard.c), for the PL/pgSQL triggers.
+CREATE FUNCTION support.restoring() RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION support.restoring() IS 'whether this session restores a dump (row_security = off): triggers then keep rows as given and write nothing of their own';
+REVOKE ALL ON FUNCTION support.restoring() FROM PUBLIC;
+-- managers' inserts of configuration fire restore_config_row, which asks it
+GRANT EXECUTE ON FUNCTION support.restoring() TO support_manager;

@@ -1,10 +1,13 @@
+-- Keys: who a transaction acts for. A login presents a key with SET LOCAL
+-- support.auth_key; the C code in src/auth.c checks it once per
+-- transaction, and the current_* functions read what it names. Every
+-- policy in the files that follow asks them.
+
 -- An application holding a key need not repeat the user the key already
 -- names: each workflow function has a form without its actor argument that
 -- acts as the key's user (with the actor, it must still be the key's).
 CREATE FUNCTION support.key_user_id() RETURNS bigint
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     user_id bigint := support.current_user_id();
 BEGIN
@@ -56,27 +59,22 @@ COMMENT ON TABLE support.auth_keys IS 'issued keys, as SHA-256 hashes: whose, un
 SELECT pg_catalog.pg_extension_config_dump('support.auth_key_id_seq', '');
 
 CREATE FUNCTION support.auth_key_hash(auth_key text) RETURNS bytea
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'auth_key_hash';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'auth_key_hash';
 COMMENT ON FUNCTION support.auth_key_hash(auth_key text) IS 'SHA-256 of a key, the form support.auth_keys stores';
 
 CREATE FUNCTION support.auth_key_lookups() RETURNS bigint
-    LANGUAGE c PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'auth_key_lookups';
+    LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'auth_key_lookups';
 COMMENT ON FUNCTION support.auth_key_lookups() IS 'how many times this backend has looked a key up: once per transaction and key, however many rows the policies check';
 
 CREATE FUNCTION support.auth_keys_changed() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'auth_keys_changed';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'auth_keys_changed';
 COMMENT ON FUNCTION support.auth_keys_changed() IS 'a key released in this transaction stops working in it at once (drops the cached identity)';
 REVOKE ALL ON FUNCTION support.auth_keys_changed() FROM PUBLIC;
 
 -- The role that called: SET ROLE's, else the login's; a SECURITY DEFINER
 -- function changes neither (current_user would be the owner there).
 CREATE FUNCTION support.calling_role() RETURNS name
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN session_user
                 ELSE current_setting('role')::name END
 $$;
@@ -84,66 +82,53 @@ COMMENT ON FUNCTION support.calling_role() IS 'the role that called: SET ROLE''s
 REVOKE ALL ON FUNCTION support.calling_role() FROM PUBLIC;
 
 CREATE FUNCTION support.current_account_id() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_account_id';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_account_id';
 COMMENT ON FUNCTION support.current_account_id() IS 'the account of the key''s client user (NULL for staff or no key)';
 
 -- The actor of history is the key's user; support.actor_id only where no
 -- key is set (the worker, a DBA's script).
 CREATE FUNCTION support.current_actor_id() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_actor_id';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_actor_id';
 COMMENT ON FUNCTION support.current_actor_id() IS 'the acting user: the key''s user, else the support.actor_id setting, else NULL';
 
 CREATE FUNCTION support.current_agent_tier() RETURNS smallint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_agent_tier';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_agent_tier';
 COMMENT ON FUNCTION support.current_agent_tier() IS 'the tier of the key''s support agent (NULL for clients)';
 
 CREATE FUNCTION support.current_assumed_by() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_assumed_by';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_assumed_by';
 COMMENT ON FUNCTION support.current_assumed_by() IS 'the super user who assumed the key''s user (NULL: not an assumption)';
 
 CREATE FUNCTION support.current_has_second_factor() RETURNS boolean
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_has_second_factor';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_has_second_factor';
 COMMENT ON FUNCTION support.current_has_second_factor() IS 'whether the key was issued with a verified TOTP code';
 
 CREATE FUNCTION support.current_is_manager() RETURNS boolean
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_is_manager';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_is_manager';
 COMMENT ON FUNCTION support.current_is_manager() IS 'whether the key is a support manager''s';
 
 CREATE FUNCTION support.current_is_super_user() RETURNS boolean
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_is_super_user';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_is_super_user';
 COMMENT ON FUNCTION support.current_is_super_user() IS 'whether the key is a super user''s own (not an assumed user''s)';
 
 CREATE FUNCTION support.current_key_id() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_key_id';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_key_id';
 COMMENT ON FUNCTION support.current_key_id() IS 'the id of the key in support.auth_key';
 
 CREATE FUNCTION support.current_key_kind() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_key_kind';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_key_kind';
 COMMENT ON FUNCTION support.current_key_kind() IS 'client, agent, manager or super_user: the kind of the key in support.auth_key, which alone decides whose policies apply (NULL: no key)';
 
 CREATE FUNCTION support.current_user_id() RETURNS bigint
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_user_id';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_user_id';
 COMMENT ON FUNCTION support.current_user_id() IS 'the user whose key is in support.auth_key (NULL: no key; an error for a forged, expired or released key)';
 
 CREATE FUNCTION support.current_user_role() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'current_user_role';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_user_role';
 COMMENT ON FUNCTION support.current_user_role() IS 'admin, campaign_manager or reporting_manager for a client user; agent, support_manager or super_user for staff';
 
 CREATE FUNCTION support.issue_key(user_id bigint, valid_for interval DEFAULT '08:00:00'::interval, totp_code text DEFAULT NULL::text) RETURNS text
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     client support.account_users;
     agent support.agents;
@@ -192,15 +177,12 @@ REVOKE ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, tot
 GRANT ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) TO support_login;
 
 CREATE FUNCTION support.new_auth_key() RETURNS text
-    LANGUAGE c STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'new_auth_key';
+    LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'new_auth_key';
 COMMENT ON FUNCTION support.new_auth_key() IS 'a new key: "bsk_" and 256 bits from pg_strong_random in hex; only its hash is ever stored';
 REVOKE ALL ON FUNCTION support.new_auth_key() FROM PUBLIC;
 
 CREATE FUNCTION support.revoke_key(auth_key text) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     revoked support.auth_keys;
     ended support.auth_keys;
@@ -226,14 +208,12 @@ END $$;
 COMMENT ON FUNCTION support.revoke_key(auth_key text) IS 'logout: the key stops working, and so do the users assumed with it (audited as released)';
 
 CREATE FUNCTION support.session_alive(slot integer, nonce bigint) RETURNS boolean
-    LANGUAGE c STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'session_alive';
+    LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'session_alive';
 COMMENT ON FUNCTION support.session_alive(slot integer, nonce bigint) IS 'whether the backend that had this slot and nonce still runs';
 REVOKE ALL ON FUNCTION support.session_alive(slot integer, nonce bigint) FROM PUBLIC;
 
 CREATE FUNCTION support.session_token(OUT slot integer, OUT nonce bigint) RETURNS record
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'session_token';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'session_token';
 COMMENT ON FUNCTION support.session_token() IS 'this backend''s slot and random nonce, which die with it';
 REVOKE ALL ON FUNCTION support.session_token() FROM PUBLIC;
 

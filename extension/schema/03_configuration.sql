@@ -1,40 +1,37 @@
+-- Configuration: the handbook as data a support manager edits with SQL
+-- (calendars of business hours, tiers, SLA policies, categories, channels,
+-- troubleshooting steps, templates, Slack routes), with the triggers that
+-- drop the C caches when it changes and that let a restore replace seeded
+-- rows.
+
 CREATE FUNCTION support.business_add(start timestamp with time zone, amount interval, calendar_id bigint) RETURNS timestamp with time zone
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT support.business_add(start, amount, c.hours, c.holidays) FROM support.calendar_row(calendar_id) c
 $$;
 COMMENT ON FUNCTION support.business_add(start timestamp with time zone, amount interval, calendar_id bigint) IS 'business_add on a calendar''s hours and holidays';
 
 CREATE FUNCTION support.business_add(start timestamp with time zone, amount interval, hours support.business_hours, holidays date[] DEFAULT '{}'::date[]) RETURNS timestamp with time zone
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_add';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'business_add';
 COMMENT ON FUNCTION support.business_add(start timestamp with time zone, amount interval, hours support.business_hours, holidays date[]) IS 'the earliest instant x >= start such that the business time in [start, x) equals amount (22023 for a negative amount)';
 
 CREATE FUNCTION support.business_days_add(start timestamp with time zone, days integer, calendar_id bigint) RETURNS timestamp with time zone
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT support.business_days_add(start, days, c.hours, c.holidays) FROM support.calendar_row(calendar_id) c
 $$;
 COMMENT ON FUNCTION support.business_days_add(start timestamp with time zone, days integer, calendar_id bigint) IS 'business_days_add on a calendar''s hours and holidays';
 
 CREATE FUNCTION support.business_days_add(start timestamp with time zone, days integer, hours support.business_hours, holidays date[] DEFAULT '{}'::date[]) RETURNS timestamp with time zone
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_days_add';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'business_days_add';
 COMMENT ON FUNCTION support.business_days_add(start timestamp with time zone, days integer, hours support.business_hours, holidays date[]) IS 'the same local time days business days later (from the next opening if start is outside hours; the next opening if that time is not in hours)';
 
 CREATE FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, calendar_id bigint) RETURNS interval
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT support.business_diff("from", "to", c.hours, c.holidays) FROM support.calendar_row(calendar_id) c
 $$;
 COMMENT ON FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, calendar_id bigint) IS 'business_diff on a calendar''s hours and holidays';
 
 CREATE FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, hours support.business_hours, holidays date[] DEFAULT '{}'::date[]) RETURNS interval
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'business_diff';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'business_diff';
 COMMENT ON FUNCTION support.business_diff("from" timestamp with time zone, "to" timestamp with time zone, hours support.business_hours, holidays date[]) IS 'business time in [from, to), negative when to is before from';
 
 CREATE SEQUENCE support.calendar_id_seq;
@@ -61,9 +58,7 @@ SELECT pg_catalog.pg_extension_config_dump('support.calendar', '');
 SELECT pg_catalog.pg_extension_config_dump('support.calendar_id_seq', '');
 
 CREATE FUNCTION support.calendar_row(calendar_id bigint) RETURNS support.calendar
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     row support.calendar;
 BEGIN
@@ -78,31 +73,27 @@ END $$;
 COMMENT ON FUNCTION support.calendar_row(calendar_id bigint) IS 'the calendar with this id; P0002 when there is none';
 
 CREATE FUNCTION support.config_changed() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'config_changed';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'config_changed';
 COMMENT ON FUNCTION support.config_changed() IS 'drops every backend''s cached copy of the configuration table it fires on, once the change commits';
 REVOKE ALL ON FUNCTION support.config_changed() FROM PUBLIC;
 
 CREATE FUNCTION support.render_template(template text, vars jsonb) RETURNS text
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'render_template';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'render_template';
 COMMENT ON FUNCTION support.render_template(template text, vars jsonb) IS 'fills [Bracketed Phrase] (variable bracketed_phrase; [P1/P2/P3/P4] is priority), {{name}} and #12345 (ticket_number) from vars; a missing variable is an error naming it (22023)';
 
 -- pg_dump dumps the data of the configuration tables (seeded and added rows
 -- alike) and pg_restore replays it after CREATE EXTENSION has seeded them
--- again. Sessions with row_security = off are such restores (pg_dump and
--- pg_restore set it); for them a row whose key already exists replaces the
--- seeded row instead of failing, so edited seed rows keep their edits.
+-- again (support.restoring()); for it a row whose key already exists
+-- replaces the seeded row instead of failing, so edited seed rows keep
+-- their edits.
 CREATE FUNCTION support.restore_config_row() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $_$
 DECLARE
     key_column text := TG_ARGV[0];
     assignments text;
     replaced integer;
 BEGIN
-    IF current_setting('row_security') <> 'off' THEN
+    IF NOT support.restoring() THEN
         RETURN NEW;
     END IF;
     SELECT string_agg(format('%I = ($1).%I', attname, attname), ', ')
@@ -121,9 +112,7 @@ COMMENT ON FUNCTION support.restore_config_row() IS 'during a restore (row_secur
 REVOKE ALL ON FUNCTION support.restore_config_row() FROM PUBLIC;
 
 CREATE FUNCTION support.slack_channel(route text) RETURNS text
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     channel text;
 BEGIN
@@ -331,84 +320,30 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.tiers FOR EACH ROW EX
 
 CREATE TRIGGER restore_config_row BEFORE INSERT ON support.troubleshooting_steps FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('step');
 
-CREATE POLICY agent_read ON support.calendar
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.categories
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.channels
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.internal_channels
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.sla_policies
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.slack_routes
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.templates
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.tiers
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY agent_read ON support.troubleshooting_steps
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
-CREATE POLICY client_read ON support.calendar
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY client_read ON support.categories
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY client_read ON support.channels
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY client_read ON support.sla_policies
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY client_read ON support.tiers
-    FOR SELECT TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((SELECT support.current_account_id()) IS NOT NULL));
-CREATE POLICY manager_all ON support.calendar
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.categories
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.channels
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.internal_channels
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.sla_policies
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.slack_routes
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.templates
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.tiers
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-CREATE POLICY manager_all ON support.troubleshooting_steps
-    TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+-- Who reads and writes the configuration, one rule for all of it: managers
+-- edit it, agents read it, clients read what their own tickets' deadlines
+-- and texts come from; each group only with a key of its own kind.
+DO $$
+DECLARE
+    config_table text;
+BEGIN
+    FOREACH config_table IN ARRAY ARRAY['calendar', 'categories', 'channels', 'internal_channels',
+                                        'sla_policies', 'slack_routes', 'templates', 'tiers',
+                                        'troubleshooting_steps'] LOOP
+        EXECUTE format('CREATE POLICY manager_all ON support.%I TO support_manager'
+                       ' USING (((SELECT support.current_key_kind()) = ''manager'') AND (SELECT support.current_is_manager()))'
+                       ' WITH CHECK (((SELECT support.current_key_kind()) = ''manager'') AND (SELECT support.current_is_manager()))',
+                       config_table);
+        EXECUTE format('CREATE POLICY agent_read ON support.%I FOR SELECT TO support_agent'
+                       ' USING (((SELECT support.current_key_kind()) = ''agent'') AND ((SELECT support.current_agent_tier()) IS NOT NULL))',
+                       config_table);
+        IF config_table = ANY (ARRAY['calendar', 'categories', 'channels', 'sla_policies', 'tiers']) THEN
+            EXECUTE format('CREATE POLICY client_read ON support.%I FOR SELECT TO support_client'
+                           ' USING (((SELECT support.current_key_kind()) = ''client'') AND ((SELECT support.current_account_id()) IS NOT NULL))',
+                           config_table);
+        END IF;
+    END LOOP;
+END $$;
 
 INSERT INTO support.calendar (calendar_id, name, hours, holidays) VALUES
 	(1, 'Around the clock (on-call coverage)', '24x7', '{}'),

@@ -1,7 +1,8 @@
+-- Identity: client accounts and their users, support agents and their
+-- second factors, and the checks the workflow makes of an actor.
+
 CREATE FUNCTION support.enroll_totp(agent_id bigint) RETURNS bytea
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     secret bytea := decode(substr(support.new_auth_key(), 5, 40), 'hex');   -- 160 random bits
 BEGIN
@@ -21,9 +22,7 @@ REVOKE ALL ON FUNCTION support.enroll_totp(agent_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION support.enroll_totp(agent_id bigint) TO support_login;
 
 CREATE FUNCTION support.list_accounts_and_users() RETURNS TABLE(account_id bigint, account_name text, sensitive boolean, approved_until timestamp with time zone, user_id bigint, email text, full_name text, role support.account_role)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     me bigint := support.require_super_user();
 BEGIN
@@ -47,9 +46,7 @@ GRANT ALL ON FUNCTION support.list_accounts_and_users() TO support_super_user;
 -- only a session that bypasses row-level security anyway (a superuser, a
 -- DBA's script, the worker) may name one.
 CREATE FUNCTION support.require_acting_user(user_id bigint) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     key_user bigint := support.current_user_id();
 BEGIN
@@ -120,9 +117,7 @@ GRANT INSERT(last_assigned_at),UPDATE(last_assigned_at) ON TABLE support.agents 
 SELECT pg_catalog.pg_extension_config_dump('support.agents', '');
 
 CREATE FUNCTION support.require_agent(agent_id bigint) RETURNS support.agents
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     agent support.agents;
 BEGIN
@@ -205,9 +200,7 @@ SELECT pg_catalog.pg_extension_config_dump('support.account_users', '');
 
 -- A client's Reporting Manager reads; the workflow's client writes refuse it.
 CREATE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURNS support.account_users
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     client_user support.account_users;
 BEGIN
@@ -232,9 +225,7 @@ REVOKE ALL ON FUNCTION support.require_client(account_id bigint, user_id bigint)
 
 -- Only a super user's own key, issued with a verified second factor.
 CREATE FUNCTION support.require_super_user() RETURNS bigint
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF support.current_user_id() IS NULL THEN
         RAISE EXCEPTION 'support.auth_key is not set'
@@ -264,9 +255,7 @@ REVOKE ALL ON FUNCTION support.require_super_user() FROM PUBLIC;
 -- Runs one change on behalf of an actor, with an optional reason, and puts
 -- the previous settings back so later statements are not misattributed.
 CREATE FUNCTION support.set_actor(actor_id bigint, reason text DEFAULT NULL::text) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF actor_id IS NOT NULL THEN
         PERFORM support.require_acting_user(actor_id);
@@ -277,18 +266,15 @@ END $$;
 COMMENT ON FUNCTION support.set_actor(actor_id bigint, reason text) IS 'sets the acting user and change reason for the rest of the transaction, once the acting user is shown to be the key''s';
 
 CREATE FUNCTION support.totp(secret bytea, at timestamp with time zone DEFAULT now(), digits integer DEFAULT 6, algorithm text DEFAULT 'sha1'::text, step_seconds integer DEFAULT 30) RETURNS text
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'totp';
+    LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'totp';
 COMMENT ON FUNCTION support.totp(secret bytea, at timestamp with time zone, digits integer, algorithm text, step_seconds integer) IS 'the RFC 6238 code an authenticator shows for secret at a time (sha1, sha256 or sha512; 6 to 9 digits)';
 
 CREATE FUNCTION support.totp_matching_step(secret bytea, code text, at timestamp with time zone) RETURNS bigint
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'totp_matching_step';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'totp_matching_step';
 COMMENT ON FUNCTION support.totp_matching_step(secret bytea, code text, at timestamp with time zone) IS 'the 30-second step whose code is code, near at (NULL: none); lets the issuer refuse a code used before';
 
 CREATE FUNCTION support.verify_totp(secret bytea, code text) RETURNS boolean
-    LANGUAGE c STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'verify_totp';
+    LANGUAGE c STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'verify_totp';
 COMMENT ON FUNCTION support.verify_totp(secret bytea, code text) IS 'whether code (6 or 8 digits, SHA-1, 30 s steps) is secret''s code now, one step either side allowed for clock drift';
 
 CREATE TABLE support.staff_totp (
@@ -351,9 +337,7 @@ CREATE POLICY manager_all ON support.agents
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 CREATE FUNCTION support.actor_kind_of(actor_id bigint) RETURNS support.actor_kind
-    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN actor_id IS NULL THEN 'system'::support.actor_kind
         WHEN EXISTS (SELECT 1 FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) actor_id)

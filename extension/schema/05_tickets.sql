@@ -1,3 +1,22 @@
+-- Tickets: the table, its history (ticket_events), the workflow functions
+-- that change them, their grants and policies.
+--
+-- Triggers on support.tickets fire in this order (PostgreSQL fires the
+-- triggers of one timing in name order, so the names carry the order):
+--   BEFORE UPDATE   ticket_10_column_guard   refuses direct writes of owned columns (here)
+--   BEFORE INSERT   ticket_20_classify       priority, tier, assignee (07_triage.sql)
+--   BEFORE both     ticket_30_lifecycle      status rules and milestone times (here)
+--   BEFORE both     ticket_40_sla_deadlines  deadlines from priority and times (06_sla.sql)
+--   AFTER, row      audit_assumed_write      an assumed user's writes (10_role_assumption.sql)
+--   AFTER UPDATE,   ticket_50_agent_load     agents.open_tickets (here)
+--     row
+--   AFTER UPDATE    ticket_60_changed_events the history of the change (here)
+--   AFTER INSERT    ticket_70_sla_activated  / AFTER UPDATE ticket_70_sla_changed:
+--                                            the SLA trail (06_sla.sql)
+--   AFTER INSERT    ticket_80_triaged        created events, acknowledgment, alerts (07_triage.sql)
+-- The AFTER triggers from ticket_60 on are statement triggers, which run
+-- after every row trigger of their statement whatever the names.
+
 CREATE SEQUENCE support.ticket_id_seq
     START WITH 10001;
 GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_client, support_agent, support_manager;
@@ -120,9 +139,7 @@ SELECT pg_catalog.pg_extension_config_dump('support.tickets', '');
 SELECT pg_catalog.pg_extension_config_dump('support.ticket_id_seq', '');
 
 CREATE FUNCTION support.add_event(ticket support.tickets, kind support.event_kind, actor_id bigint, visibility support.visibility, body text, details jsonb DEFAULT '{}'::jsonb) RETURNS bigint
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     new_event_id bigint;
 BEGIN
@@ -139,9 +156,7 @@ COMMENT ON FUNCTION support.add_event(ticket support.tickets, kind support.event
 REVOKE ALL ON FUNCTION support.add_event(ticket support.tickets, kind support.event_kind, actor_id bigint, visibility support.visibility, body text, details jsonb) FROM PUBLIC;
 
 CREATE FUNCTION support.add_internal_note(ticket_id bigint, agent_id bigint, body text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(add_internal_note.ticket_id);
 BEGIN
@@ -152,15 +167,12 @@ END $$;
 COMMENT ON FUNCTION support.add_internal_note(ticket_id bigint, agent_id bigint, body text) IS 'a note for support staff only, never shown to the client';
 
 CREATE FUNCTION support.add_internal_note(ticket_id bigint, body text) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.add_internal_note(ticket_id, support.key_user_id(), body);
 COMMENT ON FUNCTION support.add_internal_note(ticket_id bigint, body text) IS 'an internal note as the key''s agent';
 
 CREATE FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint, actor_id bigint) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(assign_ticket.ticket_id);
 BEGIN
@@ -177,21 +189,17 @@ END $$;
 COMMENT ON FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint, actor_id bigint) IS 'gives a ticket to an agent';
 
 CREATE FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.assign_ticket(ticket_id, assignee_id, support.key_user_id());
 COMMENT ON FUNCTION support.assign_ticket(ticket_id bigint, assignee_id bigint) IS 'assign_ticket as the key''s agent';
 
 CREATE FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) RETURNS boolean
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'caller_holds_ticket';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'caller_holds_ticket';
 COMMENT ON FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) IS 'whether the role that called the running owner-rights function sees (and, for update, may change and now locks) the ticket under row-level security';
 REVOKE ALL ON FUNCTION support.caller_holds_ticket(ticket_id bigint, for_update boolean) FROM PUBLIC;
 
 CREATE FUNCTION support.change_priority(ticket_id bigint, priority support.priority, actor_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(change_priority.ticket_id);
 BEGIN
@@ -208,15 +216,12 @@ END $$;
 COMMENT ON FUNCTION support.change_priority(ticket_id bigint, priority support.priority, actor_id bigint, reason text) IS 'an agent''s priority override, with the reason recorded in the event';
 
 CREATE FUNCTION support.change_priority(ticket_id bigint, priority support.priority, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.change_priority(ticket_id, priority, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.change_priority(ticket_id bigint, priority support.priority, reason text) IS 'change_priority as the key''s agent';
 
 CREATE FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, actor_id bigint, reason text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(change_status.ticket_id);
 BEGIN
@@ -237,15 +242,12 @@ END $$;
 COMMENT ON FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, actor_id bigint, reason text) IS 'moves a ticket through its lifecycle on behalf of an agent (55000 for an illegal transition)';
 
 CREATE FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.change_status(ticket_id, status, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.change_status(ticket_id bigint, status support.ticket_status, reason text) IS 'change_status as the key''s agent';
 
 CREATE FUNCTION support.close_ticket(ticket_id bigint, actor_id bigint) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(close_ticket.ticket_id);
 BEGIN
@@ -265,8 +267,7 @@ END $$;
 COMMENT ON FUNCTION support.close_ticket(ticket_id bigint, actor_id bigint) IS 'closes a resolved ticket; the client confirming the fix or an agent may close it';
 
 CREATE FUNCTION support.close_ticket(ticket_id bigint) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.close_ticket(ticket_id, support.key_user_id());
 COMMENT ON FUNCTION support.close_ticket(ticket_id bigint) IS 'close_ticket as the key''s user';
 
@@ -276,9 +277,7 @@ COMMENT ON FUNCTION support.close_ticket(ticket_id bigint) IS 'close_ticket as t
 -- read but not change (a Reporting Manager's) says so. A client's key keeps
 -- to its account even for a caller RLS does not bind (a superuser's session).
 CREATE FUNCTION support.locked_ticket(ticket_id bigint) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     existing support.tickets;
     key_account bigint := support.current_account_id();
@@ -304,9 +303,7 @@ COMMENT ON FUNCTION support.locked_ticket(ticket_id bigint) IS 'the ticket, lock
 REVOKE ALL ON FUNCTION support.locked_ticket(ticket_id bigint) FROM PUBLIC;
 
 CREATE FUNCTION support.log_ticket_changes() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     actor bigint := support.current_actor_id();
     reason text := NULLIF(current_setting('support.change_reason', true), '');
@@ -333,9 +330,7 @@ COMMENT ON FUNCTION support.log_ticket_changes() IS 'records status, priority, t
 REVOKE ALL ON FUNCTION support.log_ticket_changes() FROM PUBLIC;
 
 CREATE FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text DEFAULT ''::text, channel text DEFAULT 'portal'::text, category text DEFAULT 'general_inquiry'::text, priority support.priority DEFAULT NULL::support.priority, created_by bigint DEFAULT NULL::bigint, service_outage boolean DEFAULT false, revenue_impact boolean DEFAULT false, security_or_data_integrity boolean DEFAULT false, campaign_delivery_failure boolean DEFAULT false, peak_period boolean DEFAULT false, api_failure boolean DEFAULT false, workaround_available boolean DEFAULT false, multi_client_impact boolean DEFAULT false) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     created support.tickets;
 BEGIN
@@ -391,9 +386,7 @@ END $$;
 COMMENT ON FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text, channel text, category text, priority support.priority, created_by bigint, service_outage boolean, revenue_impact boolean, security_or_data_integrity boolean, campaign_delivery_failure boolean, peak_period boolean, api_failure boolean, workaround_available boolean, multi_client_impact boolean) IS 'opens a ticket for a client user (created_by: the agent who took a phone or Slack request); triage decides priority (unless given), tier and assignee';
 
 CREATE FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(post_client_message.ticket_id);
 BEGIN
@@ -405,16 +398,13 @@ END $$;
 COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account; resumes a ticket pending on the client';
 
 CREATE FUNCTION support.post_client_message(ticket_id bigint, body text) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.post_client_message(ticket_id, support.key_user_id(), body);
 COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, body text) IS 'a client''s message as the key''s user';
 
 -- Feedback goes to #client-feedback (the handbook's channel for it).
 CREATE FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(rate_ticket.ticket_id);
 BEGIN
@@ -443,21 +433,17 @@ END $$;
 COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text) IS 'the client''s satisfaction rating (1-5) of a resolved or closed ticket';
 
 CREATE FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.rate_ticket(ticket_id, support.key_user_id(), rating, comment);
 COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text) IS 'rate_ticket as the key''s user';
 
 CREATE FUNCTION support.refuse_history_change_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'refuse_history_change_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'refuse_history_change_trigger';
 COMMENT ON FUNCTION support.refuse_history_change_trigger() IS 'keeps a history table append-only: updates, deletes and truncation raise 42501';
 REVOKE ALL ON FUNCTION support.refuse_history_change_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.reply_publicly(ticket_id bigint, agent_id bigint, body text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(reply_publicly.ticket_id);
 BEGIN
@@ -469,15 +455,12 @@ END $$;
 COMMENT ON FUNCTION support.reply_publicly(ticket_id bigint, agent_id bigint, body text) IS 'an agent''s reply to the client; the first one records the first response';
 
 CREATE FUNCTION support.reply_publicly(ticket_id bigint, body text) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.reply_publicly(ticket_id, support.key_user_id(), body);
 COMMENT ON FUNCTION support.reply_publicly(ticket_id bigint, body text) IS 'a public reply as the key''s agent';
 
 CREATE FUNCTION support.require_not_closed(ticket support.tickets) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF ticket.status = 'closed' THEN
         RAISE EXCEPTION 'ticket % is closed', ticket.ticket_id
@@ -489,9 +472,7 @@ COMMENT ON FUNCTION support.require_not_closed(ticket support.tickets) IS 'raise
 REVOKE ALL ON FUNCTION support.require_not_closed(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.require_open(ticket support.tickets) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF ticket.status IN ('resolved', 'closed') THEN
         RAISE EXCEPTION 'ticket % is %', ticket.ticket_id, ticket.status
@@ -503,9 +484,7 @@ COMMENT ON FUNCTION support.require_open(ticket support.tickets) IS 'raises 5500
 REVOKE ALL ON FUNCTION support.require_open(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.resolve_ticket(ticket_id bigint, agent_id bigint, root_cause text, solution text, verification_steps text DEFAULT NULL::text, prevention_measures text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(resolve_ticket.ticket_id);
 BEGIN
@@ -536,15 +515,12 @@ END $$;
 COMMENT ON FUNCTION support.resolve_ticket(ticket_id bigint, agent_id bigint, root_cause text, solution text, verification_steps text, prevention_measures text) IS 'resolves a ticket in progress, documenting root cause, solution, verification and prevention';
 
 CREATE FUNCTION support.resolve_ticket(ticket_id bigint, root_cause text, solution text, verification_steps text DEFAULT NULL::text, prevention_measures text DEFAULT NULL::text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.resolve_ticket(ticket_id, support.key_user_id(), root_cause, solution, verification_steps, prevention_measures);
 COMMENT ON FUNCTION support.resolve_ticket(ticket_id bigint, root_cause text, solution text, verification_steps text, prevention_measures text) IS 'resolve_ticket as the key''s agent';
 
 CREATE FUNCTION support.send_progress_update(ticket_id bigint, agent_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text DEFAULT 'none'::text, testing_plan text DEFAULT 'we will confirm the fix with you'::text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(send_progress_update.ticket_id);
 BEGIN
@@ -567,53 +543,34 @@ END $$;
 COMMENT ON FUNCTION support.send_progress_update(ticket_id bigint, agent_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text, testing_plan text) IS 'an agent''s progress update: the handbook''s template emailed to the client, recorded as a public reply';
 
 CREATE FUNCTION support.send_progress_update(ticket_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text DEFAULT 'none'::text, testing_plan text DEFAULT 'we will confirm the fix with you'::text) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.send_progress_update(ticket_id, support.key_user_id(), progress, findings, next_steps, expected_resolution, dependencies, testing_plan);
 COMMENT ON FUNCTION support.send_progress_update(ticket_id bigint, progress text, findings text, next_steps text, expected_resolution text, dependencies text, testing_plan text) IS 'send_progress_update as the key''s agent';
 
--- Named to fire before ticket_lifecycle and ticket_sla_deadlines, which
+-- Named to fire before ticket_30_lifecycle and ticket_40_sla_deadlines, which
 -- would otherwise put some old values back without a word.
 CREATE FUNCTION support.ticket_column_guard() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_column_guard';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_column_guard';
 COMMENT ON FUNCTION support.ticket_column_guard() IS 'refuses a group role''s direct UPDATE of a column a rule owns (42501, naming the function to call); subject and description stay editable, and staff may reclassify';
 REVOKE ALL ON FUNCTION support.ticket_column_guard() FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_event_effects_trigger() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'ticket_event_effects_trigger';
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'ticket_event_effects_trigger';
 COMMENT ON FUNCTION support.ticket_event_effects_trigger() IS 'an agent''s public reply records the first response; a client message resumes a ticket pending on the client; an agent''s reply or note records activity';
 REVOKE ALL ON FUNCTION support.ticket_event_effects_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_event_stamp_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_event_stamp_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_event_stamp_trigger';
 COMMENT ON FUNCTION support.ticket_event_stamp_trigger() IS 'stamps each new event with the server''s time';
 REVOKE ALL ON FUNCTION support.ticket_event_stamp_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_lifecycle_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_lifecycle_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_lifecycle_trigger';
 COMMENT ON FUNCTION support.ticket_lifecycle_trigger() IS 'enforces the lifecycle state machine and writes the milestone timestamps (SQLSTATE 55000 for an illegal transition)';
 REVOKE ALL ON FUNCTION support.ticket_lifecycle_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.track_agent_load() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    IF OLD.assignee_id IS NOT NULL AND OLD.status NOT IN ('resolved', 'closed') THEN
-        UPDATE support.agents g SET open_tickets = g.open_tickets - 1
-         WHERE g.agent_id OPERATOR(pg_catalog.=) OLD.assignee_id;
-    END IF;
-    IF NEW.assignee_id IS NOT NULL AND NEW.status NOT IN ('resolved', 'closed') THEN
-        UPDATE support.agents g SET open_tickets = g.open_tickets + 1
-         WHERE g.agent_id OPERATOR(pg_catalog.=) NEW.assignee_id;
-    END IF;
-    RETURN NULL;
-END $$;
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'track_agent_load';
 COMMENT ON FUNCTION support.track_agent_load() IS 'keeps agents.open_tickets when a ticket changes hands or opens or closes';
 REVOKE ALL ON FUNCTION support.track_agent_load() FROM PUBLIC;
 
@@ -677,11 +634,11 @@ CREATE VIEW support.open_tickets_by_priority WITH (security_invoker='true') AS
 COMMENT ON VIEW support.open_tickets_by_priority IS 'real-time dashboard: open tickets by priority and age';
 GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client, support_agent, support_manager;
 
-CREATE TRIGGER ticket_agent_load AFTER UPDATE ON support.tickets FOR EACH ROW WHEN (((old.assignee_id IS DISTINCT FROM new.assignee_id) OR ((old.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) IS DISTINCT FROM (new.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))))) EXECUTE FUNCTION support.track_agent_load();
+CREATE TRIGGER ticket_50_agent_load AFTER UPDATE ON support.tickets FOR EACH ROW WHEN (((old.assignee_id IS DISTINCT FROM new.assignee_id) OR ((old.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) IS DISTINCT FROM (new.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))))) EXECUTE FUNCTION support.track_agent_load();
 
-CREATE TRIGGER ticket_changed_events AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_ticket_changes();
+CREATE TRIGGER ticket_60_changed_events AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_ticket_changes();
 
-CREATE TRIGGER ticket_column_guard BEFORE UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_column_guard();
+CREATE TRIGGER ticket_10_column_guard BEFORE UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_column_guard();
 
 CREATE TRIGGER ticket_event_effects AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = ANY (ARRAY['public_reply'::support.event_kind, 'client_message'::support.event_kind, 'internal_note'::support.event_kind]))) EXECUTE FUNCTION support.ticket_event_effects_trigger();
 
@@ -691,7 +648,7 @@ CREATE TRIGGER ticket_events_append_only BEFORE DELETE OR UPDATE ON support.tick
 
 CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON support.ticket_events FOR EACH STATEMENT EXECUTE FUNCTION support.refuse_history_change_trigger();
 
-CREATE TRIGGER ticket_lifecycle BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_lifecycle_trigger();
+CREATE TRIGGER ticket_30_lifecycle BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_lifecycle_trigger();
 
 CREATE POLICY agent_opens_tickets ON support.tickets
     FOR INSERT TO support_agent

@@ -1,10 +1,11 @@
+-- SLA: the deadlines every ticket carries (computed in C by
+-- ticket_40_sla_deadlines) and their trail of events.
+
 CREATE FUNCTION support.log_sla_activation() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF current_setting('row_security') = 'off' THEN
-        RETURN NULL;            -- a restore brings its own trail
+    IF support.restoring() THEN
+        RETURN NULL;            -- the dump brings its own trail
     END IF;
     INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
     SELECT n.account_id, n.ticket_id, d.target, 'activated', d.due, n.created_at
@@ -19,9 +20,7 @@ COMMENT ON FUNCTION support.log_sla_activation() IS 'records the activation of e
 REVOKE ALL ON FUNCTION support.log_sla_activation() FROM PUBLIC;
 
 CREATE FUNCTION support.log_sla_changes() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     changed_at timestamptz := now();
 BEGIN
@@ -71,9 +70,7 @@ COMMENT ON FUNCTION support.log_sla_changes() IS 'records SLA targets fulfilled,
 REVOKE ALL ON FUNCTION support.log_sla_changes() FROM PUBLIC;
 
 CREATE FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     -- the same row a later ticket change would write: the unique index keeps one
     INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
@@ -89,8 +86,7 @@ COMMENT ON FUNCTION support.record_breach(ticket support.tickets, target support
 REVOKE ALL ON FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_sla_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_sla_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_sla_trigger';
 COMMENT ON FUNCTION support.ticket_sla_trigger() IS 'computes first-response, next-update, resolution and escalation deadlines on business time; the only writer of those columns';
 REVOKE ALL ON FUNCTION support.ticket_sla_trigger() FROM PUBLIC;
 
@@ -158,11 +154,11 @@ CREATE TRIGGER sla_events_append_only BEFORE DELETE OR UPDATE ON support.sla_eve
 
 CREATE TRIGGER sla_events_no_truncate BEFORE TRUNCATE ON support.sla_events FOR EACH STATEMENT EXECUTE FUNCTION support.refuse_history_change_trigger();
 
-CREATE TRIGGER ticket_sla_activated AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_activation();
+CREATE TRIGGER ticket_70_sla_activated AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_activation();
 
-CREATE TRIGGER ticket_sla_changed AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_changes();
+CREATE TRIGGER ticket_70_sla_changed AFTER UPDATE ON support.tickets REFERENCING OLD TABLE AS old_tickets NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.log_sla_changes();
 
-CREATE TRIGGER ticket_sla_deadlines BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_sla_trigger();
+CREATE TRIGGER ticket_40_sla_deadlines BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_sla_trigger();
 
 CREATE POLICY agent_sla_history ON support.sla_events
     FOR SELECT TO support_agent

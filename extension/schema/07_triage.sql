@@ -1,13 +1,13 @@
+-- Triage: the rules that classify a new ticket, the C triggers that apply
+-- them and route it, and the one agent pick triage and escalation share.
+
 CREATE FUNCTION support.ticket_triage_trigger() RETURNS trigger
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'ticket_triage_trigger';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'ticket_triage_trigger';
 COMMENT ON FUNCTION support.ticket_triage_trigger() IS 'classifies a new ticket by the triage rules, routes it to a tier and assigns the least-loaded eligible agent';
 REVOKE ALL ON FUNCTION support.ticket_triage_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_triaged_trigger() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'ticket_triaged_trigger';
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'ticket_triaged_trigger';
 COMMENT ON FUNCTION support.ticket_triaged_trigger() IS 'after new tickets: records their created events (actor, triage rule, where the priority came from), escalations and routing assignments, raises the agents'' loads, and queues the escalation alert and the client''s acknowledgment (the initial_response template) in the outbox';
 REVOKE ALL ON FUNCTION support.ticket_triaged_trigger() FROM PUBLIC;
 
@@ -57,9 +57,9 @@ CREATE TRIGGER config_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON su
 
 CREATE TRIGGER restore_config_row BEFORE INSERT ON support.triage_rules FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('rule_id');
 
-CREATE TRIGGER ticket_classify BEFORE INSERT ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_triage_trigger();
+CREATE TRIGGER ticket_20_classify BEFORE INSERT ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_triage_trigger();
 
-CREATE TRIGGER ticket_triaged AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.ticket_triaged_trigger();
+CREATE TRIGGER ticket_80_triaged AFTER INSERT ON support.tickets REFERENCING NEW TABLE AS new_tickets FOR EACH STATEMENT EXECUTE FUNCTION support.ticket_triaged_trigger();
 
 CREATE POLICY agent_read ON support.triage_rules
     FOR SELECT TO support_agent
@@ -91,3 +91,10 @@ INSERT INTO support.triage_rules (rule_id, "position", name, category, channel, 
 	(19, 440, 'Historical data request', 'historical_data', NULL, '{}', '{}', NULL, 'P4', NULL, NULL, true);
 
 SELECT pg_catalog.setval('support.triage_rule_id_seq', 19, true);
+
+-- The one agent pick: triage calls it in C for each new ticket, the
+-- escalation worker through this for a ticket's new owner.
+CREATE FUNCTION support.pick_agent(tier smallint, skill text) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION support.pick_agent(tier smallint, skill text) IS 'the on-shift, active agent of the tier with the skill and the fewest open tickets (then assigned longest ago, then lowest id), locked until commit; waits for a locked one rather than pass over the only eligible agent; NULL when none is eligible';
+REVOKE ALL ON FUNCTION support.pick_agent(tier smallint, skill text) FROM PUBLIC;

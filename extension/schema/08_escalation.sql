@@ -1,7 +1,9 @@
+-- Escalation: the actions the escalation worker takes when a deadline
+-- comes (src/escalation_worker.c calls run_due_actions), and the
+-- escalations staff and clients ask for.
+
 CREATE FUNCTION support.action_key(action text, due timestamp with time zone) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     -- microseconds since 1970: the same key whatever the session's time zone
     SELECT action || '@' || (extract(epoch FROM due) * 1000000)::bigint::text
 $$;
@@ -9,9 +11,7 @@ COMMENT ON FUNCTION support.action_key(action text, due timestamp with time zone
 REVOKE ALL ON FUNCTION support.action_key(action text, due timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.close_after_verification(ticket support.tickets) RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     closed integer;
 BEGIN
@@ -33,9 +33,7 @@ REVOKE ALL ON FUNCTION support.close_after_verification(ticket support.tickets) 
 -- out of what row-level security lets them update; the move runs as the
 -- owner once the agent is shown to hold the ticket.
 CREATE FUNCTION support.escalate(ticket_id bigint, agent_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(escalate.ticket_id);
     agent support.agents := support.require_agent(agent_id);
@@ -54,8 +52,7 @@ END $$;
 COMMENT ON FUNCTION support.escalate(ticket_id bigint, agent_id bigint, reason text) IS 'an agent escalates a ticket of their tier (or assigned to them) one tier up, as the worker does at the mark: new owner, notices, alert; from tier 3, to the executives';
 
 CREATE FUNCTION support.escalate(ticket_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.escalate(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate as the key''s agent';
 
@@ -65,11 +62,10 @@ COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate
 -- history, the deadlines move to the new tier's targets (the trigger), and
 -- the new owner, the client and the escalation channel are told.
 CREATE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     new_tier smallint := LEAST(ticket.tier + 1, 3);
+    owner_id bigint;
     owner support.agents;
     history_count bigint;
 BEGIN
@@ -87,14 +83,10 @@ BEGIN
                    ticket.priority::text, reason, ticket.subject),
             jsonb_build_object('kind', 'executive_escalation'));
     ELSE
-        SELECT g.* INTO owner
-          FROM support.agents g
-          JOIN support.categories c ON c.category OPERATOR(pg_catalog.=) ticket.category
-         WHERE g.active AND g.on_shift AND g.tier OPERATOR(pg_catalog.=) new_tier
-           AND c.required_skill OPERATOR(pg_catalog.=) ANY (g.skills)
-         ORDER BY g.open_tickets, g.last_assigned_at NULLS FIRST, g.agent_id
-         LIMIT 1
-           FOR UPDATE OF g SKIP LOCKED;
+        -- triage's pick (src/assignment.c): the least-loaded eligible agent of the new tier
+        owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
+                                                   WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
+        SELECT g.* INTO owner FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) owner_id;
         IF owner.agent_id IS NOT NULL THEN
             UPDATE support.agents g SET last_assigned_at = as_of
              WHERE g.agent_id OPERATOR(pg_catalog.=) owner.agent_id;
@@ -128,9 +120,7 @@ COMMENT ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text,
 REVOKE ALL ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(escalate_to_executive.ticket_id);
 BEGIN
@@ -158,15 +148,12 @@ END $$;
 COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) IS 'executive escalation for critical business impact: hourly updates, and a post-incident review task once resolved';
 
 CREATE FUNCTION support.escalate_to_executive(ticket_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.escalate_to_executive(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, reason text) IS 'escalate_to_executive as the key''s agent';
 
 CREATE FUNCTION support.record_escalation_call(ticket_id bigint, agent_id bigint, notes text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(record_escalation_call.ticket_id);
 BEGIN
@@ -189,15 +176,12 @@ END $$;
 COMMENT ON FUNCTION support.record_escalation_call(ticket_id bigint, agent_id bigint, notes text) IS 'records that the escalation call a client asked for took place';
 
 CREATE FUNCTION support.record_escalation_call(ticket_id bigint, notes text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.record_escalation_call(ticket_id, support.key_user_id(), notes);
 COMMENT ON FUNCTION support.record_escalation_call(ticket_id bigint, notes text) IS 'record_escalation_call as the key''s agent';
 
 CREATE FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(request_escalation.ticket_id);
     policy support.sla_policies;
@@ -242,15 +226,12 @@ END $$;
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within, updates on the enhanced cadence';
 
 CREATE FUNCTION support.request_escalation(ticket_id bigint, reason text) RETURNS support.tickets
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.request_escalation(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, reason text) IS 'request_escalation as the key''s user';
 
 CREATE FUNCTION support.run_due_actions(as_of timestamp with time zone DEFAULT now(), max_tickets integer DEFAULT 500, OUT tickets integer, OUT actions integer) RETURNS record
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets;
     next record;
@@ -303,9 +284,7 @@ COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_
 REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) FROM PUBLIC;
 
 CREATE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     recorded bigint;
     assignee support.agents;
@@ -392,21 +371,18 @@ COMMENT ON FUNCTION support.take_action(ticket support.tickets, action text, due
 REVOKE ALL ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_actions(ticket support.tickets) RETURNS TABLE(action text, due timestamp with time zone)
-    LANGUAGE c STABLE STRICT
-    AS 'MODULE_PATHNAME', 'ticket_actions';
+    LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'ticket_actions';
 COMMENT ON FUNCTION support.ticket_actions(ticket support.tickets) IS 'every action the escalation worker schedules for this ticket row, with its time, whether taken or not';
 REVOKE ALL ON FUNCTION support.ticket_actions(ticket support.tickets) FROM PUBLIC;
 GRANT ALL ON FUNCTION support.ticket_actions(ticket support.tickets) TO support_manager;
 
 CREATE FUNCTION support.wake_worker() RETURNS void
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'wake_worker';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'wake_worker';
 COMMENT ON FUNCTION support.wake_worker() IS 'at commit, wakes this database''s escalation worker and has the launcher look for databases that gained the extension';
 REVOKE ALL ON FUNCTION support.wake_worker() FROM PUBLIC;
 
 CREATE FUNCTION support.worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_tickets bigint, OUT last_pass_actions bigint, OUT passes bigint, OUT actions_taken bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'worker_state';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'worker_state';
 COMMENT ON FUNCTION support.worker_state() IS 'the escalation worker of this database, from shared memory';
 REVOKE ALL ON FUNCTION support.worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.worker_state() TO support_manager;

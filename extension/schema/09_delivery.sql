@@ -1,9 +1,10 @@
+-- Delivery: the outbox of emails, webhooks and Slack posts, the endpoints
+-- it is delivered to, and what the delivery worker calls.
+
 -- An alert goes to the team's channel and, for an enterprise client, to
 -- the client's own channel too (the handbook's dedicated channels).
 CREATE FUNCTION support.alert(ticket support.tickets, channel text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     own_channel text;
     client_text text := support.client_safe_alert(ticket, payload OPERATOR(pg_catalog.->>) 'kind');
@@ -21,9 +22,7 @@ COMMENT ON FUNCTION support.alert(ticket support.tickets, channel text, template
 REVOKE ALL ON FUNCTION support.alert(ticket support.tickets, channel text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
 
 CREATE FUNCTION support.alert_channel(ticket support.tickets) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN ticket.priority::text = 'P1' OR ticket.executive_escalated_at IS NOT NULL
                 THEN support.slack_channel('critical') ELSE support.slack_channel('escalations') END
 $$;
@@ -31,9 +30,7 @@ COMMENT ON FUNCTION support.alert_channel(ticket support.tickets) IS 'the Slack 
 REVOKE ALL ON FUNCTION support.alert_channel(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     WITH due AS (
         SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
@@ -67,9 +64,7 @@ COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint
 REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) FROM PUBLIC;
 
 CREATE FUNCTION support.client_message(ticket support.tickets, template_name text, extra jsonb DEFAULT '{}'::jsonb) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     client support.account_users;
     chosen support.templates;
@@ -103,9 +98,7 @@ REVOKE ALL ON FUNCTION support.client_message(ticket support.tickets, template_n
 -- notices. An enterprise client's own channel gets, for the kinds a client
 -- should hear of, a text written for the client, and nothing for the rest.
 CREATE FUNCTION support.client_safe_alert(ticket support.tickets, kind text) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE kind
         WHEN 'escalation' THEN
             format('Ticket #%s (%s) has been escalated to our tier %s team, who now own it.',
@@ -122,16 +115,13 @@ COMMENT ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text)
 REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) FROM PUBLIC;
 
 CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'delivery_worker_state';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'delivery_worker_state';
 COMMENT ON FUNCTION support.delivery_worker_state() IS 'the delivery worker of this database, from shared memory';
 REVOKE ALL ON FUNCTION support.delivery_worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.delivery_worker_state() TO support_manager;
 
 CREATE FUNCTION support.guard_endpoint_host() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller_is_superuser boolean := (SELECT r.rolsuper FROM pg_catalog.pg_roles r
                                      WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role());
@@ -179,9 +169,7 @@ REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
 -- A message for a destination without an endpoint waits, untouched, until
 -- one is configured (adding an endpoint wakes the worker).
 CREATE FUNCTION support.has_endpoint(destination text, target text) RETURNS boolean
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM support.delivery_endpoints e
                     WHERE e.active AND e.destination = has_endpoint.destination
                       AND (has_endpoint.destination = 'email' OR e.endpoint = has_endpoint.target
@@ -191,9 +179,7 @@ COMMENT ON FUNCTION support.has_endpoint(destination text, target text) IS 'whet
 REVOKE ALL ON FUNCTION support.has_endpoint(destination text, target text) FROM PUBLIC;
 
 CREATE FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE destination
     WHEN 'slack' THEN
         jsonb_build_object(
@@ -240,9 +226,7 @@ COMMENT ON FUNCTION support.message_content(destination text, target text, subje
 REVOKE ALL ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) FROM PUBLIC;
 
 CREATE FUNCTION support.next_delivery() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT m.next_attempt_at FROM support.outbound_messages m
      WHERE m.state = 'pending' AND support.has_endpoint(m.destination, m.target)
      ORDER BY m.next_attempt_at LIMIT 1
@@ -251,16 +235,12 @@ COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its
 REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
 
 CREATE FUNCTION support.outbox_changed() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'outbox_changed';
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'outbox_changed';
 COMMENT ON FUNCTION support.outbox_changed() IS 'wakes the delivery worker when the transaction that queued messages commits';
 REVOKE ALL ON FUNCTION support.outbox_changed() FROM PUBLIC;
 
 CREATE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF target IS NULL THEN
         RETURN;                 -- nobody to tell (no assignee, no address)
@@ -276,16 +256,12 @@ COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination te
 REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
 
 CREATE FUNCTION support.queue_webhooks() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS 'MODULE_PATHNAME', 'queue_webhooks';
+    LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'queue_webhooks';
 COMMENT ON FUNCTION support.queue_webhooks() IS 'queues every new ticket event for each active webhook endpoint that wants its kind (a cached flag test when there is none)';
 REVOKE ALL ON FUNCTION support.queue_webhooks() FROM PUBLIC;
 
 CREATE FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) RETURNS void
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     UPDATE support.outbound_messages m
        SET state = r.state,
            delivered_at = CASE WHEN r.state = 'delivered' THEN clock_timestamp() END,
@@ -351,9 +327,7 @@ SELECT pg_catalog.pg_extension_config_dump('support.outbound_messages', '');
 SELECT pg_catalog.pg_extension_config_dump('support.message_id_seq', '');
 
 CREATE FUNCTION support.requeue_message(account_id bigint, message_id bigint) RETURNS support.outbound_messages
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     message support.outbound_messages;
 BEGIN
@@ -386,8 +360,7 @@ COMMENT ON FUNCTION support.url_origin(url text) IS 'scheme, host and port of a 
 REVOKE ALL ON FUNCTION support.url_origin(url text) FROM PUBLIC;
 
 CREATE FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) RETURNS text
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'webhook_signature';
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_signature';
 COMMENT ON FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) IS 'hex HMAC-SHA256 of "<timestamp>.<body>" with the secret: what a receiver compares with X-Bedrock-Signature (v1=...)';
 
 CREATE TABLE support.delivery_endpoints (

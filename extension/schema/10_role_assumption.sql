@@ -1,7 +1,9 @@
+-- Role assumption: a super user acting as a client user, with a reason,
+-- a second factor, an approval for sensitive accounts, an idle limit and
+-- an audit trail.
+
 CREATE FUNCTION support.active_assumptions() RETURNS TABLE(account_id bigint, assumed_user_id bigint, assumed_by bigint, assumed_at timestamp with time zone, last_used_at timestamp with time zone, idle_until timestamp with time zone, expires_at timestamp with time zone, justification text, approval_id bigint)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT support.current_is_manager() THEN
         RAISE EXCEPTION 'only a support manager may list who is assuming whom'
@@ -20,9 +22,7 @@ REVOKE ALL ON FUNCTION support.active_assumptions() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.active_assumptions() TO support_manager;
 
 CREATE FUNCTION support.approve_assumption(account_id bigint, super_user_id bigint, reason text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     manager bigint := support.current_user_id();
     approval support.assumption_approvals;
@@ -71,9 +71,7 @@ REVOKE ALL ON FUNCTION support.approve_assumption(account_id bigint, super_user_
 GRANT ALL ON FUNCTION support.approve_assumption(account_id bigint, super_user_id bigint, reason text) TO support_manager;
 
 CREATE FUNCTION support.assume_user_role(user_id bigint, justification text) RETURNS TABLE(auth_key text, assumed_user_id bigint, account_id bigint, account_name text, full_name text, email text, role support.account_role, idle_timeout interval, expires_at timestamp with time zone)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     me bigint := support.require_super_user();
     parent support.auth_keys;
@@ -174,9 +172,7 @@ GRANT ALL ON FUNCTION support.assume_user_role(user_id bigint, justification tex
 -- session_nonce), for the audit; the key lookup (src/auth.c) no longer
 -- consults it.
 CREATE FUNCTION support.assumption_end_reason(assumed support.auth_keys) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN parent.revoked_at IS NOT NULL THEN 'the super user''s key was revoked'
         WHEN parent.expires_at OPERATOR(pg_catalog.<=) now() THEN 'the super user''s key expired'
@@ -193,9 +189,7 @@ REVOKE ALL ON FUNCTION support.assumption_end_reason(assumed support.auth_keys) 
 
 -- Every row written while assuming is audited with the real actor.
 CREATE FUNCTION support.audit_assumed_write() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     written record := CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN OLD ELSE NEW END;
     row_key jsonb := jsonb_strip_nulls(jsonb_build_object(
@@ -214,9 +208,7 @@ COMMENT ON FUNCTION support.audit_assumed_write() IS 'AFTER row trigger, only wh
 REVOKE ALL ON FUNCTION support.audit_assumed_write() FROM PUBLIC;
 
 CREATE FUNCTION support.audit_release(ended support.auth_keys, action text, reason text) RETURNS void
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO support.assumption_audit
            (account_id, action, assumed_by, assumed_user_id, key_id, justification, approval_id, details)
     VALUES (ended.account_id, action, ended.assumed_by, ended.user_id, ended.key_id, ended.justification,
@@ -229,9 +221,7 @@ REVOKE ALL ON FUNCTION support.audit_release(ended support.auth_keys, action tex
 -- audited. Row-level, on those columns only: agents' loads change on every
 -- ticket, and must not pay for it.
 CREATE FUNCTION support.end_assumptions_of_former_super_users() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ended support.auth_keys;
 BEGIN
@@ -249,9 +239,7 @@ COMMENT ON FUNCTION support.end_assumptions_of_former_super_users() IS 'AFTER UP
 REVOKE ALL ON FUNCTION support.end_assumptions_of_former_super_users() FROM PUBLIC;
 
 CREATE FUNCTION support.expire_assumptions() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ended support.auth_keys;
     count integer := 0;
@@ -274,9 +262,7 @@ COMMENT ON FUNCTION support.expire_assumptions() IS 'the worker''s sweep: audits
 REVOKE ALL ON FUNCTION support.expire_assumptions() FROM PUBLIC;
 
 CREATE FUNCTION support.release_user_role() RETURNS TABLE(assumed_user_id bigint, account_id bigint, released_at timestamp with time zone)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     current_key bigint := support.current_key_id();
     ended support.auth_keys;

@@ -1,7 +1,9 @@
+-- The security audit: an append-only trail of changes to staff rights,
+-- accounts' sensitivity, the assumption policy and delivery endpoints, and
+-- of DDL on the trails themselves.
+
 CREATE FUNCTION support.audit_account_sensitivity() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'accounts', 'audit_account_sensitivity');
     INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
@@ -13,9 +15,7 @@ COMMENT ON FUNCTION support.audit_account_sensitivity() IS 'AFTER UPDATE trigger
 REVOKE ALL ON FUNCTION support.audit_account_sensitivity() FROM PUBLIC;
 
 CREATE FUNCTION support.audit_assumption_policy() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'assumption_policy', 'audit_assumption_policy');
     INSERT INTO support.security_audit (kind, changed_by, details)
@@ -27,9 +27,7 @@ COMMENT ON FUNCTION support.audit_assumption_policy() IS 'AFTER INSERT, UPDATE O
 REVOKE ALL ON FUNCTION support.audit_assumption_policy() FROM PUBLIC;
 
 CREATE FUNCTION support.audit_staff_rights() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'agents', 'audit_staff_rights');
     -- before and after: [old, new], NULL where the row did not exist
@@ -50,9 +48,7 @@ REVOKE ALL ON FUNCTION support.audit_staff_rights() FROM PUBLIC;
 -- super-user or manager rights, or the account's sensitivity, in those 24
 -- hours can approve an assumption.
 CREATE FUNCTION support.recent_power_changers(account_id bigint) RETURNS bigint[]
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE(pg_catalog.array_agg(DISTINCT s.changed_by), '{}')
       FROM support.security_audit s
      WHERE s.changed_by IS NOT NULL
@@ -68,9 +64,7 @@ REVOKE ALL ON FUNCTION support.recent_power_changers(account_id bigint) FROM PUB
 -- what DDL does to the trails is recorded (a superuser can still drop this
 -- event trigger first, or use session_replication_role: the README says so).
 CREATE FUNCTION support.record_trail_bypass() RETURNS event_trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     command record;
 BEGIN

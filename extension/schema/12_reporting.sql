@@ -1,3 +1,6 @@
+-- Reporting: views for dashboards and BI tools; each runs with the
+-- reader's rights (security_invoker), so row-level security applies.
+
 CREATE VIEW support.agent_workload WITH (security_invoker='true') AS
  SELECT a.agent_id,
     a.full_name,

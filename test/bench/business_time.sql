@@ -3,13 +3,11 @@
 -- function written in PL/pgSQL the way a user would (a loop over local days
 -- with AT TIME ZONE). All three run in this session on the same rows.
 --   psql -v rows=1000000 -f test/bench/business_time.sql
-\set ON_ERROR_STOP on
+\ir include/session.sql
 \if :{?rows}
 \else
 \set rows 1000000
 \endif
-SET client_min_messages = warning;
-SET jit = off;
 SET search_path = public, pg_catalog;
 
 DROP TABLE IF EXISTS bench_deadlines;

@@ -5,13 +5,11 @@
 -- else (lifecycle trigger, creation events, keys) runs in both. Each run is
 -- rolled back; the best of three of each is kept.
 --   psql -v tickets=100000 -f test/bench/deadline_trigger.sql   (in a database with the extension)
-\set ON_ERROR_STOP on
+\ir include/session.sql
 \if :{?tickets}
 \else
 \set tickets 100000
 \endif
-SET client_min_messages = warning;
-SET jit = off;
 
 INSERT INTO support.calendar (name, hours, holidays)
 SELECT 'bench ' || zone, 'mon-fri 09:00-17:00 @ ' || zone, '{2026-12-24,2026-12-25,2027-01-01}'
@@ -42,17 +40,17 @@ END $$;
 
 BEGIN; SELECT pg_temp.insert_tickets_ms(:tickets) AS on1 \gset
 ROLLBACK;
-BEGIN; ALTER TABLE support.tickets DISABLE TRIGGER ticket_sla_deadlines, DISABLE TRIGGER ticket_sla_activated;
+BEGIN; ALTER TABLE support.tickets DISABLE TRIGGER ticket_40_sla_deadlines, DISABLE TRIGGER ticket_70_sla_activated;
 SELECT pg_temp.insert_tickets_ms(:tickets) AS off1 \gset
 ROLLBACK;
 BEGIN; SELECT pg_temp.insert_tickets_ms(:tickets) AS on2 \gset
 ROLLBACK;
-BEGIN; ALTER TABLE support.tickets DISABLE TRIGGER ticket_sla_deadlines, DISABLE TRIGGER ticket_sla_activated;
+BEGIN; ALTER TABLE support.tickets DISABLE TRIGGER ticket_40_sla_deadlines, DISABLE TRIGGER ticket_70_sla_activated;
 SELECT pg_temp.insert_tickets_ms(:tickets) AS off2 \gset
 ROLLBACK;
 BEGIN; SELECT pg_temp.insert_tickets_ms(:tickets) AS on3 \gset
 ROLLBACK;
-BEGIN; ALTER TABLE support.tickets DISABLE TRIGGER ticket_sla_deadlines, DISABLE TRIGGER ticket_sla_activated;
+BEGIN; ALTER TABLE support.tickets DISABLE TRIGGER ticket_40_sla_deadlines, DISABLE TRIGGER ticket_70_sla_activated;
 SELECT pg_temp.insert_tickets_ms(:tickets) AS off3 \gset
 ROLLBACK;
 

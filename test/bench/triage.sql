@@ -10,13 +10,11 @@
 --   queues the acknowledgment, its template filled by a regexp loop.
 -- Each run is rolled back; the best of three is kept.
 --   psql -v tickets=100000 -f test/bench/triage.sql   (in a database with the extension)
-\set ON_ERROR_STOP on
+\ir include/session.sql
 \if :{?tickets}
 \else
 \set tickets 100000
 \endif
-SET client_min_messages = warning;
-SET jit = off;
 
 INSERT INTO support.accounts (name, time_zone, calendar_id)
 SELECT 'triage bench ' || i, 'UTC', 2 FROM generate_series(1, 50) i;
@@ -198,8 +196,8 @@ SELECT count(*) AS template_disagreements
 
 -- off: triage disabled, priority and tier given; c: C triage without and
 -- with assignment; plpgsql: the PL/pgSQL triage (without assignment)
-\set off 'ALTER TABLE support.tickets DISABLE TRIGGER ticket_classify, DISABLE TRIGGER ticket_triaged;'
-\set plpgsql 'ALTER TABLE support.tickets DISABLE TRIGGER ticket_classify, DISABLE TRIGGER ticket_triaged, ENABLE TRIGGER ticket_classify_plpgsql, ENABLE TRIGGER ticket_triaged_plpgsql; SET LOCAL support.auto_assign = off;'
+\set off 'ALTER TABLE support.tickets DISABLE TRIGGER ticket_20_classify, DISABLE TRIGGER ticket_80_triaged;'
+\set plpgsql 'ALTER TABLE support.tickets DISABLE TRIGGER ticket_20_classify, DISABLE TRIGGER ticket_80_triaged, ENABLE TRIGGER ticket_classify_plpgsql, ENABLE TRIGGER ticket_triaged_plpgsql; SET LOCAL support.auto_assign = off;'
 \set c 'SET LOCAL support.auto_assign = off;'
 \set assign 'SET LOCAL support.auto_assign = on;'
 BEGIN; :off SELECT pg_temp.insert_ms(:tickets, true) AS off1 \gset

@@ -39,7 +39,7 @@ trap 'rm -rf "$work"' EXIT
 session() {
     local script=$1 count=$2 triggers=DISABLE
     [ "$script" = triaged ] && triggers=ENABLE
-    echo "ALTER TABLE support.tickets $triggers TRIGGER ticket_classify, $triggers TRIGGER ticket_triaged;"
+    echo "ALTER TABLE support.tickets $triggers TRIGGER ticket_20_classify, $triggers TRIGGER ticket_80_triaged;"
     echo "PREPARE insert_ticket(int, int) AS $(sed -e '/^\\set/d' -e 's/:r\b/$1/g' -e 's/:s\b/$2/g' \
         -e 's/:client_id\b/0/g' "$scripts/$script.sql" | tr '\n' ' ')"
     for i in $(seq 1 "$count"); do
@@ -77,7 +77,7 @@ bulk_session() {
     local variant=$1 count=$2
     echo "BEGIN;"
     case $variant in
-    off) echo "ALTER TABLE support.tickets DISABLE TRIGGER ticket_classify, DISABLE TRIGGER ticket_triaged;" ;;
+    off) echo "ALTER TABLE support.tickets DISABLE TRIGGER ticket_20_classify, DISABLE TRIGGER ticket_80_triaged;" ;;
     classify) echo "SET LOCAL support.auto_assign = off;" ;;
     esac
     if [ "$variant" = off ]; then

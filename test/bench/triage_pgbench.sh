@@ -36,7 +36,7 @@ failed() {   # failed NAME -> failed transactions over NAME's runs, or what abor
         awk '{ n += $1 } END { print n + 0 " failed transactions" }'
 }
 mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (a + b) / 2 }'; }
-triage() { psql -X -q -d "$db" -c "ALTER TABLE support.tickets $1 TRIGGER ticket_classify, $1 TRIGGER ticket_triaged"; }
+triage() { psql -X -q -d "$db" -c "ALTER TABLE support.tickets $1 TRIGGER ticket_20_classify, $1 TRIGGER ticket_80_triaged"; }
 # each run starts from a vacuumed agents table: their load rows take an update per ticket
 vacuum_agents() { psql -X -q -d "$db" -c 'VACUUM support.agents'; }
 
