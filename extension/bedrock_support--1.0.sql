@@ -77,8 +77,9 @@ COMMENT ON TYPE support.visibility IS 'public events are part of the conversatio
 -- The core compares enums with polymorphic operators that take two values
 -- of one enum type, so a parameter bound as varchar finds no operator.
 -- Each enum gets its own: comparison operators over the core's enum
--- functions, default btree and hash classes, and implicit casts from text
--- and varchar.
+-- functions (called from src/enum_compare.c, one C function per kind of
+-- comparison for every enum), default btree and hash classes, and implicit
+-- casts from text and varchar. Not LEAKPROOF, as the core's are not.
 DO $$
 DECLARE
     enum_type text;
@@ -97,8 +98,9 @@ BEGIN
             ) AS c(name, operator, commutator, negator, restrict_estimator, join_estimator, options)
         LOOP
             EXECUTE format('CREATE FUNCTION support.%I(support.%I, support.%I) RETURNS boolean'
-                           ' LANGUAGE internal IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE AS %L',
-                           enum_type || '_' || comparison.name, enum_type, enum_type, 'enum_' || comparison.name);
+                           ' LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS ''MODULE_PATHNAME'', %L',
+                           enum_type || '_' || comparison.name, enum_type, enum_type,
+                           'enum_compare_' || comparison.name);
             EXECUTE format('CREATE OPERATOR pg_catalog.%s (LEFTARG = support.%I, RIGHTARG = support.%I,'
                            ' FUNCTION = support.%I, COMMUTATOR = OPERATOR(pg_catalog.%s),'
                            ' NEGATOR = OPERATOR(pg_catalog.%s), RESTRICT = %s, JOIN = %s%s)',
@@ -111,7 +113,7 @@ BEGIN
                                   comparison.operator, enum_type, comparison.name));
         END LOOP;
         EXECUTE format('CREATE FUNCTION support.%I(support.%I, support.%I) RETURNS integer'
-                       ' LANGUAGE internal IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE AS ''enum_cmp''',
+                       ' LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS ''MODULE_PATHNAME'', ''enum_compare_cmp''',
                        enum_type || '_cmp', enum_type, enum_type);
         EXECUTE format('COMMENT ON FUNCTION support.%I(support.%I, support.%I) IS %L',
                        enum_type || '_cmp', enum_type, enum_type,
@@ -2540,6 +2542,7 @@ CREATE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     new_tier smallint := LEAST(ticket.tier + 1, 3);
+    saved_lock_timeout text := current_setting('lock_timeout');
     owner_id bigint;
     owner support.agents;
     history_count bigint;
@@ -2558,9 +2561,18 @@ BEGIN
                    ticket.priority::text, reason, ticket.subject),
             jsonb_build_object('kind', 'executive_escalation'));
     ELSE
-        -- triage's pick (src/assignment.c): the least-loaded eligible agent of the new tier
-        owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
-                                                   WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
+        -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
+        -- new tier, waiting for one another transaction holds rather than pass over
+        -- the only one; at most 2 s, so an idle client transaction holding agents
+        -- cannot stall the worker: then the ticket waits in the tier's queue.
+        BEGIN
+            PERFORM set_config('lock_timeout', '2s', true);
+            owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
+                                                       WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
+        EXCEPTION WHEN lock_not_available THEN
+            owner_id := NULL;
+        END;
+        PERFORM set_config('lock_timeout', saved_lock_timeout, true);
         SELECT g.* INTO owner FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) owner_id;
         IF owner.agent_id IS NOT NULL THEN
             UPDATE support.agents g SET last_assigned_at = as_of
@@ -2954,7 +2966,6 @@ CREATE FUNCTION support.client_message(ticket support.tickets, template_name tex
 DECLARE
     client support.account_users;
     chosen support.templates;
-    engineer text;
     vars jsonb;
 BEGIN
     SELECT * INTO client FROM support.account_users u
@@ -2964,15 +2975,8 @@ BEGIN
     IF client.user_id IS NULL OR chosen.template IS NULL THEN
         RETURN;
     END IF;
-    SELECT g.full_name INTO engineer FROM support.agents g
-     WHERE g.agent_id OPERATOR(pg_catalog.=) ticket.assignee_id;
-    vars := jsonb_build_object(
-        'client_name', client.full_name,
-        'brief_description', ticket.subject,
-        'ticket_number', ticket.ticket_id::text,
-        'priority', ticket.priority::text,
-        'support_tier', (SELECT t.name FROM support.tiers t WHERE t.tier OPERATOR(pg_catalog.=) ticket.tier),
-        'support_engineer_name', COALESCE(engineer, 'Your support engineer')) || COALESCE(extra, '{}');
+    -- the same variables and fallbacks as the acknowledgment (src/client_texts.c)
+    vars := support.template_variables(ticket) || COALESCE(extra, '{}');
     PERFORM support.queue_message(ticket, 'email', client.email, chosen.template,
                                   support.render_template(chosen.subject, vars),
                                   support.render_template(chosen.body, vars));
@@ -2982,23 +2986,18 @@ REVOKE ALL ON FUNCTION support.client_message(ticket support.tickets, template_n
 
 -- The team's alerts carry escalation reasons, root causes and breach
 -- notices. An enterprise client's own channel gets, for the kinds a client
--- should hear of, a text written for the client, and nothing for the rest.
+-- should hear of, a text written for the client, and nothing for the rest:
+-- the texts, the variables of the client templates and their fallbacks are
+-- src/client_texts.c's, which the triage outbox uses too.
 CREATE FUNCTION support.client_safe_alert(ticket support.tickets, kind text) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE kind
-        WHEN 'escalation' THEN
-            format('Ticket #%s (%s) has been escalated to our tier %s team, who now own it.',
-                   ticket.ticket_id, ticket.subject, ticket.tier)
-        WHEN 'executive_escalation' THEN
-            format('Ticket #%s (%s) has been escalated to our executive team. You will receive hourly updates until it is resolved.',
-                   ticket.ticket_id, ticket.subject)
-        WHEN 'client_escalation' THEN
-            format('We received your escalation request for ticket #%s (%s). An escalation manager will call you.',
-                   ticket.ticket_id, ticket.subject)
-    END
-$$;
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'client_safe_alert';
 COMMENT ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) IS 'the text an enterprise client''s shared Slack channel gets for an alert of this kind (NULL: the client does not hear of it)';
 REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) FROM PUBLIC;
+
+CREATE FUNCTION support.template_variables(ticket support.tickets) RETURNS jsonb
+    LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'template_variables';
+COMMENT ON FUNCTION support.template_variables(ticket support.tickets) IS 'the variables of a client template for the ticket, with the documented fallbacks (the acknowledgment''s own)';
+REVOKE ALL ON FUNCTION support.template_variables(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c AS 'MODULE_PATHNAME', 'delivery_worker_state';

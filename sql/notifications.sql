@@ -71,13 +71,26 @@ SELECT support.slack_channel('feedback');
 INSERT INTO support.slack_routes VALUES ('feedback', '#client-feedback', 'ratings');
 
 -- an enterprise client's own channel hears, of the team's alerts, only the
--- kinds a client should, in a text written for the client (1.7)
+-- kinds a client should, in a text written for the client
 UPDATE support.accounts SET enterprise = true, slack_channel = '#acme-ads' WHERE account_id = 1;
 SELECT support.alert(t, support.alert_channel(t), NULL, 'test alert', 'body') FROM support.tickets t WHERE ticket_id = :t;
 SELECT support.alert(t, support.alert_channel(t), NULL, 'escalated', 'Escalated: the client''s dev team is slow',
                      '{"kind": "escalation"}') FROM support.tickets t WHERE ticket_id = :t;
 SELECT target, subject, body FROM support.outbound_messages
  WHERE subject IN ('test alert', 'escalated') OR target = '#acme-ads' ORDER BY message_id;
+-- triage's escalation on creation reaches the client's channel too, in the
+-- same words for the client as support.alert's (src/client_texts.c)
+SELECT ticket_id AS esc FROM support.open_ticket(1, :ada, 'Ads stopped serving', 'revenue lost',
+                                                 category => 'service_outage', service_outage => true,
+                                                 revenue_impact => true) \gset
+SELECT target, subject, body, payload - 'ticket' AS payload FROM support.outbound_messages
+ WHERE ticket_id = :esc AND destination = 'slack' ORDER BY message_id;
+-- the variables every client email is filled with, the acknowledgment's and
+-- the workflow's alike, with their fallbacks (no engineer yet)
+SELECT key, CASE WHEN key IN ('timeframe', 'expected_timeline') THEN regexp_replace(value, ' [A-Z][a-z]{2} \d.*\d', ' <due>')
+                 ELSE value END AS value
+  FROM support.tickets t, jsonb_each_text(support.template_variables(t))
+ WHERE t.ticket_id = :esc ORDER BY key;
 
 ------------------------------------------------------------------------------
 -- The client emails: progress update, resolution confirmation, feedback

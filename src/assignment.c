@@ -447,7 +447,7 @@ track_agent_load(PG_FUNCTION_ARGS)
 	if (count == 0)
 		return PointerGetDatum(NULL);
 
-	arguments[0] = PointerGetDatum(construct_array(agents, count, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE));
+	arguments[0] = PointerGetDatum(construct_array(agents, count, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	arguments[1] = PointerGetDatum(construct_array(tickets, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -116,7 +116,7 @@ sla_config_load_policies(void *unused)
 
 	result = SPI_execute("SELECT t.tier,"
 						 " (extract(epoch FROM t.resolution_target) * 1000000)::int8,"
-						 " (extract(epoch FROM t.escalation_threshold) * 1000000)::int8"
+						 " (extract(epoch FROM t.escalation_threshold) * 1000000)::int8, t.name"
 						 " FROM support.tiers t", true, 0);
 	if (result != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.tiers: %s", SPI_result_code_string(result));
@@ -132,6 +132,8 @@ sla_config_load_policies(void *unused)
 			continue;
 		sla_config_tiers[tier].resolution_target = sla_config_optional_int64(tuple, tupdesc, 2);
 		sla_config_tiers[tier].escalation_threshold = sla_config_optional_int64(tuple, tupdesc, 3);
+		sla_config_tiers[tier].name = MemoryContextStrdup(sla_config_cache.context,
+														  SPI_getvalue(tuple, tupdesc, 4));
 		sla_config_tiers[tier].defined = true;
 	}
 }

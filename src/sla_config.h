@@ -37,6 +37,7 @@ typedef struct SlaTier
 	bool		defined;
 	int64		resolution_target;	/* 0 = none (variable with complexity) */
 	int64		escalation_threshold;	/* 0 = none: no-progress escalation off */
+	const char *name;			/* the handbook's name, as clients read it */
 } SlaTier;
 
 #define SLA_MAX_TIER 3

@@ -17,25 +17,29 @@
 #include "ticket_columns.h"
 
 static TicketColumns *ticket_columns_cached = NULL;
+static bool ticket_columns_stale = false;
 static bool ticket_columns_callback_registered = false;
 
+/*
+ * Only marks the map stale: a trigger that got it may still be reading it
+ * (an invalidation arrives whenever a lock is taken, ANALYZE included).
+ * The next call rebuilds it in place; while any statement on the table
+ * runs, its columns cannot change, so the rebuilt map reads the same.
+ */
 static void
 ticket_columns_invalidate(Datum argument, Oid relid)
 {
 	if (ticket_columns_cached != NULL &&
 		(!OidIsValid(relid) || relid == ticket_columns_cached->relid))
-	{
-		pfree(ticket_columns_cached);
-		ticket_columns_cached = NULL;
-	}
+		ticket_columns_stale = true;
 }
 
-static TicketColumns *
-ticket_columns_build(TupleDesc tupdesc, Oid relid)
+/* Builds the map aside and copies it in only once complete: a missing column leaves the old one. */
+static void
+ticket_columns_build(TupleDesc tupdesc, Oid relid, TicketColumns *kept)
 {
 	TicketColumns built = {0};
 	TicketColumns *columns = &built;
-	TicketColumns *kept;
 	Oid			status_type;
 
 	columns->relid = relid;
@@ -91,10 +95,7 @@ ticket_columns_build(TupleDesc tupdesc, Oid relid)
 												 ObjectIdGetDatum(status_type)));
 	columns->paused_type = lookup_type_cache(TSTZMULTIRANGEOID, TYPECACHE_MULTIRANGE_INFO);
 
-	/* kept only once complete: a missing column leaves no half-built map */
-	kept = MemoryContextAlloc(CacheMemoryContext, sizeof(TicketColumns));
 	*kept = built;
-	return kept;
 }
 
 const TicketColumns *
@@ -105,13 +106,12 @@ ticket_columns(TupleDesc tupdesc, Oid relid)
 		CacheRegisterRelcacheCallback(ticket_columns_invalidate, (Datum) 0);
 		ticket_columns_callback_registered = true;
 	}
-	if (ticket_columns_cached == NULL || ticket_columns_cached->relid != relid)
+	if (ticket_columns_cached == NULL)
+		ticket_columns_cached = MemoryContextAllocZero(CacheMemoryContext, sizeof(TicketColumns));
+	if (ticket_columns_stale || ticket_columns_cached->relid != relid)
 	{
-		TicketColumns *columns = ticket_columns_build(tupdesc, relid);
-
-		if (ticket_columns_cached != NULL)
-			pfree(ticket_columns_cached);
-		ticket_columns_cached = columns;
+		ticket_columns_build(tupdesc, relid, ticket_columns_cached);
+		ticket_columns_stale = false;
 	}
 	return ticket_columns_cached;
 }

@@ -26,6 +26,7 @@
 #include "auth.h"
 #include "owner_spi.h"
 #include "spi_support.h"
+#include "ticket_columns.h"
 #include "trigger_guard.h"
 
 typedef enum ColumnWriter
@@ -142,7 +143,8 @@ ticket_column_guard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s of ticket %s cannot be changed by UPDATE", column,
-						SPI_getvalue(old_row, tupdesc, SPI_fnumber(tupdesc, "ticket_id"))),
+						SPI_getvalue(old_row, tupdesc,
+									 ticket_columns(tupdesc, RelationGetRelid(trigdata->tg_relation))->ticket_id + 1)),
 				 rule == NULL ? errdetail("The column is not written directly: %s.", KEPT_BY_THE_DESK)
 				 : rule->writer == WRITTEN_BY_STAFF ? errdetail("Only support staff reclassify a ticket.")
 				 : errdetail("A rule of the desk owns the column."),

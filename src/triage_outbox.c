@@ -50,8 +50,8 @@ triage_outbox_flush(OutboxBatch *batch, const TriageTemplate *acknowledgment, As
 	/* the created events first, as the statement's first events */
 	for (int i = 0; i < batch->count; i++)
 		triage_outbox_created_event(batch, i, acting_user, acting_kind, &events);
-	/* per ticket: alert and acknowledgment */
-	triage_outbox_rows_init(&messages, TRIAGE_OUTBOX_MESSAGE_COLUMNS, 2);
+	/* per ticket: the team's alert, the client channel's copy and the acknowledgment */
+	triage_outbox_rows_init(&messages, TRIAGE_OUTBOX_MESSAGE_COLUMNS, 3);
 	for (int i = 0; i < batch->count; i++)
 	{
 		const TriageRule *rule = batch->rules[i];

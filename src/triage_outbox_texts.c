@@ -10,6 +10,7 @@
 #include "lib/stringinfo.h"
 #include "utils/json.h"
 
+#include "client_texts.h"
 #include "triage_outbox.h"
 
 /*
@@ -91,6 +92,7 @@ triage_outbox_escalation(const OutboxBatch *batch, int ticket, const char *tier,
 {
 	const TriageRule *rule = batch->rules[ticket];
 	const OutboxPeople *people = &batch->people[ticket];
+	char	   *client_text;
 	StringInfoData details;
 	StringInfoData payload;
 	const char *texts[TRIAGE_OUTBOX_EVENT_COLUMNS - 2] = {NULL};
@@ -130,6 +132,24 @@ triage_outbox_escalation(const OutboxBatch *batch, int ticket, const char *tier,
 	texts[5] = triage_outbox_json_end(&payload);
 	triage_outbox_rows_add(messages, DatumGetInt64(batch->account_ids[ticket]), batch->ticket_ids[ticket],
 						   texts);
+
+	/* an enterprise client's own channel hears of it too, as support.alert tells it */
+	client_text = client_texts_alert("escalation", batch->ticket_ids[ticket], batch->subjects[ticket],
+									 batch->tiers[ticket]);
+	if (people->enterprise && people->slack_channel != NULL && client_text != NULL &&
+		strcmp(people->slack_channel, rule->alert_channel) != 0)
+	{
+		triage_outbox_json_begin(&payload);
+		triage_outbox_json_text(&payload, "kind", "escalation");
+		triage_outbox_json_key(&payload, "client_safe");
+		appendStringInfoString(&payload, "true");
+		texts[1] = people->slack_channel;
+		texts[3] = psprintf("[Ticket #%lld] %s", (long long) batch->ticket_ids[ticket], batch->subjects[ticket]);
+		texts[4] = client_text;
+		texts[5] = triage_outbox_json_end(&payload);
+		triage_outbox_rows_add(messages, DatumGetInt64(batch->account_ids[ticket]), batch->ticket_ids[ticket],
+							   texts);
+	}
 }
 
 void

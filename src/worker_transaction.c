@@ -4,9 +4,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
-#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -14,7 +19,11 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -60,45 +69,59 @@ worker_transaction_end(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/* The version of bedrock_support installed here, palloc'd; NULL when it is not installed. */
+static char *
+worker_installed_version(void)
+{
+	Relation	extensions = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	char	   *version = NULL;
+
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("bedrock_support"));
+	scan = systable_beginscan(extensions, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		is_null;
+		Datum		value = heap_getattr(tuple, Anum_pg_extension_extversion,
+										 RelationGetDescr(extensions), &is_null);
+
+		if (!is_null)
+			version = text_to_cstring(DatumGetTextPP(value));
+	}
+	systable_endscan(scan);
+	table_close(extensions, AccessShareLock);
+	return version;
+}
+
 void
 worker_require_extension(const char *worker)
 {
-	/* the extension this worker found at its version; a re-created one is checked again */
-	static Oid	checked_extension = InvalidOid;
-	Oid			extension = get_extension_oid("bedrock_support", true);
-	char	   *installed = NULL;
-	char	   *name;
+	/* one index probe of pg_extension a pass: DROP EXTENSION or an update stops the worker */
+	char	   *installed = worker_installed_version();
+	char	   *database;
 
-	if (OidIsValid(extension) && extension == checked_extension)
+	if (installed != NULL && strcmp(installed, BEDROCK_SUPPORT_VERSION) == 0)
 		return;
-	if (OidIsValid(extension))
-	{
-		if (SPI_execute("SELECT e.extversion FROM pg_catalog.pg_extension e"
-						" WHERE e.extname OPERATOR(pg_catalog.=) 'bedrock_support'",
-						true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the version of bedrock_support");
-		if (SPI_processed == 1)
-			installed = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		if (installed != NULL && strcmp(installed, BEDROCK_SUPPORT_VERSION) == 0)
-		{
-			checked_extension = extension;
-			return;
-		}
-	}
 
 	/* not started again until an extension script asks the launcher to look */
-	name = get_database_name(MyDatabaseId);
+	database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
+	if (installed != NULL)
+		installed = MemoryContextStrdup(TopMemoryContext, installed);
 	worker_shmem_mark_extension_absent();
 	worker_transaction_end();
 	if (installed != NULL)
 		ereport(LOG,
 				(errmsg("%s: bedrock_support in database \"%s\" is version %s, this library is %s, stopping",
-						worker, name ? name : "?", installed, BEDROCK_SUPPORT_VERSION),
+						worker, database, installed, BEDROCK_SUPPORT_VERSION),
 				 errhint("Run ALTER EXTENSION bedrock_support UPDATE in that database.")));
 	else
 		ereport(LOG,
 				(errmsg("%s: bedrock_support is not installed in database \"%s\", stopping",
-						worker, name ? name : "?")));
+						worker, database)));
 	proc_exit(0);
 }
 

@@ -45,8 +45,9 @@ COMMENT ON TYPE support.visibility IS 'public events are part of the conversatio
 -- The core compares enums with polymorphic operators that take two values
 -- of one enum type, so a parameter bound as varchar finds no operator.
 -- Each enum gets its own: comparison operators over the core's enum
--- functions, default btree and hash classes, and implicit casts from text
--- and varchar.
+-- functions (called from src/enum_compare.c, one C function per kind of
+-- comparison for every enum), default btree and hash classes, and implicit
+-- casts from text and varchar. Not LEAKPROOF, as the core's are not.
 DO $$
 DECLARE
     enum_type text;
@@ -65,8 +66,9 @@ BEGIN
             ) AS c(name, operator, commutator, negator, restrict_estimator, join_estimator, options)
         LOOP
             EXECUTE format('CREATE FUNCTION support.%I(support.%I, support.%I) RETURNS boolean'
-                           ' LANGUAGE internal IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE AS %L',
-                           enum_type || '_' || comparison.name, enum_type, enum_type, 'enum_' || comparison.name);
+                           ' LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS ''MODULE_PATHNAME'', %L',
+                           enum_type || '_' || comparison.name, enum_type, enum_type,
+                           'enum_compare_' || comparison.name);
             EXECUTE format('CREATE OPERATOR pg_catalog.%s (LEFTARG = support.%I, RIGHTARG = support.%I,'
                            ' FUNCTION = support.%I, COMMUTATOR = OPERATOR(pg_catalog.%s),'
                            ' NEGATOR = OPERATOR(pg_catalog.%s), RESTRICT = %s, JOIN = %s%s)',
@@ -79,7 +81,7 @@ BEGIN
                                   comparison.operator, enum_type, comparison.name));
         END LOOP;
         EXECUTE format('CREATE FUNCTION support.%I(support.%I, support.%I) RETURNS integer'
-                       ' LANGUAGE internal IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE AS ''enum_cmp''',
+                       ' LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS ''MODULE_PATHNAME'', ''enum_compare_cmp''',
                        enum_type || '_cmp', enum_type, enum_type);
         EXECUTE format('COMMENT ON FUNCTION support.%I(support.%I, support.%I) IS %L',
                        enum_type || '_cmp', enum_type, enum_type,

@@ -68,7 +68,6 @@ CREATE FUNCTION support.client_message(ticket support.tickets, template_name tex
 DECLARE
     client support.account_users;
     chosen support.templates;
-    engineer text;
     vars jsonb;
 BEGIN
     SELECT * INTO client FROM support.account_users u
@@ -78,15 +77,8 @@ BEGIN
     IF client.user_id IS NULL OR chosen.template IS NULL THEN
         RETURN;
     END IF;
-    SELECT g.full_name INTO engineer FROM support.agents g
-     WHERE g.agent_id OPERATOR(pg_catalog.=) ticket.assignee_id;
-    vars := jsonb_build_object(
-        'client_name', client.full_name,
-        'brief_description', ticket.subject,
-        'ticket_number', ticket.ticket_id::text,
-        'priority', ticket.priority::text,
-        'support_tier', (SELECT t.name FROM support.tiers t WHERE t.tier OPERATOR(pg_catalog.=) ticket.tier),
-        'support_engineer_name', COALESCE(engineer, 'Your support engineer')) || COALESCE(extra, '{}');
+    -- the same variables and fallbacks as the acknowledgment (src/client_texts.c)
+    vars := support.template_variables(ticket) || COALESCE(extra, '{}');
     PERFORM support.queue_message(ticket, 'email', client.email, chosen.template,
                                   support.render_template(chosen.subject, vars),
                                   support.render_template(chosen.body, vars));
@@ -96,23 +88,18 @@ REVOKE ALL ON FUNCTION support.client_message(ticket support.tickets, template_n
 
 -- The team's alerts carry escalation reasons, root causes and breach
 -- notices. An enterprise client's own channel gets, for the kinds a client
--- should hear of, a text written for the client, and nothing for the rest.
+-- should hear of, a text written for the client, and nothing for the rest:
+-- the texts, the variables of the client templates and their fallbacks are
+-- src/client_texts.c's, which the triage outbox uses too.
 CREATE FUNCTION support.client_safe_alert(ticket support.tickets, kind text) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE kind
-        WHEN 'escalation' THEN
-            format('Ticket #%s (%s) has been escalated to our tier %s team, who now own it.',
-                   ticket.ticket_id, ticket.subject, ticket.tier)
-        WHEN 'executive_escalation' THEN
-            format('Ticket #%s (%s) has been escalated to our executive team. You will receive hourly updates until it is resolved.',
-                   ticket.ticket_id, ticket.subject)
-        WHEN 'client_escalation' THEN
-            format('We received your escalation request for ticket #%s (%s). An escalation manager will call you.',
-                   ticket.ticket_id, ticket.subject)
-    END
-$$;
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'client_safe_alert';
 COMMENT ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) IS 'the text an enterprise client''s shared Slack channel gets for an alert of this kind (NULL: the client does not hear of it)';
 REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) FROM PUBLIC;
+
+CREATE FUNCTION support.template_variables(ticket support.tickets) RETURNS jsonb
+    LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'template_variables';
+COMMENT ON FUNCTION support.template_variables(ticket support.tickets) IS 'the variables of a client template for the ticket, with the documented fallbacks (the acknowledgment''s own)';
+REVOKE ALL ON FUNCTION support.template_variables(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.delivery_worker_state(OUT preloaded boolean, OUT state text, OUT pid integer, OUT started_at timestamp with time zone, OUT last_pass_at timestamp with time zone, OUT last_pass_messages bigint, OUT last_pass_delivered bigint, OUT passes bigint, OUT delivered bigint, OUT next_wakeup timestamp with time zone, OUT errors bigint, OUT last_error_at timestamp with time zone, OUT last_error text) RETURNS SETOF record
     LANGUAGE c AS 'MODULE_PATHNAME', 'delivery_worker_state';

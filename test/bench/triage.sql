@@ -174,11 +174,11 @@ BEGIN
             triage_plpgsql.render(template.subject, vars), triage_plpgsql.render(template.body, vars));
     RETURN NULL;
 END $$;
-CREATE TRIGGER ticket_classify_plpgsql BEFORE INSERT ON support.tickets
+CREATE TRIGGER ticket_20_classify_plpgsql BEFORE INSERT ON support.tickets
     FOR EACH ROW EXECUTE FUNCTION triage_plpgsql.classify();
-CREATE TRIGGER ticket_triaged_plpgsql AFTER INSERT ON support.tickets
+CREATE TRIGGER ticket_80_triaged_plpgsql AFTER INSERT ON support.tickets
     FOR EACH ROW EXECUTE FUNCTION triage_plpgsql.after_insert();
-ALTER TABLE support.tickets DISABLE TRIGGER ticket_classify_plpgsql, DISABLE TRIGGER ticket_triaged_plpgsql;
+ALTER TABLE support.tickets DISABLE TRIGGER ticket_20_classify_plpgsql, DISABLE TRIGGER ticket_80_triaged_plpgsql;
 
 -- the baseline renders what the C function renders
 SELECT count(*) AS template_disagreements
@@ -197,7 +197,7 @@ SELECT count(*) AS template_disagreements
 -- off: triage disabled, priority and tier given; c: C triage without and
 -- with assignment; plpgsql: the PL/pgSQL triage (without assignment)
 \set off 'ALTER TABLE support.tickets DISABLE TRIGGER ticket_20_classify, DISABLE TRIGGER ticket_80_triaged;'
-\set plpgsql 'ALTER TABLE support.tickets DISABLE TRIGGER ticket_20_classify, DISABLE TRIGGER ticket_80_triaged, ENABLE TRIGGER ticket_classify_plpgsql, ENABLE TRIGGER ticket_triaged_plpgsql; SET LOCAL support.auto_assign = off;'
+\set plpgsql 'ALTER TABLE support.tickets DISABLE TRIGGER ticket_20_classify, DISABLE TRIGGER ticket_80_triaged, ENABLE TRIGGER ticket_20_classify_plpgsql, ENABLE TRIGGER ticket_80_triaged_plpgsql; SET LOCAL support.auto_assign = off;'
 \set c 'SET LOCAL support.auto_assign = off;'
 \set assign 'SET LOCAL support.auto_assign = on;'
 BEGIN; :off SELECT pg_temp.insert_ms(:tickets, true) AS off1 \gset

@@ -1,0 +1,272 @@
+/*
+ * client_texts.c — what a client reads about a ticket, in one place.
+ *
+ * The fallbacks, for what is not known when a text is written:
+ *   support_engineer_name  "Bedrock Platform Support" while nobody owns it
+ *   name                   "to be assigned from the tier <n> queue"
+ *   timeframe              "to be confirmed" without a resolution deadline
+ *   expected_timeline      "First response as soon as an engineer is available"
+ *   specific_action_items, investigation_steps
+ *                          the category's first two troubleshooting steps, else
+ *                          "Review the details of your request" and
+ *                          "Reproduce and investigate the issue"
+ *   alternative_channel    the enterprise client's Slack channel, else
+ *                          "the Emergency Hotline"
+ * Priorities read "P1 (Critical)", tiers by their handbook names, deadlines
+ * as "Dy DD Mon YYYY HH24:MI" in the account's time zone, with its name.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#include "client_texts.h"
+#include "priority.h"
+#include "sla_config.h"
+#include "template.h"
+#include "ticket_columns.h"
+#include "triage_outbox.h"
+
+static void
+client_texts_set(ClientTextVariables *variables, const char *name, const char *value)
+{
+	Assert(variables->count < CLIENT_TEXT_VARIABLES);
+	variables->names[variables->count] = name;
+	variables->values[variables->count] = value;
+	variables->count++;
+}
+
+void
+client_texts_variables(const ClientTextFacts *facts, ClientTextVariables *variables)
+{
+	const SlaTier *tier = sla_config_tier(facts->tier);
+	const char *tier_name = tier != NULL ? tier->name : psprintf("tier %d", facts->tier);
+
+	variables->count = 0;
+	client_texts_set(variables, "client_name", facts->client_name);
+	client_texts_set(variables, "brief_description", facts->subject);
+	client_texts_set(variables, "brief_issue_description", facts->subject);
+	client_texts_set(variables, "ticket_number", psprintf("%lld", (long long) facts->ticket_id));
+	client_texts_set(variables, "priority",
+					 psprintf("P%d (%s)", facts->priority, priority_display_label(facts->priority)));
+	client_texts_set(variables, "support_tier", tier_name);
+	client_texts_set(variables, "name", facts->agent_name != NULL ? facts->agent_name
+					 : psprintf("to be assigned from the tier %d queue", facts->tier));
+	client_texts_set(variables, "support_engineer_name",
+					 facts->agent_name != NULL ? facts->agent_name : "Bedrock Platform Support");
+	client_texts_set(variables, "timeframe", facts->resolution_local != NULL
+					 ? psprintf("by %s %s", facts->resolution_local, facts->time_zone)
+					 : "to be confirmed");
+	client_texts_set(variables, "specific_action_items", facts->first_steps[0] != NULL
+					 ? facts->first_steps[0] : "Review the details of your request");
+	client_texts_set(variables, "investigation_steps", facts->first_steps[1] != NULL
+					 ? facts->first_steps[1] : "Reproduce and investigate the issue");
+	client_texts_set(variables, "expected_timeline", facts->response_local != NULL
+					 ? psprintf("First response by %s %s", facts->response_local, facts->time_zone)
+					 : "First response as soon as an engineer is available");
+	client_texts_set(variables, "alternative_channel",
+					 facts->enterprise && facts->slack_channel != NULL
+					 ? psprintf("your Slack channel %s", facts->slack_channel)
+					 : "the Emergency Hotline");
+}
+
+static bool
+client_texts_lookup(void *context, const char *name, const char **value, size_t *value_length)
+{
+	const ClientTextVariables *variables = context;
+
+	for (int i = 0; i < variables->count; i++)
+		if (strcmp(variables->names[i], name) == 0 && variables->values[i] != NULL)
+		{
+			*value = variables->values[i];
+			*value_length = strlen(variables->values[i]);
+			return true;
+		}
+	return false;
+}
+
+static void
+client_texts_append(void *context, const char *text, size_t length)
+{
+	appendBinaryStringInfo((StringInfo) context, text, (int) length);
+}
+
+char *
+client_texts_render(const char *template_name, const char *text, const ClientTextVariables *variables)
+{
+	StringInfoData output;
+	char		name[TEMPLATE_NAME_MAX + 32];
+	TemplateResult result;
+
+	initStringInfo(&output);
+	result = template_render(text, strlen(text), client_texts_lookup, (void *) variables,
+							 client_texts_append, &output, name, sizeof(name));
+	if (result != TEMPLATE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the %s template uses \"%s\", which ticket creation does not fill", template_name, name),
+				 errhint("Edit support.templates to use the variables documented in the README, or none.")));
+	return output.data;
+}
+
+char *
+client_texts_alert(const char *kind, int64 ticket_id, const char *subject, int16 tier)
+{
+	if (strcmp(kind, "escalation") == 0)
+		return psprintf("Ticket #%lld (%s) has been escalated to our tier %d team, who now own it.",
+						(long long) ticket_id, subject, tier);
+	if (strcmp(kind, "executive_escalation") == 0)
+		return psprintf("Ticket #%lld (%s) has been escalated to our executive team. "
+						"You will receive hourly updates until it is resolved.",
+						(long long) ticket_id, subject);
+	if (strcmp(kind, "client_escalation") == 0)
+		return psprintf("We received your escalation request for ticket #%lld (%s). "
+						"An escalation manager will call you.",
+						(long long) ticket_id, subject);
+	return NULL;
+}
+
+/*
+ * A ticket row handed to the SQL functions below (support.tickets; its
+ * columns as every stored ticket has them: NULLs are refused).
+ */
+typedef struct ClientTextTicket
+{
+	const TicketColumns *columns;
+	Datum	   *values;
+	bool	   *nulls;
+} ClientTextTicket;
+
+static ClientTextTicket
+client_texts_ticket(HeapTupleHeader row, const char *function)
+{
+	Oid			row_type = HeapTupleHeaderGetTypeId(row);
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(row_type, HeapTupleHeaderGetTypMod(row));
+	HeapTupleData tuple;
+	ClientTextTicket ticket;
+	const int  *required[5];
+
+	ticket.columns = ticket_columns(tupdesc, get_typ_typrelid(row_type));
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	ticket.values = palloc(tupdesc->natts * sizeof(Datum));
+	ticket.nulls = palloc(tupdesc->natts * sizeof(bool));
+	heap_deform_tuple(&tuple, tupdesc, ticket.values, ticket.nulls);
+	ReleaseTupleDesc(tupdesc);
+
+	required[0] = &ticket.columns->ticket_id;
+	required[1] = &ticket.columns->account_id;
+	required[2] = &ticket.columns->requester_id;
+	required[3] = &ticket.columns->subject;
+	required[4] = &ticket.columns->priority;
+	for (int i = 0; i < (int) lengthof(required); i++)
+		if (ticket.nulls[*required[i]] || ticket.nulls[ticket.columns->tier])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s() needs a stored ticket: a column every ticket has is NULL", function),
+					 errhint("Pass a row read from support.tickets.")));
+	return ticket;
+}
+
+/*
+ * support.template_variables(ticket support.tickets) RETURNS jsonb: the
+ * variables of a client template for the ticket, looked up as the triage
+ * outbox looks them up for its acknowledgments.
+ */
+PG_FUNCTION_INFO_V1(template_variables);
+Datum
+template_variables(PG_FUNCTION_ARGS)
+{
+	ClientTextTicket ticket = client_texts_ticket(PG_GETARG_HEAPTUPLEHEADER(0), "support.template_variables");
+	const TicketColumns *columns = ticket.columns;
+	OutboxBatch *batch = palloc0(sizeof(OutboxBatch));
+	const OutboxPeople *people = &batch->people[0];
+	const TriageCategory *category;
+	ClientTextFacts facts = {0};
+	ClientTextVariables variables;
+	JsonbParseState *state = NULL;
+	JsonbValue *result;
+
+	batch->count = 1;
+	batch->account_ids[0] = ticket.values[columns->account_id];
+	batch->requester_ids[0] = ticket.values[columns->requester_id];
+	batch->assignee_ids[0] = ticket.values[columns->assignee_id];
+	batch->assignee_nulls[0] = ticket.nulls[columns->assignee_id];
+	batch->resolution_dues[0] = ticket.values[columns->resolution_due];
+	batch->resolution_nulls[0] = ticket.nulls[columns->resolution_due];
+	batch->response_dues[0] = ticket.values[columns->first_response_due];
+	batch->response_nulls[0] = ticket.nulls[columns->first_response_due];
+	triage_outbox_people_look_up(batch, 0);
+
+	facts.ticket_id = DatumGetInt64(ticket.values[columns->ticket_id]);
+	facts.priority = DatumGetInt16(ticket.values[columns->priority]);
+	facts.tier = DatumGetInt16(ticket.values[columns->tier]);
+	facts.subject = TextDatumGetCString(ticket.values[columns->subject]);
+	facts.client_name = people->client_name;
+	facts.agent_name = people->agent_name;
+	facts.time_zone = people->time_zone;
+	facts.response_local = people->response_local;
+	facts.resolution_local = people->resolution_local;
+	facts.enterprise = people->enterprise;
+	facts.slack_channel = people->slack_channel;
+	category = ticket.nulls[columns->category] ? NULL
+		: triage_rules_category(TextDatumGetCString(ticket.values[columns->category]));
+	if (category != NULL)
+	{
+		facts.first_steps[0] = category->first_steps[0];
+		facts.first_steps[1] = category->first_steps[1];
+	}
+	client_texts_variables(&facts, &variables);
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < variables.count; i++)
+	{
+		JsonbValue	key = {.type = jbvString};
+		JsonbValue	value = {.type = jbvNull};
+
+		key.val.string.val = (char *) variables.names[i];
+		key.val.string.len = strlen(variables.names[i]);
+		pushJsonbValue(&state, WJB_KEY, &key);
+		if (variables.values[i] != NULL)
+		{
+			value.type = jbvString;
+			value.val.string.val = (char *) variables.values[i];
+			value.val.string.len = strlen(variables.values[i]);
+		}
+		pushJsonbValue(&state, WJB_VALUE, &value);
+	}
+	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+}
+
+/*
+ * support.client_safe_alert(ticket support.tickets, kind text) RETURNS text:
+ * client_texts_alert for SQL's alerts.
+ */
+PG_FUNCTION_INFO_V1(client_safe_alert);
+Datum
+client_safe_alert(PG_FUNCTION_ARGS)
+{
+	ClientTextTicket ticket;
+	char	   *alert_text;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	ticket = client_texts_ticket(PG_GETARG_HEAPTUPLEHEADER(0), "support.client_safe_alert");
+	alert_text = client_texts_alert(text_to_cstring(PG_GETARG_TEXT_PP(1)),
+							  DatumGetInt64(ticket.values[ticket.columns->ticket_id]),
+							  TextDatumGetCString(ticket.values[ticket.columns->subject]),
+							  DatumGetInt16(ticket.values[ticket.columns->tier]));
+	if (alert_text == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(alert_text));
+}
