@@ -74,6 +74,16 @@ COMMENT ON TYPE support.ticket_status IS 'ticket lifecycle: new -> triaged -> in
 CREATE TYPE support.visibility AS ENUM ('public', 'internal');
 COMMENT ON TYPE support.visibility IS 'public events are part of the conversation with the client; internal ones are for support staff only';
 
+-- The escalation worker's actions, in the order of SlaAction in src/sla.h:
+-- the C schedule names its actions by these labels, and SQL
+-- (support.worker_actions, take_action) by the same, so a name is written once.
+CREATE TYPE support.worker_action AS ENUM (
+    'escalation_mark', 'first_response_breach', 'update_overdue', 'update_twice_overdue',
+    'resolution_breach', 'no_progress', 'escalation_call_overdue', 'post_incident_review',
+    'follow_up', 'auto_close'
+);
+COMMENT ON TYPE support.worker_action IS 'what the escalation worker does at a ticket''s deadlines (support.ticket_actions lists a ticket''s, support.worker_actions how each is recorded)';
+
 -- The core compares enums with polymorphic operators that take two values
 -- of one enum type, so a parameter bound as varchar finds no operator.
 -- Each enum gets its own: comparison operators over the core's enum
@@ -86,7 +96,7 @@ DECLARE
     comparison record;
 BEGIN
     FOREACH enum_type IN ARRAY ARRAY['account_role', 'actor_kind', 'event_kind', 'sla_event_kind',
-                                     'sla_target', 'ticket_status', 'visibility'] LOOP
+                                     'sla_target', 'ticket_status', 'visibility', 'worker_action'] LOOP
         FOR comparison IN
             SELECT * FROM (VALUES
                 ('eq', '=',  '=',  '<>', 'eqsel',       'eqjoinsel',       ', HASHES, MERGES'),
@@ -2222,8 +2232,8 @@ CREATE FUNCTION support.log_sla_changes() RETURNS trigger
 DECLARE
     changed_at timestamptz := now();
 BEGIN
-    INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
-    SELECT n.account_id, n.ticket_id, e.target, e.kind, e.due, e.occurred_at
+    PERFORM support.record_sla_events(ARRAY(
+    SELECT ROW(n.account_id, NULL, n.ticket_id, e.target, e.kind, e.due, e.occurred_at)::support.sla_events
       FROM new_tickets n
       JOIN old_tickets o ON o.account_id OPERATOR(pg_catalog.=) n.account_id
                         AND o.ticket_id OPERATOR(pg_catalog.=) n.ticket_id
@@ -2260,8 +2270,7 @@ BEGIN
             AND o.resolution_due IS DISTINCT FROM n.resolution_due)
         ) AS e(target, kind, due, occurred_at, happened)
      WHERE e.happened
-     ORDER BY n.account_id, n.ticket_id, e.target, e.occurred_at
-        ON CONFLICT DO NOTHING;
+     ORDER BY n.account_id, n.ticket_id, e.target, e.occurred_at));
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION support.log_sla_changes() IS 'records SLA targets fulfilled, paused, resumed and re-armed by ticket changes, and the breach of any deadline that passed while its target ran';
@@ -2270,10 +2279,9 @@ REVOKE ALL ON FUNCTION support.log_sla_changes() FROM PUBLIC;
 CREATE FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    -- the same row a later ticket change would write: the unique index keeps one
-    INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
-    VALUES (ticket.account_id, ticket.ticket_id, target, 'breached', due, due)
-    ON CONFLICT DO NOTHING;
+    -- the row a later change of the ticket would record: the one writer keeps one
+    PERFORM support.record_sla_events(ARRAY[
+        ROW(ticket.account_id, NULL, ticket.ticket_id, target, 'breached', due, due)::support.sla_events]);
     PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
         format('[Ticket #%s] SLA breach: %s', ticket.ticket_id, target),
         format('SLA breach on #%s (%s, tier %s): the %s target was due at %s. %s', ticket.ticket_id,
@@ -2315,6 +2323,20 @@ COMMENT ON COLUMN support.sla_events.occurred_at IS 'when it happened; for a bre
 GRANT SELECT ON TABLE support.sla_events TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.sla_events', '');
 SELECT pg_catalog.pg_extension_config_dump('support.sla_event_id_seq', '');
+
+-- The one writer of the SLA trail's changes and breaches: the trigger's rows
+-- in their order, and the worker's breach at a deadline. A breach is kept
+-- once, whichever of the two sees it first (sla_events_one_breach_idx).
+CREATE FUNCTION support.record_sla_events(events support.sla_events[]) RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
+    SELECT e.account_id, e.ticket_id, e.target, e.kind, e.due, e.occurred_at
+      FROM unnest(events) WITH ORDINALITY AS e
+     ORDER BY e.ordinality
+        ON CONFLICT DO NOTHING
+$$;
+COMMENT ON FUNCTION support.record_sla_events(events support.sla_events[]) IS 'inserts SLA events in the order given, a breach once (the trail''s one writer of changes and breaches)';
+REVOKE ALL ON FUNCTION support.record_sla_events(events support.sla_events[]) FROM PUBLIC;
 
 CREATE VIEW support.sla_status WITH (security_invoker='true') AS
  SELECT t.account_id,
@@ -2770,43 +2792,61 @@ END $$;
 COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED); safe to call by hand next to the worker';
 REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) FROM PUBLIC;
 
+-- How take_action records each of the worker's actions in the case history:
+-- the event's kind, visibility and text. Adding an action is a label of
+-- support.worker_action (and SlaAction), a row here, its deadline in
+-- src/sla_actions.c and its effect in take_action.
+CREATE TABLE support.worker_actions (
+    action support.worker_action NOT NULL,
+    event_kind support.event_kind,  -- NULL for auto_close: the lifecycle records the closing
+    visibility support.visibility,
+    summary text,
+    CONSTRAINT worker_actions_pkey PRIMARY KEY (action),
+    CONSTRAINT actions_record_whole_events CHECK
+        ((event_kind IS NULL) = (visibility IS NULL) AND (event_kind IS NULL) = (summary IS NULL))
+);
+ALTER TABLE support.worker_actions ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.worker_actions IS 'how the escalation worker records each of its actions in the case history';
+GRANT SELECT ON TABLE support.worker_actions TO support_manager;
+CREATE POLICY manager_read ON support.worker_actions
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+SELECT pg_catalog.pg_extension_config_dump('support.worker_actions', '');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.worker_actions FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('action');
+INSERT INTO support.worker_actions (action, event_kind, visibility, summary) VALUES
+    ('escalation_mark', 'escalation', 'internal', 'SLA breach imminent: escalated'),
+    ('first_response_breach', 'sla_breach', 'internal', 'First response target breached'),
+    ('update_overdue', 'reminder', 'internal', 'Update overdue: assignee reminded'),
+    ('update_twice_overdue', 'escalation', 'internal', 'Update cadence missed twice: escalated'),
+    ('resolution_breach', 'sla_breach', 'internal', 'Resolution target breached'),
+    ('no_progress', 'escalation', 'internal', 'No progress within the tier''s escalation threshold: escalated'),
+    ('escalation_call_overdue', 'sla_breach', 'internal', 'The escalation call the client asked for is overdue'),
+    ('post_incident_review', 'review_task', 'internal', 'Post-incident review of the executive escalation is due'),
+    ('follow_up', 'follow_up', 'public', 'Follow-up check-in after resolution'),
+    ('auto_close', NULL, NULL, NULL);
+
 CREATE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    recorded_as support.worker_actions;
     recorded bigint;
     assignee support.agents;
-    summary text;
 BEGIN
-    IF action = 'auto_close' THEN
-        RETURN support.close_after_verification(ticket);    -- a closed ticket is not closed again
-    END IF;
-    summary := CASE action
-        WHEN 'escalation_mark' THEN 'SLA breach imminent: escalated'
-        WHEN 'no_progress' THEN 'No progress within the tier''s escalation threshold: escalated'
-        WHEN 'update_twice_overdue' THEN 'Update cadence missed twice: escalated'
-        WHEN 'first_response_breach' THEN 'First response target breached'
-        WHEN 'resolution_breach' THEN 'Resolution target breached'
-        WHEN 'update_overdue' THEN 'Update overdue: assignee reminded'
-        WHEN 'escalation_call_overdue' THEN 'The escalation call the client asked for is overdue'
-        WHEN 'post_incident_review' THEN 'Post-incident review of the executive escalation is due'
-        WHEN 'follow_up' THEN 'Follow-up check-in after resolution'
-    END;
-    IF summary IS NULL THEN
+    SELECT * INTO recorded_as FROM support.worker_actions w
+     WHERE w.action::text OPERATOR(pg_catalog.=) take_action.action;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown ticket action "%"', action
               USING ERRCODE = 'invalid_parameter_value',
                     HINT = 'Actions are the ones support.ticket_actions() lists.';
     END IF;
+    IF action = 'auto_close' THEN
+        RETURN support.close_after_verification(ticket);    -- a closed ticket is not closed again
+    END IF;
 
     INSERT INTO support.ticket_events AS e
            (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, details, action_key)
-    VALUES (ticket.account_id, ticket.ticket_id,
-            (CASE WHEN action IN ('escalation_mark', 'no_progress', 'update_twice_overdue') THEN 'escalation'
-                  WHEN action = 'update_overdue' THEN 'reminder'
-                  WHEN action = 'post_incident_review' THEN 'review_task'
-                  WHEN action = 'follow_up' THEN 'follow_up'
-                  ELSE 'sla_breach' END)::support.event_kind,
-            NULL, 'system', CASE WHEN action = 'follow_up' THEN 'public' ELSE 'internal' END::support.visibility,
-            summary,
+    VALUES (ticket.account_id, ticket.ticket_id, recorded_as.event_kind,
+            NULL, 'system', recorded_as.visibility, recorded_as.summary,
             jsonb_build_object('action', action, 'due', due, 'acted_at', as_of,
                                'tier', ticket.tier, 'assignee_id', ticket.assignee_id),
             support.action_key(action, due))

@@ -43,7 +43,10 @@ extern TimestampTz sla_update_due(const TicketColumns *columns, Datum *values, b
 								  const SlaPolicy *policy, BusinessCalendar *account_calendar,
 								  TimestampTz from);
 
-/* What the escalation worker does at a ticket's deadlines (sla_actions.c). */
+/*
+ * What the escalation worker does at a ticket's deadlines (sla_actions.c),
+ * in the order of support.worker_action's labels, which name them.
+ */
 typedef enum SlaAction
 {
 	SLA_ACTION_ESCALATION_MARK,

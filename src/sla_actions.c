@@ -8,32 +8,68 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "sla.h"
 #include "sla_config.h"
 
-static const char *const sla_action_names[SLA_ACTION_COUNT] = {
-	[SLA_ACTION_ESCALATION_MARK] = "escalation_mark",
-	[SLA_ACTION_FIRST_RESPONSE_BREACH] = "first_response_breach",
-	[SLA_ACTION_UPDATE_OVERDUE] = "update_overdue",
-	[SLA_ACTION_UPDATE_TWICE_OVERDUE] = "update_twice_overdue",
-	[SLA_ACTION_RESOLUTION_BREACH] = "resolution_breach",
-	[SLA_ACTION_NO_PROGRESS] = "no_progress",
-	[SLA_ACTION_ESCALATION_CALL_OVERDUE] = "escalation_call_overdue",
-	[SLA_ACTION_POST_INCIDENT_REVIEW] = "post_incident_review",
-	[SLA_ACTION_FOLLOW_UP] = "follow_up",
-	[SLA_ACTION_AUTO_CLOSE] = "auto_close",
-};
+/*
+ * The actions' names are support.worker_action's labels (01_types.sql), in
+ * SlaAction's order, so a name is written once; read again when the type
+ * is (a re-created extension).
+ */
+static Oid	sla_action_type = InvalidOid;
+static char *sla_action_names[SLA_ACTION_COUNT];
+
+static int
+sla_action_label_order(const void *a, const void *b)
+{
+	float4		left = ((const Form_pg_enum) GETSTRUCT(*(const HeapTuple *) a))->enumsortorder;
+	float4		right = ((const Form_pg_enum) GETSTRUCT(*(const HeapTuple *) b))->enumsortorder;
+
+	return left < right ? -1 : left > right;
+}
 
 const char *
 sla_action_name(SlaAction action)
 {
+	Oid			type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("worker_action"),
+									   ObjectIdGetDatum(get_namespace_oid("support", false)));
+
+	if (type != sla_action_type)
+	{
+		CatCList   *labels = SearchSysCacheList1(ENUMTYPOIDNAME, ObjectIdGetDatum(type));
+		HeapTuple	sorted[SLA_ACTION_COUNT];
+
+		if (!OidIsValid(type) || labels->n_members != SLA_ACTION_COUNT)
+		{
+			ReleaseSysCacheList(labels);
+			elog(ERROR, "support.worker_action must have the %d actions of the escalation worker",
+				 SLA_ACTION_COUNT);
+		}
+		for (int i = 0; i < SLA_ACTION_COUNT; i++)
+			sorted[i] = &labels->members[i]->tuple;
+		qsort(sorted, SLA_ACTION_COUNT, sizeof(HeapTuple), sla_action_label_order);
+		for (int i = 0; i < SLA_ACTION_COUNT; i++)
+		{
+			if (sla_action_names[i] != NULL)
+				pfree(sla_action_names[i]);
+			sla_action_names[i] = MemoryContextStrdup(TopMemoryContext,
+													  NameStr(((Form_pg_enum) GETSTRUCT(sorted[i]))->enumlabel));
+		}
+		ReleaseSysCacheList(labels);
+		sla_action_type = type;
+	}
 	return sla_action_names[action];
 }
 

@@ -42,6 +42,16 @@ COMMENT ON TYPE support.ticket_status IS 'ticket lifecycle: new -> triaged -> in
 CREATE TYPE support.visibility AS ENUM ('public', 'internal');
 COMMENT ON TYPE support.visibility IS 'public events are part of the conversation with the client; internal ones are for support staff only';
 
+-- The escalation worker's actions, in the order of SlaAction in src/sla.h:
+-- the C schedule names its actions by these labels, and SQL
+-- (support.worker_actions, take_action) by the same, so a name is written once.
+CREATE TYPE support.worker_action AS ENUM (
+    'escalation_mark', 'first_response_breach', 'update_overdue', 'update_twice_overdue',
+    'resolution_breach', 'no_progress', 'escalation_call_overdue', 'post_incident_review',
+    'follow_up', 'auto_close'
+);
+COMMENT ON TYPE support.worker_action IS 'what the escalation worker does at a ticket''s deadlines (support.ticket_actions lists a ticket''s, support.worker_actions how each is recorded)';
+
 -- The core compares enums with polymorphic operators that take two values
 -- of one enum type, so a parameter bound as varchar finds no operator.
 -- Each enum gets its own: comparison operators over the core's enum
@@ -54,7 +64,7 @@ DECLARE
     comparison record;
 BEGIN
     FOREACH enum_type IN ARRAY ARRAY['account_role', 'actor_kind', 'event_kind', 'sla_event_kind',
-                                     'sla_target', 'ticket_status', 'visibility'] LOOP
+                                     'sla_target', 'ticket_status', 'visibility', 'worker_action'] LOOP
         FOR comparison IN
             SELECT * FROM (VALUES
                 ('eq', '=',  '=',  '<>', 'eqsel',       'eqjoinsel',       ', HASHES, MERGES'),

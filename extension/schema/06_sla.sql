@@ -24,8 +24,8 @@ CREATE FUNCTION support.log_sla_changes() RETURNS trigger
 DECLARE
     changed_at timestamptz := now();
 BEGIN
-    INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
-    SELECT n.account_id, n.ticket_id, e.target, e.kind, e.due, e.occurred_at
+    PERFORM support.record_sla_events(ARRAY(
+    SELECT ROW(n.account_id, NULL, n.ticket_id, e.target, e.kind, e.due, e.occurred_at)::support.sla_events
       FROM new_tickets n
       JOIN old_tickets o ON o.account_id OPERATOR(pg_catalog.=) n.account_id
                         AND o.ticket_id OPERATOR(pg_catalog.=) n.ticket_id
@@ -62,8 +62,7 @@ BEGIN
             AND o.resolution_due IS DISTINCT FROM n.resolution_due)
         ) AS e(target, kind, due, occurred_at, happened)
      WHERE e.happened
-     ORDER BY n.account_id, n.ticket_id, e.target, e.occurred_at
-        ON CONFLICT DO NOTHING;
+     ORDER BY n.account_id, n.ticket_id, e.target, e.occurred_at));
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION support.log_sla_changes() IS 'records SLA targets fulfilled, paused, resumed and re-armed by ticket changes, and the breach of any deadline that passed while its target ran';
@@ -72,10 +71,9 @@ REVOKE ALL ON FUNCTION support.log_sla_changes() FROM PUBLIC;
 CREATE FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    -- the same row a later ticket change would write: the unique index keeps one
-    INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
-    VALUES (ticket.account_id, ticket.ticket_id, target, 'breached', due, due)
-    ON CONFLICT DO NOTHING;
+    -- the row a later change of the ticket would record: the one writer keeps one
+    PERFORM support.record_sla_events(ARRAY[
+        ROW(ticket.account_id, NULL, ticket.ticket_id, target, 'breached', due, due)::support.sla_events]);
     PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
         format('[Ticket #%s] SLA breach: %s', ticket.ticket_id, target),
         format('SLA breach on #%s (%s, tier %s): the %s target was due at %s. %s', ticket.ticket_id,
@@ -117,6 +115,20 @@ COMMENT ON COLUMN support.sla_events.occurred_at IS 'when it happened; for a bre
 GRANT SELECT ON TABLE support.sla_events TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.sla_events', '');
 SELECT pg_catalog.pg_extension_config_dump('support.sla_event_id_seq', '');
+
+-- The one writer of the SLA trail's changes and breaches: the trigger's rows
+-- in their order, and the worker's breach at a deadline. A breach is kept
+-- once, whichever of the two sees it first (sla_events_one_breach_idx).
+CREATE FUNCTION support.record_sla_events(events support.sla_events[]) RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO support.sla_events (account_id, ticket_id, target, kind, due, occurred_at)
+    SELECT e.account_id, e.ticket_id, e.target, e.kind, e.due, e.occurred_at
+      FROM unnest(events) WITH ORDINALITY AS e
+     ORDER BY e.ordinality
+        ON CONFLICT DO NOTHING
+$$;
+COMMENT ON FUNCTION support.record_sla_events(events support.sla_events[]) IS 'inserts SLA events in the order given, a breach once (the trail''s one writer of changes and breaches)';
+REVOKE ALL ON FUNCTION support.record_sla_events(events support.sla_events[]) FROM PUBLIC;
 
 CREATE VIEW support.sla_status WITH (security_invoker='true') AS
  SELECT t.account_id,

@@ -293,43 +293,61 @@ END $$;
 COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED); safe to call by hand next to the worker';
 REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) FROM PUBLIC;
 
+-- How take_action records each of the worker's actions in the case history:
+-- the event's kind, visibility and text. Adding an action is a label of
+-- support.worker_action (and SlaAction), a row here, its deadline in
+-- src/sla_actions.c and its effect in take_action.
+CREATE TABLE support.worker_actions (
+    action support.worker_action NOT NULL,
+    event_kind support.event_kind,  -- NULL for auto_close: the lifecycle records the closing
+    visibility support.visibility,
+    summary text,
+    CONSTRAINT worker_actions_pkey PRIMARY KEY (action),
+    CONSTRAINT actions_record_whole_events CHECK
+        ((event_kind IS NULL) = (visibility IS NULL) AND (event_kind IS NULL) = (summary IS NULL))
+);
+ALTER TABLE support.worker_actions ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.worker_actions IS 'how the escalation worker records each of its actions in the case history';
+GRANT SELECT ON TABLE support.worker_actions TO support_manager;
+CREATE POLICY manager_read ON support.worker_actions
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+SELECT pg_catalog.pg_extension_config_dump('support.worker_actions', '');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.worker_actions FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('action');
+INSERT INTO support.worker_actions (action, event_kind, visibility, summary) VALUES
+    ('escalation_mark', 'escalation', 'internal', 'SLA breach imminent: escalated'),
+    ('first_response_breach', 'sla_breach', 'internal', 'First response target breached'),
+    ('update_overdue', 'reminder', 'internal', 'Update overdue: assignee reminded'),
+    ('update_twice_overdue', 'escalation', 'internal', 'Update cadence missed twice: escalated'),
+    ('resolution_breach', 'sla_breach', 'internal', 'Resolution target breached'),
+    ('no_progress', 'escalation', 'internal', 'No progress within the tier''s escalation threshold: escalated'),
+    ('escalation_call_overdue', 'sla_breach', 'internal', 'The escalation call the client asked for is overdue'),
+    ('post_incident_review', 'review_task', 'internal', 'Post-incident review of the executive escalation is due'),
+    ('follow_up', 'follow_up', 'public', 'Follow-up check-in after resolution'),
+    ('auto_close', NULL, NULL, NULL);
+
 CREATE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    recorded_as support.worker_actions;
     recorded bigint;
     assignee support.agents;
-    summary text;
 BEGIN
-    IF action = 'auto_close' THEN
-        RETURN support.close_after_verification(ticket);    -- a closed ticket is not closed again
-    END IF;
-    summary := CASE action
-        WHEN 'escalation_mark' THEN 'SLA breach imminent: escalated'
-        WHEN 'no_progress' THEN 'No progress within the tier''s escalation threshold: escalated'
-        WHEN 'update_twice_overdue' THEN 'Update cadence missed twice: escalated'
-        WHEN 'first_response_breach' THEN 'First response target breached'
-        WHEN 'resolution_breach' THEN 'Resolution target breached'
-        WHEN 'update_overdue' THEN 'Update overdue: assignee reminded'
-        WHEN 'escalation_call_overdue' THEN 'The escalation call the client asked for is overdue'
-        WHEN 'post_incident_review' THEN 'Post-incident review of the executive escalation is due'
-        WHEN 'follow_up' THEN 'Follow-up check-in after resolution'
-    END;
-    IF summary IS NULL THEN
+    SELECT * INTO recorded_as FROM support.worker_actions w
+     WHERE w.action::text OPERATOR(pg_catalog.=) take_action.action;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown ticket action "%"', action
               USING ERRCODE = 'invalid_parameter_value',
                     HINT = 'Actions are the ones support.ticket_actions() lists.';
     END IF;
+    IF action = 'auto_close' THEN
+        RETURN support.close_after_verification(ticket);    -- a closed ticket is not closed again
+    END IF;
 
     INSERT INTO support.ticket_events AS e
            (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, details, action_key)
-    VALUES (ticket.account_id, ticket.ticket_id,
-            (CASE WHEN action IN ('escalation_mark', 'no_progress', 'update_twice_overdue') THEN 'escalation'
-                  WHEN action = 'update_overdue' THEN 'reminder'
-                  WHEN action = 'post_incident_review' THEN 'review_task'
-                  WHEN action = 'follow_up' THEN 'follow_up'
-                  ELSE 'sla_breach' END)::support.event_kind,
-            NULL, 'system', CASE WHEN action = 'follow_up' THEN 'public' ELSE 'internal' END::support.visibility,
-            summary,
+    VALUES (ticket.account_id, ticket.ticket_id, recorded_as.event_kind,
+            NULL, 'system', recorded_as.visibility, recorded_as.summary,
             jsonb_build_object('action', action, 'due', due, 'acted_at', as_of,
                                'tier', ticket.tier, 'assignee_id', ticket.assignee_id),
             support.action_key(action, due))

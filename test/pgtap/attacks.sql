@@ -194,7 +194,7 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
                 'revoke_key', 'send_progress_update', 'set_actor', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
                 'weekly_hours']
                  || ARRAY(SELECT enum_type || '_' || comparison
-                            FROM unnest('{account_role,actor_kind,event_kind,sla_event_kind,sla_target,ticket_status,visibility}'::text[]) enum_type,
+                            FROM unnest('{account_role,actor_kind,event_kind,sla_event_kind,sla_target,ticket_status,visibility,worker_action}'::text[]) enum_type,
                                  unnest('{cmp,eq,ge,gt,le,lt,ne}'::text[]) comparison)) ORDER BY 1),
           'PUBLIC executes only the documented API, the types'' functions and the constraints'' checks');
 SELECT is(ARRAY(SELECT DISTINCT g.rolname || ': ' || p.proname FROM pg_proc p CROSS JOIN pg_roles g

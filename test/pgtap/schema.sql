@@ -1,7 +1,7 @@
 -- The shape every later feature relies on: keys that lead with account_id,
 -- row-level security everywhere, pinned search paths, documented objects.
 BEGIN;
-SELECT plan(20);
+SELECT plan(22);
 
 SELECT has_extension('bedrock_support', 'the extension is installed');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'bedrock_support'), false,
@@ -12,7 +12,8 @@ SELECT is((SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.o
 SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'channels', 'internal_channels',
     'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
     'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints', 'slack_routes',
-    'auth_keys', 'staff_totp', 'assumption_policy', 'assumption_approvals', 'assumption_audit', 'security_audit'],
+    'auth_keys', 'staff_totp', 'assumption_policy', 'assumption_approvals', 'assumption_audit', 'security_audit',
+    'worker_actions'],
     'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
     'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status'], 'the reporting views');
@@ -112,6 +113,15 @@ SELECT is(ARRAY(
        AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'bedrock_support')::oid[])
      ORDER BY 1), '{auth_keys}'::text[], 'every table and sequence but the keys is registered with pg_extension_config_dump');
 
+-- one writer of the SLA trail's changes and breaches; activation is the insert trigger's
+SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
+                 WHERE p.pronamespace = 'support'::regnamespace AND p.prosrc ILIKE '%INSERT INTO support.sla_events%'
+                 ORDER BY 1),
+          ARRAY['log_sla_activation', 'record_sla_events'], 'only record_sla_events writes SLA changes and breaches');
+-- every action the worker's schedule names has its row: one list of names
+SELECT is(ARRAY(SELECT a::text FROM unnest(enum_range(NULL::support.worker_action)) a
+                EXCEPT SELECT w.action::text FROM support.worker_actions w),
+          '{}'::text[], 'every worker action has its row in support.worker_actions');
 -- the comparison operators live in pg_catalog, found with any search_path
 SELECT is(ARRAY(
     SELECT o.oprname::text FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
@@ -124,7 +134,8 @@ SELECT is(ARRAY(
      ORDER BY 1),
     ARRAY['account_role pg_catalog 6', 'actor_kind pg_catalog 6', 'business_hours pg_catalog 6',
           'event_kind pg_catalog 6', 'priority pg_catalog 6', 'sla_event_kind pg_catalog 6',
-          'sla_target pg_catalog 6', 'ticket_status pg_catalog 6', 'visibility pg_catalog 6'],
+          'sla_target pg_catalog 6', 'ticket_status pg_catalog 6', 'visibility pg_catalog 6',
+          'worker_action pg_catalog 6'],
     'every type of the extension has its six comparison operators in pg_catalog, none elsewhere');
 SELECT is(ARRAY(
     SELECT t.typname || ' ' || s.typname FROM pg_cast c
@@ -134,7 +145,8 @@ SELECT is(ARRAY(
     ARRAY['account_role text', 'account_role varchar', 'actor_kind text', 'actor_kind varchar',
           'event_kind text', 'event_kind varchar', 'priority text', 'priority varchar',
           'sla_event_kind text', 'sla_event_kind varchar', 'sla_target text', 'sla_target varchar',
-          'ticket_status text', 'ticket_status varchar', 'visibility text', 'visibility varchar'],
+          'ticket_status text', 'ticket_status varchar', 'visibility text', 'visibility varchar',
+          'worker_action text', 'worker_action varchar'],
     'text and varchar cast implicitly to priority and the enums (bound parameters), to nothing else');
 SELECT is(ARRAY(
     SELECT p.proname || ' ' || p.pronamespace::regnamespace::text FROM pg_proc p
