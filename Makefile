@@ -8,20 +8,19 @@ EXTENSION   = bedrock_support
 MODULE_big  = bedrock_support
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-# The schema's source is extension/schema/*.sql, one file per concern.
-# default_version in the control file is the version being built: while it
-# is in development its install script is assembled from the sources; once
-# released, the assembled script is committed as extension/ and never
-# edited again, and the build checks that the sources still assemble to it
-# (README, "Releases").
+# The schema's source is extension/schema/*.sql, one file per concern,
+# assembled into the install script of default_version (the control file).
+# extension/releases pins each released version to the SHA-256 of its
+# script: while default_version is released, the build refuses sources that
+# no longer assemble to it. Starting the next version (make next) freezes
+# the released script in extension/ beside its upgrade script, so it never
+# changes again (README, "Releases").
 EXTVERSION     := $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
 SCHEMA_SOURCES := $(sort $(wildcard extension/schema/*.sql))
 ASSEMBLED      := build/$(EXTENSION)--$(EXTVERSION).sql
-RELEASED       := $(wildcard extension/$(EXTENSION)--$(EXTVERSION).sql)
+RELEASED_SHA   := $(shell sed -n "s/^$(EXTVERSION) sha256://p" extension/releases)
 DATA        = $(wildcard extension/$(EXTENSION)--*.sql)
-ifeq ($(RELEASED),)
 DATA_built  = $(ASSEMBLED)
-endif
 EXTRA_CLEAN = build
 
 # WERROR=1 (as make test builds) turns every compiler warning into an error.
@@ -59,23 +58,35 @@ $(ASSEMBLED): $(SCHEMA_SOURCES) extension/assemble.sh $(EXTENSION).control
 	extension/assemble.sh $(EXTVERSION) $(SCHEMA_SOURCES) > $@
 
 # A released version's script never changes: a schema change starts the
-# next version (a new default_version and its one upgrade script).
+# next version.
 .PHONY: released-script-unchanged
 released-script-unchanged: $(ASSEMBLED)
-ifneq ($(RELEASED),)
-	@cmp -s $(ASSEMBLED) $(RELEASED) || { \
-	  echo "extension/schema/ no longer assembles to released $(RELEASED);" \
-	       "start the next version: README, \"Releases\"" >&2; exit 1; }
+ifneq ($(RELEASED_SHA),)
+	@test "$$(sha256sum < $(ASSEMBLED) | cut -d' ' -f1)" = "$(RELEASED_SHA)" || { \
+	  echo "extension/schema/ no longer assembles to released $(EXTVERSION) (extension/releases);" \
+	       "start the next version: make next VERSION=..., README \"Releases\"" >&2; exit 1; }
 endif
 all: released-script-unchanged
 
-# Releasing default_version: its assembled script is committed beside the
-# upgrade scripts, and from then on never changes.
+# make release: pins default_version's assembled script as released.
 .PHONY: release
 release: $(ASSEMBLED)
-	@test ! -e extension/$(EXTENSION)--$(EXTVERSION).sql || \
-	  { echo "$(EXTVERSION) is already released" >&2; exit 1; }
+	@test -z "$(RELEASED_SHA)" || { echo "$(EXTVERSION) is already released" >&2; exit 1; }
+	echo "$(EXTVERSION) sha256:$$(sha256sum < $(ASSEMBLED) | cut -d' ' -f1)" >> extension/releases
+
+# make next VERSION=1.1: the released default_version's script is frozen in
+# extension/, its one upgrade script to VERSION begun, and VERSION becomes
+# default_version, in development.
+.PHONY: next
+next: released-script-unchanged
+	@test -n "$(VERSION)" -a -n "$(RELEASED_SHA)" || \
+	  { echo "make next VERSION=x.y, once $(EXTVERSION) is released (make release)" >&2; exit 1; }
 	cp $(ASSEMBLED) extension/$(EXTENSION)--$(EXTVERSION).sql
+	printf '%s\n' "-- bedrock_support $(EXTVERSION) -> $(VERSION): every change to extension/schema/ since" \
+	  "-- $(EXTVERSION), in the order it was made (README, \"Releases\")." \
+	  "\\echo Use \"ALTER EXTENSION bedrock_support UPDATE TO '$(VERSION)'\" to load this file. \\quit" \
+	  > extension/$(EXTENSION)--$(EXTVERSION)--$(VERSION).sql
+	sed -i "s/^default_version = .*/default_version = '$(VERSION)'/" $(EXTENSION).control
 
 HARNESS = test/harness
 

@@ -2,8 +2,8 @@
 # Assembles an install script from the schema sources:
 #   extension/assemble.sh VERSION extension/schema/*.sql > bedrock_support--VERSION.sql
 # The sources are the schema as it is now, one file per concern; the
-# Makefile runs this for the development version and checks that a released
-# version's committed script is still what its sources assemble to.
+# Makefile runs this for default_version and, once that is released, checks
+# the result against the SHA-256 extension/releases pins it to.
 set -euo pipefail
 version=$1; shift
 cat <<HEADER

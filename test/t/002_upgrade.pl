@@ -1,9 +1,10 @@
 # The upgrade path: install every released version, fill it with work, run
 # ALTER EXTENSION ... UPDATE, and compare the result with a fresh install of
 # the default version, the one in development. Data must survive and keep
-# working. A released version is one whose install script is committed in
-# extension/ (README, "Releases"); until the next version exists the update
-# is a no-op and the comparison still runs.
+# working. The released versions are those extension/releases lists; each
+# but the default has its install script frozen in extension/ (make next).
+# Until the next version exists the update is a no-op and the comparison
+# still runs.
 use strict;
 use warnings;
 use FindBin;
@@ -17,15 +18,21 @@ my $node = BedrockTest::new_node('upgrade');
 
 my $default = $node->safe_psql('postgres',
 	q{SELECT default_version FROM pg_available_extensions WHERE name = 'bedrock_support'});
+my $extension = "$FindBin::RealBin/../../extension";
+open(my $releases, '<', "$extension/releases") or die "extension/releases: $!";
 my @released = sort { version_key($a) cmp version_key($b) }
-  map { m{/bedrock_support--([0-9.]+)\.sql$} ? $1 : () }
-  glob("$FindBin::RealBin/../../extension/bedrock_support--*.sql");
+  map { /^([0-9.]+) sha256:[0-9a-f]{64}$/ ? $1 : () } <$releases>;
+close($releases);
 ok(scalar(@released) >= 1, "there is a released version to upgrade from (released: @released)");
 ok(version_key($released[-1]) le version_key($default),
 	"the default version $default is the latest release or the one after it");
+foreach my $version (grep { $_ ne $default } @released)
+{
+	ok(-f "$extension/bedrock_support--$version.sql", "released $version's install script is frozen in extension/");
+}
 if ($released[-1] ne $default)
 {
-	ok(-f "$FindBin::RealBin/../../extension/bedrock_support--$released[-1]--$default.sql",
+	ok(-f "$extension/bedrock_support--$released[-1]--$default.sql",
 		"the development version $default has its one upgrade script from $released[-1]");
 }
 else
