@@ -15,7 +15,7 @@ typedef struct ConfigCache
 	const char *name;			/* identifies its memory context */
 	const char *tables[CONFIG_CACHE_MAX_TABLES];	/* in schema support; NULL-ended */
 	/* set by config_cache_reload */
-	MemoryContext context;		/* reset on every reload */
+	MemoryContext context;		/* new on every reload; the old one lives to the transaction's end */
 	Oid			owner;			/* owner of the first table: the reads run as them */
 	Oid			watched[CONFIG_CACHE_MAX_TABLES];
 	/* bumped by every relevant invalidation; the cache is good while it matches */
@@ -31,8 +31,9 @@ config_cache_is_current(const ConfigCache *cache)
 }
 
 /*
- * Start a reload: empties the cache's context and looks the tables up
- * again. Returns the generation to pass to config_cache_loaded once the
+ * Start a reload: a new context for the cache (the old one is freed at
+ * the end of the transaction, as callers may still hold what it holds)
+ * and the tables looked up again. Returns the generation to pass to config_cache_loaded once the
  * caller has filled the cache, so an invalidation that arrives while
  * loading makes the next use reload again.
  */

@@ -19,8 +19,9 @@ extern TriggerData *trigger_guard(FunctionCallInfo fcinfo, const char *function,
 
 /*
  * Whether this session restores a dump: pg_dump and pg_restore set
- * row_security = off, and only roles that bypass row-level security can
- * write with it. The triggers then keep the rows they are given as they
+ * row_security = off, and the calling role bypasses row-level security (a
+ * superuser or BYPASSRLS; anyone may set row_security = off, but it lets
+ * no one else write). The triggers then keep the rows they are given as they
  * are and write no history, deadlines or outbox of their own: the dump
  * brings all of it. The one test every trigger makes (support.restoring()
  * for the PL/pgSQL ones).

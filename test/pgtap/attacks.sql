@@ -929,5 +929,20 @@ SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format($$SELECT support.rep
           format('42501: the key in support.auth_key belongs to user %s, who cannot act as user %s', :tia, :max),
           'and naming another actor is still refused');
 
+-- row_security = off is a restore only for a role that bypasses row-level
+-- security: a client who sets it still gets triage, deadlines and history
+SELECT pg_temp.kept_value('attack_client', :'k_ada', format($$
+    SELECT CASE WHEN set_config('row_security', 'off', true) = 'off' THEN
+        (SELECT t.ticket_id::text FROM support.open_ticket(%s, %s, 'Restoring, says the client', 'x', 'portal', 'reporting') t)
+    END$$, :acme, :ada)) AS t_restoring \gset
+SELECT set_config('row_security', 'on', true);
+SELECT is((SELECT concat_ws(' ', t.first_response_due IS NOT NULL, t.next_action_at IS NOT NULL, t.priority_source,
+                            (SELECT count(*) FROM support.ticket_events e
+                              WHERE e.account_id = t.account_id AND e.ticket_id = t.ticket_id AND e.kind = 'created'))
+             FROM support.tickets t WHERE t.ticket_id::text = :'t_restoring'),
+          't t category 1', 'row_security = off makes no restore of a client''s ticket');
+SELECT is(pg_temp.value_as('postgres', NULL, 'SELECT set_config(''row_security'', ''off'', true)::text || support.restoring()::text'),
+          'offtrue', 'for a superuser it is one');
+
 SELECT * FROM finish();
 ROLLBACK;
