@@ -36,7 +36,8 @@ REGRESS        = priority time_zone seed_data lifecycle workflow events config r
                  business_hours business_time deadlines templates triage escalation \
                  notifications client_types
 ISOLATION      = status_race first_response_race sla_config_cache assignment_race \
-                 triage_rules_cache escalation_race assumption_race escalation_owner_pick
+                 triage_rules_cache escalation_race assumption_race escalation_owner_pick \
+                 triage_wait_bound
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS      = 1
 PROVE_TESTS    = test/t/*.pl

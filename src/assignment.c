@@ -11,8 +11,9 @@
  * concurrent pick SKIPs LOCKED agents and takes the least-loaded of the
  * rest: simultaneous tickets spread over agents instead of queueing on one.
  * When every eligible agent is locked, the pick waits for the least-loaded
- * one, recounts its load with a fresh snapshot, and takes instead any agent
- * now unlocked with fewer open tickets. SKIP LOCKED never waits,
+ * one (at most ASSIGNMENT_WAIT_LIMIT, then the ticket waits in its tier's
+ * queue), recounts its load with a fresh snapshot, and takes instead any
+ * agent now unlocked with fewer open tickets. SKIP LOCKED never waits,
  * and a waiting pick holds no other agent lock from this statement's first
  * ticket, so single-ticket inserts cannot deadlock.
  *
@@ -24,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -31,6 +33,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "assignment.h"
@@ -76,6 +79,9 @@ struct AssignmentLedger
 	" WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1" \
 	"   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
 #define ASSIGNMENT_ORDER " ORDER BY 3, 2 NULLS FIRST, 1"
+
+/* longest a pick waits for a held agent before the ticket goes to the queue */
+#define ASSIGNMENT_WAIT_LIMIT "2s"
 #define ASSIGNMENT_CANDIDATES ASSIGNMENT_ELIGIBLE ASSIGNMENT_ORDER
 
 /* support.auto_assign */
@@ -199,6 +205,52 @@ assignment_load_candidates(void *argument)
 	assignment_take_rows(query->ledger, query->group);
 }
 
+/*
+ * Runs the waiting pick with lock_timeout at ASSIGNMENT_WAIT_LIMIT, in a
+ * subtransaction: false when the agents stay held that long. Another
+ * account's transaction left open must not hold up this one's tickets.
+ */
+static bool
+assignment_wait_bounded(SPIPlanPtr plan, Datum *values)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	volatile bool got_lock = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller_context);
+	PG_TRY();
+	{
+		int			nest_level = NewGUCNestLevel();
+
+		(void) set_config_option("lock_timeout", ASSIGNMENT_WAIT_LIMIT, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the agents to assign");
+		AtEOXact_GUC(true, nest_level);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *error;
+
+		MemoryContextSwitchTo(caller_context);
+		error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+		if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(error);
+		FreeErrorData(error);
+		got_lock = false;
+	}
+	PG_END_TRY();
+	return got_lock;
+}
+
 static void
 assignment_wait_for_agent(void *argument)
 {
@@ -215,8 +267,11 @@ assignment_wait_for_agent(void *argument)
 
 	values[0] = Int16GetDatum(query->group->tier);
 	values[1] = CStringGetTextDatum(query->group->skill);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the agents to assign");
+	if (!assignment_wait_bounded(plan, values))
+	{
+		query->group->nobody = true;	/* held past the limit: the queue */
+		return;
+	}
 	if (SPI_processed == 0)
 	{
 		query->group->nobody = true;

@@ -65,7 +65,6 @@ CREATE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     new_tier smallint := LEAST(ticket.tier + 1, 3);
-    saved_lock_timeout text := current_setting('lock_timeout');
     owner_id bigint;
     owner support.agents;
     history_count bigint;
@@ -86,16 +85,9 @@ BEGIN
     ELSE
         -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
         -- new tier, waiting for one another transaction holds rather than pass over
-        -- the only one; at most 2 s, so an idle client transaction holding agents
-        -- cannot stall the worker: then the ticket waits in the tier's queue.
-        BEGIN
-            PERFORM set_config('lock_timeout', '2s', true);
-            owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
-                                                       WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
-        EXCEPTION WHEN lock_not_available THEN
-            owner_id := NULL;
-        END;
-        PERFORM set_config('lock_timeout', saved_lock_timeout, true);
+        -- the only one, at most 2 s: then the ticket waits in the tier's queue.
+        owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
+                                                   WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
         SELECT g.* INTO owner FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) owner_id;
         IF owner.agent_id IS NOT NULL THEN
             UPDATE support.agents g SET last_assigned_at = as_of
