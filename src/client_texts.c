@@ -133,49 +133,12 @@ client_texts_alert(const char *kind, int64 ticket_id, const char *subject, int16
 	return NULL;
 }
 
-/*
- * A ticket row handed to the SQL functions below (support.tickets; its
- * columns as every stored ticket has them: NULLs are refused).
- */
-typedef struct ClientTextTicket
-{
-	const TicketColumns *columns;
-	Datum	   *values;
-	bool	   *nulls;
-} ClientTextTicket;
-
-static ClientTextTicket
-client_texts_ticket(HeapTupleHeader row, const char *function)
-{
-	Oid			row_type = HeapTupleHeaderGetTypeId(row);
-	TupleDesc	tupdesc = lookup_rowtype_tupdesc(row_type, HeapTupleHeaderGetTypMod(row));
-	HeapTupleData tuple;
-	ClientTextTicket ticket;
-	const int  *required[5];
-
-	ticket.columns = ticket_columns(tupdesc, get_typ_typrelid(row_type));
-	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = row;
-	ticket.values = palloc(tupdesc->natts * sizeof(Datum));
-	ticket.nulls = palloc(tupdesc->natts * sizeof(bool));
-	heap_deform_tuple(&tuple, tupdesc, ticket.values, ticket.nulls);
-	ReleaseTupleDesc(tupdesc);
-
-	required[0] = &ticket.columns->ticket_id;
-	required[1] = &ticket.columns->account_id;
-	required[2] = &ticket.columns->requester_id;
-	required[3] = &ticket.columns->subject;
-	required[4] = &ticket.columns->priority;
-	for (int i = 0; i < (int) lengthof(required); i++)
-		if (ticket.nulls[*required[i]] || ticket.nulls[ticket.columns->tier])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s() needs a stored ticket: a column every ticket has is NULL", function),
-					 errhint("Pass a row read from support.tickets.")));
-	return ticket;
-}
+/* the columns every client text reads */
+static const size_t client_texts_required[] = {
+	offsetof(TicketColumns, ticket_id), offsetof(TicketColumns, account_id),
+	offsetof(TicketColumns, requester_id), offsetof(TicketColumns, subject),
+	offsetof(TicketColumns, priority), offsetof(TicketColumns, tier),
+};
 
 /*
  * support.template_variables(ticket support.tickets) RETURNS jsonb: the
@@ -186,7 +149,8 @@ PG_FUNCTION_INFO_V1(template_variables);
 Datum
 template_variables(PG_FUNCTION_ARGS)
 {
-	ClientTextTicket ticket = client_texts_ticket(PG_GETARG_HEAPTUPLEHEADER(0), "support.template_variables");
+	TicketRow	ticket = ticket_row_argument(PG_GETARG_HEAPTUPLEHEADER(0), "support.template_variables",
+											 client_texts_required, lengthof(client_texts_required));
 	const TicketColumns *columns = ticket.columns;
 	OutboxBatch *batch = palloc0(sizeof(OutboxBatch));
 	const OutboxPeople *people = &batch->people[0];
@@ -256,12 +220,13 @@ PG_FUNCTION_INFO_V1(client_safe_alert);
 Datum
 client_safe_alert(PG_FUNCTION_ARGS)
 {
-	ClientTextTicket ticket;
+	TicketRow	ticket;
 	char	   *alert_text;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	ticket = client_texts_ticket(PG_GETARG_HEAPTUPLEHEADER(0), "support.client_safe_alert");
+	ticket = ticket_row_argument(PG_GETARG_HEAPTUPLEHEADER(0), "support.client_safe_alert",
+								 client_texts_required, lengthof(client_texts_required));
 	alert_text = client_texts_alert(text_to_cstring(PG_GETARG_TEXT_PP(1)),
 							  DatumGetInt64(ticket.values[ticket.columns->ticket_id]),
 							  TextDatumGetCString(ticket.values[ticket.columns->subject]),

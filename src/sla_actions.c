@@ -184,32 +184,6 @@ sla_next_action(const TicketColumns *columns, Datum *values, bool *nulls, Timest
 }
 
 /*
- * A row handed to support.ticket_actions can be built by anyone
- * (jsonb_populate_record, a ROW constructor): the columns the schedule
- * reads as values must be there, as in every stored ticket.
- */
-static void
-sla_require_stored_columns(const TicketColumns *columns, const bool *nulls)
-{
-	const struct
-	{
-		const char *name;
-		int			index;
-	}			required[] = {
-		{"account_id", columns->account_id}, {"priority", columns->priority},
-		{"tier", columns->tier}, {"status", columns->status},
-		{"created_at", columns->created_at}, {"sla_paused", columns->sla_paused},
-	};
-
-	for (size_t i = 0; i < lengthof(required); i++)
-		if (nulls[required[i].index])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("support.ticket_actions() needs a stored ticket: its %s is NULL", required[i].name),
-					 errhint("Pass a row read from support.tickets.")));
-}
-
-/*
  * support.ticket_actions(ticket support.tickets) RETURNS TABLE(action text,
  * due timestamptz): every action the ticket's row schedules, done or not.
  */
@@ -217,30 +191,21 @@ PG_FUNCTION_INFO_V1(ticket_actions);
 Datum
 ticket_actions(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
-	Oid			row_type = HeapTupleHeaderGetTypeId(row);
-	TupleDesc	tupdesc = lookup_rowtype_tupdesc(row_type, HeapTupleHeaderGetTypMod(row));
+	/* the columns the schedule reads as values */
+	static const size_t required[] = {
+		offsetof(TicketColumns, account_id), offsetof(TicketColumns, priority),
+		offsetof(TicketColumns, tier), offsetof(TicketColumns, status),
+		offsetof(TicketColumns, created_at), offsetof(TicketColumns, sla_paused),
+	};
+	TicketRow	ticket = ticket_row_argument(PG_GETARG_HEAPTUPLEHEADER(0), "support.ticket_actions",
+											 required, lengthof(required));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	const TicketColumns *columns;
-	HeapTupleData tuple;
-	Datum	   *values;
-	bool	   *nulls;
 	SlaAction	actions[SLA_ACTION_COUNT];
 	TimestampTz times[SLA_ACTION_COUNT];
 	int			count;
 
 	InitMaterializedSRF(fcinfo, 0);
-	columns = ticket_columns(tupdesc, get_typ_typrelid(row_type));
-	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = row;
-	values = palloc(tupdesc->natts * sizeof(Datum));
-	nulls = palloc(tupdesc->natts * sizeof(bool));
-	heap_deform_tuple(&tuple, tupdesc, values, nulls);
-	sla_require_stored_columns(columns, nulls);
-
-	count = sla_ticket_actions(columns, values, nulls, actions, times);
+	count = sla_ticket_actions(ticket.columns, ticket.values, ticket.nulls, actions, times);
 	for (int i = 0; i < count; i++)
 	{
 		Datum		result[2] = {CStringGetTextDatum(sla_action_name(actions[i])),
@@ -249,6 +214,5 @@ ticket_actions(PG_FUNCTION_ARGS)
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, result, result_nulls);
 	}
-	ReleaseTupleDesc(tupdesc);
 	return (Datum) 0;
 }

@@ -7,10 +7,12 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "spi_support.h"
@@ -124,4 +126,35 @@ ticket_status_of(const TicketColumns *columns, Datum status)
 			return (TicketStatus) i;
 	elog(ERROR, "unknown ticket status OID %u", DatumGetObjectId(status));
 	pg_unreachable();
+}
+
+TicketRow
+ticket_row_argument(HeapTupleHeader row, const char *function, const size_t *required, int required_count)
+{
+	Oid			row_type = HeapTupleHeaderGetTypeId(row);
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(row_type, HeapTupleHeaderGetTypMod(row));
+	HeapTupleData tuple;
+	TicketRow	ticket;
+
+	ticket.columns = ticket_columns(tupdesc, get_typ_typrelid(row_type));
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	ticket.values = palloc(tupdesc->natts * sizeof(Datum));
+	ticket.nulls = palloc(tupdesc->natts * sizeof(bool));
+	heap_deform_tuple(&tuple, tupdesc, ticket.values, ticket.nulls);
+	for (int i = 0; i < required_count; i++)
+	{
+		int			column = *(const int *) ((const char *) ticket.columns + required[i]);
+
+		if (ticket.nulls[column])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s() needs a stored ticket: its %s is NULL", function,
+							NameStr(TupleDescAttr(tupdesc, column)->attname)),
+					 errhint("Pass a row read from support.tickets.")));
+	}
+	ReleaseTupleDesc(tupdesc);
+	return ticket;
 }

@@ -7,6 +7,7 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
 #include "access/tupdesc.h"
 #include "utils/typcache.h"
 
@@ -70,5 +71,22 @@ typedef struct TicketColumns
 extern const TicketColumns *ticket_columns(TupleDesc tupdesc, Oid relid);
 
 extern TicketStatus ticket_status_of(const TicketColumns *columns, Datum status);
+
+/* A support.tickets row a SQL function was handed, deformed through the map. */
+typedef struct TicketRow
+{
+	const TicketColumns *columns;
+	Datum	   *values;
+	bool	   *nulls;
+} TicketRow;
+
+/*
+ * The row, deformed. Anyone may build one (a ROW constructor,
+ * jsonb_populate_record): a column at one of the required offsets into
+ * TicketColumns that is NULL, as in no stored ticket, is 22004 naming
+ * function and the column.
+ */
+extern TicketRow ticket_row_argument(HeapTupleHeader row, const char *function,
+									 const size_t *required, int required_count);
 
 #endif
