@@ -28,13 +28,17 @@ PG_CPPFLAGS = -I$(srcdir)/src -DBEDROCK_SUPPORT_VERSION='"$(EXTVERSION)"' -Wall 
 ifeq ($(WERROR),1)
 PG_CPPFLAGS += -Werror
 endif
+
+# A changed header (src/*.h) rebuilds every object that includes it.
+PG_CPPFLAGS += -MMD -MP
+EXTRA_CLEAN += src/*.d
 SHLIB_LINK  = $(shell curl-config --libs 2>/dev/null || echo -lcurl)
 
 # pg_regress: sql/*.sql against expected/*.out; isolation: test/specs/*.spec
 # against test/expected/*.out; Perl TAP: test/t/*.pl (own clusters).
 REGRESS        = priority time_zone seed_data lifecycle workflow events config reporting \
                  business_hours business_time deadlines templates triage escalation \
-                 notifications client_types
+                 notifications client_types escalation_marks
 ISOLATION      = status_race first_response_race sla_config_cache assignment_race \
                  triage_rules_cache escalation_race assumption_race escalation_owner_pick \
                  triage_wait_bound
@@ -47,6 +51,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
 endif
+-include $(wildcard src/*.d)
+# the library carries default_version
+$(OBJS): $(EXTENSION).control
 
 ifeq ($(PGXS),)
 all install:

@@ -28,8 +28,10 @@ END $$;
 
 -- Friday 2026-03-06 16:30 in New York, one ticket per priority. P1 runs
 -- around the clock; P2-P4 on the account's calendar (closed at the weekend
--- and on the holiday of Tuesday 03-10). The escalation mark is 80 % of the
--- first-response target.
+-- and on the holiday of Tuesday 03-10). The escalation mark is the earliest
+-- 80 % of the running targets: the priority's first response (P1, P2), or
+-- tier 1's own initial response of 2 business hours where that comes first
+-- (P3, P4: Monday 10:06).
 SELECT pg_temp.restored_ticket(90000 + p, ('P' || p)::support.priority, '2026-03-06 16:30')
   FROM generate_series(1, 4) p;
 SELECT ticket_id, priority, first_response_due, escalation_due, next_update_due, resolution_due
@@ -128,12 +130,22 @@ SELECT target, kind, due, occurred_at = due AS at_the_deadline
  ORDER BY target, kind;
 
 -- breach state in business time: overdue targets are negative and breached
-SELECT ticket_id, target, due, remaining < interval '0' AS overdue, breached
-  FROM support.sla_status WHERE ticket_id IN (90001, 90003) ORDER BY ticket_id, target;
+-- (every running target with its source: the priority's, and tier 1's
+-- 2-hour initial response and 4-hour resolution on the account's calendar)
+SELECT ticket_id, target, source, due, remaining < interval '0' AS overdue, breached
+  FROM support.sla_status WHERE ticket_id IN (90001, 90003) ORDER BY ticket_id, target, source;
 SELECT ticket_id AS waiting FROM support.open_ticket(1, :cam, 'How do I export?', channel => 'email',
        category => 'training') \gset
-SELECT target, breached, remaining > interval '0' AS time_left
-  FROM support.sla_status WHERE ticket_id = :waiting ORDER BY target;
+SELECT target, source, breached, remaining > interval '0' AS time_left
+  FROM support.sla_status WHERE ticket_id = :waiting ORDER BY target, source;
+-- a tier whose targets are for reference only adds none
+UPDATE support.tiers SET targets_enforced = false WHERE tier = 1;
+-- (it applies to a ticket at the ticket's next change, as a policy change does)
+UPDATE support.tickets SET priority = priority WHERE ticket_id = :waiting;
+SELECT count(*) AS tier_targets FROM support.sla_status WHERE ticket_id = :waiting AND source = 'tier';
+SELECT (support.change_priority(:waiting, 'P4', :tia, 'just a question')).tier_response_due IS NULL AS not_in_force;
+SELECT target, source FROM support.sla_status WHERE ticket_id = :waiting ORDER BY target, source;
+UPDATE support.tiers SET targets_enforced = true WHERE tier = 1;
 
 -- a priority without a policy is refused, and nothing is left behind
 BEGIN;

@@ -89,19 +89,32 @@ SELECT * FROM actions_of(:p1) OFFSET 1;
 SELECT * FROM support.run_due_actions(at(:p1, '31 minutes'));
 SELECT * FROM actions_of(:p1) OFFSET 2;
 SELECT destination, target, subject FROM messages_of(:p1) OFFSET 4;
--- escalation at 12 minutes restarted the tier-2 clock: its no-progress
--- threshold (4 h) and mark (80 % of 8 h) now run from there
+-- escalation at 12 minutes started tier 2's targets: its initial response
+-- (1 h, mark at 80 %: 48 minutes later) comes before the P1's own
+-- resolution mark (80 % of 2 h); the first response mark is answered
 SELECT a.action, date_trunc('second', a.due - t.created_at) AS after
   FROM support.tickets t, support.ticket_actions(t) a WHERE t.ticket_id = :p1 ORDER BY a.due, a.action;
+SELECT date_trunc('second', tier_entered_at - created_at) AS tier_entered,
+       date_trunc('second', tier_response_due - created_at) AS tier_response,
+       date_trunc('second', tier_resolution_due - created_at) AS tier_resolution,
+       date_trunc('second', resolution_due - created_at) AS resolution,
+       date_trunc('second', escalation_due - created_at) AS mark
+  FROM support.tickets WHERE ticket_id = :p1;
+-- at 1 hour the mark and the second missed update are both due: one
+-- escalation, to tier 3; the missed update is answered by it
 SELECT * FROM support.run_due_actions(at(:p1, '1 hour'));
 SELECT * FROM ticket_view(:p1);
 SELECT * FROM actions_of(:p1) OFFSET 4;
 
--- tier 3 has no resolution target of its own, so no new mark: the
--- resolution deadline is next, and breached at 2 hours
-SELECT * FROM support.run_due_actions(at(:p1, '1 hour 59 minutes'));
+-- tier 3 answers within 30 minutes, around the clock: its mark (24
+-- minutes in) brings in the executives, before the P1's resolution mark
+SELECT date_trunc('second', escalation_due - created_at) AS mark FROM support.tickets WHERE ticket_id = :p1;
+SELECT * FROM support.run_due_actions(at(:p1, '1 hour 24 minutes'));
+SELECT * FROM ticket_view(:p1);
+-- then the P1's resolution mark, and the breach at 2 hours
+SELECT * FROM support.run_due_actions(at(:p1, '1 hour 36 minutes'));
 SELECT * FROM support.run_due_actions(at(:p1, '2 hours'));
-SELECT * FROM actions_of(:p1) OFFSET 7;
+SELECT * FROM actions_of(:p1) OFFSET 8;
 SELECT destination, target, subject FROM messages_of(:p1) ORDER BY 1, 2, 3;
 
 ------------------------------------------------------------------------------
@@ -204,8 +217,9 @@ SELECT support.request_escalation(:outage, :ivy, 'closed already');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT support.record_escalation_call(:p3, :tom, 'no call was asked for');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-SELECT (support.escalate_to_executive(:p1, :tess, 'War room')).executive_escalated_at IS NOT NULL AS executive;
-SELECT support.escalate_to_executive(:p1, :tess, 'again');
+SELECT new_ticket(:initech, :ivy, 'Spend doubled overnight', 'P2') AS war_room \gset
+SELECT (support.escalate_to_executive(:war_room, :tess, 'War room')).executive_escalated_at IS NOT NULL AS executive;
+SELECT support.escalate_to_executive(:war_room, :tess, 'again');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT support.escalate_to_executive(:p2, :ivy, 'clients cannot');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -15,8 +15,16 @@
  *                       (NULL while paused, unless already breached)
  *   next_update_due     last agent reply (or creation, or resumption) +
  *                       update cadence, while the ticket is being worked
- *   escalation_due      the "breach imminent" mark: escalation_ratio of the
- *                       target running now (first response, then resolution)
+ *   tier_response_due   the current tier's initial response target, from
+ *                       tier_entered_at until an agent's public reply after it
+ *   tier_resolution_due the current tier's resolution target from
+ *                       tier_entered_at, pauses after it added
+ *                       (both NULL while not in force: tiers.targets_enforced)
+ *   escalation_due      the "breach imminent" mark: the earliest of
+ *                       escalation_ratio of every target still running, the
+ *                       priority's and the tier's, that is later than the
+ *                       last escalation (an escalation answers every mark
+ *                       passed by then)
  */
 #include "postgres.h"
 
@@ -103,6 +111,8 @@ sla_due_with_pauses(BusinessCalendar *calendar, TimestampTz start, int64 amount,
 
 	for (int i = 0; i < pauses->count; i++)
 	{
+		if (pauses->to[i] <= start)
+			continue;			/* over before this target started */
 		if (pauses->from[i] >= due)
 			break;
 		paused += business_time_diff(calendar, Max(pauses->from[i], start), pauses->to[i]);
@@ -155,29 +165,32 @@ sla_share(int64 amount, double ratio)
 static inline void
 sla_set(Datum *values, bool *nulls, int column, bool known, TimestampTz value)
 {
+	if (column < 0)
+		return;					/* a 1.1 column on 1.0's schema */
 	values[column] = known ? TimestampTzGetDatum(value) : (Datum) 0;
 	nulls[column] = !known;
 }
 
 /*
- * Once escalated, the ticket runs on its new tier's target: the next mark
- * is escalation_ratio of that tier's resolution target after the
- * escalation. A tier without one (tier 3) keeps the priority's mark.
+ * The marks of the running targets compete for escalation_due: the earliest
+ * one after the last escalation wins.
  */
-static TimestampTz
-sla_mark_after_escalation(const TicketColumns *columns, Datum *values, bool *nulls,
-						  const SlaPolicy *policy, BusinessCalendar *clock, TimestampTz mark)
+typedef struct SlaMark
 {
-	TimestampTz escalated;
-	const SlaTier *tier;
+	bool		found;
+	bool		escalated;
+	TimestampTz escalated_at;
+	TimestampTz earliest;
+} SlaMark;
 
-	if (!sla_timestamp(values, nulls, columns->escalated_at, &escalated))
-		return mark;
-	tier = sla_config_tier(DatumGetInt16(values[columns->tier]));
-	if (tier == NULL || tier->resolution_target <= 0)
-		return mark;
-	return business_time_add(clock, escalated,
-							 sla_share(tier->resolution_target, policy->escalation_ratio));
+static inline void
+sla_mark_consider(SlaMark *mark, TimestampTz at)
+{
+	if (mark->escalated && at <= mark->escalated_at)
+		return;
+	if (!mark->found || at < mark->earliest)
+		mark->earliest = at;
+	mark->found = true;
 }
 
 static void
@@ -187,38 +200,90 @@ sla_compute_deadlines(const TicketColumns *columns, Datum *values, bool *nulls)
 	int16		priority = DatumGetInt16(values[columns->priority]);
 	TicketStatus status = ticket_status_of(columns, values[columns->status]);
 	const SlaPolicy *policy = sla_config_policy(priority);
+	const SlaTier *tier = sla_config_tier(DatumGetInt16(values[columns->tier]));
 	BusinessCalendar *account_calendar = sla_config_account_calendar(account_id);
 	BusinessCalendar *clock;
+	BusinessCalendar *tier_clock;
 	TimestampTz created;
+	TimestampTz tier_entered;
 	TimestampTz pending_since = 0;
-	TimestampTz last_reply;
+	TimestampTz last_reply = 0;
 	TimestampTz update_from;
-	TimestampTz resolution_due;
-	TimestampTz mark;
+	TimestampTz due;
+	TimestampTz at;
 	bool		responded = !nulls[columns->first_response_at];
+	bool		replied = sla_timestamp(values, nulls, columns->last_public_reply_at, &last_reply);
+	bool		open = status != TICKET_RESOLVED && status != TICKET_CLOSED;
 	bool		running = status == TICKET_NEW || status == TICKET_TRIAGED ||
 		status == TICKET_IN_PROGRESS;
 	bool		waiting = status == TICKET_PENDING_CLIENT &&
 		sla_timestamp(values, nulls, columns->pending_since, &pending_since);
+	bool		tier_in_force;
 	SlaPauses	pauses;
+	SlaMark		mark = {false, false, 0, 0};
 
 	if (account_calendar == NULL || nulls[columns->created_at])
 		return;					/* the foreign key check reports the missing account */
 	clock = policy->around_the_clock ? sla_config_around_the_clock() : account_calendar;
 	created = DatumGetTimestampTz(values[columns->created_at]);
+	if (!sla_timestamp(values, nulls, columns->tier_entered_at, &tier_entered))
+		tier_entered = created;
 	pauses = sla_pauses_of(columns, values[columns->sla_paused]);
+	mark.escalated = sla_timestamp(values, nulls, columns->escalated_at, &mark.escalated_at);
 
-	sla_set(values, nulls, columns->first_response_due, true,
-			business_time_add(clock, created, policy->response_target));
+	/* the priority's targets, from creation */
+	due = business_time_add(clock, created, policy->response_target);
+	sla_set(values, nulls, columns->first_response_due, true, due);
+	if (!responded && open)
+		sla_mark_consider(&mark, business_time_add(clock, created,
+												   sla_share(policy->response_target,
+															 policy->escalation_ratio)));
 
-	resolution_due = sla_due_with_pauses(clock, created, policy->resolution_target, &pauses);
-	sla_set(values, nulls, columns->resolution_due,
-			!waiting || resolution_due <= pending_since, resolution_due);
+	due = sla_due_with_pauses(clock, created, policy->resolution_target, &pauses);
+	sla_set(values, nulls, columns->resolution_due, !waiting || due <= pending_since, due);
+	if (running || waiting)
+	{
+		at = sla_due_with_pauses(clock, created,
+								 sla_share(policy->resolution_target, policy->escalation_ratio),
+								 &pauses);
+		if (!waiting || at <= pending_since)
+			sla_mark_consider(&mark, at);
+	}
+
+	/* the current tier's targets, from when the ticket entered it */
+	tier_in_force = tier != NULL && tier->targets_enforced && columns->tier_entered_at >= 0;
+	tier_clock = tier_in_force && tier->around_the_clock ? sla_config_around_the_clock()
+		: account_calendar;
+	if (tier_in_force && open && tier->response_target > 0 &&
+		!(replied && last_reply >= tier_entered))
+	{
+		sla_set(values, nulls, columns->tier_response_due, true,
+				business_time_add(tier_clock, tier_entered, tier->response_target));
+		sla_mark_consider(&mark, business_time_add(tier_clock, tier_entered,
+												   sla_share(tier->response_target,
+															 policy->escalation_ratio)));
+	}
+	else
+		sla_set(values, nulls, columns->tier_response_due, false, 0);
+
+	if (tier_in_force && tier->resolution_target > 0 && (running || waiting))
+	{
+		due = sla_due_with_pauses(tier_clock, tier_entered, tier->resolution_target, &pauses);
+		at = sla_due_with_pauses(tier_clock, tier_entered,
+								 sla_share(tier->resolution_target, policy->escalation_ratio),
+								 &pauses);
+		sla_set(values, nulls, columns->tier_resolution_due,
+				!waiting || due <= pending_since, due);
+		if (!waiting || at <= pending_since)
+			sla_mark_consider(&mark, at);
+	}
+	else
+		sla_set(values, nulls, columns->tier_resolution_due, false, 0);
 
 	if (running)
 	{
 		update_from = created;
-		if (sla_timestamp(values, nulls, columns->last_public_reply_at, &last_reply))
+		if (replied)
 			update_from = Max(update_from, last_reply);
 		if (pauses.count > 0)
 			update_from = Max(update_from, pauses.to[pauses.count - 1]);
@@ -228,22 +293,7 @@ sla_compute_deadlines(const TicketColumns *columns, Datum *values, bool *nulls)
 	else
 		sla_set(values, nulls, columns->next_update_due, false, 0);
 
-	if (!responded && status != TICKET_RESOLVED && status != TICKET_CLOSED)
-		sla_set(values, nulls, columns->escalation_due, true,
-				sla_mark_after_escalation(columns, values, nulls, policy, clock,
-										  business_time_add(clock, created,
-															sla_share(policy->response_target,
-																	  policy->escalation_ratio))));
-	else if (running || waiting)
-	{
-		mark = sla_due_with_pauses(clock, created,
-								   sla_share(policy->resolution_target, policy->escalation_ratio),
-								   &pauses);
-		mark = sla_mark_after_escalation(columns, values, nulls, policy, clock, mark);
-		sla_set(values, nulls, columns->escalation_due, !waiting || mark <= pending_since, mark);
-	}
-	else
-		sla_set(values, nulls, columns->escalation_due, false, 0);
+	sla_set(values, nulls, columns->escalation_due, mark.found, mark.earliest);
 }
 
 static bool
@@ -294,6 +344,11 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 			MultirangeTypePGetDatum(make_empty_multirange(columns->paused_type->type_id,
 														  columns->paused_type->rngtype));
 		nulls[columns->sla_paused] = false;
+		if (columns->tier_entered_at >= 0)
+		{
+			values[columns->tier_entered_at] = values[columns->created_at];
+			nulls[columns->tier_entered_at] = nulls[columns->created_at];
+		}
 	}
 	else
 	{
@@ -303,6 +358,8 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 			offsetof(TicketColumns, first_response_due), offsetof(TicketColumns, next_update_due),
 			offsetof(TicketColumns, resolution_due), offsetof(TicketColumns, escalation_due),
 			offsetof(TicketColumns, sla_paused), offsetof(TicketColumns, next_action_at),
+			offsetof(TicketColumns, tier_entered_at), offsetof(TicketColumns, tier_response_due),
+			offsetof(TicketColumns, tier_resolution_due),
 		};
 		static const size_t inputs[] = {
 			offsetof(TicketColumns, account_id), offsetof(TicketColumns, priority),
@@ -318,6 +375,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		};
 		TicketStatus from;
 		TicketStatus to;
+		bool		never_computed;
 
 		heap_deform_tuple(trigdata->tg_newtuple, tupdesc, values, nulls);
 		heap_deform_tuple(trigdata->tg_trigtuple, tupdesc, old_values, old_nulls);
@@ -325,8 +383,36 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		{
 			int			column = *(const int *) ((const char *) columns + owned[i]);
 
+			if (column < 0)
+				continue;		/* a 1.1 column on 1.0's schema */
 			values[column] = old_values[column];
 			nulls[column] = old_nulls[column];
+		}
+
+		/* a row from before 1.1: its tier was entered at its last escalation */
+		never_computed = nulls[columns->first_response_due] ||
+			(columns->tier_entered_at >= 0 && nulls[columns->tier_entered_at]);
+		if (columns->tier_entered_at >= 0 && nulls[columns->tier_entered_at])
+		{
+			int			since = nulls[columns->escalated_at] ? columns->created_at
+				: columns->escalated_at;
+
+			values[columns->tier_entered_at] = values[since];
+			nulls[columns->tier_entered_at] = nulls[since];
+		}
+		/*
+		 * A new tier's targets run from the move: the escalation's own time
+		 * when this statement records one (the worker's as_of), else now.
+		 */
+		if (columns->tier_entered_at >= 0 &&
+			DatumGetInt16(values[columns->tier]) != DatumGetInt16(old_values[columns->tier]))
+		{
+			bool		escalated_now = !nulls[columns->escalated_at] &&
+				sla_datum_changed(columns->escalated_at, values, nulls, old_values, old_nulls, tupdesc);
+
+			values[columns->tier_entered_at] = escalated_now ? values[columns->escalated_at]
+				: TimestampTzGetDatum(now);
+			nulls[columns->tier_entered_at] = false;
 		}
 
 		from = ticket_status_of(columns, old_values[columns->status]);
@@ -342,7 +428,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 							  DatumGetTimestampTz(old_values[columns->resolved_at]), now);
 
 		/* unchanged inputs, unchanged deadlines; a row never computed is computed */
-		recompute = nulls[columns->first_response_due] || from != to;
+		recompute = never_computed || from != to;
 		for (size_t i = 0; i < lengthof(inputs) && !recompute; i++)
 			recompute = sla_datum_changed(*(const int *) ((const char *) columns + inputs[i]),
 										  values, nulls, old_values, old_nulls, tupdesc);

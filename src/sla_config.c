@@ -63,6 +63,7 @@ static void
 sla_config_load_policies(void *unused)
 {
 	int			result;
+	Oid			tiers;
 
 	result = SPI_execute("SELECT p.priority::text,"
 						 " (extract(epoch FROM p.response_target) * 1000000)::int8,"
@@ -114,10 +115,16 @@ sla_config_load_policies(void *unused)
 		policy->defined = true;
 	}
 
-	result = SPI_execute("SELECT t.tier,"
-						 " (extract(epoch FROM t.resolution_target) * 1000000)::int8,"
-						 " (extract(epoch FROM t.escalation_threshold) * 1000000)::int8, t.name"
-						 " FROM support.tiers t", true, 0);
+	/* 1.0's schema (before ALTER EXTENSION UPDATE) has no tier targets in force */
+	tiers = get_relname_relid("tiers", get_namespace_oid("support", false));
+	result = SPI_execute(psprintf("SELECT t.tier,"
+								  " (extract(epoch FROM t.resolution_target) * 1000000)::int8,"
+								  " (extract(epoch FROM t.escalation_threshold) * 1000000)::int8, t.name,"
+								  " (extract(epoch FROM t.initial_response) * 1000000)::int8,"
+								  " %s, NOT t.business_hours_only"
+								  " FROM support.tiers t",
+								  get_attnum(tiers, "targets_enforced") == InvalidAttrNumber
+								  ? "false" : "t.targets_enforced"), true, 0);
 	if (result != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.tiers: %s", SPI_result_code_string(result));
 	memset(sla_config_tiers, 0, sizeof(sla_config_tiers));
@@ -134,6 +141,11 @@ sla_config_load_policies(void *unused)
 		sla_config_tiers[tier].escalation_threshold = sla_config_optional_int64(tuple, tupdesc, 3);
 		sla_config_tiers[tier].name = MemoryContextStrdup(sla_config_cache.context,
 														  SPI_getvalue(tuple, tupdesc, 4));
+		sla_config_tiers[tier].response_target = sla_config_optional_int64(tuple, tupdesc, 5);
+		sla_config_tiers[tier].targets_enforced =
+			DatumGetBool(SPI_getbinval(tuple, tupdesc, 6, &is_null));
+		sla_config_tiers[tier].around_the_clock =
+			DatumGetBool(SPI_getbinval(tuple, tupdesc, 7, &is_null));
 		sla_config_tiers[tier].defined = true;
 	}
 }

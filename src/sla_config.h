@@ -35,6 +35,9 @@ typedef struct SlaPolicy
 typedef struct SlaTier
 {
 	bool		defined;
+	bool		targets_enforced;	/* its targets run beside the priority's */
+	bool		around_the_clock;	/* not business_hours_only */
+	int64		response_target;	/* initial response, microseconds */
 	int64		resolution_target;	/* 0 = none (variable with complexity) */
 	int64		escalation_threshold;	/* 0 = none: no-progress escalation off */
 	const char *name;			/* the handbook's name, as clients read it */

@@ -37,6 +37,19 @@ ticket_columns_invalidate(Datum argument, Oid relid)
 }
 
 /* Builds the map aside and copies it in only once complete: a missing column leaves the old one. */
+/*
+ * A column added by 1.1: -1 while a database still has 1.0's schema under
+ * this library (between installing the package and ALTER EXTENSION
+ * UPDATE), so its tickets keep working, without the new targets.
+ */
+static int
+ticket_columns_since_1_1(TupleDesc tupdesc, const char *name)
+{
+	int			attnum = SPI_fnumber(tupdesc, name);
+
+	return attnum > 0 ? attnum - 1 : -1;
+}
+
 static void
 ticket_columns_build(TupleDesc tupdesc, Oid relid, TicketColumns *kept)
 {
@@ -88,6 +101,9 @@ ticket_columns_build(TupleDesc tupdesc, Oid relid, TicketColumns *kept)
 	columns->last_activity_at = spi_column(tupdesc, "last_activity_at");
 	columns->actions_checked_at = spi_column(tupdesc, "actions_checked_at");
 	columns->next_action_at = spi_column(tupdesc, "next_action_at");
+	columns->tier_entered_at = ticket_columns_since_1_1(tupdesc, "tier_entered_at");
+	columns->tier_response_due = ticket_columns_since_1_1(tupdesc, "tier_response_due");
+	columns->tier_resolution_due = ticket_columns_since_1_1(tupdesc, "tier_resolution_due");
 
 	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
 	for (int i = 0; i < TICKET_STATUS_COUNT; i++)

@@ -60,6 +60,9 @@ typedef struct TicketColumns
 	int			last_activity_at;
 	int			actions_checked_at;
 	int			next_action_at;
+	int			tier_entered_at;
+	int			tier_response_due;
+	int			tier_resolution_due;
 	Oid			status_oids[TICKET_STATUS_COUNT];	/* support.ticket_status's labels */
 	TypeCacheEntry *paused_type;	/* tstzmultirange */
 } TicketColumns;

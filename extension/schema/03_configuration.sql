@@ -137,6 +137,7 @@ CREATE TABLE support.tiers (
     escalation_threshold interval,
     escalation_condition text,
     business_hours_only boolean DEFAULT true NOT NULL,
+    targets_enforced boolean DEFAULT true NOT NULL,
     CONSTRAINT tiers_escalation_threshold_check CHECK ((escalation_threshold > '00:00:00'::interval)),
     CONSTRAINT tiers_initial_response_check CHECK ((initial_response > '00:00:00'::interval)),
     CONSTRAINT tiers_resolution_target_check CHECK ((resolution_target > '00:00:00'::interval)),
@@ -146,6 +147,7 @@ ALTER TABLE ONLY support.tiers
     ADD CONSTRAINT tiers_pkey PRIMARY KEY (tier);
 ALTER TABLE support.tiers ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.tiers IS 'support tiers 1-3 with the handbook''s response, resolution and escalation targets (NULL resolution target: variable with complexity)';
+COMMENT ON COLUMN support.tiers.targets_enforced IS 'true: the tier''s initial_response and resolution_target run from when a ticket enters the tier, beside its priority''s targets, and the earliest "breach imminent" mark of them all escalates; false: they are for reference only';
 GRANT SELECT ON TABLE support.tiers TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.tiers TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.tiers', '');

@@ -77,6 +77,9 @@ CREATE TABLE support.tickets (
     last_activity_at timestamp with time zone,
     actions_checked_at timestamp with time zone,
     next_action_at timestamp with time zone,
+    tier_entered_at timestamp with time zone,
+    tier_response_due timestamp with time zone,
+    tier_resolution_due timestamp with time zone,
     CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
     CONSTRAINT tickets_priority_source_check CHECK ((priority_source = ANY (ARRAY['given'::text, 'rule'::text, 'category'::text]))),
     CONSTRAINT tickets_satisfaction_rating_check CHECK (((satisfaction_rating >= 1) AND (satisfaction_rating <= 5))),
@@ -107,11 +110,11 @@ COMMENT ON TABLE support.tickets IS 'support tickets: who asked, through which c
 COMMENT ON COLUMN support.tickets.first_response_due IS 'when the first agent reply is due (kept after it is given, for compliance)';
 COMMENT ON COLUMN support.tickets.next_update_due IS 'when the next agent update is due; NULL while the ticket waits on the client or is resolved';
 COMMENT ON COLUMN support.tickets.resolution_due IS 'when resolution is due, paused time excluded; NULL while paused unless already breached';
-COMMENT ON COLUMN support.tickets.escalation_due IS 'the "SLA breach imminent" mark: the policy''s escalation_ratio of the target now running';
+COMMENT ON COLUMN support.tickets.escalation_due IS 'the "SLA breach imminent" mark: the earliest escalation_ratio (the priority''s policy) of every target still running, the priority''s and the tier''s, after the last escalation';
 COMMENT ON COLUMN support.tickets.sla_paused IS 'periods in which the resolution clock stood still (pending on the client, or resolved until reopened)';
 COMMENT ON COLUMN support.tickets.triage_rule_id IS 'the triage rule the ticket matched on creation (NULL: none, the category decided)';
 COMMENT ON COLUMN support.tickets.priority_source IS 'where the priority at creation came from: given by the creator, a triage rule, or the category default';
-COMMENT ON COLUMN support.tickets.escalated_at IS 'last escalation to a higher tier (or to executives from tier 3); the new tier''s targets run from here';
+COMMENT ON COLUMN support.tickets.escalated_at IS 'last escalation to a higher tier (or to executives from tier 3); it answers every breach-imminent mark passed by then';
 COMMENT ON COLUMN support.tickets.escalation_requested_at IS 'when the client asked for an escalation (support.request_escalation)';
 COMMENT ON COLUMN support.tickets.escalation_call_due IS 'the escalation call the client''s request scheduled is due by then';
 COMMENT ON COLUMN support.tickets.escalation_call_held_at IS 'when that call took place (support.record_escalation_call)';
@@ -119,6 +122,9 @@ COMMENT ON COLUMN support.tickets.executive_escalated_at IS 'executive escalatio
 COMMENT ON COLUMN support.tickets.last_activity_at IS 'the last public reply or internal note by an agent: progress, for the no-progress escalation';
 COMMENT ON COLUMN support.tickets.actions_checked_at IS 'the escalation worker has acted on everything due up to this time';
 COMMENT ON COLUMN support.tickets.next_action_at IS 'the earliest action of the escalation worker still to come (support.ticket_actions), kept by the deadline trigger';
+COMMENT ON COLUMN support.tickets.tier_entered_at IS 'when the ticket entered its current tier: the tier''s targets run from here';
+COMMENT ON COLUMN support.tickets.tier_response_due IS 'the tier''s initial response target: an agent''s public reply is due by then after the ticket entered the tier; NULL when met or not in force (support.tiers.targets_enforced)';
+COMMENT ON COLUMN support.tickets.tier_resolution_due IS 'the tier''s resolution target from when the ticket entered it, paused time excluded; NULL while paused, resolved or not in force';
 GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client, support_agent, support_manager;
 GRANT INSERT(account_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
 GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;

@@ -138,6 +138,7 @@ CREATE VIEW support.sla_status WITH (security_invoker='true') AS
     t.tier,
     t.assignee_id,
     d.target,
+    d.source,
     d.due,
     support.business_diff(now(), d.due,
         CASE
@@ -149,17 +150,22 @@ CREATE VIEW support.sla_status WITH (security_invoker='true') AS
             ELSE c.holidays
         END) AS remaining,
     (d.due <= now()) AS breached
-   FROM ((((support.tickets t
-     JOIN support.accounts a ON ((a.account_id = t.account_id)))
-     JOIN support.calendar c ON ((c.calendar_id = a.calendar_id)))
-     JOIN support.sla_policies p ON ((p.priority = t.priority)))
-     CROSS JOIN LATERAL ( VALUES ('first_response'::support.sla_target,
-                CASE
-                    WHEN (t.first_response_at IS NULL) THEN t.first_response_due
-                    ELSE NULL::timestamp with time zone
-                END,(p.clock = '24x7'::text)), ('next_update'::support.sla_target,t.next_update_due,(p.update_cadence_unit = 'elapsed'::text)), ('resolution'::support.sla_target,t.resolution_due,(p.clock = '24x7'::text))) d(target, due, around_the_clock))
-  WHERE ((t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) AND (d.due IS NOT NULL));
-COMMENT ON VIEW support.sla_status IS 'one row per running SLA target of each open ticket: its deadline, the business time remaining (negative when overdue) and whether it is breached';
+   FROM support.tickets t
+     JOIN support.accounts a ON a.account_id = t.account_id
+     JOIN support.calendar c ON c.calendar_id = a.calendar_id
+     JOIN support.sla_policies p ON p.priority = t.priority
+     JOIN support.tiers r ON r.tier = t.tier
+     CROSS JOIN LATERAL ( VALUES
+        ('first_response'::support.sla_target, 'priority'::text,
+            CASE WHEN t.first_response_at IS NULL THEN t.first_response_due END, p.clock = '24x7'),
+        ('first_response', 'tier', t.tier_response_due, NOT r.business_hours_only),
+        ('next_update', 'priority', t.next_update_due, p.update_cadence_unit = 'elapsed'),
+        ('resolution', 'priority', t.resolution_due, p.clock = '24x7'),
+        ('resolution', 'tier', t.tier_resolution_due, NOT r.business_hours_only)
+        ) d(target, source, due, around_the_clock)
+  WHERE t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])
+    AND d.due IS NOT NULL;
+COMMENT ON VIEW support.sla_status IS 'one row per running SLA target of each open ticket, the priority''s and the current tier''s (source): its deadline, the business time remaining (negative when overdue) and whether it is breached';
 GRANT SELECT ON TABLE support.sla_status TO support_client, support_agent, support_manager;
 
 CREATE TRIGGER sla_events_append_only BEFORE DELETE OR UPDATE ON support.sla_events FOR EACH ROW EXECUTE FUNCTION support.refuse_history_change_trigger();

@@ -324,6 +324,9 @@ DECLARE
     recorded_as support.worker_actions;
     recorded bigint;
     assignee support.agents;
+    -- an escalation answers every escalation trigger that had passed by then
+    answered boolean := action IN ('escalation_mark', 'no_progress', 'update_twice_overdue')
+                        AND ticket.escalated_at OPERATOR(pg_catalog.>=) due;
 BEGIN
     SELECT * INTO recorded_as FROM support.worker_actions w
      WHERE w.action::text OPERATOR(pg_catalog.=) take_action.action;
@@ -339,14 +342,22 @@ BEGIN
     INSERT INTO support.ticket_events AS e
            (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, details, action_key)
     VALUES (ticket.account_id, ticket.ticket_id, recorded_as.event_kind,
-            NULL, 'system', recorded_as.visibility, recorded_as.summary,
+            NULL, 'system', recorded_as.visibility,
+            CASE WHEN answered THEN split_part(recorded_as.summary, ':', 1)
+                                    || ': answered by the escalation already made'
+                 ELSE recorded_as.summary END,
             jsonb_build_object('action', action, 'due', due, 'acted_at', as_of,
-                               'tier', ticket.tier, 'assignee_id', ticket.assignee_id),
+                               'tier', ticket.tier, 'assignee_id', ticket.assignee_id)
+            || CASE WHEN answered THEN jsonb_build_object('answered_by_escalation_at', ticket.escalated_at)
+                    ELSE '{}' END,
             support.action_key(action, due))
     ON CONFLICT (account_id, ticket_id, action_key) WHERE action_key IS NOT NULL DO NOTHING
     RETURNING e.event_id INTO recorded;
     IF recorded IS NULL THEN
         RETURN false;           -- taken already, by this worker or another
+    END IF;
+    IF answered THEN
+        RETURN true;
     END IF;
 
     CASE action

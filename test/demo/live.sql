@@ -35,3 +35,11 @@ SELECT kind, actor_kind, visibility, COALESCE(body, '') AS body, CASE WHEN old_v
   FROM support.ticket_events WHERE ticket_id = 9003 AND kind <> 'created' ORDER BY event_id;
 SELECT destination, target, subject FROM support.outbound_messages
  WHERE ticket_id = 9003 AND template IS DISTINCT FROM 'initial_response' ORDER BY message_id;
+\echo '== #9003 in tier 2: every running target, the P1''s (around the clock) and tier 2''s (1 h answer, 8 h'
+\echo '   resolution, on the client''s business hours); the next "breach imminent" mark is the earliest 80 % of'
+\echo '   them, so it comes before the resolution deadline (before 1.1 it was 80 % of tier 2''s 8 hours)'
+SELECT s.target, s.source, to_char(s.due, 'HH24:MI:SS') AS due
+  FROM support.sla_status s WHERE s.ticket_id = 9003 ORDER BY s.due;
+SELECT to_char(escalation_due, 'HH24:MI:SS') AS next_mark, to_char(resolution_due, 'HH24:MI:SS') AS resolution_due,
+       escalation_due < resolution_due AS mark_before_resolution
+  FROM support.tickets WHERE ticket_id = 9003;

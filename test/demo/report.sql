@@ -99,7 +99,7 @@ SELECT '#' || t.ticket_id AS ticket, t.priority, a.name AS account, t.status,
  ORDER BY t.priority, t.ticket_id;
 
 \echo '== SLA status: business time left on each running target (negative = overdue)'
-SELECT '#' || s.ticket_id AS ticket, s.priority, s.target,
+SELECT '#' || s.ticket_id AS ticket, s.priority, s.target, s.source,
        CASE WHEN s.breached THEN 'BREACHED' ELSE 'ok' END AS state,
        date_trunc('minute', s.remaining) AS business_time_left
   FROM support.sla_status s

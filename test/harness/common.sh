@@ -18,7 +18,8 @@ as_server_user() {
 # A place the server user can write: inside the checkout when that user can
 # reach it, else a directory of its own under /var/tmp.
 private_dir() {
-    local name=$1 dir="$REPO/.pgdata/$name"
+    local name=$1
+    local dir="$REPO/.pgdata/$name"
     if [ "$(id -u)" -eq 0 ]; then
         mkdir -p "$REPO/.pgdata"
         chown "$SERVER_USER" "$REPO/.pgdata"
