@@ -58,6 +58,13 @@ GRANT SELECT ON TABLE support.sla_status TO support_client, support_agent, suppo
 UPDATE support.tickets SET tier = tier
  WHERE status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]);
 
+-- A client's message reopens a resolved ticket, and on a closed one opens a
+-- linked follow-up (#16).
+ALTER TABLE support.tickets ADD COLUMN follows_up_ticket_id bigint;
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_follows_up_fkey FOREIGN KEY (account_id, follows_up_ticket_id) REFERENCES support.tickets(account_id, ticket_id);
+COMMENT ON COLUMN support.tickets.follows_up_ticket_id IS 'the closed ticket this one follows up: the client wrote again after it was closed (support.post_client_message)';
+
 -- functions changed in 1.1 (generated from extension/schema/)
 CREATE OR REPLACE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -139,5 +146,162 @@ BEGIN
     END CASE;
     RETURN true;
 END $$;
+COMMENT ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) IS 'takes one scheduled action on a locked ticket, once: false when the ledger shows it taken';
+REVOKE ALL ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(post_client_message.ticket_id);
+BEGIN
+    PERFORM support.require_client(ticket.account_id, user_id);
+    PERFORM support.require_text(body, 'message body');
+    IF ticket.status OPERATOR(pg_catalog.=) 'closed' THEN
+        ticket := support.open_follow_up(ticket, user_id, body);
+    END IF;
+    RETURN support.add_event(ticket, 'client_message', user_id, 'public', body);
+END $$;
+COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account: resumes a ticket pending on the client, reopens a resolved one, and on a closed one opens a linked follow-up ticket that carries it (returns the message''s event)';
+
+CREATE OR REPLACE FUNCTION support.open_follow_up(closed support.tickets, user_id bigint, body text) RETURNS support.tickets
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    follow_up support.tickets;
+BEGIN
+    follow_up := support.open_ticket(closed.account_id, user_id,
+        pg_catalog.left('Follow-up to #' OPERATOR(pg_catalog.||) closed.ticket_id::text
+                        OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) closed.subject, 200),
+        body, closed.channel,
+        COALESCE((SELECT c.category FROM support.categories c
+                   WHERE c.category OPERATOR(pg_catalog.=) closed.category AND c.active), 'general_inquiry'));
+    UPDATE support.tickets t SET follows_up_ticket_id = closed.ticket_id
+     WHERE t.account_id OPERATOR(pg_catalog.=) follow_up.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) follow_up.ticket_id
+    RETURNING t.* INTO follow_up;
+    PERFORM support.add_event(closed, 'follow_up', user_id, 'public',
+        pg_catalog.format('The client wrote again after closing: follow-up ticket #%s', follow_up.ticket_id),
+        pg_catalog.jsonb_build_object('follow_up_ticket_id', follow_up.ticket_id));
+    RETURN follow_up;
+END $$;
+COMMENT ON FUNCTION support.open_follow_up(closed support.tickets, user_id bigint, body text) IS 'opens the follow-up ticket of a closed one for a client''s new message, linked by follows_up_ticket_id, and records it on the closed ticket';
+REVOKE ALL ON FUNCTION support.open_follow_up(closed support.tickets, user_id bigint, body text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text DEFAULT ''::text, channel text DEFAULT 'portal'::text, category text DEFAULT 'general_inquiry'::text, priority support.priority DEFAULT NULL::support.priority, created_by bigint DEFAULT NULL::bigint, service_outage boolean DEFAULT false, revenue_impact boolean DEFAULT false, security_or_data_integrity boolean DEFAULT false, campaign_delivery_failure boolean DEFAULT false, peak_period boolean DEFAULT false, api_failure boolean DEFAULT false, workaround_available boolean DEFAULT false, multi_client_impact boolean DEFAULT false) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    created support.tickets;
+    actor bigint := COALESCE(created_by, requester_id);
+BEGIN
+    -- as the owner, no insert policy applies: a super user's own key opens
+    -- nothing (its group has no ticket policy); the rest is the rules below,
+    -- which are stricter than the policies (one opens as oneself, or for a
+    -- colleague as the account's Admin)
+    IF support.current_key_kind() OPERATOR(pg_catalog.=) 'super_user' THEN
+        RAISE EXCEPTION 'a super user''s own key does not open tickets'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Open it as the client (an assumed key) or with an agent''s key.';
+    END IF;
+    -- as the policies would: the calling login must hold the group of its key's kind
+    IF support.current_key_kind() IS NOT NULL
+       AND NOT pg_catalog.pg_has_role(support.calling_role(), 'support_' OPERATOR(pg_catalog.||) support.current_key_kind(), 'MEMBER') THEN
+        RAISE EXCEPTION 'role % cannot act with a % key', support.calling_role(), support.current_key_kind()
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A login acts only as the kind of key its group serves (support_client, support_agent, support_manager).';
+    END IF;
+    PERFORM support.require_client(open_ticket.account_id, open_ticket.requester_id);
+    PERFORM support.require_text(open_ticket.subject, 'subject');
+    IF created_by IS NOT NULL THEN
+        PERFORM support.require_agent(created_by);
+    ELSIF support.current_key_kind() OPERATOR(pg_catalog.=) 'client'
+          AND support.current_user_id() OPERATOR(pg_catalog.<>) requester_id THEN
+        -- an account's Admin opens a ticket for a colleague, as the insert policy allows
+        IF support.current_account_id() OPERATOR(pg_catalog.<>) open_ticket.account_id
+           OR support.current_user_role() OPERATOR(pg_catalog.<>) 'admin' THEN
+            RAISE EXCEPTION 'user % cannot open a ticket for user %', support.current_user_id(), requester_id
+                  USING ERRCODE = 'insufficient_privilege',
+                        HINT = 'An Admin of the account opens tickets for colleagues; others open their own.';
+        END IF;
+        actor := support.current_user_id();
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM support.channels c
+                    WHERE c.channel OPERATOR(pg_catalog.=) open_ticket.channel AND c.active) THEN
+        RAISE EXCEPTION 'unknown support channel "%"', channel
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Channels are listed in support.channels.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM support.categories c
+                    WHERE c.category OPERATOR(pg_catalog.=) open_ticket.category AND c.active) THEN
+        RAISE EXCEPTION 'unknown ticket category "%"', category
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Categories are listed in support.categories.';
+    END IF;
+
+    PERFORM support.set_actor(actor);
+    INSERT INTO support.tickets AS t
+           (account_id, requester_id, subject, description, channel, category, priority,
+            service_outage, revenue_impact, security_or_data_integrity, campaign_delivery_failure,
+            peak_period, api_failure, workaround_available, multi_client_impact)
+    VALUES (open_ticket.account_id, open_ticket.requester_id, btrim(open_ticket.subject),
+            COALESCE(open_ticket.description, ''), open_ticket.channel, open_ticket.category,
+            open_ticket.priority,
+            open_ticket.service_outage, open_ticket.revenue_impact,
+            open_ticket.security_or_data_integrity, open_ticket.campaign_delivery_failure,
+            open_ticket.peak_period, open_ticket.api_failure, open_ticket.workaround_available,
+            open_ticket.multi_client_impact)
+    RETURNING t.* INTO created;
+    PERFORM support.set_actor(NULL);
+    RETURN created;
+END $$;
+COMMENT ON FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text, channel text, category text, priority support.priority, created_by bigint, service_outage boolean, revenue_impact boolean, security_or_data_integrity boolean, campaign_delivery_failure boolean, peak_period boolean, api_failure boolean, workaround_available boolean, multi_client_impact boolean) IS 'opens a ticket for a client user (created_by: the agent who took a phone or Slack request; with a client key, the user themselves or, for an Admin, a colleague); triage decides priority (unless given), tier and assignee';
+
+CREATE OR REPLACE FUNCTION support.log_sla_changes() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    changed_at timestamptz := now();
+BEGIN
+    PERFORM support.record_sla_events(ARRAY(
+    SELECT ROW(n.account_id, NULL, n.ticket_id, e.target, e.kind, e.due, e.occurred_at)::support.sla_events
+      FROM new_tickets n
+      JOIN old_tickets o ON o.account_id OPERATOR(pg_catalog.=) n.account_id
+                        AND o.ticket_id OPERATOR(pg_catalog.=) n.ticket_id
+     CROSS JOIN LATERAL (VALUES
+        ('first_response'::support.sla_target, 'fulfilled'::support.sla_event_kind,
+            n.first_response_due, n.first_response_at,
+            o.first_response_at IS NULL AND n.first_response_at IS NOT NULL),
+        -- a deadline that passed while its target ran is breached at that
+        -- deadline, whatever change reveals it (the unique index keeps one)
+        ('first_response', 'breached', o.first_response_due, o.first_response_due,
+            o.first_response_at IS NULL AND o.first_response_due <= changed_at),
+        ('first_response', 'activated', n.first_response_due, changed_at,
+            n.first_response_at IS NULL AND o.first_response_due IS DISTINCT FROM n.first_response_due),
+        -- an agent's public reply fulfils the running update target and starts the next
+        ('next_update', 'fulfilled', o.next_update_due, n.last_public_reply_at,
+            o.next_update_due IS NOT NULL AND o.last_public_reply_at IS DISTINCT FROM n.last_public_reply_at),
+        ('next_update', 'breached', o.next_update_due, o.next_update_due,
+            o.next_update_due <= changed_at),
+        ('next_update', 'paused', o.next_update_due, changed_at,
+            o.next_update_due IS NOT NULL AND n.next_update_due IS NULL),
+        ('next_update', CASE WHEN o.next_update_due IS NULL THEN 'resumed' ELSE 'activated' END::support.sla_event_kind,
+            n.next_update_due, changed_at,
+            n.next_update_due IS NOT NULL AND (o.next_update_due IS DISTINCT FROM n.next_update_due
+                                               OR o.last_public_reply_at IS DISTINCT FROM n.last_public_reply_at)),
+        ('resolution', 'fulfilled', n.resolution_due, n.resolved_at,
+            o.resolved_at IS NULL AND n.resolved_at IS NOT NULL),
+        ('resolution', 'breached', o.resolution_due, o.resolution_due,
+            o.resolved_at IS NULL AND o.resolution_due <= changed_at),
+        ('resolution', 'paused', o.resolution_due, changed_at,
+            o.resolution_due IS NOT NULL AND n.resolution_due IS NULL),
+        ('resolution', CASE WHEN o.status IN ('pending_client', 'resolved') THEN 'resumed' ELSE 'activated' END::support.sla_event_kind,
+            n.resolution_due, changed_at,
+            n.status IN ('new', 'triaged', 'in_progress') AND n.resolution_due IS NOT NULL
+            AND (o.resolution_due IS DISTINCT FROM n.resolution_due
+                 OR o.status IN ('pending_client', 'resolved')))
+        ) AS e(target, kind, due, occurred_at, happened)
+     WHERE e.happened
+     ORDER BY n.account_id, n.ticket_id, e.target, e.occurred_at));
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.log_sla_changes() IS 'records SLA targets fulfilled, paused, resumed and re-armed by ticket changes, and the breach of any deadline that passed while its target ran';
+REVOKE ALL ON FUNCTION support.log_sla_changes() FROM PUBLIC;
 
 SELECT support.wake_worker();

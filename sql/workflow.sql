@@ -66,7 +66,10 @@ SELECT support.reply_publicly(:t2, :tia, '');
 SELECT support.reply_publicly(424242, :tia, 'no such ticket');
 SELECT support.add_internal_note(:t2, :ada, 'clients cannot write notes');
 SELECT support.post_client_message(:t2, :gil, 'another account''s user');
-SELECT support.post_client_message(:t1, :cam, 'after closing');
+-- (a client's message after closing opens a linked follow-up: sql/reopening.sql)
+SELECT support.post_client_message(:t1, :cam, 'after closing') AS after_closing \gset
+SELECT f.follows_up_ticket_id = :t1 AS follow_up_opened FROM support.tickets f
+  JOIN support.ticket_events e USING (account_id, ticket_id) WHERE e.event_id = :after_closing;
 SELECT support.reply_publicly(:t1, :tia, 'after closing');
 SELECT support.change_status(:t2, 'resolved', :tom);
 SELECT support.change_status(:t2, 'closed', :tom);

@@ -10,7 +10,8 @@
  * functions:
  *   - an agent's public reply records the first response (once) and the
  *     latest public reply, the start of the next update interval;
- *   - a client's message on a ticket waiting for the client resumes it.
+ *   - a client's message on a ticket waiting for the client resumes it, and
+ *     on a resolved ticket reopens it.
  */
 #include "postgres.h"
 
@@ -98,7 +99,65 @@ ticket_event_stamp_trigger(PG_FUNCTION_ARGS)
 }
 
 static SPIPlanPtr ticket_events_first_response_plan = NULL;
+static SPIPlanPtr ticket_events_status_plan = NULL;
 static SPIPlanPtr ticket_events_resume_plan = NULL;
+
+/*
+ * A client's message moves the conversation on: a ticket waiting on the
+ * client resumes, a resolved one reopens (the lifecycle counts the reopen,
+ * and the verification period's follow-up and auto-close go until the next
+ * resolution), and a closed one takes no more messages: the workflow's
+ * support.post_client_message opens a linked follow-up ticket instead.
+ */
+static void
+ticket_events_client_message(Datum *arguments, Oid *argtypes)
+{
+	SPIPlanPtr	status_plan = spi_kept_plan(&ticket_events_status_plan,
+											"SELECT status::text FROM support.tickets"
+											" WHERE account_id OPERATOR(pg_catalog.=) $1"
+											"   AND ticket_id OPERATOR(pg_catalog.=) $2",
+											2, argtypes);
+	char	   *status;
+	char	   *reason;
+	int			ret;
+
+	ret = SPI_execute_plan(status_plan, arguments, NULL, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "the ticket of a client message was not found");
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+	if (strcmp(status, "closed") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ticket %lld is closed", (long long) DatumGetInt64(arguments[1])),
+				 errhint("support.post_client_message() opens a follow-up ticket linked to it.")));
+	if (strcmp(status, "pending_client") != 0 && strcmp(status, "resolved") != 0)
+		return;
+
+	/* a reopen carries its reason on the status change event (log_ticket_changes) */
+	reason = pstrdup(ticket_events_change_reason != NULL ? ticket_events_change_reason : "");
+	if (strcmp(status, "resolved") == 0)
+		(void) set_config_option("support.change_reason",
+								 "reopened: the client wrote after the resolution",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	PG_TRY();
+	{
+		ret = SPI_execute_plan(spi_kept_plan(&ticket_events_resume_plan,
+											 "UPDATE support.tickets SET status = 'in_progress'"
+											 " WHERE account_id OPERATOR(pg_catalog.=) $1"
+											 "   AND ticket_id OPERATOR(pg_catalog.=) $2",
+											 2, argtypes),
+							   arguments, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		(void) set_config_option("support.change_reason", reason, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+	}
+	PG_END_TRY();
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "moving the ticket on failed: %s", SPI_result_code_string(ret));
+}
 static SPIPlanPtr ticket_events_activity_plan = NULL;
 
 /*
@@ -167,18 +226,7 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 			elog(ERROR, "recording the first response failed: %s", SPI_result_code_string(ret));
 	}
 	else if (strcmp(kind, "client_message") == 0)
-	{
-		SPIPlanPtr	plan = spi_kept_plan(&ticket_events_resume_plan,
-												 "UPDATE support.tickets SET status = 'in_progress'"
-												 " WHERE account_id OPERATOR(pg_catalog.=) $1"
-												 "   AND ticket_id OPERATOR(pg_catalog.=) $2"
-												 "   AND status OPERATOR(pg_catalog.=) 'pending_client'",
-												 2, argtypes);
-
-		ret = SPI_execute_plan(plan, arguments, NULL, false, 0);
-		if (ret != SPI_OK_UPDATE)
-			elog(ERROR, "resuming the ticket failed: %s", SPI_result_code_string(ret));
-	}
+		ticket_events_client_message(arguments, argtypes);
 	else if (strcmp(kind, "internal_note") == 0 && actor_kind != NULL &&
 			 strcmp(actor_kind, "agent") == 0)
 	{

@@ -80,6 +80,7 @@ CREATE TABLE support.tickets (
     tier_entered_at timestamp with time zone,
     tier_response_due timestamp with time zone,
     tier_resolution_due timestamp with time zone,
+    follows_up_ticket_id bigint,
     CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
     CONSTRAINT tickets_priority_source_check CHECK ((priority_source = ANY (ARRAY['given'::text, 'rule'::text, 'category'::text]))),
     CONSTRAINT tickets_satisfaction_rating_check CHECK (((satisfaction_rating >= 1) AND (satisfaction_rating <= 5))),
@@ -94,6 +95,8 @@ ALTER TABLE ONLY support.tickets
     ADD CONSTRAINT tickets_account_id_requester_id_fkey FOREIGN KEY (account_id, requester_id) REFERENCES support.account_users(account_id, user_id);
 ALTER TABLE ONLY support.tickets
     ADD CONSTRAINT tickets_assignee_id_fkey FOREIGN KEY (assignee_id) REFERENCES support.agents(agent_id);
+ALTER TABLE ONLY support.tickets
+    ADD CONSTRAINT tickets_follows_up_fkey FOREIGN KEY (account_id, follows_up_ticket_id) REFERENCES support.tickets(account_id, ticket_id);
 ALTER TABLE ONLY support.tickets
     ADD CONSTRAINT tickets_category_fkey FOREIGN KEY (category) REFERENCES support.categories(category);
 ALTER TABLE ONLY support.tickets
@@ -125,6 +128,7 @@ COMMENT ON COLUMN support.tickets.next_action_at IS 'the earliest action of the 
 COMMENT ON COLUMN support.tickets.tier_entered_at IS 'when the ticket entered its current tier: the tier''s targets run from here';
 COMMENT ON COLUMN support.tickets.tier_response_due IS 'the tier''s initial response target: an agent''s public reply is due by then after the ticket entered the tier; NULL when met or not in force (support.tiers.targets_enforced)';
 COMMENT ON COLUMN support.tickets.tier_resolution_due IS 'the tier''s resolution target from when the ticket entered it, paused time excluded; NULL while paused, resolved or not in force';
+COMMENT ON COLUMN support.tickets.follows_up_ticket_id IS 'the closed ticket this one follows up: the client wrote again after it was closed (support.post_client_message)';
 GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client, support_agent, support_manager;
 GRANT INSERT(account_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
 GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
@@ -339,10 +343,12 @@ CREATE FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subj
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     created support.tickets;
+    actor bigint := COALESCE(created_by, requester_id);
 BEGIN
     -- as the owner, no insert policy applies: a super user's own key opens
     -- nothing (its group has no ticket policy); the rest is the rules below,
-    -- which are stricter than the policies (one opens only as oneself)
+    -- which are stricter than the policies (one opens as oneself, or for a
+    -- colleague as the account's Admin)
     IF support.current_key_kind() OPERATOR(pg_catalog.=) 'super_user' THEN
         RAISE EXCEPTION 'a super user''s own key does not open tickets'
               USING ERRCODE = 'insufficient_privilege',
@@ -359,6 +365,16 @@ BEGIN
     PERFORM support.require_text(open_ticket.subject, 'subject');
     IF created_by IS NOT NULL THEN
         PERFORM support.require_agent(created_by);
+    ELSIF support.current_key_kind() OPERATOR(pg_catalog.=) 'client'
+          AND support.current_user_id() OPERATOR(pg_catalog.<>) requester_id THEN
+        -- an account's Admin opens a ticket for a colleague, as the insert policy allows
+        IF support.current_account_id() OPERATOR(pg_catalog.<>) open_ticket.account_id
+           OR support.current_user_role() OPERATOR(pg_catalog.<>) 'admin' THEN
+            RAISE EXCEPTION 'user % cannot open a ticket for user %', support.current_user_id(), requester_id
+                  USING ERRCODE = 'insufficient_privilege',
+                        HINT = 'An Admin of the account opens tickets for colleagues; others open their own.';
+        END IF;
+        actor := support.current_user_id();
     END IF;
     IF NOT EXISTS (SELECT 1 FROM support.channels c
                     WHERE c.channel OPERATOR(pg_catalog.=) open_ticket.channel AND c.active) THEN
@@ -373,7 +389,7 @@ BEGIN
                     HINT = 'Categories are listed in support.categories.';
     END IF;
 
-    PERFORM support.set_actor(COALESCE(created_by, requester_id));
+    PERFORM support.set_actor(actor);
     INSERT INTO support.tickets AS t
            (account_id, requester_id, subject, description, channel, category, priority,
             service_outage, revenue_impact, security_or_data_integrity, campaign_delivery_failure,
@@ -389,7 +405,7 @@ BEGIN
     PERFORM support.set_actor(NULL);
     RETURN created;
 END $$;
-COMMENT ON FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text, channel text, category text, priority support.priority, created_by bigint, service_outage boolean, revenue_impact boolean, security_or_data_integrity boolean, campaign_delivery_failure boolean, peak_period boolean, api_failure boolean, workaround_available boolean, multi_client_impact boolean) IS 'opens a ticket for a client user (created_by: the agent who took a phone or Slack request); triage decides priority (unless given), tier and assignee';
+COMMENT ON FUNCTION support.open_ticket(account_id bigint, requester_id bigint, subject text, description text, channel text, category text, priority support.priority, created_by bigint, service_outage boolean, revenue_impact boolean, security_or_data_integrity boolean, campaign_delivery_failure boolean, peak_period boolean, api_failure boolean, workaround_available boolean, multi_client_impact boolean) IS 'opens a ticket for a client user (created_by: the agent who took a phone or Slack request; with a client key, the user themselves or, for an Admin, a colleague); triage decides priority (unless given), tier and assignee';
 
 CREATE FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -398,10 +414,37 @@ DECLARE
 BEGIN
     PERFORM support.require_client(ticket.account_id, user_id);
     PERFORM support.require_text(body, 'message body');
-    PERFORM support.require_not_closed(ticket);
+    IF ticket.status OPERATOR(pg_catalog.=) 'closed' THEN
+        ticket := support.open_follow_up(ticket, user_id, body);
+    END IF;
     RETURN support.add_event(ticket, 'client_message', user_id, 'public', body);
 END $$;
-COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account; resumes a ticket pending on the client';
+COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account: resumes a ticket pending on the client, reopens a resolved one, and on a closed one opens a linked follow-up ticket that carries it (returns the message''s event)';
+
+-- A client who writes again after the ticket closed starts a new
+-- conversation, linked to the old one: triage classifies it afresh.
+CREATE FUNCTION support.open_follow_up(closed support.tickets, user_id bigint, body text) RETURNS support.tickets
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    follow_up support.tickets;
+BEGIN
+    follow_up := support.open_ticket(closed.account_id, user_id,
+        pg_catalog.left('Follow-up to #' OPERATOR(pg_catalog.||) closed.ticket_id::text
+                        OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) closed.subject, 200),
+        body, closed.channel,
+        COALESCE((SELECT c.category FROM support.categories c
+                   WHERE c.category OPERATOR(pg_catalog.=) closed.category AND c.active), 'general_inquiry'));
+    UPDATE support.tickets t SET follows_up_ticket_id = closed.ticket_id
+     WHERE t.account_id OPERATOR(pg_catalog.=) follow_up.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) follow_up.ticket_id
+    RETURNING t.* INTO follow_up;
+    PERFORM support.add_event(closed, 'follow_up', user_id, 'public',
+        pg_catalog.format('The client wrote again after closing: follow-up ticket #%s', follow_up.ticket_id),
+        pg_catalog.jsonb_build_object('follow_up_ticket_id', follow_up.ticket_id));
+    RETURN follow_up;
+END $$;
+COMMENT ON FUNCTION support.open_follow_up(closed support.tickets, user_id bigint, body text) IS 'opens the follow-up ticket of a closed one for a client''s new message, linked by follows_up_ticket_id, and records it on the closed ticket';
+REVOKE ALL ON FUNCTION support.open_follow_up(closed support.tickets, user_id bigint, body text) FROM PUBLIC;
 
 CREATE FUNCTION support.post_client_message(ticket_id bigint, body text) RETURNS bigint
     LANGUAGE sql SET search_path = pg_catalog, pg_temp

@@ -59,7 +59,8 @@ BEGIN
         ('resolution', CASE WHEN o.status IN ('pending_client', 'resolved') THEN 'resumed' ELSE 'activated' END::support.sla_event_kind,
             n.resolution_due, changed_at,
             n.status IN ('new', 'triaged', 'in_progress') AND n.resolution_due IS NOT NULL
-            AND o.resolution_due IS DISTINCT FROM n.resolution_due)
+            AND (o.resolution_due IS DISTINCT FROM n.resolution_due
+                 OR o.status IN ('pending_client', 'resolved')))
         ) AS e(target, kind, due, occurred_at, happened)
      WHERE e.happened
      ORDER BY n.account_id, n.ticket_id, e.target, e.occurred_at));

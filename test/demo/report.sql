@@ -61,6 +61,19 @@ SELECT e.event_id AS event, e.kind, e.visibility,
  WHERE e.ticket_id = :first_ticket
  ORDER BY e.event_id;
 
+\echo '== The client writes back: a resolved ticket reopens, a closed one gets a linked follow-up'
+SELECT '#' || t.ticket_id AS ticket, t.status, t.reopen_count AS reopens,
+       COALESCE('follows up #' || t.follows_up_ticket_id, '') AS follows_up,
+       CASE WHEN t.follows_up_ticket_id IS NOT NULL THEN left(t.subject, 50) ELSE
+       (SELECT left(e.body, 50) FROM support.ticket_events e
+         WHERE e.account_id = t.account_id AND e.ticket_id = t.ticket_id
+           AND (e.kind = 'status_change' AND e.old_value = 'resolved' OR e.kind = 'follow_up')
+         ORDER BY e.event_id DESC LIMIT 1) END AS recorded
+  FROM support.tickets t
+ WHERE t.reopen_count > 0 OR t.follows_up_ticket_id IS NOT NULL
+    OR t.ticket_id IN (SELECT f.follows_up_ticket_id FROM support.tickets f)
+ ORDER BY t.ticket_id;
+
 \echo '== What the workflow did by itself'
 SELECT '#' || t.ticket_id AS ticket, left(t.subject, 40) AS subject, x.what
   FROM support.tickets t

@@ -113,12 +113,15 @@ SELECT support.change_status(:numbers, 'triaged', :raj) \gset ignored_
 SELECT support.assign_ticket(:numbers, :raj, :raj) \gset ignored_
 SELECT support.change_priority(:numbers, 'P3', :raj, 'Attribution window difference, no decision blocked') \gset ignored_
 
--- The export: resolved, then reopened because a month was missing.
+-- The export: resolved, then reopened by the client's reply (a month was missing).
 SELECT support.change_status(:export, 'triaged', :kim) \gset ignored_
 SELECT support.assign_ticket(:export, :raj, :kim) \gset ignored_
 SELECT support.change_status(:export, 'in_progress', :raj) \gset ignored_
 SELECT support.resolve_ticket(:export, :raj, 'Report request', 'Export sent as CSV') \gset ignored_
-SELECT support.change_status(:export, 'in_progress', :raj, 'client reports December missing') \gset ignored_
+SELECT support.post_client_message(:export, :noah, 'December is missing from the export.') \gset ignored_
+
+-- The outage, closed, comes back: the client's message opens a linked follow-up.
+SELECT support.post_client_message(:outage, :haruto, 'Delivery stopped again for our EU campaigns.') \gset ignored_
 
 -- The monitoring alert: acknowledged publicly, still in triage.
 SELECT support.change_status(:anomaly, 'triaged', :max) \gset ignored_

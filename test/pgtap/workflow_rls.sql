@@ -4,7 +4,7 @@
 BEGIN;
 SET client_min_messages = warning;
 SET LOCAL support.auto_assign = off;
-SELECT plan(26);
+SELECT plan(32);
 
 INSERT INTO support.accounts (name, time_zone, calendar_id) VALUES ('Acme Ads', 'UTC', 2);
 SELECT account_id AS acme FROM support.accounts WHERE name = 'Acme Ads' \gset
@@ -23,6 +23,7 @@ CREATE ROLE wf_client LOGIN IN ROLE support_client;
 CREATE ROLE wf_agent LOGIN IN ROLE support_agent;
 CREATE ROLE wf_manager LOGIN IN ROLE support_manager;
 SELECT support.issue_key(:cam) AS k_cam \gset
+SELECT support.issue_key(:ada) AS k_ada \gset
 SELECT support.issue_key(:tia) AS k_tia \gset
 SELECT support.issue_key(:tom) AS k_tom \gset
 SELECT support.issue_key(:max) AS k_max \gset
@@ -87,6 +88,32 @@ SELECT ok(pg_temp.kept_value('wf_manager', :'k_max', format($$SELECT support.esc
 SELECT is((SELECT count(*)::int FROM support.ticket_events WHERE ticket_id IN (:t, :t2) AND actor_id IS NOT NULL
              AND actor_id NOT IN (:cam, :tia, :tom, :max)), 0,
           'every event names the key''s user as its actor');
+
+-- an account's Admin opens a ticket for a colleague, as the insert policy allows
+SELECT pg_temp.kept_value('wf_client', :'k_ada',
+       format($$SELECT ticket_id::text FROM support.open_ticket(%s, %s, 'Cam cannot log in', '', 'portal', 'account_access')$$, :acme, :cam)) AS for_cam \gset
+SELECT ok(:'for_cam' ~ '^\d+$', 'an Admin opens a ticket for a colleague');
+SELECT is((SELECT format('%s by %s', t.requester_id, e.actor_id) FROM support.tickets t
+             JOIN support.ticket_events e USING (account_id, ticket_id)
+            WHERE t.ticket_id = :for_cam::bigint AND e.kind = 'created'),
+          format('%s by %s', :cam, :ada), 'the colleague is the requester and the Admin the actor of its creation');
+SELECT is(pg_temp.error_of('wf_client', :'k_cam',
+          format($$SELECT support.open_ticket(%s, %s, 'for Ada', '', 'portal', 'account_access')$$, :acme, :ada)),
+          '42501: user ' || :cam || ' cannot open a ticket for user ' || :ada,
+          'a Campaign Manager opens only their own');
+-- the client writes again after closing: a linked follow-up ticket carries the message
+SELECT pg_temp.kept_value('wf_client', :'k_cam',
+       format($$SELECT support.post_client_message(%s, %s, 'It is back since this morning')::text$$, :t, :cam)) AS again \gset
+SELECT is((SELECT format('%s %s %s', f.follows_up_ticket_id = :t, f.status, f.subject LIKE 'Follow-up to #' || :t || ':%')
+             FROM support.ticket_events e JOIN support.tickets f USING (account_id, ticket_id)
+            WHERE e.event_id = :again::bigint AND e.body = 'It is back since this morning'),
+          't new t', 'on a closed ticket, the message opens a linked follow-up ticket');
+SELECT is((SELECT status::text FROM support.tickets WHERE ticket_id = :t), 'closed', 'the closed ticket stays closed');
+SELECT is(pg_temp.error_of('wf_client', :'k_cam',
+          format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body)
+                   VALUES (%s, %s, 'client_message', %s, 'client', 'public', 'direct')$$, :acme, :t, :cam), true),
+          '55000: ticket ' || :t || ' is closed |  | support.post_client_message() opens a follow-up ticket linked to it.',
+          'a message written straight into a closed ticket is refused, naming the function that follows it up');
 
 SELECT * FROM finish();
 ROLLBACK;
