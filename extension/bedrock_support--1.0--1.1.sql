@@ -66,6 +66,22 @@ ALTER TABLE ONLY support.tickets
 COMMENT ON COLUMN support.tickets.follows_up_ticket_id IS 'the closed ticket this one follows up: the client wrote again after it was closed (support.post_client_message)';
 
 -- functions changed in 1.1 (generated from extension/schema/)
+CREATE OR REPLACE FUNCTION support.local_time(at timestamp with time zone, time_zone text) RETURNS text
+    LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'local_time';
+COMMENT ON FUNCTION support.local_time(at timestamp with time zone, time_zone text) IS 'an instant in a time zone, named: ''Mon 09 Mar 2026 14:00 America/New_York'' (22023 for an unknown zone)';
+
+CREATE OR REPLACE FUNCTION support.duration_in_words(span interval) RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'duration_in_words';
+COMMENT ON FUNCTION support.duration_in_words(span interval) IS 'a duration in words: ''2 hours'', ''1 hour and 30 minutes'', ''1 day, 4 hours and 5 minutes''';
+
+CREATE OR REPLACE FUNCTION support.client_time(ticket support.tickets, at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT support.local_time(at, a.time_zone) FROM support.accounts a
+     WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id
+$$;
+COMMENT ON FUNCTION support.client_time(ticket support.tickets, at timestamp with time zone) IS 'an instant in the time zone of the ticket''s account, named';
+REVOKE ALL ON FUNCTION support.client_time(ticket support.tickets, at timestamp with time zone) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -127,19 +143,21 @@ BEGIN
             COALESCE(assignee.email, support.slack_channel('general')), NULL,
             format('[Ticket #%s] - Update overdue - %s', ticket.ticket_id, ticket.subject),
             format('The client was due an update on #%s (%s) at %s. Send one now (support.reply_publicly); a second missed update escalates the ticket.',
-                   ticket.ticket_id, ticket.priority::text, due),
+                   ticket.ticket_id, ticket.priority::text, support.client_time(ticket, due)),
             jsonb_build_object('kind', 'update_reminder'));
     WHEN 'escalation_call_overdue' THEN
         PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
             format('[Ticket #%s] escalation call overdue', ticket.ticket_id),
             format('The client asked for an escalation of #%s at %s; the call was due by %s and has not been recorded.',
-                   ticket.ticket_id, ticket.escalation_requested_at, due),
+                   ticket.ticket_id, support.client_time(ticket, ticket.escalation_requested_at),
+                   support.client_time(ticket, due)),
             jsonb_build_object('kind', 'escalation_call_overdue'));
     WHEN 'post_incident_review' THEN
         PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
             format('[Ticket #%s] post-incident review', ticket.ticket_id),
             format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review. Root cause: %s',
-                   ticket.ticket_id, ticket.resolved_at, COALESCE(ticket.root_cause, 'not recorded')),
+                   ticket.ticket_id, support.client_time(ticket, ticket.resolved_at),
+                   COALESCE(ticket.root_cause, 'not recorded')),
             jsonb_build_object('kind', 'post_incident_review'));
     WHEN 'follow_up' THEN
         PERFORM support.client_message(ticket, 'follow_up');
@@ -303,5 +321,67 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.log_sla_changes() IS 'records SLA targets fulfilled, paused, resumed and re-armed by ticket changes, and the breach of any deadline that passed while its target ran';
 REVOKE ALL ON FUNCTION support.log_sla_changes() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- the row a later change of the ticket would record: the one writer keeps one
+    PERFORM support.record_sla_events(ARRAY[
+        ROW(ticket.account_id, NULL, ticket.ticket_id, target, 'breached', due, due)::support.sla_events]);
+    PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+        format('[Ticket #%s] SLA breach: %s', ticket.ticket_id, target),
+        format('SLA breach on #%s (%s, tier %s): the %s target was due at %s. %s', ticket.ticket_id,
+               ticket.priority::text, ticket.tier, replace(target::text, '_', ' '),
+               support.client_time(ticket, due), ticket.subject),
+        jsonb_build_object('kind', 'sla_breach', 'target', target, 'due', due));
+END $$;
+COMMENT ON FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) IS 'marks an SLA target breached at its deadline and alerts the escalation channel';
+REVOKE ALL ON FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(request_escalation.ticket_id);
+    policy support.sla_policies;
+    call_pending boolean;
+BEGIN
+    PERFORM support.require_client(ticket.account_id, user_id);
+    PERFORM support.require_text(reason, 'reason for the escalation');
+    PERFORM support.require_open(ticket);
+    SELECT * INTO policy FROM support.sla_policies p WHERE p.priority::text OPERATOR(pg_catalog.=) ticket.priority::text;
+    call_pending := ticket.escalation_call_due IS NOT NULL AND ticket.escalation_call_held_at IS NULL;
+    PERFORM support.set_actor(user_id, reason);
+    -- a request while a call is pending is acknowledged again; the call stays
+    UPDATE support.tickets t
+       SET escalation_requested_at = CASE WHEN call_pending THEN t.escalation_requested_at ELSE now() END,
+           escalation_call_due = CASE WHEN call_pending THEN t.escalation_call_due
+                                      ELSE now() + policy.escalation_call_within END,
+           escalation_call_held_at = CASE WHEN call_pending THEN t.escalation_call_held_at END
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'escalation', user_id, 'public', reason,
+        jsonb_build_object('requested_by', 'client', 'call_due', ticket.escalation_call_due));
+    PERFORM support.queue_message(ticket, 'email',
+        (SELECT u.email FROM support.account_users u
+          WHERE u.account_id OPERATOR(pg_catalog.=) ticket.account_id
+            AND u.user_id OPERATOR(pg_catalog.=) request_escalation.user_id), NULL,
+        format('[Ticket #%s] - Escalation received - %s', ticket.ticket_id, ticket.subject),
+        format(E'We have received your escalation request for ticket #%s.\n'
+               'A support manager will call you by %s with a detailed status and action plan, '
+               'and you will get an update at least every %s until the issue is resolved.',
+               ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
+               support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence))),
+        jsonb_build_object('kind', 'escalation_acknowledgment'));
+    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+        format('[Ticket #%s] client escalation', ticket.ticket_id),
+        format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+               support.client_time(ticket, ticket.escalation_call_due)),
+        jsonb_build_object('kind', 'client_escalation'));
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within, updates on the enhanced cadence';
 
 SELECT support.wake_worker();

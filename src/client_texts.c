@@ -18,12 +18,15 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -41,6 +44,71 @@ client_texts_set(ClientTextVariables *variables, const char *name, const char *v
 	variables->names[variables->count] = name;
 	variables->values[variables->count] = value;
 	variables->count++;
+}
+
+char *
+client_texts_local_time(TimestampTz at, const char *time_zone)
+{
+	Datum		local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(time_zone),
+										   TimestampTzGetDatum(at));
+
+	return psprintf("%s %s",
+					TextDatumGetCString(DirectFunctionCall2Coll(timestamp_to_char, DEFAULT_COLLATION_OID,
+																local,
+																CStringGetTextDatum("Dy DD Mon YYYY HH24:MI"))),
+					time_zone);
+}
+
+static void
+client_texts_duration_part(const char **parts, int *count, int64 amount, const char *unit)
+{
+	if (amount != 0)
+		parts[(*count)++] = psprintf(INT64_FORMAT " %s%s", amount, unit, amount == 1 ? "" : "s");
+}
+
+char *
+client_texts_duration(const Interval *span)
+{
+	bool		negative = span->month < 0 || (span->month == 0 && span->day < 0) ||
+		(span->month == 0 && span->day == 0 && span->time < 0);
+	int64		sign = negative ? -1 : 1;
+	int64		time = sign * span->time;
+	const char *parts[6];
+	int			count = 0;
+	StringInfoData words;
+
+	client_texts_duration_part(parts, &count, sign * span->month / MONTHS_PER_YEAR, "year");
+	client_texts_duration_part(parts, &count, sign * span->month % MONTHS_PER_YEAR, "month");
+	client_texts_duration_part(parts, &count, sign * span->day, "day");
+	client_texts_duration_part(parts, &count, time / USECS_PER_HOUR, "hour");
+	client_texts_duration_part(parts, &count, time % USECS_PER_HOUR / USECS_PER_MINUTE, "minute");
+	client_texts_duration_part(parts, &count, time % USECS_PER_MINUTE / USECS_PER_SEC, "second");
+	if (count == 0)
+		return pstrdup(time == 0 ? "0 minutes" : "less than a second");
+
+	initStringInfo(&words);
+	if (negative)
+		appendStringInfoString(&words, "minus ");
+	for (int i = 0; i < count; i++)
+		appendStringInfo(&words, "%s%s", i == 0 ? "" : i == count - 1 ? " and " : ", ", parts[i]);
+	return words.data;
+}
+
+/* support.local_time(at timestamptz, time_zone text) RETURNS text */
+PG_FUNCTION_INFO_V1(local_time);
+Datum
+local_time(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(client_texts_local_time(PG_GETARG_TIMESTAMPTZ(0),
+															 text_to_cstring(PG_GETARG_TEXT_PP(1)))));
+}
+
+/* support.duration_in_words(span interval) RETURNS text */
+PG_FUNCTION_INFO_V1(duration_in_words);
+Datum
+duration_in_words(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(client_texts_duration(PG_GETARG_INTERVAL_P(0))));
 }
 
 void
@@ -62,14 +130,14 @@ client_texts_variables(const ClientTextFacts *facts, ClientTextVariables *variab
 	client_texts_set(variables, "support_engineer_name",
 					 facts->agent_name != NULL ? facts->agent_name : "Bedrock Platform Support");
 	client_texts_set(variables, "timeframe", facts->resolution_local != NULL
-					 ? psprintf("by %s %s", facts->resolution_local, facts->time_zone)
+					 ? psprintf("by %s", facts->resolution_local)
 					 : "to be confirmed");
 	client_texts_set(variables, "specific_action_items", facts->first_steps[0] != NULL
 					 ? facts->first_steps[0] : "Review the details of your request");
 	client_texts_set(variables, "investigation_steps", facts->first_steps[1] != NULL
 					 ? facts->first_steps[1] : "Reproduce and investigate the issue");
 	client_texts_set(variables, "expected_timeline", facts->response_local != NULL
-					 ? psprintf("First response by %s %s", facts->response_local, facts->time_zone)
+					 ? psprintf("First response by %s", facts->response_local)
 					 : "First response as soon as an engineer is available");
 	client_texts_set(variables, "alternative_channel",
 					 facts->enterprise && facts->slack_channel != NULL
@@ -177,7 +245,6 @@ template_variables(PG_FUNCTION_ARGS)
 	facts.subject = TextDatumGetCString(ticket.values[columns->subject]);
 	facts.client_name = people->client_name;
 	facts.agent_name = people->agent_name;
-	facts.time_zone = people->time_zone;
 	facts.response_local = people->response_local;
 	facts.resolution_local = people->resolution_local;
 	facts.enterprise = people->enterprise;

@@ -10,6 +10,8 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 /* What a client's text about a ticket is made of (NULL: not known yet). */
 typedef struct ClientTextFacts
 {
@@ -19,7 +21,6 @@ typedef struct ClientTextFacts
 	const char *subject;
 	const char *client_name;
 	const char *agent_name;
-	const char *time_zone;
 	const char *response_local; /* the deadlines in the account's zone */
 	const char *resolution_local;
 	bool		enterprise;
@@ -35,6 +36,12 @@ typedef struct ClientTextVariables
 	const char *names[CLIENT_TEXT_VARIABLES];
 	const char *values[CLIENT_TEXT_VARIABLES];
 } ClientTextVariables;
+
+/* "Mon 09 Mar 2026 14:00 America/New_York": an instant as the client reads it */
+extern char *client_texts_local_time(TimestampTz at, const char *time_zone);
+
+/* "2 hours", "1 hour and 30 minutes", "1 day, 4 hours and 5 minutes" */
+extern char *client_texts_duration(const Interval *span);
 
 /* Every variable a client template may use, each with its fallback. */
 extern void client_texts_variables(const ClientTextFacts *facts, ClientTextVariables *variables);

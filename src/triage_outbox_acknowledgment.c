@@ -25,7 +25,6 @@ triage_outbox_acknowledgment(const OutboxBatch *batch, int ticket, const TriageT
 	facts.subject = batch->subjects[ticket];
 	facts.client_name = people->client_name;
 	facts.agent_name = people->agent_name;
-	facts.time_zone = people->time_zone;
 	facts.response_local = people->response_local;
 	facts.resolution_local = people->resolution_local;
 	facts.enterprise = people->enterprise;

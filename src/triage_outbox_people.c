@@ -10,12 +10,12 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_collation.h"
 #include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "client_texts.h"
 #include "row_probe.h"
 #include "triage_outbox.h"
 
@@ -78,14 +78,6 @@ triage_outbox_people_seen(PeopleSeen *seen, int64 first_key, int64 second_key, b
 }
 
 /* A deadline as the account reads it: to_char(due AT TIME ZONE zone, ...). */
-static char *
-triage_outbox_people_local_time(Datum due, const char *time_zone)
-{
-	Datum		local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(time_zone), due);
-
-	return TextDatumGetCString(DirectFunctionCall2Coll(timestamp_to_char, DEFAULT_COLLATION_OID, local,
-													   CStringGetTextDatum("Dy DD Mon YYYY HH24:MI")));
-}
 
 static char *
 triage_outbox_people_text(RowProbe *probe, int column)
@@ -188,11 +180,11 @@ triage_outbox_people_look_up(OutboxBatch *batch, int64 acting_user)
 				people->agent_name = batch->people[agent->ticket].agent_name;
 		}
 		if (!batch->resolution_nulls[i] && people->time_zone != NULL)
-			people->resolution_local = triage_outbox_people_local_time(batch->resolution_dues[i],
-																	   people->time_zone);
+			people->resolution_local = client_texts_local_time(DatumGetTimestampTz(batch->resolution_dues[i]),
+																people->time_zone);
 		if (!batch->response_nulls[i] && people->time_zone != NULL)
-			people->response_local = triage_outbox_people_local_time(batch->response_dues[i],
-																	 people->time_zone);
+			people->response_local = client_texts_local_time(DatumGetTimestampTz(batch->response_dues[i]),
+															  people->time_zone);
 		batch->found[i] = true;
 	}
 	/* the acting user (the key's, or support.actor_id) through the same probe */

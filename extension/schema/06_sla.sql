@@ -78,7 +78,8 @@ BEGIN
     PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
         format('[Ticket #%s] SLA breach: %s', ticket.ticket_id, target),
         format('SLA breach on #%s (%s, tier %s): the %s target was due at %s. %s', ticket.ticket_id,
-               ticket.priority::text, ticket.tier, replace(target::text, '_', ' '), due, ticket.subject),
+               ticket.priority::text, ticket.tier, replace(target::text, '_', ' '),
+               support.client_time(ticket, due), ticket.subject),
         jsonb_build_object('kind', 'sla_breach', 'target', target, 'due', due));
 END $$;
 COMMENT ON FUNCTION support.record_breach(ticket support.tickets, target support.sla_target, due timestamp with time zone) IS 'marks an SLA target breached at its deadline and alerts the escalation channel';

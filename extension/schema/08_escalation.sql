@@ -214,13 +214,14 @@ BEGIN
         format(E'We have received your escalation request for ticket #%s.\n'
                'A support manager will call you by %s with a detailed status and action plan, '
                'and you will get an update at least every %s until the issue is resolved.',
-               ticket.ticket_id, ticket.escalation_call_due,
-               LEAST(policy.escalated_update_cadence, policy.update_cadence)),
+               ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
+               support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence))),
         jsonb_build_object('kind', 'escalation_acknowledgment'));
     PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
         format('[Ticket #%s] client escalation', ticket.ticket_id),
         format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s.',
-               ticket.ticket_id, ticket.priority::text, ticket.tier, reason, ticket.escalation_call_due),
+               ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+               support.client_time(ticket, ticket.escalation_call_due)),
         jsonb_build_object('kind', 'client_escalation'));
     PERFORM support.set_actor(NULL);
     RETURN ticket;
@@ -379,19 +380,21 @@ BEGIN
             COALESCE(assignee.email, support.slack_channel('general')), NULL,
             format('[Ticket #%s] - Update overdue - %s', ticket.ticket_id, ticket.subject),
             format('The client was due an update on #%s (%s) at %s. Send one now (support.reply_publicly); a second missed update escalates the ticket.',
-                   ticket.ticket_id, ticket.priority::text, due),
+                   ticket.ticket_id, ticket.priority::text, support.client_time(ticket, due)),
             jsonb_build_object('kind', 'update_reminder'));
     WHEN 'escalation_call_overdue' THEN
         PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
             format('[Ticket #%s] escalation call overdue', ticket.ticket_id),
             format('The client asked for an escalation of #%s at %s; the call was due by %s and has not been recorded.',
-                   ticket.ticket_id, ticket.escalation_requested_at, due),
+                   ticket.ticket_id, support.client_time(ticket, ticket.escalation_requested_at),
+                   support.client_time(ticket, due)),
             jsonb_build_object('kind', 'escalation_call_overdue'));
     WHEN 'post_incident_review' THEN
         PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
             format('[Ticket #%s] post-incident review', ticket.ticket_id),
             format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review. Root cause: %s',
-                   ticket.ticket_id, ticket.resolved_at, COALESCE(ticket.root_cause, 'not recorded')),
+                   ticket.ticket_id, support.client_time(ticket, ticket.resolved_at),
+                   COALESCE(ticket.root_cause, 'not recorded')),
             jsonb_build_object('kind', 'post_incident_review'));
     WHEN 'follow_up' THEN
         PERFORM support.client_message(ticket, 'follow_up');

@@ -96,6 +96,24 @@ CREATE FUNCTION support.client_safe_alert(ticket support.tickets, kind text) RET
 COMMENT ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) IS 'the text an enterprise client''s shared Slack channel gets for an alert of this kind (NULL: the client does not hear of it)';
 REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) FROM PUBLIC;
 
+-- Times and durations as a client reads them, in every text the desk
+-- writes: the client templates' own format (src/client_texts.c).
+CREATE FUNCTION support.local_time(at timestamp with time zone, time_zone text) RETURNS text
+    LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'local_time';
+COMMENT ON FUNCTION support.local_time(at timestamp with time zone, time_zone text) IS 'an instant in a time zone, named: ''Mon 09 Mar 2026 14:00 America/New_York'' (22023 for an unknown zone)';
+
+CREATE FUNCTION support.duration_in_words(span interval) RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'duration_in_words';
+COMMENT ON FUNCTION support.duration_in_words(span interval) IS 'a duration in words: ''2 hours'', ''1 hour and 30 minutes'', ''1 day, 4 hours and 5 minutes''';
+
+CREATE FUNCTION support.client_time(ticket support.tickets, at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT support.local_time(at, a.time_zone) FROM support.accounts a
+     WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id
+$$;
+COMMENT ON FUNCTION support.client_time(ticket support.tickets, at timestamp with time zone) IS 'an instant in the time zone of the ticket''s account, named';
+REVOKE ALL ON FUNCTION support.client_time(ticket support.tickets, at timestamp with time zone) FROM PUBLIC;
+
 CREATE FUNCTION support.template_variables(ticket support.tickets) RETURNS jsonb
     LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'template_variables';
 COMMENT ON FUNCTION support.template_variables(ticket support.tickets) IS 'the variables of a client template for the ticket, with the documented fallbacks (the acknowledgment''s own)';
