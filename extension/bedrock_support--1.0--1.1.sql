@@ -65,6 +65,113 @@ ALTER TABLE ONLY support.tickets
     ADD CONSTRAINT tickets_follows_up_fkey FOREIGN KEY (account_id, follows_up_ticket_id) REFERENCES support.tickets(account_id, ticket_id);
 COMMENT ON COLUMN support.tickets.follows_up_ticket_id IS 'the closed ticket this one follows up: the client wrote again after it was closed (support.post_client_message)';
 
+-- The handbook's other escalation triggers: a client's dissatisfaction and
+-- revenue at risk over a threshold (#16).
+ALTER TYPE support.event_kind ADD VALUE 'revenue_at_risk';
+-- The handbook's escalation triggers besides the SLA marks: "client
+-- expresses dissatisfaction with progress" and "revenue impact exceeds
+-- predefined thresholds". A support manager tunes them here.
+CREATE TABLE support.escalation_triggers (
+    singleton boolean DEFAULT true NOT NULL,
+    dissatisfied_rating smallint DEFAULT 2 NOT NULL,
+    CONSTRAINT escalation_triggers_singleton_check CHECK (singleton),
+    CONSTRAINT escalation_triggers_dissatisfied_rating_check CHECK (((dissatisfied_rating >= 0) AND (dissatisfied_rating <= 5)))
+);
+ALTER TABLE ONLY support.escalation_triggers
+    ADD CONSTRAINT escalation_triggers_pkey PRIMARY KEY (singleton);
+ALTER TABLE support.escalation_triggers ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket (one row)';
+COMMENT ON COLUMN support.escalation_triggers.dissatisfied_rating IS 'a satisfaction rating at or below this (1-5) is dissatisfaction: the ticket reopens and escalates; 0 turns it off';
+GRANT SELECT,UPDATE ON TABLE support.escalation_triggers TO support_manager;
+GRANT SELECT ON TABLE support.escalation_triggers TO support_agent;
+SELECT pg_catalog.pg_extension_config_dump('support.escalation_triggers', '');
+
+CREATE SEQUENCE support.dissatisfaction_rule_id_seq;
+CREATE TABLE support.dissatisfaction_rules (
+    rule_id bigint DEFAULT nextval('support.dissatisfaction_rule_id_seq'::regclass) NOT NULL,
+    name text NOT NULL,
+    keywords text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    CONSTRAINT dissatisfaction_rules_keywords_check CHECK ((btrim(keywords) <> ''::text)),
+    CONSTRAINT dissatisfaction_rules_name_check CHECK ((btrim(name) <> ''::text))
+);
+ALTER TABLE ONLY support.dissatisfaction_rules
+    ADD CONSTRAINT dissatisfaction_rules_pkey PRIMARY KEY (rule_id);
+ALTER SEQUENCE support.dissatisfaction_rule_id_seq OWNED BY support.dissatisfaction_rules.rule_id;
+ALTER TABLE support.dissatisfaction_rules ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.dissatisfaction_rules IS 'words in a client''s message that express dissatisfaction with progress, matched as triage''s keyword rules are (websearch syntax, English stemming): a match escalates the ticket';
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.dissatisfaction_rules TO support_manager;
+GRANT SELECT ON TABLE support.dissatisfaction_rules TO support_agent;
+GRANT USAGE ON SEQUENCE support.dissatisfaction_rule_id_seq TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.dissatisfaction_rules', '');
+SELECT pg_catalog.pg_extension_config_dump('support.dissatisfaction_rule_id_seq', '');
+
+CREATE SEQUENCE support.revenue_threshold_id_seq;
+CREATE TABLE support.revenue_thresholds (
+    threshold_id bigint DEFAULT nextval('support.revenue_threshold_id_seq'::regclass) NOT NULL,
+    account_id bigint,
+    priority support.priority,
+    currency text NOT NULL,
+    amount numeric(14,2) NOT NULL,
+    CONSTRAINT revenue_thresholds_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT revenue_thresholds_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text))
+);
+ALTER TABLE ONLY support.revenue_thresholds
+    ADD CONSTRAINT revenue_thresholds_pkey PRIMARY KEY (threshold_id);
+ALTER TABLE ONLY support.revenue_thresholds
+    ADD CONSTRAINT revenue_thresholds_scope_key UNIQUE NULLS NOT DISTINCT (account_id, priority, currency);
+ALTER SEQUENCE support.revenue_threshold_id_seq OWNED BY support.revenue_thresholds.threshold_id;
+ALTER TABLE support.revenue_thresholds ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.revenue_thresholds IS 'revenue at risk (in a currency) above which a ticket escalates; the most specific row applies: the account''s for the priority, the account''s, the priority''s, then everyone''s (NULL account and priority)';
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.revenue_thresholds TO support_manager;
+GRANT SELECT ON TABLE support.revenue_thresholds TO support_agent;
+GRANT USAGE ON SEQUENCE support.revenue_threshold_id_seq TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.revenue_thresholds', '');
+SELECT pg_catalog.pg_extension_config_dump('support.revenue_threshold_id_seq', '');
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.escalation_triggers FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('singleton');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.dissatisfaction_rules FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('rule_id');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.revenue_thresholds FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('threshold_id');
+
+ALTER TABLE ONLY support.revenue_thresholds
+    ADD CONSTRAINT revenue_thresholds_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
+DO $$
+DECLARE
+    config_table text;
+BEGIN
+    FOREACH config_table IN ARRAY ARRAY['escalation_triggers', 'dissatisfaction_rules', 'revenue_thresholds'] LOOP
+        EXECUTE format('CREATE POLICY manager_all ON support.%I TO support_manager'
+                       ' USING (((SELECT support.current_key_kind()) = ''manager'') AND (SELECT support.current_is_manager()))'
+                       ' WITH CHECK (((SELECT support.current_key_kind()) = ''manager'') AND (SELECT support.current_is_manager()))',
+                       config_table);
+        EXECUTE format('CREATE POLICY agent_read ON support.%I FOR SELECT TO support_agent'
+                       ' USING (((SELECT support.current_key_kind()) = ''agent'') AND ((SELECT support.current_agent_tier()) IS NOT NULL))',
+                       config_table);
+    END LOOP;
+END $$;
+INSERT INTO support.escalation_triggers (singleton, dissatisfied_rating) VALUES (true, 2);
+INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES
+	('Unhappy with progress', 'unacceptable OR frustrated OR frustrating OR disappointed OR ridiculous OR "still waiting" OR "no update" OR "no progress" OR "not good enough" OR "too slow"'),
+	('Asks for a manager', '"speak to a manager" OR "talk to a manager" OR "your manager" OR "escalate this"');
+INSERT INTO support.revenue_thresholds (account_id, priority, currency, amount) VALUES
+	(NULL, NULL, 'USD', 10000.00),
+	(NULL, NULL, 'EUR', 10000.00),
+	(NULL, NULL, 'GBP', 8000.00),
+	(NULL, 'P1', 'USD', 5000.00),
+	(NULL, 'P1', 'EUR', 5000.00),
+	(NULL, 'P1', 'GBP', 4000.00);
+ALTER TABLE support.tickets
+    ADD COLUMN revenue_at_risk numeric(14,2),
+    ADD COLUMN revenue_currency text,
+    ADD COLUMN revenue_escalated_at timestamp with time zone,
+    ADD COLUMN dissatisfaction_escalated_at timestamp with time zone,
+    ADD CONSTRAINT revenue_at_risk_has_a_currency CHECK (((revenue_at_risk IS NULL) = (revenue_currency IS NULL))),
+    ADD CONSTRAINT tickets_revenue_at_risk_check CHECK ((revenue_at_risk >= (0)::numeric)),
+    ADD CONSTRAINT tickets_revenue_currency_check CHECK ((revenue_currency ~ '^[A-Z]{3}$'::text));
+COMMENT ON COLUMN support.tickets.revenue_at_risk IS 'the client''s revenue at risk, in revenue_currency (support.report_revenue_at_risk): above the applicable support.revenue_thresholds row it escalates the ticket';
+COMMENT ON COLUMN support.tickets.revenue_escalated_at IS 'when revenue at risk above its threshold escalated the ticket (once)';
+COMMENT ON COLUMN support.tickets.dissatisfaction_escalated_at IS 'when the client''s dissatisfaction (a low rating, a message a dissatisfaction rule matches) last escalated the ticket; another escalates again only after an agent''s reply';
+
 -- functions changed in 1.1 (generated from extension/schema/)
 CREATE OR REPLACE FUNCTION support.local_time(at timestamp with time zone, time_zone text) RETURNS text
     LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'local_time';
@@ -383,5 +490,207 @@ BEGIN
     RETURN ticket;
 END $$;
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within, updates on the enhanced cadence';
+
+CREATE OR REPLACE FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    manager support.agents;
+    names text[] := '{}';
+BEGIN
+    FOR manager IN SELECT g.* FROM support.agents g WHERE g.active AND g.is_support_manager ORDER BY g.full_name LOOP
+        PERFORM support.queue_message(ticket, 'email', manager.email, NULL, subject, body,
+                                      jsonb_build_object('kind', kind, 'manager_id', manager.agent_id));
+        names := names || manager.full_name;
+    END LOOP;
+    RETURN COALESCE(NULLIF(array_to_string(names, ', '), ''), 'no support manager on record');
+END $$;
+COMMENT ON FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) IS 'emails every active support manager about a ticket; returns their names for the alert';
+REVOKE ALL ON FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) RETURNS support.tickets
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    managers text;
+    escalating boolean := ticket.status OPERATOR(pg_catalog.<>) 'closed';
+BEGIN
+    IF escalating AND ticket.dissatisfaction_escalated_at OPERATOR(pg_catalog.>=)
+                      COALESCE(ticket.last_public_reply_at, ticket.created_at) THEN
+        RETURN ticket;
+    END IF;
+    IF ticket.status OPERATOR(pg_catalog.=) 'resolved' THEN
+        PERFORM set_config('support.change_reason', 'reopened: the client is dissatisfied', true);
+        UPDATE support.tickets t SET status = 'in_progress'
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+    END IF;
+    IF escalating THEN
+        UPDATE support.tickets t SET dissatisfaction_escalated_at = now()
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        ticket := support.escalate_ticket(ticket, 'the client is dissatisfied: ' || why, now());
+    END IF;
+    managers := support.tell_managers(ticket,
+        format('[Ticket #%s] - Dissatisfied client - %s', ticket.ticket_id, ticket.subject),
+        format(E'The client is dissatisfied with #%s (%s, tier %s): %s.\n%s',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, why,
+               CASE WHEN escalating THEN 'The ticket was escalated; please get in touch with the client.'
+                    ELSE 'The ticket is closed; please get in touch with the client.' END),
+        'dissatisfaction');
+    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+        format('[Ticket #%s] dissatisfied client', ticket.ticket_id),
+        format('The client is dissatisfied with #%s (%s, tier %s): %s. Managers told: %s.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, why, managers),
+        jsonb_build_object('kind', 'dissatisfaction'));
+    PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+        format('Client dissatisfied: %s. Managers told: %s', why, managers),
+        jsonb_build_object('trigger', 'dissatisfaction', 'escalated', escalating));
+    PERFORM set_config('support.change_reason', '', true);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) IS 'the handbook''s "client expresses dissatisfaction with progress": reopens a resolved ticket, escalates it and tells the support managers (a closed one: the managers only)';
+REVOKE ALL ON FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.dissatisfaction_rule(message text) RETURNS support.dissatisfaction_rules
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT r.* FROM support.dissatisfaction_rules r
+     WHERE r.active
+       AND to_tsvector('english'::regconfig, message) @@ websearch_to_tsquery('english'::regconfig, r.keywords)
+     ORDER BY r.rule_id LIMIT 1
+$$;
+COMMENT ON FUNCTION support.dissatisfaction_rule(message text) IS 'the first active dissatisfaction rule a message matches (NULL: none)';
+REVOKE ALL ON FUNCTION support.dissatisfaction_rule(message text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.watch_dissatisfaction() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rule support.dissatisfaction_rules;
+    ticket support.tickets;
+BEGIN
+    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'ticket_events'
+       OR TG_WHEN OPERATOR(pg_catalog.<>) 'AFTER' OR TG_LEVEL OPERATOR(pg_catalog.<>) 'ROW' THEN
+        RAISE EXCEPTION 'support.watch_dissatisfaction() is a trigger of support.ticket_events only'
+              USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF support.restoring() OR NEW.kind OPERATOR(pg_catalog.<>) 'client_message' THEN
+        RETURN NULL;
+    END IF;
+    rule := support.dissatisfaction_rule(NEW.body);
+    IF rule.rule_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT t.* INTO ticket FROM support.tickets t
+     WHERE t.account_id OPERATOR(pg_catalog.=) NEW.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) NEW.ticket_id
+       FOR UPDATE;
+    PERFORM support.escalate_for_dissatisfaction(ticket,
+        format('their message matched "%s": "%s"', rule.name, pg_catalog.left(NEW.body, 200)));
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.watch_dissatisfaction() IS 'escalates a ticket whose client writes a message a dissatisfaction rule matches';
+REVOKE ALL ON FUNCTION support.watch_dissatisfaction() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.report_revenue_at_risk(ticket_id bigint, actor_id bigint, amount numeric, currency text, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(report_revenue_at_risk.ticket_id);
+    threshold support.revenue_thresholds;
+    code text := pg_catalog.upper(pg_catalog.btrim(currency));
+BEGIN
+    IF support.actor_kind_of(actor_id) OPERATOR(pg_catalog.=) 'agent' THEN
+        PERFORM support.require_agent(actor_id);
+    ELSE
+        PERFORM support.require_client(ticket.account_id, actor_id);
+    END IF;
+    PERFORM support.require_text(reason, 'reason for the revenue at risk');
+    PERFORM support.require_open(ticket);
+    IF amount IS NULL OR amount OPERATOR(pg_catalog.<) 0 OR amount OPERATOR(pg_catalog.>=) 1e12 THEN
+        RAISE EXCEPTION 'revenue at risk % is out of range', COALESCE(amount::text, 'NULL')
+              USING ERRCODE = 'numeric_value_out_of_range',
+                    HINT = 'Give an amount from 0 up to 999,999,999,999.99 in the currency named.';
+    END IF;
+    IF code IS NULL OR code !~ '^[A-Z]{3}$' THEN
+        RAISE EXCEPTION 'currency "%" is not an ISO 4217 code', COALESCE(currency, 'NULL')
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'Name the currency by its code, such as USD or EUR.';
+    END IF;
+    PERFORM support.set_actor(actor_id, reason);
+    UPDATE support.tickets t
+       SET revenue_at_risk = pg_catalog.round(amount, 2), revenue_currency = code,
+           revenue_impact = t.revenue_impact OR amount OPERATOR(pg_catalog.>) 0
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'revenue_at_risk', actor_id, 'public', reason,
+        jsonb_build_object('amount', ticket.revenue_at_risk, 'currency', code));
+    -- the most specific threshold: the account's for the priority, the account's, the priority's, everyone's
+    SELECT r.* INTO threshold FROM support.revenue_thresholds r
+     WHERE r.currency OPERATOR(pg_catalog.=) code
+       AND (r.account_id IS NULL OR r.account_id OPERATOR(pg_catalog.=) ticket.account_id)
+       AND (r.priority IS NULL OR r.priority::text OPERATOR(pg_catalog.=) ticket.priority::text)
+     ORDER BY r.account_id IS NULL, r.priority IS NULL
+     LIMIT 1;
+    IF threshold.threshold_id IS NOT NULL AND ticket.revenue_at_risk OPERATOR(pg_catalog.>=) threshold.amount
+       AND ticket.revenue_escalated_at IS NULL THEN
+        UPDATE support.tickets t SET revenue_escalated_at = now()
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        ticket := support.escalate_ticket(ticket,
+            format('revenue at risk of %s %s exceeds the threshold of %s %s',
+                   to_char(ticket.revenue_at_risk, 'FM999,999,999,990.00'), code,
+                   to_char(threshold.amount, 'FM999,999,999,990.00'), code), now());
+        PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+            format('Revenue at risk %s %s is over the threshold of %s %s: escalated',
+                   to_char(ticket.revenue_at_risk, 'FM999,999,999,990.00'), code,
+                   to_char(threshold.amount, 'FM999,999,999,990.00'), code),
+            jsonb_build_object('trigger', 'revenue', 'amount', ticket.revenue_at_risk, 'currency', code,
+                               'threshold_id', threshold.threshold_id, 'threshold', threshold.amount));
+    END IF;
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.report_revenue_at_risk(ticket_id bigint, actor_id bigint, amount numeric, currency text, reason text) IS 'records the revenue at risk on an open ticket (the client''s Admin or Campaign Manager, or an agent); at or above the applicable support.revenue_thresholds row it escalates the ticket, once';
+
+CREATE OR REPLACE FUNCTION support.report_revenue_at_risk(ticket_id bigint, amount numeric, currency text, reason text) RETURNS support.tickets
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
+    RETURN support.report_revenue_at_risk(ticket_id, support.key_user_id(), amount, currency, reason);
+COMMENT ON FUNCTION support.report_revenue_at_risk(ticket_id bigint, amount numeric, currency text, reason text) IS 'report_revenue_at_risk as the key''s user';
+
+CREATE OR REPLACE FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text DEFAULT NULL::text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(rate_ticket.ticket_id);
+BEGIN
+    PERFORM support.require_client(ticket.account_id, user_id);
+    IF rating IS NULL OR rating NOT BETWEEN 1 AND 5 THEN
+        RAISE EXCEPTION 'satisfaction rating % is out of range', COALESCE(rating::text, 'NULL')
+              USING ERRCODE = 'numeric_value_out_of_range',
+                    HINT = 'Rate from 1 (very dissatisfied) to 5 (very satisfied).';
+    END IF;
+    PERFORM support.set_actor(user_id);
+    UPDATE support.tickets t
+       SET satisfaction_rating = rating, satisfaction_comment = comment
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'rating', user_id, 'public', comment,
+                              jsonb_build_object('rating', rating));
+    PERFORM support.alert(ticket, support.slack_channel('feedback'), NULL,
+        format('[Ticket #%s] rated %s/5', ticket.ticket_id, rating),
+        format('%s rated #%s (%s) %s/5%s', (SELECT a.name FROM support.accounts a
+                                           WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
+               ticket.ticket_id, ticket.subject, rating, COALESCE(': "' || comment || '"', '')),
+        jsonb_build_object('kind', 'feedback', 'rating', rating));
+    -- a rating at or below the threshold is dissatisfaction (support.escalation_triggers)
+    IF rating OPERATOR(pg_catalog.<=) (SELECT e.dissatisfied_rating FROM support.escalation_triggers e) THEN
+        ticket := support.escalate_for_dissatisfaction(ticket,
+            format('they rated it %s/5%s', rating, COALESCE(': "' || comment || '"', '')));
+    END IF;
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text) IS 'the client''s satisfaction rating (1-5) of a resolved or closed ticket; at or below support.escalation_triggers.dissatisfied_rating it reopens and escalates a resolved ticket and tells the managers';
+
+-- objects that need the functions above
+CREATE TRIGGER ticket_event_watch_dissatisfaction AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = 'client_message'::support.event_kind)) EXECUTE FUNCTION support.watch_dissatisfaction();
 
 SELECT support.wake_worker();

@@ -65,6 +65,8 @@ static const ColumnRule column_rules[] = {
 	WORKFLOW("solution", "call support.resolve_ticket()"),
 	WORKFLOW("verification_steps", "call support.resolve_ticket()"),
 	WORKFLOW("prevention_measures", "call support.resolve_ticket()"),
+	WORKFLOW("revenue_at_risk", "call support.report_revenue_at_risk()"),
+	WORKFLOW("revenue_currency", "call support.report_revenue_at_risk()"),
 	WORKFLOW("satisfaction_rating", "call support.rate_ticket()"),
 	WORKFLOW("satisfaction_comment", "call support.rate_ticket()"),
 	WORKFLOW("first_response_at", "call support.reply_publicly()"),

@@ -26,7 +26,8 @@ COMMENT ON TYPE support.actor_kind IS 'who caused an event: a support agent, a c
 CREATE TYPE support.event_kind AS ENUM (
     'created', 'public_reply', 'internal_note', 'client_message', 'status_change',
     'priority_change', 'tier_change', 'assignee_change', 'resolution', 'rating',
-    'escalation', 'notification', 'sla_breach', 'reminder', 'follow_up', 'review_task'
+    'escalation', 'notification', 'sla_breach', 'reminder', 'follow_up', 'review_task',
+    'revenue_at_risk'
 );
 COMMENT ON TYPE support.event_kind IS 'what a ticket event records';
 

@@ -248,6 +248,71 @@ GRANT SELECT ON TABLE support.sla_policies TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.sla_policies TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.sla_policies', '');
 
+-- The handbook's escalation triggers besides the SLA marks: "client
+-- expresses dissatisfaction with progress" and "revenue impact exceeds
+-- predefined thresholds". A support manager tunes them here.
+CREATE TABLE support.escalation_triggers (
+    singleton boolean DEFAULT true NOT NULL,
+    dissatisfied_rating smallint DEFAULT 2 NOT NULL,
+    CONSTRAINT escalation_triggers_singleton_check CHECK (singleton),
+    CONSTRAINT escalation_triggers_dissatisfied_rating_check CHECK (((dissatisfied_rating >= 0) AND (dissatisfied_rating <= 5)))
+);
+ALTER TABLE ONLY support.escalation_triggers
+    ADD CONSTRAINT escalation_triggers_pkey PRIMARY KEY (singleton);
+ALTER TABLE support.escalation_triggers ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket (one row)';
+COMMENT ON COLUMN support.escalation_triggers.dissatisfied_rating IS 'a satisfaction rating at or below this (1-5) is dissatisfaction: the ticket reopens and escalates; 0 turns it off';
+GRANT SELECT,UPDATE ON TABLE support.escalation_triggers TO support_manager;
+GRANT SELECT ON TABLE support.escalation_triggers TO support_agent;
+SELECT pg_catalog.pg_extension_config_dump('support.escalation_triggers', '');
+
+CREATE SEQUENCE support.dissatisfaction_rule_id_seq;
+CREATE TABLE support.dissatisfaction_rules (
+    rule_id bigint DEFAULT nextval('support.dissatisfaction_rule_id_seq'::regclass) NOT NULL,
+    name text NOT NULL,
+    keywords text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    CONSTRAINT dissatisfaction_rules_keywords_check CHECK ((btrim(keywords) <> ''::text)),
+    CONSTRAINT dissatisfaction_rules_name_check CHECK ((btrim(name) <> ''::text))
+);
+ALTER TABLE ONLY support.dissatisfaction_rules
+    ADD CONSTRAINT dissatisfaction_rules_pkey PRIMARY KEY (rule_id);
+ALTER SEQUENCE support.dissatisfaction_rule_id_seq OWNED BY support.dissatisfaction_rules.rule_id;
+ALTER TABLE support.dissatisfaction_rules ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.dissatisfaction_rules IS 'words in a client''s message that express dissatisfaction with progress, matched as triage''s keyword rules are (websearch syntax, English stemming): a match escalates the ticket';
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.dissatisfaction_rules TO support_manager;
+GRANT SELECT ON TABLE support.dissatisfaction_rules TO support_agent;
+GRANT USAGE ON SEQUENCE support.dissatisfaction_rule_id_seq TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.dissatisfaction_rules', '');
+SELECT pg_catalog.pg_extension_config_dump('support.dissatisfaction_rule_id_seq', '');
+
+CREATE SEQUENCE support.revenue_threshold_id_seq;
+CREATE TABLE support.revenue_thresholds (
+    threshold_id bigint DEFAULT nextval('support.revenue_threshold_id_seq'::regclass) NOT NULL,
+    account_id bigint,
+    priority support.priority,
+    currency text NOT NULL,
+    amount numeric(14,2) NOT NULL,
+    CONSTRAINT revenue_thresholds_amount_check CHECK ((amount > (0)::numeric)),
+    CONSTRAINT revenue_thresholds_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text))
+);
+ALTER TABLE ONLY support.revenue_thresholds
+    ADD CONSTRAINT revenue_thresholds_pkey PRIMARY KEY (threshold_id);
+ALTER TABLE ONLY support.revenue_thresholds
+    ADD CONSTRAINT revenue_thresholds_scope_key UNIQUE NULLS NOT DISTINCT (account_id, priority, currency);
+ALTER SEQUENCE support.revenue_threshold_id_seq OWNED BY support.revenue_thresholds.threshold_id;
+ALTER TABLE support.revenue_thresholds ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.revenue_thresholds IS 'revenue at risk (in a currency) above which a ticket escalates; the most specific row applies: the account''s for the priority, the account''s, the priority''s, then everyone''s (NULL account and priority)';
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.revenue_thresholds TO support_manager;
+GRANT SELECT ON TABLE support.revenue_thresholds TO support_agent;
+GRANT USAGE ON SEQUENCE support.revenue_threshold_id_seq TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.revenue_thresholds', '');
+SELECT pg_catalog.pg_extension_config_dump('support.revenue_threshold_id_seq', '');
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.escalation_triggers FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('singleton');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.dissatisfaction_rules FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('rule_id');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.revenue_thresholds FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('threshold_id');
+
 -- Which team channel hears what: a support manager edits these rows.
 CREATE TABLE support.slack_routes (
     route text NOT NULL,
@@ -331,7 +396,8 @@ DECLARE
 BEGIN
     FOREACH config_table IN ARRAY ARRAY['calendar', 'categories', 'channels', 'internal_channels',
                                         'sla_policies', 'slack_routes', 'templates', 'tiers',
-                                        'troubleshooting_steps'] LOOP
+                                        'troubleshooting_steps', 'escalation_triggers',
+                                        'dissatisfaction_rules', 'revenue_thresholds'] LOOP
         EXECUTE format('CREATE POLICY manager_all ON support.%I TO support_manager'
                        ' USING (((SELECT support.current_key_kind()) = ''manager'') AND (SELECT support.current_is_manager()))'
                        ' WITH CHECK (((SELECT support.current_key_kind()) = ''manager'') AND (SELECT support.current_is_manager()))',
@@ -346,6 +412,18 @@ BEGIN
         END IF;
     END LOOP;
 END $$;
+
+INSERT INTO support.escalation_triggers (singleton, dissatisfied_rating) VALUES (true, 2);
+INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES
+	('Unhappy with progress', 'unacceptable OR frustrated OR frustrating OR disappointed OR ridiculous OR "still waiting" OR "no update" OR "no progress" OR "not good enough" OR "too slow"'),
+	('Asks for a manager', '"speak to a manager" OR "talk to a manager" OR "your manager" OR "escalate this"');
+INSERT INTO support.revenue_thresholds (account_id, priority, currency, amount) VALUES
+	(NULL, NULL, 'USD', 10000.00),
+	(NULL, NULL, 'EUR', 10000.00),
+	(NULL, NULL, 'GBP', 8000.00),
+	(NULL, 'P1', 'USD', 5000.00),
+	(NULL, 'P1', 'EUR', 5000.00),
+	(NULL, 'P1', 'GBP', 4000.00);
 
 INSERT INTO support.calendar (calendar_id, name, hours, holidays) VALUES
 	(1, 'Around the clock (on-call coverage)', '24x7', '{}'),

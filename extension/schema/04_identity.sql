@@ -167,6 +167,9 @@ GRANT INSERT(sensitive),UPDATE(sensitive) ON TABLE support.accounts TO support_m
 GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.accounts TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.accounts', '');
 SELECT pg_catalog.pg_extension_config_dump('support.account_id_seq', '');
+-- an account's own revenue threshold (support.revenue_thresholds, 03_configuration.sql)
+ALTER TABLE ONLY support.revenue_thresholds
+    ADD CONSTRAINT revenue_thresholds_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
 
 CREATE TABLE support.account_users (
     account_id bigint NOT NULL,

@@ -81,6 +81,13 @@ CREATE TABLE support.tickets (
     tier_response_due timestamp with time zone,
     tier_resolution_due timestamp with time zone,
     follows_up_ticket_id bigint,
+    revenue_at_risk numeric(14,2),
+    revenue_currency text,
+    revenue_escalated_at timestamp with time zone,
+    dissatisfaction_escalated_at timestamp with time zone,
+    CONSTRAINT revenue_at_risk_has_a_currency CHECK (((revenue_at_risk IS NULL) = (revenue_currency IS NULL))),
+    CONSTRAINT tickets_revenue_at_risk_check CHECK ((revenue_at_risk >= (0)::numeric)),
+    CONSTRAINT tickets_revenue_currency_check CHECK ((revenue_currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
     CONSTRAINT tickets_priority_source_check CHECK ((priority_source = ANY (ARRAY['given'::text, 'rule'::text, 'category'::text]))),
     CONSTRAINT tickets_satisfaction_rating_check CHECK (((satisfaction_rating >= 1) AND (satisfaction_rating <= 5))),
@@ -129,6 +136,9 @@ COMMENT ON COLUMN support.tickets.tier_entered_at IS 'when the ticket entered it
 COMMENT ON COLUMN support.tickets.tier_response_due IS 'the tier''s initial response target: an agent''s public reply is due by then after the ticket entered the tier; NULL when met or not in force (support.tiers.targets_enforced)';
 COMMENT ON COLUMN support.tickets.tier_resolution_due IS 'the tier''s resolution target from when the ticket entered it, paused time excluded; NULL while paused, resolved or not in force';
 COMMENT ON COLUMN support.tickets.follows_up_ticket_id IS 'the closed ticket this one follows up: the client wrote again after it was closed (support.post_client_message)';
+COMMENT ON COLUMN support.tickets.revenue_at_risk IS 'the client''s revenue at risk, in revenue_currency (support.report_revenue_at_risk): above the applicable support.revenue_thresholds row it escalates the ticket';
+COMMENT ON COLUMN support.tickets.revenue_escalated_at IS 'when revenue at risk above its threshold escalated the ticket (once)';
+COMMENT ON COLUMN support.tickets.dissatisfaction_escalated_at IS 'when the client''s dissatisfaction (a low rating, a message a dissatisfaction rule matches) last escalated the ticket; another escalates again only after an agent''s reply';
 GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client, support_agent, support_manager;
 GRANT INSERT(account_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
 GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
@@ -477,9 +487,14 @@ BEGIN
                                            WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
                ticket.ticket_id, ticket.subject, rating, COALESCE(': "' || comment || '"', '')),
         jsonb_build_object('kind', 'feedback', 'rating', rating));
+    -- a rating at or below the threshold is dissatisfaction (support.escalation_triggers)
+    IF rating OPERATOR(pg_catalog.<=) (SELECT e.dissatisfied_rating FROM support.escalation_triggers e) THEN
+        ticket := support.escalate_for_dissatisfaction(ticket,
+            format('they rated it %s/5%s', rating, COALESCE(': "' || comment || '"', '')));
+    END IF;
     RETURN ticket;
 END $$;
-COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text) IS 'the client''s satisfaction rating (1-5) of a resolved or closed ticket';
+COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text) IS 'the client''s satisfaction rating (1-5) of a resolved or closed ticket; at or below support.escalation_triggers.dissatisfied_rating it reopens and escalates a resolved ticket and tells the managers';
 
 CREATE FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text DEFAULT NULL::text) RETURNS support.tickets
     LANGUAGE sql SET search_path = pg_catalog, pg_temp

@@ -440,3 +440,184 @@ CREATE VIEW support.worker_status WITH (security_invoker='true') AS
    FROM support.worker_state() w(preloaded, state, pid, started_at, last_pass_at, last_pass_tickets, last_pass_actions, passes, actions_taken, next_wakeup, errors, last_error_at, last_error);
 COMMENT ON VIEW support.worker_status IS 'the escalation worker of this database: running or not, last pass, actions taken, next wake-up, errors, and the earliest scheduled action';
 GRANT SELECT ON TABLE support.worker_status TO support_manager;
+
+-- The support managers hear of what needs them by name: each active one
+-- gets the email; the names go into the alert.
+CREATE FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    manager support.agents;
+    names text[] := '{}';
+BEGIN
+    FOR manager IN SELECT g.* FROM support.agents g WHERE g.active AND g.is_support_manager ORDER BY g.full_name LOOP
+        PERFORM support.queue_message(ticket, 'email', manager.email, NULL, subject, body,
+                                      jsonb_build_object('kind', kind, 'manager_id', manager.agent_id));
+        names := names || manager.full_name;
+    END LOOP;
+    RETURN COALESCE(NULLIF(array_to_string(names, ', '), ''), 'no support manager on record');
+END $$;
+COMMENT ON FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) IS 'emails every active support manager about a ticket; returns their names for the alert';
+REVOKE ALL ON FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) FROM PUBLIC;
+
+-- "Client expresses dissatisfaction with progress": the ticket is reopened
+-- if resolved and escalated as at a breach-imminent mark, and the managers
+-- are told by name. A complaint the desk has not answered yet (no agent
+-- reply since the last such escalation) does not escalate again; on a
+-- closed ticket only the managers hear of it.
+CREATE FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) RETURNS support.tickets
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    managers text;
+    escalating boolean := ticket.status OPERATOR(pg_catalog.<>) 'closed';
+BEGIN
+    IF escalating AND ticket.dissatisfaction_escalated_at OPERATOR(pg_catalog.>=)
+                      COALESCE(ticket.last_public_reply_at, ticket.created_at) THEN
+        RETURN ticket;
+    END IF;
+    IF ticket.status OPERATOR(pg_catalog.=) 'resolved' THEN
+        PERFORM set_config('support.change_reason', 'reopened: the client is dissatisfied', true);
+        UPDATE support.tickets t SET status = 'in_progress'
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+    END IF;
+    IF escalating THEN
+        UPDATE support.tickets t SET dissatisfaction_escalated_at = now()
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        ticket := support.escalate_ticket(ticket, 'the client is dissatisfied: ' || why, now());
+    END IF;
+    managers := support.tell_managers(ticket,
+        format('[Ticket #%s] - Dissatisfied client - %s', ticket.ticket_id, ticket.subject),
+        format(E'The client is dissatisfied with #%s (%s, tier %s): %s.\n%s',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, why,
+               CASE WHEN escalating THEN 'The ticket was escalated; please get in touch with the client.'
+                    ELSE 'The ticket is closed; please get in touch with the client.' END),
+        'dissatisfaction');
+    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+        format('[Ticket #%s] dissatisfied client', ticket.ticket_id),
+        format('The client is dissatisfied with #%s (%s, tier %s): %s. Managers told: %s.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, why, managers),
+        jsonb_build_object('kind', 'dissatisfaction'));
+    PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+        format('Client dissatisfied: %s. Managers told: %s', why, managers),
+        jsonb_build_object('trigger', 'dissatisfaction', 'escalated', escalating));
+    PERFORM set_config('support.change_reason', '', true);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) IS 'the handbook''s "client expresses dissatisfaction with progress": reopens a resolved ticket, escalates it and tells the support managers (a closed one: the managers only)';
+REVOKE ALL ON FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) FROM PUBLIC;
+
+-- The first active rule whose words a client's message contains, matched
+-- as triage's keyword rules are (src/triage_rules.c).
+CREATE FUNCTION support.dissatisfaction_rule(message text) RETURNS support.dissatisfaction_rules
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT r.* FROM support.dissatisfaction_rules r
+     WHERE r.active
+       AND to_tsvector('english'::regconfig, message) @@ websearch_to_tsquery('english'::regconfig, r.keywords)
+     ORDER BY r.rule_id LIMIT 1
+$$;
+COMMENT ON FUNCTION support.dissatisfaction_rule(message text) IS 'the first active dissatisfaction rule a message matches (NULL: none)';
+REVOKE ALL ON FUNCTION support.dissatisfaction_rule(message text) FROM PUBLIC;
+
+-- AFTER INSERT of a client's message (after ticket_event_effects has
+-- reopened or resumed the ticket): a message a dissatisfaction rule
+-- matches escalates, however the message was written.
+CREATE FUNCTION support.watch_dissatisfaction() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rule support.dissatisfaction_rules;
+    ticket support.tickets;
+BEGIN
+    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'ticket_events'
+       OR TG_WHEN OPERATOR(pg_catalog.<>) 'AFTER' OR TG_LEVEL OPERATOR(pg_catalog.<>) 'ROW' THEN
+        RAISE EXCEPTION 'support.watch_dissatisfaction() is a trigger of support.ticket_events only'
+              USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF support.restoring() OR NEW.kind OPERATOR(pg_catalog.<>) 'client_message' THEN
+        RETURN NULL;
+    END IF;
+    rule := support.dissatisfaction_rule(NEW.body);
+    IF rule.rule_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT t.* INTO ticket FROM support.tickets t
+     WHERE t.account_id OPERATOR(pg_catalog.=) NEW.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) NEW.ticket_id
+       FOR UPDATE;
+    PERFORM support.escalate_for_dissatisfaction(ticket,
+        format('their message matched "%s": "%s"', rule.name, pg_catalog.left(NEW.body, 200)));
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.watch_dissatisfaction() IS 'escalates a ticket whose client writes a message a dissatisfaction rule matches';
+REVOKE ALL ON FUNCTION support.watch_dissatisfaction() FROM PUBLIC;
+CREATE TRIGGER ticket_event_watch_dissatisfaction AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = 'client_message'::support.event_kind)) EXECUTE FUNCTION support.watch_dissatisfaction();
+
+-- "Revenue impact exceeds predefined thresholds": the client or an agent
+-- reports the revenue at risk; crossing the applicable threshold escalates
+-- the ticket, once.
+CREATE FUNCTION support.report_revenue_at_risk(ticket_id bigint, actor_id bigint, amount numeric, currency text, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(report_revenue_at_risk.ticket_id);
+    threshold support.revenue_thresholds;
+    code text := pg_catalog.upper(pg_catalog.btrim(currency));
+BEGIN
+    IF support.actor_kind_of(actor_id) OPERATOR(pg_catalog.=) 'agent' THEN
+        PERFORM support.require_agent(actor_id);
+    ELSE
+        PERFORM support.require_client(ticket.account_id, actor_id);
+    END IF;
+    PERFORM support.require_text(reason, 'reason for the revenue at risk');
+    PERFORM support.require_open(ticket);
+    IF amount IS NULL OR amount OPERATOR(pg_catalog.<) 0 OR amount OPERATOR(pg_catalog.>=) 1e12 THEN
+        RAISE EXCEPTION 'revenue at risk % is out of range', COALESCE(amount::text, 'NULL')
+              USING ERRCODE = 'numeric_value_out_of_range',
+                    HINT = 'Give an amount from 0 up to 999,999,999,999.99 in the currency named.';
+    END IF;
+    IF code IS NULL OR code !~ '^[A-Z]{3}$' THEN
+        RAISE EXCEPTION 'currency "%" is not an ISO 4217 code', COALESCE(currency, 'NULL')
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'Name the currency by its code, such as USD or EUR.';
+    END IF;
+    PERFORM support.set_actor(actor_id, reason);
+    UPDATE support.tickets t
+       SET revenue_at_risk = pg_catalog.round(amount, 2), revenue_currency = code,
+           revenue_impact = t.revenue_impact OR amount OPERATOR(pg_catalog.>) 0
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'revenue_at_risk', actor_id, 'public', reason,
+        jsonb_build_object('amount', ticket.revenue_at_risk, 'currency', code));
+    -- the most specific threshold: the account's for the priority, the account's, the priority's, everyone's
+    SELECT r.* INTO threshold FROM support.revenue_thresholds r
+     WHERE r.currency OPERATOR(pg_catalog.=) code
+       AND (r.account_id IS NULL OR r.account_id OPERATOR(pg_catalog.=) ticket.account_id)
+       AND (r.priority IS NULL OR r.priority::text OPERATOR(pg_catalog.=) ticket.priority::text)
+     ORDER BY r.account_id IS NULL, r.priority IS NULL
+     LIMIT 1;
+    IF threshold.threshold_id IS NOT NULL AND ticket.revenue_at_risk OPERATOR(pg_catalog.>=) threshold.amount
+       AND ticket.revenue_escalated_at IS NULL THEN
+        UPDATE support.tickets t SET revenue_escalated_at = now()
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        ticket := support.escalate_ticket(ticket,
+            format('revenue at risk of %s %s exceeds the threshold of %s %s',
+                   to_char(ticket.revenue_at_risk, 'FM999,999,999,990.00'), code,
+                   to_char(threshold.amount, 'FM999,999,999,990.00'), code), now());
+        PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+            format('Revenue at risk %s %s is over the threshold of %s %s: escalated',
+                   to_char(ticket.revenue_at_risk, 'FM999,999,999,990.00'), code,
+                   to_char(threshold.amount, 'FM999,999,999,990.00'), code),
+            jsonb_build_object('trigger', 'revenue', 'amount', ticket.revenue_at_risk, 'currency', code,
+                               'threshold_id', threshold.threshold_id, 'threshold', threshold.amount));
+    END IF;
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.report_revenue_at_risk(ticket_id bigint, actor_id bigint, amount numeric, currency text, reason text) IS 'records the revenue at risk on an open ticket (the client''s Admin or Campaign Manager, or an agent); at or above the applicable support.revenue_thresholds row it escalates the ticket, once';
+
+CREATE FUNCTION support.report_revenue_at_risk(ticket_id bigint, amount numeric, currency text, reason text) RETURNS support.tickets
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
+    RETURN support.report_revenue_at_risk(ticket_id, support.key_user_id(), amount, currency, reason);
+COMMENT ON FUNCTION support.report_revenue_at_risk(ticket_id bigint, amount numeric, currency text, reason text) IS 'report_revenue_at_risk as the key''s user';

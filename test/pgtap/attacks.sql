@@ -190,7 +190,7 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
                 'priority_hash', 'priority_hash_extended', 'priority_in', 'priority_label', 'priority_le',
                 'priority_less_urgent', 'priority_lt', 'priority_more_urgent', 'priority_ne', 'priority_out',
                 'priority_recv', 'priority_send', 'priority_to_int4', 'rate_ticket', 'record_escalation_call',
-                'render_template', 'reply_publicly', 'request_escalation', 'require_acting_user', 'resolve_ticket',
+                'render_template', 'reply_publicly', 'report_revenue_at_risk', 'request_escalation', 'require_acting_user', 'resolve_ticket',
                 'revoke_key', 'send_progress_update', 'set_actor', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
                 'weekly_hours']
                  || ARRAY(SELECT enum_type || '_' || comparison
@@ -503,7 +503,7 @@ SELECT CASE
     WHEN column_name = 'channel' THEN '(SELECT min(c.channel) FROM support.channels c WHERE c.channel <> tickets.channel)'
     WHEN column_name = 'category' THEN '(SELECT min(c.category) FROM support.categories c WHERE c.category <> tickets.category)'
     WHEN type_name = 'boolean' THEN format('NOT COALESCE(%I, false)', column_name)
-    WHEN type_name IN ('bigint', 'integer', 'smallint') THEN format('COALESCE(%I, 0) + 1', column_name)
+    WHEN type_name IN ('bigint', 'integer', 'smallint') OR type_name LIKE 'numeric%' THEN format('COALESCE(%I, 0) + 1', column_name)
     WHEN type_name = 'timestamp with time zone' THEN format('COALESCE(%I, now()) + interval ''1 hour''', column_name)
     WHEN type_name = 'interval' THEN format('COALESCE(%I, interval ''0'') + interval ''1 hour''', column_name)
     WHEN type_name = 'text' THEN format('COALESCE(%I, '''') || ''!''', column_name)
@@ -523,7 +523,8 @@ SELECT a.attnum, a.attname::text AS column_name, format_type(a.atttypid, a.attty
  WHERE a.attrelid = 'support.tickets'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
 SELECT is((SELECT count(*) FROM ticket_columns WHERE writer = 'workflow' AND type_name NOT IN
              ('boolean', 'bigint', 'integer', 'smallint', 'timestamp with time zone', 'interval', 'text',
-              'support.priority', 'support.ticket_status', 'tstzmultirange')), 0::bigint,
+              'support.priority', 'support.ticket_status', 'tstzmultirange')
+             AND type_name NOT LIKE 'numeric%'), 0::bigint,
           'every owned column''s type gets a different value in these probes');
 
 SELECT is(pg_temp.error_of(who, key, format('UPDATE support.tickets SET %I = %s WHERE ticket_id = %s',

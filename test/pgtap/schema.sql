@@ -13,17 +13,18 @@ SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'chann
     'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
     'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints', 'slack_routes',
     'auth_keys', 'staff_totp', 'assumption_policy', 'assumption_approvals', 'assumption_audit', 'security_audit',
-    'worker_actions'],
+    'worker_actions', 'escalation_triggers', 'dissatisfaction_rules', 'revenue_thresholds'],
     'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
     'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status'], 'the reporting views');
 
 -- tenant tables: account_id first in the primary key and in every foreign key between tenant tables
--- (auth_keys is not one: staff's keys have no account; it stays local, like a session table)
+-- (auth_keys is not one: staff's keys have no account; it stays local, like a session table;
+-- nor is revenue_thresholds: configuration, where an account may have a threshold of its own)
 SELECT is(ARRAY(
     SELECT c.relname::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'support' AND k.contype = 'p' AND c.relname <> 'auth_keys'
+     WHERE n.nspname = 'support' AND k.contype = 'p' AND c.relname NOT IN ('auth_keys', 'revenue_thresholds')
        AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'account_id')
        AND (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum = k.conkey[1]) <> 'account_id'
      ORDER BY 1), '{}'::text[], 'every tenant table''s primary key leads with account_id');
@@ -85,11 +86,12 @@ SELECT is(ARRAY(
           'support.queue_webhooks()', 'support.rate_ticket(bigint,bigint,integer,text)',
           'support.record_escalation_call(bigint,bigint,text)', 'support.record_trail_bypass()',
           'support.release_user_role()', 'support.reply_publicly(bigint,bigint,text)',
+          'support.report_revenue_at_risk(bigint,bigint,numeric,text,text)',
           'support.request_escalation(bigint,bigint,text)',
           'support.resolve_ticket(bigint,bigint,text,text,text,text)', 'support.revoke_key(text)',
           'support.send_progress_update(bigint,bigint,text,text,text,text,text,text)',
           'support.ticket_event_effects_trigger()', 'support.ticket_triaged_trigger()',
-          'support.track_agent_load()'],
+          'support.track_agent_load()', 'support.watch_dissatisfaction()'],
     'exactly these SECURITY DEFINER functions, each pinning search_path to pg_catalog, pg_temp');
 
 SELECT is(ARRAY(
