@@ -9,15 +9,20 @@ SET support.auto_assign = off;
 SELECT span, support.duration_in_words(span::interval) AS words
   FROM (VALUES ('15 minutes'), ('1 hour'), ('2 hours'), ('1 hour 30 minutes'), ('24 hours'),
                ('1 day'), ('2 days 4 hours 5 minutes'), ('90 seconds'), ('1 month 2 days'),
-               ('14 months'), ('0'), ('-2 hours'), ('0.5 seconds')) v(span);
+               ('14 months'), ('0'), ('-2 hours'), ('0.5 seconds'), ('1 day -3 hours'), ('-1 day 3 hours'),
+               ('-9223372036854775808 microseconds'),
+               ('-2147483648 months -2147483648 days -9223372036854775808 microseconds')) v(span);
 
 -- across New York's switch to summer time (Sunday 2026-03-08, 02:00 local)
 SELECT at, support.local_time(at::timestamptz, 'America/New_York') AS new_york,
        support.local_time(at::timestamptz, 'Europe/Berlin') AS berlin
   FROM (VALUES ('2026-03-07 20:00 UTC'), ('2026-03-08 12:00 UTC'), ('2026-11-30 23:30 UTC')) v(at);
 SELECT support.local_time(NULL, 'UTC') IS NULL AS null_time, support.duration_in_words(NULL) IS NULL AS null_span;
+SELECT support.local_time('infinity', 'UTC') AS never, support.local_time('-infinity', 'Europe/Berlin') AS always;
 \set VERBOSITY terse
 SELECT support.local_time(now(), 'Mars/Olympus_Mons');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT support.local_time('infinity', 'Mars/Olympus_Mons');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 

@@ -49,8 +49,13 @@ client_texts_set(ClientTextVariables *variables, const char *name, const char *v
 char *
 client_texts_local_time(TimestampTz at, const char *time_zone)
 {
-	Datum		local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(time_zone),
-										   TimestampTzGetDatum(at));
+	Datum		local;
+
+	/* the zone is checked (22023) even for an infinite instant */
+	local = DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(time_zone),
+								TimestampTzGetDatum(TIMESTAMP_NOT_FINITE(at) ? 0 : at));
+	if (TIMESTAMP_NOT_FINITE(at))
+		return pstrdup(TIMESTAMP_IS_NOBEGIN(at) ? "-infinity" : "infinity");
 
 	return psprintf("%s %s",
 					TextDatumGetCString(DirectFunctionCall2Coll(timestamp_to_char, DEFAULT_COLLATION_OID,
@@ -60,26 +65,36 @@ client_texts_local_time(TimestampTz at, const char *time_zone)
 }
 
 static void
-client_texts_duration_part(const char **parts, int *count, int64 amount, const char *unit)
+client_texts_duration_part(const char **parts, int *count, uint64 amount, const char *unit)
 {
 	if (amount != 0)
-		parts[(*count)++] = psprintf(INT64_FORMAT " %s%s", amount, unit, amount == 1 ? "" : "s");
+		parts[(*count)++] = psprintf(UINT64_FORMAT " %s%s", amount, unit, amount == 1 ? "" : "s");
 }
 
 char *
-client_texts_duration(const Interval *span)
+client_texts_duration(const Interval *given)
 {
-	bool		negative = span->month < 0 || (span->month == 0 && span->day < 0) ||
-		(span->month == 0 && span->day == 0 && span->time < 0);
-	int64		sign = negative ? -1 : 1;
-	int64		time = sign * span->time;
+	const Interval *span = given;
+	bool		negative;
+	int64		sign;
+	uint64		time;
 	const char *parts[6];
 	int			count = 0;
 	StringInfoData words;
 
-	client_texts_duration_part(parts, &count, sign * span->month / MONTHS_PER_YEAR, "year");
-	client_texts_duration_part(parts, &count, sign * span->month % MONTHS_PER_YEAR, "month");
-	client_texts_duration_part(parts, &count, sign * span->day, "day");
+	/* fields of mixed signs ('1 day -3 hours') are read as one span ('21 hours') */
+	if ((span->month > 0 || span->day > 0 || span->time > 0) &&
+		(span->month < 0 || span->day < 0 || span->time < 0))
+		span = DatumGetIntervalP(DirectFunctionCall1(interval_justify_interval,
+													 IntervalPGetDatum(given)));
+	negative = span->month < 0 || span->day < 0 || span->time < 0;
+	sign = negative ? -1 : 1;
+	/* the magnitude, also of the most negative time */
+	time = span->time < 0 ? (uint64) (-(span->time + 1)) + 1 : (uint64) span->time;
+
+	client_texts_duration_part(parts, &count, (uint64) (sign * span->month / MONTHS_PER_YEAR), "year");
+	client_texts_duration_part(parts, &count, (uint64) (sign * span->month % MONTHS_PER_YEAR), "month");
+	client_texts_duration_part(parts, &count, (uint64) (sign * span->day), "day");
 	client_texts_duration_part(parts, &count, time / USECS_PER_HOUR, "hour");
 	client_texts_duration_part(parts, &count, time % USECS_PER_HOUR / USECS_PER_MINUTE, "minute");
 	client_texts_duration_part(parts, &count, time % USECS_PER_MINUTE / USECS_PER_SEC, "second");
