@@ -172,6 +172,43 @@ COMMENT ON COLUMN support.tickets.revenue_at_risk IS 'the client''s revenue at r
 COMMENT ON COLUMN support.tickets.revenue_escalated_at IS 'when revenue at risk above its threshold escalated the ticket (once)';
 COMMENT ON COLUMN support.tickets.dissatisfaction_escalated_at IS 'when the client''s dissatisfaction (a low rating, a message a dissatisfaction rule matches) last escalated the ticket; another escalates again only after an agent''s reply';
 
+-- Executive escalation with executives, a war room, and a post-incident
+-- review the worker chases (#16).
+ALTER TABLE support.sla_policies
+    ADD COLUMN post_incident_review_within interval DEFAULT '5 days'::interval NOT NULL,
+    ADD CONSTRAINT sla_policies_post_incident_review_within_check CHECK ((post_incident_review_within > '00:00:00'::interval));
+COMMENT ON COLUMN support.sla_policies.post_incident_review_within IS 'after the resolution of an executive escalation, its post-incident review is due within this (elapsed); the escalation worker chases it then';
+ALTER TABLE support.agents ADD COLUMN is_executive boolean DEFAULT false NOT NULL;
+COMMENT ON COLUMN support.agents.is_executive IS 'a VP or C-level executive: named, told and seated in the war room of every executive escalation (no database rights of its own)';
+GRANT INSERT(is_executive),UPDATE(is_executive) ON TABLE support.agents TO support_manager;
+ALTER TABLE support.tickets ADD COLUMN post_incident_review_done_at timestamp with time zone;
+COMMENT ON COLUMN support.tickets.post_incident_review_done_at IS 'when the post-incident review of an executive escalation was recorded (support.record_post_incident_review); until then the worker chases it';
+CREATE TABLE support.war_rooms (
+    account_id bigint NOT NULL,
+    ticket_id bigint NOT NULL,
+    opened_at timestamp with time zone NOT NULL,
+    reason text NOT NULL,
+    channel text NOT NULL,
+    executive_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    executives text[] DEFAULT '{}'::text[] NOT NULL
+);
+ALTER TABLE ONLY support.war_rooms
+    ADD CONSTRAINT war_rooms_pkey PRIMARY KEY (account_id, ticket_id);
+ALTER TABLE ONLY support.war_rooms
+    ADD CONSTRAINT war_rooms_ticket_fkey FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets(account_id, ticket_id);
+ALTER TABLE support.war_rooms ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.war_rooms IS 'the war room of each executive escalation: when and why it opened, its Slack channel, and the executives seated in it';
+GRANT SELECT ON TABLE support.war_rooms TO support_agent, support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.war_rooms', '');
+CREATE POLICY agent_war_rooms ON support.war_rooms
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = war_rooms.account_id) AND (t.ticket_id = war_rooms.ticket_id)))));
+CREATE POLICY manager_war_rooms ON support.war_rooms
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
 -- functions changed in 1.1 (generated from extension/schema/)
 CREATE OR REPLACE FUNCTION support.local_time(at timestamp with time zone, time_zone text) RETURNS text
     LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'local_time';
@@ -198,6 +235,9 @@ DECLARE
     -- an escalation answers every escalation trigger that had passed by then
     answered boolean := action IN ('escalation_mark', 'no_progress', 'update_twice_overdue')
                         AND ticket.escalated_at OPERATOR(pg_catalog.>=) due;
+    -- the review is set at the resolution and chased at its deadline
+    review_chased boolean := action = 'post_incident_review' AND due OPERATOR(pg_catalog.>) ticket.resolved_at;
+    people text;
 BEGIN
     SELECT * INTO recorded_as FROM support.worker_actions w
      WHERE w.action::text OPERATOR(pg_catalog.=) take_action.action;
@@ -216,6 +256,7 @@ BEGIN
             NULL, 'system', recorded_as.visibility,
             CASE WHEN answered THEN split_part(recorded_as.summary, ':', 1)
                                     || ': answered by the escalation already made'
+                 WHEN review_chased THEN 'Post-incident review overdue: the executives and managers were reminded'
                  ELSE recorded_as.summary END,
             jsonb_build_object('action', action, 'due', due, 'acted_at', as_of,
                                'tier', ticket.tier, 'assignee_id', ticket.assignee_id)
@@ -260,12 +301,35 @@ BEGIN
                    support.client_time(ticket, due)),
             jsonb_build_object('kind', 'escalation_call_overdue'));
     WHEN 'post_incident_review' THEN
-        PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
-            format('[Ticket #%s] post-incident review', ticket.ticket_id),
-            format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review. Root cause: %s',
-                   ticket.ticket_id, support.client_time(ticket, ticket.resolved_at),
-                   COALESCE(ticket.root_cause, 'not recorded')),
-            jsonb_build_object('kind', 'post_incident_review'));
+        IF review_chased THEN
+            people := support.tell_staff(ticket, 'executives',
+                format('[Ticket #%s] - Post-incident review overdue - %s', ticket.ticket_id, ticket.subject),
+                format('The post-incident review of #%s was due at %s and is not recorded (support.record_post_incident_review).',
+                       ticket.ticket_id, support.client_time(ticket, due)), 'post_incident_review_overdue')
+                || ', ' || support.tell_staff(ticket, 'managers',
+                format('[Ticket #%s] - Post-incident review overdue - %s', ticket.ticket_id, ticket.subject),
+                format('The post-incident review of #%s was due at %s and is not recorded (support.record_post_incident_review).',
+                       ticket.ticket_id, support.client_time(ticket, due)), 'post_incident_review_overdue');
+            PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+                format('[Ticket #%s] post-incident review overdue', ticket.ticket_id),
+                format('The post-incident review of #%s was due at %s. Reminded: %s.',
+                       ticket.ticket_id, support.client_time(ticket, due), people),
+                jsonb_build_object('kind', 'post_incident_review_overdue'));
+        ELSE
+            people := support.tell_staff(ticket, 'executives',
+                format('[Ticket #%s] - Post-incident review - %s', ticket.ticket_id, ticket.subject),
+                format('#%s was resolved at %s. Its post-incident review and improvement plan are due by %s. Root cause: %s',
+                       ticket.ticket_id, support.client_time(ticket, ticket.resolved_at),
+                       support.client_time(ticket, ticket.resolved_at + (SELECT p.post_incident_review_within
+                           FROM support.sla_policies p WHERE p.priority::text OPERATOR(pg_catalog.=) ticket.priority::text)),
+                       COALESCE(ticket.root_cause, 'not recorded')), 'post_incident_review');
+            PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+                format('[Ticket #%s] post-incident review', ticket.ticket_id),
+                format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review with %s. Root cause: %s',
+                       ticket.ticket_id, support.client_time(ticket, ticket.resolved_at), people,
+                       COALESCE(ticket.root_cause, 'not recorded')),
+                jsonb_build_object('kind', 'post_incident_review'));
+        END IF;
     WHEN 'follow_up' THEN
         PERFORM support.client_message(ticket, 'follow_up');
     END CASE;
@@ -451,6 +515,7 @@ DECLARE
     ticket support.tickets := support.locked_ticket(request_escalation.ticket_id);
     policy support.sla_policies;
     call_pending boolean;
+    managers text;
 BEGIN
     PERFORM support.require_client(ticket.account_id, user_id);
     PERFORM support.require_text(reason, 'reason for the escalation');
@@ -480,32 +545,49 @@ BEGIN
                ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
                support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence))),
         jsonb_build_object('kind', 'escalation_acknowledgment'));
-    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
-        format('[Ticket #%s] client escalation', ticket.ticket_id),
-        format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s.',
+    -- "involve appropriate management level": the support managers, by name
+    managers := support.tell_staff(ticket, 'managers',
+        format('[Ticket #%s] - Client escalation - %s', ticket.ticket_id, ticket.subject),
+        format(E'The client escalated #%s (%s, tier %s): %s.\n'
+               'Call them by %s with a detailed status and action plan, then record the call (support.record_escalation_call).',
                ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
                support.client_time(ticket, ticket.escalation_call_due)),
+        'client_escalation');
+    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+        format('[Ticket #%s] client escalation', ticket.ticket_id),
+        format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s. Managers told: %s.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+               support.client_time(ticket, ticket.escalation_call_due), managers),
         jsonb_build_object('kind', 'client_escalation'));
     PERFORM support.set_actor(NULL);
     RETURN ticket;
 END $$;
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within, updates on the enhanced cadence';
 
-CREATE OR REPLACE FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) RETURNS text
+CREATE OR REPLACE FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) RETURNS text
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    manager support.agents;
+    person support.agents;
     names text[] := '{}';
 BEGIN
-    FOR manager IN SELECT g.* FROM support.agents g WHERE g.active AND g.is_support_manager ORDER BY g.full_name LOOP
-        PERFORM support.queue_message(ticket, 'email', manager.email, NULL, subject, body,
-                                      jsonb_build_object('kind', kind, 'manager_id', manager.agent_id));
-        names := names || manager.full_name;
+    IF audience IS NULL OR audience NOT IN ('managers', 'executives') THEN
+        RAISE EXCEPTION 'unknown audience "%"', audience
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'Tell the managers or the executives.';
+    END IF;
+    FOR person IN SELECT g.* FROM support.agents g
+                   WHERE g.active
+                     AND CASE audience WHEN 'managers' THEN g.is_support_manager ELSE g.is_executive END
+                   ORDER BY g.full_name LOOP
+        PERFORM support.queue_message(ticket, 'email', person.email, NULL, subject, body,
+                                      jsonb_build_object('kind', kind, 'audience', audience, 'agent_id', person.agent_id));
+        names := names || person.full_name;
     END LOOP;
-    RETURN COALESCE(NULLIF(array_to_string(names, ', '), ''), 'no support manager on record');
+    RETURN COALESCE(NULLIF(array_to_string(names, ', '), ''),
+                    CASE audience WHEN 'managers' THEN 'no support manager on record'
+                                  ELSE 'no executive on record (support.agents.is_executive)' END);
 END $$;
-COMMENT ON FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) IS 'emails every active support manager about a ticket; returns their names for the alert';
-REVOKE ALL ON FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) FROM PUBLIC;
+COMMENT ON FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) IS 'emails every active support manager (audience managers) or executive (executives) about a ticket; returns their names for the alert';
+REVOKE ALL ON FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) RETURNS support.tickets
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -530,7 +612,7 @@ BEGIN
         RETURNING t.* INTO ticket;
         ticket := support.escalate_ticket(ticket, 'the client is dissatisfied: ' || why, now());
     END IF;
-    managers := support.tell_managers(ticket,
+    managers := support.tell_staff(ticket, 'managers',
         format('[Ticket #%s] - Dissatisfied client - %s', ticket.ticket_id, ticket.subject),
         format(E'The client is dissatisfied with #%s (%s, tier %s): %s.\n%s',
                ticket.ticket_id, ticket.priority::text, ticket.tier, why,
@@ -690,7 +772,188 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, user_id bigint, rating integer, comment text) IS 'the client''s satisfaction rating (1-5) of a resolved or closed ticket; at or below support.escalation_triggers.dissatisfied_rating it reopens and escalates a resolved ticket and tells the managers';
 
+CREATE OR REPLACE FUNCTION support.open_war_room(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.war_rooms
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    room support.war_rooms;
+    policy support.sla_policies;
+    channel text := support.slack_channel('critical');
+    names text;
+BEGIN
+    SELECT * INTO room FROM support.war_rooms w
+     WHERE w.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND w.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+    IF FOUND THEN
+        PERFORM support.alert(ticket, room.channel, NULL,
+            format('[Ticket #%s] executive escalation', ticket.ticket_id),
+            format('Executive escalation of #%s (%s, tier %s) again: %s. The war room in %s is open since %s with %s.',
+                   ticket.ticket_id, ticket.priority::text, ticket.tier, reason, room.channel,
+                   support.client_time(ticket, room.opened_at),
+                   COALESCE(NULLIF(array_to_string(room.executives, ', '), ''), 'no executive')),
+            jsonb_build_object('kind', 'executive_escalation'));
+        RETURN room;
+    END IF;
+    SELECT * INTO policy FROM support.sla_policies p WHERE p.priority::text OPERATOR(pg_catalog.=) ticket.priority::text;
+    names := support.tell_staff(ticket, 'executives',
+        format('[Ticket #%s] - Executive escalation - %s', ticket.ticket_id, ticket.subject),
+        format(E'You are in the war room of #%s (%s, tier %s) for %s: %s.\n'
+               'War room: %s. Updates every %s until it is resolved; the post-incident review is due within %s of the resolution.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier,
+               (SELECT a.name FROM support.accounts a WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
+               reason, channel, support.duration_in_words(policy.executive_update_cadence),
+               support.duration_in_words(policy.post_incident_review_within)),
+        'executive_escalation');
+    INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel, executive_ids, executives)
+    SELECT ticket.account_id, ticket.ticket_id, as_of, reason, channel,
+           COALESCE(array_agg(g.agent_id ORDER BY g.full_name), '{}'), COALESCE(array_agg(g.full_name ORDER BY g.full_name), '{}')
+      FROM support.agents g WHERE g.active AND g.is_executive
+    RETURNING * INTO room;
+    PERFORM support.alert(ticket, channel, NULL,
+        format('[Ticket #%s] executive escalation', ticket.ticket_id),
+        format('Executive escalation of #%s (%s, tier %s): %s. War room in %s with %s; updates every %s until resolved; post-incident review within %s of the resolution.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, reason, channel, names,
+               support.duration_in_words(policy.executive_update_cadence),
+               support.duration_in_words(policy.post_incident_review_within)),
+        jsonb_build_object('kind', 'executive_escalation'));
+    PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+        format('War room opened in %s with %s', channel, names),
+        jsonb_build_object('war_room', channel, 'executive_ids', to_jsonb(room.executive_ids)));
+    RETURN room;
+END $$;
+COMMENT ON FUNCTION support.open_war_room(ticket support.tickets, reason text, as_of timestamp with time zone) IS 'the executive escalation''s war room: opened once with every executive seated and emailed, #critical-issues alerted with their names';
+REVOKE ALL ON FUNCTION support.open_war_room(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.record_post_incident_review(ticket_id bigint, agent_id bigint, notes text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(record_post_incident_review.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(notes, 'notes of the post-incident review');
+    IF ticket.executive_escalated_at IS NULL OR ticket.status NOT IN ('resolved', 'closed')
+       OR ticket.post_incident_review_done_at IS NOT NULL THEN
+        RAISE EXCEPTION 'ticket % has no post-incident review to record', ticket.ticket_id
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'A review follows the resolution of an executive escalation, once.';
+    END IF;
+    PERFORM support.set_actor(agent_id);
+    UPDATE support.tickets t SET post_incident_review_done_at = now()
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'review_task', agent_id, 'internal', notes,
+        jsonb_build_object('post_incident_review', 'done'));
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.record_post_incident_review(ticket_id bigint, agent_id bigint, notes text) IS 'records the post-incident review (and improvement plan) of a resolved executive escalation; the worker stops chasing it';
+
+CREATE OR REPLACE FUNCTION support.record_post_incident_review(ticket_id bigint, notes text) RETURNS support.tickets
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
+    RETURN support.record_post_incident_review(ticket_id, support.key_user_id(), notes);
+COMMENT ON FUNCTION support.record_post_incident_review(ticket_id bigint, notes text) IS 'record_post_incident_review as the key''s agent';
+
+CREATE OR REPLACE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    new_tier smallint := LEAST(ticket.tier + 1, 3);
+    owner_id bigint;
+    owner support.agents;
+    history_count bigint;
+BEGIN
+    PERFORM set_config('support.actor_id', '0', true),
+            set_config('support.change_reason', 'escalated: ' || reason, true);
+    IF ticket.tier >= 3 THEN
+        UPDATE support.tickets t
+           SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        PERFORM support.open_war_room(ticket, reason, as_of);
+    ELSE
+        -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
+        -- new tier, waiting for one another transaction holds rather than pass over
+        -- the only one, at most 2 s: then the ticket waits in the tier's queue.
+        owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
+                                                   WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
+        SELECT g.* INTO owner FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) owner_id;
+        IF owner.agent_id IS NOT NULL THEN
+            UPDATE support.agents g SET last_assigned_at = as_of
+             WHERE g.agent_id OPERATOR(pg_catalog.=) owner.agent_id;
+        END IF;
+        UPDATE support.tickets t
+           SET tier = new_tier, assignee_id = owner.agent_id, escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        SELECT count(*) INTO history_count FROM support.ticket_events e
+         WHERE e.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND e.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+        PERFORM support.queue_message(ticket, 'email', owner.email, NULL,
+            format('[Ticket #%s] - Escalated to you - %s', ticket.ticket_id, ticket.subject),
+            format(E'Ticket #%s (%s) was escalated to tier %s and is now yours: %s.\n'
+                   'Its complete case history (%s events) is in support.ticket_events.',
+                   ticket.ticket_id, ticket.priority::text, new_tier, reason, history_count),
+            jsonb_build_object('kind', 'escalation_owner'));
+        PERFORM support.client_message(ticket, 'escalation_notice');
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+            format('[Ticket #%s] escalated to tier %s', ticket.ticket_id, new_tier),
+            format('#%s (%s) escalated to tier %s: %s. Owner: %s. %s', ticket.ticket_id,
+                   ticket.priority::text, new_tier, reason,
+                   COALESCE(owner.full_name, 'none on shift, waiting in the queue'), ticket.subject),
+            jsonb_build_object('kind', 'escalation'));
+    END IF;
+    PERFORM set_config('support.change_reason', '', true);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) IS 'moves a ticket one tier up to a fresh owner (or to executives from tier 3) and queues the owner''s, the client''s and the channel''s notices';
+REVOKE ALL ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(escalate_to_executive.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(reason, 'reason for the executive escalation');
+    PERFORM support.require_open(ticket);
+    IF ticket.executive_escalated_at IS NOT NULL THEN
+        RAISE EXCEPTION 'ticket % is already escalated to executives', ticket.ticket_id
+              USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM support.set_actor(agent_id, reason);
+    UPDATE support.tickets t SET executive_escalated_at = now()
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'escalation', agent_id, 'internal', reason,
+        jsonb_build_object('level', 'executive'));
+    PERFORM support.open_war_room(ticket, reason, now());
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) IS 'executive escalation for critical business impact: hourly updates, and a post-incident review task once resolved';
+
 -- objects that need the functions above
 CREATE TRIGGER ticket_event_watch_dissatisfaction AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = 'client_message'::support.event_kind)) EXECUTE FUNCTION support.watch_dissatisfaction();
+CREATE VIEW support.war_room_tasks WITH (security_invoker='true') AS
+ SELECT w.account_id,
+    w.ticket_id,
+    w.opened_at,
+    w.channel,
+    w.executives,
+    t.status,
+    k.task,
+    k.due,
+    k.done_at,
+    (k.done_at IS NULL AND k.due <= now()) AS overdue
+   FROM support.war_rooms w
+     JOIN support.tickets t ON t.account_id = w.account_id AND t.ticket_id = w.ticket_id
+     JOIN support.sla_policies p ON p.priority = t.priority
+     CROSS JOIN LATERAL ( VALUES
+        ('update'::text, t.next_update_due, NULL::timestamp with time zone),
+        ('post-incident review', t.resolved_at + p.post_incident_review_within, t.post_incident_review_done_at)
+        ) k(task, due, done_at)
+  WHERE k.due IS NOT NULL;
+COMMENT ON VIEW support.war_room_tasks IS 'the tasks of each war room: the next update while the ticket runs (executive cadence: hourly), the post-incident review once it is resolved; due, done, overdue';
+GRANT SELECT ON TABLE support.war_room_tasks TO support_agent, support_manager;
 
 SELECT support.wake_worker();

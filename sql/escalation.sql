@@ -180,8 +180,10 @@ SELECT * FROM ticket_view(:outage);
 SELECT kind, visibility, body, action FROM actions_of(:outage);
 SELECT destination, target, subject FROM messages_of(:outage);
 SELECT body FROM support.outbound_messages WHERE ticket_id = :outage AND template = 'follow_up';
--- closed: nothing more is scheduled
-SELECT next_action_at FROM support.tickets WHERE ticket_id = :outage;
+-- closed: nothing more is scheduled but the chase of the post-incident
+-- review, 5 days after the resolution, until it is recorded
+SELECT next_action_at - resolved_at AS review_chase FROM support.tickets WHERE ticket_id = :outage;
+SELECT (support.record_post_incident_review(:outage, :tess, 'Disk alerting added')).next_action_at IS NULL AS nothing_left;
 
 ------------------------------------------------------------------------------
 -- A change moves a deadline into the past: the worker looks again

@@ -372,6 +372,7 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 		static const size_t schedule_inputs[] = {
 			offsetof(TicketColumns, last_activity_at), offsetof(TicketColumns, escalation_call_due),
 			offsetof(TicketColumns, escalation_call_held_at),
+			offsetof(TicketColumns, post_incident_review_done_at),
 		};
 		TicketStatus from;
 		TicketStatus to;
@@ -443,9 +444,12 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 											values, nulls, old_values, old_nulls, tupdesc);
 		/* inputs of the worker's schedule only */
 		for (size_t i = 0; i < lengthof(schedule_inputs) && !schedule_changed; i++)
-			schedule_changed = sla_datum_changed(*(const int *) ((const char *) columns +
-																  schedule_inputs[i]),
-												 values, nulls, old_values, old_nulls, tupdesc);
+		{
+			int			column = *(const int *) ((const char *) columns + schedule_inputs[i]);
+
+			schedule_changed = column >= 0 &&	/* a 1.1 column on 1.0's schema */
+				sla_datum_changed(column, values, nulls, old_values, old_nulls, tupdesc);
+		}
 		if (recompute && !checked_changed)
 			nulls[columns->actions_checked_at] = true;
 	}

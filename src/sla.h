@@ -64,7 +64,10 @@ typedef enum SlaAction
 
 extern const char *sla_action_name(SlaAction action);
 
-/* Every action the row schedules, with its time; returns how many. */
+/* at most every action once, and the post-incident review twice (set, then chased) */
+#define SLA_MAX_SCHEDULED (SLA_ACTION_COUNT + 1)
+
+/* Every action the row schedules, with its time; returns how many (at most SLA_MAX_SCHEDULED). */
 extern int	sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 							   SlaAction *actions, TimestampTz *times);
 

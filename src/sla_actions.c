@@ -152,7 +152,13 @@ sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 	{
 		if (sla_timestamp(values, nulls, columns->executive_escalated_at, &since) &&
 			since <= resolved)
+		{
+			/* the review task is set at the resolution, and chased at its deadline until done */
 			SLA_SCHEDULE(SLA_ACTION_POST_INCIDENT_REVIEW, resolved);
+			if (policy->post_incident_review_within > 0 &&
+				!sla_timestamp(values, nulls, columns->post_incident_review_done_at, &at))
+				SLA_SCHEDULE(SLA_ACTION_POST_INCIDENT_REVIEW, resolved + policy->post_incident_review_within);
+		}
 		if (policy->follow_up_after > 0)
 			SLA_SCHEDULE(SLA_ACTION_FOLLOW_UP, resolved + policy->follow_up_after);
 		if (status == TICKET_RESOLVED && policy->auto_close_after > 0)
@@ -165,8 +171,8 @@ sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 bool
 sla_next_action(const TicketColumns *columns, Datum *values, bool *nulls, TimestampTz *next)
 {
-	SlaAction	actions[SLA_ACTION_COUNT];
-	TimestampTz times[SLA_ACTION_COUNT];
+	SlaAction	actions[SLA_MAX_SCHEDULED];
+	TimestampTz times[SLA_MAX_SCHEDULED];
 	TimestampTz checked;
 	bool		has_checked = sla_timestamp(values, nulls, columns->actions_checked_at, &checked);
 	int			count = sla_ticket_actions(columns, values, nulls, actions, times);
@@ -200,8 +206,8 @@ ticket_actions(PG_FUNCTION_ARGS)
 	TicketRow	ticket = ticket_row_argument(PG_GETARG_HEAPTUPLEHEADER(0), "support.ticket_actions",
 											 required, lengthof(required));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	SlaAction	actions[SLA_ACTION_COUNT];
-	TimestampTz times[SLA_ACTION_COUNT];
+	SlaAction	actions[SLA_MAX_SCHEDULED];
+	TimestampTz times[SLA_MAX_SCHEDULED];
 	int			count;
 
 	InitMaterializedSRF(fcinfo, 0);

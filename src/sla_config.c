@@ -65,16 +65,23 @@ sla_config_load_policies(void *unused)
 	int			result;
 	Oid			tiers;
 
-	result = SPI_execute("SELECT p.priority::text,"
-						 " (extract(epoch FROM p.response_target) * 1000000)::int8,"
-						 " (extract(epoch FROM p.resolution_target) * 1000000)::int8,"
-						 " (extract(epoch FROM p.update_cadence) * 1000000)::int8,"
-						 " p.update_cadence_unit, p.clock, p.escalation_ratio::float8,"
-						 " (extract(epoch FROM p.follow_up_after) * 1000000)::int8,"
-						 " (extract(epoch FROM p.auto_close_after) * 1000000)::int8,"
-						 " (extract(epoch FROM p.escalated_update_cadence) * 1000000)::int8,"
-						 " (extract(epoch FROM p.executive_update_cadence) * 1000000)::int8"
-						 " FROM support.sla_policies p", true, 0);
+	Oid			policies = get_relname_relid("sla_policies", get_namespace_oid("support", false));
+
+	/* 1.0's schema (before ALTER EXTENSION UPDATE) has no review deadline */
+	result = SPI_execute(psprintf("SELECT p.priority::text,"
+								  " (extract(epoch FROM p.response_target) * 1000000)::int8,"
+								  " (extract(epoch FROM p.resolution_target) * 1000000)::int8,"
+								  " (extract(epoch FROM p.update_cadence) * 1000000)::int8,"
+								  " p.update_cadence_unit, p.clock, p.escalation_ratio::float8,"
+								  " (extract(epoch FROM p.follow_up_after) * 1000000)::int8,"
+								  " (extract(epoch FROM p.auto_close_after) * 1000000)::int8,"
+								  " (extract(epoch FROM p.escalated_update_cadence) * 1000000)::int8,"
+								  " (extract(epoch FROM p.executive_update_cadence) * 1000000)::int8,"
+								  " %s FROM support.sla_policies p",
+								  get_attnum(policies, "post_incident_review_within") == InvalidAttrNumber
+								  ? "NULL::int8"
+								  : "(extract(epoch FROM p.post_incident_review_within) * 1000000)::int8"),
+						 true, 0);
 	if (result != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.sla_policies: %s", SPI_result_code_string(result));
 
@@ -112,6 +119,7 @@ sla_config_load_policies(void *unused)
 		policy->auto_close_after = sla_config_optional_int64(tuple, tupdesc, 9);
 		policy->escalated_update_cadence = sla_config_optional_int64(tuple, tupdesc, 10);
 		policy->executive_update_cadence = sla_config_optional_int64(tuple, tupdesc, 11);
+		policy->post_incident_review_within = sla_config_optional_int64(tuple, tupdesc, 12);
 		policy->defined = true;
 	}
 

@@ -30,6 +30,7 @@ typedef struct SlaPolicy
 	int64		auto_close_after;	/* elapsed, from resolution */
 	int64		escalated_update_cadence;	/* elapsed, after a client's request */
 	int64		executive_update_cadence;	/* elapsed, after an executive escalation */
+	int64		post_incident_review_within;	/* elapsed, after its resolution */
 } SlaPolicy;
 
 typedef struct SlaTier

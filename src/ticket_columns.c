@@ -104,6 +104,7 @@ ticket_columns_build(TupleDesc tupdesc, Oid relid, TicketColumns *kept)
 	columns->tier_entered_at = ticket_columns_since_1_1(tupdesc, "tier_entered_at");
 	columns->tier_response_due = ticket_columns_since_1_1(tupdesc, "tier_response_due");
 	columns->tier_resolution_due = ticket_columns_since_1_1(tupdesc, "tier_resolution_due");
+	columns->post_incident_review_done_at = ticket_columns_since_1_1(tupdesc, "post_incident_review_done_at");
 
 	status_type = TupleDescAttr(tupdesc, columns->status)->atttypid;
 	for (int i = 0; i < TICKET_STATUS_COUNT; i++)

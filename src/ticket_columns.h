@@ -63,6 +63,7 @@ typedef struct TicketColumns
 	int			tier_entered_at;
 	int			tier_response_due;
 	int			tier_resolution_due;
+	int			post_incident_review_done_at;
 	Oid			status_oids[TICKET_STATUS_COUNT];	/* support.ticket_status's labels */
 	TypeCacheEntry *paused_type;	/* tstzmultirange */
 } TicketColumns;

@@ -222,6 +222,7 @@ CREATE TABLE support.sla_policies (
     escalation_call_within interval DEFAULT '02:00:00'::interval NOT NULL,
     escalated_update_cadence interval DEFAULT '02:00:00'::interval NOT NULL,
     executive_update_cadence interval DEFAULT '01:00:00'::interval NOT NULL,
+    post_incident_review_within interval DEFAULT '5 days'::interval NOT NULL,
     CONSTRAINT business_day_cadence_in_whole_days CHECK (((update_cadence_unit <> 'business_days'::text) OR ((EXTRACT(epoch FROM update_cadence) % (86400)::numeric) = (0)::numeric))),
     CONSTRAINT sla_policies_auto_close_after_check CHECK ((auto_close_after > '00:00:00'::interval)),
     CONSTRAINT sla_policies_clock_check CHECK ((clock = ANY (ARRAY['24x7'::text, 'business'::text]))),
@@ -230,6 +231,7 @@ CREATE TABLE support.sla_policies (
     CONSTRAINT sla_policies_escalation_ratio_check CHECK (((escalation_ratio > (0)::numeric) AND (escalation_ratio <= (1)::numeric))),
     CONSTRAINT sla_policies_executive_update_cadence_check CHECK ((executive_update_cadence > '00:00:00'::interval)),
     CONSTRAINT sla_policies_follow_up_after_check CHECK ((follow_up_after > '00:00:00'::interval)),
+    CONSTRAINT sla_policies_post_incident_review_within_check CHECK ((post_incident_review_within > '00:00:00'::interval)),
     CONSTRAINT sla_policies_resolution_target_check CHECK ((resolution_target > '00:00:00'::interval)),
     CONSTRAINT sla_policies_response_target_check CHECK ((response_target > '00:00:00'::interval)),
     CONSTRAINT sla_policies_update_cadence_check CHECK ((update_cadence > '00:00:00'::interval)),
@@ -244,6 +246,7 @@ COMMENT ON COLUMN support.sla_policies.auto_close_after IS 'a resolved ticket no
 COMMENT ON COLUMN support.sla_policies.escalation_call_within IS 'a client''s escalation request gets a call within this time (handbook: 2 hours)';
 COMMENT ON COLUMN support.sla_policies.escalated_update_cadence IS 'update cadence (elapsed) once the client asked for an escalation, when shorter than the usual one';
 COMMENT ON COLUMN support.sla_policies.executive_update_cadence IS 'update cadence (elapsed) of an executive escalation (handbook: hourly)';
+COMMENT ON COLUMN support.sla_policies.post_incident_review_within IS 'after the resolution of an executive escalation, its post-incident review is due within this (elapsed); the escalation worker chases it then';
 GRANT SELECT ON TABLE support.sla_policies TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.sla_policies TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.sla_policies', '');

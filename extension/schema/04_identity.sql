@@ -85,6 +85,7 @@ CREATE TABLE support.agents (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     open_tickets integer DEFAULT 0 NOT NULL,
     last_assigned_at timestamp with time zone,
+    is_executive boolean DEFAULT false NOT NULL,
     CONSTRAINT agents_email_check CHECK ((email ~ '^[^@\s]+@[^@\s]+$'::text)),
     CONSTRAINT agents_full_name_check CHECK ((btrim(full_name) <> ''::text)),
     CONSTRAINT agents_open_tickets_check CHECK ((open_tickets >= 0)),
@@ -101,6 +102,7 @@ ALTER TABLE support.agents ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.agents IS 'support staff: tier, skills, super-user and support-manager flags, whether on shift';
 COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent, kept by the triggers on tickets: the load routing balances';
 COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket: among equally loaded agents the one waiting longest goes first';
+COMMENT ON COLUMN support.agents.is_executive IS 'a VP or C-level executive: named, told and seated in the war room of every executive escalation (no database rights of its own)';
 GRANT SELECT,DELETE ON TABLE support.agents TO support_manager;
 GRANT SELECT ON TABLE support.agents TO support_agent;
 GRANT INSERT(email),UPDATE(email) ON TABLE support.agents TO support_manager;
@@ -114,6 +116,7 @@ GRANT INSERT(active),UPDATE(active) ON TABLE support.agents TO support_manager;
 GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.agents TO support_manager;
 GRANT INSERT(open_tickets),UPDATE(open_tickets) ON TABLE support.agents TO support_manager;
 GRANT INSERT(last_assigned_at),UPDATE(last_assigned_at) ON TABLE support.agents TO support_manager;
+GRANT INSERT(is_executive),UPDATE(is_executive) ON TABLE support.agents TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.agents', '');
 
 CREATE FUNCTION support.require_agent(agent_id bigint) RETURNS support.agents

@@ -85,6 +85,7 @@ CREATE TABLE support.tickets (
     revenue_currency text,
     revenue_escalated_at timestamp with time zone,
     dissatisfaction_escalated_at timestamp with time zone,
+    post_incident_review_done_at timestamp with time zone,
     CONSTRAINT revenue_at_risk_has_a_currency CHECK (((revenue_at_risk IS NULL) = (revenue_currency IS NULL))),
     CONSTRAINT tickets_revenue_at_risk_check CHECK ((revenue_at_risk >= (0)::numeric)),
     CONSTRAINT tickets_revenue_currency_check CHECK ((revenue_currency ~ '^[A-Z]{3}$'::text)),
@@ -139,6 +140,7 @@ COMMENT ON COLUMN support.tickets.follows_up_ticket_id IS 'the closed ticket thi
 COMMENT ON COLUMN support.tickets.revenue_at_risk IS 'the client''s revenue at risk, in revenue_currency (support.report_revenue_at_risk): above the applicable support.revenue_thresholds row it escalates the ticket';
 COMMENT ON COLUMN support.tickets.revenue_escalated_at IS 'when revenue at risk above its threshold escalated the ticket (once)';
 COMMENT ON COLUMN support.tickets.dissatisfaction_escalated_at IS 'when the client''s dissatisfaction (a low rating, a message a dissatisfaction rule matches) last escalated the ticket; another escalates again only after an agent''s reply';
+COMMENT ON COLUMN support.tickets.post_incident_review_done_at IS 'when the post-incident review of an executive escalation was recorded (support.record_post_incident_review); until then the worker chases it';
 GRANT SELECT,UPDATE ON TABLE support.tickets TO support_client, support_agent, support_manager;
 GRANT INSERT(account_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;
 GRANT INSERT(requester_id) ON TABLE support.tickets TO support_client, support_agent, support_manager;

@@ -77,11 +77,7 @@ BEGIN
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
            AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
         RETURNING t.* INTO ticket;
-        PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
-            format('[Ticket #%s] executive escalation', ticket.ticket_id),
-            format('Executive escalation of #%s (%s, tier 3): %s. %s', ticket.ticket_id,
-                   ticket.priority::text, reason, ticket.subject),
-            jsonb_build_object('kind', 'executive_escalation'));
+        PERFORM support.open_war_room(ticket, reason, as_of);
     ELSE
         -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
         -- new tier, waiting for one another transaction holds rather than pass over
@@ -140,11 +136,7 @@ BEGIN
     RETURNING t.* INTO ticket;
     PERFORM support.add_event(ticket, 'escalation', agent_id, 'internal', reason,
         jsonb_build_object('level', 'executive'));
-    PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
-        format('[Ticket #%s] executive escalation', ticket.ticket_id),
-        format('Executive escalation of #%s (%s, tier %s): %s. Hourly updates until resolved; a post-incident review follows.',
-               ticket.ticket_id, ticket.priority::text, ticket.tier, reason),
-        jsonb_build_object('kind', 'executive_escalation'));
+    PERFORM support.open_war_room(ticket, reason, now());
     RETURN ticket;
 END $$;
 COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) IS 'executive escalation for critical business impact: hourly updates, and a post-incident review task once resolved';
@@ -188,6 +180,7 @@ DECLARE
     ticket support.tickets := support.locked_ticket(request_escalation.ticket_id);
     policy support.sla_policies;
     call_pending boolean;
+    managers text;
 BEGIN
     PERFORM support.require_client(ticket.account_id, user_id);
     PERFORM support.require_text(reason, 'reason for the escalation');
@@ -217,11 +210,19 @@ BEGIN
                ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
                support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence))),
         jsonb_build_object('kind', 'escalation_acknowledgment'));
-    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
-        format('[Ticket #%s] client escalation', ticket.ticket_id),
-        format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s.',
+    -- "involve appropriate management level": the support managers, by name
+    managers := support.tell_staff(ticket, 'managers',
+        format('[Ticket #%s] - Client escalation - %s', ticket.ticket_id, ticket.subject),
+        format(E'The client escalated #%s (%s, tier %s): %s.\n'
+               'Call them by %s with a detailed status and action plan, then record the call (support.record_escalation_call).',
                ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
                support.client_time(ticket, ticket.escalation_call_due)),
+        'client_escalation');
+    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+        format('[Ticket #%s] client escalation', ticket.ticket_id),
+        format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s. Managers told: %s.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+               support.client_time(ticket, ticket.escalation_call_due), managers),
         jsonb_build_object('kind', 'client_escalation'));
     PERFORM support.set_actor(NULL);
     RETURN ticket;
@@ -328,6 +329,9 @@ DECLARE
     -- an escalation answers every escalation trigger that had passed by then
     answered boolean := action IN ('escalation_mark', 'no_progress', 'update_twice_overdue')
                         AND ticket.escalated_at OPERATOR(pg_catalog.>=) due;
+    -- the review is set at the resolution and chased at its deadline
+    review_chased boolean := action = 'post_incident_review' AND due OPERATOR(pg_catalog.>) ticket.resolved_at;
+    people text;
 BEGIN
     SELECT * INTO recorded_as FROM support.worker_actions w
      WHERE w.action::text OPERATOR(pg_catalog.=) take_action.action;
@@ -346,6 +350,7 @@ BEGIN
             NULL, 'system', recorded_as.visibility,
             CASE WHEN answered THEN split_part(recorded_as.summary, ':', 1)
                                     || ': answered by the escalation already made'
+                 WHEN review_chased THEN 'Post-incident review overdue: the executives and managers were reminded'
                  ELSE recorded_as.summary END,
             jsonb_build_object('action', action, 'due', due, 'acted_at', as_of,
                                'tier', ticket.tier, 'assignee_id', ticket.assignee_id)
@@ -390,12 +395,35 @@ BEGIN
                    support.client_time(ticket, due)),
             jsonb_build_object('kind', 'escalation_call_overdue'));
     WHEN 'post_incident_review' THEN
-        PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
-            format('[Ticket #%s] post-incident review', ticket.ticket_id),
-            format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review. Root cause: %s',
-                   ticket.ticket_id, support.client_time(ticket, ticket.resolved_at),
-                   COALESCE(ticket.root_cause, 'not recorded')),
-            jsonb_build_object('kind', 'post_incident_review'));
+        IF review_chased THEN
+            people := support.tell_staff(ticket, 'executives',
+                format('[Ticket #%s] - Post-incident review overdue - %s', ticket.ticket_id, ticket.subject),
+                format('The post-incident review of #%s was due at %s and is not recorded (support.record_post_incident_review).',
+                       ticket.ticket_id, support.client_time(ticket, due)), 'post_incident_review_overdue')
+                || ', ' || support.tell_staff(ticket, 'managers',
+                format('[Ticket #%s] - Post-incident review overdue - %s', ticket.ticket_id, ticket.subject),
+                format('The post-incident review of #%s was due at %s and is not recorded (support.record_post_incident_review).',
+                       ticket.ticket_id, support.client_time(ticket, due)), 'post_incident_review_overdue');
+            PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+                format('[Ticket #%s] post-incident review overdue', ticket.ticket_id),
+                format('The post-incident review of #%s was due at %s. Reminded: %s.',
+                       ticket.ticket_id, support.client_time(ticket, due), people),
+                jsonb_build_object('kind', 'post_incident_review_overdue'));
+        ELSE
+            people := support.tell_staff(ticket, 'executives',
+                format('[Ticket #%s] - Post-incident review - %s', ticket.ticket_id, ticket.subject),
+                format('#%s was resolved at %s. Its post-incident review and improvement plan are due by %s. Root cause: %s',
+                       ticket.ticket_id, support.client_time(ticket, ticket.resolved_at),
+                       support.client_time(ticket, ticket.resolved_at + (SELECT p.post_incident_review_within
+                           FROM support.sla_policies p WHERE p.priority::text OPERATOR(pg_catalog.=) ticket.priority::text)),
+                       COALESCE(ticket.root_cause, 'not recorded')), 'post_incident_review');
+            PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+                format('[Ticket #%s] post-incident review', ticket.ticket_id),
+                format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review with %s. Root cause: %s',
+                       ticket.ticket_id, support.client_time(ticket, ticket.resolved_at), people,
+                       COALESCE(ticket.root_cause, 'not recorded')),
+                jsonb_build_object('kind', 'post_incident_review'));
+        END IF;
     WHEN 'follow_up' THEN
         PERFORM support.client_message(ticket, 'follow_up');
     END CASE;
@@ -441,23 +469,33 @@ CREATE VIEW support.worker_status WITH (security_invoker='true') AS
 COMMENT ON VIEW support.worker_status IS 'the escalation worker of this database: running or not, last pass, actions taken, next wake-up, errors, and the earliest scheduled action';
 GRANT SELECT ON TABLE support.worker_status TO support_manager;
 
--- The support managers hear of what needs them by name: each active one
--- gets the email; the names go into the alert.
-CREATE FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) RETURNS text
+-- The people an escalation involves hear of it by name: each active
+-- support manager, or each executive (agents.is_executive), gets the
+-- email; the names go into the alert.
+CREATE FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) RETURNS text
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    manager support.agents;
+    person support.agents;
     names text[] := '{}';
 BEGIN
-    FOR manager IN SELECT g.* FROM support.agents g WHERE g.active AND g.is_support_manager ORDER BY g.full_name LOOP
-        PERFORM support.queue_message(ticket, 'email', manager.email, NULL, subject, body,
-                                      jsonb_build_object('kind', kind, 'manager_id', manager.agent_id));
-        names := names || manager.full_name;
+    IF audience IS NULL OR audience NOT IN ('managers', 'executives') THEN
+        RAISE EXCEPTION 'unknown audience "%"', audience
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'Tell the managers or the executives.';
+    END IF;
+    FOR person IN SELECT g.* FROM support.agents g
+                   WHERE g.active
+                     AND CASE audience WHEN 'managers' THEN g.is_support_manager ELSE g.is_executive END
+                   ORDER BY g.full_name LOOP
+        PERFORM support.queue_message(ticket, 'email', person.email, NULL, subject, body,
+                                      jsonb_build_object('kind', kind, 'audience', audience, 'agent_id', person.agent_id));
+        names := names || person.full_name;
     END LOOP;
-    RETURN COALESCE(NULLIF(array_to_string(names, ', '), ''), 'no support manager on record');
+    RETURN COALESCE(NULLIF(array_to_string(names, ', '), ''),
+                    CASE audience WHEN 'managers' THEN 'no support manager on record'
+                                  ELSE 'no executive on record (support.agents.is_executive)' END);
 END $$;
-COMMENT ON FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) IS 'emails every active support manager about a ticket; returns their names for the alert';
-REVOKE ALL ON FUNCTION support.tell_managers(ticket support.tickets, subject text, body text, kind text) FROM PUBLIC;
+COMMENT ON FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) IS 'emails every active support manager (audience managers) or executive (executives) about a ticket; returns their names for the alert';
+REVOKE ALL ON FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) FROM PUBLIC;
 
 -- "Client expresses dissatisfaction with progress": the ticket is reopened
 -- if resolved and escalated as at a breach-imminent mark, and the managers
@@ -487,7 +525,7 @@ BEGIN
         RETURNING t.* INTO ticket;
         ticket := support.escalate_ticket(ticket, 'the client is dissatisfied: ' || why, now());
     END IF;
-    managers := support.tell_managers(ticket,
+    managers := support.tell_staff(ticket, 'managers',
         format('[Ticket #%s] - Dissatisfied client - %s', ticket.ticket_id, ticket.subject),
         format(E'The client is dissatisfied with #%s (%s, tier %s): %s.\n%s',
                ticket.ticket_id, ticket.priority::text, ticket.tier, why,
@@ -621,3 +659,138 @@ CREATE FUNCTION support.report_revenue_at_risk(ticket_id bigint, amount numeric,
     LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.report_revenue_at_risk(ticket_id, support.key_user_id(), amount, currency, reason);
 COMMENT ON FUNCTION support.report_revenue_at_risk(ticket_id bigint, amount numeric, currency text, reason text) IS 'report_revenue_at_risk as the key''s user';
+
+-- Executive escalation: "VP/C-level participation, a dedicated war room and
+-- resources, hourly updates, a post-incident review". The war room is a
+-- row; its tasks are the ticket's deadlines the worker enforces (the hourly
+-- update cadence, the review after resolution).
+CREATE TABLE support.war_rooms (
+    account_id bigint NOT NULL,
+    ticket_id bigint NOT NULL,
+    opened_at timestamp with time zone NOT NULL,
+    reason text NOT NULL,
+    channel text NOT NULL,
+    executive_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    executives text[] DEFAULT '{}'::text[] NOT NULL
+);
+ALTER TABLE ONLY support.war_rooms
+    ADD CONSTRAINT war_rooms_pkey PRIMARY KEY (account_id, ticket_id);
+ALTER TABLE ONLY support.war_rooms
+    ADD CONSTRAINT war_rooms_ticket_fkey FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets(account_id, ticket_id);
+ALTER TABLE support.war_rooms ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.war_rooms IS 'the war room of each executive escalation: when and why it opened, its Slack channel, and the executives seated in it';
+GRANT SELECT ON TABLE support.war_rooms TO support_agent, support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.war_rooms', '');
+CREATE POLICY agent_war_rooms ON support.war_rooms
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = war_rooms.account_id) AND (t.ticket_id = war_rooms.ticket_id)))));
+CREATE POLICY manager_war_rooms ON support.war_rooms
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
+-- Opens the ticket's war room once, seats and emails every executive, and
+-- alerts #critical-issues naming them; an escalation of a ticket whose war
+-- room is open says so again.
+CREATE FUNCTION support.open_war_room(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.war_rooms
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    room support.war_rooms;
+    policy support.sla_policies;
+    channel text := support.slack_channel('critical');
+    names text;
+BEGIN
+    SELECT * INTO room FROM support.war_rooms w
+     WHERE w.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND w.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+    IF FOUND THEN
+        PERFORM support.alert(ticket, room.channel, NULL,
+            format('[Ticket #%s] executive escalation', ticket.ticket_id),
+            format('Executive escalation of #%s (%s, tier %s) again: %s. The war room in %s is open since %s with %s.',
+                   ticket.ticket_id, ticket.priority::text, ticket.tier, reason, room.channel,
+                   support.client_time(ticket, room.opened_at),
+                   COALESCE(NULLIF(array_to_string(room.executives, ', '), ''), 'no executive')),
+            jsonb_build_object('kind', 'executive_escalation'));
+        RETURN room;
+    END IF;
+    SELECT * INTO policy FROM support.sla_policies p WHERE p.priority::text OPERATOR(pg_catalog.=) ticket.priority::text;
+    names := support.tell_staff(ticket, 'executives',
+        format('[Ticket #%s] - Executive escalation - %s', ticket.ticket_id, ticket.subject),
+        format(E'You are in the war room of #%s (%s, tier %s) for %s: %s.\n'
+               'War room: %s. Updates every %s until it is resolved; the post-incident review is due within %s of the resolution.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier,
+               (SELECT a.name FROM support.accounts a WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
+               reason, channel, support.duration_in_words(policy.executive_update_cadence),
+               support.duration_in_words(policy.post_incident_review_within)),
+        'executive_escalation');
+    INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel, executive_ids, executives)
+    SELECT ticket.account_id, ticket.ticket_id, as_of, reason, channel,
+           COALESCE(array_agg(g.agent_id ORDER BY g.full_name), '{}'), COALESCE(array_agg(g.full_name ORDER BY g.full_name), '{}')
+      FROM support.agents g WHERE g.active AND g.is_executive
+    RETURNING * INTO room;
+    PERFORM support.alert(ticket, channel, NULL,
+        format('[Ticket #%s] executive escalation', ticket.ticket_id),
+        format('Executive escalation of #%s (%s, tier %s): %s. War room in %s with %s; updates every %s until resolved; post-incident review within %s of the resolution.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, reason, channel, names,
+               support.duration_in_words(policy.executive_update_cadence),
+               support.duration_in_words(policy.post_incident_review_within)),
+        jsonb_build_object('kind', 'executive_escalation'));
+    PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+        format('War room opened in %s with %s', channel, names),
+        jsonb_build_object('war_room', channel, 'executive_ids', to_jsonb(room.executive_ids)));
+    RETURN room;
+END $$;
+COMMENT ON FUNCTION support.open_war_room(ticket support.tickets, reason text, as_of timestamp with time zone) IS 'the executive escalation''s war room: opened once with every executive seated and emailed, #critical-issues alerted with their names';
+REVOKE ALL ON FUNCTION support.open_war_room(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE FUNCTION support.record_post_incident_review(ticket_id bigint, agent_id bigint, notes text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(record_post_incident_review.ticket_id);
+BEGIN
+    PERFORM support.require_agent(agent_id);
+    PERFORM support.require_text(notes, 'notes of the post-incident review');
+    IF ticket.executive_escalated_at IS NULL OR ticket.status NOT IN ('resolved', 'closed')
+       OR ticket.post_incident_review_done_at IS NOT NULL THEN
+        RAISE EXCEPTION 'ticket % has no post-incident review to record', ticket.ticket_id
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'A review follows the resolution of an executive escalation, once.';
+    END IF;
+    PERFORM support.set_actor(agent_id);
+    UPDATE support.tickets t SET post_incident_review_done_at = now()
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    PERFORM support.add_event(ticket, 'review_task', agent_id, 'internal', notes,
+        jsonb_build_object('post_incident_review', 'done'));
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.record_post_incident_review(ticket_id bigint, agent_id bigint, notes text) IS 'records the post-incident review (and improvement plan) of a resolved executive escalation; the worker stops chasing it';
+
+CREATE FUNCTION support.record_post_incident_review(ticket_id bigint, notes text) RETURNS support.tickets
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp
+    RETURN support.record_post_incident_review(ticket_id, support.key_user_id(), notes);
+COMMENT ON FUNCTION support.record_post_incident_review(ticket_id bigint, notes text) IS 'record_post_incident_review as the key''s agent';
+
+CREATE VIEW support.war_room_tasks WITH (security_invoker='true') AS
+ SELECT w.account_id,
+    w.ticket_id,
+    w.opened_at,
+    w.channel,
+    w.executives,
+    t.status,
+    k.task,
+    k.due,
+    k.done_at,
+    (k.done_at IS NULL AND k.due <= now()) AS overdue
+   FROM support.war_rooms w
+     JOIN support.tickets t ON t.account_id = w.account_id AND t.ticket_id = w.ticket_id
+     JOIN support.sla_policies p ON p.priority = t.priority
+     CROSS JOIN LATERAL ( VALUES
+        ('update'::text, t.next_update_due, NULL::timestamp with time zone),
+        ('post-incident review', t.resolved_at + p.post_incident_review_within, t.post_incident_review_done_at)
+        ) k(task, due, done_at)
+  WHERE k.due IS NOT NULL;
+COMMENT ON VIEW support.war_room_tasks IS 'the tasks of each war room: the next update while the ticket runs (executive cadence: hourly), the post-incident review once it is resolved; due, done, overdue';
+GRANT SELECT ON TABLE support.war_room_tasks TO support_agent, support_manager;

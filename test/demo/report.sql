@@ -74,6 +74,16 @@ SELECT '#' || t.ticket_id AS ticket, t.status, t.reopen_count AS reopens,
     OR t.ticket_id IN (SELECT f.follows_up_ticket_id FROM support.tickets f)
  ORDER BY t.ticket_id;
 
+\echo '== Escalations beyond the SLA marks: the war room, revenue at risk, a dissatisfied client'
+SELECT '#' || w.ticket_id AS ticket, w.channel AS war_room, array_to_string(w.executives, ', ') AS executives,
+       k.task, CASE WHEN k.done_at IS NOT NULL THEN 'done' WHEN k.overdue THEN 'OVERDUE' ELSE 'open' END AS state
+  FROM support.war_room_tasks k JOIN support.war_rooms w USING (account_id, ticket_id)
+ ORDER BY w.ticket_id, k.task;
+SELECT '#' || e.ticket_id AS ticket, left(e.body, 110) AS why
+  FROM support.ticket_events e
+ WHERE e.kind = 'escalation' AND e.details ? 'trigger'
+ ORDER BY e.event_id;
+
 \echo '== What the workflow did by itself'
 SELECT '#' || t.ticket_id AS ticket, left(t.subject, 40) AS subject, x.what
   FROM support.tickets t

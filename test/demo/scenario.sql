@@ -44,6 +44,10 @@ INSERT INTO support.agents (email, full_name, tier, skills, is_super_user, is_su
   ('eva.t2@bedrock.example', 'Eva Lindqvist', 2, '{data_analysis,campaign_management}', false, false, false),
   ('max.t3@bedrock.example', 'Max Novak', 3, '{infrastructure,software_engineering,security}', false, false, true),
   ('grace.lead@bedrock.example', 'Grace Hopper-Lee', 3, '{infrastructure,security,product}', true, true, true);
+-- the executives an executive escalation seats in its war room
+INSERT INTO support.agents (email, full_name, tier, is_executive) VALUES
+  ('dana.vp@bedrock.example', 'Dana Whitfield (VP Customer Success)', 3, true),
+  ('omar.cto@bedrock.example', 'Omar Haddad (CTO)', 3, true);
 
 -- psql variables for the people the story follows
 SELECT user_id AS leo FROM support.account_users WHERE email = 'leo.campaigns@northwind.example' \gset
@@ -92,6 +96,7 @@ SELECT support.assign_ticket(:outage, :max, :max) \gset ignored_
 SELECT support.change_status(:outage, 'in_progress', :max) \gset ignored_
 SELECT support.reply_publicly(:outage, :max, 'We are on it: an ad-server cluster in Tokyo lost its database connection.') \gset ignored_
 SELECT support.add_internal_note(:outage, :max, 'Connection pool exhausted after failover; restarting the pool.') \gset ignored_
+SELECT support.escalate_to_executive(:outage, :max, 'Ad serving down for every Sakura campaign: revenue-critical') \gset ignored_
 SELECT support.resolve_ticket(:outage, :max,
   root_cause => 'Connection pool exhausted after a database failover',
   solution => 'Pool restarted and sized for failover; impressions flowing again',
@@ -99,6 +104,8 @@ SELECT support.resolve_ticket(:outage, :max,
   prevention_measures => 'Failover drill added to the weekly checks') \gset ignored_
 SELECT support.close_ticket(:outage, :haruto) \gset ignored_
 SELECT support.rate_ticket(:outage, :haruto, 5, 'Fast and clear, thank you.') \gset ignored_
+SELECT support.record_post_incident_review(:outage, :max,
+  'Failover drill weekly; pool sized for failover; alert on pool exhaustion') \gset ignored_
 
 -- The pacing issue: waits on the client, who answers, which resumes it.
 SELECT support.change_status(:pacing, 'triaged', :sam) \gset ignored_
@@ -107,11 +114,15 @@ SELECT support.change_status(:pacing, 'in_progress', :sam) \gset ignored_
 SELECT support.reply_publicly(:pacing, :sam, 'Could you confirm the daily cap on line item 7?') \gset ignored_
 SELECT support.change_status(:pacing, 'pending_client', :sam, 'asked for the daily cap') \gset ignored_
 SELECT support.post_client_message(:pacing, :leo, 'The daily cap is 5,000 USD.') \gset ignored_
+-- ...and reports what the under-delivery puts at risk: over the 10,000 USD threshold, it escalates.
+SELECT support.report_revenue_at_risk(:pacing, :leo, 14500, 'USD', 'Holiday flight: 40% under-delivery for a week') \gset ignored_
 
 -- The discrepancy: re-prioritised by an agent, with the reason recorded.
 SELECT support.change_status(:numbers, 'triaged', :raj) \gset ignored_
 SELECT support.assign_ticket(:numbers, :raj, :raj) \gset ignored_
 SELECT support.change_priority(:numbers, 'P3', :raj, 'Attribution window difference, no decision blocked') \gset ignored_
+-- The client is unhappy with progress: the words escalate it, and the managers hear of it by name.
+SELECT support.post_client_message(:numbers, :jonas, 'Still waiting for a real answer. This is not good enough.') \gset ignored_
 
 -- The export: resolved, then reopened by the client's reply (a month was missing).
 SELECT support.change_status(:export, 'triaged', :kim) \gset ignored_

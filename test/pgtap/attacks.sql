@@ -190,6 +190,7 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
                 'priority_hash', 'priority_hash_extended', 'priority_in', 'priority_label', 'priority_le',
                 'priority_less_urgent', 'priority_lt', 'priority_more_urgent', 'priority_ne', 'priority_out',
                 'priority_recv', 'priority_send', 'priority_to_int4', 'rate_ticket', 'record_escalation_call',
+                'record_post_incident_review',
                 'render_template', 'reply_publicly', 'report_revenue_at_risk', 'request_escalation', 'require_acting_user', 'resolve_ticket',
                 'revoke_key', 'send_progress_update', 'set_actor', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
                 'weekly_hours']

@@ -13,10 +13,10 @@ SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'chann
     'templates', 'troubleshooting_steps', 'calendar', 'accounts', 'account_users', 'agents',
     'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints', 'slack_routes',
     'auth_keys', 'staff_totp', 'assumption_policy', 'assumption_approvals', 'assumption_audit', 'security_audit',
-    'worker_actions', 'escalation_triggers', 'dissatisfaction_rules', 'revenue_thresholds'],
+    'worker_actions', 'escalation_triggers', 'dissatisfaction_rules', 'revenue_thresholds', 'war_rooms'],
     'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
-    'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status'], 'the reporting views');
+    'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status', 'war_room_tasks'], 'the reporting views');
 
 -- tenant tables: account_id first in the primary key and in every foreign key between tenant tables
 -- (auth_keys is not one: staff's keys have no account; it stays local, like a session table;
@@ -84,7 +84,8 @@ SELECT is(ARRAY(
           'support.open_ticket(bigint,bigint,text,text,text,text,support.priority,bigint,boolean,boolean,boolean,boolean,boolean,boolean,boolean,boolean)',
           'support.outbox_changed()', 'support.post_client_message(bigint,bigint,text)',
           'support.queue_webhooks()', 'support.rate_ticket(bigint,bigint,integer,text)',
-          'support.record_escalation_call(bigint,bigint,text)', 'support.record_trail_bypass()',
+          'support.record_escalation_call(bigint,bigint,text)', 'support.record_post_incident_review(bigint,bigint,text)',
+          'support.record_trail_bypass()',
           'support.release_user_role()', 'support.reply_publicly(bigint,bigint,text)',
           'support.report_revenue_at_risk(bigint,bigint,numeric,text,text)',
           'support.request_escalation(bigint,bigint,text)',
