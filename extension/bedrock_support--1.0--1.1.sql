@@ -93,13 +93,14 @@ CREATE TABLE support.dissatisfaction_rules (
     keywords text NOT NULL,
     active boolean DEFAULT true NOT NULL,
     CONSTRAINT dissatisfaction_rules_keywords_check CHECK ((btrim(keywords) <> ''::text)),
+    CONSTRAINT keywords_match_something CHECK (CASE WHEN (length(keywords) > 1000) THEN false ELSE (querytree(websearch_to_tsquery('english'::regconfig, keywords)) <> ALL (ARRAY['T'::text, ''::text])) END),
     CONSTRAINT dissatisfaction_rules_name_check CHECK ((btrim(name) <> ''::text))
 );
 ALTER TABLE ONLY support.dissatisfaction_rules
     ADD CONSTRAINT dissatisfaction_rules_pkey PRIMARY KEY (rule_id);
 ALTER SEQUENCE support.dissatisfaction_rule_id_seq OWNED BY support.dissatisfaction_rules.rule_id;
 ALTER TABLE support.dissatisfaction_rules ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.dissatisfaction_rules IS 'words in a client''s message that express dissatisfaction with progress, matched as triage''s keyword rules are (websearch syntax, English stemming): a match escalates the ticket';
+COMMENT ON TABLE support.dissatisfaction_rules IS 'words in a client''s message that express dissatisfaction with progress, matched as triage''s keyword rules are (websearch syntax, English stemming): a match escalates the ticket. Keywords are at most 1,000 characters and must require some word (not only stop words or negations)';
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.dissatisfaction_rules TO support_manager;
 GRANT SELECT ON TABLE support.dissatisfaction_rules TO support_agent;
 GRANT USAGE ON SEQUENCE support.dissatisfaction_rule_id_seq TO support_manager;
@@ -208,6 +209,25 @@ CREATE POLICY agent_war_rooms ON support.war_rooms
 CREATE POLICY manager_war_rooms ON support.war_rooms
     FOR SELECT TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
+-- Each group writes events of its own kind of actor only (#16: an agent could
+-- write a client's message, and so a client's dissatisfaction); a tier's
+-- targets are positive however written, and bounded.
+ALTER POLICY agent_writes_history ON support.ticket_events
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (kind <> 'client_message'::support.event_kind) AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id))))));
+ALTER POLICY client_writes_messages ON support.ticket_events
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'client'::support.actor_kind)));
+ALTER POLICY manager_writes_history ON support.ticket_events
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (kind <> 'client_message'::support.event_kind)));
+ALTER TABLE support.tiers
+    DROP CONSTRAINT tiers_escalation_threshold_check,
+    DROP CONSTRAINT tiers_initial_response_check,
+    DROP CONSTRAINT tiers_resolution_target_check,
+    ADD CONSTRAINT tiers_escalation_threshold_check CHECK (((EXTRACT(epoch FROM escalation_threshold) > (0)::numeric) AND (escalation_threshold <= '1 year'::interval))),
+    ADD CONSTRAINT tiers_initial_response_check CHECK (((EXTRACT(epoch FROM initial_response) > (0)::numeric) AND (initial_response <= '30 days'::interval))),
+    ADD CONSTRAINT tiers_resolution_target_check CHECK (((EXTRACT(epoch FROM resolution_target) > (0)::numeric) AND (resolution_target <= '1 year'::interval)));
 
 -- functions changed in 1.1 (generated from extension/schema/)
 CREATE OR REPLACE FUNCTION support.local_time(at timestamp with time zone, time_zone text) RETURNS text
@@ -342,15 +362,27 @@ CREATE OR REPLACE FUNCTION support.post_client_message(ticket_id bigint, user_id
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(post_client_message.ticket_id);
+    follow_up support.tickets;
 BEGIN
     PERFORM support.require_client(ticket.account_id, user_id);
     PERFORM support.require_text(body, 'message body');
     IF ticket.status OPERATOR(pg_catalog.=) 'closed' THEN
-        ticket := support.open_follow_up(ticket, user_id, body);
+        -- the conversation goes on in its follow-up while that is not closed
+        SELECT f.* INTO follow_up FROM support.tickets f
+         WHERE f.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND f.follows_up_ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+           AND f.status OPERATOR(pg_catalog.<>) 'closed'
+         ORDER BY f.ticket_id DESC LIMIT 1
+           FOR UPDATE;
+        IF FOUND THEN
+            ticket := follow_up;
+        ELSE
+            ticket := support.open_follow_up(ticket, user_id, body);
+        END IF;
     END IF;
     RETURN support.add_event(ticket, 'client_message', user_id, 'public', body);
 END $$;
-COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account: resumes a ticket pending on the client, reopens a resolved one, and on a closed one opens a linked follow-up ticket that carries it (returns the message''s event)';
+COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account: resumes a ticket pending on the client, reopens a resolved one, and on a closed one goes to its follow-up ticket, opened for it unless one is still open (returns the message''s event)';
 
 CREATE OR REPLACE FUNCTION support.open_follow_up(closed support.tickets, user_id bigint, body text) RETURNS support.tickets
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -595,8 +627,9 @@ DECLARE
     managers text;
     escalating boolean := ticket.status OPERATOR(pg_catalog.<>) 'closed';
 BEGIN
-    IF escalating AND ticket.dissatisfaction_escalated_at OPERATOR(pg_catalog.>=)
-                      COALESCE(ticket.last_public_reply_at, ticket.created_at) THEN
+    -- once per complaint the desk has not answered, on a closed ticket too
+    IF ticket.dissatisfaction_escalated_at OPERATOR(pg_catalog.>=)
+       COALESCE(ticket.last_public_reply_at, ticket.created_at) THEN
         RETURN ticket;
     END IF;
     IF ticket.status OPERATOR(pg_catalog.=) 'resolved' THEN
@@ -605,11 +638,11 @@ BEGIN
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
            AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
     END IF;
+    UPDATE support.tickets t SET dissatisfaction_escalated_at = now()
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
     IF escalating THEN
-        UPDATE support.tickets t SET dissatisfaction_escalated_at = now()
-         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
-           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
-        RETURNING t.* INTO ticket;
         ticket := support.escalate_ticket(ticket, 'the client is dissatisfied: ' || why, now());
     END IF;
     managers := support.tell_staff(ticket, 'managers',
@@ -637,7 +670,9 @@ CREATE OR REPLACE FUNCTION support.dissatisfaction_rule(message text) RETURNS su
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT r.* FROM support.dissatisfaction_rules r
      WHERE r.active
-       AND to_tsvector('english'::regconfig, message) @@ websearch_to_tsquery('english'::regconfig, r.keywords)
+       -- the first 100,000 characters: a tsvector holds at most 1 MB
+       AND to_tsvector('english'::regconfig, pg_catalog.left(message, 100000))
+           @@ websearch_to_tsquery('english'::regconfig, r.keywords)
      ORDER BY r.rule_id LIMIT 1
 $$;
 COMMENT ON FUNCTION support.dissatisfaction_rule(message text) IS 'the first active dissatisfaction rule a message matches (NULL: none)';
@@ -657,7 +692,14 @@ BEGIN
     IF support.restoring() OR NEW.kind OPERATOR(pg_catalog.<>) 'client_message' THEN
         RETURN NULL;
     END IF;
-    rule := support.dissatisfaction_rule(NEW.body);
+    -- a rule that fails to match never blocks the client's message
+    BEGIN
+        rule := support.dissatisfaction_rule(NEW.body);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'dissatisfaction rules could not be matched against message % of ticket %: %',
+                      NEW.event_id, NEW.ticket_id, SQLERRM;
+        RETURN NULL;
+    END;
     IF rule.rule_id IS NULL THEN
         RETURN NULL;
     END IF;
@@ -686,7 +728,7 @@ BEGIN
     END IF;
     PERFORM support.require_text(reason, 'reason for the revenue at risk');
     PERFORM support.require_open(ticket);
-    IF amount IS NULL OR amount OPERATOR(pg_catalog.<) 0 OR amount OPERATOR(pg_catalog.>=) 1e12 THEN
+    IF amount IS NULL OR amount OPERATOR(pg_catalog.<) 0 OR pg_catalog.round(amount, 2) OPERATOR(pg_catalog.>=) 1e12 THEN
         RAISE EXCEPTION 'revenue at risk % is out of range', COALESCE(amount::text, 'NULL')
               USING ERRCODE = 'numeric_value_out_of_range',
                     HINT = 'Give an amount from 0 up to 999,999,999,999.99 in the currency named.';
@@ -855,14 +897,15 @@ COMMENT ON FUNCTION support.record_post_incident_review(ticket_id bigint, notes 
 CREATE OR REPLACE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    new_tier smallint := LEAST(ticket.tier + 1, 3);
+    -- the next tier a manager has configured; none above: the executives
+    new_tier smallint := (SELECT min(r.tier) FROM support.tiers r WHERE r.tier OPERATOR(pg_catalog.>) ticket.tier);
     owner_id bigint;
     owner support.agents;
     history_count bigint;
 BEGIN
     PERFORM set_config('support.actor_id', '0', true),
             set_config('support.change_reason', 'escalated: ' || reason, true);
-    IF ticket.tier >= 3 THEN
+    IF new_tier IS NULL THEN
         UPDATE support.tickets t
            SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id

@@ -24,6 +24,11 @@ UPDATE support.sla_policies SET response_target = '-5 minutes' WHERE priority = 
 UPDATE support.sla_policies SET escalation_ratio = 1.5 WHERE priority = 'P2';
 UPDATE support.sla_policies SET update_cadence_unit = 'fortnights' WHERE priority = 'P2';
 UPDATE support.sla_policies SET clock = 'sometimes' WHERE priority = 'P2';
+-- a tier's targets are positive however written, and bounded, so no deadline overflows
+UPDATE support.tiers SET initial_response = '100000 years' WHERE tier = 1;
+UPDATE support.tiers SET initial_response = '-1 year 361 days' WHERE tier = 1;
+UPDATE support.tiers SET resolution_target = '2 years' WHERE tier = 1;
+UPDATE support.tiers SET escalation_threshold = '-1 month 29 days' WHERE tier = 1;
 INSERT INTO support.internal_channels VALUES ('general', 'missing the #');
 INSERT INTO support.calendar (name, hours) VALUES ('nonsense', 'whenever we feel like it');
 \set VERBOSITY default

@@ -56,6 +56,11 @@ SELECT (support.resolve_ticket(:closed, 5, 'Size limit', 'Resized')).status;
 SELECT (support.close_ticket(:closed, :cam)).status;
 SELECT (support.rate_ticket(:closed, :cam, 1)).status;
 SELECT * FROM outcome(:closed);
+-- rated low again and again: the managers hear of it once, until an agent answers
+SELECT (support.rate_ticket(:closed, :cam, 1, 'still bad')).status;
+SELECT (support.rate_ticket(:closed, :cam, 2, 'really')).status;
+SELECT count(*) AS times_told FROM support.ticket_events
+ WHERE ticket_id = :closed AND kind = 'escalation' AND details->>'trigger' = 'dissatisfaction';
 -- a manager turns ratings off
 UPDATE support.escalation_triggers SET dissatisfied_rating = 0;
 SELECT new_ticket('Pixel fires twice') AS off \gset
@@ -82,6 +87,17 @@ SELECT support.reply_publicly(:words, 8, 'We found the cause and are fixing it.'
 SELECT support.post_client_message(:words, :cam, 'I want to speak to a manager.') > 0 AS unhappy_after_reply;
 SELECT tier, (SELECT count(*) FROM support.ticket_events WHERE ticket_id = :words AND kind = 'escalation') AS escalations
   FROM support.tickets WHERE ticket_id = :words;
+-- a rule must require some word, at most 1,000 characters: one that could not
+-- be matched would block every client's message
+\set VERBOSITY terse
+INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('negation only', '-xyzzy');
+INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('negation or', 'unacceptable OR -xyzzy');
+INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('stop words', 'the and of');
+INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('huge', repeat('a ', 50000));
+\set VERBOSITY default
+-- a very long message is matched on its first 100,000 characters, and accepted
+SELECT support.post_client_message(:words, :cam,
+       (SELECT string_agg(md5(i::text), ' ') FROM generate_series(1, 80000) i)) > 0 AS long_message_posted;
 -- a message written straight into the history is watched too; rules are a manager's to edit
 INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('Threatens to leave', 'cancel OR "switch provider"');
 SELECT new_ticket('Budget pacing off') AS direct \gset
@@ -118,6 +134,8 @@ SELECT (support.report_revenue_at_risk(:yen, :cam, 99999999, 'JPY', 'Japan')).re
 
 \set VERBOSITY terse
 SELECT support.report_revenue_at_risk(:yen, :cam, -1, 'USD', 'negative');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT support.report_revenue_at_risk(:yen, :cam, 999999999999.995, 'USD', 'rounds over the limit');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT support.report_revenue_at_risk(:yen, :cam, 10, 'dollars', 'not a code');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

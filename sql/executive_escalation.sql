@@ -93,3 +93,18 @@ SELECT destination, target FROM support.outbound_messages
  WHERE ticket_id = :plain AND payload->>'kind' = 'client_escalation' ORDER BY destination, target;
 SELECT body LIKE '%Managers told: Mia Manager.' AS names_the_manager FROM support.outbound_messages
  WHERE ticket_id = :plain AND payload->>'kind' = 'client_escalation' AND destination = 'slack';
+
+------------------------------------------------------------------------------
+-- A desk with two tiers: escalating from the top one brings in the executives
+------------------------------------------------------------------------------
+BEGIN;
+UPDATE support.agents SET tier = 2 WHERE tier = 3;
+UPDATE support.categories SET default_tier = 2 WHERE default_tier = 3;
+UPDATE support.triage_rules SET escalate_to_tier = 2 WHERE escalate_to_tier = 3;
+UPDATE support.tickets SET tier = 2 WHERE tier = 3;
+DELETE FROM support.tiers WHERE tier = 3;
+SELECT ticket_id AS two FROM support.open_ticket(1, :cam, 'Reports late', category => 'reporting') \gset
+SELECT (support.escalate(:two, :tom, 'needs engineering')).tier AS escalated_to;
+SELECT (support.escalate(:two, :tom, 'no higher tier')).executive_escalated_at IS NOT NULL AS executives;
+SELECT count(*) AS war_rooms FROM support.war_rooms WHERE ticket_id = :two;
+ROLLBACK;

@@ -66,6 +66,10 @@ SELECT e.kind, e.actor_kind, e.body FROM support.ticket_events e JOIN support.ti
 SELECT status FROM support.tickets WHERE ticket_id = :t;
 SELECT kind, actor_kind, visibility, body, details ? 'follow_up_ticket_id' AS linked
   FROM support.ticket_events WHERE ticket_id = :t ORDER BY event_id DESC LIMIT 1;
+-- writing again while the follow-up is open continues it: no second follow-up
+SELECT support.post_client_message(:t, :cam, 'Also on Firefox') AS again \gset
+SELECT f.follows_up_ticket_id = :t AS same_follow_up, (SELECT count(*) FROM support.tickets WHERE follows_up_ticket_id = :t) AS follow_ups
+  FROM support.ticket_events e JOIN support.tickets f USING (account_id, ticket_id) WHERE e.event_id = :again;
 -- the follow-up got its own acknowledgment
 SELECT count(*) AS acknowledgments FROM support.outbound_messages m JOIN support.tickets f USING (account_id, ticket_id)
  WHERE f.follows_up_ticket_id = :t AND m.template = 'initial_response';

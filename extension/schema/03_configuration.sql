@@ -138,9 +138,9 @@ CREATE TABLE support.tiers (
     escalation_condition text,
     business_hours_only boolean DEFAULT true NOT NULL,
     targets_enforced boolean DEFAULT true NOT NULL,
-    CONSTRAINT tiers_escalation_threshold_check CHECK ((escalation_threshold > '00:00:00'::interval)),
-    CONSTRAINT tiers_initial_response_check CHECK ((initial_response > '00:00:00'::interval)),
-    CONSTRAINT tiers_resolution_target_check CHECK ((resolution_target > '00:00:00'::interval)),
+    CONSTRAINT tiers_escalation_threshold_check CHECK (((EXTRACT(epoch FROM escalation_threshold) > (0)::numeric) AND (escalation_threshold <= '1 year'::interval))),
+    CONSTRAINT tiers_initial_response_check CHECK (((EXTRACT(epoch FROM initial_response) > (0)::numeric) AND (initial_response <= '30 days'::interval))),
+    CONSTRAINT tiers_resolution_target_check CHECK (((EXTRACT(epoch FROM resolution_target) > (0)::numeric) AND (resolution_target <= '1 year'::interval))),
     CONSTRAINT tiers_tier_check CHECK (((tier >= 1) AND (tier <= 3)))
 );
 ALTER TABLE ONLY support.tiers
@@ -276,13 +276,14 @@ CREATE TABLE support.dissatisfaction_rules (
     keywords text NOT NULL,
     active boolean DEFAULT true NOT NULL,
     CONSTRAINT dissatisfaction_rules_keywords_check CHECK ((btrim(keywords) <> ''::text)),
+    CONSTRAINT keywords_match_something CHECK (CASE WHEN (length(keywords) > 1000) THEN false ELSE (querytree(websearch_to_tsquery('english'::regconfig, keywords)) <> ALL (ARRAY['T'::text, ''::text])) END),
     CONSTRAINT dissatisfaction_rules_name_check CHECK ((btrim(name) <> ''::text))
 );
 ALTER TABLE ONLY support.dissatisfaction_rules
     ADD CONSTRAINT dissatisfaction_rules_pkey PRIMARY KEY (rule_id);
 ALTER SEQUENCE support.dissatisfaction_rule_id_seq OWNED BY support.dissatisfaction_rules.rule_id;
 ALTER TABLE support.dissatisfaction_rules ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.dissatisfaction_rules IS 'words in a client''s message that express dissatisfaction with progress, matched as triage''s keyword rules are (websearch syntax, English stemming): a match escalates the ticket';
+COMMENT ON TABLE support.dissatisfaction_rules IS 'words in a client''s message that express dissatisfaction with progress, matched as triage''s keyword rules are (websearch syntax, English stemming): a match escalates the ticket. Keywords are at most 1,000 characters and must require some word (not only stop words or negations)';
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.dissatisfaction_rules TO support_manager;
 GRANT SELECT ON TABLE support.dissatisfaction_rules TO support_agent;
 GRANT USAGE ON SEQUENCE support.dissatisfaction_rule_id_seq TO support_manager;

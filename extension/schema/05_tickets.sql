@@ -423,15 +423,27 @@ CREATE FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, bo
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets := support.locked_ticket(post_client_message.ticket_id);
+    follow_up support.tickets;
 BEGIN
     PERFORM support.require_client(ticket.account_id, user_id);
     PERFORM support.require_text(body, 'message body');
     IF ticket.status OPERATOR(pg_catalog.=) 'closed' THEN
-        ticket := support.open_follow_up(ticket, user_id, body);
+        -- the conversation goes on in its follow-up while that is not closed
+        SELECT f.* INTO follow_up FROM support.tickets f
+         WHERE f.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND f.follows_up_ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+           AND f.status OPERATOR(pg_catalog.<>) 'closed'
+         ORDER BY f.ticket_id DESC LIMIT 1
+           FOR UPDATE;
+        IF FOUND THEN
+            ticket := follow_up;
+        ELSE
+            ticket := support.open_follow_up(ticket, user_id, body);
+        END IF;
     END IF;
     RETURN support.add_event(ticket, 'client_message', user_id, 'public', body);
 END $$;
-COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account: resumes a ticket pending on the client, reopens a resolved one, and on a closed one opens a linked follow-up ticket that carries it (returns the message''s event)';
+COMMENT ON FUNCTION support.post_client_message(ticket_id bigint, user_id bigint, body text) IS 'a message from a user of the ticket''s account: resumes a ticket pending on the client, reopens a resolved one, and on a closed one goes to its follow-up ticket, opened for it unless one is still open (returns the message''s event)';
 
 -- A client who writes again after the ticket closed starts a new
 -- conversation, linked to the old one: triage classifies it afresh.
@@ -733,7 +745,7 @@ CREATE POLICY agent_updates_tickets ON support.tickets
     WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
 CREATE POLICY agent_writes_history ON support.ticket_events
     FOR INSERT TO support_agent
-    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (EXISTS ( SELECT 1
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (kind <> 'client_message'::support.event_kind) AND (EXISTS ( SELECT 1
    FROM support.tickets t
   WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id))))));
 CREATE POLICY client_opens_tickets ON support.tickets
@@ -751,7 +763,7 @@ CREATE POLICY client_updates_tickets ON support.tickets
     WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
 CREATE POLICY client_writes_messages ON support.ticket_events
     FOR INSERT TO support_client
-    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id()))));
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'client'::support.actor_kind)));
 CREATE POLICY manager_history ON support.ticket_events
     FOR SELECT TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
@@ -767,4 +779,4 @@ CREATE POLICY manager_updates_tickets ON support.tickets
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 CREATE POLICY manager_writes_history ON support.ticket_events
     FOR INSERT TO support_manager
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id()))));
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (kind <> 'client_message'::support.event_kind)));

@@ -64,14 +64,15 @@ COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate
 CREATE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    new_tier smallint := LEAST(ticket.tier + 1, 3);
+    -- the next tier a manager has configured; none above: the executives
+    new_tier smallint := (SELECT min(r.tier) FROM support.tiers r WHERE r.tier OPERATOR(pg_catalog.>) ticket.tier);
     owner_id bigint;
     owner support.agents;
     history_count bigint;
 BEGIN
     PERFORM set_config('support.actor_id', '0', true),
             set_config('support.change_reason', 'escalated: ' || reason, true);
-    IF ticket.tier >= 3 THEN
+    IF new_tier IS NULL THEN
         UPDATE support.tickets t
            SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
@@ -508,8 +509,9 @@ DECLARE
     managers text;
     escalating boolean := ticket.status OPERATOR(pg_catalog.<>) 'closed';
 BEGIN
-    IF escalating AND ticket.dissatisfaction_escalated_at OPERATOR(pg_catalog.>=)
-                      COALESCE(ticket.last_public_reply_at, ticket.created_at) THEN
+    -- once per complaint the desk has not answered, on a closed ticket too
+    IF ticket.dissatisfaction_escalated_at OPERATOR(pg_catalog.>=)
+       COALESCE(ticket.last_public_reply_at, ticket.created_at) THEN
         RETURN ticket;
     END IF;
     IF ticket.status OPERATOR(pg_catalog.=) 'resolved' THEN
@@ -518,11 +520,11 @@ BEGIN
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
            AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
     END IF;
+    UPDATE support.tickets t SET dissatisfaction_escalated_at = now()
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
     IF escalating THEN
-        UPDATE support.tickets t SET dissatisfaction_escalated_at = now()
-         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
-           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
-        RETURNING t.* INTO ticket;
         ticket := support.escalate_ticket(ticket, 'the client is dissatisfied: ' || why, now());
     END IF;
     managers := support.tell_staff(ticket, 'managers',
@@ -552,7 +554,9 @@ CREATE FUNCTION support.dissatisfaction_rule(message text) RETURNS support.dissa
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT r.* FROM support.dissatisfaction_rules r
      WHERE r.active
-       AND to_tsvector('english'::regconfig, message) @@ websearch_to_tsquery('english'::regconfig, r.keywords)
+       -- the first 100,000 characters: a tsvector holds at most 1 MB
+       AND to_tsvector('english'::regconfig, pg_catalog.left(message, 100000))
+           @@ websearch_to_tsquery('english'::regconfig, r.keywords)
      ORDER BY r.rule_id LIMIT 1
 $$;
 COMMENT ON FUNCTION support.dissatisfaction_rule(message text) IS 'the first active dissatisfaction rule a message matches (NULL: none)';
@@ -575,7 +579,14 @@ BEGIN
     IF support.restoring() OR NEW.kind OPERATOR(pg_catalog.<>) 'client_message' THEN
         RETURN NULL;
     END IF;
-    rule := support.dissatisfaction_rule(NEW.body);
+    -- a rule that fails to match never blocks the client's message
+    BEGIN
+        rule := support.dissatisfaction_rule(NEW.body);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'dissatisfaction rules could not be matched against message % of ticket %: %',
+                      NEW.event_id, NEW.ticket_id, SQLERRM;
+        RETURN NULL;
+    END;
     IF rule.rule_id IS NULL THEN
         RETURN NULL;
     END IF;
@@ -608,7 +619,7 @@ BEGIN
     END IF;
     PERFORM support.require_text(reason, 'reason for the revenue at risk');
     PERFORM support.require_open(ticket);
-    IF amount IS NULL OR amount OPERATOR(pg_catalog.<) 0 OR amount OPERATOR(pg_catalog.>=) 1e12 THEN
+    IF amount IS NULL OR amount OPERATOR(pg_catalog.<) 0 OR pg_catalog.round(amount, 2) OPERATOR(pg_catalog.>=) 1e12 THEN
         RAISE EXCEPTION 'revenue at risk % is out of range', COALESCE(amount::text, 'NULL')
               USING ERRCODE = 'numeric_value_out_of_range',
                     HINT = 'Give an amount from 0 up to 999,999,999,999.99 in the currency named.';

@@ -122,7 +122,8 @@ INSERT INTO probes VALUES
   ('account_users', 'insert', format($$INSERT INTO support.account_users (account_id, email, full_name, role) VALUES (%s, 'probe@acme.example', 'Probe', 'campaign_manager')$$, :acme)),
   ('agents', 'insert', $$INSERT INTO support.agents (email, full_name, tier) VALUES ('probe@bedrock.example', 'Probe', 1)$$),
   ('tickets', 'insert', format($$INSERT INTO support.tickets (account_id, requester_id, subject, channel, category) VALUES (%s, %s, 'Probe', 'portal', 'reporting')$$, :acme, :cam)),
-  ('ticket_events', 'insert', format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body) VALUES (%s, %s, 'client_message', support.current_user_id(), 'client', 'public', 'probe')$$, :acme, :t_acme)),
+  -- each group writes the events of its own kind of actor: a client's message, a staff note
+  ('ticket_events', 'insert', format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body) VALUES (%s, %s, CASE support.current_key_kind() WHEN 'client' THEN 'client_message' ELSE 'internal_note' END::support.event_kind, support.current_user_id(), CASE support.current_key_kind() WHEN 'client' THEN 'client' ELSE 'agent' END::support.actor_kind, CASE support.current_key_kind() WHEN 'client' THEN 'public' ELSE 'internal' END::support.visibility, 'probe')$$, :acme, :t_acme)),
   ('sla_events', 'insert', format($$INSERT INTO support.sla_events (account_id, ticket_id, target, kind) VALUES (%s, %s, 'resolution', 'breached')$$, :acme, :t_acme)),
   ('outbound_messages', 'insert', format($$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body) VALUES (%s, %s, 'email', 'probe@acme.example', 'S', 'B')$$, :acme, :t_acme)),
   ('auth_keys', 'insert', format($$INSERT INTO support.auth_keys (key_hash, user_id, expires_at) VALUES (support.auth_key_hash('forged'), %s, now() + interval '1 day')$$, :sue)),

@@ -4,7 +4,7 @@
 BEGIN;
 SET client_min_messages = warning;
 SET LOCAL support.auto_assign = off;
-SELECT plan(32);
+SELECT plan(35);
 
 INSERT INTO support.accounts (name, time_zone, calendar_id) VALUES ('Acme Ads', 'UTC', 2);
 SELECT account_id AS acme FROM support.accounts WHERE name = 'Acme Ads' \gset
@@ -114,6 +114,23 @@ SELECT is(pg_temp.error_of('wf_client', :'k_cam',
                    VALUES (%s, %s, 'client_message', %s, 'client', 'public', 'direct')$$, :acme, :t, :cam), true),
           '55000: ticket ' || :t || ' is closed |  | support.post_client_message() opens a follow-up ticket linked to it.',
           'a message written straight into a closed ticket is refused, naming the function that follows it up');
+
+-- nobody writes history in another's voice: the kind of actor is the key's
+SELECT is(pg_temp.error_of('wf_agent', :'k_tia',
+          format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body)
+                   VALUES (%s, %s, 'client_message', %s, 'client', 'public', 'This is unacceptable')$$, :acme, :for_cam, :tia)),
+          '42501: new row violates row-level security policy for table "ticket_events"',
+          'an agent cannot write a client''s message (nor so make the client look dissatisfied)');
+SELECT is(pg_temp.error_of('wf_agent', :'k_tia',
+          format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body)
+                   VALUES (%s, %s, 'internal_note', %s, 'client', 'internal', 'note')$$, :acme, :for_cam, :tia)),
+          '42501: new row violates row-level security policy for table "ticket_events"',
+          'an agent''s event names an agent');
+SELECT is(pg_temp.error_of('wf_client', :'k_cam',
+          format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body)
+                   VALUES (%s, %s, 'client_message', %s, 'agent', 'public', 'from support, honest')$$, :acme, :for_cam, :cam)),
+          '42501: new row violates row-level security policy for table "ticket_events"',
+          'a client''s message names a client');
 
 SELECT * FROM finish();
 ROLLBACK;
