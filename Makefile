@@ -29,8 +29,10 @@ ifeq ($(WERROR),1)
 PG_CPPFLAGS += -Werror
 endif
 
-# A changed header (src/*.h) rebuilds every object that includes it.
-PG_CPPFLAGS += -MMD -MP
+# A changed header (src/*.h) rebuilds every object that includes it (the
+# dependency files come from the object's compile only: the bitcode's
+# compile would write its own targets into the same file).
+PG_CFLAGS += -MMD -MP
 EXTRA_CLEAN += src/*.d
 SHLIB_LINK  = $(shell curl-config --libs 2>/dev/null || echo -lcurl)
 

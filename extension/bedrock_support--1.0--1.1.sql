@@ -3,8 +3,9 @@
 \echo Use "ALTER EXTENSION bedrock_support UPDATE TO '1.1'" to load this file. \quit
 
 -- Every running target's "breach imminent" mark, the tier's too (#16).
-ALTER TABLE support.tiers ADD COLUMN targets_enforced boolean DEFAULT true NOT NULL;
-COMMENT ON COLUMN support.tiers.targets_enforced IS 'true: the tier''s initial_response and resolution_target run from when a ticket enters the tier, beside its priority''s targets, and the earliest "breach imminent" mark of them all escalates; false: they are for reference only';
+ALTER TABLE support.tiers ADD COLUMN targets_apply_to support.priority[] DEFAULT '{P1,P2,P3,P4}'::support.priority[] NOT NULL;
+COMMENT ON COLUMN support.tiers.targets_apply_to IS 'the priorities whose tickets the tier''s initial_response and resolution_target apply to, from when a ticket enters the tier, beside its priority''s targets (the earliest "breach imminent" mark of them all escalates); empty: for reference only. Seeded: tiers 1 and 2 every priority, tier 3 (its 30 minutes are for critical issues) P1';
+UPDATE support.tiers SET targets_apply_to = '{P1}' WHERE tier = 3;
 ALTER TABLE support.tickets
     ADD COLUMN tier_entered_at timestamp with time zone,
     ADD COLUMN tier_response_due timestamp with time zone,
@@ -52,18 +53,11 @@ CREATE VIEW support.sla_status WITH (security_invoker='true') AS
     AND d.due IS NOT NULL;
 COMMENT ON VIEW support.sla_status IS 'one row per running SLA target of each open ticket, the priority''s and the current tier''s (source): its deadline, the business time remaining (negative when overdue) and whether it is breached';
 GRANT SELECT ON TABLE support.sla_status TO support_client, support_agent, support_manager;
--- the open tickets' deadlines, computed again under the new rule (the
--- trigger fills tier_entered_at from the last escalation)
--- recomputes: tickets.escalation_due, tickets.next_action_at, tickets.actions_checked_at, tickets.updated_at
-UPDATE support.tickets SET tier = tier
- WHERE status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]);
 
 -- A client's message reopens a resolved ticket, and on a closed one opens a
 -- linked follow-up (#16).
 ALTER TABLE support.tickets ADD COLUMN follows_up_ticket_id bigint;
-ALTER TABLE ONLY support.tickets
-    ADD CONSTRAINT tickets_follows_up_fkey FOREIGN KEY (account_id, follows_up_ticket_id) REFERENCES support.tickets(account_id, ticket_id);
-COMMENT ON COLUMN support.tickets.follows_up_ticket_id IS 'the closed ticket this one follows up: the client wrote again after it was closed (support.post_client_message)';
+COMMENT ON COLUMN support.tickets.follows_up_ticket_id IS 'the closed ticket of the same account this one follows up: the client wrote again after it was closed (written only by support.open_follow_up; no foreign key, whose per-row check would cost every ticket insert more than the rest of this release)';
 
 -- The handbook's other escalation triggers: a client's dissatisfaction and
 -- revenue at risk over a threshold (#16).
@@ -74,13 +68,15 @@ ALTER TYPE support.event_kind ADD VALUE 'revenue_at_risk';
 CREATE TABLE support.escalation_triggers (
     singleton boolean DEFAULT true NOT NULL,
     dissatisfied_rating smallint DEFAULT 2 NOT NULL,
+    executive_priorities support.priority[] DEFAULT '{P1}'::support.priority[] NOT NULL,
     CONSTRAINT escalation_triggers_singleton_check CHECK (singleton),
     CONSTRAINT escalation_triggers_dissatisfied_rating_check CHECK (((dissatisfied_rating >= 0) AND (dissatisfied_rating <= 5)))
 );
 ALTER TABLE ONLY support.escalation_triggers
     ADD CONSTRAINT escalation_triggers_pkey PRIMARY KEY (singleton);
 ALTER TABLE support.escalation_triggers ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket (one row)';
+COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket, and which priorities go to the executives from the top tier (one row)';
+COMMENT ON COLUMN support.escalation_triggers.executive_priorities IS 'the priorities of "critical business impact": escalating such a ticket from the top tier brings in the executives (a war room); others go to the support managers';
 COMMENT ON COLUMN support.escalation_triggers.dissatisfied_rating IS 'a satisfaction rating at or below this (1-5) is dissatisfaction: the ticket reopens and escalates; 0 turns it off';
 GRANT SELECT,UPDATE ON TABLE support.escalation_triggers TO support_manager;
 GRANT SELECT ON TABLE support.escalation_triggers TO support_agent;
@@ -165,11 +161,8 @@ ALTER TABLE support.tickets
     ADD COLUMN revenue_at_risk numeric(14,2),
     ADD COLUMN revenue_currency text,
     ADD COLUMN revenue_escalated_at timestamp with time zone,
-    ADD COLUMN dissatisfaction_escalated_at timestamp with time zone,
-    ADD CONSTRAINT revenue_at_risk_has_a_currency CHECK (((revenue_at_risk IS NULL) = (revenue_currency IS NULL))),
-    ADD CONSTRAINT tickets_revenue_at_risk_check CHECK ((revenue_at_risk >= (0)::numeric)),
-    ADD CONSTRAINT tickets_revenue_currency_check CHECK ((revenue_currency ~ '^[A-Z]{3}$'::text));
-COMMENT ON COLUMN support.tickets.revenue_at_risk IS 'the client''s revenue at risk, in revenue_currency (support.report_revenue_at_risk): above the applicable support.revenue_thresholds row it escalates the ticket';
+    ADD COLUMN dissatisfaction_escalated_at timestamp with time zone;
+COMMENT ON COLUMN support.tickets.revenue_at_risk IS 'the client''s revenue at risk, in revenue_currency (an ISO 4217 code), written and checked only by support.report_revenue_at_risk (a CHECK here would cost every ticket insert 54,000 instructions); above the applicable support.revenue_thresholds row it escalates the ticket';
 COMMENT ON COLUMN support.tickets.revenue_escalated_at IS 'when revenue at risk above its threshold escalated the ticket (once)';
 COMMENT ON COLUMN support.tickets.dissatisfaction_escalated_at IS 'when the client''s dissatisfaction (a low rating, a message a dissatisfaction rule matches) last escalated the ticket; another escalates again only after an agent''s reply';
 
@@ -177,7 +170,7 @@ COMMENT ON COLUMN support.tickets.dissatisfaction_escalated_at IS 'when the clie
 -- review the worker chases (#16).
 ALTER TABLE support.sla_policies
     ADD COLUMN post_incident_review_within interval DEFAULT '5 days'::interval NOT NULL,
-    ADD CONSTRAINT sla_policies_post_incident_review_within_check CHECK ((post_incident_review_within > '00:00:00'::interval));
+    ADD CONSTRAINT sla_policies_post_incident_review_within_check CHECK (((EXTRACT(epoch FROM post_incident_review_within) > (0)::numeric) AND (post_incident_review_within <= '1 year'::interval)));
 COMMENT ON COLUMN support.sla_policies.post_incident_review_within IS 'after the resolution of an executive escalation, its post-incident review is due within this (elapsed); the escalation worker chases it then';
 ALTER TABLE support.agents ADD COLUMN is_executive boolean DEFAULT false NOT NULL;
 COMMENT ON COLUMN support.agents.is_executive IS 'a VP or C-level executive: named, told and seated in the war room of every executive escalation (no database rights of its own)';
@@ -210,17 +203,51 @@ CREATE POLICY manager_war_rooms ON support.war_rooms
     FOR SELECT TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
--- Each group writes events of its own kind of actor only (#16: an agent could
--- write a client's message, and so a client's dissatisfaction); a tier's
--- targets are positive however written, and bounded.
+-- Each group writes only the events the workflow lets it write, as its own
+-- kind of actor (#16: an agent could write a client's message, and so a
+-- client's dissatisfaction, or ratings, escalations and replies the client
+-- never saw); a tier's targets are positive however written, and bounded.
 ALTER POLICY agent_writes_history ON support.ticket_events
-    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (kind <> 'client_message'::support.event_kind) AND (EXISTS ( SELECT 1
+    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (((kind = 'public_reply'::support.event_kind) AND (visibility = 'public'::support.visibility)) OR ((kind = 'internal_note'::support.event_kind) AND (visibility = 'internal'::support.visibility))) AND (action_key IS NULL) AND (EXISTS ( SELECT 1
    FROM support.tickets t
   WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id))))));
 ALTER POLICY client_writes_messages ON support.ticket_events
     WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'client'::support.actor_kind)));
 ALTER POLICY manager_writes_history ON support.ticket_events
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (kind <> 'client_message'::support.event_kind)));
+    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (((kind = 'public_reply'::support.event_kind) AND (visibility = 'public'::support.visibility)) OR ((kind = 'internal_note'::support.event_kind) AND (visibility = 'internal'::support.visibility))) AND (action_key IS NULL)));
+-- The policies' and tiers' intervals are bounded, so no deadline can leave
+-- the timestamp range (a huge target stopped every ticket); 1.0 values
+-- beyond the bounds are brought within them.
+UPDATE support.sla_policies SET
+       auto_close_after = LEAST(auto_close_after, interval '1 year'),
+       escalated_update_cadence = LEAST(escalated_update_cadence, interval '30 days'),
+       escalation_call_within = LEAST(escalation_call_within, interval '30 days'),
+       executive_update_cadence = LEAST(executive_update_cadence, interval '30 days'),
+       follow_up_after = LEAST(follow_up_after, interval '1 year'),
+       resolution_target = LEAST(resolution_target, interval '1 year'),
+       response_target = LEAST(response_target, interval '30 days'),
+       update_cadence = LEAST(update_cadence, interval '30 days');
+UPDATE support.tiers SET
+       initial_response = LEAST(initial_response, interval '30 days'),
+       resolution_target = CASE WHEN EXTRACT(epoch FROM resolution_target) > 0 THEN LEAST(resolution_target, interval '1 year') END,
+       escalation_threshold = CASE WHEN EXTRACT(epoch FROM escalation_threshold) > 0 THEN LEAST(escalation_threshold, interval '1 year') END;
+ALTER TABLE support.sla_policies
+    DROP CONSTRAINT sla_policies_auto_close_after_check,
+    DROP CONSTRAINT sla_policies_escalated_update_cadence_check,
+    DROP CONSTRAINT sla_policies_escalation_call_within_check,
+    DROP CONSTRAINT sla_policies_executive_update_cadence_check,
+    DROP CONSTRAINT sla_policies_follow_up_after_check,
+    DROP CONSTRAINT sla_policies_resolution_target_check,
+    DROP CONSTRAINT sla_policies_response_target_check,
+    DROP CONSTRAINT sla_policies_update_cadence_check,
+    ADD CONSTRAINT sla_policies_auto_close_after_check CHECK (((EXTRACT(epoch FROM auto_close_after) > (0)::numeric) AND (auto_close_after <= '1 year'::interval))),
+    ADD CONSTRAINT sla_policies_escalated_update_cadence_check CHECK (((EXTRACT(epoch FROM escalated_update_cadence) > (0)::numeric) AND (escalated_update_cadence <= '30 days'::interval))),
+    ADD CONSTRAINT sla_policies_escalation_call_within_check CHECK (((EXTRACT(epoch FROM escalation_call_within) > (0)::numeric) AND (escalation_call_within <= '30 days'::interval))),
+    ADD CONSTRAINT sla_policies_executive_update_cadence_check CHECK (((EXTRACT(epoch FROM executive_update_cadence) > (0)::numeric) AND (executive_update_cadence <= '30 days'::interval))),
+    ADD CONSTRAINT sla_policies_follow_up_after_check CHECK (((EXTRACT(epoch FROM follow_up_after) > (0)::numeric) AND (follow_up_after <= '1 year'::interval))),
+    ADD CONSTRAINT sla_policies_resolution_target_check CHECK (((EXTRACT(epoch FROM resolution_target) > (0)::numeric) AND (resolution_target <= '1 year'::interval))),
+    ADD CONSTRAINT sla_policies_response_target_check CHECK (((EXTRACT(epoch FROM response_target) > (0)::numeric) AND (response_target <= '30 days'::interval))),
+    ADD CONSTRAINT sla_policies_update_cadence_check CHECK (((EXTRACT(epoch FROM update_cadence) > (0)::numeric) AND (update_cadence <= '30 days'::interval)));
 ALTER TABLE support.tiers
     DROP CONSTRAINT tiers_escalation_threshold_check,
     DROP CONSTRAINT tiers_initial_response_check,
@@ -577,20 +604,23 @@ BEGIN
                ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
                support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence))),
         jsonb_build_object('kind', 'escalation_acknowledgment'));
-    -- "involve appropriate management level": the support managers, by name
-    managers := support.tell_staff(ticket, 'managers',
-        format('[Ticket #%s] - Client escalation - %s', ticket.ticket_id, ticket.subject),
-        format(E'The client escalated #%s (%s, tier %s): %s.\n'
-               'Call them by %s with a detailed status and action plan, then record the call (support.record_escalation_call).',
-               ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
-               support.client_time(ticket, ticket.escalation_call_due)),
-        'client_escalation');
-    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
-        format('[Ticket #%s] client escalation', ticket.ticket_id),
-        format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s. Managers told: %s.',
-               ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
-               support.client_time(ticket, ticket.escalation_call_due), managers),
-        jsonb_build_object('kind', 'client_escalation'));
+    -- "involve appropriate management level": the support managers, by name,
+    -- once per call (asked again while it is pending, only the client hears back)
+    IF NOT call_pending THEN
+        managers := support.tell_staff(ticket, 'managers',
+            format('[Ticket #%s] - Client escalation - %s', ticket.ticket_id, ticket.subject),
+            format(E'The client escalated #%s (%s, tier %s): %s.\n'
+                   'Call them by %s with a detailed status and action plan, then record the call (support.record_escalation_call).',
+                   ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+                   support.client_time(ticket, ticket.escalation_call_due)),
+            'client_escalation');
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+            format('[Ticket #%s] client escalation', ticket.ticket_id),
+            format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s. Managers told: %s.',
+                   ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+                   support.client_time(ticket, ticket.escalation_call_due), managers),
+            jsonb_build_object('kind', 'client_escalation'));
+    END IF;
     PERFORM support.set_actor(NULL);
     RETURN ticket;
 END $$;
@@ -872,11 +902,12 @@ DECLARE
 BEGIN
     PERFORM support.require_agent(agent_id);
     PERFORM support.require_text(notes, 'notes of the post-incident review');
+    -- one review per resolution: a reopened and resolved again ticket owes another
     IF ticket.executive_escalated_at IS NULL OR ticket.status NOT IN ('resolved', 'closed')
-       OR ticket.post_incident_review_done_at IS NOT NULL THEN
+       OR ticket.post_incident_review_done_at OPERATOR(pg_catalog.>=) ticket.resolved_at THEN
         RAISE EXCEPTION 'ticket % has no post-incident review to record', ticket.ticket_id
               USING ERRCODE = 'object_not_in_prerequisite_state',
-                    HINT = 'A review follows the resolution of an executive escalation, once.';
+                    HINT = 'A review follows each resolution of an executive escalation, once.';
     END IF;
     PERFORM support.set_actor(agent_id);
     UPDATE support.tickets t SET post_incident_review_done_at = now()
@@ -905,13 +936,33 @@ DECLARE
 BEGIN
     PERFORM set_config('support.actor_id', '0', true),
             set_config('support.change_reason', 'escalated: ' || reason, true);
-    IF new_tier IS NULL THEN
+    IF new_tier IS NULL AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
+           ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[]) THEN
+        -- "critical business impact": the executives
         UPDATE support.tickets t
            SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
            AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
         RETURNING t.* INTO ticket;
         PERFORM support.open_war_room(ticket, reason, as_of);
+    ELSIF new_tier IS NULL THEN
+        -- the top tier already has it and the priority is not critical: the managers
+        UPDATE support.tickets t SET escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+            format('[Ticket #%s] needs a manager', ticket.ticket_id),
+            format('#%s (%s, tier %s, the top tier): %s. Managers told: %s. %s', ticket.ticket_id,
+                   ticket.priority::text, ticket.tier, reason,
+                   support.tell_staff(ticket, 'managers',
+                       format('[Ticket #%s] - Needs a manager - %s', ticket.ticket_id, ticket.subject),
+                       format('#%s (%s) is in the top tier and %s. Executive escalation is for %s tickets (support.escalation_triggers.executive_priorities); please see to it.',
+                              ticket.ticket_id, ticket.priority::text, reason,
+                              array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')),
+                       'top_tier_escalation'),
+                   ticket.subject),
+            jsonb_build_object('kind', 'escalation'));
     ELSE
         -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
         -- new tier, waiting for one another transaction holds rather than pass over
@@ -975,7 +1026,60 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.escalate_to_executive(ticket_id bigint, agent_id bigint, reason text) IS 'executive escalation for critical business impact: hourly updates, and a post-incident review task once resolved';
 
+CREATE OR REPLACE FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE destination
+    WHEN 'slack' THEN
+        jsonb_build_object(
+            'channel', target,
+            'username', 'Bedrock Support',
+            -- Slack reads <...> as links and mentions (<!channel>): the desk's
+            -- texts, which carry clients' words, are escaped as Slack asks
+            'text', concat_ws(E'\n',
+                              '*' || replace(replace(replace(COALESCE(subject, 'Bedrock Support'), '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '*',
+                              replace(replace(replace(body, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                              CASE WHEN ticket_id IS NOT NULL
+                                   THEN format('<%s%s|Ticket #%s>', COALESCE(current_setting('support.ticket_url', true),
+                                                       'https://support.bedrockplatform.com/tickets/'),
+                                               ticket_id, ticket_id) END),
+            'metadata', jsonb_build_object('event_type', COALESCE(payload->>'kind', 'message'),
+                                           'event_payload', payload || jsonb_build_object('idempotency_key', idempotency_key)))::text
+    WHEN 'webhook' THEN
+        jsonb_build_object(
+            'id', idempotency_key,
+            'type', COALESCE(payload->>'kind', template, 'message'),
+            'created_at', created_at,
+            'account_id', account_id,
+            'ticket_id', ticket_id,
+            'subject', subject,
+            'text', body,
+            'data', payload)::text
+    ELSE
+        -- RFC 5322; header values lose line breaks so nothing can add a header
+        concat_ws(E'\r\n',
+            'Date: ' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS') || ' +0000',
+            'From: Bedrock Platform Support <' || sender || '>',
+            'To: <' || target || '>',
+            'Subject: ' || regexp_replace(COALESCE(subject, 'Bedrock Platform Support'), '[\r\n]+', ' ', 'g'),
+            'Message-ID: <' || idempotency_key || '@bedrock.support>',
+            CASE WHEN ticket_id IS NOT NULL
+                 THEN 'In-Reply-To: <ticket-' || account_id || '-' || ticket_id || '@bedrock.support>' END,
+            CASE WHEN ticket_id IS NOT NULL
+                 THEN 'References: <ticket-' || account_id || '-' || ticket_id || '@bedrock.support>' END,
+            'X-Bedrock-Idempotency-Key: ' || idempotency_key,
+            'MIME-Version: 1.0',
+            'Content-Type: text/plain; charset=utf-8',
+            'Content-Transfer-Encoding: 8bit',
+            '',
+            replace(replace(body, E'\r\n', E'\n'), E'\n', E'\r\n'))
+    END
+$$;
+COMMENT ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) IS 'the bytes a message is delivered as: Slack incoming-webhook JSON with a link to the ticket, the webhook event JSON, or the email with its thread headers';
+REVOKE ALL ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) FROM PUBLIC;
+
 -- objects that need the functions above
+DROP TRIGGER ticket_event_effects ON support.ticket_events;
+CREATE TRIGGER ticket_event_effects AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = ANY (ARRAY['public_reply'::support.event_kind, 'client_message'::support.event_kind, 'internal_note'::support.event_kind, 'resolution'::support.event_kind]))) EXECUTE FUNCTION support.ticket_event_effects_trigger();
 CREATE TRIGGER ticket_event_watch_dissatisfaction AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = 'client_message'::support.event_kind)) EXECUTE FUNCTION support.watch_dissatisfaction();
 CREATE VIEW support.war_room_tasks WITH (security_invoker='true') AS
  SELECT w.account_id,
@@ -993,10 +1097,24 @@ CREATE VIEW support.war_room_tasks WITH (security_invoker='true') AS
      JOIN support.sla_policies p ON p.priority = t.priority
      CROSS JOIN LATERAL ( VALUES
         ('update'::text, t.next_update_due, NULL::timestamp with time zone),
-        ('post-incident review', t.resolved_at + p.post_incident_review_within, t.post_incident_review_done_at)
+        ('post-incident review', t.resolved_at + p.post_incident_review_within,
+         CASE WHEN t.post_incident_review_done_at >= t.resolved_at THEN t.post_incident_review_done_at END)
         ) k(task, due, done_at)
   WHERE k.due IS NOT NULL;
 COMMENT ON VIEW support.war_room_tasks IS 'the tasks of each war room: the next update while the ticket runs (executive cadence: hourly), the post-incident review once it is resolved; due, done, overdue';
 GRANT SELECT ON TABLE support.war_room_tasks TO support_agent, support_manager;
+
+-- 1.0's executive escalations get their war room (no executives were known)
+INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)
+SELECT t.account_id, t.ticket_id, t.executive_escalated_at, 'executive escalation before 1.1',
+       COALESCE((SELECT r.channel FROM support.slack_routes r WHERE r.route = 'critical'), '#critical-issues')
+  FROM support.tickets t WHERE t.executive_escalated_at IS NOT NULL;
+
+-- The open tickets' deadlines, computed again under the new rules; their
+-- tier's targets run from now (the trigger stamps tier_entered_at), not
+-- from a past 1.0 never measured them in.
+-- recomputes: tickets.escalation_due, tickets.next_action_at, tickets.actions_checked_at, tickets.updated_at, tickets.tier_entered_at, tickets.tier_response_due, tickets.tier_resolution_due
+UPDATE support.tickets SET tier = tier
+ WHERE status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]);
 
 SELECT support.wake_worker();

@@ -29,6 +29,9 @@ UPDATE support.tiers SET initial_response = '100000 years' WHERE tier = 1;
 UPDATE support.tiers SET initial_response = '-1 year 361 days' WHERE tier = 1;
 UPDATE support.tiers SET resolution_target = '2 years' WHERE tier = 1;
 UPDATE support.tiers SET escalation_threshold = '-1 month 29 days' WHERE tier = 1;
+UPDATE support.sla_policies SET post_incident_review_within = '10000000 years' WHERE priority = 'P1';
+UPDATE support.sla_policies SET follow_up_after = '-1 year 361 days' WHERE priority = 'P1';
+UPDATE support.sla_policies SET resolution_target = '2 years' WHERE priority = 'P4';
 INSERT INTO support.internal_channels VALUES ('general', 'missing the #');
 INSERT INTO support.calendar (name, hours) VALUES ('nonsense', 'whenever we feel like it');
 \set VERBOSITY default

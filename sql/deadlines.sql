@@ -139,13 +139,13 @@ SELECT ticket_id AS waiting FROM support.open_ticket(1, :cam, 'How do I export?'
 SELECT target, source, breached, remaining > interval '0' AS time_left
   FROM support.sla_status WHERE ticket_id = :waiting ORDER BY target, source;
 -- a tier whose targets are for reference only adds none
-UPDATE support.tiers SET targets_enforced = false WHERE tier = 1;
+UPDATE support.tiers SET targets_apply_to = '{}' WHERE tier = 1;
 -- (it applies to a ticket at the ticket's next change, as a policy change does)
 UPDATE support.tickets SET priority = priority WHERE ticket_id = :waiting;
 SELECT count(*) AS tier_targets FROM support.sla_status WHERE ticket_id = :waiting AND source = 'tier';
 SELECT (support.change_priority(:waiting, 'P4', :tia, 'just a question')).tier_response_due IS NULL AS not_in_force;
 SELECT target, source FROM support.sla_status WHERE ticket_id = :waiting ORDER BY target, source;
-UPDATE support.tiers SET targets_enforced = true WHERE tier = 1;
+UPDATE support.tiers SET targets_apply_to = DEFAULT WHERE tier = 1;
 
 -- a priority without a policy is refused, and nothing is left behind
 BEGIN;

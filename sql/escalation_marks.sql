@@ -93,13 +93,13 @@ BEGIN
                                           p_hours, p_holidays, t.sla_paused);
         IF NOT waiting OR m <= t.pending_since THEN marks := marks || m; sources := sources || 'priority resolution'::text; END IF;
     END IF;
-    IF r.targets_enforced AND open AND NOT coalesce(t.last_public_reply_at >= t.tier_entered_at, false) THEN
+    IF t.priority = ANY (r.targets_apply_to) AND open AND NOT coalesce(t.last_public_reply_at > t.tier_entered_at, false) THEN
         tier_response_due := support.business_add(t.tier_entered_at, r.initial_response, r_hours, r_holidays);
         marks := marks || support.business_add(t.tier_entered_at, pg_temp.share(r.initial_response, p.escalation_ratio),
                                                 r_hours, r_holidays);
         sources := sources || 'tier response'::text;
     END IF;
-    IF r.targets_enforced AND r.resolution_target IS NOT NULL AND (running OR waiting) THEN
+    IF t.priority = ANY (r.targets_apply_to) AND r.resolution_target IS NOT NULL AND (running OR waiting) THEN
         tier_resolution_due := pg_temp.due_excluding_pauses(t.tier_entered_at, r.resolution_target,
                                                             r_hours, r_holidays, t.sla_paused);
         IF waiting AND tier_resolution_due > t.pending_since THEN
@@ -135,18 +135,20 @@ BEGIN
                (SELECT coalesce(range_agg(tstzrange(s.created + (k * 2 + random()) * interval '20 hours',
                                                     s.created + (k * 2 + 1 + random()) * interval '20 hours')),
                                 '{}')
-                  FROM generate_series(0, floor(random() * 4)::int - 1) k) AS paused
+                  FROM generate_series(0, s.pauses - 1) k) AS paused
           FROM (
             SELECT i,
                    ('P' || (1 + floor(random() * 4))::int)::support.priority AS priority,
                    (1 + floor(random() * 3))::smallint AS tier,
+                   floor(random() * 4)::int AS pauses,  -- per row: a generate_series of constants would be read once
                    (ARRAY['new', 'triaged', 'in_progress', 'in_progress', 'pending_client',
                           'resolved', 'closed'])[1 + floor(random() * 7)::int]::support.ticket_status AS status,
                    c.created,
                    e.entered,
                    CASE WHEN random() < 0.6 THEN e.entered + (random() < 0.5)::int * random() * interval '6 hours' END AS escalated,
                    CASE WHEN random() < 0.5 THEN c.created + random() * interval '30 hours' END AS responded,
-                   CASE WHEN random() < 0.5 THEN e.entered + (random() - 0.3) * interval '20 hours' END AS replied
+                   CASE WHEN random() < 0.1 THEN e.entered
+                        WHEN random() < 0.5 THEN e.entered + (random() - 0.3) * interval '20 hours' END AS replied
               FROM generate_series(1, n) i
              CROSS JOIN LATERAL (SELECT timestamptz '2026-03-01' + random() * interval '30 days' + i * interval '0' AS created) c
              CROSS JOIN LATERAL (SELECT CASE WHEN random() < 0.5 THEN c.created
@@ -188,11 +190,13 @@ SELECT count(*) FILTER (WHERE status = 'pending_client' AND escalation_due IS NO
        count(*) FILTER (WHERE escalated_at IS NOT NULL AND escalation_due < resolution_due) > 50 AS escalated_mark_before_resolution
   FROM support.tickets WHERE subject = 'handbook, computed';
 
--- another configuration: other ratios, tier 2 for reference only, tier 1
--- around the clock with a 45-minute response, P3 on the 24x7 clock
+-- another configuration: other ratios, tier 2 for reference only, tier 3
+-- for every priority, tier 1 around the clock with a 45-minute response, P3
+-- on the 24x7 clock
 UPDATE support.sla_policies SET escalation_ratio = 0.735 WHERE priority = 'P2';
 UPDATE support.sla_policies SET escalation_ratio = 0.5, clock = '24x7' WHERE priority = 'P3';
-UPDATE support.tiers SET targets_enforced = false WHERE tier = 2;
+UPDATE support.tiers SET targets_apply_to = '{}' WHERE tier = 2;
+UPDATE support.tiers SET targets_apply_to = '{P1,P2,P3,P4}' WHERE tier = 3;
 UPDATE support.tiers SET business_hours_only = false, initial_response = '45 minutes' WHERE tier = 1;
 SELECT pg_temp.random_tickets(1500, 'reconfigured');
 SELECT * FROM pg_temp.mismatches('reconfigured');

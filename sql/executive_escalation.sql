@@ -72,6 +72,21 @@ SELECT (support.record_post_incident_review(:t, :tess, 'Alerting on disk at 80 %
 SELECT task, done_at IS NOT NULL AS done, overdue FROM support.war_room_tasks WHERE ticket_id = :t;
 SELECT a.action, a.due - t.resolved_at AS after_resolution
   FROM support.tickets t, support.ticket_actions(t) a WHERE t.ticket_id = :t AND a.action = 'post_incident_review';
+-- an incident that comes back: reviewed, reopened by the client, resolved
+-- again, it owes another review, chased again
+SELECT ticket_id AS again FROM support.open_ticket(1, :cam, 'Pixel server down', channel => 'phone',
+       category => 'campaign_performance', priority => 'P1') \gset
+SELECT (support.escalate_to_executive(:again, :tess, 'All conversions lost')).executive_escalated_at IS NOT NULL AS escalated;
+SELECT (support.change_status(:again, 'triaged', :tess)).status;
+SELECT (support.change_status(:again, 'in_progress', :tess)).status;
+SELECT (support.resolve_ticket(:again, :tess, 'Certificate expired', 'Renewed')).status;
+SELECT (support.record_post_incident_review(:again, :tess, 'Certificate expiry alerting')).post_incident_review_done_at IS NOT NULL AS reviewed;
+SELECT support.post_client_message(:again, :cam, 'It is down again') > 0 AS reopened;
+SELECT (support.resolve_ticket(:again, :tess, 'Second certificate expired', 'Renewed it too')).status;
+SELECT a.action, a.due - t.resolved_at AS after_resolution
+  FROM support.tickets t, support.ticket_actions(t) a WHERE t.ticket_id = :again AND a.action = 'post_incident_review' ORDER BY a.due;
+SELECT task, done_at IS NOT NULL AS done FROM support.war_room_tasks WHERE ticket_id = :again;
+SELECT (support.record_post_incident_review(:again, :tess, 'Inventory of every certificate')).post_incident_review_done_at IS NOT NULL AS reviewed_again;
 
 \set VERBOSITY terse
 SELECT support.record_post_incident_review(:t, :tess, 'again');
@@ -93,6 +108,11 @@ SELECT destination, target FROM support.outbound_messages
  WHERE ticket_id = :plain AND payload->>'kind' = 'client_escalation' ORDER BY destination, target;
 SELECT body LIKE '%Managers told: Mia Manager.' AS names_the_manager FROM support.outbound_messages
  WHERE ticket_id = :plain AND payload->>'kind' = 'client_escalation' AND destination = 'slack';
+-- asked again while the call is pending: the client hears back, the managers are not told again
+SELECT (support.request_escalation(:plain, :cam, 'Still waiting for the call')).ticket_id = :plain AS requested_again;
+SELECT payload->>'kind' AS kind, destination, count(*) FROM support.outbound_messages
+ WHERE ticket_id = :plain AND payload->>'kind' IN ('client_escalation', 'escalation_acknowledgment')
+ GROUP BY 1, 2 ORDER BY 1, 2;
 
 ------------------------------------------------------------------------------
 -- A desk with two tiers: escalating from the top one brings in the executives
@@ -103,8 +123,32 @@ UPDATE support.categories SET default_tier = 2 WHERE default_tier = 3;
 UPDATE support.triage_rules SET escalate_to_tier = 2 WHERE escalate_to_tier = 3;
 UPDATE support.tickets SET tier = 2 WHERE tier = 3;
 DELETE FROM support.tiers WHERE tier = 3;
-SELECT ticket_id AS two FROM support.open_ticket(1, :cam, 'Reports late', category => 'reporting') \gset
+SELECT ticket_id AS two FROM support.open_ticket(1, :cam, 'Reports down', category => 'reporting', priority => 'P1') \gset
 SELECT (support.escalate(:two, :tom, 'needs engineering')).tier AS escalated_to;
 SELECT (support.escalate(:two, :tom, 'no higher tier')).executive_escalated_at IS NOT NULL AS executives;
 SELECT count(*) AS war_rooms FROM support.war_rooms WHERE ticket_id = :two;
 ROLLBACK;
+
+------------------------------------------------------------------------------
+-- From the top tier, only "critical business impact" reaches the executives
+------------------------------------------------------------------------------
+-- (escalation_triggers.executive_priorities, P1): a P3 in tier 3 goes to the managers
+SELECT ticket_id AS routine FROM support.open_ticket(1, :cam, 'Export format question', category => 'reporting', priority => 'P3') \gset
+SELECT (support.escalate(:routine, :tia, 'needs engineering')).tier AS tier_2;
+SELECT (support.escalate(:routine, :tom, 'needs more')).tier AS tier_3;
+SELECT (support.escalate(:routine, :tess, 'no answer yet')).executive_escalated_at IS NULL AS no_executives;
+SELECT count(*) AS war_rooms FROM support.war_rooms WHERE ticket_id = :routine;
+SELECT destination, target FROM support.outbound_messages
+ WHERE ticket_id = :routine AND payload->>'kind' = 'top_tier_escalation' ORDER BY destination, target;
+SELECT subject, body LIKE '%Managers told: Mia Manager.%' AS names_the_manager FROM support.outbound_messages
+ WHERE ticket_id = :routine AND destination = 'slack' AND subject LIKE '%needs a manager';
+-- a manager can widen it
+UPDATE support.escalation_triggers SET executive_priorities = '{P1,P2,P3}';
+SELECT (support.escalate(:routine, :tess, 'still no answer')).executive_escalated_at IS NOT NULL AS executives_now;
+UPDATE support.escalation_triggers SET executive_priorities = DEFAULT;
+-- tier 3's own 30-minute response is for P1 only (tiers.targets_apply_to)
+SELECT ticket_id AS critical FROM support.open_ticket(1, :cam, 'Ads down again', channel => 'phone',
+       category => 'campaign_performance', priority => 'P1') \gset
+SELECT (SELECT tier_response_due IS NULL FROM support.tickets WHERE ticket_id = :routine) AS p3_no_tier_3_target,
+       (SELECT tier = 3 AND tier_response_due - tier_entered_at = interval '30 minutes'
+          FROM support.tickets WHERE ticket_id = :critical) AS p1_has_its_30_minutes;

@@ -145,3 +145,8 @@ SELECT url, secret FROM support.delivery_endpoints;
 RESET ROLE;
 REVOKE USAGE ON SCHEMA support FROM notifications_reader;
 DROP ROLE notifications_reader;
+
+-- Slack reads <...> as links and mentions: a client's words cannot ping a
+-- channel or disguise a link in the desk's own alerts
+SELECT support.message_content('slack', '#support-escalations', 'Reason: <!here>',
+       'The client wrote: <!channel> <https://evil.example/login|Bedrock SSO> & more', '{}', 'k', 1, 10001, NULL, now(), NULL)::jsonb->>'text' AS slack_text;

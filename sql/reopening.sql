@@ -83,3 +83,16 @@ INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_
 VALUES (1, :t, 'client_message', :cam, 'client', 'public', 'direct');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*) AS tickets_following_up FROM support.tickets WHERE follows_up_ticket_id = :t;
+
+------------------------------------------------------------------------------
+-- Resolved at once, with no reply before: the resolution answered the client
+------------------------------------------------------------------------------
+SELECT ticket_id AS quick FROM support.open_ticket(1, :cam, 'Where is the invoice?', category => 'account_access') \gset
+SELECT (support.change_status(:quick, 'triaged', :tia)).status;
+SELECT (support.change_status(:quick, 'in_progress', :tia)).status;
+SELECT (support.resolve_ticket(:quick, :tia, 'Question', 'It is under Settings, Billing')).status;
+SELECT first_response_at = resolved_at AS by_the_resolution FROM support.tickets WHERE ticket_id = :quick;
+-- reopened later: no first-response mark or breach comes back
+SELECT support.post_client_message(:quick, :cam, 'Thanks! One more question') > 0 AS posted;
+SELECT a.action FROM support.tickets t, support.ticket_actions(t) a
+ WHERE t.ticket_id = :quick AND a.action = 'first_response_breach';

@@ -19,7 +19,7 @@
  *                       tier_entered_at until an agent's public reply after it
  *   tier_resolution_due the current tier's resolution target from
  *                       tier_entered_at, pauses after it added
- *                       (both NULL while not in force: tiers.targets_enforced)
+ *                       (both NULL while not in force: tiers.targets_apply_to)
  *   escalation_due      the "breach imminent" mark: the earliest of
  *                       escalation_ratio of every target still running, the
  *                       priority's and the tier's, that is later than the
@@ -251,11 +251,12 @@ sla_compute_deadlines(const TicketColumns *columns, Datum *values, bool *nulls)
 	}
 
 	/* the current tier's targets, from when the ticket entered it */
-	tier_in_force = tier != NULL && tier->targets_enforced && columns->tier_entered_at >= 0;
+	tier_in_force = tier != NULL && (tier->target_priorities & (1u << priority)) != 0 &&
+		columns->tier_entered_at >= 0;
 	tier_clock = tier_in_force && tier->around_the_clock ? sla_config_around_the_clock()
 		: account_calendar;
 	if (tier_in_force && open && tier->response_target > 0 &&
-		!(replied && last_reply >= tier_entered))
+		!(replied && last_reply > tier_entered))
 	{
 		sla_set(values, nulls, columns->tier_response_due, true,
 				business_time_add(tier_clock, tier_entered, tier->response_target));
@@ -390,16 +391,21 @@ ticket_sla_trigger(PG_FUNCTION_ARGS)
 			nulls[column] = old_nulls[column];
 		}
 
-		/* a row from before 1.1: its tier was entered at its last escalation */
+		/*
+		 * No tier entry: a row imported or restored without deadlines
+		 * entered its tier when it was created; a row whose deadlines 1.0
+		 * computed has its tier's targets run from its first change under
+		 * 1.1 (the upgrade touches every open ticket), not from a past 1.0
+		 * never measured them in.
+		 */
 		never_computed = nulls[columns->first_response_due] ||
 			(columns->tier_entered_at >= 0 && nulls[columns->tier_entered_at]);
 		if (columns->tier_entered_at >= 0 && nulls[columns->tier_entered_at])
 		{
-			int			since = nulls[columns->escalated_at] ? columns->created_at
-				: columns->escalated_at;
-
-			values[columns->tier_entered_at] = values[since];
-			nulls[columns->tier_entered_at] = nulls[since];
+			values[columns->tier_entered_at] = nulls[columns->first_response_due]
+				? values[columns->created_at] : TimestampTzGetDatum(now);
+			nulls[columns->tier_entered_at] = nulls[columns->first_response_due] &&
+				nulls[columns->created_at];
 		}
 		/*
 		 * A new tier's targets run from the move: the escalation's own time

@@ -11,6 +11,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -155,14 +156,19 @@ sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 		{
 			/* the review task is set at the resolution, and chased at its deadline until done */
 			SLA_SCHEDULE(SLA_ACTION_POST_INCIDENT_REVIEW, resolved);
+			/* a review recorded before this resolution (a reopen since) was of another */
 			if (policy->post_incident_review_within > 0 &&
-				!sla_timestamp(values, nulls, columns->post_incident_review_done_at, &at))
-				SLA_SCHEDULE(SLA_ACTION_POST_INCIDENT_REVIEW, resolved + policy->post_incident_review_within);
+				!(sla_timestamp(values, nulls, columns->post_incident_review_done_at, &at) && at >= resolved) &&
+				!pg_add_s64_overflow(resolved, policy->post_incident_review_within, &at) &&
+				IS_VALID_TIMESTAMP(at))
+				SLA_SCHEDULE(SLA_ACTION_POST_INCIDENT_REVIEW, at);
 		}
-		if (policy->follow_up_after > 0)
-			SLA_SCHEDULE(SLA_ACTION_FOLLOW_UP, resolved + policy->follow_up_after);
-		if (status == TICKET_RESOLVED && policy->auto_close_after > 0)
-			SLA_SCHEDULE(SLA_ACTION_AUTO_CLOSE, resolved + policy->auto_close_after);
+		if (policy->follow_up_after > 0 &&
+			!pg_add_s64_overflow(resolved, policy->follow_up_after, &at) && IS_VALID_TIMESTAMP(at))
+			SLA_SCHEDULE(SLA_ACTION_FOLLOW_UP, at);
+		if (status == TICKET_RESOLVED && policy->auto_close_after > 0 &&
+			!pg_add_s64_overflow(resolved, policy->auto_close_after, &at) && IS_VALID_TIMESTAMP(at))
+			SLA_SCHEDULE(SLA_ACTION_AUTO_CLOSE, at);
 	}
 #undef SLA_SCHEDULE
 	return count;

@@ -131,8 +131,9 @@ sla_config_load_policies(void *unused)
 								  " (extract(epoch FROM t.initial_response) * 1000000)::int8,"
 								  " %s, NOT t.business_hours_only"
 								  " FROM support.tiers t",
-								  get_attnum(tiers, "targets_enforced") == InvalidAttrNumber
-								  ? "false" : "t.targets_enforced"), true, 0);
+								  get_attnum(tiers, "targets_apply_to") == InvalidAttrNumber ? "0"
+								  : "(SELECT COALESCE(sum(DISTINCT 1 << support.priority_to_int4(p)), 0)::int4"
+								  "   FROM unnest(t.targets_apply_to) p)"), true, 0);
 	if (result != SPI_OK_SELECT)
 		elog(ERROR, "could not read support.tiers: %s", SPI_result_code_string(result));
 	memset(sla_config_tiers, 0, sizeof(sla_config_tiers));
@@ -150,8 +151,8 @@ sla_config_load_policies(void *unused)
 		sla_config_tiers[tier].name = MemoryContextStrdup(sla_config_cache.context,
 														  SPI_getvalue(tuple, tupdesc, 4));
 		sla_config_tiers[tier].response_target = sla_config_optional_int64(tuple, tupdesc, 5);
-		sla_config_tiers[tier].targets_enforced =
-			DatumGetBool(SPI_getbinval(tuple, tupdesc, 6, &is_null));
+		sla_config_tiers[tier].target_priorities =
+			(uint32) DatumGetInt32(SPI_getbinval(tuple, tupdesc, 6, &is_null));
 		sla_config_tiers[tier].around_the_clock =
 			DatumGetBool(SPI_getbinval(tuple, tupdesc, 7, &is_null));
 		sla_config_tiers[tier].defined = true;

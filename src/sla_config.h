@@ -36,7 +36,7 @@ typedef struct SlaPolicy
 typedef struct SlaTier
 {
 	bool		defined;
-	bool		targets_enforced;	/* its targets run beside the priority's */
+	uint32		target_priorities;	/* bit p: its targets run beside priority p's */
 	bool		around_the_clock;	/* not business_hours_only */
 	int64		response_target;	/* initial response, microseconds */
 	int64		resolution_target;	/* 0 = none (variable with complexity) */

@@ -8,8 +8,9 @@
  * ticket they belong to, and doing it here means an application that
  * inserts events directly gets the same behaviour as the workflow
  * functions:
- *   - an agent's public reply records the first response (once) and the
- *     latest public reply, the start of the next update interval;
+ *   - an agent's public reply, or the resolution they send, records the
+ *     first response (once) and the latest public reply, the start of the
+ *     next update interval;
  *   - a client's message on a ticket waiting for the client resumes it, and
  *     on a resolved ticket reopens it.
  */
@@ -158,11 +159,12 @@ ticket_events_client_message(Datum *arguments, Oid *argtypes)
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "moving the ticket on failed: %s", SPI_result_code_string(ret));
 }
+
 static SPIPlanPtr ticket_events_activity_plan = NULL;
 
 /*
  * AFTER INSERT row trigger on support.ticket_events, declared
- * WHEN (NEW.kind IN ('public_reply', 'client_message', 'internal_note')):
+ * WHEN (NEW.kind IN ('public_reply', 'client_message', 'internal_note', 'resolution')):
  * an agent's reply records the first response and the last reply, a
  * client's message resumes a ticket waiting on the client, and an agent's
  * reply or note is activity (last_activity_at), which the escalation
@@ -201,7 +203,8 @@ ticket_event_effects_trigger(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	if (strcmp(kind, "public_reply") == 0 && actor_kind != NULL &&
+	/* the resolution, written to the client, answers them too */
+	if ((strcmp(kind, "public_reply") == 0 || strcmp(kind, "resolution") == 0) && actor_kind != NULL &&
 		strcmp(actor_kind, "agent") == 0)
 	{
 		SPIPlanPtr	plan = spi_kept_plan(&ticket_events_first_response_plan,

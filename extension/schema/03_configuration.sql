@@ -137,7 +137,7 @@ CREATE TABLE support.tiers (
     escalation_threshold interval,
     escalation_condition text,
     business_hours_only boolean DEFAULT true NOT NULL,
-    targets_enforced boolean DEFAULT true NOT NULL,
+    targets_apply_to support.priority[] DEFAULT '{P1,P2,P3,P4}'::support.priority[] NOT NULL,
     CONSTRAINT tiers_escalation_threshold_check CHECK (((EXTRACT(epoch FROM escalation_threshold) > (0)::numeric) AND (escalation_threshold <= '1 year'::interval))),
     CONSTRAINT tiers_initial_response_check CHECK (((EXTRACT(epoch FROM initial_response) > (0)::numeric) AND (initial_response <= '30 days'::interval))),
     CONSTRAINT tiers_resolution_target_check CHECK (((EXTRACT(epoch FROM resolution_target) > (0)::numeric) AND (resolution_target <= '1 year'::interval))),
@@ -147,7 +147,7 @@ ALTER TABLE ONLY support.tiers
     ADD CONSTRAINT tiers_pkey PRIMARY KEY (tier);
 ALTER TABLE support.tiers ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.tiers IS 'support tiers 1-3 with the handbook''s response, resolution and escalation targets (NULL resolution target: variable with complexity)';
-COMMENT ON COLUMN support.tiers.targets_enforced IS 'true: the tier''s initial_response and resolution_target run from when a ticket enters the tier, beside its priority''s targets, and the earliest "breach imminent" mark of them all escalates; false: they are for reference only';
+COMMENT ON COLUMN support.tiers.targets_apply_to IS 'the priorities whose tickets the tier''s initial_response and resolution_target apply to, from when a ticket enters the tier, beside its priority''s targets (the earliest "breach imminent" mark of them all escalates); empty: for reference only. Seeded: tiers 1 and 2 every priority, tier 3 (its 30 minutes are for critical issues) P1';
 GRANT SELECT ON TABLE support.tiers TO support_client, support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.tiers TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.tiers', '');
@@ -224,17 +224,17 @@ CREATE TABLE support.sla_policies (
     executive_update_cadence interval DEFAULT '01:00:00'::interval NOT NULL,
     post_incident_review_within interval DEFAULT '5 days'::interval NOT NULL,
     CONSTRAINT business_day_cadence_in_whole_days CHECK (((update_cadence_unit <> 'business_days'::text) OR ((EXTRACT(epoch FROM update_cadence) % (86400)::numeric) = (0)::numeric))),
-    CONSTRAINT sla_policies_auto_close_after_check CHECK ((auto_close_after > '00:00:00'::interval)),
+    CONSTRAINT sla_policies_auto_close_after_check CHECK (((EXTRACT(epoch FROM auto_close_after) > (0)::numeric) AND (auto_close_after <= '1 year'::interval))),
     CONSTRAINT sla_policies_clock_check CHECK ((clock = ANY (ARRAY['24x7'::text, 'business'::text]))),
-    CONSTRAINT sla_policies_escalated_update_cadence_check CHECK ((escalated_update_cadence > '00:00:00'::interval)),
-    CONSTRAINT sla_policies_escalation_call_within_check CHECK ((escalation_call_within > '00:00:00'::interval)),
+    CONSTRAINT sla_policies_escalated_update_cadence_check CHECK (((EXTRACT(epoch FROM escalated_update_cadence) > (0)::numeric) AND (escalated_update_cadence <= '30 days'::interval))),
+    CONSTRAINT sla_policies_escalation_call_within_check CHECK (((EXTRACT(epoch FROM escalation_call_within) > (0)::numeric) AND (escalation_call_within <= '30 days'::interval))),
     CONSTRAINT sla_policies_escalation_ratio_check CHECK (((escalation_ratio > (0)::numeric) AND (escalation_ratio <= (1)::numeric))),
-    CONSTRAINT sla_policies_executive_update_cadence_check CHECK ((executive_update_cadence > '00:00:00'::interval)),
-    CONSTRAINT sla_policies_follow_up_after_check CHECK ((follow_up_after > '00:00:00'::interval)),
-    CONSTRAINT sla_policies_post_incident_review_within_check CHECK ((post_incident_review_within > '00:00:00'::interval)),
-    CONSTRAINT sla_policies_resolution_target_check CHECK ((resolution_target > '00:00:00'::interval)),
-    CONSTRAINT sla_policies_response_target_check CHECK ((response_target > '00:00:00'::interval)),
-    CONSTRAINT sla_policies_update_cadence_check CHECK ((update_cadence > '00:00:00'::interval)),
+    CONSTRAINT sla_policies_executive_update_cadence_check CHECK (((EXTRACT(epoch FROM executive_update_cadence) > (0)::numeric) AND (executive_update_cadence <= '30 days'::interval))),
+    CONSTRAINT sla_policies_follow_up_after_check CHECK (((EXTRACT(epoch FROM follow_up_after) > (0)::numeric) AND (follow_up_after <= '1 year'::interval))),
+    CONSTRAINT sla_policies_post_incident_review_within_check CHECK (((EXTRACT(epoch FROM post_incident_review_within) > (0)::numeric) AND (post_incident_review_within <= '1 year'::interval))),
+    CONSTRAINT sla_policies_resolution_target_check CHECK (((EXTRACT(epoch FROM resolution_target) > (0)::numeric) AND (resolution_target <= '1 year'::interval))),
+    CONSTRAINT sla_policies_response_target_check CHECK (((EXTRACT(epoch FROM response_target) > (0)::numeric) AND (response_target <= '30 days'::interval))),
+    CONSTRAINT sla_policies_update_cadence_check CHECK (((EXTRACT(epoch FROM update_cadence) > (0)::numeric) AND (update_cadence <= '30 days'::interval))),
     CONSTRAINT sla_policies_update_cadence_unit_check CHECK ((update_cadence_unit = ANY (ARRAY['elapsed'::text, 'business_hours'::text, 'business_days'::text])))
 );
 ALTER TABLE ONLY support.sla_policies
@@ -257,13 +257,15 @@ SELECT pg_catalog.pg_extension_config_dump('support.sla_policies', '');
 CREATE TABLE support.escalation_triggers (
     singleton boolean DEFAULT true NOT NULL,
     dissatisfied_rating smallint DEFAULT 2 NOT NULL,
+    executive_priorities support.priority[] DEFAULT '{P1}'::support.priority[] NOT NULL,
     CONSTRAINT escalation_triggers_singleton_check CHECK (singleton),
     CONSTRAINT escalation_triggers_dissatisfied_rating_check CHECK (((dissatisfied_rating >= 0) AND (dissatisfied_rating <= 5)))
 );
 ALTER TABLE ONLY support.escalation_triggers
     ADD CONSTRAINT escalation_triggers_pkey PRIMARY KEY (singleton);
 ALTER TABLE support.escalation_triggers ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket (one row)';
+COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket, and which priorities go to the executives from the top tier (one row)';
+COMMENT ON COLUMN support.escalation_triggers.executive_priorities IS 'the priorities of "critical business impact": escalating such a ticket from the top tier brings in the executives (a war room); others go to the support managers';
 COMMENT ON COLUMN support.escalation_triggers.dissatisfied_rating IS 'a satisfaction rating at or below this (1-5) is dissatisfaction: the ticket reopens and escalates; 0 turns it off';
 GRANT SELECT,UPDATE ON TABLE support.escalation_triggers TO support_manager;
 GRANT SELECT ON TABLE support.escalation_triggers TO support_agent;
@@ -439,6 +441,9 @@ INSERT INTO support.tiers (tier, name, responsibilities, skills_required, initia
 	(1, 'First-Line Support', '{"Initial client contact and issue triage","Basic troubleshooting and FAQ resolution","Account access and login assistance","Campaign setup guidance and best practices","Standard reporting and dashboard support","Documentation of issues and client interactions"}', '{"Platform UI navigation and basic functionality","Campaign management fundamentals","Reporting and analytics interpretation","Basic troubleshooting methodology","Excellent communication and documentation skills"}', '02:00:00', '04:00:00', '02:00:00', 'no progress', true),
 	(2, 'Technical Support', '{"Advanced technical troubleshooting","Campaign optimization and performance analysis","API integration support and debugging","Data discrepancy investigation and resolution","Platform configuration and customization","Complex reporting and analytics support"}', '{"Deep platform technical knowledge","API and integration expertise","Database query and analysis capabilities","Performance optimization techniques","Advanced troubleshooting and root cause analysis"}', '01:00:00', '08:00:00', '04:00:00', 'specialized expertise needed', true),
 	(3, 'Engineering Support', '{"Platform bugs and system issues","Infrastructure and performance problems","Feature requests and enhancement evaluation","Critical system outages and emergency response","Code-level debugging and fixes","Architecture and design consultation"}', '{"Full platform architecture knowledge","Software development and debugging","Infrastructure and DevOps expertise","Database administration and optimization","System design and scalability planning"}', '00:30:00', NULL, NULL, 'executive and product team involvement', false);
+
+-- the handbook gives tier 3's 30-minute response for critical issues
+UPDATE support.tiers SET targets_apply_to = '{P1}' WHERE tier = 3;
 
 INSERT INTO support.categories (category, name, description, default_priority, default_tier, required_skill, symptoms, diagnostic_steps, common_solutions, active) VALUES
 	('campaign_performance', 'Campaign Performance Issues', 'Delivery, pacing, click-through and conversion problems of running campaigns', 'P3', 1, 'campaign_management', '{"Low impression delivery or spend pacing","Poor click-through or conversion rates","Unexpected campaign pausing or errors","Budget utilization problems"}', '{"Review campaign configuration and targeting settings","Analyze bid performance and win rate metrics","Check budget allocation and pacing settings","Verify creative approval and compliance status","Examine audience segment availability and size"}', '{"Adjust bid prices and targeting parameters","Optimize audience segments and frequency capping","Review and update creative assets","Modify budget allocation and pacing strategies","Implement performance optimization recommendations"}', true),

@@ -58,7 +58,9 @@ COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate
 
 -- Escalates one tier up with a fresh owner of that tier (as routing picks
 -- one: on shift, with the category's skill, least loaded, waiting longest);
--- from tier 3 it brings in the executives. Ownership moves with the case
+-- from the top tier it brings in the executives for the priorities of
+-- critical business impact (escalation_triggers.executive_priorities: P1),
+-- and the support managers for the rest. Ownership moves with the case
 -- history, the deadlines move to the new tier's targets (the trigger), and
 -- the new owner, the client and the escalation channel are told.
 CREATE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
@@ -72,13 +74,33 @@ DECLARE
 BEGIN
     PERFORM set_config('support.actor_id', '0', true),
             set_config('support.change_reason', 'escalated: ' || reason, true);
-    IF new_tier IS NULL THEN
+    IF new_tier IS NULL AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
+           ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[]) THEN
+        -- "critical business impact": the executives
         UPDATE support.tickets t
            SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
            AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
         RETURNING t.* INTO ticket;
         PERFORM support.open_war_room(ticket, reason, as_of);
+    ELSIF new_tier IS NULL THEN
+        -- the top tier already has it and the priority is not critical: the managers
+        UPDATE support.tickets t SET escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+            format('[Ticket #%s] needs a manager', ticket.ticket_id),
+            format('#%s (%s, tier %s, the top tier): %s. Managers told: %s. %s', ticket.ticket_id,
+                   ticket.priority::text, ticket.tier, reason,
+                   support.tell_staff(ticket, 'managers',
+                       format('[Ticket #%s] - Needs a manager - %s', ticket.ticket_id, ticket.subject),
+                       format('#%s (%s) is in the top tier and %s. Executive escalation is for %s tickets (support.escalation_triggers.executive_priorities); please see to it.',
+                              ticket.ticket_id, ticket.priority::text, reason,
+                              array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')),
+                       'top_tier_escalation'),
+                   ticket.subject),
+            jsonb_build_object('kind', 'escalation'));
     ELSE
         -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
         -- new tier, waiting for one another transaction holds rather than pass over
@@ -211,20 +233,23 @@ BEGIN
                ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
                support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence))),
         jsonb_build_object('kind', 'escalation_acknowledgment'));
-    -- "involve appropriate management level": the support managers, by name
-    managers := support.tell_staff(ticket, 'managers',
-        format('[Ticket #%s] - Client escalation - %s', ticket.ticket_id, ticket.subject),
-        format(E'The client escalated #%s (%s, tier %s): %s.\n'
-               'Call them by %s with a detailed status and action plan, then record the call (support.record_escalation_call).',
-               ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
-               support.client_time(ticket, ticket.escalation_call_due)),
-        'client_escalation');
-    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
-        format('[Ticket #%s] client escalation', ticket.ticket_id),
-        format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s. Managers told: %s.',
-               ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
-               support.client_time(ticket, ticket.escalation_call_due), managers),
-        jsonb_build_object('kind', 'client_escalation'));
+    -- "involve appropriate management level": the support managers, by name,
+    -- once per call (asked again while it is pending, only the client hears back)
+    IF NOT call_pending THEN
+        managers := support.tell_staff(ticket, 'managers',
+            format('[Ticket #%s] - Client escalation - %s', ticket.ticket_id, ticket.subject),
+            format(E'The client escalated #%s (%s, tier %s): %s.\n'
+                   'Call them by %s with a detailed status and action plan, then record the call (support.record_escalation_call).',
+                   ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+                   support.client_time(ticket, ticket.escalation_call_due)),
+            'client_escalation');
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+            format('[Ticket #%s] client escalation', ticket.ticket_id),
+            format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s. Managers told: %s.',
+                   ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+                   support.client_time(ticket, ticket.escalation_call_due), managers),
+            jsonb_build_object('kind', 'client_escalation'));
+    END IF;
     PERFORM support.set_actor(NULL);
     RETURN ticket;
 END $$;
@@ -762,11 +787,12 @@ DECLARE
 BEGIN
     PERFORM support.require_agent(agent_id);
     PERFORM support.require_text(notes, 'notes of the post-incident review');
+    -- one review per resolution: a reopened and resolved again ticket owes another
     IF ticket.executive_escalated_at IS NULL OR ticket.status NOT IN ('resolved', 'closed')
-       OR ticket.post_incident_review_done_at IS NOT NULL THEN
+       OR ticket.post_incident_review_done_at OPERATOR(pg_catalog.>=) ticket.resolved_at THEN
         RAISE EXCEPTION 'ticket % has no post-incident review to record', ticket.ticket_id
               USING ERRCODE = 'object_not_in_prerequisite_state',
-                    HINT = 'A review follows the resolution of an executive escalation, once.';
+                    HINT = 'A review follows each resolution of an executive escalation, once.';
     END IF;
     PERFORM support.set_actor(agent_id);
     UPDATE support.tickets t SET post_incident_review_done_at = now()
@@ -800,7 +826,8 @@ CREATE VIEW support.war_room_tasks WITH (security_invoker='true') AS
      JOIN support.sla_policies p ON p.priority = t.priority
      CROSS JOIN LATERAL ( VALUES
         ('update'::text, t.next_update_due, NULL::timestamp with time zone),
-        ('post-incident review', t.resolved_at + p.post_incident_review_within, t.post_incident_review_done_at)
+        ('post-incident review', t.resolved_at + p.post_incident_review_within,
+         CASE WHEN t.post_incident_review_done_at >= t.resolved_at THEN t.post_incident_review_done_at END)
         ) k(task, due, done_at)
   WHERE k.due IS NOT NULL;
 COMMENT ON VIEW support.war_room_tasks IS 'the tasks of each war room: the next update while the ticket runs (executive cadence: hourly), the post-incident review once it is resolved; due, done, overdue';

@@ -190,7 +190,11 @@ CREATE FUNCTION support.message_content(destination text, target text, subject t
         jsonb_build_object(
             'channel', target,
             'username', 'Bedrock Support',
-            'text', concat_ws(E'\n', '*' || COALESCE(subject, 'Bedrock Support') || '*', body,
+            -- Slack reads <...> as links and mentions (<!channel>): the desk's
+            -- texts, which carry clients' words, are escaped as Slack asks
+            'text', concat_ws(E'\n',
+                              '*' || replace(replace(replace(COALESCE(subject, 'Bedrock Support'), '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '*',
+                              replace(replace(replace(body, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
                               CASE WHEN ticket_id IS NOT NULL
                                    THEN format('<%s%s|Ticket #%s>', COALESCE(current_setting('support.ticket_url', true),
                                                        'https://support.bedrockplatform.com/tickets/'),

@@ -4,7 +4,7 @@
 BEGIN;
 SET client_min_messages = warning;
 SET LOCAL support.auto_assign = off;
-SELECT plan(35);
+SELECT plan(38);
 
 INSERT INTO support.accounts (name, time_zone, calendar_id) VALUES ('Acme Ads', 'UTC', 2);
 SELECT account_id AS acme FROM support.accounts WHERE name = 'Acme Ads' \gset
@@ -131,6 +131,23 @@ SELECT is(pg_temp.error_of('wf_client', :'k_cam',
                    VALUES (%s, %s, 'client_message', %s, 'agent', 'public', 'from support, honest')$$, :acme, :for_cam, :cam)),
           '42501: new row violates row-level security policy for table "ticket_events"',
           'a client''s message names a client');
+
+-- nor any event the workflow writes: a rating, a reply the client never sees, a worker's action
+SELECT is(pg_temp.error_of('wf_agent', :'k_tia',
+          format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, details)
+                   VALUES (%s, %s, 'rating', %s, 'agent', 'public', 'great', '{"rating": 5}')$$, :acme, :for_cam, :tia)),
+          '42501: new row violates row-level security policy for table "ticket_events"',
+          'an agent cannot write a rating');
+SELECT is(pg_temp.error_of('wf_agent', :'k_tia',
+          format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body)
+                   VALUES (%s, %s, 'public_reply', %s, 'agent', 'internal', 'the client never sees this')$$, :acme, :for_cam, :tia)),
+          '42501: new row violates row-level security policy for table "ticket_events"',
+          'an agent''s public reply is public');
+SELECT is(pg_temp.error_of('wf_manager', :'k_max',
+          format($$INSERT INTO support.ticket_events (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, action_key)
+                   VALUES (%s, %s, 'internal_note', %s, 'agent', 'internal', 'pre-empted', 'escalation_mark@1')$$, :acme, :for_cam, :max)),
+          '42501: new row violates row-level security policy for table "ticket_events"',
+          'a manager cannot take a worker''s action key');
 
 SELECT * FROM finish();
 ROLLBACK;
