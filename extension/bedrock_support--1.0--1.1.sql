@@ -256,6 +256,26 @@ ALTER TABLE support.tiers
     ADD CONSTRAINT tiers_initial_response_check CHECK (((EXTRACT(epoch FROM initial_response) > (0)::numeric) AND (initial_response <= '30 days'::interval))),
     ADD CONSTRAINT tiers_resolution_target_check CHECK (((EXTRACT(epoch FROM resolution_target) > (0)::numeric) AND (resolution_target <= '1 year'::interval)));
 
+-- Messages without an endpoint are parked, out of the pending index (#17).
+ALTER TABLE support.outbound_messages
+    DROP CONSTRAINT outbound_messages_state_check,
+    ADD CONSTRAINT outbound_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'parked'::text, 'delivered'::text, 'dead'::text])));
+CREATE INDEX outbound_messages_parked_idx ON support.outbound_messages USING btree (destination, target) WHERE (state = 'parked'::text);
+COMMENT ON COLUMN support.outbound_messages.state IS 'pending (to send), parked (no active endpoint for its destination: waits, out of the delivery worker''s way, until one appears), delivered or dead';
+
+-- Idempotency keys unique across databases, installs and time (#17): a
+-- UUIDv7 stored with each new message; messages already queued keep theirs.
+CREATE FUNCTION support.new_message_key() RETURNS text
+    LANGUAGE c AS 'MODULE_PATHNAME', 'new_message_key';
+COMMENT ON FUNCTION support.new_message_key() IS 'a new idempotency key: ''bedrock-'' and a UUIDv7 (Unix milliseconds, then 74 random bits), unique across databases, installs and time';
+-- the column's default: evaluated as whoever inserts a message
+REVOKE ALL ON FUNCTION support.new_message_key() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.new_message_key() TO support_agent, support_manager;
+ALTER TABLE support.outbound_messages ALTER COLUMN idempotency_key DROP EXPRESSION;
+ALTER TABLE support.outbound_messages ALTER COLUMN idempotency_key SET DEFAULT support.new_message_key();
+COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every retry of this message carries (Idempotency-Key, Message-ID, the webhook''s id): ''bedrock-<UUIDv7>''; messages queued before 1.1 keep ''bedrock-<account>-<message>''';
+REVOKE INSERT(idempotency_key) ON TABLE support.outbound_messages FROM support_agent;
+
 -- functions changed in 1.1 (generated from extension/schema/)
 CREATE OR REPLACE FUNCTION support.local_time(at timestamp with time zone, time_zone text) RETURNS text
     LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'local_time';
@@ -1077,6 +1097,89 @@ $$;
 COMMENT ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) IS 'the bytes a message is delivered as: Slack incoming-webhook JSON with a link to the ticket, the webhook event JSON, or the email with its thread headers';
 REVOKE ALL ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    -- The due messages in order, and a bounded batch more: those without an
+    -- endpoint are parked (out of the pending index, until an endpoint for
+    -- them appears), so the next claim is again one index probe however many
+    -- wait for endpoints that do not exist.
+    WITH candidates AS (
+        SELECT m.account_id, m.message_id, m.next_attempt_at,
+               support.has_endpoint(m.destination, m.target) AS deliverable
+          FROM support.outbound_messages m
+         WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
+         ORDER BY m.next_attempt_at
+         LIMIT max_messages + 1000
+           FOR UPDATE SKIP LOCKED),
+    parked AS (
+        UPDATE support.outbound_messages m
+           SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target
+          FROM candidates c
+         WHERE NOT c.deliverable AND m.account_id = c.account_id AND m.message_id = c.message_id
+        RETURNING m.message_id),
+    due AS (
+        SELECT c.account_id, c.message_id FROM candidates c
+         WHERE c.deliverable
+         ORDER BY c.next_attempt_at
+         LIMIT max_messages),
+    claimed AS (
+        UPDATE support.outbound_messages m
+           SET attempts = m.attempts + 1,
+               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond'
+          FROM due
+         WHERE m.account_id = due.account_id AND m.message_id = due.message_id
+        RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
+                  m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at)
+    SELECT c.account_id, c.message_id, c.attempts, c.destination, c.target, c.idempotency_key,
+           e.url, e.secret, e.username, e.sender,
+           support.message_content(c.destination, c.target, c.subject, c.body, c.payload, c.idempotency_key,
+                                   c.account_id, c.ticket_id, c.template, c.created_at, e.sender),
+           NOT COALESCE(e.plain_text_on_loopback, false)
+      FROM claimed c
+      LEFT JOIN LATERAL (
+            SELECT * FROM support.delivery_endpoints e
+             WHERE e.active AND e.destination = c.destination
+               AND (c.destination = 'email' OR e.endpoint = c.target
+                    OR (c.destination = 'slack' AND e.endpoint = '*'))
+             ORDER BY e.endpoint = c.target DESC, e.endpoint
+             LIMIT 1) e ON true
+$$;
+COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased, with their endpoint, content and whether SMTP must use TLS; due messages without an endpoint are parked';
+REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.next_delivery() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- one probe of the pending index: messages without an endpoint are parked
+    SELECT m.next_attempt_at FROM support.outbound_messages m
+     WHERE m.state = 'pending'
+     ORDER BY m.next_attempt_at LIMIT 1
+$$;
+COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its next message to send (NULL: none)';
+REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.unpark_messages() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'delivery_endpoints'
+       OR TG_LEVEL OPERATOR(pg_catalog.<>) 'STATEMENT' THEN
+        RAISE EXCEPTION 'support.unpark_messages() is a trigger of support.delivery_endpoints only'
+              USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF support.restoring() THEN
+        RETURN NULL;
+    END IF;
+    UPDATE support.outbound_messages m
+       SET state = 'pending', next_attempt_at = now(), last_error = NULL
+      FROM endpoints e
+     WHERE m.state OPERATOR(pg_catalog.=) 'parked' AND e.active
+       AND m.destination OPERATOR(pg_catalog.=) e.destination
+       AND (e.destination OPERATOR(pg_catalog.=) 'email' OR m.target OPERATOR(pg_catalog.=) e.endpoint
+            OR (e.destination OPERATOR(pg_catalog.=) 'slack' AND e.endpoint OPERATOR(pg_catalog.=) '*'));
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.unpark_messages() IS 'moves the messages parked for lack of an endpoint back to pending when an active endpoint for them is added or changed';
+REVOKE ALL ON FUNCTION support.unpark_messages() FROM PUBLIC;
+
 -- objects that need the functions above
 DROP TRIGGER ticket_event_effects ON support.ticket_events;
 CREATE TRIGGER ticket_event_effects AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = ANY (ARRAY['public_reply'::support.event_kind, 'client_message'::support.event_kind, 'internal_note'::support.event_kind, 'resolution'::support.event_kind]))) EXECUTE FUNCTION support.ticket_event_effects_trigger();
@@ -1103,6 +1206,36 @@ CREATE VIEW support.war_room_tasks WITH (security_invoker='true') AS
   WHERE k.due IS NOT NULL;
 COMMENT ON VIEW support.war_room_tasks IS 'the tasks of each war room: the next update while the ticket runs (executive cadence: hourly), the post-incident review once it is resolved; due, done, overdue';
 GRANT SELECT ON TABLE support.war_room_tasks TO support_agent, support_manager;
+
+CREATE OR REPLACE VIEW support.delivery_status WITH (security_invoker='true') AS
+ SELECT w.preloaded,
+    w.state,
+    w.pid,
+    w.started_at,
+    w.last_pass_at,
+    w.last_pass_messages,
+    w.last_pass_delivered,
+    w.passes,
+    w.delivered,
+    w.next_wakeup,
+    w.errors,
+    w.last_error_at,
+    w.last_error,
+    ( SELECT count(*) AS count
+           FROM support.outbound_messages m
+          WHERE (m.state = 'pending'::text)) AS pending_messages,
+    ( SELECT count(*) AS count
+           FROM support.outbound_messages m
+          WHERE (m.state = 'parked'::text)) AS waiting_for_an_endpoint,
+    ( SELECT count(*) AS count
+           FROM support.outbound_messages m
+          WHERE (m.state = 'dead'::text)) AS dead_letters,
+    support.next_delivery() AS next_attempt
+   FROM support.delivery_worker_state() w(preloaded, state, pid, started_at, last_pass_at, last_pass_messages, last_pass_delivered, passes, delivered, next_wakeup, errors, last_error_at, last_error);
+COMMENT ON VIEW support.delivery_status IS 'the delivery worker of this database (running or not, last pass, messages delivered, errors) and the outbox''s pending and dead messages';
+GRANT SELECT ON TABLE support.delivery_status TO support_manager;
+CREATE TRIGGER unpark_messages_inserted AFTER INSERT ON support.delivery_endpoints REFERENCING NEW TABLE AS endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
+CREATE TRIGGER unpark_messages_updated AFTER UPDATE ON support.delivery_endpoints REFERENCING NEW TABLE AS endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
 
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)

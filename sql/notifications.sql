@@ -28,9 +28,11 @@ SELECT destination, target, subject, state, support.has_endpoint(destination, ta
 SELECT support.message_content(m.destination, m.target, m.subject, m.body, m.payload, m.idempotency_key,
                                m.account_id, m.ticket_id, m.template, m.created_at, NULL)::jsonb - 'metadata' AS slack
   FROM support.outbound_messages m WHERE m.ticket_id = :t AND m.destination = 'slack';
-SELECT regexp_replace(split_part(support.message_content(m.destination, m.target, m.subject, m.body, m.payload,
+-- (the key is random: sql/message_keys.sql)
+SELECT regexp_replace(regexp_replace(split_part(support.message_content(m.destination, m.target, m.subject, m.body, m.payload,
                                m.idempotency_key, m.account_id, m.ticket_id, m.template, m.created_at,
-                               'support@bedrockplatform.com'), E'\r\n\r\n', 1), '^Date: [^\r]*', 'Date: (now)') AS email_headers
+                               'support@bedrockplatform.com'), E'\r\n\r\n', 1), '^Date: [^\r]*', 'Date: (now)'),
+                      'bedrock-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}', 'bedrock-<UUIDv7>', 'g') AS email_headers
   FROM support.outbound_messages m WHERE m.ticket_id = :t AND m.destination = 'email';
 -- a subject cannot smuggle a header in
 SELECT support.message_content('email', 'ada@acme.example', E'Hello\r\nBcc: everyone@example.com', 'body', '{}',
@@ -54,9 +56,9 @@ SELECT (support.change_status(:t, 'triaged', :tess)).status;
 SELECT support.reply_publicly(:t, :tess, 'We are on it.') > 0 AS replied;   -- not a subscribed kind
 SELECT target, subject, body, payload->>'kind' AS kind, payload->>'new_value' AS new_value
   FROM support.outbound_messages WHERE destination = 'webhook' ORDER BY message_id;
-SELECT support.message_content(m.destination, m.target, m.subject, m.body, m.payload, m.idempotency_key,
+SELECT jsonb_set(support.message_content(m.destination, m.target, m.subject, m.body, m.payload, m.idempotency_key,
                                m.account_id, m.ticket_id, m.template, m.created_at, NULL)::jsonb
-       - 'created_at' - 'data' AS webhook
+       - 'created_at' - 'data', '{id}', to_jsonb(m.idempotency_key ~ '^bedrock-[0-9a-f-]{36}$')) AS webhook
   FROM support.outbound_messages m WHERE m.destination = 'webhook' ORDER BY message_id LIMIT 1;
 
 -- routes are data: a manager moves the critical alerts

@@ -31,13 +31,29 @@ REVOKE ALL ON FUNCTION support.alert_channel(ticket support.tickets) FROM PUBLIC
 
 CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    WITH due AS (
-        SELECT m.account_id, m.message_id FROM support.outbound_messages m
+    -- The due messages in order, and a bounded batch more: those without an
+    -- endpoint are parked (out of the pending index, until an endpoint for
+    -- them appears), so the next claim is again one index probe however many
+    -- wait for endpoints that do not exist.
+    WITH candidates AS (
+        SELECT m.account_id, m.message_id, m.next_attempt_at,
+               support.has_endpoint(m.destination, m.target) AS deliverable
+          FROM support.outbound_messages m
          WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
-           AND support.has_endpoint(m.destination, m.target)
          ORDER BY m.next_attempt_at
-         LIMIT max_messages
+         LIMIT max_messages + 1000
            FOR UPDATE SKIP LOCKED),
+    parked AS (
+        UPDATE support.outbound_messages m
+           SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target
+          FROM candidates c
+         WHERE NOT c.deliverable AND m.account_id = c.account_id AND m.message_id = c.message_id
+        RETURNING m.message_id),
+    due AS (
+        SELECT c.account_id, c.message_id FROM candidates c
+         WHERE c.deliverable
+         ORDER BY c.next_attempt_at
+         LIMIT max_messages),
     claimed AS (
         UPDATE support.outbound_messages m
            SET attempts = m.attempts + 1,
@@ -60,7 +76,7 @@ CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RE
              ORDER BY e.endpoint = c.target DESC, e.endpoint
              LIMIT 1) e ON true
 $$;
-COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased, with their endpoint, content and whether SMTP must use TLS';
+COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased, with their endpoint, content and whether SMTP must use TLS; due messages without an endpoint are parked';
 REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) FROM PUBLIC;
 
 CREATE FUNCTION support.client_message(ticket support.tickets, template_name text, extra jsonb DEFAULT '{}'::jsonb) RETURNS void
@@ -236,12 +252,39 @@ REVOKE ALL ON FUNCTION support.message_content(destination text, target text, su
 
 CREATE FUNCTION support.next_delivery() RETURNS timestamp with time zone
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- one probe of the pending index: messages without an endpoint are parked
     SELECT m.next_attempt_at FROM support.outbound_messages m
-     WHERE m.state = 'pending' AND support.has_endpoint(m.destination, m.target)
+     WHERE m.state = 'pending'
      ORDER BY m.next_attempt_at LIMIT 1
 $$;
 COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its next message to send (NULL: none)';
 REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
+
+-- An endpoint that appears (or comes back) takes the messages parked for
+-- it: they are pending again, due now (outbox_changed wakes the delivery
+-- worker when the change commits).
+CREATE FUNCTION support.unpark_messages() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'support' OR TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'delivery_endpoints'
+       OR TG_LEVEL OPERATOR(pg_catalog.<>) 'STATEMENT' THEN
+        RAISE EXCEPTION 'support.unpark_messages() is a trigger of support.delivery_endpoints only'
+              USING ERRCODE = 'trigger_protocol_violated';
+    END IF;
+    IF support.restoring() THEN
+        RETURN NULL;
+    END IF;
+    UPDATE support.outbound_messages m
+       SET state = 'pending', next_attempt_at = now(), last_error = NULL
+      FROM endpoints e
+     WHERE m.state OPERATOR(pg_catalog.=) 'parked' AND e.active
+       AND m.destination OPERATOR(pg_catalog.=) e.destination
+       AND (e.destination OPERATOR(pg_catalog.=) 'email' OR m.target OPERATOR(pg_catalog.=) e.endpoint
+            OR (e.destination OPERATOR(pg_catalog.=) 'slack' AND e.endpoint OPERATOR(pg_catalog.=) '*'));
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.unpark_messages() IS 'moves the messages parked for lack of an endpoint back to pending when an active endpoint for them is added or changed';
+REVOKE ALL ON FUNCTION support.unpark_messages() FROM PUBLIC;
 
 CREATE FUNCTION support.outbox_changed() RETURNS trigger
     LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'outbox_changed';
@@ -285,6 +328,13 @@ REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_i
 
 CREATE SEQUENCE support.message_id_seq;
 GRANT USAGE ON SEQUENCE support.message_id_seq TO support_manager, support_agent;
+CREATE FUNCTION support.new_message_key() RETURNS text
+    LANGUAGE c AS 'MODULE_PATHNAME', 'new_message_key';
+COMMENT ON FUNCTION support.new_message_key() IS 'a new idempotency key: ''bedrock-'' and a UUIDv7 (Unix milliseconds, then 74 random bits), unique across databases, installs and time';
+-- the column's default: evaluated as whoever inserts a message
+REVOKE ALL ON FUNCTION support.new_message_key() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.new_message_key() TO support_agent, support_manager;
+
 CREATE TABLE support.outbound_messages (
     account_id bigint NOT NULL,
     message_id bigint NOT NULL,
@@ -295,9 +345,9 @@ CREATE TABLE support.outbound_messages (
     subject text,
     body text NOT NULL,
     payload jsonb DEFAULT '{}'::jsonb NOT NULL,
-    -- stable across retries and unique with the key, so receivers can
-    -- de-duplicate; derived, so it costs no random draw and no extra index
-    idempotency_key text GENERATED ALWAYS AS (((('bedrock-'::text || (account_id)::text) || '-'::text) || (message_id)::text)) STORED NOT NULL,
+    -- stored with the message, so every retry sends the same key; random,
+    -- so no other database or install sends it (src/message_key.c)
+    idempotency_key text DEFAULT support.new_message_key() NOT NULL,
     state text DEFAULT 'pending'::text NOT NULL,
     attempts integer DEFAULT 0 NOT NULL,
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -306,7 +356,7 @@ CREATE TABLE support.outbound_messages (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT email_targets_are_addresses CHECK (((destination <> 'email'::text) OR support.is_email_address(target))),
     CONSTRAINT outbound_messages_destination_check CHECK ((destination = ANY (ARRAY['email'::text, 'slack'::text, 'webhook'::text]))),
-    CONSTRAINT outbound_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text]))),
+    CONSTRAINT outbound_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'parked'::text, 'delivered'::text, 'dead'::text]))),
     CONSTRAINT outbound_messages_target_check CHECK ((btrim(target) <> ''::text)),
     CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
     CONSTRAINT targets_are_one_line CHECK (support.is_one_line(target))
@@ -316,11 +366,14 @@ ALTER TABLE ONLY support.outbound_messages
     ADD CONSTRAINT outbound_messages_pkey PRIMARY KEY (account_id, message_id);
 CREATE INDEX outbound_messages_due_idx ON support.outbound_messages USING btree (next_attempt_at) WHERE (state = 'pending'::text);
 CREATE INDEX outbound_messages_ticket_idx ON support.outbound_messages USING btree (account_id, ticket_id);
+CREATE INDEX outbound_messages_parked_idx ON support.outbound_messages USING btree (destination, target) WHERE (state = 'parked'::text);
 ALTER SEQUENCE support.message_id_seq OWNED BY support.outbound_messages.message_id;
 ALTER TABLE support.outbound_messages ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.outbound_messages IS 'the transactional outbox: client emails and Slack alerts decided by a committed transaction, waiting for delivery';
 COMMENT ON COLUMN support.outbound_messages.ticket_id IS 'the ticket the message is about (no foreign key: only triggers and the worker write here, and tickets are never deleted)';
 COMMENT ON COLUMN support.outbound_messages.attempts IS 'delivery attempts so far, counted when the delivery worker claims the message';
+COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every retry of this message carries (Idempotency-Key, Message-ID, the webhook''s id): ''bedrock-<UUIDv7>''; messages queued before 1.1 keep ''bedrock-<account>-<message>''';
+COMMENT ON COLUMN support.outbound_messages.state IS 'pending (to send), parked (no active endpoint for its destination: waits, out of the delivery worker''s way, until one appears), delivered or dead';
 COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS 'when the message is next tried: after a failure, the backoff; while being sent, the end of the claim''s lease';
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.outbound_messages TO support_manager;
 GRANT INSERT(account_id) ON TABLE support.outbound_messages TO support_agent;
@@ -331,7 +384,6 @@ GRANT INSERT(template) ON TABLE support.outbound_messages TO support_agent;
 GRANT INSERT(subject) ON TABLE support.outbound_messages TO support_agent;
 GRANT INSERT(body) ON TABLE support.outbound_messages TO support_agent;
 GRANT INSERT(payload) ON TABLE support.outbound_messages TO support_agent;
-GRANT INSERT(idempotency_key) ON TABLE support.outbound_messages TO support_agent;
 SELECT pg_catalog.pg_extension_config_dump('support.outbound_messages', '');
 SELECT pg_catalog.pg_extension_config_dump('support.message_id_seq', '');
 
@@ -432,7 +484,7 @@ CREATE VIEW support.delivery_status WITH (security_invoker='true') AS
           WHERE (m.state = 'pending'::text)) AS pending_messages,
     ( SELECT count(*) AS count
            FROM support.outbound_messages m
-          WHERE ((m.state = 'pending'::text) AND (NOT support.has_endpoint(m.destination, m.target)))) AS waiting_for_an_endpoint,
+          WHERE (m.state = 'parked'::text)) AS waiting_for_an_endpoint,
     ( SELECT count(*) AS count
            FROM support.outbound_messages m
           WHERE (m.state = 'dead'::text)) AS dead_letters,
@@ -446,6 +498,10 @@ CREATE TRIGGER config_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON su
 CREATE TRIGGER endpoint_host_guarded BEFORE INSERT OR DELETE OR UPDATE ON support.delivery_endpoints FOR EACH ROW EXECUTE FUNCTION support.guard_endpoint_host();
 
 CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.delivery_endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
+
+CREATE TRIGGER unpark_messages_inserted AFTER INSERT ON support.delivery_endpoints REFERENCING NEW TABLE AS endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
+
+CREATE TRIGGER unpark_messages_updated AFTER UPDATE ON support.delivery_endpoints REFERENCING NEW TABLE AS endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
 
 CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.outbound_messages FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
 

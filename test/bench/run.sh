@@ -7,6 +7,7 @@
 #   BENCH_SECONDS (default 20) seconds per pgbench run
 #   BENCH_ESCALATIONS (default 100000) escalations for the worker's memory
 #   BENCH_MESSAGES (default 10000) webhooks for the delivery worker
+#   BENCH_BACKLOG (default 1000000) messages waiting for a missing endpoint
 #   BENCH_RLS_TICKETS (default 1000000) tickets for the RLS dashboard
 set -euo pipefail
 source "$(dirname "$0")/../harness/common.sh"
@@ -31,5 +32,6 @@ bash test/bench/triage_pgbench.sh bedrock_bench "${BENCH_SECONDS:-20}"
 bash test/bench/triage_instructions.sh
 bash test/bench/escalation_worker.sh "${BENCH_ESCALATIONS:-100000}"
 bash test/bench/delivery.sh "${BENCH_MESSAGES:-10000}"
+bash test/bench/delivery_backlog.sh "${BENCH_BACKLOG:-1000000}"
 bash test/bench/rls_dashboard.sh "${BENCH_RLS_TICKETS:-1000000}" "$(( ${BENCH_SECONDS:-20} / 2 ))"
 psql -X -q -d postgres -c 'DROP DATABASE bedrock_bench'

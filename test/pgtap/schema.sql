@@ -92,7 +92,7 @@ SELECT is(ARRAY(
           'support.resolve_ticket(bigint,bigint,text,text,text,text)', 'support.revoke_key(text)',
           'support.send_progress_update(bigint,bigint,text,text,text,text,text,text)',
           'support.ticket_event_effects_trigger()', 'support.ticket_triaged_trigger()',
-          'support.track_agent_load()', 'support.watch_dissatisfaction()'],
+          'support.track_agent_load()', 'support.unpark_messages()', 'support.watch_dissatisfaction()'],
     'exactly these SECURITY DEFINER functions, each pinning search_path to pg_catalog, pg_temp');
 
 SELECT is(ARRAY(

@@ -134,7 +134,9 @@ ok(@webhooks > 0 && !grep({ !/"verified": true/ } @webhooks), 'webhooks carry a 
 my @mails = smtp_lines();
 is(scalar(@mails), 1, 'one email reached the SMTP server');
 like($mails[0], qr/"subject": "\[Ticket #$ticket\] - Issue Acknowledgment - Campaigns stopped"/, 'the email subject is [Ticket #N] - ...');
-like($mails[0], qr/"message_id": "<bedrock-\d+-\d+\@bedrock.support>"/, 'the email has a Message-ID from its idempotency key');
+my $mail_key = $node->safe_psql('desk', "SELECT idempotency_key FROM support.outbound_messages WHERE destination = 'email'");
+like($mail_key, qr/^bedrock-[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'an idempotency key is bedrock- and a UUIDv7');
+like($mails[0], qr/"message_id": "<\Q$mail_key\E\@bedrock.support>"/, 'the email has a Message-ID from its idempotency key');
 like($mails[0], qr/"in_reply_to": "<ticket-\d+-$ticket\@bedrock.support>"/, "and In-Reply-To the ticket's thread");
 like($mails[0], qr/"mail_from": "support\@bedrockplatform.com", "rcpt_tos": \["ivy\@initech.example"\]/,
 	'from the support address to the client');
@@ -181,7 +183,8 @@ $message = note_webhook('after a dropped connection');
 ok($node->poll_query_until('desk', "SELECT state = 'delivered' FROM support.outbound_messages WHERE message_id = $message"),
 	'a dropped connection is retried');
 open $log, '<', $http_log or die;
-my @tries = map { /"mode": "(\w+)"/ ? $1 : () } grep { /"key": "bedrock-\d+-$message"/ } <$log>;
+my $key = $node->safe_psql('desk', "SELECT idempotency_key FROM support.outbound_messages WHERE message_id = $message");
+my @tries = map { /"mode": "(\w+)"/ ? $1 : () } grep { /"key": "\Q$key\E"/ } <$log>;
 close $log;
 is(join(' ', @tries), 'drop ok', 'the receiver saw the dropped request, then the one it answered');
 
@@ -190,7 +193,8 @@ $message = note_webhook('rate limited');
 ok($node->poll_query_until('desk', "SELECT state = 'delivered' FROM support.outbound_messages WHERE message_id = $message"),
 	'a 429 is retried');
 open $log, '<', $http_log or die;
-my @times = map { /"at": ([\d.]+)/ ? $1 : () } grep { /"key": "bedrock-\d+-$message"/ } <$log>;
+$key = $node->safe_psql('desk', "SELECT idempotency_key FROM support.outbound_messages WHERE message_id = $message");
+my @times = map { /"at": ([\d.]+)/ ? $1 : () } grep { /"key": "\Q$key\E"/ } <$log>;
 close $log;
 ok(@times == 2 && $times[1] - $times[0] >= 1.9, 'after the Retry-After the receiver asked for (2 s)');
 
@@ -301,7 +305,7 @@ open $log, '<', $http_log or die;
 my %seen;
 while (my $line = <$log>)
 {
-	next unless $line =~ /"key": "(bedrock-\d+-\d+)".*"mode": "(ok|slow)"/;
+	next unless $line =~ /"key": "(bedrock-[0-9a-f-]+)".*"mode": "(ok|slow)"/;
 	$seen{$1} = 1;
 }
 close $log;

@@ -1,0 +1,66 @@
+-- Messages that wait for an endpoint that does not exist are parked: out
+-- of the pending index, so finding and claiming the next deliverable
+-- message stays one index probe whatever the backlog; an endpoint that
+-- appears takes its messages back.
+\i sql/include/fixture.sql
+SET timezone = 'UTC';
+INSERT INTO support.delivery_endpoints (endpoint, destination, url) VALUES
+  ('*', 'slack', 'https://hooks.slack.example/services/T0/B0/token');
+CREATE FUNCTION queue(destination text, target text, n integer) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, next_attempt_at)
+    SELECT 1, destination, target, 'backlog', 'message ' || i, now() - interval '1 hour' + i * interval '1 millisecond'
+      FROM generate_series(1, n) i
+$$;
+CREATE FUNCTION states() RETURNS TABLE (destination text, state text, messages bigint) LANGUAGE sql AS $$
+    SELECT destination, state, count(*) FROM support.outbound_messages GROUP BY 1, 2 ORDER BY 1, 2
+$$;
+
+-- 2,500 webhooks for a CRM nobody configured, then one Slack alert due after them
+SELECT queue('webhook', 'crm', 2500);
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
+VALUES (1, 'slack', '#client-support', 'deliverable', 'a Slack alert');
+-- each claim parks a bounded batch of what it meets without an endpoint,
+-- and claims what it can send; the alert comes out on the third
+SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 60000);
+SELECT * FROM states();
+SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 60000);
+SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 60000);
+SELECT * FROM states();
+SELECT last_error FROM support.outbound_messages WHERE state = 'parked' LIMIT 1;
+-- the worker's next wake-up and its claim no longer look at them: one probe
+-- of the pending index (the Slack alert's lease is the next thing due)
+SELECT support.next_delivery() > now() AS next_is_the_lease;
+EXPLAIN (COSTS OFF)
+SELECT m.next_attempt_at FROM support.outbound_messages m WHERE m.state = 'pending' ORDER BY m.next_attempt_at LIMIT 1;
+SELECT waiting_for_an_endpoint, pending_messages FROM support.delivery_status;
+
+-- the endpoint appears: its messages are pending again, due now
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret)
+VALUES ('crm', 'webhook', 'https://crm.example/hooks', 'a-signing-secret-of-some-length');
+SELECT * FROM states();
+SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS due_now, count(*) AS pending
+  FROM support.outbound_messages WHERE destination = 'webhook' AND state = 'pending';
+SELECT count(*) AS claimed FROM support.claim_messages(500, 60000);
+-- switched off, its messages are parked again as claims meet them
+UPDATE support.delivery_endpoints SET active = false WHERE endpoint = 'crm';
+UPDATE support.outbound_messages SET next_attempt_at = now() - interval '1 minute' WHERE destination = 'webhook';
+SELECT count(*) AS claimed FROM support.claim_messages(100, 60000);
+SELECT * FROM states();
+-- and back on: all pending again
+UPDATE support.delivery_endpoints SET active = true WHERE endpoint = 'crm';
+SELECT * FROM states();
+-- an email endpoint takes every parked email, whatever its address
+SELECT queue('email', 'ada@acme.example', 3);
+SELECT count(*) FROM support.claim_messages(10, 60000);
+SELECT * FROM states() WHERE destination = 'email';
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, sender)
+VALUES ('mail', 'email', 'smtps://smtp.example:465', 'smtp-password', 'support@bedrockplatform.com');
+SELECT * FROM states() WHERE destination = 'email';
+
+-- the trigger function serves support.delivery_endpoints only
+CREATE TABLE my_endpoints (endpoint text, destination text, active boolean);
+CREATE TRIGGER borrowed AFTER INSERT ON my_endpoints REFERENCING NEW TABLE AS endpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
+\set VERBOSITY terse
+INSERT INTO my_endpoints VALUES ('crm', 'webhook', true);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
