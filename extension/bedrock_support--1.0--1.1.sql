@@ -1103,31 +1103,27 @@ CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms
     -- endpoint are parked (out of the pending index, until an endpoint for
     -- them appears), so the next claim is again one index probe however many
     -- wait for endpoints that do not exist.
+    -- (statement_timestamp(), not clock_timestamp(): a stable bound is the
+    -- index's condition, and the rows are updated by their locked ctid)
     WITH candidates AS (
-        SELECT m.account_id, m.message_id, m.next_attempt_at,
+        SELECT m.ctid AS row_id, m.next_attempt_at,
                support.has_endpoint(m.destination, m.target) AS deliverable
           FROM support.outbound_messages m
-         WHERE m.state = 'pending' AND m.next_attempt_at <= clock_timestamp()
+         WHERE m.state = 'pending' AND m.next_attempt_at <= statement_timestamp()
          ORDER BY m.next_attempt_at
          LIMIT max_messages + 1000
            FOR UPDATE SKIP LOCKED),
     parked AS (
         UPDATE support.outbound_messages m
            SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target
-          FROM candidates c
-         WHERE NOT c.deliverable AND m.account_id = c.account_id AND m.message_id = c.message_id
+         WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE NOT c.deliverable))
         RETURNING m.message_id),
-    due AS (
-        SELECT c.account_id, c.message_id FROM candidates c
-         WHERE c.deliverable
-         ORDER BY c.next_attempt_at
-         LIMIT max_messages),
     claimed AS (
         UPDATE support.outbound_messages m
            SET attempts = m.attempts + 1,
                next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond'
-          FROM due
-         WHERE m.account_id = due.account_id AND m.message_id = due.message_id
+         WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE c.deliverable
+                                    ORDER BY c.next_attempt_at LIMIT max_messages))
         RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
                   m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at)
     SELECT c.account_id, c.message_id, c.attempts, c.destination, c.target, c.idempotency_key,
