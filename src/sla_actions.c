@@ -97,6 +97,16 @@ sla_progress_at(const TicketColumns *columns, Datum *values, bool *nulls)
 	return progress;
 }
 
+/*
+ * from + span of elapsed time, for a span of the policy's (0: none): false
+ * when there is none or the sum leaves the timestamp range.
+ */
+static bool
+sla_after(TimestampTz from, int64 span, TimestampTz *at)
+{
+	return span > 0 && !pg_add_s64_overflow(from, span, at) && IS_VALID_TIMESTAMP(*at);
+}
+
 int
 sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 				   SlaAction *actions, TimestampTz *times)
@@ -157,17 +167,13 @@ sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 			/* the review task is set at the resolution, and chased at its deadline until done */
 			SLA_SCHEDULE(SLA_ACTION_POST_INCIDENT_REVIEW, resolved);
 			/* a review recorded before this resolution (a reopen since) was of another */
-			if (policy->post_incident_review_within > 0 &&
-				!(sla_timestamp(values, nulls, columns->post_incident_review_done_at, &at) && at >= resolved) &&
-				!pg_add_s64_overflow(resolved, policy->post_incident_review_within, &at) &&
-				IS_VALID_TIMESTAMP(at))
+			if (!(sla_timestamp(values, nulls, columns->post_incident_review_done_at, &at) && at >= resolved) &&
+				sla_after(resolved, policy->post_incident_review_within, &at))
 				SLA_SCHEDULE(SLA_ACTION_POST_INCIDENT_REVIEW, at);
 		}
-		if (policy->follow_up_after > 0 &&
-			!pg_add_s64_overflow(resolved, policy->follow_up_after, &at) && IS_VALID_TIMESTAMP(at))
+		if (sla_after(resolved, policy->follow_up_after, &at))
 			SLA_SCHEDULE(SLA_ACTION_FOLLOW_UP, at);
-		if (status == TICKET_RESOLVED && policy->auto_close_after > 0 &&
-			!pg_add_s64_overflow(resolved, policy->auto_close_after, &at) && IS_VALID_TIMESTAMP(at))
+		if (status == TICKET_RESOLVED && sla_after(resolved, policy->auto_close_after, &at))
 			SLA_SCHEDULE(SLA_ACTION_AUTO_CLOSE, at);
 	}
 #undef SLA_SCHEDULE

@@ -358,6 +358,8 @@ DECLARE
     -- the review is set at the resolution and chased at its deadline
     review_chased boolean := action = 'post_incident_review' AND due OPERATOR(pg_catalog.>) ticket.resolved_at;
     people text;
+    reminder_subject text;
+    reminder_body text;
 BEGIN
     SELECT * INTO recorded_as FROM support.worker_actions w
      WHERE w.action::text OPERATOR(pg_catalog.=) take_action.action;
@@ -422,14 +424,11 @@ BEGIN
             jsonb_build_object('kind', 'escalation_call_overdue'));
     WHEN 'post_incident_review' THEN
         IF review_chased THEN
-            people := support.tell_staff(ticket, 'executives',
-                format('[Ticket #%s] - Post-incident review overdue - %s', ticket.ticket_id, ticket.subject),
-                format('The post-incident review of #%s was due at %s and is not recorded (support.record_post_incident_review).',
-                       ticket.ticket_id, support.client_time(ticket, due)), 'post_incident_review_overdue')
-                || ', ' || support.tell_staff(ticket, 'managers',
-                format('[Ticket #%s] - Post-incident review overdue - %s', ticket.ticket_id, ticket.subject),
-                format('The post-incident review of #%s was due at %s and is not recorded (support.record_post_incident_review).',
-                       ticket.ticket_id, support.client_time(ticket, due)), 'post_incident_review_overdue');
+            reminder_subject := format('[Ticket #%s] - Post-incident review overdue - %s', ticket.ticket_id, ticket.subject);
+            reminder_body := format('The post-incident review of #%s was due at %s and is not recorded (support.record_post_incident_review).',
+                                    ticket.ticket_id, support.client_time(ticket, due));
+            people := support.tell_staff(ticket, 'executives', reminder_subject, reminder_body, 'post_incident_review_overdue')
+                || ', ' || support.tell_staff(ticket, 'managers', reminder_subject, reminder_body, 'post_incident_review_overdue');
             PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
                 format('[Ticket #%s] post-incident review overdue', ticket.ticket_id),
                 format('The post-incident review of #%s was due at %s. Reminded: %s.',
@@ -636,6 +635,8 @@ DECLARE
     ticket support.tickets := support.locked_ticket(report_revenue_at_risk.ticket_id);
     threshold support.revenue_thresholds;
     code text := pg_catalog.upper(pg_catalog.btrim(currency));
+    at_risk text;
+    limit_text text;
 BEGIN
     IF support.actor_kind_of(actor_id) OPERATOR(pg_catalog.=) 'agent' THEN
         PERFORM support.require_agent(actor_id);
@@ -675,14 +676,12 @@ BEGIN
          WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
            AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
         RETURNING t.* INTO ticket;
+        at_risk := to_char(ticket.revenue_at_risk, 'FM999,999,999,990.00') || ' ' || code;
+        limit_text := to_char(threshold.amount, 'FM999,999,999,990.00') || ' ' || code;
         ticket := support.escalate_ticket(ticket,
-            format('revenue at risk of %s %s exceeds the threshold of %s %s',
-                   to_char(ticket.revenue_at_risk, 'FM999,999,999,990.00'), code,
-                   to_char(threshold.amount, 'FM999,999,999,990.00'), code), now());
+            format('revenue at risk of %s exceeds the threshold of %s', at_risk, limit_text), now());
         PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
-            format('Revenue at risk %s %s is over the threshold of %s %s: escalated',
-                   to_char(ticket.revenue_at_risk, 'FM999,999,999,990.00'), code,
-                   to_char(threshold.amount, 'FM999,999,999,990.00'), code),
+            format('Revenue at risk %s is over the threshold of %s: escalated', at_risk, limit_text),
             jsonb_build_object('trigger', 'revenue', 'amount', ticket.revenue_at_risk, 'currency', code,
                                'threshold_id', threshold.threshold_id, 'threshold', threshold.amount));
     END IF;

@@ -270,13 +270,13 @@ BEGIN
     IF support.restoring() THEN
         RETURN NULL;
     END IF;
+    -- the destinations the change touched, matched by the one rule of which
+    -- endpoint serves a message (has_endpoint)
     UPDATE support.outbound_messages m
        SET state = 'pending', next_attempt_at = now(), last_error = NULL
-      FROM endpoints e
-     WHERE m.state OPERATOR(pg_catalog.=) 'parked' AND e.active
-       AND m.destination OPERATOR(pg_catalog.=) e.destination
-       AND (e.destination OPERATOR(pg_catalog.=) 'email' OR m.target OPERATOR(pg_catalog.=) e.endpoint
-            OR (e.destination OPERATOR(pg_catalog.=) 'slack' AND e.endpoint OPERATOR(pg_catalog.=) '*'));
+     WHERE m.state OPERATOR(pg_catalog.=) 'parked'
+       AND m.destination OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT e.destination FROM endpoints e WHERE e.active))
+       AND support.has_endpoint(m.destination, m.target);
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION support.unpark_messages() IS 'moves the messages parked for lack of an endpoint back to pending when an active endpoint for them is added or changed';
