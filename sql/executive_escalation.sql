@@ -142,6 +142,12 @@ SELECT destination, target FROM support.outbound_messages
  WHERE ticket_id = :routine AND payload->>'kind' = 'top_tier_escalation' ORDER BY destination, target;
 SELECT subject, body LIKE '%Managers told: Mia Manager.%' AS names_the_manager FROM support.outbound_messages
  WHERE ticket_id = :routine AND destination = 'slack' AND subject LIKE '%needs a manager';
+-- an enterprise client's own channel hears nothing of it: the ticket did not move
+UPDATE support.accounts SET enterprise = true, slack_channel = '#acme-ads' WHERE account_id = 1;
+SELECT (support.escalate(:routine, :tess, 'still waiting')).tier AS still_tier_3;
+SELECT count(*) AS client_channel_messages FROM support.outbound_messages
+ WHERE ticket_id = :routine AND target = '#acme-ads';
+UPDATE support.accounts SET enterprise = false, slack_channel = NULL WHERE account_id = 1;
 -- a manager can widen it
 UPDATE support.escalation_triggers SET executive_priorities = '{P1,P2,P3}';
 SELECT (support.escalate(:routine, :tess, 'still no answer')).executive_escalated_at IS NOT NULL AS executives_now;

@@ -100,7 +100,9 @@ BEGIN
                               array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')),
                        'top_tier_escalation'),
                    ticket.subject),
-            jsonb_build_object('kind', 'escalation'));
+            -- not 'escalation': an enterprise client's channel would read that
+            -- the ticket moved to a new team, and it did not
+            jsonb_build_object('kind', 'top_tier_escalation'));
     ELSE
         -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
         -- new tier, waiting for one another transaction holds rather than pass over
