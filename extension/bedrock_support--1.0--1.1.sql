@@ -276,6 +276,36 @@ ALTER TABLE support.outbound_messages ALTER COLUMN idempotency_key SET DEFAULT s
 COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every retry of this message carries (Idempotency-Key, Message-ID, the webhook''s id): ''bedrock-<UUIDv7>''; messages queued before 1.1 keep ''bedrock-<account>-<message>''';
 REVOKE INSERT(idempotency_key) ON TABLE support.outbound_messages FROM support_agent;
 
+-- A delivery worker's claims end with its life: the next worker sends
+-- again, at its start, what it had in flight (#17).
+ALTER TABLE support.outbound_messages ADD COLUMN claiming_worker_started_at timestamp with time zone;
+COMMENT ON COLUMN support.outbound_messages.claiming_worker_started_at IS 'while the message is being sent: when the delivery worker sending it started (the next worker sends again, at its start, what an earlier one left in flight); NULL otherwise';
+DROP FUNCTION support.claim_messages(max_messages integer, lease_ms bigint);
+
+-- Message bodies and endpoint URLs are bounded (#17). A 1.0 row beyond a
+-- bound stays as it was (history is not rewritten): the bound then holds
+-- for new rows only, and the upgrade says so.
+ALTER TABLE support.outbound_messages ADD CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)) NOT VALID;
+ALTER TABLE support.ticket_events ADD CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)) NOT VALID;
+-- libcurl refuses 8 MB; servers commonly refuse a request line over 8 kB
+ALTER TABLE support.delivery_endpoints ADD CONSTRAINT urls_are_at_most_8_kb CHECK ((octet_length(url) <= 8192)) NOT VALID;
+DO $$
+DECLARE
+    bound record;
+BEGIN
+    FOR bound IN SELECT * FROM (VALUES ('outbound_messages', 'bodies_are_at_most_1_mb'),
+                                       ('ticket_events', 'bodies_are_at_most_1_mb'),
+                                       ('delivery_endpoints', 'urls_are_at_most_8_kb')) b(table_name, constraint_name) LOOP
+        BEGIN
+            EXECUTE format('ALTER TABLE support.%I VALIDATE CONSTRAINT %I', bound.table_name, bound.constraint_name);
+        EXCEPTION WHEN check_violation THEN
+            RAISE WARNING 'support.% has rows from before 1.1 that break %: the bound holds for new rows only',
+                          bound.table_name, bound.constraint_name
+                  USING HINT = 'The rows stay as they were; an endpoint''s URL over 8 kB is refused by most servers, so shorten it.';
+        END;
+    END LOOP;
+END $$;
+
 -- functions changed in 1.1 (generated from extension/schema/)
 CREATE OR REPLACE FUNCTION support.local_time(at timestamp with time zone, time_zone text) RETURNS text
     LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'local_time';
@@ -1098,7 +1128,7 @@ $$;
 COMMENT ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) IS 'the bytes a message is delivered as: Slack incoming-webhook JSON with a link to the ticket, the webhook event JSON, or the email with its thread headers';
 REVOKE ALL ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
+CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     -- The due messages in order, and a bounded batch more: those without an
     -- endpoint are parked (out of the pending index, until an endpoint for
@@ -1106,6 +1136,8 @@ CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms
     -- wait for endpoints that do not exist.
     -- (statement_timestamp(), not clock_timestamp(): a stable bound is the
     -- index's condition, and the rows are updated by their locked ctid)
+    -- The lease names the claiming worker's life: the next worker sends
+    -- again, at its start, what this one had in flight (release_earlier_claims).
     WITH candidates AS (
         SELECT m.ctid AS row_id, m.next_attempt_at,
                support.has_endpoint(m.destination, m.target) AS deliverable
@@ -1116,13 +1148,15 @@ CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms
            FOR UPDATE SKIP LOCKED),
     parked AS (
         UPDATE support.outbound_messages m
-           SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target
+           SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target,
+               claiming_worker_started_at = NULL
          WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE NOT c.deliverable))
         RETURNING m.message_id),
     claimed AS (
         UPDATE support.outbound_messages m
            SET attempts = m.attempts + 1,
-               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond'
+               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond',
+               claiming_worker_started_at = worker_started_at
          WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE c.deliverable
                                     ORDER BY c.next_attempt_at LIMIT max_messages))
         RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
@@ -1141,8 +1175,8 @@ CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms
              ORDER BY e.endpoint = c.target DESC, e.endpoint
              LIMIT 1) e ON true
 $$;
-COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased, with their endpoint, content and whether SMTP must use TLS; due messages without an endpoint are parked';
-REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) FROM PUBLIC;
+COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased to the worker started at worker_started_at, with their endpoint, content and whether SMTP must use TLS; due messages without an endpoint are parked';
+REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION support.next_delivery() RETURNS timestamp with time zone
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -1176,6 +1210,38 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.unpark_messages() IS 'moves the messages parked for lack of an endpoint back to pending when an active endpoint for them is added or changed';
 REVOKE ALL ON FUNCTION support.unpark_messages() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) RETURNS void
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    UPDATE support.outbound_messages m
+       SET state = r.state,
+           delivered_at = CASE WHEN r.state = 'delivered' THEN clock_timestamp() END,
+           last_error = r.error,
+           next_attempt_at = r.next_attempt_at,
+           claiming_worker_started_at = NULL
+      FROM unnest(account_ids, message_ids, states, errors, next_attempts)
+           AS r(account_id, message_id, state, error, next_attempt_at)
+     WHERE m.account_id = r.account_id AND m.message_id = r.message_id AND m.state = 'pending'
+$$;
+COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) IS 'the delivery worker''s outcomes: delivered, back to pending with the next attempt''s time, or dead, with the reason';
+REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) RETURNS bigint
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH released AS (
+        UPDATE support.outbound_messages m
+           SET claiming_worker_started_at = NULL,
+               next_attempt_at = now(),
+               state = CASE WHEN m.attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
+               last_error = CASE WHEN m.attempts >= max_attempts
+                                 THEN format('no outcome recorded (gave up after %s attempts: the delivery worker stopped while sending it)', m.attempts)
+                                 ELSE m.last_error END
+         WHERE m.state = 'pending' AND m.claiming_worker_started_at <> worker_started_at
+        RETURNING m.state)
+    SELECT count(*) FILTER (WHERE state = 'pending') FROM released
+$$;
+COMMENT ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) IS 'the delivery worker''s first act: messages other workers claimed and never recorded are due again now (dead after max_attempts); returns how many will be sent again';
+REVOKE ALL ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) FROM PUBLIC;
 
 -- objects that need the functions above
 DROP TRIGGER ticket_event_effects ON support.ticket_events;

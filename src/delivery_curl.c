@@ -46,20 +46,39 @@ delivery_curl_read(char *buffer, size_t size, size_t count, void *argument)
 	return chunk;
 }
 
+/*
+ * An option libcurl refuses (a URL over its 8 MB limit, say) ends this
+ * message's attempt, never the worker's pass: the others claimed with it
+ * are still sent, and its outcome is recorded like any other.
+ */
 #define CURL_SET(easy, option, value) \
 	do { \
-		if (curl_easy_setopt((easy), (option), (value)) != CURLE_OK) \
-			elog(ERROR, "libcurl refused option %d", (int) (option)); \
+		CURLcode	set_code = curl_easy_setopt((easy), (option), (value)); \
+		if (set_code != CURLE_OK) \
+			return delivery_curl_refuse(request, set_code, "libcurl refused " #option); \
 	} while (0)
 
-void
+/* Ends a request that could not start: its outcome is code, its reason why. */
+static bool
+delivery_curl_refuse(DeliveryRequest *request, CURLcode code, const char *why)
+{
+	if (request->easy != NULL)
+		curl_easy_cleanup(request->easy);
+	request->easy = NULL;
+	request->code = code;
+	request->status = 0;
+	strlcpy(request->error, why, sizeof(request->error));
+	return false;
+}
+
+bool
 delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeout_ms)
 {
 	CURL	   *easy = curl_easy_init();
 
-	if (easy == NULL)
-		elog(ERROR, "could not create a libcurl handle");
 	request->easy = easy;
+	if (easy == NULL)
+		return delivery_curl_refuse(request, CURLE_OUT_OF_MEMORY, "could not create a libcurl handle");
 	request->error[0] = '\0';
 	CURL_SET(easy, CURLOPT_URL, request->url);
 	CURL_SET(easy, CURLOPT_PRIVATE, request);
@@ -106,8 +125,10 @@ delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeou
 		CURL_SET(easy, CURLOPT_WRITEFUNCTION, delivery_curl_discard);
 	}
 	if (curl_multi_add_handle(delivery_multi, easy) != CURLM_OK)
-		elog(ERROR, "could not add a transfer to the libcurl multi handle");
+		return delivery_curl_refuse(request, CURLE_OUT_OF_MEMORY,
+									"could not add the transfer to the libcurl multi handle");
 	delivery_running++;
+	return true;
 }
 
 int
@@ -160,6 +181,22 @@ delivery_curl_poll(int timeout_ms, DeliveryRequest **done, int capacity)
 	if (curl_multi_perform(delivery_multi, &still_running) != CURLM_OK)
 		elog(ERROR, "libcurl multi transfer failed");
 	return delivery_curl_collect(done, capacity);
+}
+
+bool
+delivery_curl_is_permanent(CURLcode code)
+{
+	switch (code)
+	{
+		case CURLE_UNSUPPORTED_PROTOCOL:
+		case CURLE_URL_MALFORMAT:
+		case CURLE_NOT_BUILT_IN:
+		case CURLE_BAD_FUNCTION_ARGUMENT:
+		case CURLE_UNKNOWN_OPTION:
+			return true;
+		default:
+			return false;
+	}
 }
 
 void

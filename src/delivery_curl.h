@@ -37,8 +37,15 @@ typedef struct DeliveryRequest
 
 extern void delivery_curl_start(void);
 
-/* Starts sending; the request belongs to the engine until it completes. */
-extern void delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeout_ms);
+/*
+ * Starts sending; the request belongs to the engine until it completes.
+ * False when it could not start: code and error say why, and the request
+ * is complete (the caller records its outcome and frees it).
+ */
+extern bool delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeout_ms);
+
+/* Whether a libcurl error means the message can never be sent as it is. */
+extern bool delivery_curl_is_permanent(CURLcode code);
 
 /* Requests in flight. */
 extern int	delivery_curl_in_flight(void);

@@ -5,17 +5,22 @@
  * support.outbound_messages; this worker alone talks to the network, after
  * the transaction that queued a message committed (a rolled-back one queued
  * nothing). It claims due messages with FOR UPDATE SKIP LOCKED, counting
- * the attempt and leasing the message for longer than a transfer can take,
- * and commits before sending: a crash or an immediate shutdown mid-send
- * leaves the message pending, and it is sent again when the lease ends.
+ * the attempt and leasing the message to this worker's life, and commits
+ * before sending: a crash or an immediate shutdown mid-send leaves the
+ * message pending, and the next delivery worker, at its start, sends again
+ * what its predecessors had in flight. A lease also ends on its own, for
+ * a worker alive but unable to record an outcome.
  * Delivery is therefore at least once; receivers de-duplicate by the
  * message's idempotency key (the Idempotency-Key header, the email's
  * Message-ID).
  *
  * Outcomes: a 2xx (or SMTP acceptance) delivers; network errors, 408, 5xx
  * and 429 are retried with exponential backoff and jitter (429 and 503
- * honour Retry-After); other 4xx and SMTP 5xx replies, and running out of
- * attempts, move the message to the dead letters with the reason.
+ * honour Retry-After); other 4xx and SMTP 5xx replies, a URL or option
+ * libcurl refuses (malformed, an unsupported protocol, over its limits),
+ * and running out of attempts, move the message to the dead letters with
+ * the reason. Whatever fails, it fails for one message: each claimed
+ * message ends its attempt with a recorded outcome.
  */
 #include "postgres.h"
 
@@ -54,9 +59,9 @@
 #define DELIVERY_RECORD_DELAY_MS 20
 #define DELIVERY_RETRY_CAP_SECONDS 3600
 /*
- * A claimed message is sent again if no outcome was recorded within twice
- * the transfer timeout plus this: long enough for a slow recording, short
- * enough that a crash delays a message by seconds, not minutes.
+ * A claimed message whose worker is alive but recorded no outcome is sent
+ * again after twice the transfer timeout plus this (after a crash, the next
+ * worker sends it at once).
  */
 #define DELIVERY_LEASE_MARGIN_MS 5000
 
@@ -109,7 +114,7 @@ delivery_worker_init_settings(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("support.delivery_timeout",
 							"Longest one delivery may take, connection included.",
-							"A message whose outcome was not recorded (a crash) is sent again twice this long plus 5 s after it was claimed.",
+							"A message in flight when the delivery worker stopped is sent again as soon as the next one starts; one whose outcome a running worker could not record, twice this long plus 5 s after it was claimed.",
 							&delivery_timeout_ms,
 							30000, 100, 3600000,
 							PGC_SIGHUP, GUC_UNIT_MS,
@@ -186,24 +191,53 @@ delivery_request_from(HeapTuple tuple, TupleDesc tupdesc)
 }
 
 /*
- * Claims up to limit due messages (attempt counted, leased) and commits,
- * then starts sending them. Messages without an endpoint come back as
- * failed at once.
+ * Once per worker life, before its first claim: what earlier delivery
+ * workers had in flight when they stopped (a crash, an immediate shutdown)
+ * is due again now, under its own key.
+ */
+static bool earlier_claims_released = false;
+
+static void
+delivery_release_earlier_claims(void)
+{
+	Datum		arguments[2] = {TimestampTzGetDatum(MyStartTimestamp), Int32GetDatum(delivery_max_attempts)};
+	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
+	bool		is_null;
+	int64		count;
+
+	if (earlier_claims_released)
+		return;
+	if (SPI_execute_with_args("SELECT support.release_earlier_claims($1, $2)",
+							  2, types, arguments, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "support.release_earlier_claims failed");
+	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+	if (count > 0)
+		ereport(LOG,
+				(errmsg("bedrock_support delivery: %lld messages were in flight when the previous delivery worker stopped, sending them again",
+						(long long) count)));
+}
+
+/*
+ * Claims up to limit due messages (attempt counted, leased to this worker)
+ * and commits, then starts sending them. A message that cannot be sent
+ * (no endpoint, a URL libcurl refuses) comes back in failed at once.
  */
 static int
 delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **failed, int *failed_count)
 {
-	Datum		arguments[2] = {Int32GetDatum(limit),
-	Int64GetDatum(2 * (int64) delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS)};
-	Oid			types[2] = {INT4OID, INT8OID};
+	Datum		arguments[3] = {Int32GetDatum(limit),
+		Int64GetDatum(2 * (int64) delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS),
+	TimestampTzGetDatum(MyStartTimestamp)};
+	Oid			types[3] = {INT4OID, INT8OID, TIMESTAMPTZOID};
 	int			claimed = 0;
 
 	worker_transaction_begin("bedrock_support: claiming messages to deliver");
 	worker_require_extension("bedrock_support delivery");
+	delivery_release_earlier_claims();
 	if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
 							  "       idempotency_key, url, secret, username, sender, content, require_tls"
-							  "  FROM support.claim_messages($1, $2)",
-							  2, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
+							  "  FROM support.claim_messages($1, $2, $3)",
+							  3, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "support.claim_messages failed");
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
@@ -212,6 +246,7 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 		claimed_requests[claimed++] = request;
 	}
 	worker_transaction_end();
+	earlier_claims_released = true; /* committed: a failed claim releases them again */
 
 	/* sent only once the claim is committed: never for a claim that rolled back */
 	for (int i = 0; i < claimed; i++)
@@ -226,8 +261,8 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 			request->status = -1;
 			failed[(*failed_count)++] = request;
 		}
-		else
-			delivery_curl_add(request, delivery_connect_timeout_ms, delivery_timeout_ms);
+		else if (!delivery_curl_add(request, delivery_connect_timeout_ms, delivery_timeout_ms))
+			failed[(*failed_count)++] = request;
 	}
 	return claimed;
 }
@@ -251,10 +286,13 @@ delivery_outcome(DeliveryRequest *request, char **reason)
 	if (request->code != CURLE_OK)
 	{
 		/* libcurl's own message names the host at most, never the path or query */
-		*reason = psprintf("%s: %s", curl_easy_strerror(request->code),
-						   request->error[0] != '\0' && strstr(request->error, request->url) == NULL
-						   ? request->error : "(detail withheld)");
-		return OUTCOME_RETRY;
+		if (request->error[0] == '\0')
+			*reason = pstrdup(curl_easy_strerror(request->code));
+		else
+			*reason = psprintf("%s: %s", curl_easy_strerror(request->code),
+							   strstr(request->error, request->url) == NULL ? request->error : "(detail withheld)");
+		/* a malformed URL or an unsupported protocol is not fixed by waiting */
+		return delivery_curl_is_permanent(request->code) ? OUTCOME_DEAD : OUTCOME_RETRY;
 	}
 	if (request->smtp)
 	{

@@ -664,6 +664,7 @@ CREATE TABLE support.ticket_events (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     action_key text,
     assumed_by bigint,
+    CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)),
     CONSTRAINT messages_have_a_body CHECK (((kind <> ALL (ARRAY['public_reply'::support.event_kind, 'internal_note'::support.event_kind, 'client_message'::support.event_kind])) OR (btrim(body) <> ''::text)))
 );
 ALTER TABLE ONLY support.ticket_events ALTER COLUMN event_id SET DEFAULT nextval('support.event_id_seq'::regclass);

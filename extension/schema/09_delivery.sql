@@ -29,7 +29,7 @@ $$;
 COMMENT ON FUNCTION support.alert_channel(ticket support.tickets) IS 'the Slack channel of a ticket''s escalation alerts: the critical route (#critical-issues) for P1 and executive escalations, the escalations route (#support-escalations) otherwise';
 REVOKE ALL ON FUNCTION support.alert_channel(ticket support.tickets) FROM PUBLIC;
 
-CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
+CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     -- The due messages in order, and a bounded batch more: those without an
     -- endpoint are parked (out of the pending index, until an endpoint for
@@ -37,6 +37,8 @@ CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RE
     -- wait for endpoints that do not exist.
     -- (statement_timestamp(), not clock_timestamp(): a stable bound is the
     -- index's condition, and the rows are updated by their locked ctid)
+    -- The lease names the claiming worker's life: the next worker sends
+    -- again, at its start, what this one had in flight (release_earlier_claims).
     WITH candidates AS (
         SELECT m.ctid AS row_id, m.next_attempt_at,
                support.has_endpoint(m.destination, m.target) AS deliverable
@@ -47,13 +49,15 @@ CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RE
            FOR UPDATE SKIP LOCKED),
     parked AS (
         UPDATE support.outbound_messages m
-           SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target
+           SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target,
+               claiming_worker_started_at = NULL
          WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE NOT c.deliverable))
         RETURNING m.message_id),
     claimed AS (
         UPDATE support.outbound_messages m
            SET attempts = m.attempts + 1,
-               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond'
+               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond',
+               claiming_worker_started_at = worker_started_at
          WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE c.deliverable
                                     ORDER BY c.next_attempt_at LIMIT max_messages))
         RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
@@ -72,8 +76,29 @@ CREATE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) RE
              ORDER BY e.endpoint = c.target DESC, e.endpoint
              LIMIT 1) e ON true
 $$;
-COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased, with their endpoint, content and whether SMTP must use TLS; due messages without an endpoint are parked';
-REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint) FROM PUBLIC;
+COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased to the worker started at worker_started_at, with their endpoint, content and whether SMTP must use TLS; due messages without an endpoint are parked';
+REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) FROM PUBLIC;
+
+-- A delivery worker's first act: what earlier workers had in flight when
+-- they stopped is due again now (a crash costs seconds, not the lease), or
+-- dead once it has used its attempts (a message that crashes the worker
+-- must not crash every worker after it).
+CREATE FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) RETURNS bigint
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH released AS (
+        UPDATE support.outbound_messages m
+           SET claiming_worker_started_at = NULL,
+               next_attempt_at = now(),
+               state = CASE WHEN m.attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
+               last_error = CASE WHEN m.attempts >= max_attempts
+                                 THEN format('no outcome recorded (gave up after %s attempts: the delivery worker stopped while sending it)', m.attempts)
+                                 ELSE m.last_error END
+         WHERE m.state = 'pending' AND m.claiming_worker_started_at <> worker_started_at
+        RETURNING m.state)
+    SELECT count(*) FILTER (WHERE state = 'pending') FROM released
+$$;
+COMMENT ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) IS 'the delivery worker''s first act: messages other workers claimed and never recorded are due again now (dead after max_attempts); returns how many will be sent again';
+REVOKE ALL ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) FROM PUBLIC;
 
 CREATE FUNCTION support.client_message(ticket support.tickets, template_name text, extra jsonb DEFAULT '{}'::jsonb) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -314,7 +339,8 @@ CREATE FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigi
        SET state = r.state,
            delivered_at = CASE WHEN r.state = 'delivered' THEN clock_timestamp() END,
            last_error = r.error,
-           next_attempt_at = r.next_attempt_at
+           next_attempt_at = r.next_attempt_at,
+           claiming_worker_started_at = NULL
       FROM unnest(account_ids, message_ids, states, errors, next_attempts)
            AS r(account_id, message_id, state, error, next_attempt_at)
      WHERE m.account_id = r.account_id AND m.message_id = r.message_id AND m.state = 'pending'
@@ -350,6 +376,8 @@ CREATE TABLE support.outbound_messages (
     last_error text,
     delivered_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    claiming_worker_started_at timestamp with time zone,
+    CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)),
     CONSTRAINT email_targets_are_addresses CHECK (((destination <> 'email'::text) OR support.is_email_address(target))),
     CONSTRAINT outbound_messages_destination_check CHECK ((destination = ANY (ARRAY['email'::text, 'slack'::text, 'webhook'::text]))),
     CONSTRAINT outbound_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'parked'::text, 'delivered'::text, 'dead'::text]))),
@@ -371,6 +399,7 @@ COMMENT ON COLUMN support.outbound_messages.attempts IS 'delivery attempts so fa
 COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every retry of this message carries (Idempotency-Key, Message-ID, the webhook''s id): ''bedrock-<UUIDv7>''; messages queued before 1.1 keep ''bedrock-<account>-<message>''';
 COMMENT ON COLUMN support.outbound_messages.state IS 'pending (to send), parked (no active endpoint for its destination: waits, out of the delivery worker''s way, until one appears), delivered or dead';
 COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS 'when the message is next tried: after a failure, the backoff; while being sent, the end of the claim''s lease';
+COMMENT ON COLUMN support.outbound_messages.claiming_worker_started_at IS 'while the message is being sent: when the delivery worker sending it started (the next worker sends again, at its start, what an earlier one left in flight); NULL otherwise';
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.outbound_messages TO support_manager;
 GRANT INSERT(account_id) ON TABLE support.outbound_messages TO support_agent;
 GRANT INSERT(ticket_id) ON TABLE support.outbound_messages TO support_agent;
@@ -437,6 +466,8 @@ CREATE TABLE support.delivery_endpoints (
     CONSTRAINT email_endpoints_have_a_sender CHECK (((destination <> 'email'::text) OR (sender IS NOT NULL))),
     CONSTRAINT plain_text_only_on_loopback CHECK (((NOT plain_text_on_loopback) OR ((destination = 'email'::text) AND (support.url_host(url) = ANY (ARRAY['127.0.0.1'::text, 'localhost'::text, '[::1]'::text]))))),
     CONSTRAINT senders_are_addresses CHECK (support.is_email_address(sender)),
+    -- libcurl refuses 8 MB; servers commonly refuse a request line over 8 kB
+    CONSTRAINT urls_are_at_most_8_kb CHECK ((octet_length(url) <= 8192)),
     CONSTRAINT the_url_fits_the_destination CHECK (
 CASE destination
     WHEN 'email'::text THEN (url ~* '^smtps?://[^\s]+$'::text)

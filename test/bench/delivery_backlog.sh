@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Benchmark: the cost of finding and claiming the next deliverable message
-# (support.next_delivery() and support.claim_messages()) with 0, 100,000
-# and 1,000,000 messages waiting for an endpoint that does not exist, as
-# ratios against the run with none. Such messages are parked by the first
-# claims that meet them (a bounded batch per claim, timed here as the
-# one-time drain); from then on each claim is one probe of the pending index.
-# The delivery worker is kept out of the database: the claims are driven by
-# hand, and nothing is sent.
+# Benchmark: delivery at any backlog.
+#   1. The cost of finding and claiming the next deliverable message
+#      (support.next_delivery() and support.claim_messages()) with 0,
+#      100,000 and 1,000,000 messages waiting for an endpoint that does not
+#      exist, as ratios against the run with none. Such messages are parked
+#      by the first claims that meet them (a bounded batch per claim, timed
+#      here as the one-time drain); from then on each claim is one probe of
+#      the pending index. The delivery worker is kept out of this database:
+#      the claims are driven by hand, and nothing is sent.
+#   2. Latency from commit to a local webhook receiver (answering at once),
+#      median and 99th percentile over 300 messages committed one by one
+#      20 ms apart, with the delivery worker running and the same backlogs
+#      waiting (parked by the worker itself; then a VACUUM, as autovacuum
+#      does after such a change).
+#   3. An immediate shutdown while messages are in flight: the time from
+#      `pg_ctl restart -m immediate` to the last of them delivered (the
+#      lease alone would take 2 x support.delivery_timeout + 5 s = 65 s).
+#      Needs the server's data directory on this machine; skipped otherwise.
 #   delivery_backlog.sh [LARGEST]   (PGHOST/PGPORT/PGUSER as for psql)
 set -euo pipefail
+source "$(dirname "$0")/../harness/common.sh"
 largest=${1:-1000000}
 db=bedrock_backlog_bench
+live=bedrock_backlog_live
+backlogs="0 $(( largest / 10 )) $largest"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
 psql -X -q -d postgres -c "ALTER DATABASE $db SET support.worker_enabled = off"
@@ -33,7 +46,7 @@ DECLARE
     started timestamptz := clock_timestamp();
 BEGIN
     LOOP
-        PERFORM count(*) FROM support.claim_messages(10, 60000);
+        PERFORM count(*) FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
         COMMIT;
         EXIT WHEN NOT EXISTS (SELECT 1 FROM support.outbound_messages
                                WHERE state = 'pending' AND target = 'nowhere');
@@ -57,7 +70,7 @@ BEGIN
         PERFORM support.next_delivery();
         nexts := nexts || extract(epoch FROM clock_timestamp() - t) * 1e6;
         t := clock_timestamp();
-        PERFORM count(*) FROM support.claim_messages(1, 60000);
+        PERFORM count(*) FROM support.claim_messages(1, 60000, '2026-01-01 00:00 UTC');
         claims := claims || extract(epoch FROM clock_timestamp() - t) * 1e6;
     END LOOP;
     SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 1) INTO next_us FROM unnest(nexts) x;
@@ -68,7 +81,7 @@ SQL
 echo "finding and claiming the next deliverable message, median of 500 (microseconds)"
 printf '  %-34s %10s %10s %10s %10s %12s\n' "waiting for a missing endpoint" "next" "claim" "next x" "claim x" "drain (s)"
 base_next= base_claim=
-for waiting in 0 $(( largest / 10 )) $largest; do
+for waiting in $backlogs; do
     psql -X -q -d $db -c "SELECT bench_backlog($waiting)" -c "VACUUM ANALYZE support.outbound_messages" >/dev/null
     psql -X -q -d $db -c "TRUNCATE bench_drains" -c "CALL bench_drain()" >/dev/null
     drain=$(psql -X -qAt -d $db -c "SELECT seconds FROM bench_drains")
@@ -80,3 +93,98 @@ for waiting in 0 $(( largest / 10 )) $largest; do
     psql -X -q -d $db -c "DELETE FROM support.outbound_messages" -c "VACUUM ANALYZE support.outbound_messages" >/dev/null
 done
 psql -X -q -d postgres -c "DROP DATABASE $db"
+
+# 2. and 3.: the worker running, a receiver answering
+port=54398
+work=$(mktemp -d /tmp/bedrock_support-backlog.XXXXXX)
+chmod 755 "$work"
+/usr/bin/python3 "$(dirname "$0")/../receivers/http_receiver.py" $port "$work/receiver.log" 'benchmark-signing-secret' &
+receiver=$!
+trap 'kill $receiver 2>/dev/null; rm -rf "$work"' EXIT
+control() { curl -s -X POST "http://127.0.0.1:$port/control" -d "$1" >/dev/null; }
+for _ in $(seq 50); do curl -s "http://127.0.0.1:$port/stats" >/dev/null 2>&1 && break; sleep 0.1; done
+count() { psql -X -qAt -d $live -c "$1" 2>/dev/null || echo unavailable; }
+
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $live" -c "CREATE DATABASE $live" 2>/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d $live <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION bedrock_support;
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret)
+VALUES ('receiver', 'webhook', 'http://127.0.0.1:$port/hooks/bench', 'benchmark-signing-secret');
+CREATE FUNCTION bench_backlog(n integer) RETURNS void LANGUAGE sql AS \$\$
+    INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
+    SELECT 1, 'webhook', 'nowhere', 'backlog', 'message ' || i FROM generate_series(1, n) i
+\$\$;
+CREATE FUNCTION bench_queue(label text, n integer DEFAULT 1) RETURNS void LANGUAGE sql AS \$\$
+    INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
+    SELECT 1, 'webhook', 'receiver', label, 'message ' || i FROM generate_series(1, n) i
+\$\$;
+SQL
+
+echo
+echo "latency from commit to the receiver, the worker running (300 messages, 20 ms apart; milliseconds)"
+printf '  %-34s %10s %10s %10s %14s\n' "waiting for a missing endpoint" "median" "p99" "max" "parked in (s)"
+waited=0
+for waiting in $backlogs; do
+    started=$(date +%s.%N)
+    psql -X -q -d $live -c "SELECT bench_backlog($(( waiting - waited )))" >/dev/null
+    waited=$waiting
+    while [ "$(count "SELECT count(*) FROM support.outbound_messages WHERE state = 'pending' AND target = 'nowhere'")" != 0 ]; do
+        sleep 0.2
+    done
+    parked=$(echo "$(date +%s.%N) - $started" | bc)
+    psql -X -q -d $live -c "VACUUM ANALYZE support.outbound_messages" >/dev/null
+    label="latency $waiting"
+    for _ in $(seq 300); do
+        echo "SELECT bench_queue('$label'); SELECT pg_sleep(0.02);"
+    done | psql -X -q -d $live >/dev/null
+    while [ "$(count "SELECT count(*) FROM support.outbound_messages WHERE subject = '$label' AND state <> 'delivered'")" != 0 ]; do
+        sleep 0.2
+    done
+    # created_at is the inserting transaction's start: a one-statement
+    # transaction's commit to within a millisecond
+    psql -X -qAt -F ' ' -d $live -c "SELECT idempotency_key, extract(epoch FROM created_at) FROM support.outbound_messages WHERE subject = '$label'" \
+        > "$work/committed.txt"
+    read -r median p99 max < <(/usr/bin/python3 - "$work/committed.txt" "$work/receiver.log" <<'PY'
+import json, statistics, sys
+committed = dict(line.split() for line in open(sys.argv[1]) if line.strip())
+latencies = sorted((r["at"] - float(committed[r["key"]])) * 1000
+                   for r in map(json.loads, open(sys.argv[2])) if r["key"] in committed)
+p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
+print(f"{statistics.median(latencies):.1f} {p99:.1f} {latencies[-1]:.1f}")
+PY
+)
+    printf '  %-34s %10s %10s %10s %14s\n' "$(printf "%'d" $waiting 2>/dev/null || echo $waiting)" "$median" "$p99" "$max" "$(printf '%.1f' "$parked")"
+done
+
+echo
+echo "an immediate shutdown with messages in flight (the receiver answering after 5 s)"
+data=$(psql -X -qAt -d postgres -c "SHOW data_directory")
+if ! as_server_user test -w "$data/postmaster.pid" 2>/dev/null; then
+    echo "  skipped: the server's data directory is not on this machine"
+else
+    control '{"mode": "slow", "delay": 5}'
+    psql -X -q -d $live -c "SELECT bench_queue('in flight', 64)" >/dev/null
+    while [ "$(count "SELECT count(*) FROM support.outbound_messages WHERE subject = 'in flight' AND claiming_worker_started_at IS NOT NULL")" != 64 ]; do
+        sleep 0.1
+    done
+    sleep 0.5    # the requests reach the receiver
+    control '{"mode": "ok"}'
+    started=$(date +%s.%N)
+    # the server log of test/harness/cluster.sh's clusters, else one beside the data
+    server_log=$(dirname "$data")/server.log
+    as_server_user test -w "$server_log" || server_log=$data/bench_restart.log
+    as_server_user "$PGBIN/pg_ctl" -D "$data" -m immediate -w -t 60 restart -l "$server_log" >/dev/null 2>&1 \
+        || as_server_user "$PGBIN/pg_ctl" -D "$data" -w -t 60 start -l "$server_log" >/dev/null
+    ready=$(echo "$(date +%s.%N) - $started" | bc)
+    while [ "$(count "SELECT count(*) FROM support.outbound_messages WHERE subject = 'in flight' AND state <> 'delivered'")" != 0 ]; do
+        sleep 0.05
+    done
+    done_after=$(echo "$(date +%s.%N) - $started" | bc)
+    printf '  64 messages in flight: the server accepted connections after %.1f s, the last of them was delivered after %.1f s\n' \
+        "$ready" "$done_after"
+    printf '  (under their own keys: the receiver saw %s distinct keys for them)\n' \
+        "$(psql -X -qAt -d $live -c "SELECT idempotency_key FROM support.outbound_messages WHERE subject = 'in flight'" \
+           | grep -o -F -f - "$work/receiver.log" | sort -u | wc -l)"
+fi
+psql -X -q -d postgres -c "DROP DATABASE $live WITH (FORCE)"

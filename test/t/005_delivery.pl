@@ -14,6 +14,7 @@ use PostgreSQL::Test::Utils;
 use PostgreSQL::Test::Cluster;
 use Test::More;
 use IPC::Run;
+use Time::HiRes;
 use BedrockTest;
 
 my $python = '/usr/bin/python3';
@@ -280,6 +281,79 @@ my ($result, $stdout, $stderr) = $node->psql('desk', 'SELECT url, secret FROM su
 ok($result != 0 && $stderr =~ /permission denied/, 'another role cannot read the endpoints and their secrets');
 
 ############################################################################
+# A message that cannot be sent fails alone, at once, with its reason
+############################################################################
+
+# a port out of range passes the endpoint's checks, and libcurl refuses it;
+# a URL over libcurl's 8 MB and an unsupported protocol are rows from
+# before 1.1's bounds (or a DBA's who removed them): the checks go here
+$node->safe_psql('desk', q{
+	INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, event_kinds) VALUES
+	  ('bad-port', 'webhook', 'http://127.0.0.1:99999/hooks', 'webhook-signing-secret-0123', '{}')});
+is($node->psql('desk', qq{
+	INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, event_kinds)
+	VALUES ('huge-url', 'webhook', 'http://127.0.0.1:$http_port/hooks/' || repeat('a', 8192), '$secret', '{}')}),
+	3, 'an endpoint URL over 8 kB is refused');
+$node->safe_psql('desk', qq{
+	ALTER TABLE support.delivery_endpoints DROP CONSTRAINT urls_are_at_most_8_kb, DROP CONSTRAINT the_url_fits_the_destination;
+	INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, event_kinds) VALUES
+	  ('huge-url', 'webhook', 'http://127.0.0.1:$http_port/hooks/' || repeat('a', 8000000), '$secret', '{}'),
+	  ('ftp', 'webhook', 'ftp://127.0.0.1:$http_port/hooks', '$secret', '{}')});
+# one transaction, so one claim takes the good with the bad
+sub queue_to
+{
+	my ($label, %count) = @_;
+	$node->safe_psql('desk', join('', map { qq{
+		INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
+		SELECT account_id, $ticket, 'webhook', '$_', '$label', '$label to $_' FROM support.accounts, generate_series(1, $count{$_});} }
+		sort keys %count));
+}
+queue_to('mixed claim', 'jira' => 3, 'bad-port' => 3, 'huge-url' => 3, 'ftp' => 3);
+ok($node->poll_query_until('desk', q{
+	SELECT count(*) = 0 FROM support.outbound_messages WHERE subject = 'mixed claim' AND state = 'pending'}),
+	'every message of a claim with unsendable ones ends its attempt');
+is($node->safe_psql('desk', q{
+	SELECT string_agg(target || ':' || state || ':' || attempts, ' ' ORDER BY target)
+	  FROM (SELECT DISTINCT target, state, attempts FROM support.outbound_messages WHERE subject = 'mixed claim') m}),
+	'bad-port:dead:1 ftp:dead:1 huge-url:dead:1 jira:delivered:1',
+	'the sendable ones are delivered; the others are dead letters at their first attempt, not retried');
+is($node->safe_psql('desk', q{
+	SELECT string_agg(DISTINCT target || ': ' || last_error, E'\n' ORDER BY target || ': ' || last_error)
+	  FROM support.outbound_messages WHERE subject = 'mixed claim' AND state = 'dead'}),
+	"bad-port: URL using bad/illegal format or missing URL\n"
+	. "ftp: Unsupported protocol: Protocol \"ftp\" not supported or disabled in libcurl\n"
+	. "huge-url: A libcurl function was given a bad argument: libcurl refused CURLOPT_URL",
+	'each with what libcurl said, never the URL');
+
+# each refused request frees what it held: the worker's memory stays flat
+# (before, each 8 MB URL stayed behind)
+my $worker_pid = $node->safe_psql('postgres', q{
+	SELECT pid FROM pg_stat_activity WHERE backend_type = 'bedrock_support delivery' AND datname = 'desk'});
+sub worker_rss_kb
+{
+	open my $status, '<', "/proc/$worker_pid/status" or return -1;
+	my ($rss) = map { /^VmRSS:\s+(\d+)/ ? $1 : () } <$status>;
+	close $status;
+	return $rss;
+}
+my $rss_before = worker_rss_kb();
+for my $round (1 .. 4)
+{
+	queue_to("huge round $round", 'huge-url' => 5);
+	ok($node->poll_query_until('desk', qq{
+		SELECT count(*) = 5 FROM support.outbound_messages WHERE subject = 'huge round $round' AND state = 'dead'}),
+		"round $round of 5 messages with an 8 MB URL: dead letters");
+}
+my $growth_mb = (worker_rss_kb() - $rss_before) / 1024;
+ok($growth_mb < 40, sprintf('the worker holds no more memory after 20 of them (%+.1f MB; 160 MB if each leaked its URL)', $growth_mb));
+$node->safe_psql('desk', q{
+	DELETE FROM support.delivery_endpoints WHERE endpoint IN ('huge-url', 'ftp', 'bad-port');
+	ALTER TABLE support.delivery_endpoints
+	  ADD CONSTRAINT urls_are_at_most_8_kb CHECK (octet_length(url) <= 8192),
+	  ADD CONSTRAINT the_url_fits_the_destination CHECK (CASE destination WHEN 'email' THEN url ~* '^smtps?://[^\s]+$'
+	                                                     ELSE url ~* '^https?://[^\s]+$' END)});
+
+############################################################################
 # An immediate shutdown in the middle of a burst: nothing lost
 ############################################################################
 
@@ -314,6 +388,36 @@ my @burst_keys = split /\n/, $node->safe_psql('desk', q{
 is(scalar(grep { $seen{$_} } @burst_keys), 400,
 	'the receiver saw each of the 400 committed messages (counting distinct idempotency keys)');
 note('deliveries sent again after the shutdown, de-duplicated by the receiver: ' . stats()->{duplicates});
+
+############################################################################
+# In flight at a crash: sent again within seconds of the restart
+############################################################################
+
+control('{"mode": "hang", "times": 1}');
+my $in_flight = note_webhook('in flight at the crash');
+my $in_flight_key = $node->safe_psql('desk', "SELECT idempotency_key FROM support.outbound_messages WHERE message_id = $in_flight");
+my $hanging = 0;
+for my $try (1 .. 100)
+{
+	open my $fh, '<', $http_log or die;
+	$hanging = grep { /"key": "\Q$in_flight_key\E".*"mode": "hang"/ } <$fh>;
+	close $fh;
+	last if $hanging;
+	select(undef, undef, undef, 0.1);
+}
+ok($hanging, 'a message is in flight, its receiver hanging');
+my $log_offset = -s $node->logfile;
+$node->stop('immediate');
+my $restarted_at = Time::HiRes::time();
+$node->start;
+ok($node->poll_query_until('desk', "SELECT state = 'delivered' FROM support.outbound_messages WHERE message_id = $in_flight"),
+	'after an immediate shutdown, the message in flight is delivered');
+my $resent_after = Time::HiRes::time() - $restarted_at;
+ok($resent_after < 5, sprintf('within %.1f s of the restart (the lease is 9 s here: 2 x timeout + 5 s)', $resent_after));
+is($node->safe_psql('desk', "SELECT attempts || ' ' || (idempotency_key = '$in_flight_key') FROM support.outbound_messages WHERE message_id = $in_flight"),
+	'2 true', 'at its second attempt, under its own key');
+like(slurp_file($node->logfile, $log_offset), qr/1 messages were in flight when the previous delivery worker stopped, sending them again/,
+	'the new worker says what it sends again');
 
 $node->stop;
 done_testing();

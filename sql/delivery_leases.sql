@@ -1,0 +1,63 @@
+-- A claim is leased to the delivery worker's life: the next worker, at its
+-- start, sends again what earlier ones had in flight (a crash costs
+-- seconds, not the lease), and gives up on a message that has used its
+-- attempts. Bodies and endpoint URLs are bounded, with clear errors.
+\i sql/include/fixture.sql
+SET timezone = 'UTC';
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret) VALUES
+  ('crm', 'webhook', 'https://crm.example/hooks', 'crm-signing-secret-0123');
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, next_attempt_at)
+SELECT 1, 'webhook', 'crm', 'lease ' || i, 'message ' || i, now() - interval '1 minute' + i * interval '1 second'
+  FROM generate_series(1, 6) i;
+CREATE FUNCTION outbox() RETURNS TABLE (subject text, state text, attempts integer, claimed_by text, due text, last_error text)
+LANGUAGE sql AS $$
+    SELECT subject, state, attempts, to_char(claiming_worker_started_at, 'HH24:MI'),
+           CASE WHEN next_attempt_at <= now() THEN 'now' ELSE 'leased' END, last_error
+      FROM support.outbound_messages ORDER BY subject
+$$;
+
+-- the worker started at 08:00 claims four, with a lease of an hour
+SELECT count(*) AS claimed FROM support.claim_messages(4, 3600000, '2026-03-09 08:00 UTC');
+-- it records two outcomes: the lease ends with them
+SELECT support.record_deliveries(ARRAY[1, 1], array_agg(message_id), '{delivered,pending}', '{NULL,"HTTP 503"}',
+                                 ARRAY[now(), now() + interval '1 hour'])
+  FROM (SELECT message_id FROM support.outbound_messages WHERE subject IN ('lease 1', 'lease 2') ORDER BY subject) m;
+SELECT * FROM outbox();
+-- it stops mid-send; the worker started at 08:05 releases the two in
+-- flight before its first claim: due now, their attempt counted, their key kept
+CREATE TEMP TABLE keys_before AS SELECT message_id, idempotency_key FROM support.outbound_messages;
+SELECT support.release_earlier_claims('2026-03-09 08:05 UTC', 8) AS sent_again;
+SELECT * FROM outbox();
+SELECT count(*) AS same_keys FROM keys_before b JOIN support.outbound_messages m USING (message_id)
+ WHERE m.idempotency_key = b.idempotency_key;
+-- its own claims are its own: releasing again changes nothing
+SELECT count(*) AS claimed FROM support.claim_messages(10, 3600000, '2026-03-09 08:05 UTC');
+SELECT support.release_earlier_claims('2026-03-09 08:05 UTC', 8) AS sent_again;
+SELECT * FROM outbox();
+-- a message that stopped a worker on each of its attempts is not sent to
+-- the next one again: past support.delivery_max_attempts it is dead
+UPDATE support.outbound_messages SET attempts = 8 WHERE subject = 'lease 3';
+SELECT support.release_earlier_claims('2026-03-09 08:10 UTC', 8) AS sent_again;
+SELECT * FROM outbox();
+-- parking ends a stale lease too, and a requeued dead letter is nobody's
+UPDATE support.delivery_endpoints SET active = false;
+SELECT count(*) AS claimed FROM support.claim_messages(10, 3600000, '2026-03-09 08:15 UTC');
+SELECT state, count(*), count(claiming_worker_started_at) AS claimed FROM support.outbound_messages GROUP BY 1 ORDER BY 1;
+SELECT (support.requeue_message(account_id, message_id)).claiming_worker_started_at
+  FROM support.outbound_messages WHERE subject = 'lease 3';
+-- only the owner runs them
+SELECT has_function_privilege('support_manager', 'support.release_earlier_claims(timestamptz, integer)', 'EXECUTE') AS managers_release,
+       has_function_privilege('support_manager', 'support.claim_messages(integer, bigint, timestamptz)', 'EXECUTE') AS managers_claim;
+
+-- bounds: a body over 1 MB, in the outbox or in a ticket's history, and an
+-- endpoint URL over 8 kB are refused
+\set VERBOSITY terse
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
+VALUES (1, 'webhook', 'crm', 'too big', repeat('x', 1048577));
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
+VALUES (1, 'webhook', 'crm', 'just fits', repeat('é', 524288));
+SELECT ticket_id AS t FROM support.open_ticket(1, :ada, 'Campaign paused', 'Spend stopped') \gset
+SELECT support.post_client_message(:t, :ada, repeat('long story ', 100000));
+SELECT support.post_client_message(:t, :ada, repeat('long story ', 90000)) IS NOT NULL AS posted;
+UPDATE support.delivery_endpoints SET url = 'https://crm.example/hooks?token=' || repeat('a', 8192) WHERE endpoint = 'crm';
+SELECT octet_length(url) FROM support.delivery_endpoints;
