@@ -279,12 +279,18 @@ REVOKE INSERT(idempotency_key) ON TABLE support.outbound_messages FROM support_a
 -- A delivery worker's claims end with its life: the next worker sends
 -- again, at its start, what it had in flight (#17).
 ALTER TABLE support.outbound_messages ADD COLUMN claiming_worker_started_at timestamp with time zone;
+CREATE INDEX outbound_messages_in_flight_idx ON support.outbound_messages USING btree (claiming_worker_started_at) WHERE (claiming_worker_started_at IS NOT NULL);
 COMMENT ON COLUMN support.outbound_messages.claiming_worker_started_at IS 'while the message is being sent: when the delivery worker sending it started (the next worker sends again, at its start, what an earlier one left in flight); NULL otherwise';
 DROP FUNCTION support.claim_messages(max_messages integer, lease_ms bigint);
 
 -- Message bodies and endpoint URLs are bounded (#17). A 1.0 row beyond a
--- bound stays as it was (history is not rewritten): the bound then holds
--- for new rows only, and the upgrade says so.
+-- bound stays as it was (history is not rewritten), and the upgrade says
+-- so; but a bound holds for every row written from now on, and the worker
+-- writes each message it sends, so a 1.0 message over it that waits to be
+-- sent is a dead letter now (it would stop every claim).
+UPDATE support.outbound_messages
+   SET state = 'dead', last_error = 'not sent: its body is over 1 MB, the bound since 1.1', claiming_worker_started_at = NULL
+ WHERE state = ANY (ARRAY['pending'::text, 'parked'::text]) AND octet_length(body) > 1048576;
 ALTER TABLE support.outbound_messages ADD CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)) NOT VALID;
 ALTER TABLE support.ticket_events ADD CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)) NOT VALID;
 -- libcurl refuses 8 MB; servers commonly refuse a request line over 8 kB
@@ -293,15 +299,17 @@ DO $$
 DECLARE
     bound record;
 BEGIN
-    FOR bound IN SELECT * FROM (VALUES ('outbound_messages', 'bodies_are_at_most_1_mb'),
-                                       ('ticket_events', 'bodies_are_at_most_1_mb'),
-                                       ('delivery_endpoints', 'urls_are_at_most_8_kb')) b(table_name, constraint_name) LOOP
+    FOR bound IN SELECT * FROM (VALUES
+        ('outbound_messages', 'bodies_are_at_most_1_mb', 'They are sent or dead letters already, and stay as they were.'),
+        ('ticket_events', 'bodies_are_at_most_1_mb', 'They are history and stay as they were; new messages are bounded.'),
+        ('delivery_endpoints', 'urls_are_at_most_8_kb', 'Most servers refuse such a URL; until it is shortened, the endpoint cannot be changed otherwise.')
+        ) b(table_name, constraint_name, hint) LOOP
         BEGIN
             EXECUTE format('ALTER TABLE support.%I VALIDATE CONSTRAINT %I', bound.table_name, bound.constraint_name);
         EXCEPTION WHEN check_violation THEN
-            RAISE WARNING 'support.% has rows from before 1.1 that break %: the bound holds for new rows only',
+            RAISE WARNING 'support.% has rows from before 1.1 that break %: the bound holds for rows written from now on',
                           bound.table_name, bound.constraint_name
-                  USING HINT = 'The rows stay as they were; an endpoint''s URL over 8 kB is refused by most servers, so shorten it.';
+                  USING HINT = bound.hint;
         END;
     END LOOP;
 END $$;
@@ -1236,7 +1244,9 @@ CREATE OR REPLACE FUNCTION support.release_earlier_claims(worker_started_at time
                last_error = CASE WHEN m.attempts >= max_attempts
                                  THEN format('no outcome recorded (gave up after %s attempts: the delivery worker stopped while sending it)', m.attempts)
                                  ELSE m.last_error END
-         WHERE m.state = 'pending' AND m.claiming_worker_started_at <> worker_started_at
+         WHERE m.state = 'pending'
+           -- (<> in two ranges: the in-flight index's two probes)
+           AND (m.claiming_worker_started_at < worker_started_at OR m.claiming_worker_started_at > worker_started_at)
         RETURNING m.state)
     SELECT count(*) FILTER (WHERE state = 'pending') FROM released
 $$;

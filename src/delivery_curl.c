@@ -55,17 +55,24 @@ delivery_curl_read(char *buffer, size_t size, size_t count, void *argument)
 	do { \
 		CURLcode	set_code = curl_easy_setopt((easy), (option), (value)); \
 		if (set_code != CURLE_OK) \
-			return delivery_curl_refuse(request, set_code, "libcurl refused " #option); \
+			return delivery_curl_refuse(request, set_code, (option) == CURLOPT_URL, \
+										"libcurl refused " #option); \
 	} while (0)
 
-/* Ends a request that could not start: its outcome is code, its reason why. */
+/*
+ * Ends a request that could not start: its outcome is code, its reason why.
+ * Permanent only when the message's own URL was refused: any other option
+ * refused is this libcurl's setup (too old, built without SMTP), which every
+ * message would meet alike.
+ */
 static bool
-delivery_curl_refuse(DeliveryRequest *request, CURLcode code, const char *why)
+delivery_curl_refuse(DeliveryRequest *request, CURLcode code, bool permanent, const char *why)
 {
 	if (request->easy != NULL)
 		curl_easy_cleanup(request->easy);
 	request->easy = NULL;
 	request->code = code;
+	request->permanent = permanent;
 	request->status = 0;
 	strlcpy(request->error, why, sizeof(request->error));
 	return false;
@@ -78,7 +85,7 @@ delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeou
 
 	request->easy = easy;
 	if (easy == NULL)
-		return delivery_curl_refuse(request, CURLE_OUT_OF_MEMORY, "could not create a libcurl handle");
+		return delivery_curl_refuse(request, CURLE_OUT_OF_MEMORY, false, "could not create a libcurl handle");
 	request->error[0] = '\0';
 	CURL_SET(easy, CURLOPT_URL, request->url);
 	CURL_SET(easy, CURLOPT_PRIVATE, request);
@@ -125,7 +132,7 @@ delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeou
 		CURL_SET(easy, CURLOPT_WRITEFUNCTION, delivery_curl_discard);
 	}
 	if (curl_multi_add_handle(delivery_multi, easy) != CURLM_OK)
-		return delivery_curl_refuse(request, CURLE_OUT_OF_MEMORY,
+		return delivery_curl_refuse(request, CURLE_OUT_OF_MEMORY, false,
 									"could not add the transfer to the libcurl multi handle");
 	delivery_running++;
 	return true;
@@ -190,9 +197,6 @@ delivery_curl_is_permanent(CURLcode code)
 	{
 		case CURLE_UNSUPPORTED_PROTOCOL:
 		case CURLE_URL_MALFORMAT:
-		case CURLE_NOT_BUILT_IN:
-		case CURLE_BAD_FUNCTION_ARGUMENT:
-		case CURLE_UNKNOWN_OPTION:
 			return true;
 		default:
 			return false;

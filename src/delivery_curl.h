@@ -29,6 +29,7 @@ typedef struct DeliveryRequest
 	char	   *password;
 	CURL	   *easy;
 	/* the outcome */
+	bool		permanent;		/* the message itself can never be sent as it is */
 	CURLcode	code;
 	long		status;			/* HTTP status or last SMTP reply code */
 	long		retry_after;	/* seconds a 429 or 503 asked for; 0 when none */
@@ -44,7 +45,7 @@ extern void delivery_curl_start(void);
  */
 extern bool delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeout_ms);
 
-/* Whether a libcurl error means the message can never be sent as it is. */
+/* Whether a transfer's error means its message can never be sent as it is. */
 extern bool delivery_curl_is_permanent(CURLcode code);
 
 /* Requests in flight. */

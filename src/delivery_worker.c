@@ -229,23 +229,30 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 		Int64GetDatum(2 * (int64) delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS),
 	TimestampTzGetDatum(MyStartTimestamp)};
 	Oid			types[3] = {INT4OID, INT8OID, TIMESTAMPTZOID};
-	int			claimed = 0;
+	volatile int claimed = 0;
 
 	worker_transaction_begin("bedrock_support: claiming messages to deliver");
 	worker_require_extension("bedrock_support delivery");
 	delivery_release_earlier_claims();
-	if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
-							  "       idempotency_key, url, secret, username, sender, content, require_tls"
-							  "  FROM support.claim_messages($1, $2, $3)",
-							  3, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "support.claim_messages failed");
-	for (uint64 row = 0; row < SPI_processed; row++)
+	PG_TRY();
 	{
-		DeliveryRequest *request = delivery_request_from(SPI_tuptable->vals[row], SPI_tuptable->tupdesc);
-
-		claimed_requests[claimed++] = request;
+		if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
+								  "       idempotency_key, url, secret, username, sender, content, require_tls"
+								  "  FROM support.claim_messages($1, $2, $3)",
+								  3, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "support.claim_messages failed");
+		for (uint64 row = 0; row < SPI_processed; row++)
+			claimed_requests[claimed++] = delivery_request_from(SPI_tuptable->vals[row], SPI_tuptable->tupdesc);
+		worker_transaction_end();
 	}
-	worker_transaction_end();
+	PG_CATCH();
+	{
+		/* the claim rolled back: nothing was leased, only memory to give back */
+		for (int i = 0; i < claimed; i++)
+			delivery_curl_free(claimed_requests[i]);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	earlier_claims_released = true; /* committed: a failed claim releases them again */
 
 	/* sent only once the claim is committed: never for a claim that rolled back */
@@ -292,7 +299,7 @@ delivery_outcome(DeliveryRequest *request, char **reason)
 			*reason = psprintf("%s: %s", curl_easy_strerror(request->code),
 							   strstr(request->error, request->url) == NULL ? request->error : "(detail withheld)");
 		/* a malformed URL or an unsupported protocol is not fixed by waiting */
-		return delivery_curl_is_permanent(request->code) ? OUTCOME_DEAD : OUTCOME_RETRY;
+		return request->permanent || delivery_curl_is_permanent(request->code) ? OUTCOME_DEAD : OUTCOME_RETRY;
 	}
 	if (request->smtp)
 	{
@@ -464,11 +471,14 @@ delivery_worker_main(Datum argument)
 			room = concurrency - delivery_curl_in_flight();
 			if (room >= batch || (room > 0 && delivery_curl_in_flight() == 0))
 				report.tickets = delivery_claim(room, claimed, failed, &failed_count);
+			/* the requests that could not start are complete: kept before anything else can fail */
+			if (unrecorded == 0 && failed_count > 0)
+				first_unrecorded_at = GetCurrentTimestamp();
+			for (int i = 0; i < failed_count; i++)
+				done[unrecorded++] = failed[i];
 			completed = delivery_curl_poll(delivery_curl_in_flight() == 0 ? 0
 										   : unrecorded > 0 ? DELIVERY_RECORD_DELAY_MS : DELIVERY_POLL_MS,
 										   done + unrecorded, DELIVERY_MAX_CONCURRENCY);
-			for (int i = 0; i < failed_count; i++)
-				done[unrecorded + completed++] = failed[i];
 			now = GetCurrentTimestamp();
 			if (unrecorded == 0 && completed > 0)
 				first_unrecorded_at = now;
@@ -491,7 +501,7 @@ delivery_worker_main(Datum argument)
 		}
 		PG_END_TRY();
 		MemoryContextSwitchTo(TopMemoryContext);
-		if (report.tickets > 0 || completed > 0 || report.failed)
+		if (report.tickets > 0 || completed > 0 || failed_count > 0 || report.failed)
 		{
 			report.finished_at = GetCurrentTimestamp();
 			worker_shmem_report_pass(&report);
@@ -515,7 +525,8 @@ delivery_worker_main(Datum argument)
 			PG_END_TRY();
 			MemoryContextSwitchTo(TopMemoryContext);
 			now = GetCurrentTimestamp();
-			if (next != 0 && next <= now)
+			/* a failed pass waits its second, due messages or not: no busy loop */
+			if (next != 0 && next <= now && !report.failed)
 				continue;
 			worker_shmem_sleep_until(next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, timeout_ms))
 									 : TimestampTzPlusMilliseconds(now, timeout_ms));

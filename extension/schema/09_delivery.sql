@@ -93,7 +93,9 @@ CREATE FUNCTION support.release_earlier_claims(worker_started_at timestamp with 
                last_error = CASE WHEN m.attempts >= max_attempts
                                  THEN format('no outcome recorded (gave up after %s attempts: the delivery worker stopped while sending it)', m.attempts)
                                  ELSE m.last_error END
-         WHERE m.state = 'pending' AND m.claiming_worker_started_at <> worker_started_at
+         WHERE m.state = 'pending'
+           -- (<> in two ranges: the in-flight index's two probes)
+           AND (m.claiming_worker_started_at < worker_started_at OR m.claiming_worker_started_at > worker_started_at)
         RETURNING m.state)
     SELECT count(*) FILTER (WHERE state = 'pending') FROM released
 $$;
@@ -391,6 +393,7 @@ ALTER TABLE ONLY support.outbound_messages
 CREATE INDEX outbound_messages_due_idx ON support.outbound_messages USING btree (next_attempt_at) WHERE (state = 'pending'::text);
 CREATE INDEX outbound_messages_ticket_idx ON support.outbound_messages USING btree (account_id, ticket_id);
 CREATE INDEX outbound_messages_parked_idx ON support.outbound_messages USING btree (destination, target) WHERE (state = 'parked'::text);
+CREATE INDEX outbound_messages_in_flight_idx ON support.outbound_messages USING btree (claiming_worker_started_at) WHERE (claiming_worker_started_at IS NOT NULL);
 ALTER SEQUENCE support.message_id_seq OWNED BY support.outbound_messages.message_id;
 ALTER TABLE support.outbound_messages ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.outbound_messages IS 'the transactional outbox: client emails and Slack alerts decided by a committed transaction, waiting for delivery';

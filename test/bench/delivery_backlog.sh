@@ -89,7 +89,7 @@ for waiting in $backlogs; do
     read -r next claim < <(psql -X -qAt -F ' ' -d $db -c "SELECT next_us, claim_us FROM bench_claims(500)")
     base_next=${base_next:-$next} base_claim=${base_claim:-$claim}
     printf '  %-34s %10s %10s %10s %10s %12s\n' "$(printf "%'d" $waiting 2>/dev/null || echo $waiting)" "$next" "$claim" \
-        "$(echo "scale=2; $next / $base_next" | bc)" "$(echo "scale=2; $claim / $base_claim" | bc)" "$drain"
+        "$(awk -v a="$next" -v b="$base_next" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$claim" -v b="$base_claim" 'BEGIN { printf "%.2f", a / b }')" "$drain"
     psql -X -q -d $db -c "DELETE FROM support.outbound_messages" -c "VACUUM ANALYZE support.outbound_messages" >/dev/null
 done
 psql -X -q -d postgres -c "DROP DATABASE $db"
@@ -98,7 +98,9 @@ psql -X -q -d postgres -c "DROP DATABASE $db"
 port=54398
 work=$(mktemp -d /tmp/bedrock_support-backlog.XXXXXX)
 chmod 755 "$work"
-/usr/bin/python3 "$(dirname "$0")/../receivers/http_receiver.py" $port "$work/receiver.log" 'benchmark-signing-secret' &
+# (its stderr: the answers to requests whose sender the shutdown killed fail there)
+/usr/bin/python3 "$(dirname "$0")/../receivers/http_receiver.py" $port "$work/receiver.log" 'benchmark-signing-secret' \
+    2>"$work/receiver.err" &
 receiver=$!
 trap 'kill $receiver 2>/dev/null; rm -rf "$work"' EXIT
 control() { curl -s -X POST "http://127.0.0.1:$port/control" -d "$1" >/dev/null; }
@@ -163,6 +165,9 @@ data=$(psql -X -qAt -d postgres -c "SHOW data_directory")
 if ! as_server_user test -w "$data/postmaster.pid" 2>/dev/null; then
     echo "  skipped: the server's data directory is not on this machine"
 else
+    # recovery then replays the seconds before the crash, not this benchmark's
+    # millions of row changes above (which a checkpoint would long have covered)
+    psql -X -q -d postgres -c "CHECKPOINT"
     control '{"mode": "slow", "delay": 5}'
     psql -X -q -d $live -c "SELECT bench_queue('in flight', 64)" >/dev/null
     while [ "$(count "SELECT count(*) FROM support.outbound_messages WHERE subject = 'in flight' AND claiming_worker_started_at IS NOT NULL")" != 64 ]; do
@@ -183,6 +188,7 @@ else
     done_after=$(echo "$(date +%s.%N) - $started" | bc)
     printf '  64 messages in flight: the server accepted connections after %.1f s, the last of them was delivered after %.1f s\n' \
         "$ready" "$done_after"
+    printf '  (the lease alone: %s s)\n' "$(psql -X -qAt -d postgres -c "SELECT 2 * setting::int / 1000 + 5 FROM pg_settings WHERE name = 'support.delivery_timeout'")"
     printf '  (under their own keys: the receiver saw %s distinct keys for them)\n' \
         "$(psql -X -qAt -d $live -c "SELECT idempotency_key FROM support.outbound_messages WHERE subject = 'in flight'" \
            | grep -o -F -f - "$work/receiver.log" | sort -u | wc -l)"

@@ -100,5 +100,43 @@ foreach my $version (@released)
 		'triaged', "$version: the lifecycle keeps working on upgraded data");
 }
 
+# 1.1 bounds message bodies (1 MB) and endpoint URLs (8 kB). A 1.0 row over a
+# bound is kept, and the upgrade warns; a 1.0 message over it still waiting
+# to be sent is a dead letter, since the claim that would write it (its
+# attempt, its lease) would fail and stop every other message with it.
+if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
+{
+	$node->safe_psql('postgres', 'CREATE DATABASE oversized');
+	$node->safe_psql('postgres', 'ALTER DATABASE oversized SET support.worker_enabled = off');
+	$node->safe_psql('oversized', q{
+		CREATE EXTENSION bedrock_support VERSION '1.0';
+		INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret)
+		VALUES ('crm', 'webhook', 'https://crm.example/hooks?token=' || repeat('t', 9000), 'crm-signing-secret-0123');
+		INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, state) VALUES
+		  (1, 'webhook', 'crm', 'huge, waiting', repeat('x', 1100000), 'pending'),
+		  (1, 'webhook', 'crm', 'huge, sent', repeat('x', 1100000), 'delivered'),
+		  (1, 'webhook', 'crm', 'small, waiting', 'hello', 'pending')});
+	my ($result, $stdout, $stderr) = $node->psql('oversized', 'ALTER EXTENSION bedrock_support UPDATE');
+	is($result, 0, 'an update from 1.0 with rows over the new bounds succeeds');
+	like($stderr, qr/support\.outbound_messages has rows from before 1\.1 that break bodies_are_at_most_1_mb/,
+		'and warns of the outbox rows over 1 MB');
+	like($stderr, qr/support\.delivery_endpoints has rows from before 1\.1 that break urls_are_at_most_8_kb/,
+		'and of the endpoint URL over 8 kB');
+	is($node->safe_psql('oversized', q{
+		SELECT string_agg(subject || ': ' || state || COALESCE(' (' || last_error || ')', ''), E'\n' ORDER BY subject)
+		  FROM support.outbound_messages}),
+		"huge, sent: delivered\nhuge, waiting: dead (not sent: its body is over 1 MB, the bound since 1.1)\nsmall, waiting: pending",
+		'the waiting message over 1 MB is a dead letter; the others are as they were');
+	is($node->safe_psql('oversized', q{
+		SELECT string_agg(m.subject, ', ') FROM support.claim_messages(10, 60000, now()) c
+		  JOIN support.outbound_messages m USING (account_id, message_id)}),
+		'small, waiting', 'and the claim goes on with the rest');
+	is($node->safe_psql('oversized', q{
+		SELECT conname || ' ' || convalidated FROM pg_constraint
+		 WHERE conname IN ('bodies_are_at_most_1_mb', 'urls_are_at_most_8_kb') ORDER BY conrelid::regclass::text}),
+		"urls_are_at_most_8_kb false\nbodies_are_at_most_1_mb false\nbodies_are_at_most_1_mb true",
+		'a bound an old row breaks holds for rows written from now on (not validated), the others are validated');
+}
+
 $node->stop;
 done_testing();
