@@ -213,8 +213,9 @@ delivery_release_earlier_claims(void)
 	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
 	if (count > 0)
 		ereport(LOG,
-				(errmsg("bedrock_support delivery: %lld messages were in flight when the previous delivery worker stopped, sending them again",
-						(long long) count)));
+				(errmsg_plural("bedrock_support delivery: %lld message was in flight when the previous delivery worker stopped, sending it again",
+							   "bedrock_support delivery: %lld messages were in flight when the previous delivery worker stopped, sending them again",
+							   count, (long long) count)));
 }
 
 /*

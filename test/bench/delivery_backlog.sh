@@ -134,7 +134,7 @@ for waiting in $backlogs; do
     while [ "$(count "SELECT count(*) FROM support.outbound_messages WHERE state = 'pending' AND target = 'nowhere'")" != 0 ]; do
         sleep 0.2
     done
-    parked=$(echo "$(date +%s.%N) - $started" | bc)
+    parked=$(awk -v now="$(date +%s.%N)" -v then="$started" 'BEGIN { print now - then }')
     psql -X -q -d $live -c "VACUUM ANALYZE support.outbound_messages" >/dev/null
     label="latency $waiting"
     for _ in $(seq 300); do
@@ -181,11 +181,11 @@ else
     as_server_user test -w "$server_log" || server_log=$data/bench_restart.log
     as_server_user "$PGBIN/pg_ctl" -D "$data" -m immediate -w -t 60 restart -l "$server_log" >/dev/null 2>&1 \
         || as_server_user "$PGBIN/pg_ctl" -D "$data" -w -t 60 start -l "$server_log" >/dev/null
-    ready=$(echo "$(date +%s.%N) - $started" | bc)
+    ready=$(awk -v now="$(date +%s.%N)" -v then="$started" 'BEGIN { print now - then }')
     while [ "$(count "SELECT count(*) FROM support.outbound_messages WHERE subject = 'in flight' AND state <> 'delivered'")" != 0 ]; do
         sleep 0.05
     done
-    done_after=$(echo "$(date +%s.%N) - $started" | bc)
+    done_after=$(awk -v now="$(date +%s.%N)" -v then="$started" 'BEGIN { print now - then }')
     printf '  64 messages in flight: the server accepted connections after %.1f s, the last of them was delivered after %.1f s\n' \
         "$ready" "$done_after"
     printf '  (the lease alone: %s s)\n' "$(psql -X -qAt -d postgres -c "SELECT 2 * setting::int / 1000 + 5 FROM pg_settings WHERE name = 'support.delivery_timeout'")"

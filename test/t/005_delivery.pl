@@ -5,7 +5,11 @@
 # for a rolled-back transaction; nothing lost and each message delivered
 # (de-duplicated by its idempotency key) across an immediate shutdown in
 # the middle of a burst; a hanging receiver stalls neither the other
-# deliveries nor the escalation worker; secrets stay secret.
+# deliveries nor the escalation worker; secrets stay secret; messages
+# libcurl cannot send (a malformed URL, an 8 MB URL, an unsupported
+# protocol) are dead letters at once while the rest of their claim is sent,
+# and the worker's memory stays flat; a message in flight at an immediate
+# shutdown is sent again within seconds of the restart, under its key.
 use strict;
 use warnings;
 use FindBin;
@@ -416,7 +420,7 @@ my $resent_after = Time::HiRes::time() - $restarted_at;
 ok($resent_after < 5, sprintf('within %.1f s of the restart (the lease is 9 s here: 2 x timeout + 5 s)', $resent_after));
 is($node->safe_psql('desk', "SELECT attempts || ' ' || (idempotency_key = '$in_flight_key') FROM support.outbound_messages WHERE message_id = $in_flight"),
 	'2 true', 'at its second attempt, under its own key');
-like(slurp_file($node->logfile, $log_offset), qr/1 messages were in flight when the previous delivery worker stopped, sending them again/,
+like(slurp_file($node->logfile, $log_offset), qr/1 message was in flight when the previous delivery worker stopped, sending it again/,
 	'the new worker says what it sends again');
 
 $node->stop;
