@@ -11,6 +11,7 @@
 #      the receiver (one Python process) is the bottleneck.
 #   delivery.sh [MESSAGES]   (PGHOST/PGPORT/PGUSER as for psql)
 set -euo pipefail
+source "$(dirname "$0")/include/latency.sh"
 messages=${1:-10000}
 db=bedrock_delivery_bench
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,24 +70,8 @@ echo "  concurrent delivery is $(echo "$concurrent $sequential" | awk '{printf "
 echo
 echo "== delivery: latency from commit to the receiver (300 messages committed one by one, 20 ms apart)"
 concurrency 64
-for i in $(seq 300); do
-    echo "SELECT bench_queue(1, 'latency'); SELECT pg_sleep(0.02);"
-done | psql -X -q -d $db >/dev/null
-while [ "$(psql -X -qAt -d $db -c "SELECT count(*) FROM support.outbound_messages WHERE subject = 'latency' AND state <> 'delivered'")" != 0 ]; do
-    sleep 0.2
-done
-# created_at is the inserting transaction's start, a single INSERT's commit to within a millisecond
-psql -X -qAt -F ' ' -d $db -c "SELECT idempotency_key, extract(epoch FROM created_at) FROM support.outbound_messages WHERE subject = 'latency'" \
-    > "$work/committed.txt"
-/usr/bin/python3 - "$work/committed.txt" "$work/receiver.log" <<'PY'
-import json, statistics, sys
-committed = dict(line.split() for line in open(sys.argv[1]) if line.strip())
-latencies = sorted((json.loads(line)["at"] - float(committed[json.loads(line)["key"]])) * 1000
-                   for line in open(sys.argv[2]) if json.loads(line)["key"] in committed)
-p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
-print(f"  {len(latencies)} messages: median {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms"
-      " (the receiver's 20 ms answer comes after this)")
-PY
+read -r median p99 max < <(commit_to_receiver_ms $db latency "SELECT bench_queue(1, 'latency')" "$work" "$work/receiver.log")
+echo "  300 messages: median $median ms, p99 $p99 ms, max $max ms (the receiver's 20 ms answer comes after this)"
 
 echo
 echo "== delivery: $messages webhooks to a receiver answering at once (the Python receiver is the limit)"

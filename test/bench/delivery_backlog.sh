@@ -20,6 +20,7 @@
 #   delivery_backlog.sh [LARGEST]   (PGHOST/PGPORT/PGUSER as for psql)
 set -euo pipefail
 source "$(dirname "$0")/../harness/common.sh"
+source "$(dirname "$0")/include/latency.sh"
 largest=${1:-1000000}
 db=bedrock_backlog_bench
 live=bedrock_backlog_live
@@ -137,25 +138,7 @@ for waiting in $backlogs; do
     parked=$(awk -v now="$(date +%s.%N)" -v then="$started" 'BEGIN { print now - then }')
     psql -X -q -d $live -c "VACUUM ANALYZE support.outbound_messages" >/dev/null
     label="latency $waiting"
-    for _ in $(seq 300); do
-        echo "SELECT bench_queue('$label'); SELECT pg_sleep(0.02);"
-    done | psql -X -q -d $live >/dev/null
-    while [ "$(count "SELECT count(*) FROM support.outbound_messages WHERE subject = '$label' AND state <> 'delivered'")" != 0 ]; do
-        sleep 0.2
-    done
-    # created_at is the inserting transaction's start: a one-statement
-    # transaction's commit to within a millisecond
-    psql -X -qAt -F ' ' -d $live -c "SELECT idempotency_key, extract(epoch FROM created_at) FROM support.outbound_messages WHERE subject = '$label'" \
-        > "$work/committed.txt"
-    read -r median p99 max < <(/usr/bin/python3 - "$work/committed.txt" "$work/receiver.log" <<'PY'
-import json, statistics, sys
-committed = dict(line.split() for line in open(sys.argv[1]) if line.strip())
-latencies = sorted((r["at"] - float(committed[r["key"]])) * 1000
-                   for r in map(json.loads, open(sys.argv[2])) if r["key"] in committed)
-p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
-print(f"{statistics.median(latencies):.1f} {p99:.1f} {latencies[-1]:.1f}")
-PY
-)
+    read -r median p99 max < <(commit_to_receiver_ms $live "$label" "SELECT bench_queue('$label')" "$work" "$work/receiver.log")
     printf '  %-34s %10s %10s %10s %14s\n' "$(printf "%'d" $waiting 2>/dev/null || echo $waiting)" "$median" "$p99" "$max" "$(printf '%.1f' "$parked")"
 done
 
