@@ -289,20 +289,31 @@ DROP FUNCTION support.claim_messages(max_messages integer, lease_ms bigint);
 -- writes each message it sends, so a 1.0 message over it that waits to be
 -- sent is a dead letter now (it would stop every claim).
 UPDATE support.outbound_messages
-   SET state = 'dead', last_error = 'not sent: its body is over 1 MB, the bound since 1.1', claiming_worker_started_at = NULL
- WHERE state = ANY (ARRAY['pending'::text, 'parked'::text]) AND octet_length(body) > 1048576;
-ALTER TABLE support.outbound_messages ADD CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)) NOT VALID;
+   SET state = 'dead', last_error = 'not sent: it is over 1 MB, the bound since 1.1', claiming_worker_started_at = NULL
+ WHERE state = ANY (ARRAY['pending'::text, 'parked'::text])
+   AND octet_length(body) + COALESCE(octet_length(subject), 0) + octet_length(target) + COALESCE(octet_length(template), 0)
+       + octet_length(payload::text) > 1048576;
+-- every field the delivery worker reads: one message cannot make a claim fail
+ALTER TABLE support.outbound_messages ADD CONSTRAINT messages_are_at_most_1_mb CHECK ((((((octet_length(body) + COALESCE(octet_length(subject), 0)) + octet_length(target)) + COALESCE(octet_length(template), 0)) + octet_length((payload)::text)) <= 1048576)) NOT VALID;
+-- a manager queues what an agent may, and may cancel or resend (state);
+-- the worker's own columns (attempts, leases, keys) are the worker's
+REVOKE INSERT, UPDATE ON TABLE support.outbound_messages FROM support_manager;
+GRANT INSERT(account_id),INSERT(ticket_id),INSERT(destination),INSERT(target),INSERT(template),INSERT(subject),INSERT(body),INSERT(payload),UPDATE(state) ON TABLE support.outbound_messages TO support_manager;
 ALTER TABLE support.ticket_events ADD CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)) NOT VALID;
 -- libcurl refuses 8 MB; servers commonly refuse a request line over 8 kB
 ALTER TABLE support.delivery_endpoints ADD CONSTRAINT urls_are_at_most_8_kb CHECK ((octet_length(url) <= 8192)) NOT VALID;
+-- a webhook without a secret passed 1.0's check (NULL is not false) and was sent unsigned
+ALTER TABLE support.delivery_endpoints DROP CONSTRAINT webhooks_are_signed,
+    ADD CONSTRAINT webhooks_are_signed CHECK (((destination <> 'webhook'::text) OR (COALESCE(length(secret), 0) >= 16))) NOT VALID;
 DO $$
 DECLARE
     bound record;
 BEGIN
     FOR bound IN SELECT * FROM (VALUES
-        ('outbound_messages', 'bodies_are_at_most_1_mb', 'They are sent or dead letters already, and stay as they were.'),
+        ('outbound_messages', 'messages_are_at_most_1_mb', 'They are sent or dead letters already, and stay as they were.'),
         ('ticket_events', 'bodies_are_at_most_1_mb', 'They are history and stay as they were; new messages are bounded.'),
-        ('delivery_endpoints', 'urls_are_at_most_8_kb', 'Most servers refuse such a URL; until it is shortened, the endpoint cannot be changed otherwise.')
+        ('delivery_endpoints', 'urls_are_at_most_8_kb', 'Most servers refuse such a URL; until it is shortened, the endpoint cannot be changed otherwise.'),
+        ('delivery_endpoints', 'webhooks_are_signed', 'A webhook endpoint without a secret sends unsigned webhooks: give it a signing secret of 16 characters or more.')
         ) b(table_name, constraint_name, hint) LOOP
         BEGIN
             EXECUTE format('ALTER TABLE support.%I VALIDATE CONSTRAINT %I', bound.table_name, bound.constraint_name);
@@ -1195,6 +1206,7 @@ CREATE OR REPLACE FUNCTION support.next_delivery() RETURNS timestamp with time z
 $$;
 COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its next message to send (NULL: none)';
 REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.next_delivery() TO support_manager;
 
 CREATE OR REPLACE FUNCTION support.unpark_messages() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1207,13 +1219,7 @@ BEGIN
     IF support.restoring() THEN
         RETURN NULL;
     END IF;
-    -- the destinations the change touched, matched by the one rule of which
-    -- endpoint serves a message (has_endpoint)
-    UPDATE support.outbound_messages m
-       SET state = 'pending', next_attempt_at = now(), last_error = NULL
-     WHERE m.state OPERATOR(pg_catalog.=) 'parked'
-       AND m.destination OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT e.destination FROM endpoints e WHERE e.active))
-       AND support.has_endpoint(m.destination, m.target);
+    PERFORM support.unpark_deliverable_messages();
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION support.unpark_messages() IS 'moves the messages parked for lack of an endpoint back to pending when an active endpoint for them is added or changed';
@@ -1252,6 +1258,43 @@ CREATE OR REPLACE FUNCTION support.release_earlier_claims(worker_started_at time
 $$;
 COMMENT ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) IS 'the delivery worker''s first act: messages other workers claimed and never recorded are due again now (dead after max_attempts); returns how many will be sent again';
 REVOKE ALL ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.unpark_deliverable_messages() RETURNS bigint
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    for_targets bigint;
+    for_destinations bigint;
+BEGIN
+    -- (LATERAL, kept a subquery by OFFSET 0: a probe of the parked index an
+    -- endpoint, never a scan of every parked message)
+    UPDATE support.outbound_messages m
+       SET state = 'pending', next_attempt_at = now(), last_error = NULL
+     WHERE m.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+               SELECT p.ctid
+                 FROM (SELECT DISTINCT e.destination, e.endpoint FROM support.delivery_endpoints e
+                        WHERE e.active AND e.destination OPERATOR(pg_catalog.<>) 'email'
+                          AND e.endpoint OPERATOR(pg_catalog.<>) '*') e
+                CROSS JOIN LATERAL (
+                      SELECT p.ctid FROM support.outbound_messages p
+                       WHERE p.state OPERATOR(pg_catalog.=) 'parked'
+                         AND p.destination OPERATOR(pg_catalog.=) e.destination
+                         AND p.target OPERATOR(pg_catalog.=) e.endpoint
+                      OFFSET 0) p))
+       AND m.state OPERATOR(pg_catalog.=) 'parked'
+       AND support.has_endpoint(m.destination, m.target);
+    GET DIAGNOSTICS for_targets = ROW_COUNT;
+    UPDATE support.outbound_messages m
+       SET state = 'pending', next_attempt_at = now(), last_error = NULL
+     WHERE m.state OPERATOR(pg_catalog.=) 'parked'
+       AND m.destination OPERATOR(pg_catalog.=) ANY (ARRAY(
+               SELECT e.destination FROM support.delivery_endpoints e
+                WHERE e.active AND (e.destination OPERATOR(pg_catalog.=) 'email' OR e.endpoint OPERATOR(pg_catalog.=) '*')))
+       AND support.has_endpoint(m.destination, m.target);
+    GET DIAGNOSTICS for_destinations = ROW_COUNT;
+    RETURN for_targets OPERATOR(pg_catalog.+) for_destinations;
+END $$;
+COMMENT ON FUNCTION support.unpark_deliverable_messages() IS 'moves the parked messages an active endpoint now serves back to pending, due now; returns how many';
+REVOKE ALL ON FUNCTION support.unpark_deliverable_messages() FROM PUBLIC;
 
 -- objects that need the functions above
 DROP TRIGGER ticket_event_effects ON support.ticket_events;
@@ -1307,8 +1350,7 @@ CREATE OR REPLACE VIEW support.delivery_status WITH (security_invoker='true') AS
    FROM support.delivery_worker_state() w(preloaded, state, pid, started_at, last_pass_at, last_pass_messages, last_pass_delivered, passes, delivered, next_wakeup, errors, last_error_at, last_error);
 COMMENT ON VIEW support.delivery_status IS 'the delivery worker of this database (running or not, last pass, messages delivered, errors) and the outbox''s pending and dead messages';
 GRANT SELECT ON TABLE support.delivery_status TO support_manager;
-CREATE TRIGGER unpark_messages_inserted AFTER INSERT ON support.delivery_endpoints REFERENCING NEW TABLE AS endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
-CREATE TRIGGER unpark_messages_updated AFTER UPDATE ON support.delivery_endpoints REFERENCING NEW TABLE AS endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
+CREATE TRIGGER unpark_messages AFTER INSERT OR UPDATE ON support.delivery_endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
 
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)

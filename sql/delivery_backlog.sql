@@ -56,7 +56,22 @@ SELECT * FROM states() WHERE destination = 'email';
 INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, sender)
 VALUES ('mail', 'email', 'smtps://smtp.example:465', 'smtp-password', 'support@bedrockplatform.com');
 SELECT * FROM states() WHERE destination = 'email';
-
+-- a claim that parked a message as its endpoint was being switched on
+-- leaves it parked with an active endpoint; the delivery worker unparks
+-- again once the change commits, and each active endpoint costs a probe
+UPDATE support.outbound_messages SET state = 'parked' WHERE destination IN ('webhook', 'email') AND message_id % 2 = 0;
+SELECT queue('webhook', 'erp', 2000);
+SELECT count(*) FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
+SELECT * FROM states();
+SELECT support.unpark_deliverable_messages() AS unparked;
+SELECT * FROM states();
+-- (the sweep's search: a probe of the parked index an active endpoint)
+EXPLAIN (COSTS OFF)
+SELECT p.ctid FROM (SELECT DISTINCT e.destination, e.endpoint FROM support.delivery_endpoints e
+                     WHERE e.active AND e.destination <> 'email' AND e.endpoint <> '*') e
+ CROSS JOIN LATERAL (SELECT p.ctid FROM support.outbound_messages p
+                      WHERE p.state = 'parked' AND p.destination = e.destination AND p.target = e.endpoint OFFSET 0) p;
 -- the trigger function serves support.delivery_endpoints only
 CREATE TABLE my_endpoints (endpoint text, destination text, active boolean);
 CREATE TRIGGER borrowed AFTER INSERT ON my_endpoints REFERENCING NEW TABLE AS endpoints

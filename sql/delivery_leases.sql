@@ -49,15 +49,36 @@ SELECT (support.requeue_message(account_id, message_id)).claiming_worker_started
 SELECT has_function_privilege('support_manager', 'support.release_earlier_claims(timestamptz, integer)', 'EXECUTE') AS managers_release,
        has_function_privilege('support_manager', 'support.claim_messages(integer, bigint, timestamptz)', 'EXECUTE') AS managers_claim;
 
--- bounds: a body over 1 MB, in the outbox or in a ticket's history, and an
--- endpoint URL over 8 kB are refused
+-- bounds: a message over 1 MB (body, subject, target, template and payload
+-- together: all the worker reads), a ticket's history entry over 1 MB, and
+-- an endpoint URL over 8 kB are refused
 \set VERBOSITY terse
 INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
 VALUES (1, 'webhook', 'crm', 'too big', repeat('x', 1048577));
 INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
-VALUES (1, 'webhook', 'crm', 'just fits', repeat('é', 524288));
+VALUES (1, 'slack', '#general', repeat('&', 1048576), 'a subject escaped fivefold');
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, payload)
+VALUES (1, 'webhook', 'crm', 'big payload', 'x', jsonb_build_object('data', repeat('y', 1048576)));
+-- a manager queues what an agent may, and cancels or resends; the worker's
+-- own columns are the worker's (an attempt count near the integer's end
+-- made every claim fail)
+SELECT c.column_name, has_column_privilege('support_manager', 'support.outbound_messages', c.column_name, 'INSERT') AS manager_inserts,
+       has_column_privilege('support_manager', 'support.outbound_messages', c.column_name, 'UPDATE') AS manager_updates
+  FROM information_schema.columns c
+ WHERE c.table_schema = 'support' AND c.table_name = 'outbound_messages' ORDER BY c.ordinal_position;
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
+VALUES (1, 'webhook', 'crm', 'just fits', repeat('é', 524281));
 SELECT ticket_id AS t FROM support.open_ticket(1, :ada, 'Campaign paused', 'Spend stopped') \gset
 SELECT support.post_client_message(:t, :ada, repeat('long story ', 100000));
 SELECT support.post_client_message(:t, :ada, repeat('long story ', 90000)) IS NOT NULL AS posted;
 UPDATE support.delivery_endpoints SET url = 'https://crm.example/hooks?token=' || repeat('a', 8192) WHERE endpoint = 'crm';
 SELECT octet_length(url) FROM support.delivery_endpoints;
+-- a webhook endpoint without a signing secret is refused (1.0's check let
+-- NULL through, and such webhooks went out unsigned)
+INSERT INTO support.delivery_endpoints (endpoint, destination, url) VALUES ('unsigned', 'webhook', 'https://unsigned.example/hooks');
+UPDATE support.delivery_endpoints SET secret = NULL WHERE endpoint = 'crm';
+-- a support manager reads the delivery status (next_delivery() was
+-- refused to managers, and so the whole view)
+SET ROLE support_manager;
+SELECT state IS NOT NULL AS managers_read_the_delivery_status FROM support.delivery_status;
+RESET ROLE;

@@ -78,11 +78,51 @@ delivery_curl_refuse(DeliveryRequest *request, CURLcode code, bool permanent, co
 	return false;
 }
 
+/*
+ * The message's URL as libcurl reads it, before anything is sent: a URL it
+ * cannot parse or a protocol it will not speak is the message's own
+ * permanent failure. (After a transfer, the same error codes can describe
+ * the server's answer, which a retry may find mended.)
+ */
+static bool
+delivery_curl_url_usable(DeliveryRequest *request)
+{
+	CURLU	   *url = curl_url();
+	CURLUcode	parsed;
+	char	   *scheme = NULL;
+	bool		usable;
+
+	if (url == NULL)
+		return delivery_curl_refuse(request, CURLE_OUT_OF_MEMORY, false, "could not parse the endpoint's URL");
+	parsed = curl_url_set(url, CURLUPART_URL, request->url, 0);
+	if (parsed == CURLUE_OK)
+		parsed = curl_url_get(url, CURLUPART_SCHEME, &scheme, 0);
+	if (parsed != CURLUE_OK)
+		usable = delivery_curl_refuse(request, CURLE_URL_MALFORMAT, true, curl_url_strerror(parsed));
+	else if (strcmp(scheme, request->smtp ? "smtp" : "http") != 0 &&
+			 strcmp(scheme, request->smtp ? "smtps" : "https") != 0)
+	{
+		char		why[CURL_ERROR_SIZE];
+
+		snprintf(why, sizeof(why), "%s messages are not sent over %.20s", request->smtp ? "email" : "HTTP", scheme);
+		usable = delivery_curl_refuse(request, CURLE_UNSUPPORTED_PROTOCOL, true, why);
+	}
+	else
+		usable = true;
+	curl_free(scheme);
+	curl_url_cleanup(url);
+	return usable;
+}
+
 bool
 delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeout_ms)
 {
-	CURL	   *easy = curl_easy_init();
+	CURL	   *easy;
 
+	request->easy = NULL;
+	if (!delivery_curl_url_usable(request))
+		return false;
+	easy = curl_easy_init();
 	request->easy = easy;
 	if (easy == NULL)
 		return delivery_curl_refuse(request, CURLE_OUT_OF_MEMORY, false, "could not create a libcurl handle");
@@ -188,19 +228,6 @@ delivery_curl_poll(int timeout_ms, DeliveryRequest **done, int capacity)
 	if (curl_multi_perform(delivery_multi, &still_running) != CURLM_OK)
 		elog(ERROR, "libcurl multi transfer failed");
 	return delivery_curl_collect(done, capacity);
-}
-
-bool
-delivery_curl_is_permanent(CURLcode code)
-{
-	switch (code)
-	{
-		case CURLE_UNSUPPORTED_PROTOCOL:
-		case CURLE_URL_MALFORMAT:
-			return true;
-		default:
-			return false;
-	}
 }
 
 void

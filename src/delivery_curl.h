@@ -45,8 +45,6 @@ extern void delivery_curl_start(void);
  */
 extern bool delivery_curl_add(DeliveryRequest *request, long connect_timeout_ms, long timeout_ms);
 
-/* Whether a transfer's error means its message can never be sent as it is. */
-extern bool delivery_curl_is_permanent(CURLcode code);
 
 /* Requests in flight. */
 extern int	delivery_curl_in_flight(void);

@@ -197,6 +197,32 @@ delivery_request_from(HeapTuple tuple, TupleDesc tupdesc)
  */
 static bool earlier_claims_released = false;
 
+/*
+ * A claim parks a message by the endpoints its snapshot saw: one that
+ * commits while an endpoint for it is being added has its parking missed
+ * by that change's own unparking. So at its start, and after each change to
+ * the endpoints commits (counted in shared memory before the worker is
+ * woken), the next claim first unparks what an active endpoint serves.
+ */
+static bool endpoints_ever_swept = false;
+static uint64 endpoint_changes_swept;
+static uint64 endpoint_changes_sweeping;
+static bool endpoints_swept = false;
+
+static void
+delivery_unpark_after_endpoint_changes(void)
+{
+	/* read before the sweep's snapshot: a change counted later is swept next time */
+	uint64		changes = worker_shmem_endpoint_changes();
+
+	if (endpoints_ever_swept && changes == endpoint_changes_swept)
+		return;
+	if (SPI_execute("SELECT support.unpark_deliverable_messages()", false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "support.unpark_deliverable_messages failed");
+	endpoint_changes_sweeping = changes;
+	endpoints_swept = true;		/* taken as done once this commits */
+}
+
 static void
 delivery_release_earlier_claims(void)
 {
@@ -234,9 +260,10 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 
 	worker_transaction_begin("bedrock_support: claiming messages to deliver");
 	worker_require_extension("bedrock_support delivery");
-	delivery_release_earlier_claims();
 	PG_TRY();
 	{
+		delivery_release_earlier_claims();
+		delivery_unpark_after_endpoint_changes();
 		if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
 								  "       idempotency_key, url, secret, username, sender, content, require_tls"
 								  "  FROM support.claim_messages($1, $2, $3)",
@@ -251,10 +278,18 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 		/* the claim rolled back: nothing was leased, only memory to give back */
 		for (int i = 0; i < claimed; i++)
 			delivery_curl_free(claimed_requests[i]);
+		endpoints_swept = false;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	earlier_claims_released = true; /* committed: a failed claim releases them again */
+	/* committed: a failed claim releases and sweeps again */
+	earlier_claims_released = true;
+	if (endpoints_swept)
+	{
+		endpoint_changes_swept = endpoint_changes_sweeping;
+		endpoints_ever_swept = true;
+	}
+	endpoints_swept = false;
 
 	/* sent only once the claim is committed: never for a claim that rolled back */
 	for (int i = 0; i < claimed; i++)
@@ -299,8 +334,8 @@ delivery_outcome(DeliveryRequest *request, char **reason)
 		else
 			*reason = psprintf("%s: %s", curl_easy_strerror(request->code),
 							   strstr(request->error, request->url) == NULL ? request->error : "(detail withheld)");
-		/* a malformed URL or an unsupported protocol is not fixed by waiting */
-		return request->permanent || delivery_curl_is_permanent(request->code) ? OUTCOME_DEAD : OUTCOME_RETRY;
+		/* a URL libcurl cannot read or will not speak is not fixed by waiting */
+		return request->permanent ? OUTCOME_DEAD : OUTCOME_RETRY;
 	}
 	if (request->smtp)
 	{
@@ -449,9 +484,14 @@ delivery_worker_main(Datum argument)
 		static int	failed_count;
 		static int	unrecorded;		/* completed, outcome not yet written */
 		static TimestampTz first_unrecorded_at;
+		static TimestampTz claims_resume_at;	/* after a failed claim, not before */
+		static TimestampTz due_but_unclaimed;	/* what was due when a claim took nothing */
 		static TimestampTz next;
-		static long timeout_ms;
+		int			concurrency = Min(delivery_concurrency, DELIVERY_MAX_CONCURRENCY);
+		/* claims and outcomes go in batches: two transactions per message would cap the rate */
+		int			batch = Max(1, concurrency / 4);
 		int			room;
+		TimestampTz now;
 
 		CHECK_FOR_INTERRUPTS();
 		worker_reload_or_stop("bedrock_support delivery");
@@ -462,21 +502,32 @@ delivery_worker_main(Datum argument)
 		MemoryContextReset(delivery_pass_context);
 		MemoryContextSwitchTo(delivery_pass_context);
 		worker_shmem_set_awake();
+
+		/* a claim that fails neither stops the transfers in flight nor repeats at once */
+		room = concurrency - delivery_curl_in_flight();
+		if ((room >= batch || (room > 0 && delivery_curl_in_flight() == 0)) &&
+			GetCurrentTimestamp() >= claims_resume_at)
+		{
+			PG_TRY();
+			{
+				report.tickets = delivery_claim(room, claimed, failed, &failed_count);
+			}
+			PG_CATCH();
+			{
+				delivery_report_error(&report);
+				claims_resume_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
+			}
+			PG_END_TRY();
+			MemoryContextSwitchTo(delivery_pass_context);
+		}
+		/* the requests that could not start are complete: kept before anything else can fail */
+		if (unrecorded == 0 && failed_count > 0)
+			first_unrecorded_at = GetCurrentTimestamp();
+		for (int i = 0; i < failed_count; i++)
+			done[unrecorded++] = failed[i];
+
 		PG_TRY();
 		{
-			int			concurrency = Min(delivery_concurrency, DELIVERY_MAX_CONCURRENCY);
-			/* claims and outcomes go in batches: two transactions per message would cap the rate */
-			int			batch = Max(1, concurrency / 4);
-			TimestampTz now;
-
-			room = concurrency - delivery_curl_in_flight();
-			if (room >= batch || (room > 0 && delivery_curl_in_flight() == 0))
-				report.tickets = delivery_claim(room, claimed, failed, &failed_count);
-			/* the requests that could not start are complete: kept before anything else can fail */
-			if (unrecorded == 0 && failed_count > 0)
-				first_unrecorded_at = GetCurrentTimestamp();
-			for (int i = 0; i < failed_count; i++)
-				done[unrecorded++] = failed[i];
 			completed = delivery_curl_poll(delivery_curl_in_flight() == 0 ? 0
 										   : unrecorded > 0 ? DELIVERY_RECORD_DELAY_MS : DELIVERY_POLL_MS,
 										   done + unrecorded, DELIVERY_MAX_CONCURRENCY);
@@ -508,29 +559,49 @@ delivery_worker_main(Datum argument)
 			worker_shmem_report_pass(&report);
 		}
 
-		if (delivery_curl_in_flight() == 0 && report.tickets == 0)
+		if (delivery_curl_in_flight() > 0 || report.tickets > 0)
 		{
-			TimestampTz now;
-
-			next = 0;
-			timeout_ms = report.failed ? 1000 : escalation_worker_max_sleep_ms;
-			PG_TRY();
-			{
-				next = delivery_next_due();
-			}
-			PG_CATCH();
-			{
-				delivery_report_error(&report);
-				timeout_ms = 1000;
-			}
-			PG_END_TRY();
-			MemoryContextSwitchTo(TopMemoryContext);
-			now = GetCurrentTimestamp();
-			/* a failed pass waits its second, due messages or not: no busy loop */
-			if (next != 0 && next <= now && !report.failed)
-				continue;
-			worker_shmem_sleep_until(next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, timeout_ms))
-									 : TimestampTzPlusMilliseconds(now, timeout_ms));
+			due_but_unclaimed = 0;
+			continue;
+		}
+		/* idle: a failed pass waits its second, due messages or not */
+		if (report.failed)
+		{
+			worker_shmem_sleep_until(TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000));
+			continue;
+		}
+		next = 0;
+		PG_TRY();
+		{
+			next = delivery_next_due();
+		}
+		PG_CATCH();
+		{
+			delivery_report_error(&report);
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(TopMemoryContext);
+		now = GetCurrentTimestamp();
+		if (report.failed)
+			worker_shmem_sleep_until(TimestampTzPlusMilliseconds(now, 1000));
+		else if (next != 0 && next <= now)
+		{
+			/*
+			 * Due, yet the claim took nothing: it parked a batch (then what is
+			 * due next is another message, claimed at once), or another
+			 * transaction holds the due one's row lock (then wait a little,
+			 * never spin).
+			 */
+			if (next != due_but_unclaimed)
+				due_but_unclaimed = next;
+			else
+				worker_shmem_sleep_until(TimestampTzPlusMilliseconds(now, DELIVERY_POLL_MS));
+		}
+		else
+		{
+			due_but_unclaimed = 0;
+			worker_shmem_sleep_until(next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms))
+									 : TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms));
 		}
 	}
 }

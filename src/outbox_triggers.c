@@ -120,12 +120,14 @@ outbox_changed(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = trigger_guard(fcinfo, "outbox_changed", NULL);
 
 	/* an endpoint change wakes it anyway: the cache sees it only from the next command */
-	if (RelationGetRelid(trigdata->tg_relation) != outbox_endpoints_relid())
+	if (RelationGetRelid(trigdata->tg_relation) == outbox_endpoints_relid())
 	{
-		outbox_endpoint_cache_ensure();
-		if (!any_endpoint)
-			return PointerGetDatum(NULL);
+		worker_endpoints_changed_at_commit();
+		return PointerGetDatum(NULL);
 	}
+	outbox_endpoint_cache_ensure();
+	if (!any_endpoint)
+		return PointerGetDatum(NULL);
 	worker_wake_kind_at_commit(WORKER_DELIVERY);
 	return PointerGetDatum(NULL);
 }

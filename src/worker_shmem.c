@@ -41,6 +41,8 @@ typedef struct WorkerSlot
 	bool		extension_absent;
 	TimestampTz holdoff_until;	/* not started again before */
 	pg_atomic_uint64 next_wakeup;
+	/* delivery: commits that changed the endpoints, counted before the wake */
+	pg_atomic_uint64 endpoint_changes;
 	TimestampTz started_at;
 	TimestampTz last_pass_at;
 	int64		last_pass_tickets;
@@ -70,6 +72,7 @@ static shmem_startup_hook_type previous_shmem_startup = NULL;
 static bool wake_pending[WORKER_KIND_COUNT];
 static TimestampTz wake_before[WORKER_KIND_COUNT];
 static bool wake_launcher_pending = false;
+static bool endpoints_changed = false;
 static bool xact_callback_registered = false;
 
 static void
@@ -95,7 +98,10 @@ worker_shmem_on_startup(void)
 		memset(worker_shared, 0, sizeof(WorkerShared));
 		worker_shared->lock = &(GetNamedLWLockTranche("bedrock_support"))->lock;
 		for (int i = 0; i < WORKER_MAX_SLOTS; i++)
+		{
 			pg_atomic_init_u64(&worker_shared->slots[i].next_wakeup, WAKEUP_NEVER);
+			pg_atomic_init_u64(&worker_shared->slots[i].endpoint_changes, 0);
+		}
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -402,6 +408,21 @@ worker_wake_at_commit(void)
 }
 
 void
+worker_endpoints_changed_at_commit(void)
+{
+	if (worker_shared == NULL)
+		return;
+	endpoints_changed = true;
+	worker_wake_kind_at_commit(WORKER_DELIVERY);
+}
+
+uint64
+worker_shmem_endpoint_changes(void)
+{
+	return my_slot != NULL ? pg_atomic_read_u64(&my_slot->endpoint_changes) : 0;
+}
+
+void
 worker_wake_launcher_at_commit(void)
 {
 	if (worker_shared == NULL)
@@ -424,6 +445,13 @@ worker_shmem_xact_callback(XactEvent event, void *argument)
 
 			if (slot->database != MyDatabaseId || slot->latch == NULL || !wake_pending[slot->kind])
 				continue;
+			/*
+			 * Counted before the wake, and after this transaction became
+			 * visible: the invalidations that would also say so are sent
+			 * only after these callbacks, too late for the woken worker.
+			 */
+			if (endpoints_changed && slot->kind == WORKER_DELIVERY)
+				pg_atomic_fetch_add_u64(&slot->endpoint_changes, 1);
 			next = pg_atomic_read_u64(&slot->next_wakeup);
 			if (next == WAKEUP_AWAKE || before == DT_NOBEGIN || (uint64) before < next)
 				SetLatch(slot->latch);
@@ -444,6 +472,7 @@ worker_shmem_xact_callback(XactEvent event, void *argument)
 	{
 		memset(wake_pending, 0, sizeof(wake_pending));
 		wake_launcher_pending = false;
+		endpoints_changed = false;
 	}
 }
 

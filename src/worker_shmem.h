@@ -64,6 +64,10 @@ extern void worker_wake_at_commit_if_before(TimestampTz time);
 extern void worker_wake_kind_at_commit(WorkerKind kind);
 /* Any backend: wake all of this database's workers at commit. */
 extern void worker_wake_at_commit(void);
+/* Any backend: this transaction changed support.delivery_endpoints (counted, and the delivery worker woken, at commit). */
+extern void worker_endpoints_changed_at_commit(void);
+/* The delivery worker: how many committed changes to the endpoints it was told of. */
+extern uint64 worker_shmem_endpoint_changes(void);
 /* Any backend: have the launcher look for new databases at commit. */
 extern void worker_wake_launcher_at_commit(void);
 

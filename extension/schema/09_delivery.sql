@@ -273,6 +273,7 @@ $$;
 COMMENT ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) IS 'the bytes a message is delivered as: Slack incoming-webhook JSON with a link to the ticket, the webhook event JSON, or the email with its thread headers';
 REVOKE ALL ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) FROM PUBLIC;
 
+-- (a manager's too: support.delivery_status shows it)
 CREATE FUNCTION support.next_delivery() RETURNS timestamp with time zone
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     -- one probe of the pending index: messages without an endpoint are parked
@@ -282,10 +283,57 @@ CREATE FUNCTION support.next_delivery() RETURNS timestamp with time zone
 $$;
 COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its next message to send (NULL: none)';
 REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.next_delivery() TO support_manager;
+
+-- Parked messages an active endpoint serves are pending again, due now.
+-- Each active endpoint's are found by the parked index (an endpoint for a
+-- whole destination, email or Slack's '*', by destination alone), and
+-- has_endpoint, the one rule of which endpoint serves a message, decides:
+-- so this costs a probe an endpoint, however many messages are parked for
+-- endpoints that do not exist.
+CREATE FUNCTION support.unpark_deliverable_messages() RETURNS bigint
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    for_targets bigint;
+    for_destinations bigint;
+BEGIN
+    -- (LATERAL, kept a subquery by OFFSET 0: a probe of the parked index an
+    -- endpoint, never a scan of every parked message)
+    UPDATE support.outbound_messages m
+       SET state = 'pending', next_attempt_at = now(), last_error = NULL
+     WHERE m.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
+               SELECT p.ctid
+                 FROM (SELECT DISTINCT e.destination, e.endpoint FROM support.delivery_endpoints e
+                        WHERE e.active AND e.destination OPERATOR(pg_catalog.<>) 'email'
+                          AND e.endpoint OPERATOR(pg_catalog.<>) '*') e
+                CROSS JOIN LATERAL (
+                      SELECT p.ctid FROM support.outbound_messages p
+                       WHERE p.state OPERATOR(pg_catalog.=) 'parked'
+                         AND p.destination OPERATOR(pg_catalog.=) e.destination
+                         AND p.target OPERATOR(pg_catalog.=) e.endpoint
+                      OFFSET 0) p))
+       AND m.state OPERATOR(pg_catalog.=) 'parked'
+       AND support.has_endpoint(m.destination, m.target);
+    GET DIAGNOSTICS for_targets = ROW_COUNT;
+    UPDATE support.outbound_messages m
+       SET state = 'pending', next_attempt_at = now(), last_error = NULL
+     WHERE m.state OPERATOR(pg_catalog.=) 'parked'
+       AND m.destination OPERATOR(pg_catalog.=) ANY (ARRAY(
+               SELECT e.destination FROM support.delivery_endpoints e
+                WHERE e.active AND (e.destination OPERATOR(pg_catalog.=) 'email' OR e.endpoint OPERATOR(pg_catalog.=) '*')))
+       AND support.has_endpoint(m.destination, m.target);
+    GET DIAGNOSTICS for_destinations = ROW_COUNT;
+    RETURN for_targets OPERATOR(pg_catalog.+) for_destinations;
+END $$;
+COMMENT ON FUNCTION support.unpark_deliverable_messages() IS 'moves the parked messages an active endpoint now serves back to pending, due now; returns how many';
+REVOKE ALL ON FUNCTION support.unpark_deliverable_messages() FROM PUBLIC;
 
 -- An endpoint that appears (or comes back) takes the messages parked for
--- it: they are pending again, due now (outbox_changed wakes the delivery
--- worker when the change commits).
+-- it at once (outbox_changed wakes the delivery worker when the change
+-- commits). A claim that parked a message while the change was being made
+-- committed after this ran: the delivery worker sweeps again
+-- (unpark_deliverable_messages) in its first transaction after any change
+-- to the endpoints commits.
 CREATE FUNCTION support.unpark_messages() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -297,13 +345,7 @@ BEGIN
     IF support.restoring() THEN
         RETURN NULL;
     END IF;
-    -- the destinations the change touched, matched by the one rule of which
-    -- endpoint serves a message (has_endpoint)
-    UPDATE support.outbound_messages m
-       SET state = 'pending', next_attempt_at = now(), last_error = NULL
-     WHERE m.state OPERATOR(pg_catalog.=) 'parked'
-       AND m.destination OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT e.destination FROM endpoints e WHERE e.active))
-       AND support.has_endpoint(m.destination, m.target);
+    PERFORM support.unpark_deliverable_messages();
     RETURN NULL;
 END $$;
 COMMENT ON FUNCTION support.unpark_messages() IS 'moves the messages parked for lack of an endpoint back to pending when an active endpoint for them is added or changed';
@@ -379,7 +421,8 @@ CREATE TABLE support.outbound_messages (
     delivered_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     claiming_worker_started_at timestamp with time zone,
-    CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)),
+    -- every field the delivery worker reads: one message cannot make a claim fail
+    CONSTRAINT messages_are_at_most_1_mb CHECK ((((((octet_length(body) + COALESCE(octet_length(subject), 0)) + octet_length(target)) + COALESCE(octet_length(template), 0)) + octet_length((payload)::text)) <= 1048576)),
     CONSTRAINT email_targets_are_addresses CHECK (((destination <> 'email'::text) OR support.is_email_address(target))),
     CONSTRAINT outbound_messages_destination_check CHECK ((destination = ANY (ARRAY['email'::text, 'slack'::text, 'webhook'::text]))),
     CONSTRAINT outbound_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'parked'::text, 'delivered'::text, 'dead'::text]))),
@@ -403,7 +446,10 @@ COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every re
 COMMENT ON COLUMN support.outbound_messages.state IS 'pending (to send), parked (no active endpoint for its destination: waits, out of the delivery worker''s way, until one appears), delivered or dead';
 COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS 'when the message is next tried: after a failure, the backoff; while being sent, the end of the claim''s lease';
 COMMENT ON COLUMN support.outbound_messages.claiming_worker_started_at IS 'while the message is being sent: when the delivery worker sending it started (the next worker sends again, at its start, what an earlier one left in flight); NULL otherwise';
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.outbound_messages TO support_manager;
+-- a manager queues what an agent may, and may cancel or resend (state);
+-- the worker's own columns (attempts, leases, keys) are the worker's
+GRANT SELECT,DELETE ON TABLE support.outbound_messages TO support_manager;
+GRANT INSERT(account_id),INSERT(ticket_id),INSERT(destination),INSERT(target),INSERT(template),INSERT(subject),INSERT(body),INSERT(payload),UPDATE(state) ON TABLE support.outbound_messages TO support_manager;
 GRANT INSERT(account_id) ON TABLE support.outbound_messages TO support_agent;
 GRANT INSERT(ticket_id) ON TABLE support.outbound_messages TO support_agent;
 GRANT INSERT(destination) ON TABLE support.outbound_messages TO support_agent;
@@ -476,7 +522,7 @@ CASE destination
     WHEN 'email'::text THEN (url ~* '^smtps?://[^\s]+$'::text)
     ELSE (url ~* '^https?://[^\s]+$'::text)
 END),
-    CONSTRAINT webhooks_are_signed CHECK (((destination <> 'webhook'::text) OR (length(secret) >= 16)))
+    CONSTRAINT webhooks_are_signed CHECK (((destination <> 'webhook'::text) OR (COALESCE(length(secret), 0) >= 16)))
 );
 ALTER TABLE ONLY support.delivery_endpoints
     ADD CONSTRAINT delivery_endpoints_pkey PRIMARY KEY (endpoint);
@@ -529,9 +575,7 @@ CREATE TRIGGER endpoint_host_guarded BEFORE INSERT OR DELETE OR UPDATE ON suppor
 
 CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.delivery_endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
 
-CREATE TRIGGER unpark_messages_inserted AFTER INSERT ON support.delivery_endpoints REFERENCING NEW TABLE AS endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
-
-CREATE TRIGGER unpark_messages_updated AFTER UPDATE ON support.delivery_endpoints REFERENCING NEW TABLE AS endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
+CREATE TRIGGER unpark_messages AFTER INSERT OR UPDATE ON support.delivery_endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.unpark_messages();
 
 CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.outbound_messages FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
 

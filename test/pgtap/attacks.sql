@@ -205,11 +205,12 @@ SELECT is(ARRAY(SELECT DISTINCT g.rolname || ': ' || p.proname FROM pg_proc p CR
                  ORDER BY 1),
           ARRAY['support_agent: new_message_key', 'support_login: enroll_totp', 'support_login: issue_key',
                 'support_manager: active_assumptions', 'support_manager: approve_assumption',
-                'support_manager: delivery_worker_state', 'support_manager: new_message_key', 'support_manager: requeue_message',
+                'support_manager: delivery_worker_state', 'support_manager: new_message_key', 'support_manager: next_delivery',
+                'support_manager: requeue_message',
                 'support_manager: restoring', 'support_manager: ticket_actions', 'support_manager: worker_state',
                 'support_super_user: assume_user_role', 'support_super_user: list_accounts_and_users',
                 'support_super_user: release_user_role'],
-          'each group executes beyond PUBLIC only its own API (and managers the restore test their configuration writes fire, and the groups that may queue a message its key''s default): no helper of the workflow, the triggers or the workers');
+          'each group executes beyond PUBLIC only its own API (and managers the restore test their configuration writes fire and the next delivery delivery_status shows, and the groups that may queue a message its key''s default): no helper of the workflow, the triggers or the workers');
 
 -- attached anyway (a DBA's mistake): every C trigger refuses any table but
 -- its own, whatever the look-alike holds, before reading a column

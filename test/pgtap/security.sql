@@ -143,7 +143,7 @@ SELECT t.table_name, c.command,
                ('troubleshooting_steps', 'name'), ('triage_rules', 'name'), ('slack_routes', 'description'),
                ('delivery_endpoints', 'active'), ('accounts', 'name'), ('account_users', 'full_name'),
                ('agents', 'full_name'), ('tickets', 'subject'), ('ticket_events', 'body'),
-               ('sla_events', 'due'), ('outbound_messages', 'subject'), ('auth_keys', 'user_id'),
+               ('sla_events', 'due'), ('outbound_messages', 'state'), ('auth_keys', 'user_id'),
                ('staff_totp', 'last_step'), ('assumption_policy', 'idle_timeout'),
                ('assumption_approvals', 'reason'), ('assumption_audit', 'action')) AS t (table_name, probe_column)
  CROSS JOIN (VALUES ('select'), ('update'), ('delete')) AS c (command);

@@ -16,6 +16,8 @@ when N is absent):
     slow    200 after "delay" seconds
     hang    no answer until the client gives up
     drop    the connection is closed without an answer
+    garble  an answer no HTTP client accepts ("HTTP/1.2 503"), as a broken
+            proxy in front of the receiver might send
 
 GET /stats answers {"requests": n, "distinct": keys, "duplicates": n,
 "bad_signatures": n, "by_path": {...}}, counting only requests answered 2xx.
@@ -107,6 +109,10 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "drop":
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        if mode == "garble":
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.2 503 Garbled\r\nContent-Length: 0\r\n\r\n")
             return
         if 200 <= status < 300:
             with lock:

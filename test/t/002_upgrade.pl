@@ -118,14 +118,14 @@ if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
 		  (1, 'webhook', 'crm', 'small, waiting', 'hello', 'pending')});
 	my ($result, $stdout, $stderr) = $node->psql('oversized', 'ALTER EXTENSION bedrock_support UPDATE');
 	is($result, 0, 'an update from 1.0 with rows over the new bounds succeeds');
-	like($stderr, qr/support\.outbound_messages has rows from before 1\.1 that break bodies_are_at_most_1_mb/,
+	like($stderr, qr/support\.outbound_messages has rows from before 1\.1 that break messages_are_at_most_1_mb/,
 		'and warns of the outbox rows over 1 MB');
 	like($stderr, qr/support\.delivery_endpoints has rows from before 1\.1 that break urls_are_at_most_8_kb/,
 		'and of the endpoint URL over 8 kB');
 	is($node->safe_psql('oversized', q{
 		SELECT string_agg(subject || ': ' || state || COALESCE(' (' || last_error || ')', ''), E'\n' ORDER BY subject)
 		  FROM support.outbound_messages}),
-		"huge, sent: delivered\nhuge, waiting: dead (not sent: its body is over 1 MB, the bound since 1.1)\nsmall, waiting: pending",
+		"huge, sent: delivered\nhuge, waiting: dead (not sent: it is over 1 MB, the bound since 1.1)\nsmall, waiting: pending",
 		'the waiting message over 1 MB is a dead letter; the others are as they were');
 	is($node->safe_psql('oversized', q{
 		SELECT string_agg(m.subject, ', ') FROM support.claim_messages(10, 60000, now()) c
@@ -133,8 +133,8 @@ if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
 		'small, waiting', 'and the claim goes on with the rest');
 	is($node->safe_psql('oversized', q{
 		SELECT conname || ' ' || convalidated FROM pg_constraint
-		 WHERE conname IN ('bodies_are_at_most_1_mb', 'urls_are_at_most_8_kb') ORDER BY conrelid::regclass::text}),
-		"urls_are_at_most_8_kb false\nbodies_are_at_most_1_mb false\nbodies_are_at_most_1_mb true",
+		 WHERE conname IN ('bodies_are_at_most_1_mb', 'messages_are_at_most_1_mb', 'urls_are_at_most_8_kb') ORDER BY conrelid::regclass::text}),
+		"urls_are_at_most_8_kb false\nmessages_are_at_most_1_mb false\nbodies_are_at_most_1_mb true",
 		'a bound an old row breaks holds for rows written from now on (not validated), the others are validated');
 }
 

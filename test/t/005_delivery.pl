@@ -213,6 +213,12 @@ control('{"mode": "refuse", "times": 1}');
 my $refused = note_webhook('refused outright');
 ok($node->poll_query_until('desk', "SELECT state = 'dead' AND attempts = 1 FROM support.outbound_messages WHERE message_id = $refused"),
 	'a 400 is not retried');
+control('{"mode": "garble", "times": 1}');
+my $garbled = note_webhook('answered with a garbled status line');
+ok($node->poll_query_until('desk', "SELECT state = 'delivered' FROM support.outbound_messages WHERE message_id = $garbled"),
+	'an answer no HTTP client accepts (HTTP/1.2) is the server\'s fault, retried: not a dead letter');
+is($node->safe_psql('desk', "SELECT attempts FROM support.outbound_messages WHERE message_id = $garbled"), '2',
+	'delivered at the second attempt');
 control('{"mode": "ok"}');
 $node->safe_psql('desk', "SELECT support.requeue_message(account_id, message_id) FROM support.outbound_messages WHERE message_id = $message");
 ok($node->poll_query_until('desk', "SELECT state = 'delivered' FROM support.outbound_messages WHERE message_id = $message"),
@@ -324,9 +330,9 @@ is($node->safe_psql('desk', q{
 is($node->safe_psql('desk', q{
 	SELECT string_agg(DISTINCT target || ': ' || last_error, E'\n' ORDER BY target || ': ' || last_error)
 	  FROM support.outbound_messages WHERE subject = 'mixed claim' AND state = 'dead'}),
-	"bad-port: URL using bad/illegal format or missing URL\n"
-	. "ftp: Unsupported protocol: Protocol \"ftp\" not supported or disabled in libcurl\n"
-	. "huge-url: A libcurl function was given a bad argument: libcurl refused CURLOPT_URL",
+	"bad-port: URL using bad/illegal format or missing URL: Port number was not a decimal number between 0 and 65535\n"
+	. "ftp: Unsupported protocol: HTTP messages are not sent over ftp\n"
+	. "huge-url: URL using bad/illegal format or missing URL: Malformed input to a URL function",
 	'each with what libcurl said, never the URL');
 
 # each refused request frees what it held: the worker's memory stays flat
@@ -356,6 +362,52 @@ $node->safe_psql('desk', q{
 	  ADD CONSTRAINT urls_are_at_most_8_kb CHECK (octet_length(url) <= 8192),
 	  ADD CONSTRAINT the_url_fits_the_destination CHECK (CASE destination WHEN 'email' THEN url ~* '^smtps?://[^\s]+$'
 	                                                     ELSE url ~* '^https?://[^\s]+$' END)});
+
+############################################################################
+# Parked while its endpoint came; due while another transaction locks it
+############################################################################
+
+$node->safe_psql('desk', qq{
+	INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, event_kinds, active)
+	VALUES ('crm', 'webhook', 'http://127.0.0.1:$http_port/hooks/crm', '$secret', '{}', false)});
+queue_to('for the crm', 'crm' => 1);
+ok($node->poll_query_until('desk', q{SELECT state = 'parked' FROM support.outbound_messages WHERE subject = 'for the crm'}),
+	'a message for an inactive endpoint is parked');
+# what a claim that parked it while the endpoint was being switched on
+# leaves: the endpoint's own unparking ran before the parking committed
+$node->safe_psql('desk', q{
+	BEGIN;
+	UPDATE support.delivery_endpoints SET active = true WHERE endpoint = 'crm';
+	UPDATE support.outbound_messages SET state = 'parked' WHERE subject = 'for the crm';
+	COMMIT;});
+ok($node->poll_query_until('desk', q{SELECT state = 'delivered' FROM support.outbound_messages WHERE subject = 'for the crm'}),
+	'a message parked as its endpoint came is delivered: the worker unparks again once the change commits');
+
+# a due message whose row another transaction holds: the claim skips it,
+# and the worker waits for it without spinning
+sub worker_cpu_ticks
+{
+	my $pid = $node->safe_psql('postgres', q{
+		SELECT pid FROM pg_stat_activity WHERE backend_type = 'bedrock_support delivery' AND datname = 'desk'});
+	open my $stat, '<', "/proc/$pid/stat" or die;
+	my @fields = split ' ', (<$stat> =~ s/^.*\) //r);
+	close $stat;
+	return $fields[11] + $fields[12];    # utime + stime
+}
+my $locked = $node->safe_psql('desk', qq{
+	INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body, next_attempt_at)
+	SELECT account_id, $ticket, 'webhook', 'jira', 'locked', 'held by another transaction', now() + interval '1 second'
+	  FROM support.accounts RETURNING message_id});
+my $holder = IPC::Run::start([ 'psql', '-X', '-q', '-d', $node->connstr('desk'), '-c',
+	"BEGIN; SELECT 1 FROM support.outbound_messages WHERE message_id = $locked FOR UPDATE; SELECT pg_sleep(4); COMMIT;" ]);
+sleep 2;    # due since a second, and locked
+my $ticks_before = worker_cpu_ticks();
+Time::HiRes::sleep(1.5);
+my $ticks = worker_cpu_ticks() - $ticks_before;
+ok($ticks < 40, "while the due message is locked, the worker waits ($ticks CPU ticks in 1.5 s; spinning took 150)");
+$holder->finish;
+ok($node->poll_query_until('desk', "SELECT state = 'delivered' FROM support.outbound_messages WHERE message_id = $locked"),
+	'and delivers it once the lock is gone');
 
 ############################################################################
 # An immediate shutdown in the middle of a burst: nothing lost
