@@ -111,7 +111,8 @@ if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
 	$node->safe_psql('oversized', q{
 		CREATE EXTENSION bedrock_support VERSION '1.0';
 		INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret)
-		VALUES ('crm', 'webhook', 'https://crm.example/hooks?token=' || repeat('t', 9000), 'crm-signing-secret-0123');
+		VALUES ('crm', 'webhook', 'https://crm.example/hooks?token=' || repeat('t', 9000), 'crm-signing-secret-0123'),
+		       ('unsigned', 'webhook', 'https://erp.example/hooks', NULL);
 		INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, state) VALUES
 		  (1, 'webhook', 'crm', 'huge, waiting', repeat('x', 1100000), 'pending'),
 		  (1, 'webhook', 'crm', 'huge, sent', repeat('x', 1100000), 'delivered'),
@@ -122,6 +123,8 @@ if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
 		'and warns of the outbox rows over 1 MB');
 	like($stderr, qr/support\.delivery_endpoints has rows from before 1\.1 that break urls_are_at_most_8_kb/,
 		'and of the endpoint URL over 8 kB');
+	like($stderr, qr/support\.delivery_endpoints has rows from before 1\.1 that break webhooks_are_signed.*\n.*HINT:  A webhook endpoint without a secret sends unsigned webhooks/,
+		'and of the webhook endpoint without a signing secret, saying what to do');
 	is($node->safe_psql('oversized', q{
 		SELECT string_agg(subject || ': ' || state || COALESCE(' (' || last_error || ')', ''), E'\n' ORDER BY subject)
 		  FROM support.outbound_messages}),
@@ -133,8 +136,9 @@ if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
 		'small, waiting', 'and the claim goes on with the rest');
 	is($node->safe_psql('oversized', q{
 		SELECT conname || ' ' || convalidated FROM pg_constraint
-		 WHERE conname IN ('bodies_are_at_most_1_mb', 'messages_are_at_most_1_mb', 'urls_are_at_most_8_kb') ORDER BY conrelid::regclass::text}),
-		"urls_are_at_most_8_kb false\nmessages_are_at_most_1_mb false\nbodies_are_at_most_1_mb true",
+		 WHERE conname IN ('bodies_are_at_most_1_mb', 'messages_are_at_most_1_mb', 'urls_are_at_most_8_kb', 'webhooks_are_signed')
+		 ORDER BY conrelid::regclass::text, conname}),
+		"urls_are_at_most_8_kb false\nwebhooks_are_signed false\nmessages_are_at_most_1_mb false\nbodies_are_at_most_1_mb true",
 		'a bound an old row breaks holds for rows written from now on (not validated), the others are validated');
 }
 
