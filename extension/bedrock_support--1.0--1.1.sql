@@ -288,13 +288,15 @@ DROP FUNCTION support.claim_messages(max_messages integer, lease_ms bigint);
 -- so; but a bound holds for every row written from now on, and the worker
 -- writes each message it sends, so a 1.0 message over it that waits to be
 -- sent is a dead letter now (it would stop every claim).
+CREATE FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) RETURNS bigint
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'message_size';
+COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker reads them (body, subject, target, template, payload; NULL counts 0): what messages_are_at_most_1_mb bounds';
 UPDATE support.outbound_messages
    SET state = 'dead', last_error = 'not sent: it is over 1 MB, the bound since 1.1', claiming_worker_started_at = NULL
  WHERE state = ANY (ARRAY['pending'::text, 'parked'::text])
-   AND octet_length(body) + COALESCE(octet_length(subject), 0) + octet_length(target) + COALESCE(octet_length(template), 0)
-       + octet_length(payload::text) > 1048576;
+   AND support.message_size(body, subject, target, template, payload) > 1048576;
 -- every field the delivery worker reads: one message cannot make a claim fail
-ALTER TABLE support.outbound_messages ADD CONSTRAINT messages_are_at_most_1_mb CHECK ((((((octet_length(body) + COALESCE(octet_length(subject), 0)) + octet_length(target)) + COALESCE(octet_length(template), 0)) + octet_length((payload)::text)) <= 1048576)) NOT VALID;
+ALTER TABLE support.outbound_messages ADD CONSTRAINT messages_are_at_most_1_mb CHECK ((support.message_size(body, subject, target, template, payload) <= 1048576)) NOT VALID;
 -- a manager queues what an agent may, and may cancel or resend (state);
 -- the worker's own columns (attempts, leases, keys) are the worker's
 REVOKE INSERT, UPDATE ON TABLE support.outbound_messages FROM support_manager;

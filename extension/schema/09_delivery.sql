@@ -401,6 +401,10 @@ COMMENT ON FUNCTION support.new_message_key() IS 'a new idempotency key: ''bedro
 REVOKE ALL ON FUNCTION support.new_message_key() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.new_message_key() TO support_agent, support_manager;
 
+CREATE FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) RETURNS bigint
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'message_size';
+COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker reads them (body, subject, target, template, payload; NULL counts 0): what messages_are_at_most_1_mb bounds';
+
 CREATE TABLE support.outbound_messages (
     account_id bigint NOT NULL,
     message_id bigint NOT NULL,
@@ -422,7 +426,7 @@ CREATE TABLE support.outbound_messages (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     claiming_worker_started_at timestamp with time zone,
     -- every field the delivery worker reads: one message cannot make a claim fail
-    CONSTRAINT messages_are_at_most_1_mb CHECK ((((((octet_length(body) + COALESCE(octet_length(subject), 0)) + octet_length(target)) + COALESCE(octet_length(template), 0)) + octet_length((payload)::text)) <= 1048576)),
+    CONSTRAINT messages_are_at_most_1_mb CHECK ((support.message_size(body, subject, target, template, payload) <= 1048576)),
     CONSTRAINT email_targets_are_addresses CHECK (((destination <> 'email'::text) OR support.is_email_address(target))),
     CONSTRAINT outbound_messages_destination_check CHECK ((destination = ANY (ARRAY['email'::text, 'slack'::text, 'webhook'::text]))),
     CONSTRAINT outbound_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'parked'::text, 'delivered'::text, 'dead'::text]))),

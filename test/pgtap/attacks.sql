@@ -186,6 +186,7 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
                 'current_agent_tier', 'current_assumed_by', 'current_has_second_factor', 'current_is_manager', 'duration_in_words',
                 'current_is_super_user', 'current_key_id', 'current_key_kind', 'current_user_id', 'current_user_role',
                 'escalate', 'escalate_to_executive', 'int4_to_priority', 'is_email_address', 'is_one_line', 'key_user_id', 'local_time',
+                'message_size',
                 'open_ticket', 'post_client_message', 'priority_cmp', 'priority_eq', 'priority_ge', 'priority_gt',
                 'priority_hash', 'priority_hash_extended', 'priority_in', 'priority_label', 'priority_le',
                 'priority_less_urgent', 'priority_lt', 'priority_more_urgent', 'priority_ne', 'priority_out',
