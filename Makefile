@@ -43,7 +43,7 @@ REGRESS        = priority time_zone seed_data lifecycle workflow events config r
                  notifications client_types escalation_marks reopening client_times escalation_triggers executive_escalation delivery_backlog message_keys delivery_leases
 ISOLATION      = status_race first_response_race sla_config_cache assignment_race \
                  triage_rules_cache escalation_race assumption_race escalation_owner_pick \
-                 triage_wait_bound
+                 triage_wait_bound delivery_locks
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS      = 1
 PROVE_TESTS    = test/t/*.pl

@@ -1149,7 +1149,7 @@ $$;
 COMMENT ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) IS 'the bytes a message is delivered as: Slack incoming-webhook JSON with a link to the ticket, the webhook event JSON, or the email with its thread headers';
 REVOKE ALL ON FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean)
+CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean, size bigint)
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     -- The due messages in order, and a bounded batch more: those without an
     -- endpoint are parked (out of the pending index, until an endpoint for
@@ -1159,9 +1159,12 @@ CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms
     -- index's condition, and the rows are updated by their locked ctid)
     -- The lease names the claiming worker's life: the next worker sends
     -- again, at its start, what this one had in flight (release_earlier_claims).
+    -- The batch also stops at max_bytes of messages (at least one): what the
+    -- worker holds in flight stays bounded whatever the messages hold.
     WITH candidates AS (
         SELECT m.ctid AS row_id, m.next_attempt_at,
-               support.has_endpoint(m.destination, m.target) AS deliverable
+               support.has_endpoint(m.destination, m.target) AS deliverable,
+               support.message_size(m.body, m.subject, m.target, m.template, m.payload) AS size
           FROM support.outbound_messages m
          WHERE m.state = 'pending' AND m.next_attempt_at <= statement_timestamp()
          ORDER BY m.next_attempt_at
@@ -1178,15 +1181,20 @@ CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms
            SET attempts = m.attempts + 1,
                next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond',
                claiming_worker_started_at = worker_started_at
-         WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE c.deliverable
-                                    ORDER BY c.next_attempt_at LIMIT max_messages))
+         WHERE m.ctid = ANY (ARRAY(
+                   SELECT c.row_id
+                     FROM (SELECT c.row_id, row_number() OVER w AS n, sum(c.size) OVER w AS running
+                             FROM candidates c WHERE c.deliverable
+                           WINDOW w AS (ORDER BY c.next_attempt_at, c.row_id)) c
+                    WHERE c.n <= max_messages AND (c.n = 1 OR c.running <= max_bytes)))
         RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
                   m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at)
     SELECT c.account_id, c.message_id, c.attempts, c.destination, c.target, c.idempotency_key,
            e.url, e.secret, e.username, e.sender,
            support.message_content(c.destination, c.target, c.subject, c.body, c.payload, c.idempotency_key,
                                    c.account_id, c.ticket_id, c.template, c.created_at, e.sender),
-           NOT COALESCE(e.plain_text_on_loopback, false)
+           NOT COALESCE(e.plain_text_on_loopback, false),
+           support.message_size(c.body, c.subject, c.target, c.template, c.payload)
       FROM claimed c
       LEFT JOIN LATERAL (
             SELECT * FROM support.delivery_endpoints e
@@ -1196,8 +1204,8 @@ CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, lease_ms
              ORDER BY e.endpoint = c.target DESC, e.endpoint
              LIMIT 1) e ON true
 $$;
-COMMENT ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) IS 'the delivery worker''s claim: due pending messages, locked (SKIP LOCKED), their attempt counted and leased to the worker started at worker_started_at, with their endpoint, content and whether SMTP must use TLS; due messages without an endpoint are parked';
-REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, lease_ms bigint, worker_started_at timestamp with time zone) FROM PUBLIC;
+COMMENT ON FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) IS 'the delivery worker''s claim: due pending messages (at most max_messages and, but for the first, max_bytes of them), locked (SKIP LOCKED), their attempt counted and leased to the worker started at worker_started_at, with their endpoint, content, whether SMTP must use TLS and their size; due messages without an endpoint are parked';
+REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION support.next_delivery() RETURNS timestamp with time zone
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -1229,6 +1237,13 @@ REVOKE ALL ON FUNCTION support.unpark_messages() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) RETURNS void
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    -- a row another transaction holds is skipped, never waited for: that
+    -- message is sent again when its lease ends (at least once)
+    WITH locked AS (
+        SELECT m.ctid AS row_id FROM support.outbound_messages m
+         WHERE (m.account_id, m.message_id) IN (SELECT * FROM unnest(account_ids, message_ids))
+           AND m.state = 'pending'
+           FOR UPDATE SKIP LOCKED)
     UPDATE support.outbound_messages m
        SET state = r.state,
            delivered_at = CASE WHEN r.state = 'delivered' THEN clock_timestamp() END,
@@ -1237,14 +1252,23 @@ CREATE OR REPLACE FUNCTION support.record_deliveries(account_ids bigint[], messa
            claiming_worker_started_at = NULL
       FROM unnest(account_ids, message_ids, states, errors, next_attempts)
            AS r(account_id, message_id, state, error, next_attempt_at)
-     WHERE m.account_id = r.account_id AND m.message_id = r.message_id AND m.state = 'pending'
+     WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
+       AND m.account_id = r.account_id AND m.message_id = r.message_id
 $$;
 COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) IS 'the delivery worker''s outcomes: delivered, back to pending with the next attempt''s time, or dead, with the reason';
 REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) RETURNS bigint
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    WITH released AS (
+    -- (a row another transaction holds is skipped, never waited for: its
+    -- lease still ends on its own)
+    WITH locked AS (
+        SELECT m.ctid AS row_id FROM support.outbound_messages m
+         WHERE m.state = 'pending'
+           -- (<> in two ranges: the in-flight index's two probes)
+           AND (m.claiming_worker_started_at < worker_started_at OR m.claiming_worker_started_at > worker_started_at)
+           FOR UPDATE SKIP LOCKED),
+    released AS (
         UPDATE support.outbound_messages m
            SET claiming_worker_started_at = NULL,
                next_attempt_at = now(),
@@ -1252,51 +1276,46 @@ CREATE OR REPLACE FUNCTION support.release_earlier_claims(worker_started_at time
                last_error = CASE WHEN m.attempts >= max_attempts
                                  THEN format('no outcome recorded (gave up after %s attempts: the delivery worker stopped while sending it)', m.attempts)
                                  ELSE m.last_error END
-         WHERE m.state = 'pending'
-           -- (<> in two ranges: the in-flight index's two probes)
-           AND (m.claiming_worker_started_at < worker_started_at OR m.claiming_worker_started_at > worker_started_at)
+         WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
         RETURNING m.state)
     SELECT count(*) FILTER (WHERE state = 'pending') FROM released
 $$;
 COMMENT ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) IS 'the delivery worker''s first act: messages other workers claimed and never recorded are due again now (dead after max_attempts); returns how many will be sent again';
 REVOKE ALL ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION support.unpark_deliverable_messages() RETURNS bigint
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    for_targets bigint;
-    for_destinations bigint;
-BEGIN
-    -- (LATERAL, kept a subquery by OFFSET 0: a probe of the parked index an
-    -- endpoint, never a scan of every parked message)
-    UPDATE support.outbound_messages m
-       SET state = 'pending', next_attempt_at = now(), last_error = NULL
-     WHERE m.ctid OPERATOR(pg_catalog.=) ANY (ARRAY(
-               SELECT p.ctid
-                 FROM (SELECT DISTINCT e.destination, e.endpoint FROM support.delivery_endpoints e
-                        WHERE e.active AND e.destination OPERATOR(pg_catalog.<>) 'email'
-                          AND e.endpoint OPERATOR(pg_catalog.<>) '*') e
-                CROSS JOIN LATERAL (
-                      SELECT p.ctid FROM support.outbound_messages p
-                       WHERE p.state OPERATOR(pg_catalog.=) 'parked'
-                         AND p.destination OPERATOR(pg_catalog.=) e.destination
-                         AND p.target OPERATOR(pg_catalog.=) e.endpoint
-                      OFFSET 0) p))
-       AND m.state OPERATOR(pg_catalog.=) 'parked'
-       AND support.has_endpoint(m.destination, m.target);
-    GET DIAGNOSTICS for_targets = ROW_COUNT;
-    UPDATE support.outbound_messages m
-       SET state = 'pending', next_attempt_at = now(), last_error = NULL
-     WHERE m.state OPERATOR(pg_catalog.=) 'parked'
-       AND m.destination OPERATOR(pg_catalog.=) ANY (ARRAY(
-               SELECT e.destination FROM support.delivery_endpoints e
-                WHERE e.active AND (e.destination OPERATOR(pg_catalog.=) 'email' OR e.endpoint OPERATOR(pg_catalog.=) '*')))
-       AND support.has_endpoint(m.destination, m.target);
-    GET DIAGNOSTICS for_destinations = ROW_COUNT;
-    RETURN for_targets OPERATOR(pg_catalog.+) for_destinations;
-END $$;
-COMMENT ON FUNCTION support.unpark_deliverable_messages() IS 'moves the parked messages an active endpoint now serves back to pending, due now; returns how many';
-REVOKE ALL ON FUNCTION support.unpark_deliverable_messages() FROM PUBLIC;
+CREATE OR REPLACE FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint)
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH candidates AS (
+        -- (LATERAL, kept a subquery by OFFSET 0: a probe of the parked index
+        -- an endpoint, never a scan of every parked message)
+        SELECT p.row_id
+          FROM (SELECT DISTINCT e.destination, e.endpoint FROM support.delivery_endpoints e
+                 WHERE e.active AND e.destination <> 'email' AND e.endpoint <> '*') e
+         CROSS JOIN LATERAL (
+               SELECT p.ctid AS row_id FROM support.outbound_messages p
+                WHERE p.state = 'parked' AND p.destination = e.destination AND p.target = e.endpoint
+               OFFSET 0) p
+        UNION ALL
+        SELECT p.ctid FROM support.outbound_messages p
+         WHERE p.state = 'parked'
+           AND p.destination = ANY (ARRAY(SELECT e.destination FROM support.delivery_endpoints e
+                                          WHERE e.active AND (e.destination = 'email' OR e.endpoint = '*')))),
+    -- a row another transaction holds is skipped, never waited for, and
+    -- counted: the delivery worker sweeps again until none is left
+    locked AS (
+        SELECT m.ctid AS row_id FROM support.outbound_messages m
+         WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c))
+           AND m.state = 'parked' AND support.has_endpoint(m.destination, m.target)
+           FOR UPDATE SKIP LOCKED),
+    moved AS (
+        UPDATE support.outbound_messages m
+           SET state = 'pending', next_attempt_at = now(), last_error = NULL
+         WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
+        RETURNING 1)
+    SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM candidates) - (SELECT count(*) FROM locked)
+$$;
+COMMENT ON FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint) IS 'moves the parked messages an active endpoint now serves back to pending, due now; returns how many, and how many it could not lock (held by another transaction)';
+REVOKE ALL ON FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint) FROM PUBLIC;
 
 -- objects that need the functions above
 DROP TRIGGER ticket_event_effects ON support.ticket_events;

@@ -21,10 +21,10 @@ INSERT INTO support.outbound_messages (account_id, destination, target, subject,
 VALUES (1, 'slack', '#client-support', 'deliverable', 'a Slack alert');
 -- each claim parks a bounded batch of what it meets without an endpoint,
 -- and claims what it can send; the alert comes out on the third
-SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT * FROM states();
-SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
-SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT * FROM states();
 SELECT last_error FROM support.outbound_messages WHERE state = 'parked' LIMIT 1;
 -- the worker's next wake-up and its claim no longer look at them: one probe
@@ -40,18 +40,18 @@ VALUES ('crm', 'webhook', 'https://crm.example/hooks', 'a-signing-secret-of-some
 SELECT * FROM states();
 SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS due_now, count(*) AS pending
   FROM support.outbound_messages WHERE destination = 'webhook' AND state = 'pending';
-SELECT count(*) AS claimed FROM support.claim_messages(500, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) AS claimed FROM support.claim_messages(500, 16777216, 60000, '2026-01-01 00:00 UTC');
 -- switched off, its messages are parked again as claims meet them
 UPDATE support.delivery_endpoints SET active = false WHERE endpoint = 'crm';
 UPDATE support.outbound_messages SET next_attempt_at = now() - interval '1 minute' WHERE destination = 'webhook';
-SELECT count(*) AS claimed FROM support.claim_messages(100, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) AS claimed FROM support.claim_messages(100, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT * FROM states();
 -- and back on: all pending again
 UPDATE support.delivery_endpoints SET active = true WHERE endpoint = 'crm';
 SELECT * FROM states();
 -- an email endpoint takes every parked email, whatever its address
 SELECT queue('email', 'ada@acme.example', 3);
-SELECT count(*) FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT * FROM states() WHERE destination = 'email';
 INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, sender)
 VALUES ('mail', 'email', 'smtps://smtp.example:465', 'smtp-password', 'support@bedrockplatform.com');
@@ -61,8 +61,8 @@ SELECT * FROM states() WHERE destination = 'email';
 -- again once the change commits, and each active endpoint costs a probe
 UPDATE support.outbound_messages SET state = 'parked' WHERE destination IN ('webhook', 'email') AND message_id % 2 = 0;
 SELECT queue('webhook', 'erp', 2000);
-SELECT count(*) FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
-SELECT count(*) FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT * FROM states();
 SELECT support.unpark_deliverable_messages() AS unparked;
 SELECT * FROM states();

@@ -17,7 +17,7 @@ LANGUAGE sql AS $$
 $$;
 
 -- the worker started at 08:00 claims four, with a lease of an hour
-SELECT count(*) AS claimed FROM support.claim_messages(4, 3600000, '2026-03-09 08:00 UTC');
+SELECT count(*) AS claimed FROM support.claim_messages(4, 16777216, 3600000, '2026-03-09 08:00 UTC');
 -- it records two outcomes: the lease ends with them
 SELECT support.record_deliveries(ARRAY[1, 1], array_agg(message_id), '{delivered,pending}', '{NULL,"HTTP 503"}',
                                  ARRAY[now(), now() + interval '1 hour'])
@@ -31,7 +31,7 @@ SELECT * FROM outbox();
 SELECT count(*) AS same_keys FROM keys_before b JOIN support.outbound_messages m USING (message_id)
  WHERE m.idempotency_key = b.idempotency_key;
 -- its own claims are its own: releasing again changes nothing
-SELECT count(*) AS claimed FROM support.claim_messages(10, 3600000, '2026-03-09 08:05 UTC');
+SELECT count(*) AS claimed FROM support.claim_messages(10, 16777216, 3600000, '2026-03-09 08:05 UTC');
 SELECT support.release_earlier_claims('2026-03-09 08:05 UTC', 8) AS sent_again;
 SELECT * FROM outbox();
 -- a message that stopped a worker on each of its attempts is not sent to
@@ -39,15 +39,20 @@ SELECT * FROM outbox();
 UPDATE support.outbound_messages SET attempts = 8 WHERE subject = 'lease 3';
 SELECT support.release_earlier_claims('2026-03-09 08:10 UTC', 8) AS sent_again;
 SELECT * FROM outbox();
+-- a claim stops at max_bytes of messages, but takes one whatever its size
+-- (what the worker holds in flight stays bounded)
+UPDATE support.outbound_messages SET next_attempt_at = now() - interval '1 second' WHERE state = 'pending';
+SELECT count(*) AS claimed, sum(size) AS bytes FROM support.claim_messages(10, 1, 3600000, '2026-03-09 08:10 UTC');
+SELECT count(*) AS claimed, sum(size) AS bytes FROM support.claim_messages(10, 46, 3600000, '2026-03-09 08:10 UTC');
 -- parking ends a stale lease too, and a requeued dead letter is nobody's
 UPDATE support.delivery_endpoints SET active = false;
-SELECT count(*) AS claimed FROM support.claim_messages(10, 3600000, '2026-03-09 08:15 UTC');
+SELECT count(*) AS claimed FROM support.claim_messages(10, 16777216, 3600000, '2026-03-09 08:15 UTC');
 SELECT state, count(*), count(claiming_worker_started_at) AS claimed FROM support.outbound_messages GROUP BY 1 ORDER BY 1;
 SELECT (support.requeue_message(account_id, message_id)).claiming_worker_started_at
   FROM support.outbound_messages WHERE subject = 'lease 3';
 -- only the owner runs them
 SELECT has_function_privilege('support_manager', 'support.release_earlier_claims(timestamptz, integer)', 'EXECUTE') AS managers_release,
-       has_function_privilege('support_manager', 'support.claim_messages(integer, bigint, timestamptz)', 'EXECUTE') AS managers_claim;
+       has_function_privilege('support_manager', 'support.claim_messages(integer, bigint, bigint, timestamptz)', 'EXECUTE') AS managers_claim;
 
 -- bounds: a message over 1 MB (body, subject, target, template and payload
 -- together: all the worker reads), a ticket's history entry over 1 MB, and
@@ -59,6 +64,11 @@ INSERT INTO support.outbound_messages (account_id, destination, target, subject,
 VALUES (1, 'slack', '#general', repeat('&', 1048576), 'a subject escaped fivefold');
 INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, payload)
 VALUES (1, 'webhook', 'crm', 'big payload', 'x', jsonb_build_object('data', repeat('y', 1048576)));
+-- counted uncompressed: a payload that compresses well is no smaller
+CREATE TEMP TABLE compressed AS SELECT jsonb_build_object('data', repeat(chr(1), 20000000)) AS payload;
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, payload)
+SELECT 1, 'webhook', 'crm', 'compressed payload', 'x', payload FROM compressed;
+SELECT pg_column_size(payload) < 1048576 AS stored_under_1_mb, support.message_size('', NULL, '', NULL, payload) AS counted FROM compressed;
 -- a manager queues what an agent may, and cancels or resends; the worker's
 -- own columns are the worker's (an attempt count near the integer's end
 -- made every claim fail)
@@ -67,7 +77,7 @@ SELECT c.column_name, has_column_privilege('support_manager', 'support.outbound_
   FROM information_schema.columns c
  WHERE c.table_schema = 'support' AND c.table_name = 'outbound_messages' ORDER BY c.ordinal_position;
 INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
-VALUES (1, 'webhook', 'crm', 'just fits', repeat('é', 524281));
+VALUES (1, 'webhook', 'crm', 'just fits', repeat('é', 524270));
 SELECT ticket_id AS t FROM support.open_ticket(1, :ada, 'Campaign paused', 'Spend stopped') \gset
 SELECT support.post_client_message(:t, :ada, repeat('long story ', 100000));
 SELECT support.post_client_message(:t, :ada, repeat('long story ', 90000)) IS NOT NULL AS posted;

@@ -17,12 +17,12 @@ SELECT bool_and(abs(('x' || lpad(replace(substr(idempotency_key, 9, 13), '-', ''
   FROM support.outbound_messages;
 -- every retry sends the same key: claimed, failed, claimed again
 SELECT idempotency_key AS first_key FROM support.outbound_messages ORDER BY message_id LIMIT 1 \gset
-CREATE TEMP TABLE first_claim AS SELECT * FROM support.claim_messages(1, 60000, '2026-01-01 00:00 UTC');
+CREATE TEMP TABLE first_claim AS SELECT * FROM support.claim_messages(1, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT idempotency_key = :'first_key' AS same_key FROM first_claim;
 SELECT support.record_deliveries(ARRAY[account_id], ARRAY[message_id], '{pending}', '{"HTTP 503"}', ARRAY[now() - interval '1 second'])
   FROM first_claim;
 SELECT c.idempotency_key = :'first_key' AS same_key_on_retry, c.attempts
-  FROM support.claim_messages(1, 60000, '2026-01-01 00:00 UTC') c;
+  FROM support.claim_messages(1, 16777216, 60000, '2026-01-01 00:00 UTC') c;
 -- the email's Message-ID and the webhook's id are the key
 SELECT support.message_content('email', 'ada@acme.example', 's', 'b', '{}', :'first_key', 1, NULL, NULL, now(),
                                'support@bedrockplatform.com') LIKE '%Message-ID: <' || :'first_key' || '@bedrock.support>%' AS message_id;

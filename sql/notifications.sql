@@ -116,10 +116,10 @@ SELECT target, subject, body FROM support.outbound_messages WHERE payload->>'kin
 -- a Slack message to a channel without an endpoint would wait; '*' covers every channel
 SELECT count(*) FILTER (WHERE support.has_endpoint(destination, target)) AS deliverable, count(*) AS pending
   FROM support.outbound_messages WHERE state = 'pending';
-CREATE TEMP TABLE claimed AS SELECT * FROM support.claim_messages(3, 60000, '2026-01-01 00:00 UTC');
+CREATE TEMP TABLE claimed AS SELECT * FROM support.claim_messages(3, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT destination, attempts, url IS NOT NULL AS has_url, content IS NOT NULL AS has_content FROM claimed ORDER BY message_id;
 -- claimed messages are leased: another claim does not see them
-SELECT count(*) AS claimed_again FROM support.claim_messages(100, 60000, '2026-01-01 00:00 UTC') c
+SELECT count(*) AS claimed_again FROM support.claim_messages(100, 16777216, 60000, '2026-01-01 00:00 UTC') c
  WHERE c.message_id IN (SELECT message_id FROM claimed);
 SELECT support.record_deliveries(array_agg(account_id), array_agg(message_id),
                                  array_agg(CASE WHEN destination = 'email' THEN 'dead' ELSE 'delivered' END),

@@ -21,6 +21,7 @@ typedef struct DeliveryRequest
 	char	   *body;			/* HTTP body, or the whole RFC 5322 message */
 	size_t		body_length;
 	size_t		body_sent;
+	int64		size;			/* the message's bytes as stored (support.message_size) */
 	struct curl_slist *headers; /* HTTP */
 	char	   *mail_from;		/* SMTP */
 	bool		require_tls;	/* SMTP: STARTTLS or smtps://, unless the endpoint is plain text on loopback */

@@ -67,6 +67,14 @@
 
 /* the most messages in flight at once, whatever support.delivery_concurrency says */
 #define DELIVERY_MAX_CONCURRENCY 1024
+/*
+ * The most bytes of messages in flight at once (but one message, up to
+ * its 1 MB, always goes): what a message holds once rendered (JSON escapes
+ * a control character in six bytes) then stays within a few hundred MB.
+ */
+#define DELIVERY_MAX_BYTES_IN_FLIGHT (16 * 1024 * 1024)
+/* the endpoints are swept again at least this often (a change committed by COMMIT PREPARED wakes nobody) */
+#define DELIVERY_SWEEP_INTERVAL_MS 60000
 
 /* support.delivery_* */
 static int	delivery_concurrency = 64;
@@ -79,6 +87,7 @@ static int	delivery_backoff_ms = 1000;
 static char *delivery_ticket_url = NULL;
 
 static MemoryContext delivery_requests_context = NULL;
+static int64 delivery_bytes_in_flight = 0;	/* claimed, not yet recorded */
 static MemoryContext delivery_pass_context = NULL;
 
 void
@@ -163,6 +172,7 @@ delivery_request_from(HeapTuple tuple, TupleDesc tupdesc)
 	request->body_length = request->body ? strlen(request->body) : 0;
 	request->smtp = strcmp(destination, "email") == 0;
 	request->require_tls = DatumGetBool(SPI_getbinval(tuple, tupdesc, 12, &is_null)) || is_null;
+	request->size = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 13, &is_null));
 
 	if (request->smtp)
 	{
@@ -206,6 +216,7 @@ static bool earlier_claims_released = false;
  */
 static bool endpoints_ever_swept = false;
 static uint64 endpoint_changes_swept;
+static TimestampTz endpoints_swept_at;
 static uint64 endpoint_changes_sweeping;
 static bool endpoints_swept = false;
 
@@ -214,13 +225,19 @@ delivery_unpark_after_endpoint_changes(void)
 {
 	/* read before the sweep's snapshot: a change counted later is swept next time */
 	uint64		changes = worker_shmem_endpoint_changes();
+	TimestampTz now = GetCurrentTimestamp();
+	bool		is_null;
 
-	if (endpoints_ever_swept && changes == endpoint_changes_swept)
+	if (endpoints_ever_swept && changes == endpoint_changes_swept &&
+		now < TimestampTzPlusMilliseconds(endpoints_swept_at, DELIVERY_SWEEP_INTERVAL_MS))
 		return;
-	if (SPI_execute("SELECT support.unpark_deliverable_messages()", false, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT skipped FROM support.unpark_deliverable_messages()", false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
 		elog(ERROR, "support.unpark_deliverable_messages failed");
+	/* done once this commits, unless another transaction held a parked row: then again next claim */
+	endpoints_swept = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)) == 0;
 	endpoint_changes_sweeping = changes;
-	endpoints_swept = true;		/* taken as done once this commits */
+	endpoints_swept_at = now;
 }
 
 static void
@@ -252,10 +269,11 @@ delivery_release_earlier_claims(void)
 static int
 delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **failed, int *failed_count)
 {
-	Datum		arguments[3] = {Int32GetDatum(limit),
+	Datum		arguments[4] = {Int32GetDatum(limit),
+		Int64GetDatum(Max(DELIVERY_MAX_BYTES_IN_FLIGHT - delivery_bytes_in_flight, 0)),
 		Int64GetDatum(2 * (int64) delivery_timeout_ms + DELIVERY_LEASE_MARGIN_MS),
 	TimestampTzGetDatum(MyStartTimestamp)};
-	Oid			types[3] = {INT4OID, INT8OID, TIMESTAMPTZOID};
+	Oid			types[4] = {INT4OID, INT8OID, INT8OID, TIMESTAMPTZOID};
 	volatile int claimed = 0;
 
 	worker_transaction_begin("bedrock_support: claiming messages to deliver");
@@ -265,9 +283,9 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 		delivery_release_earlier_claims();
 		delivery_unpark_after_endpoint_changes();
 		if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
-								  "       idempotency_key, url, secret, username, sender, content, require_tls"
-								  "  FROM support.claim_messages($1, $2, $3)",
-								  3, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
+								  "       idempotency_key, url, secret, username, sender, content, require_tls, size"
+								  "  FROM support.claim_messages($1, $2, $3, $4)",
+								  4, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "support.claim_messages failed");
 		for (uint64 row = 0; row < SPI_processed; row++)
 			claimed_requests[claimed++] = delivery_request_from(SPI_tuptable->vals[row], SPI_tuptable->tupdesc);
@@ -295,6 +313,8 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 	for (int i = 0; i < claimed; i++)
 	{
 		DeliveryRequest *request = claimed_requests[i];
+
+		delivery_bytes_in_flight += request->size;
 
 		if (request->url == NULL)
 		{
@@ -420,7 +440,10 @@ delivery_record(DeliveryRequest **done, int count)
 	arguments[4] = PointerGetDatum(construct_array(nexts, count, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE));
 	/* freed before recording, so a failed transaction cannot leak them */
 	for (int i = 0; i < count; i++)
+	{
+		delivery_bytes_in_flight -= done[i]->size;
 		delivery_curl_free(done[i]);
+	}
 
 	worker_transaction_begin("bedrock_support: recording deliveries");
 	if (SPI_execute_with_args("SELECT support.record_deliveries($1, $2, $3, $4, $5)",
@@ -506,6 +529,7 @@ delivery_worker_main(Datum argument)
 		/* a claim that fails neither stops the transfers in flight nor repeats at once */
 		room = concurrency - delivery_curl_in_flight();
 		if ((room >= batch || (room > 0 && delivery_curl_in_flight() == 0)) &&
+			(delivery_bytes_in_flight < DELIVERY_MAX_BYTES_IN_FLIGHT || unrecorded + delivery_curl_in_flight() == 0) &&
 			GetCurrentTimestamp() >= claims_resume_at)
 		{
 			PG_TRY();

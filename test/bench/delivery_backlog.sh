@@ -47,7 +47,7 @@ DECLARE
     started timestamptz := clock_timestamp();
 BEGIN
     LOOP
-        PERFORM count(*) FROM support.claim_messages(10, 60000, '2026-01-01 00:00 UTC');
+        PERFORM count(*) FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
         COMMIT;
         EXIT WHEN NOT EXISTS (SELECT 1 FROM support.outbound_messages
                                WHERE state = 'pending' AND target = 'nowhere');
@@ -71,7 +71,7 @@ BEGIN
         PERFORM support.next_delivery();
         nexts := nexts || extract(epoch FROM clock_timestamp() - t) * 1e6;
         t := clock_timestamp();
-        PERFORM count(*) FROM support.claim_messages(1, 60000, '2026-01-01 00:00 UTC');
+        PERFORM count(*) FROM support.claim_messages(1, 16777216, 60000, '2026-01-01 00:00 UTC');
         claims := claims || extract(epoch FROM clock_timestamp() - t) * 1e6;
     END LOOP;
     SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 1) INTO next_us FROM unnest(nexts) x;

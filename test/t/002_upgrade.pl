@@ -131,7 +131,7 @@ if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
 		"huge, sent: delivered\nhuge, waiting: dead (not sent: it is over 1 MB, the bound since 1.1)\nsmall, waiting: pending",
 		'the waiting message over 1 MB is a dead letter; the others are as they were');
 	is($node->safe_psql('oversized', q{
-		SELECT string_agg(m.subject, ', ') FROM support.claim_messages(10, 60000, now()) c
+		SELECT string_agg(m.subject, ', ') FROM support.claim_messages(10, 16777216, 60000, now()) c
 		  JOIN support.outbound_messages m USING (account_id, message_id)}),
 		'small, waiting', 'and the claim goes on with the rest');
 	is($node->safe_psql('oversized', q{
