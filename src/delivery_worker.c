@@ -453,15 +453,30 @@ delivery_record(DeliveryRequest **done, int count)
 	return delivered;
 }
 
-/* The earliest deliverable message's next attempt, or 0 when none. */
+/*
+ * The earliest pending message's next attempt, or 0 when none; when it is
+ * due, whether a due one is free to claim. The claim that just took nothing
+ * either parked a batch (then the rest are free: claim again at once) or
+ * met only rows another transaction holds (then wait a little, never spin).
+ */
 static TimestampTz
-delivery_next_due(void)
+delivery_next_due(bool *due_and_free)
 {
 	TimestampTz next;
 
 	worker_transaction_begin("bedrock_support: looking for the next message");
 	worker_require_extension("bedrock_support delivery");
 	next = worker_query_time("SELECT support.next_delivery()");
+	*due_and_free = false;
+	if (next != 0 && next <= GetCurrentTimestamp())
+	{
+		if (SPI_execute("SELECT 1 FROM support.outbound_messages m"
+						" WHERE m.state OPERATOR(pg_catalog.=) 'pending'"
+						"   AND m.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.statement_timestamp()"
+						" ORDER BY m.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED", false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not look for a free due message");
+		*due_and_free = SPI_processed > 0;
+	}
 	worker_transaction_end();
 	return next;
 }
@@ -508,7 +523,7 @@ delivery_worker_main(Datum argument)
 		static int	unrecorded;		/* completed, outcome not yet written */
 		static TimestampTz first_unrecorded_at;
 		static TimestampTz claims_resume_at;	/* after a failed claim, not before */
-		static TimestampTz due_but_unclaimed;	/* what was due when a claim took nothing */
+		static bool due_and_free;
 		static TimestampTz next;
 		int			concurrency = Min(delivery_concurrency, DELIVERY_MAX_CONCURRENCY);
 		/* claims and outcomes go in batches: two transactions per message would cap the rate */
@@ -584,20 +599,23 @@ delivery_worker_main(Datum argument)
 		}
 
 		if (delivery_curl_in_flight() > 0 || report.tickets > 0)
-		{
-			due_but_unclaimed = 0;
 			continue;
-		}
 		/* idle: a failed pass waits its second, due messages or not */
 		if (report.failed)
 		{
 			worker_shmem_sleep_until(TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000));
 			continue;
 		}
+		if (GetCurrentTimestamp() < claims_resume_at)
+		{
+			worker_shmem_sleep_until(claims_resume_at);
+			continue;
+		}
 		next = 0;
+		due_and_free = false;
 		PG_TRY();
 		{
-			next = delivery_next_due();
+			next = delivery_next_due(&due_and_free);
 		}
 		PG_CATCH();
 		{
@@ -610,20 +628,12 @@ delivery_worker_main(Datum argument)
 			worker_shmem_sleep_until(TimestampTzPlusMilliseconds(now, 1000));
 		else if (next != 0 && next <= now)
 		{
-			/*
-			 * Due, yet the claim took nothing: it parked a batch (then what is
-			 * due next is another message, claimed at once), or another
-			 * transaction holds the due one's row lock (then wait a little,
-			 * never spin).
-			 */
-			if (next != due_but_unclaimed)
-				due_but_unclaimed = next;
-			else
+			/* due: a parked batch is claimed again at once, a held row waited for */
+			if (!due_and_free)
 				worker_shmem_sleep_until(TimestampTzPlusMilliseconds(now, DELIVERY_POLL_MS));
 		}
 		else
 		{
-			due_but_unclaimed = 0;
 			worker_shmem_sleep_until(next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms))
 									 : TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms));
 		}
