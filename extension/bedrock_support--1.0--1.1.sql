@@ -290,7 +290,7 @@ DROP FUNCTION support.claim_messages(max_messages integer, lease_ms bigint);
 -- sent is a dead letter now (it would stop every claim).
 CREATE FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) RETURNS bigint
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'message_size';
-COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker reads them (body, subject, target, template, payload; NULL counts 0): what messages_are_at_most_1_mb bounds';
+COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker renders it (body, subject, target and template as stored, the payload as its JSON text; NULL counts 0; past 16 MB, at least): what messages_are_at_most_1_mb bounds';
 UPDATE support.outbound_messages
    SET state = 'dead', last_error = 'not sent: it is over 1 MB, the bound since 1.1', claiming_worker_started_at = NULL
  WHERE state = ANY (ARRAY['pending'::text, 'parked'::text])
@@ -1239,8 +1239,11 @@ CREATE OR REPLACE FUNCTION support.record_deliveries(account_ids bigint[], messa
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     -- a row another transaction holds is skipped, never waited for: that
     -- message is sent again when its lease ends (at least once)
+    -- (updated by key, the state checked again: a row updated since this
+    -- statement's snapshot is locked in its new version, which the update
+    -- then finds and checks again)
     WITH locked AS (
-        SELECT m.ctid AS row_id FROM support.outbound_messages m
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE (m.account_id, m.message_id) IN (SELECT * FROM unnest(account_ids, message_ids))
            AND m.state = 'pending'
            FOR UPDATE SKIP LOCKED)
@@ -1252,8 +1255,8 @@ CREATE OR REPLACE FUNCTION support.record_deliveries(account_ids bigint[], messa
            claiming_worker_started_at = NULL
       FROM unnest(account_ids, message_ids, states, errors, next_attempts)
            AS r(account_id, message_id, state, error, next_attempt_at)
-     WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
-       AND m.account_id = r.account_id AND m.message_id = r.message_id
+     WHERE (m.account_id, m.message_id) IN (SELECT l.account_id, l.message_id FROM locked l)
+       AND m.account_id = r.account_id AND m.message_id = r.message_id AND m.state = 'pending'
 $$;
 COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) IS 'the delivery worker''s outcomes: delivered, back to pending with the next attempt''s time, or dead, with the reason';
 REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
@@ -1262,8 +1265,11 @@ CREATE OR REPLACE FUNCTION support.release_earlier_claims(worker_started_at time
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     -- (a row another transaction holds is skipped, never waited for: its
     -- lease still ends on its own)
+    -- (updated by key, conditions repeated: a row updated since this
+    -- statement's snapshot is locked in its new version, which the update
+    -- then finds and checks again)
     WITH locked AS (
-        SELECT m.ctid AS row_id FROM support.outbound_messages m
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE m.state = 'pending'
            -- (<> in two ranges: the in-flight index's two probes)
            AND (m.claiming_worker_started_at < worker_started_at OR m.claiming_worker_started_at > worker_started_at)
@@ -1276,7 +1282,9 @@ CREATE OR REPLACE FUNCTION support.release_earlier_claims(worker_started_at time
                last_error = CASE WHEN m.attempts >= max_attempts
                                  THEN format('no outcome recorded (gave up after %s attempts: the delivery worker stopped while sending it)', m.attempts)
                                  ELSE m.last_error END
-         WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
+         WHERE (m.account_id, m.message_id) IN (SELECT l.account_id, l.message_id FROM locked l)
+           AND m.state = 'pending'
+           AND (m.claiming_worker_started_at < worker_started_at OR m.claiming_worker_started_at > worker_started_at)
         RETURNING m.state)
     SELECT count(*) FILTER (WHERE state = 'pending') FROM released
 $$;
@@ -1295,22 +1303,28 @@ CREATE OR REPLACE FUNCTION support.unpark_deliverable_messages(OUT unparked bigi
                SELECT p.ctid AS row_id FROM support.outbound_messages p
                 WHERE p.state = 'parked' AND p.destination = e.destination AND p.target = e.endpoint
                OFFSET 0) p
-        UNION ALL
+        UNION
+        -- (endpoints for a whole destination: email's, and Slack's '*')
         SELECT p.ctid FROM support.outbound_messages p
          WHERE p.state = 'parked'
            AND p.destination = ANY (ARRAY(SELECT e.destination FROM support.delivery_endpoints e
-                                          WHERE e.active AND (e.destination = 'email' OR e.endpoint = '*')))),
+                                          WHERE e.active AND (e.destination = 'email'
+                                                              OR (e.destination = 'slack' AND e.endpoint = '*'))))),
     -- a row another transaction holds is skipped, never waited for, and
     -- counted: the delivery worker sweeps again until none is left
     locked AS (
-        SELECT m.ctid AS row_id FROM support.outbound_messages m
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c))
            AND m.state = 'parked' AND support.has_endpoint(m.destination, m.target)
            FOR UPDATE SKIP LOCKED),
+    -- (updated by key, the state checked again: a row updated since this
+    -- statement's snapshot is locked in its new version, which the update
+    -- then finds and checks again)
     moved AS (
         UPDATE support.outbound_messages m
            SET state = 'pending', next_attempt_at = now(), last_error = NULL
-         WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
+         WHERE (m.account_id, m.message_id) IN (SELECT l.account_id, l.message_id FROM locked l)
+           AND m.state = 'parked'
         RETURNING 1)
     SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM candidates) - (SELECT count(*) FROM locked)
 $$;

@@ -69,6 +69,13 @@ CREATE TEMP TABLE compressed AS SELECT jsonb_build_object('data', repeat(chr(1),
 INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, payload)
 SELECT 1, 'webhook', 'crm', 'compressed payload', 'x', payload FROM compressed;
 SELECT pg_column_size(payload) < 1048576 AS stored_under_1_mb, support.message_size('', NULL, '', NULL, payload) AS counted FROM compressed;
+-- counted as the JSON text it is sent as: a number of a few stored bytes
+-- is 131,072 digits of text (8,200 of them made every claim run out of memory)
+SELECT support.message_size('', NULL, '', NULL, to_jsonb(('1' || repeat('0', 131071))::numeric)) AS one_long_number,
+       support.message_size('', NULL, '', NULL, '{"a": [1, "x\u0001"], "b": null, "c": true}') AS small_payload,
+       octet_length('{"a": [1, "x\u0001"], "b": null, "c": true}'::jsonb::text) AS as_text;
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, payload)
+SELECT 1, 'webhook', 'crm', 'long numbers', 'x', jsonb_agg(('1' || repeat('0', 131071))::numeric) FROM generate_series(1, 9);
 -- a manager queues what an agent may, and cancels or resends; the worker's
 -- own columns are the worker's (an attempt count near the integer's end
 -- made every claim fail)
@@ -92,3 +99,11 @@ UPDATE support.delivery_endpoints SET secret = NULL WHERE endpoint = 'crm';
 SET ROLE support_manager;
 SELECT state IS NOT NULL AS managers_read_the_delivery_status FROM support.delivery_status;
 RESET ROLE;
+-- a webhook endpoint named '*' serves no other webhook target (only Slack's
+-- '*' serves every channel): nothing to unpark, and nothing counted as
+-- skipped (which made the worker sweep again at every claim)
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret)
+VALUES ('*', 'webhook', 'https://any.example/hooks', 'a-signing-secret-of-some-length');
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, state)
+VALUES (1, 'webhook', 'nowhere', 'for nobody', 'x', 'parked');
+SELECT * FROM support.unpark_deliverable_messages();

@@ -411,39 +411,47 @@ delivery_record(DeliveryRequest **done, int count)
 	Datum		arguments[5];
 	Oid			types[5] = {INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID};
 	TimestampTz now = GetCurrentTimestamp();
-	int			delivered = 0;
+	volatile int delivered = 0;
 
-	for (int i = 0; i < count; i++)
+	/* whatever fails below, the requests are freed and no longer counted in flight */
+	PG_TRY();
 	{
-		char	   *reason;
-		DeliveryOutcome outcome = delivery_outcome(done[i], &reason);
-
-		if (outcome == OUTCOME_RETRY && done[i]->attempts >= delivery_max_attempts)
+		for (int i = 0; i < count; i++)
 		{
-			outcome = OUTCOME_DEAD;
-			reason = psprintf("%s (gave up after %d attempts)", reason, done[i]->attempts);
+			char	   *reason;
+			DeliveryOutcome outcome = delivery_outcome(done[i], &reason);
+
+			if (outcome == OUTCOME_RETRY && done[i]->attempts >= delivery_max_attempts)
+			{
+				outcome = OUTCOME_DEAD;
+				reason = psprintf("%s (gave up after %d attempts)", reason, done[i]->attempts);
+			}
+			accounts[i] = Int64GetDatum(done[i]->account_id);
+			messages[i] = Int64GetDatum(done[i]->message_id);
+			states[i] = CStringGetTextDatum(outcome == OUTCOME_DELIVERED ? "delivered"
+											: outcome == OUTCOME_DEAD ? "dead" : "pending");
+			errors[i] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+			error_nulls[i] = reason == NULL;
+			nexts[i] = TimestampTzGetDatum(outcome == OUTCOME_RETRY ? delivery_next_attempt(done[i], now) : now);
+			delivered += outcome == OUTCOME_DELIVERED;
 		}
-		accounts[i] = Int64GetDatum(done[i]->account_id);
-		messages[i] = Int64GetDatum(done[i]->message_id);
-		states[i] = CStringGetTextDatum(outcome == OUTCOME_DELIVERED ? "delivered"
-										: outcome == OUTCOME_DEAD ? "dead" : "pending");
-		errors[i] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
-		error_nulls[i] = reason == NULL;
-		nexts[i] = TimestampTzGetDatum(outcome == OUTCOME_RETRY ? delivery_next_attempt(done[i], now) : now);
-		delivered += outcome == OUTCOME_DELIVERED;
+		arguments[0] = PointerGetDatum(construct_array(accounts, count, INT8OID, 8, true, TYPALIGN_DOUBLE));
+		arguments[1] = PointerGetDatum(construct_array(messages, count, INT8OID, 8, true, TYPALIGN_DOUBLE));
+		arguments[2] = PointerGetDatum(construct_array(states, count, TEXTOID, -1, false, TYPALIGN_INT));
+		arguments[3] = PointerGetDatum(construct_md_array(errors, error_nulls, 1, dims, lbs, TEXTOID, -1, false,
+														  TYPALIGN_INT));
+		arguments[4] = PointerGetDatum(construct_array(nexts, count, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE));
 	}
-	arguments[0] = PointerGetDatum(construct_array(accounts, count, INT8OID, 8, true, TYPALIGN_DOUBLE));
-	arguments[1] = PointerGetDatum(construct_array(messages, count, INT8OID, 8, true, TYPALIGN_DOUBLE));
-	arguments[2] = PointerGetDatum(construct_array(states, count, TEXTOID, -1, false, TYPALIGN_INT));
-	arguments[3] = PointerGetDatum(construct_md_array(errors, error_nulls, 1, dims, lbs, TEXTOID, -1, false,
-													  TYPALIGN_INT));
-	arguments[4] = PointerGetDatum(construct_array(nexts, count, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE));
-	/* freed before recording, so a failed transaction cannot leak them */
-	for (int i = 0; i < count; i++)
+	PG_FINALLY();
 	{
-		delivery_bytes_in_flight -= done[i]->size;
-		delivery_curl_free(done[i]);
+		/* before recording, too: a failed transaction cannot leak them */
+		for (int i = 0; i < count; i++)
+		{
+			delivery_bytes_in_flight -= done[i]->size;
+			delivery_curl_free(done[i]);
+		}
 	}
+	PG_END_TRY();
 
 	worker_transaction_begin("bedrock_support: recording deliveries");
 	if (SPI_execute_with_args("SELECT support.record_deliveries($1, $2, $3, $4, $5)",

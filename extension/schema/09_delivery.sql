@@ -95,8 +95,11 @@ CREATE FUNCTION support.release_earlier_claims(worker_started_at timestamp with 
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     -- (a row another transaction holds is skipped, never waited for: its
     -- lease still ends on its own)
+    -- (updated by key, conditions repeated: a row updated since this
+    -- statement's snapshot is locked in its new version, which the update
+    -- then finds and checks again)
     WITH locked AS (
-        SELECT m.ctid AS row_id FROM support.outbound_messages m
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE m.state = 'pending'
            -- (<> in two ranges: the in-flight index's two probes)
            AND (m.claiming_worker_started_at < worker_started_at OR m.claiming_worker_started_at > worker_started_at)
@@ -109,7 +112,9 @@ CREATE FUNCTION support.release_earlier_claims(worker_started_at timestamp with 
                last_error = CASE WHEN m.attempts >= max_attempts
                                  THEN format('no outcome recorded (gave up after %s attempts: the delivery worker stopped while sending it)', m.attempts)
                                  ELSE m.last_error END
-         WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
+         WHERE (m.account_id, m.message_id) IN (SELECT l.account_id, l.message_id FROM locked l)
+           AND m.state = 'pending'
+           AND (m.claiming_worker_started_at < worker_started_at OR m.claiming_worker_started_at > worker_started_at)
         RETURNING m.state)
     SELECT count(*) FILTER (WHERE state = 'pending') FROM released
 $$;
@@ -317,22 +322,28 @@ CREATE FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT ski
                SELECT p.ctid AS row_id FROM support.outbound_messages p
                 WHERE p.state = 'parked' AND p.destination = e.destination AND p.target = e.endpoint
                OFFSET 0) p
-        UNION ALL
+        UNION
+        -- (endpoints for a whole destination: email's, and Slack's '*')
         SELECT p.ctid FROM support.outbound_messages p
          WHERE p.state = 'parked'
            AND p.destination = ANY (ARRAY(SELECT e.destination FROM support.delivery_endpoints e
-                                          WHERE e.active AND (e.destination = 'email' OR e.endpoint = '*')))),
+                                          WHERE e.active AND (e.destination = 'email'
+                                                              OR (e.destination = 'slack' AND e.endpoint = '*'))))),
     -- a row another transaction holds is skipped, never waited for, and
     -- counted: the delivery worker sweeps again until none is left
     locked AS (
-        SELECT m.ctid AS row_id FROM support.outbound_messages m
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c))
            AND m.state = 'parked' AND support.has_endpoint(m.destination, m.target)
            FOR UPDATE SKIP LOCKED),
+    -- (updated by key, the state checked again: a row updated since this
+    -- statement's snapshot is locked in its new version, which the update
+    -- then finds and checks again)
     moved AS (
         UPDATE support.outbound_messages m
            SET state = 'pending', next_attempt_at = now(), last_error = NULL
-         WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
+         WHERE (m.account_id, m.message_id) IN (SELECT l.account_id, l.message_id FROM locked l)
+           AND m.state = 'parked'
         RETURNING 1)
     SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM candidates) - (SELECT count(*) FROM locked)
 $$;
@@ -392,8 +403,11 @@ CREATE FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigi
     LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     -- a row another transaction holds is skipped, never waited for: that
     -- message is sent again when its lease ends (at least once)
+    -- (updated by key, the state checked again: a row updated since this
+    -- statement's snapshot is locked in its new version, which the update
+    -- then finds and checks again)
     WITH locked AS (
-        SELECT m.ctid AS row_id FROM support.outbound_messages m
+        SELECT m.account_id, m.message_id FROM support.outbound_messages m
          WHERE (m.account_id, m.message_id) IN (SELECT * FROM unnest(account_ids, message_ids))
            AND m.state = 'pending'
            FOR UPDATE SKIP LOCKED)
@@ -405,8 +419,8 @@ CREATE FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigi
            claiming_worker_started_at = NULL
       FROM unnest(account_ids, message_ids, states, errors, next_attempts)
            AS r(account_id, message_id, state, error, next_attempt_at)
-     WHERE m.ctid = ANY (ARRAY(SELECT l.row_id FROM locked l))
-       AND m.account_id = r.account_id AND m.message_id = r.message_id
+     WHERE (m.account_id, m.message_id) IN (SELECT l.account_id, l.message_id FROM locked l)
+       AND m.account_id = r.account_id AND m.message_id = r.message_id AND m.state = 'pending'
 $$;
 COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) IS 'the delivery worker''s outcomes: delivered, back to pending with the next attempt''s time, or dead, with the reason';
 REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
@@ -422,7 +436,7 @@ GRANT ALL ON FUNCTION support.new_message_key() TO support_agent, support_manage
 
 CREATE FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) RETURNS bigint
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'message_size';
-COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker reads them (body, subject, target, template, payload; NULL counts 0): what messages_are_at_most_1_mb bounds';
+COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker renders it (body, subject, target and template as stored, the payload as its JSON text; NULL counts 0; past 16 MB, at least): what messages_are_at_most_1_mb bounds';
 
 CREATE TABLE support.outbound_messages (
     account_id bigint NOT NULL,
