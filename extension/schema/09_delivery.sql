@@ -44,7 +44,7 @@ CREATE FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, l
     WITH candidates AS (
         SELECT m.ctid AS row_id, m.next_attempt_at,
                support.has_endpoint(m.destination, m.target) AS deliverable,
-               support.message_size(m.body, m.subject, m.target, m.template, m.payload) AS size
+               m.body, m.subject, m.target, m.template, m.payload
           FROM support.outbound_messages m
          WHERE m.state = 'pending' AND m.next_attempt_at <= statement_timestamp()
          ORDER BY m.next_attempt_at
@@ -63,7 +63,8 @@ CREATE FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, l
                claiming_worker_started_at = worker_started_at
          WHERE m.ctid = ANY (ARRAY(
                    SELECT c.row_id
-                     FROM (SELECT c.row_id, row_number() OVER w AS n, sum(c.size) OVER w AS running
+                     FROM (SELECT c.row_id, row_number() OVER w AS n,
+                                  sum(support.message_size(c.body, c.subject, c.target, c.template, c.payload)) OVER w AS running
                              FROM candidates c WHERE c.deliverable
                            WINDOW w AS (ORDER BY c.next_attempt_at, c.row_id)) c
                     WHERE c.n <= max_messages AND (c.n = 1 OR c.running <= max_bytes)))
