@@ -1244,10 +1244,11 @@ CREATE OR REPLACE FUNCTION support.record_deliveries(account_ids bigint[], messa
     -- statement's snapshot is locked in its new version, which the update
     -- then finds and checks again)
     WITH locked AS (
-        SELECT m.account_id, m.message_id FROM support.outbound_messages m
-         WHERE (m.account_id, m.message_id) IN (SELECT * FROM unnest(account_ids, message_ids))
-           AND m.state = 'pending'
-           FOR UPDATE SKIP LOCKED)
+        SELECT m.account_id, m.message_id
+          FROM unnest(account_ids, message_ids) AS k(account_id, message_id)
+          JOIN support.outbound_messages m ON m.account_id = k.account_id AND m.message_id = k.message_id
+         WHERE m.state = 'pending'
+           FOR UPDATE OF m SKIP LOCKED)
     UPDATE support.outbound_messages m
        SET state = r.state,
            delivered_at = CASE WHEN r.state = 'delivered' THEN clock_timestamp() END,
@@ -1293,7 +1294,7 @@ COMMENT ON FUNCTION support.release_earlier_claims(worker_started_at timestamp w
 REVOKE ALL ON FUNCTION support.release_earlier_claims(worker_started_at timestamp with time zone, max_attempts integer) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint)
-    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET jit = off AS $$
     WITH candidates AS (
         -- (LATERAL, kept a subquery by OFFSET 0: a probe of the parked index
         -- an endpoint, never a scan of every parked message)
@@ -1303,31 +1304,36 @@ CREATE OR REPLACE FUNCTION support.unpark_deliverable_messages(OUT unparked bigi
          CROSS JOIN LATERAL (
                SELECT p.ctid AS row_id FROM support.outbound_messages p
                 WHERE p.state = 'parked' AND p.destination = e.destination AND p.target = e.endpoint
+                  AND support.has_endpoint(p.destination, p.target)
                OFFSET 0) p
         UNION
         -- (endpoints for a whole destination: email's, and Slack's '*')
-        SELECT p.ctid FROM support.outbound_messages p
-         WHERE p.state = 'parked'
-           AND p.destination = ANY (ARRAY(SELECT e.destination FROM support.delivery_endpoints e
-                                          WHERE e.active AND (e.destination = 'email'
-                                                              OR (e.destination = 'slack' AND e.endpoint = '*'))))),
+        SELECT p.row_id
+          FROM (SELECT DISTINCT e.destination FROM support.delivery_endpoints e
+                 WHERE e.active AND (e.destination = 'email' OR (e.destination = 'slack' AND e.endpoint = '*'))) d
+         CROSS JOIN LATERAL (
+               SELECT p.ctid AS row_id FROM support.outbound_messages p
+                WHERE p.state = 'parked' AND p.destination = d.destination
+                  AND support.has_endpoint(p.destination, p.target)
+               OFFSET 0) p),
     -- a row another transaction holds is skipped, never waited for, and
     -- counted: the delivery worker sweeps again until none is left
+    -- (joined by ctid, not "ctid = ANY (array)", which is checked against the
+    -- whole array for every row: hours for 300,000; a row updated since
+    -- this statement's snapshot, locked in its new version, is missed here
+    -- and counted as skipped)
     locked AS (
-        SELECT m.account_id, m.message_id FROM support.outbound_messages m
-         WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c))
-           AND m.state = 'parked' AND support.has_endpoint(m.destination, m.target)
-           FOR UPDATE SKIP LOCKED),
-    -- (updated by key, the state checked again: a row updated since this
-    -- statement's snapshot is locked in its new version, which the update
-    -- then finds and checks again)
+        SELECT m.ctid AS row_id
+          FROM candidates c JOIN support.outbound_messages m ON m.ctid = c.row_id
+         WHERE m.state = 'parked'
+           FOR UPDATE OF m SKIP LOCKED),
     moved AS (
         UPDATE support.outbound_messages m
            SET state = 'pending', next_attempt_at = now(), last_error = NULL
-         WHERE (m.account_id, m.message_id) IN (SELECT l.account_id, l.message_id FROM locked l)
-           AND m.state = 'parked'
+          FROM locked l
+         WHERE m.ctid = l.row_id
         RETURNING 1)
-    SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM candidates) - (SELECT count(*) FROM locked)
+    SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM candidates) - (SELECT count(*) FROM moved)
 $$;
 COMMENT ON FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint) IS 'moves the parked messages an active endpoint now serves back to pending, due now; returns how many, and how many it could not lock (held by another transaction)';
 REVOKE ALL ON FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint) FROM PUBLIC;
