@@ -11,17 +11,13 @@
 #      the receiver (one Python process) is the bottleneck.
 #   delivery.sh [MESSAGES]   (PGHOST/PGPORT/PGUSER as for psql)
 set -euo pipefail
-source "$(dirname "$0")/include/latency.sh"
+source "$(dirname "$0")/include/receiver.sh"
 messages=${1:-10000}
 db=bedrock_delivery_bench
-here=$(cd "$(dirname "$0")" && pwd)
 port=54399
 work=$(mktemp -d /tmp/bedrock_support-delivery.XXXXXX)
-/usr/bin/python3 "$here/../receivers/http_receiver.py" $port "$work/receiver.log" 'benchmark-signing-secret' &
-receiver=$!
+start_receiver $port "$work"
 trap 'kill $receiver 2>/dev/null; rm -rf "$work"; psql -X -q -d postgres -c "ALTER SYSTEM RESET support.delivery_concurrency" -c "SELECT pg_reload_conf()" >/dev/null 2>&1 || true' EXIT
-control() { curl -s -X POST "http://127.0.0.1:$port/control" -d "$1" >/dev/null; }
-for _ in $(seq 50); do curl -s "http://127.0.0.1:$port/stats" >/dev/null 2>&1 && break; sleep 0.1; done
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d $db <<SQL

@@ -20,7 +20,7 @@
 #   delivery_backlog.sh [LARGEST]   (PGHOST/PGPORT/PGUSER as for psql)
 set -euo pipefail
 source "$(dirname "$0")/../harness/common.sh"
-source "$(dirname "$0")/include/latency.sh"
+source "$(dirname "$0")/include/receiver.sh"
 largest=${1:-1000000}
 db=bedrock_backlog_bench
 live=bedrock_backlog_live
@@ -99,13 +99,8 @@ psql -X -q -d postgres -c "DROP DATABASE $db"
 port=54398
 work=$(mktemp -d /tmp/bedrock_support-backlog.XXXXXX)
 chmod 755 "$work"
-# (its stderr: the answers to requests whose sender the shutdown killed fail there)
-/usr/bin/python3 "$(dirname "$0")/../receivers/http_receiver.py" $port "$work/receiver.log" 'benchmark-signing-secret' \
-    2>"$work/receiver.err" &
-receiver=$!
+start_receiver $port "$work"
 trap 'kill $receiver 2>/dev/null; rm -rf "$work"' EXIT
-control() { curl -s -X POST "http://127.0.0.1:$port/control" -d "$1" >/dev/null; }
-for _ in $(seq 50); do curl -s "http://127.0.0.1:$port/stats" >/dev/null 2>&1 && break; sleep 0.1; done
 count() { psql -X -qAt -d $live -c "$1" 2>/dev/null || echo unavailable; }
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $live" -c "CREATE DATABASE $live" 2>/dev/null

@@ -1,6 +1,22 @@
-# Latency from commit to a local receiver (test/receivers/http_receiver.py),
-# shared by the delivery benchmarks (sourced, not run).
-#   commit_to_receiver_ms DB LABEL QUEUE_ONE WORK RECEIVER_LOG
+# The delivery benchmarks' local webhook receiver (test/receivers/
+# http_receiver.py): starting it, steering it, and the latency from commit
+# to it (sourced, not run).
+
+# start_receiver PORT WORK: started in the background, its log in
+# WORK/receiver.log (its stderr, answers to senders a shutdown killed, in
+# WORK/receiver.err); sets $receiver to its pid and returns once it answers
+start_receiver() {
+    /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../../receivers/http_receiver.py" "$1" "$2/receiver.log" \
+        'benchmark-signing-secret' 2>"$2/receiver.err" &
+    receiver=$!
+    receiver_port=$1
+    for _ in $(seq 50); do curl -s "http://127.0.0.1:$1/stats" >/dev/null 2>&1 && return; sleep 0.1; done
+}
+
+# control JSON: the receiver's next answers ({"mode": "slow", "delay": 0.02}, ...)
+control() { curl -s -X POST "http://127.0.0.1:$receiver_port/control" -d "$1" >/dev/null; }
+
+# commit_to_receiver_ms DB LABEL QUEUE_ONE WORK RECEIVER_LOG
 # commits QUEUE_ONE (a statement queueing one message with subject LABEL)
 # 300 times, one by one, 20 ms apart; waits until all are delivered; prints
 # "median p99 max" in milliseconds. created_at is the inserting
