@@ -214,11 +214,16 @@ static bool earlier_claims_released = false;
  * the endpoints commits (counted in shared memory before the worker is
  * woken), the next claim first unparks what an active endpoint serves.
  */
-static bool endpoints_ever_swept = false;
-static uint64 endpoint_changes_swept;
-static TimestampTz endpoints_swept_at;
-static uint64 endpoint_changes_sweeping;
-static bool endpoints_swept = false;
+typedef struct EndpointSweep
+{
+	uint64		changes;		/* worker_shmem_endpoint_changes() when it began */
+	TimestampTz at;				/* 0: none yet */
+} EndpointSweep;
+
+/* the last sweep that committed and left nothing behind */
+static EndpointSweep endpoints_swept;
+/* this claim's sweep, which becomes that when the claim commits */
+static EndpointSweep endpoints_sweeping;
 
 static void
 delivery_unpark_after_endpoint_changes(void)
@@ -228,16 +233,18 @@ delivery_unpark_after_endpoint_changes(void)
 	TimestampTz now = GetCurrentTimestamp();
 	bool		is_null;
 
-	if (endpoints_ever_swept && changes == endpoint_changes_swept &&
-		now < TimestampTzPlusMilliseconds(endpoints_swept_at, DELIVERY_SWEEP_INTERVAL_MS))
+	if (endpoints_swept.at != 0 && changes == endpoints_swept.changes &&
+		now < TimestampTzPlusMilliseconds(endpoints_swept.at, DELIVERY_SWEEP_INTERVAL_MS))
 		return;
 	if (SPI_execute("SELECT skipped FROM support.unpark_deliverable_messages()", false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "support.unpark_deliverable_messages failed");
-	/* done once this commits, unless another transaction held a parked row: then again next claim */
-	endpoints_swept = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)) == 0;
-	endpoint_changes_sweeping = changes;
-	endpoints_swept_at = now;
+	/* a parked row another transaction held is swept for again at the next claim */
+	if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null)) == 0)
+	{
+		endpoints_sweeping.changes = changes;
+		endpoints_sweeping.at = now;
+	}
 }
 
 static void
@@ -296,18 +303,15 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 		/* the claim rolled back: nothing was leased, only memory to give back */
 		for (int i = 0; i < claimed; i++)
 			delivery_curl_free(claimed_requests[i]);
-		endpoints_swept = false;
+		endpoints_sweeping.at = 0;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	/* committed: a failed claim releases and sweeps again */
 	earlier_claims_released = true;
-	if (endpoints_swept)
-	{
-		endpoint_changes_swept = endpoint_changes_sweeping;
-		endpoints_ever_swept = true;
-	}
-	endpoints_swept = false;
+	if (endpoints_sweeping.at != 0)
+		endpoints_swept = endpoints_sweeping;
+	endpoints_sweeping.at = 0;
 
 	/* sent only once the claim is committed: never for a claim that rolled back */
 	for (int i = 0; i < claimed; i++)
