@@ -22,6 +22,7 @@
 #include "ticket_events.h"
 #include "worker_launcher.h"
 #include "worker_shmem.h"
+#include "worker_transaction.h"
 
 PG_MODULE_MAGIC;
 
@@ -38,6 +39,7 @@ _PG_init(void)
 	ticket_events_init_settings();
 	assignment_init_settings();
 	worker_launcher_init_settings();
+	worker_transaction_init_settings();
 	escalation_worker_init_settings();
 	delivery_worker_init_settings();
 	MarkGUCPrefixReserved("support");

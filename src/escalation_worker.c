@@ -3,11 +3,19 @@
  * ticket action that is due, then sleeps until the next one.
  *
  * Each batch is its own transaction calling support.run_due_actions, which
- * locks the due tickets with FOR UPDATE SKIP LOCKED: a killed pass loses
- * only its open batch, whose actions roll back whole, and a racing worker
- * or manual call never acts twice (the action ledger in ticket_events).
- * The sleep ends at the earliest tickets.next_action_at (one probe of its
- * index), at support.max_sleep, or when a commit sets the latch.
+ * locks the due tickets with FOR UPDATE SKIP LOCKED, takes every account's
+ * most urgent ticket first, and acts on each ticket in a subtransaction of
+ * its own: a ticket whose action fails is set aside, never the batch. A
+ * batch starts no ticket after WORKER_BATCH_MS, so its actions commit soon
+ * whatever it meets. A killed pass loses only its open batch, whose actions
+ * roll back whole, and a racing worker or manual call never acts twice (the
+ * action ledger in ticket_events).
+ *
+ * No wait is unbounded: every statement waits at most
+ * support.worker_lock_timeout for a lock, and a session that holds a due
+ * ticket past support.lock_hold_limit is ended. The sleep ends at the
+ * earliest due action (support.next_action_time, read with a fresh
+ * snapshot), at support.max_sleep, or when a commit sets the latch.
  */
 #include "postgres.h"
 
@@ -35,12 +43,17 @@
 
 /* after a failed pass, try again this much later */
 #define WORKER_RETRY_MS 1000
+/* a batch starts no ticket after this much work, then commits */
+#define WORKER_BATCH_MS 250
 
 /* support.max_sleep */
 int			escalation_worker_max_sleep_ms = 60000;
 
 /* support.batch_size */
 static int	escalation_worker_batch_size = 500;
+
+/* support.lock_hold_limit: a session holding a due ticket longer is ended (0: never) */
+static int	escalation_worker_lock_hold_limit_ms = 1000;
 
 static MemoryContext escalation_worker_pass_context = NULL;
 
@@ -61,22 +74,31 @@ escalation_worker_init_settings(void)
 							500, 1, 100000,
 							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("support.lock_hold_limit",
+							"Longest a session may hold a ticket whose action is due before the worker ends it.",
+							"The worker skips a ticket another transaction holds; past this it ends that session "
+							"(unless a superuser's) and records it in support.security_audit. 0: never.",
+							&escalation_worker_lock_hold_limit_ms,
+							1000, 0, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 }
 
 /* One batch; its tickets and actions go into report. */
 static int64
 escalation_worker_run_batch(WorkerPassReport *report)
 {
-	Datum		arguments[1] = {Int32GetDatum(escalation_worker_batch_size)};
-	Oid			types[1] = {INT4OID};
+	Datum		arguments[2] = {Int32GetDatum(escalation_worker_batch_size),
+	Int32GetDatum(WORKER_BATCH_MS)};
+	Oid			types[2] = {INT4OID, INT4OID};
 	bool		is_null;
 	int64		tickets;
 
 	worker_transaction_begin("bedrock_support: acting on due tickets");
 	worker_require_extension("bedrock_support worker");
-	if (SPI_execute_with_args("SELECT tickets, actions FROM support.run_due_actions("
-							  "pg_catalog.clock_timestamp(), $1)",
-							  1, types, arguments, NULL, false, 1) != SPI_OK_SELECT ||
+	if (SPI_execute_with_args("SELECT tickets, actions, failed FROM support.run_due_actions("
+							  "pg_catalog.clock_timestamp(), $1, $2 * interval '1 millisecond')",
+							  2, types, arguments, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "support.run_due_actions returned no row");
 	tickets = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
@@ -88,19 +110,13 @@ escalation_worker_run_batch(WorkerPassReport *report)
 }
 
 /*
- * Ends assumed users' keys that went idle, outlived their session or key,
- * and audits it: the keys stop working at once on their own, this writes
- * down when. Runs in the transaction that looks for the next deadline, so
- * a pass costs no extra transaction.
+ * The sweeps of a pass, each in a subtransaction of its own (one that
+ * fails is logged and never stops the escalations): assumed users' keys
+ * that went idle or outlived their session or key are ended and audited
+ * (they stopped working on their own; this writes down when), and the
+ * sessions that hold a due ticket past support.lock_hold_limit are ended.
+ * Then the earliest due action, or 0 when none, read with a fresh snapshot.
  */
-static void
-escalation_worker_expire_assumptions(void)
-{
-	if (SPI_execute("SELECT support.expire_assumptions()", false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "support.expire_assumptions failed");
-}
-
-/* The earliest scheduled action, or 0 when none: one index probe (and the key sweep). */
 static TimestampTz
 escalation_worker_next_action(void)
 {
@@ -108,18 +124,27 @@ escalation_worker_next_action(void)
 
 	worker_transaction_begin("bedrock_support: looking for the next deadline");
 	worker_require_extension("bedrock_support worker");
-	escalation_worker_expire_assumptions();
-	next = worker_query_time("SELECT next_action_at FROM support.tickets"
-							 " WHERE next_action_at IS NOT NULL ORDER BY next_action_at LIMIT 1");
+	(void) worker_run_isolated("SELECT support.expire_assumptions()::int8");
+	if (escalation_worker_lock_hold_limit_ms > 0)
+	{
+		char	   *query = psprintf("SELECT support.end_ticket_holders(pg_catalog.clock_timestamp()"
+									 " OPERATOR(pg_catalog.-) interval '%d milliseconds')::int8",
+									 escalation_worker_lock_hold_limit_ms);
+
+		(void) worker_run_isolated(query);
+		pfree(query);
+	}
+	next = worker_query_time("SELECT support.next_action_time()");
 	worker_transaction_end();
 	return next;
 }
 
 /*
- * Act on everything due, batch after batch, then find the next deadline.
- * Returns when to wake. An error is logged and reported in worker_status,
- * and the pass is tried again shortly: it rolled back, so nothing is half
- * done.
+ * One batch, then the sweeps and the next deadline. Returns when to wake:
+ * a time already past means more is due (the caller goes on at once after
+ * progress, shortly otherwise). An error is logged and reported in
+ * worker_status, and the pass is tried again shortly: it rolled back, so
+ * nothing is half done.
  */
 static TimestampTz
 escalation_worker_pass(bool *progressed)
@@ -133,11 +158,7 @@ escalation_worker_pass(bool *progressed)
 	MemoryContextSwitchTo(escalation_worker_pass_context);
 	PG_TRY();
 	{
-		while (escalation_worker_run_batch(&report) >= escalation_worker_batch_size)
-		{
-			CHECK_FOR_INTERRUPTS();
-			MemoryContextReset(escalation_worker_pass_context);
-		}
+		(void) escalation_worker_run_batch(&report);
 		next = escalation_worker_next_action();
 	}
 	PG_CATCH();
@@ -189,9 +210,10 @@ escalation_worker_main(Datum argument)
 		if (next != 0 && next <= now)
 		{
 			/*
-			 * Due already: an action came due during the pass (go on at
-			 * once), or a ticket is locked by a transaction still running
-			 * (look again shortly rather than spin).
+			 * Due already: more than a batch was due, or an action came due
+			 * during the pass (go on at once), or a ticket is locked by a
+			 * transaction still running (look again shortly rather than
+			 * spin; its holder is ended past support.lock_hold_limit).
 			 */
 			if (progressed)
 				continue;

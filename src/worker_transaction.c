@@ -25,12 +25,42 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "owner_spi.h"
 #include "worker_launcher.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
+
+/*
+ * support.worker_lock_timeout: the longest any statement of a worker waits
+ * for a lock another transaction holds. The escalation worker then sets
+ * that ticket aside for a second and goes on with the others.
+ */
+static int	worker_lock_timeout_ms = 500;
+
+void
+worker_transaction_init_settings(void)
+{
+	DefineCustomIntVariable("support.worker_lock_timeout",
+							"Longest a worker's statement waits for a lock another transaction holds.",
+							"Past it the escalation worker sets that ticket aside for a second and acts on the others; "
+							"a session that keeps a due ticket past support.lock_hold_limit is ended.",
+							&worker_lock_timeout_ms,
+							500, 1, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}
+
+static void
+worker_apply_lock_timeout(void)
+{
+	char		value[32];
+
+	snprintf(value, sizeof(value), "%d", worker_lock_timeout_ms);
+	SetConfigOption("lock_timeout", value, PGC_SUSET, PGC_S_OVERRIDE);
+}
 
 void
 worker_connect(Oid database, WorkerKind kind, const char *name)
@@ -46,6 +76,8 @@ worker_connect(Oid database, WorkerKind kind, const char *name)
 	SetConfigOption("application_name", name, PGC_USERSET, PGC_S_SESSION);
 	/* a worker runs as the bootstrap superuser: no schema a user can create in is searched */
 	SetConfigOption("search_path", OWNER_SEARCH_PATH, PGC_SUSET, PGC_S_OVERRIDE);
+	/* no wait of a worker is unbounded: a held lock fails that step, not the worker */
+	worker_apply_lock_timeout();
 }
 
 void
@@ -131,7 +163,12 @@ worker_query_time(const char *query)
 	bool		is_null;
 	Datum		value;
 
-	if (SPI_execute(query, true, 1) != SPI_OK_SELECT)
+	/*
+	 * Not read-only: a fresh snapshot. The transaction's first one may be
+	 * older than a commit that woke the worker while it waited for a lock
+	 * (which resets the latch), and that wake-up would be lost.
+	 */
+	if (SPI_execute(query, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "\"%s\" failed", query);
 	if (SPI_processed != 1)
 		return 0;
@@ -146,6 +183,7 @@ worker_reload_or_stop(const char *worker)
 	{
 		ConfigReloadPending = false;
 		ProcessConfigFile(PGC_SIGHUP);
+		worker_apply_lock_timeout();
 	}
 	if (!worker_enabled)
 	{
@@ -154,4 +192,50 @@ worker_reload_or_stop(const char *worker)
 		ereport(LOG, (errmsg("%s: support.worker_enabled is off, stopping", worker)));
 		proc_exit(0);
 	}
+}
+
+int64
+worker_run_isolated(const char *query)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	volatile int64 result = 0;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller_context);
+	PG_TRY();
+	{
+		bool		is_null;
+
+		if (SPI_execute(query, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "\"%s\" failed", query);
+		if (SPI_processed == 1)
+		{
+			Datum		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+
+			if (!is_null)
+				result = DatumGetInt64(value);
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *error;
+
+		MemoryContextSwitchTo(caller_context);
+		error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_context);
+		CurrentResourceOwner = caller_owner;
+		ereport(WARNING,
+				(errmsg("bedrock_support worker: %s failed: %s", query, error->message),
+				 errdetail("Only this step rolled back; the worker goes on.")));
+		FreeErrorData(error);
+		result = -1;
+	}
+	PG_END_TRY();
+	return result;
 }

@@ -13,6 +13,9 @@
 
 #include "worker_shmem.h"
 
+/* From _PG_init: support.worker_lock_timeout. */
+extern void worker_transaction_init_settings(void);
+
 /* The start of a worker's main: signals, its slot, its database, its name. */
 extern void worker_connect(Oid database, WorkerKind kind, const char *name);
 
@@ -30,7 +33,15 @@ extern void worker_require_extension(const char *worker);
 /* Between steps: applies a reload; stops when support.worker_enabled is off. */
 extern void worker_reload_or_stop(const char *worker);
 
-/* The timestamp a one-row SELECT returns; 0 for no row or NULL. */
+/* The timestamp a one-row SELECT returns, read with a fresh snapshot; 0 for no row or NULL. */
 extern TimestampTz worker_query_time(const char *query);
+
+/*
+ * Inside worker_transaction_begin: runs query in a subtransaction of its
+ * own; an error is logged as a warning and rolls back only that query.
+ * Returns the first column of the first row as an int64 (0 without one),
+ * or -1 after an error.
+ */
+extern int64 worker_run_isolated(const char *query);
 
 #endif

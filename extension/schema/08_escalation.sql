@@ -262,12 +262,103 @@ CREATE FUNCTION support.request_escalation(ticket_id bigint, reason text) RETURN
     RETURN support.request_escalation(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, reason text) IS 'request_escalation as the key''s user';
 
-CREATE FUNCTION support.run_due_actions(as_of timestamp with time zone DEFAULT now(), max_tickets integer DEFAULT 500, OUT tickets integer, OUT actions integer) RETURNS record
+-- A ticket whose action fails is set aside, never the batch: the failure is
+-- kept here, the ticket's actions wait until retry_at (a lock that stayed
+-- held: a second; any other error: 10 s, doubling up to 15 minutes), and
+-- the support managers hear of it once the ticket has failed three times or
+-- for a minute. The next successful pass over the ticket removes the row.
+CREATE TABLE support.action_failures (
+    account_id bigint NOT NULL,
+    ticket_id bigint NOT NULL,
+    action text NOT NULL,
+    due timestamp with time zone NOT NULL,
+    attempts integer DEFAULT 1 NOT NULL,
+    first_failed_at timestamp with time zone NOT NULL,
+    last_failed_at timestamp with time zone NOT NULL,
+    retry_at timestamp with time zone NOT NULL,
+    error_code text NOT NULL,
+    error text NOT NULL,
+    managers_told_at timestamp with time zone,
+    CONSTRAINT action_failures_pkey PRIMARY KEY (account_id, ticket_id)
+);
+CREATE INDEX action_failures_retry_idx ON support.action_failures USING btree (retry_at);
+ALTER TABLE support.action_failures ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.action_failures IS 'tickets whose scheduled action failed: the action, the error (SQLSTATE and message), how often and since when, and when the worker tries again; the other tickets went on';
+COMMENT ON COLUMN support.action_failures.attempts IS 'failures other than a lock held past support.worker_lock_timeout, which is retried after a second';
+COMMENT ON COLUMN support.action_failures.managers_told_at IS 'when the support managers were emailed and #support-escalations alerted (after three failures, or a minute of them)';
+GRANT SELECT ON TABLE support.action_failures TO support_manager;
+CREATE POLICY manager_reads_action_failures ON support.action_failures
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+SELECT pg_catalog.pg_extension_config_dump('support.action_failures', '');
+
+-- Records a ticket's failed pass (its subtransaction rolled back) and when
+-- to try again; tells the managers once when it keeps failing.
+CREATE FUNCTION support.set_actions_aside(ticket support.tickets, action text, due timestamp with time zone, error_code text, error text, as_of timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- a lock held too long, a deadlock or a serialization failure passes
+    transient boolean := error_code OPERATOR(pg_catalog.=) ANY (ARRAY['55P03', '40P01', '40001']);
+    failure support.action_failures;
+BEGIN
+    INSERT INTO support.action_failures AS f
+           (account_id, ticket_id, action, due, attempts, first_failed_at, last_failed_at, retry_at, error_code, error)
+    VALUES (ticket.account_id, ticket.ticket_id, action, due, CASE WHEN transient THEN 0 ELSE 1 END,
+            as_of, as_of, as_of, error_code, pg_catalog.left(error, 1000))
+    ON CONFLICT ON CONSTRAINT action_failures_pkey DO UPDATE
+       SET action = EXCLUDED.action, due = EXCLUDED.due,
+           attempts = f.attempts OPERATOR(pg_catalog.+) EXCLUDED.attempts,
+           last_failed_at = EXCLUDED.last_failed_at, error_code = EXCLUDED.error_code, error = EXCLUDED.error
+    RETURNING f.* INTO failure;
+    UPDATE support.action_failures f
+       SET retry_at = as_of OPERATOR(pg_catalog.+) CASE
+               WHEN transient THEN interval '1 second'
+               ELSE LEAST(interval '10 seconds' OPERATOR(pg_catalog.*) power(2, LEAST(failure.attempts - 1, 10)),
+                          interval '15 minutes') END
+     WHERE f.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND f.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING f.* INTO failure;
+    IF failure.managers_told_at IS NOT NULL
+       OR (failure.attempts OPERATOR(pg_catalog.<) 3
+           AND as_of OPERATOR(pg_catalog.-) failure.first_failed_at OPERATOR(pg_catalog.<) interval '1 minute') THEN
+        RETURN;
+    END IF;
+    -- telling them must not undo the record of the failure
+    BEGIN
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+            format('[Ticket #%s] the escalation worker cannot act on it', ticket.ticket_id),
+            format('The worker''s %s action on #%s (%s) has failed since %s: %s (%s). It is tried again at %s; the other tickets go on. Managers told: %s.',
+                   action, ticket.ticket_id, ticket.priority::text, support.client_time(ticket, failure.first_failed_at),
+                   failure.error, failure.error_code, support.client_time(ticket, failure.retry_at),
+                   support.tell_staff(ticket, 'managers',
+                       format('[Ticket #%s] - The escalation worker cannot act - %s', ticket.ticket_id, ticket.subject),
+                       format(E'The worker''s %s action on #%s (%s), due at %s, has failed since %s:\n%s (SQLSTATE %s).\n'
+                              'It is tried again at %s and until it succeeds; support.action_failures shows it.',
+                              action, ticket.ticket_id, ticket.priority::text, support.client_time(ticket, due),
+                              support.client_time(ticket, failure.first_failed_at), failure.error, failure.error_code,
+                              support.client_time(ticket, failure.retry_at)),
+                       'worker_failure')),
+            jsonb_build_object('kind', 'worker_failure'));
+        UPDATE support.action_failures f SET managers_told_at = as_of
+         WHERE f.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND f.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'could not tell the managers that ticket %''s actions fail: %', ticket.ticket_id, SQLERRM;
+    END;
+END $$;
+COMMENT ON FUNCTION support.set_actions_aside(ticket support.tickets, action text, due timestamp with time zone, error_code text, error text, as_of timestamp with time zone) IS 'records a ticket''s failed action in support.action_failures with its retry time; from the third failure, or a minute of them, tells the managers once';
+REVOKE ALL ON FUNCTION support.set_actions_aside(ticket support.tickets, action text, due timestamp with time zone, error_code text, error text, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE FUNCTION support.run_due_actions(as_of timestamp with time zone DEFAULT now(), max_tickets integer DEFAULT 500, max_duration interval DEFAULT NULL::interval, OUT tickets integer, OUT actions integer, OUT failed integer) RETURNS record
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ticket support.tickets;
     next record;
     done text[];
+    taken integer;
+    started timestamp with time zone := clock_timestamp();
+    error_code text;
+    error_text text;
 BEGIN
     IF as_of IS NULL OR max_tickets IS NULL OR max_tickets < 1 THEN
         RAISE EXCEPTION 'run_due_actions needs a time and a positive batch size'
@@ -276,44 +367,154 @@ BEGIN
     END IF;
     tickets := 0;
     actions := 0;
-    -- tickets another session holds are left to the next pass
+    failed := 0;
+    -- In turns: every account's most urgent due ticket, then every account's
+    -- second, so one account's thousand due tickets do not hold up another's
+    -- one. A ticket another session holds is left to the next pass (the
+    -- worker ends a session that keeps one past support.lock_hold_limit); one
+    -- set aside after a failure waits for its retry.
     FOR ticket IN
-        SELECT * FROM support.tickets t
+        SELECT t.* FROM (
+                SELECT d.account_id, d.ticket_id, d.turn, d.priority, d.next_action_at
+                  FROM (SELECT d.account_id, d.ticket_id, d.priority, d.next_action_at,
+                               pg_catalog.row_number() OVER (PARTITION BY d.account_id
+                                                             ORDER BY d.priority, d.next_action_at) AS turn
+                          FROM support.tickets d
+                         WHERE d.next_action_at OPERATOR(pg_catalog.<=) as_of
+                           AND NOT EXISTS (SELECT 1 FROM support.action_failures f
+                                            WHERE f.account_id OPERATOR(pg_catalog.=) d.account_id
+                                              AND f.ticket_id OPERATOR(pg_catalog.=) d.ticket_id
+                                              AND f.retry_at OPERATOR(pg_catalog.>) as_of)) d
+                 ORDER BY d.turn, d.priority, d.next_action_at, d.account_id, d.ticket_id
+                 LIMIT max_tickets) c
+          JOIN support.tickets t ON t.account_id OPERATOR(pg_catalog.=) c.account_id
+                                AND t.ticket_id OPERATOR(pg_catalog.=) c.ticket_id
          WHERE t.next_action_at OPERATOR(pg_catalog.<=) as_of
-         ORDER BY t.next_action_at
-         LIMIT max_tickets
-           FOR UPDATE SKIP LOCKED
+         ORDER BY c.turn, c.priority, c.next_action_at, c.account_id, c.ticket_id
+           FOR UPDATE OF t SKIP LOCKED
     LOOP
+        -- a batch bounded in time commits soon, whatever it meets
+        EXIT WHEN max_duration IS NOT NULL AND tickets > 0
+                  AND clock_timestamp() OPERATOR(pg_catalog.-) started OPERATOR(pg_catalog.>=) max_duration;
         tickets := tickets + 1;
         done := '{}';
-        -- one action at a time, re-reading the schedule: an escalation
-        -- changes what else is due (its new tier's targets start now)
-        LOOP
-            SELECT a.action, a.due INTO next
-              FROM support.ticket_actions(ticket) a
-             WHERE a.due OPERATOR(pg_catalog.<=) as_of
-               AND (ticket.actions_checked_at IS NULL
-                    OR a.due OPERATOR(pg_catalog.>) ticket.actions_checked_at)
-               AND support.action_key(a.action, a.due) OPERATOR(pg_catalog.<>) ALL (done)
-             ORDER BY a.due, a.action
-             LIMIT 1;
-            EXIT WHEN NOT FOUND;
-            done := done || support.action_key(next.action, next.due);
-            IF support.take_action(ticket, next.action, next.due, as_of) THEN
-                actions := actions + 1;
-            END IF;
-            SELECT * INTO ticket FROM support.tickets t
+        taken := 0;
+        next := NULL;
+        -- each ticket in a subtransaction of its own: one that fails is set
+        -- aside with its error, and the batch goes on
+        BEGIN
+            -- one action at a time, re-reading the schedule: an escalation
+            -- changes what else is due (its new tier's targets start now)
+            LOOP
+                SELECT a.action, a.due INTO next
+                  FROM support.ticket_actions(ticket) a
+                 WHERE a.due OPERATOR(pg_catalog.<=) as_of
+                   AND (ticket.actions_checked_at IS NULL
+                        OR a.due OPERATOR(pg_catalog.>) ticket.actions_checked_at)
+                   AND support.action_key(a.action, a.due) OPERATOR(pg_catalog.<>) ALL (done)
+                 ORDER BY a.due, a.action
+                 LIMIT 1;
+                EXIT WHEN NOT FOUND;
+                done := done || support.action_key(next.action, next.due);
+                IF support.take_action(ticket, next.action, next.due, as_of) THEN
+                    taken := taken + 1;
+                END IF;
+                SELECT * INTO ticket FROM support.tickets t
+                 WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+                   AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+            END LOOP;
+            UPDATE support.tickets t SET actions_checked_at = as_of
              WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
                AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
-        END LOOP;
-        UPDATE support.tickets t SET actions_checked_at = as_of
-         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
-           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+            DELETE FROM support.action_failures f
+             WHERE f.account_id OPERATOR(pg_catalog.=) ticket.account_id
+               AND f.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+            actions := actions + taken;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS error_code = RETURNED_SQLSTATE, error_text = MESSAGE_TEXT;
+            failed := failed + 1;
+            PERFORM support.set_actions_aside(ticket, COALESCE(next.action, 'schedule'),
+                                              COALESCE(next.due, ticket.next_action_at, as_of),
+                                              error_code, error_text, as_of);
+        END;
     END LOOP;
     PERFORM set_config('support.actor_id', '0', true);
 END $$;
-COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED); safe to call by hand next to the worker';
-REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer) FROM PUBLIC;
+COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, max_duration interval) IS 'one batch of the escalation worker: takes every action due by as_of on up to max_tickets tickets (locked, SKIP LOCKED), every account''s most urgent first, each ticket in its own subtransaction (a failing one is set aside in support.action_failures), starting no ticket after max_duration; safe to call by hand next to the worker';
+REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, max_duration interval) FROM PUBLIC;
+
+-- When the worker next has something to do: the earliest due action of a
+-- ticket not set aside, or a set-aside ticket's retry (one probe each).
+CREATE FUNCTION support.next_action_time() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT LEAST(
+        (SELECT t.next_action_at FROM support.tickets t
+          WHERE t.next_action_at IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM support.action_failures f
+                             WHERE f.account_id = t.account_id AND f.ticket_id = t.ticket_id
+                               AND f.retry_at > statement_timestamp())
+          ORDER BY t.next_action_at LIMIT 1),
+        (SELECT min(GREATEST(f.retry_at, t.next_action_at)) FROM support.action_failures f
+           JOIN support.tickets t ON t.account_id = f.account_id AND t.ticket_id = f.ticket_id
+          WHERE t.next_action_at IS NOT NULL))
+$$;
+COMMENT ON FUNCTION support.next_action_time() IS 'when the escalation worker next has an action to take: the earliest scheduled action, a ticket set aside after a failure counting from its retry';
+REVOKE ALL ON FUNCTION support.next_action_time() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.next_action_time() TO support_manager;
+
+-- A session that keeps a due ticket locked would stop the worker from
+-- acting on it (it skips locked tickets): past support.lock_hold_limit the
+-- worker ends that session, unless it is a superuser's, and records it in
+-- support.security_audit. Its transaction rolls back; the ticket is acted
+-- on at the next pass.
+CREATE FUNCTION support.end_ticket_holders(due_before timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    held record;
+    holder record;
+    ended integer := 0;
+BEGIN
+    FOR held IN
+        SELECT t.account_id, t.ticket_id, t.next_action_at, t.ctid AS row_id FROM support.tickets t
+         WHERE t.next_action_at OPERATOR(pg_catalog.<=) due_before
+           AND NOT EXISTS (SELECT 1 FROM support.action_failures f
+                            WHERE f.account_id OPERATOR(pg_catalog.=) t.account_id
+                              AND f.ticket_id OPERATOR(pg_catalog.=) t.ticket_id
+                              AND f.retry_at OPERATOR(pg_catalog.>) due_before)
+         ORDER BY t.next_action_at
+         LIMIT 1000
+    LOOP
+        FOR holder IN
+            SELECT a.pid, a.usename, a.application_name, a.state, a.xact_start, r.rolsuper
+              FROM pg_catalog.unnest(support.row_locker_pids('support.tickets'::regclass, held.row_id)) p(pid)
+              JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) p.pid
+              JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.usesysid
+             WHERE a.backend_type OPERATOR(pg_catalog.=) 'client backend'
+        LOOP
+            CONTINUE WHEN holder.rolsuper;
+            IF pg_catalog.pg_terminate_backend(holder.pid) THEN
+                ended := ended + 1;
+                INSERT INTO support.security_audit (kind, subject_id, details)
+                VALUES ('session_ended', held.ticket_id,
+                        jsonb_build_object('pid', holder.pid, 'role', holder.usename,
+                                           'application_name', holder.application_name,
+                                           'state', holder.state, 'transaction_started_at', holder.xact_start,
+                                           'account_id', held.account_id, 'ticket_id', held.ticket_id,
+                                           'action_due_at', held.next_action_at));
+                RAISE WARNING 'ended session % of role "%": it held ticket % since before its action was due at %',
+                              holder.pid, holder.usename, held.ticket_id, held.next_action_at;
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN ended;
+END $$;
+COMMENT ON FUNCTION support.end_ticket_holders(due_before timestamp with time zone) IS 'the escalation worker''s: ends every session but a superuser''s that holds a ticket whose action was due by due_before, audited as session_ended; returns how many';
+REVOKE ALL ON FUNCTION support.end_ticket_holders(due_before timestamp with time zone) FROM PUBLIC;
+
+CREATE FUNCTION support.row_locker_pids(relation regclass, row_id tid) RETURNS integer[]
+    LANGUAGE c AS 'MODULE_PATHNAME', 'row_locker_pids';
+COMMENT ON FUNCTION support.row_locker_pids(relation regclass, row_id tid) IS 'the backends whose running transactions lock or update that row version of one of the desk''s tables';
+REVOKE ALL ON FUNCTION support.row_locker_pids(relation regclass, row_id tid) FROM PUBLIC;
 
 -- How take_action records each of the worker's actions in the case history:
 -- the event's kind, visibility and text. Adding an action is a label of

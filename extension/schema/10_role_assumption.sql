@@ -244,10 +244,20 @@ DECLARE
     ended support.auth_keys;
     count integer := 0;
 BEGIN
+    -- a key another transaction holds (its logout, say) is skipped, never
+    -- waited for: it is swept at the next pass
+    -- (updated by key, the conditions repeated: a row updated since this
+    -- statement's snapshot is locked in its new version, checked again)
     FOR ended IN
+        WITH ending AS (
+            SELECT k.key_id FROM support.auth_keys k
+             WHERE k.assumed_by IS NOT NULL AND k.revoked_at IS NULL
+               AND support.assumption_end_reason(k) IS NOT NULL
+               FOR UPDATE SKIP LOCKED)
         UPDATE support.auth_keys k
            SET revoked_at = now(), revoke_reason = support.assumption_end_reason(k)
-         WHERE k.assumed_by IS NOT NULL AND k.revoked_at IS NULL
+          FROM ending e
+         WHERE k.key_id = e.key_id AND k.revoked_at IS NULL
            AND support.assumption_end_reason(k) IS NOT NULL
         RETURNING k.* LOOP
         PERFORM support.audit_release(ended, 'expired', ended.revoke_reason);
@@ -255,7 +265,10 @@ BEGIN
     END LOOP;
     -- keys a week past their end (a revoked key's is at most a day later) are of no
     -- use to anyone; the audit keeps the story
-    DELETE FROM support.auth_keys k WHERE k.expires_at < now() - interval '7 days';
+    DELETE FROM support.auth_keys k
+     WHERE k.key_id IN (SELECT o.key_id FROM support.auth_keys o
+                         WHERE o.expires_at < now() - interval '7 days' FOR UPDATE SKIP LOCKED)
+       AND k.expires_at < now() - interval '7 days';
     RETURN count;
 END $$;
 COMMENT ON FUNCTION support.expire_assumptions() IS 'the worker''s sweep: audits assumptions that went idle, outlived their super user''s key or rights, and forgets keys a week past their end';

@@ -1,6 +1,7 @@
 -- The security audit: an append-only trail of changes to staff rights,
--- accounts' sensitivity, the assumption policy and delivery endpoints, and
--- of DDL on the trails themselves.
+-- accounts' sensitivity, the assumption policy and delivery endpoints, of
+-- second factors and the sessions the worker ended, and of DDL on the
+-- trails themselves.
 
 CREATE FUNCTION support.audit_account_sensitivity() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -92,7 +93,7 @@ CREATE TABLE support.security_audit (
     changed_by_role name DEFAULT support.calling_role() NOT NULL,
     subject_id bigint,  -- the agent or account changed
     details jsonb DEFAULT '{}'::jsonb NOT NULL,
-    CONSTRAINT security_audit_kind_check CHECK ((kind = ANY (ARRAY['staff_rights'::text, 'account_sensitivity'::text, 'assumption_policy'::text, 'endpoint'::text, 'bypass'::text])))
+    CONSTRAINT security_audit_kind_check CHECK ((kind = ANY (ARRAY['staff_rights'::text, 'account_sensitivity'::text, 'assumption_policy'::text, 'endpoint'::text, 'bypass'::text, 'session_ended'::text, 'second_factor'::text])))
 );
 ALTER TABLE ONLY support.security_audit ALTER COLUMN audit_id SET DEFAULT nextval('support.security_audit_id_seq'::regclass);
 ALTER TABLE ONLY support.security_audit
@@ -100,7 +101,7 @@ ALTER TABLE ONLY support.security_audit
 CREATE INDEX security_audit_changes_idx ON support.security_audit USING btree (changed_by, occurred_at);
 ALTER SEQUENCE support.security_audit_id_seq OWNED BY support.security_audit.audit_id;
 ALTER TABLE support.security_audit ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.security_audit IS 'append-only trail of changes to staff powers: super-user and manager rights, an account''s sensitive flag, the assumption policy, delivery endpoints, and a superuser''s changes to the trails themselves';
+COMMENT ON TABLE support.security_audit IS 'append-only trail of changes to staff powers: super-user and manager rights, an account''s sensitive flag, the assumption policy, delivery endpoints, second factors enrolled, refused and locked out, sessions the escalation worker ended for holding a due ticket, and a superuser''s changes to the trails themselves';
 GRANT SELECT ON TABLE support.security_audit TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.security_audit', '');
 SELECT pg_catalog.pg_extension_config_dump('support.security_audit_id_seq', '');

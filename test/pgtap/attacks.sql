@@ -206,7 +206,7 @@ SELECT is(ARRAY(SELECT DISTINCT g.rolname || ': ' || p.proname FROM pg_proc p CR
                  ORDER BY 1),
           ARRAY['support_agent: new_message_key', 'support_login: enroll_totp', 'support_login: issue_key',
                 'support_manager: active_assumptions', 'support_manager: approve_assumption',
-                'support_manager: delivery_worker_state', 'support_manager: new_message_key', 'support_manager: next_delivery',
+                'support_manager: delivery_worker_state', 'support_manager: new_message_key', 'support_manager: next_action_time', 'support_manager: next_delivery',
                 'support_manager: requeue_message',
                 'support_manager: restoring', 'support_manager: ticket_actions', 'support_manager: worker_state',
                 'support_super_user: assume_user_role', 'support_super_user: list_accounts_and_users',

@@ -130,7 +130,8 @@ INSERT INTO probes VALUES
   ('staff_totp', 'insert', format($$INSERT INTO support.staff_totp (agent_id, secret) VALUES (%s, '\x00112233445566778899')$$, :tia)),
   ('assumption_policy', 'insert', $$INSERT INTO support.assumption_policy DEFAULT VALUES$$),
   ('assumption_approvals', 'insert', format($$INSERT INTO support.assumption_approvals (account_id, super_user_id, approved_by, reason, valid_until) VALUES (%s, %s, %s, 'self-approved', now() + interval '1 day')$$, :vault, :sue, :max)),
-  ('assumption_audit', 'insert', format($$INSERT INTO support.assumption_audit (account_id, action, assumed_by) VALUES (%s, 'released', %s)$$, :acme, :sue));
+  ('assumption_audit', 'insert', format($$INSERT INTO support.assumption_audit (account_id, action, assumed_by) VALUES (%s, 'released', %s)$$, :acme, :sue)),
+  ('action_failures', 'insert', format($$INSERT INTO support.action_failures (account_id, ticket_id, action, due, first_failed_at, last_failed_at, retry_at, error_code, error) VALUES (%s, %s, 'follow_up', now(), now(), now(), now() + interval '1 year', 'XX000', 'forged')$$, :acme, :t_acme));
 INSERT INTO probes
 SELECT t.table_name, c.command,
        CASE c.command
@@ -145,7 +146,8 @@ SELECT t.table_name, c.command,
                ('agents', 'full_name'), ('tickets', 'subject'), ('ticket_events', 'body'),
                ('sla_events', 'due'), ('outbound_messages', 'state'), ('auth_keys', 'user_id'),
                ('staff_totp', 'last_step'), ('assumption_policy', 'idle_timeout'),
-               ('assumption_approvals', 'reason'), ('assumption_audit', 'action')) AS t (table_name, probe_column)
+               ('assumption_approvals', 'reason'), ('assumption_audit', 'action'),
+               ('action_failures', 'error')) AS t (table_name, probe_column)
  CROSS JOIN (VALUES ('select'), ('update'), ('delete')) AS c (command);
 
 -- expected outcomes: admin, campaign manager, reporting manager, agent (tier 1), manager, super user
@@ -260,7 +262,12 @@ INSERT INTO expected VALUES
   ('assumption_audit', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   ('assumption_audit', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('assumption_audit', 'update', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
-  ('assumption_audit', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied');
+  ('assumption_audit', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  -- the worker's set-aside tickets: managers read them; only the worker writes
+  ('action_failures', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
+  ('action_failures', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('action_failures', 'update', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('action_failures', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied');
 
 -- a Sue-approved assumption and one audit row exist before the matrix, so
 -- "all" of those tables is not "none"

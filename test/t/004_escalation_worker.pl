@@ -155,6 +155,46 @@ ok($node->poll_query_until('postgres', qq{
 	'the launcher starts it again');
 
 ############################################################################
+# A session that keeps a due ticket locked is ended past
+# support.lock_hold_limit (1 s): the ticket is escalated, the ending audited
+############################################################################
+
+$node->safe_psql('postgres', 'CREATE DATABASE holding');
+$node->safe_psql('holding', 'CREATE EXTENSION bedrock_support');
+load_desk($node, 'holding');
+$node->safe_psql('holding', 'CREATE ROLE holder_app LOGIN IN ROLE support_client');
+my $holder_key = $node->safe_psql('holding', q{
+	SELECT support.issue_key(user_id) FROM support.account_users WHERE email = 'ivy@initech.example'});
+import_due_tickets($node, 'holding', 1, 3);
+my $held = $node->safe_psql('holding', 'SELECT ticket_id FROM support.tickets');
+# the client's application writes in a transaction it leaves open
+my $holder = $node->background_psql('holding', on_error_stop => 0, extra_params => [ '-U', 'holder_app' ]);
+$holder->query_safe(qq{
+	BEGIN;
+	SELECT set_config('support.auth_key', '$holder_key', true);
+	SELECT support.post_client_message($held, 'Any news?');
+});
+my $holder_pid = $node->safe_psql('holding', q{SELECT pid FROM pg_stat_activity WHERE usename = 'holder_app'});
+ok($node->poll_query_until('holding', qq{
+	SELECT count(*) = 1 FROM support.ticket_events WHERE ticket_id = $held AND action_key LIKE 'escalation_mark@%'}),
+	'a ticket held by an idle transaction is escalated');
+my $held_latency = $node->safe_psql('holding', qq{
+	SELECT round(extract(epoch FROM e.created_at - (e.details->>'due')::timestamptz)::numeric, 3)
+	  FROM support.ticket_events e WHERE e.ticket_id = $held AND action_key LIKE 'escalation_mark@%'});
+note("escalated $held_latency s after the mark, the holder ended");
+ok($held_latency < 2, "within 2 s of its mark ($held_latency s)");
+is($node->safe_psql('holding', "SELECT count(*) FROM pg_stat_activity WHERE pid = $holder_pid"), '0',
+	'the holding session is gone');
+is($node->safe_psql('holding', qq{
+	SELECT details->>'role' || ' ' || (details->>'pid' = '$holder_pid') || ' ' || subject_id
+	  FROM support.security_audit WHERE kind = 'session_ended'}),
+	"holder_app true $held", 'and its ending is in the security audit, with the role, the session and the ticket');
+is($node->safe_psql('holding', qq{
+	SELECT count(*) FROM support.ticket_events WHERE ticket_id = $held AND kind = 'client_message'}),
+	'0', 'the held transaction rolled back');
+$holder->quit;
+
+############################################################################
 # DROP and RENAME DATABASE are never blocked; DROP EXTENSION stops it
 ############################################################################
 

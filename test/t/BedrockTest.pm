@@ -145,6 +145,22 @@ sub catalog_description
 			SELECT format('comment %s %s', pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)
 			  FROM pg_description d JOIN members m ON m.classid = d.classoid AND m.objid = d.objoid
 			UNION ALL
+			-- what each role may do: an upgraded desk grants exactly what a fresh one does
+			SELECT format('acl %s %s', c.relname, ARRAY(SELECT unnest(c.relacl)::text ORDER BY 1))
+			  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'support'
+			UNION ALL
+			SELECT format('acl %s.%s %s', c.relname, a.attname, ARRAY(SELECT unnest(a.attacl)::text ORDER BY 1))
+			  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+			 WHERE n.nspname = 'support' AND a.attacl IS NOT NULL
+			UNION ALL
+			SELECT format('acl %s %s', p.oid::regprocedure, ARRAY(SELECT unnest(p.proacl)::text ORDER BY 1))
+			  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'support'
+			UNION ALL
+			SELECT format('policy %s.%s %s %s %s using=%s check=%s', p.tablename, p.policyname, p.permissive,
+			              p.roles, p.cmd, p.qual, p.with_check)
+			  FROM pg_policies p WHERE p.schemaname = 'support'
+			UNION ALL
 			SELECT format('config-dump %s %s', x.tbl::regclass, x.cond)
 			  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tbl, cond)
 			 WHERE e.extname = 'bedrock_support'
