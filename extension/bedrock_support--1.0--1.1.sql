@@ -1683,6 +1683,88 @@ END $$;
 COMMENT ON FUNCTION support.expire_assumptions() IS 'the worker''s sweep: audits assumptions that went idle, outlived their super user''s key or rights, and forgets keys a week past their end';
 REVOKE ALL ON FUNCTION support.expire_assumptions() FROM PUBLIC;
 
+
+-- What a tenant writes is bounded where it is written, and what the desk
+-- composes is cut to fit, never refused (#23: a client's 1.1 MB name
+-- stopped the worker for every account). 1.0's rows are brought within the
+-- bounds, so each can still be written: a name's line breaks and control
+-- characters become spaces and it is cut to 200 characters, a ticket's text
+-- over 1 MB is cut; the upgrade says how many. History keeps what it holds.
+CREATE OR REPLACE FUNCTION support.is_name(value text) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_name';
+COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name someone is called by: one line of at most 200 characters, no control character, not blank';
+
+CREATE OR REPLACE FUNCTION support.fit_text(value text, max_bytes integer DEFAULT 262144) RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'fit_text';
+COMMENT ON FUNCTION support.fit_text(value text, max_bytes integer) IS 'value, or when it is longer than max_bytes its first whole characters and " [... cut: too long]", max_bytes in all: how every text the desk composes is bounded';
+REVOKE ALL ON FUNCTION support.fit_text(value text, max_bytes integer) FROM PUBLIC;
+
+DO $$
+DECLARE
+    changed bigint;
+    total bigint := 0;
+BEGIN
+    UPDATE support.account_users SET full_name = COALESCE(NULLIF(pg_catalog.left(btrim(regexp_replace(full_name, '[[:cntrl:]\u2028\u2029]+', ' ', 'g')), 200), ''), '(no name)')
+     WHERE NOT support.is_name(full_name);
+    GET DIAGNOSTICS changed = ROW_COUNT; total := total + changed;
+    UPDATE support.agents SET full_name = COALESCE(NULLIF(pg_catalog.left(btrim(regexp_replace(full_name, '[[:cntrl:]\u2028\u2029]+', ' ', 'g')), 200), ''), '(no name)')
+     WHERE NOT support.is_name(full_name);
+    GET DIAGNOSTICS changed = ROW_COUNT; total := total + changed;
+    UPDATE support.accounts SET name = COALESCE(NULLIF(pg_catalog.left(btrim(regexp_replace(name, '[[:cntrl:]\u2028\u2029]+', ' ', 'g')), 200), ''), '(no name)')
+     WHERE NOT support.is_name(name);
+    GET DIAGNOSTICS changed = ROW_COUNT; total := total + changed;
+    IF total > 0 THEN
+        RAISE WARNING '% names from before 1.1 were longer than 200 characters or not one line: they are now', total
+              USING HINT = 'Names are how greetings and alerts address people: check the changed ones.';
+    END IF;
+    UPDATE support.tickets
+       SET description = support.fit_text(description, 1048576), root_cause = support.fit_text(root_cause, 1048576),
+           solution = support.fit_text(solution, 1048576), verification_steps = support.fit_text(verification_steps, 1048576),
+           prevention_measures = support.fit_text(prevention_measures, 1048576),
+           satisfaction_comment = support.fit_text(satisfaction_comment, 1048576)
+     WHERE octet_length(description) > 1048576 OR octet_length(root_cause) > 1048576 OR octet_length(solution) > 1048576
+        OR octet_length(verification_steps) > 1048576 OR octet_length(prevention_measures) > 1048576
+        OR octet_length(satisfaction_comment) > 1048576;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    IF changed > 0 THEN
+        RAISE WARNING '% tickets from before 1.1 had a text over 1 MB: it is cut to 1 MB', changed;
+    END IF;
+END $$;
+ALTER TABLE support.account_users DROP CONSTRAINT account_users_full_name_check,
+    ADD CONSTRAINT names_are_one_short_line CHECK (support.is_name(full_name));
+ALTER TABLE support.agents DROP CONSTRAINT agents_full_name_check,
+    ADD CONSTRAINT names_are_one_short_line CHECK (support.is_name(full_name));
+ALTER TABLE support.accounts DROP CONSTRAINT accounts_name_check,
+    ADD CONSTRAINT names_are_one_short_line CHECK (support.is_name(name));
+ALTER TABLE support.tickets ADD CONSTRAINT texts_are_at_most_1_mb CHECK (((octet_length(description) <= 1048576) AND (octet_length(root_cause) <= 1048576) AND (octet_length(solution) <= 1048576) AND (octet_length(verification_steps) <= 1048576) AND (octet_length(prevention_measures) <= 1048576) AND (octet_length(satisfaction_comment) <= 1048576)));
+ALTER TABLE support.ticket_events ADD CONSTRAINT details_are_at_most_64_kb CHECK ((support.message_size(NULL::text, NULL::text, NULL::text, NULL::text, details) <= 65536)) NOT VALID;
+DO $$
+BEGIN
+    ALTER TABLE support.ticket_events VALIDATE CONSTRAINT details_are_at_most_64_kb;
+EXCEPTION WHEN check_violation THEN
+    RAISE WARNING 'support.ticket_events has rows from before 1.1 that break details_are_at_most_64_kb: the bound holds for rows written from now on'
+          USING HINT = 'They are history and stay as they were; new events are bounded.';
+END $$;
+CREATE OR REPLACE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF target IS NULL THEN
+        RETURN;                 -- nobody to tell (no assignee, no address)
+    END IF;
+    -- composed texts are cut to fit, never refused (src/text_bounds.c);
+    -- Slack shows at most 40,000 characters of a message
+    INSERT INTO support.outbound_messages
+           (account_id, ticket_id, destination, target, template, subject, body, payload)
+    VALUES (ticket.account_id, ticket.ticket_id, destination, target, template,
+            support.fit_text(subject, 998),
+            support.fit_text(body, CASE WHEN destination OPERATOR(pg_catalog.=) 'slack' THEN 32768 ELSE 262144 END),
+            jsonb_build_object('ticket_id', ticket.ticket_id, 'priority', ticket.priority::text,
+                               'tier', ticket.tier, 'status', ticket.status::text)
+            || COALESCE(payload, '{}'));
+END $$;
+COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) IS 'puts one message about a ticket into the outbox (nothing when the target is unknown)';
+REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
+
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)
 SELECT t.account_id, t.ticket_id, t.executive_escalated_at, 'executive escalation before 1.1',

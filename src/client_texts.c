@@ -31,6 +31,7 @@
 #include "utils/typcache.h"
 
 #include "client_texts.h"
+#include "text_bounds.h"
 #include "priority.h"
 #include "sla_config.h"
 #include "template.h"
@@ -178,17 +179,18 @@ client_texts_lookup(void *context, const char *name, const char **value, size_t 
 static void
 client_texts_append(void *context, const char *text, size_t length)
 {
-	appendBinaryStringInfo((StringInfo) context, text, (int) length);
+	composed_text_append((ComposedText *) context, text, length);
 }
 
+/* the template filled, cut at TEXT_COMPOSED_MAX: a long value shortens the message, never stops it */
 char *
 client_texts_render(const char *template_name, const char *text, const ClientTextVariables *variables)
 {
-	StringInfoData output;
+	ComposedText output;
 	char		name[TEMPLATE_NAME_MAX + 32];
 	TemplateResult result;
 
-	initStringInfo(&output);
+	composed_text_init(&output);
 	result = template_render(text, strlen(text), client_texts_lookup, (void *) variables,
 							 client_texts_append, &output, name, sizeof(name));
 	if (result != TEMPLATE_OK)
@@ -196,7 +198,7 @@ client_texts_render(const char *template_name, const char *text, const ClientTex
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the %s template uses \"%s\", which ticket creation does not fill", template_name, name),
 				 errhint("Edit support.templates to use the variables documented in the README, or none.")));
-	return output.data;
+	return output.text.data;
 }
 
 char *

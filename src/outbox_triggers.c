@@ -75,7 +75,7 @@ outbox_queue_webhook_events(void *argument)
 	result = SPI_execute("INSERT INTO support.outbound_messages"
 						 "       (account_id, ticket_id, destination, target, subject, body, payload)"
 						 " SELECT n.account_id, n.ticket_id, 'webhook', e.endpoint, 'ticket.' || n.kind::text,"
-						 "        COALESCE(n.body, n.kind::text),"
+						 "        support.fit_text(COALESCE(n.body, n.kind::text)),"
 						 "        jsonb_build_object('kind', 'ticket.' || n.kind::text, 'event_id', n.event_id,"
 						 "                           'actor_id', n.actor_id, 'actor_kind', n.actor_kind,"
 						 "                           'visibility', n.visibility, 'old_value', n.old_value,"

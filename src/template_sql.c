@@ -11,9 +11,7 @@
 #include "utils/numeric.h"
 
 #include "template.h"
-
-/* far above any email or Slack message the desk writes */
-#define TEMPLATE_OUTPUT_MAX (1024 * 1024)
+#include "text_bounds.h"
 
 typedef struct TemplateVariables
 {
@@ -54,18 +52,11 @@ template_sql_lookup(void *context, const char *name, const char **value, size_t 
 	return true;
 }
 
+/* a message, not a memory bomb: {{x}} a million times over a long x is cut, never refused */
 static void
 template_sql_append(void *context, const char *text, size_t length)
 {
-	StringInfo	output = (StringInfo) context;
-
-	/* a message, not a memory bomb: {{x}} a million times over a long x is refused early */
-	if (length > TEMPLATE_OUTPUT_MAX || output->len + length > TEMPLATE_OUTPUT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a rendered template is limited to %d bytes", TEMPLATE_OUTPUT_MAX),
-				 errhint("Shorten the template or the values it repeats.")));
-	appendBinaryStringInfo(output, text, (int) length);
+	composed_text_append((ComposedText *) context, text, length);
 }
 
 PG_FUNCTION_INFO_V1(render_template);
@@ -74,7 +65,7 @@ render_template(PG_FUNCTION_ARGS)
 {
 	text	   *template = PG_GETARG_TEXT_PP(0);
 	TemplateVariables variables = {PG_GETARG_JSONB_P(1), NULL};
-	StringInfoData output;
+	ComposedText output;
 	char		name[TEMPLATE_NAME_MAX + 32];
 	TemplateResult result;
 
@@ -84,7 +75,7 @@ render_template(PG_FUNCTION_ARGS)
 				 errmsg("template variables must be a JSON object"),
 				 errhint("Pass them as jsonb_build_object('client_name', 'Ada', ...).")));
 
-	initStringInfo(&output);
+	composed_text_init(&output);
 	result = template_render(VARDATA_ANY(template), VARSIZE_ANY_EXHDR(template),
 							 template_sql_lookup, &variables, template_sql_append, &output,
 							 name, sizeof(name));
@@ -100,5 +91,5 @@ render_template(PG_FUNCTION_ARGS)
 				 errmsg("invalid template placeholder \"%s\"", name),
 				 errhint("Write {{name}} with a lower-case name of letters, digits and underscores, or a bracketed phrase of at most %d characters; \\{ and \\[ are literal.",
 						 TEMPLATE_NAME_MAX - 1)));
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(output.data, output.len));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(output.text.data, output.text.len));
 }

@@ -11,6 +11,7 @@
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
@@ -186,6 +187,9 @@ triage_rules_category(const char *category)
 	return NULL;
 }
 
+/* a ticket's subject and description are matched on their first this many characters */
+#define TRIAGE_MATCHED_CHARACTERS 100000
+
 static bool
 triage_rules_keywords_match(TriageTicket *ticket, const TriageRule *rule)
 {
@@ -197,9 +201,22 @@ triage_rules_keywords_match(TriageTicket *ticket, const TriageRule *rule)
 																				  CStringGetTextDatum(" "),
 																				  PointerGetDatum(ticket->description))));
 
+		/*
+		 * The first TRIAGE_MATCHED_CHARACTERS: what a rule's words are
+		 * found in, and a tsvector's bound (a pasted 4 MB log is still a
+		 * ticket, classified by how it begins).
+		 */
+		int			nest_level = NewGUCNestLevel();
+
+		/* a client's long word is not worth a notice to the client ("word is too long to be indexed") */
+		(void) set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 		ticket->document = DirectFunctionCall2(to_tsvector_byid,
 											   ObjectIdGetDatum(triage_text_search_config),
-											   PointerGetDatum(both));
+											   DirectFunctionCall3(text_substr, PointerGetDatum(both),
+																   Int32GetDatum(1),
+																   Int32GetDatum(TRIAGE_MATCHED_CHARACTERS)));
+		AtEOXact_GUC(true, nest_level);
 		ticket->has_document = true;
 	}
 	return DatumGetBool(DirectFunctionCall2(ts_match_vq, ticket->document, rule->keywords));

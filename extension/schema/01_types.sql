@@ -353,6 +353,21 @@ COMMENT ON FUNCTION support.weekly_hours(support.business_hours) IS
 ------------------------------------------------------------------------------
 
 -- one line: a header value or an envelope field never holds a line break
+-- The bounds of text, in one place (src/text_bounds.c): a name is one short
+-- line, and a text the desk composes is cut to fit, never refused.
+CREATE FUNCTION support.is_name(value text) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_name';
+COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name someone is called by: one line of at most 200 characters, no control character, not blank';
+
+CREATE FUNCTION support.fit_text(value text, max_bytes integer DEFAULT 262144) RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'fit_text';
+COMMENT ON FUNCTION support.fit_text(value text, max_bytes integer) IS 'value, or when it is longer than max_bytes its first whole characters and " [... cut: too long]", max_bytes in all: how every text the desk composes is bounded';
+REVOKE ALL ON FUNCTION support.fit_text(value text, max_bytes integer) FROM PUBLIC;
+
+CREATE FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) RETURNS bigint
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'message_size';
+COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker renders it (body, subject, target and template as stored, the payload as its JSON text; NULL counts 0; past 16 MB, at least): what messages_are_at_most_1_mb bounds';
+
 CREATE FUNCTION support.is_one_line(value text) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_one_line';
 COMMENT ON FUNCTION support.is_one_line(value text) IS 'whether value has no CR or LF (text never holds NUL)';

@@ -87,7 +87,7 @@ CREATE TABLE support.agents (
     last_assigned_at timestamp with time zone,
     is_executive boolean DEFAULT false NOT NULL,
     CONSTRAINT agents_email_check CHECK ((email ~ '^[^@\s]+@[^@\s]+$'::text)),
-    CONSTRAINT agents_full_name_check CHECK ((btrim(full_name) <> ''::text)),
+    CONSTRAINT names_are_one_short_line CHECK (support.is_name(full_name)),
     CONSTRAINT agents_open_tickets_check CHECK ((open_tickets >= 0)),
     CONSTRAINT emails_are_addresses CHECK (support.is_email_address(email))
 );
@@ -146,7 +146,7 @@ CREATE TABLE support.accounts (
     slack_channel text,
     sensitive boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT accounts_name_check CHECK ((btrim(name) <> ''::text)),
+    CONSTRAINT names_are_one_short_line CHECK (support.is_name(name)),
     CONSTRAINT accounts_slack_channel_check CHECK ((slack_channel ~ '^#[a-z0-9_-]+$'::text)),
     CONSTRAINT accounts_time_zone_check CHECK (support.check_time_zone(time_zone)),
     CONSTRAINT enterprise_accounts_have_slack_channel CHECK (((NOT enterprise) OR (slack_channel IS NOT NULL)))
@@ -183,7 +183,7 @@ CREATE TABLE support.account_users (
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT account_users_email_check CHECK ((email ~ '^[^@\s]+@[^@\s]+$'::text)),
-    CONSTRAINT account_users_full_name_check CHECK ((btrim(full_name) <> ''::text)),
+    CONSTRAINT names_are_one_short_line CHECK (support.is_name(full_name)),
     CONSTRAINT emails_are_addresses CHECK (support.is_email_address(email))
 );
 ALTER TABLE ONLY support.account_users

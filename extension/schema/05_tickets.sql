@@ -87,6 +87,8 @@ CREATE TABLE support.tickets (
     dissatisfaction_escalated_at timestamp with time zone,
     post_incident_review_done_at timestamp with time zone,
     CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
+    -- what a tenant writes is bounded where it is written (src/text_bounds.c)
+    CONSTRAINT texts_are_at_most_1_mb CHECK (((octet_length(description) <= 1048576) AND (octet_length(root_cause) <= 1048576) AND (octet_length(solution) <= 1048576) AND (octet_length(verification_steps) <= 1048576) AND (octet_length(prevention_measures) <= 1048576) AND (octet_length(satisfaction_comment) <= 1048576))),
     CONSTRAINT tickets_priority_source_check CHECK ((priority_source = ANY (ARRAY['given'::text, 'rule'::text, 'category'::text]))),
     CONSTRAINT tickets_satisfaction_rating_check CHECK (((satisfaction_rating >= 1) AND (satisfaction_rating <= 5))),
     CONSTRAINT tickets_subject_check CHECK (((btrim(subject) <> ''::text) AND (length(subject) <= 200)))
@@ -665,6 +667,7 @@ CREATE TABLE support.ticket_events (
     action_key text,
     assumed_by bigint,
     CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)),
+    CONSTRAINT details_are_at_most_64_kb CHECK ((support.message_size(NULL::text, NULL::text, NULL::text, NULL::text, details) <= 65536)),
     CONSTRAINT messages_have_a_body CHECK (((kind <> ALL (ARRAY['public_reply'::support.event_kind, 'internal_note'::support.event_kind, 'client_message'::support.event_kind])) OR (btrim(body) <> ''::text)))
 );
 ALTER TABLE ONLY support.ticket_events ALTER COLUMN event_id SET DEFAULT nextval('support.event_id_seq'::regclass);

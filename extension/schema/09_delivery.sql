@@ -393,9 +393,13 @@ BEGIN
     IF target IS NULL THEN
         RETURN;                 -- nobody to tell (no assignee, no address)
     END IF;
+    -- composed texts are cut to fit, never refused (src/text_bounds.c);
+    -- Slack shows at most 40,000 characters of a message
     INSERT INTO support.outbound_messages
            (account_id, ticket_id, destination, target, template, subject, body, payload)
-    VALUES (ticket.account_id, ticket.ticket_id, destination, target, template, subject, body,
+    VALUES (ticket.account_id, ticket.ticket_id, destination, target, template,
+            support.fit_text(subject, 998),
+            support.fit_text(body, CASE WHEN destination OPERATOR(pg_catalog.=) 'slack' THEN 32768 ELSE 262144 END),
             jsonb_build_object('ticket_id', ticket.ticket_id, 'priority', ticket.priority::text,
                                'tier', ticket.tier, 'status', ticket.status::text)
             || COALESCE(payload, '{}'));
@@ -443,10 +447,6 @@ COMMENT ON FUNCTION support.new_message_key() IS 'a new idempotency key: ''bedro
 -- the column's default: evaluated as whoever inserts a message
 REVOKE ALL ON FUNCTION support.new_message_key() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.new_message_key() TO support_agent, support_manager;
-
-CREATE FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) RETURNS bigint
-    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'message_size';
-COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker renders it (body, subject, target and template as stored, the payload as its JSON text; NULL counts 0; past 16 MB, at least): what messages_are_at_most_1_mb bounds';
 
 CREATE TABLE support.outbound_messages (
     account_id bigint NOT NULL,

@@ -185,7 +185,7 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
                 'change_status', 'check_time_zone', 'close_ticket', 'current_account_id', 'current_actor_id',
                 'current_agent_tier', 'current_assumed_by', 'current_has_second_factor', 'current_is_manager', 'duration_in_words',
                 'current_is_super_user', 'current_key_id', 'current_key_kind', 'current_user_id', 'current_user_role',
-                'escalate', 'escalate_to_executive', 'int4_to_priority', 'is_email_address', 'is_one_line', 'key_user_id', 'local_time',
+                'escalate', 'escalate_to_executive', 'int4_to_priority', 'is_email_address', 'is_name', 'is_one_line', 'key_user_id', 'local_time',
                 'message_size',
                 'open_ticket', 'post_client_message', 'priority_cmp', 'priority_eq', 'priority_ge', 'priority_gt',
                 'priority_hash', 'priority_hash_extended', 'priority_in', 'priority_label', 'priority_le',
@@ -284,10 +284,20 @@ SELECT is(pg_temp.value_as('postgres', NULL,
           'ERROR: support.ticket_actions() needs a stored ticket: its account_id is NULL',
           'ticket_actions on an empty row: a clear error');
 
--- a template is a message, not a memory bomb
+-- a template is a message, not a memory bomb: cut at 256 kB, never refused
+SELECT is(pg_temp.value_as('attack_client', :'k_ada',
+            $$SELECT octet_length(r) || ' ' || right(r, 20)
+                FROM support.render_template(repeat('{{x}}', 100000), jsonb_build_object('x', repeat('y', 10000))) r$$),
+          '262144  [... cut: too long]', 'render_template cuts an output over 256 kB, with a marker');
+-- a client's Admin renaming herself to 1.1 MB, or to a second line of text, is refused where written
 SELECT is(pg_temp.error_of('attack_client', :'k_ada',
-            $$SELECT length(support.render_template(repeat('{{x}}', 100000), jsonb_build_object('x', repeat('y', 10000))))$$),
-          '54000: a rendered template is limited to 1048576 bytes', 'render_template refuses an output over 1 MB');
+            format($$UPDATE support.account_users SET full_name = repeat('Ada ', 300000) WHERE user_id = %s$$, :ada)),
+          '23514: new row for relation "account_users" violates check constraint "names_are_one_short_line"',
+          'a 1.1 MB name is refused where it is written');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada',
+            format($$UPDATE support.account_users SET full_name = E'Ada\nReset your password at https://evil.example' WHERE user_id = %s$$, :ada)),
+          '23514: new row for relation "account_users" violates check constraint "names_are_one_short_line"',
+          'a name of two lines is refused where it is written');
 
 -- every C function a group role may call, with every argument NULL and
 -- with a row of NULLs where it takes a row: an answer or an error, never a crash
