@@ -44,7 +44,7 @@ REGRESS        = priority time_zone seed_data lifecycle workflow events config r
                  worker_isolation text_bounds
 ISOLATION      = status_race first_response_race sla_config_cache assignment_race \
                  triage_rules_cache escalation_race assumption_race escalation_owner_pick \
-                 triage_wait_bound delivery_locks worker_lock_wait
+                 assignment_no_wait delivery_locks worker_lock_wait
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS      = 1
 PROVE_TESTS    = test/t/*.pl

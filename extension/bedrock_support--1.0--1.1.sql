@@ -1765,6 +1765,134 @@ END $$;
 COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) IS 'puts one message about a ticket into the outbox (nothing when the target is unknown)';
 REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
 
+
+-- The agents' loads change without a lock on the agent (#23: one account's
+-- open transaction held the agent its ticket was given, and every other
+-- account's ticket and the escalation worker waited for it): the triggers
+-- append changes, the worker folds them in, and picks in progress are
+-- counted in shared memory.
+CREATE SEQUENCE support.agent_load_change_id_seq;
+CREATE TABLE support.agent_load_changes (
+    change_id bigint DEFAULT nextval('support.agent_load_change_id_seq'::regclass) NOT NULL,
+    agent_id bigint NOT NULL,
+    open_tickets integer NOT NULL,
+    assigned_at timestamp with time zone,
+    CONSTRAINT agent_load_changes_pkey PRIMARY KEY (change_id)
+);
+CREATE INDEX agent_load_changes_agent_idx ON support.agent_load_changes USING btree (agent_id);
+ALTER SEQUENCE support.agent_load_change_id_seq OWNED BY support.agent_load_changes.change_id;
+ALTER TABLE support.agent_load_changes ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.agent_load_changes IS 'changes to the agents'' loads not yet folded into support.agents (open tickets gained or lost, and when one was assigned): an agent''s load is its open_tickets plus its rows here';
+SELECT pg_catalog.pg_extension_config_dump('support.agent_load_changes', '');
+SELECT pg_catalog.pg_extension_config_dump('support.agent_load_change_id_seq', '');
+
+CREATE OR REPLACE FUNCTION support.fold_agent_loads() RETURNS integer
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH held AS (
+        SELECT a.agent_id FROM support.agents a
+         WHERE a.agent_id IN (SELECT c.agent_id FROM support.agent_load_changes c)
+           FOR NO KEY UPDATE OF a SKIP LOCKED),
+    moved AS (
+        DELETE FROM support.agent_load_changes c USING held h
+         WHERE c.agent_id = h.agent_id
+        RETURNING c.agent_id, c.open_tickets, c.assigned_at),
+    folded AS (
+        UPDATE support.agents a
+           SET open_tickets = GREATEST(a.open_tickets + m.tickets, 0),
+               last_assigned_at = GREATEST(a.last_assigned_at, m.last_assigned)
+          FROM (SELECT m.agent_id, sum(m.open_tickets) AS tickets, max(m.assigned_at) AS last_assigned
+                  FROM moved m GROUP BY m.agent_id) m
+         WHERE a.agent_id = m.agent_id
+        RETURNING 1)
+    SELECT count(*)::integer FROM folded
+$$;
+COMMENT ON FUNCTION support.fold_agent_loads() IS 'the escalation worker''s: adds the committed rows of support.agent_load_changes to their agents'' open_tickets and last_assigned_at (an agent another transaction holds waits for the next fold); returns the agents folded';
+REVOKE ALL ON FUNCTION support.fold_agent_loads() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- the next tier a manager has configured; none above: the executives
+    new_tier smallint := (SELECT min(r.tier) FROM support.tiers r WHERE r.tier OPERATOR(pg_catalog.>) ticket.tier);
+    owner_id bigint;
+    owner support.agents;
+    history_count bigint;
+BEGIN
+    PERFORM set_config('support.actor_id', '0', true),
+            set_config('support.change_reason', 'escalated: ' || reason, true);
+    IF new_tier IS NULL AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
+           ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[]) THEN
+        -- "critical business impact": the executives
+        UPDATE support.tickets t
+           SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        PERFORM support.open_war_room(ticket, reason, as_of);
+    ELSIF new_tier IS NULL THEN
+        -- the top tier already has it and the priority is not critical: the managers
+        UPDATE support.tickets t SET escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+            format('[Ticket #%s] needs a manager', ticket.ticket_id),
+            format('#%s (%s, tier %s, the top tier): %s. Managers told: %s. %s', ticket.ticket_id,
+                   ticket.priority::text, ticket.tier, reason,
+                   support.tell_staff(ticket, 'managers',
+                       format('[Ticket #%s] - Needs a manager - %s', ticket.ticket_id, ticket.subject),
+                       format('#%s (%s) is in the top tier and %s. Executive escalation is for %s tickets (support.escalation_triggers.executive_priorities); please see to it.',
+                              ticket.ticket_id, ticket.priority::text, reason,
+                              array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')),
+                       'top_tier_escalation'),
+                   ticket.subject),
+            -- not 'escalation': an enterprise client's channel would read that
+            -- the ticket moved to a new team, and it did not
+            jsonb_build_object('kind', 'top_tier_escalation'));
+    ELSE
+        -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
+        -- new tier, counting picks still in progress, never waiting for one
+        owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
+                                                   WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
+        SELECT g.* INTO owner FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) owner_id;
+        IF owner.agent_id IS NOT NULL THEN
+            -- (a change to fold, not an update: nobody's open transaction holds it up)
+            INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at)
+            VALUES (owner.agent_id, 0, as_of);
+        END IF;
+        UPDATE support.tickets t
+           SET tier = new_tier, assignee_id = owner.agent_id, escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        SELECT count(*) INTO history_count FROM support.ticket_events e
+         WHERE e.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND e.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+        PERFORM support.queue_message(ticket, 'email', owner.email, NULL,
+            format('[Ticket #%s] - Escalated to you - %s', ticket.ticket_id, ticket.subject),
+            format(E'Ticket #%s (%s) was escalated to tier %s and is now yours: %s.\n'
+                   'Its complete case history (%s events) is in support.ticket_events.',
+                   ticket.ticket_id, ticket.priority::text, new_tier, reason, history_count),
+            jsonb_build_object('kind', 'escalation_owner'));
+        PERFORM support.client_message(ticket, 'escalation_notice');
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+            format('[Ticket #%s] escalated to tier %s', ticket.ticket_id, new_tier),
+            format('#%s (%s) escalated to tier %s: %s. Owner: %s. %s', ticket.ticket_id,
+                   ticket.priority::text, new_tier, reason,
+                   COALESCE(owner.full_name, 'none on shift, waiting in the queue'), ticket.subject),
+            jsonb_build_object('kind', 'escalation'));
+    END IF;
+    PERFORM set_config('support.change_reason', '', true);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) IS 'moves a ticket one tier up to a fresh owner (or to executives from tier 3) and queues the owner''s, the client''s and the channel''s notices';
+REVOKE ALL ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
+
+COMMENT ON FUNCTION support.pick_agent(tier smallint, skill text) IS 'the on-shift, active agent of the tier with the skill and the fewest open tickets, counting picks of transactions still running (then assigned longest ago, then lowest id); never locks an agent or waits for one; NULL when none is eligible';
+COMMENT ON FUNCTION support.track_agent_load() IS 'moves a ticket between the agents'' loads when it changes hands or opens or closes (support.agent_load_changes: no agent row is locked)';
+COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent as of the escalation worker''s last fold (each pass); with its rows of support.agent_load_changes, the load routing balances';
+COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket, as of the last fold: among equally loaded agents the one waiting longest goes first';
+
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)
 SELECT t.account_id, t.ticket_id, t.executive_escalated_at, 'executive escalation before 1.1',

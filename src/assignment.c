@@ -1,26 +1,27 @@
 /*
  * assignment.c — least-loaded assignment that stays fair under concurrent
- * inserts.
+ * inserts, and never waits.
  *
- * An agent's load is agents.open_tickets, kept by the triggers on tickets
- * (ticket_80_triaged on insert, counting with AssignmentLoads below;
- * ticket_50_agent_load on a change of assignee or status), so a pick reads one
- * row per agent however long their backlog. Two transactions
- * must never both pick the agent whose count they both see as lowest, so
- * the pick locks the agent's row (FOR UPDATE) until commit, and a
- * concurrent pick SKIPs LOCKED agents and takes the least-loaded of the
- * rest: simultaneous tickets spread over agents instead of queueing on one.
- * When every eligible agent is locked, the pick waits for the least-loaded
- * one (at most ASSIGNMENT_WAIT_LIMIT, then the ticket waits in its tier's
- * queue), recounts its load with a fresh snapshot, and takes instead any
- * agent now unlocked with fewer open tickets. SKIP LOCKED never waits,
- * and a waiting pick holds no other agent lock from this statement's first
- * ticket, so single-ticket inserts cannot deadlock.
+ * An agent's load is agents.open_tickets plus the changes not yet folded
+ * into it (support.agent_load_changes): the triggers on tickets append a
+ * change (+1 for a new ticket of the agent, -1 and +1 when one changes
+ * hands or closes, and the time of each new assignment) and never update
+ * the agent's row, which would stay locked until their transaction ends:
+ * one account's open transaction would hold every other account's tickets.
+ * The escalation worker folds the committed changes into agents, skipping
+ * any row another transaction holds (support.fold_agent_loads).
+ *
+ * Two transactions must not both pick the agent whose load they both see
+ * as lowest: picks in progress are counted in shared memory
+ * (agent_reservations.c), and each pick counts those of transactions not
+ * yet ended as load. So simultaneous tickets spread over the agents, and no
+ * pick locks an agent or waits for one. The agent picked is then locked
+ * FOR KEY SHARE SKIP LOCKED (the lock the ticket's foreign key takes): an
+ * agent a manager is deleting is passed over rather than waited for.
  *
  * A statement inserting many tickets keeps a ledger (in the statement's
  * memory): the loads it read plus what it assigned since, so the 2nd and
- * later tickets are spread without reading again. Its first ticket locks
- * one agent; its second locks the other unlocked agents of the group.
+ * later tickets are spread without reading again.
  */
 #include "postgres.h"
 
@@ -30,69 +31,80 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/resowner.h"
+#include "utils/lsyscache.h"
+#include "catalog/namespace.h"
 #include "utils/timestamp.h"
 
+#include "agent_reservations.h"
 #include "assignment.h"
 #include "owner_spi.h"
 #include "spi_support.h"
 #include "ticket_columns.h"
 #include "trigger_guard.h"
 
+/* more eligible agents per group than this: the rest are not considered */
+#define ASSIGNMENT_GROUP_MAX 256
+#define ASSIGNMENT_GROUPS_MAX 32
+
 typedef struct LedgerAgent
 {
 	int64		agent_id;
-	int64		load;
+	int64		load;			/* committed as read, plus this statement's picks */
 	bool		has_last_assigned;
 	TimestampTz last_assigned;	/* as read from the table */
 	int64		assigned_sequence;	/* 0: not yet in this statement */
+	bool		passed_over;	/* being deleted: not picked */
+	AgentReservation before;	/* picks in progress, read before the load */
 } LedgerAgent;
 
 typedef struct LedgerGroup
 {
 	int16		tier;
 	char	   *skill;
-	int			uses;
-	bool		expanded;		/* every unlocked eligible agent is in */
-	bool		nobody;			/* no eligible agent at all */
+	bool		read;
 	int			agent_count;
-	int		   *agents;			/* indexes into the ledger's agents */
+	LedgerAgent *agents;
 } LedgerGroup;
 
 struct AssignmentLedger
 {
 	MemoryContext context;
-	int			agent_count;
-	LedgerAgent agents[64];		/* beyond 64 agents per statement: new ones are ignored */
 	int			group_count;
-	LedgerGroup groups[32];
+	LedgerGroup groups[ASSIGNMENT_GROUPS_MAX];
 	int64		sequence;
 	Oid			owner;
 };
 
-#define ASSIGNMENT_ELIGIBLE \
-	"SELECT a.agent_id, a.last_assigned_at, a.open_tickets::int8" \
-	"  FROM support.agents a" \
-	" WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1" \
-	"   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
-#define ASSIGNMENT_ORDER " ORDER BY 3, 2 NULLS FIRST, 1"
-
-/* longest a pick waits for a held agent before the ticket goes to the queue */
-#define ASSIGNMENT_WAIT_LIMIT "2s"
-#define ASSIGNMENT_CANDIDATES ASSIGNMENT_ELIGIBLE ASSIGNMENT_ORDER
+/* column numbers of the candidates' query */
+enum
+{
+	CANDIDATE_AGENT_ID = 1,
+	CANDIDATE_LAST_ASSIGNED_AT,
+	CANDIDATE_LOAD,
+};
 
 /* support.auto_assign */
 bool		assignment_auto_assign = true;
 
-static SPIPlanPtr assignment_skip_locked_plan = NULL;	/* LIMIT $3, SKIP LOCKED */
-static SPIPlanPtr assignment_wait_plan = NULL;	/* LIMIT 1, waits */
-static SPIPlanPtr assignment_load_plan = NULL;
-static SPIPlanPtr assignment_fewer_plan = NULL;	/* after a wait: fewer tickets, SKIP LOCKED */
+static SPIPlanPtr assignment_candidates_plan = NULL;
+static SPIPlanPtr assignment_candidates_1_0_plan = NULL;
+static SPIPlanPtr assignment_key_share_plan = NULL;
 static SPIPlanPtr assignment_loads_plan = NULL;
+static SPIPlanPtr assignment_loads_1_0_plan = NULL;
 static SPIPlanPtr assignment_moved_plan = NULL;
+static SPIPlanPtr assignment_moved_1_0_plan = NULL;
+
+bool
+assignment_load_changes_exist(void)
+{
+	Oid			support = get_namespace_oid("support", true);
+
+	return OidIsValid(support) && OidIsValid(get_relname_relid("agent_load_changes", support));
+}
 
 void
 assignment_init_settings(void)
@@ -116,188 +128,92 @@ assignment_ledger_create(MemoryContext context)
 	return ledger;
 }
 
-static int
-assignment_agent_index(AssignmentLedger *ledger, int64 agent_id)
+/*
+ * The group's eligible agents with their committed loads, read as the
+ * agents' owner, no row locked. The counters of picks in progress are read
+ * first: a transaction that commits in between is counted twice, never
+ * missed.
+ */
+typedef struct GroupRead
 {
-	for (int i = 0; i < ledger->agent_count; i++)
-		if (ledger->agents[i].agent_id == agent_id)
-			return i;
-	return -1;
-}
+	AssignmentLedger *ledger;
+	LedgerGroup *group;
+} GroupRead;
 
-/* Adds the agents of the last SPI result to the group (those not in it yet). */
 static void
-assignment_take_rows(AssignmentLedger *ledger, LedgerGroup *group)
+assignment_read_group(void *argument)
 {
+	GroupRead  *read = argument;
+	LedgerGroup *group = read->group;
+	Oid			types[2] = {INT2OID, TEXTOID};
+	Datum		values[2] = {Int16GetDatum(group->tier), CStringGetTextDatum(group->skill)};
+	AgentCounters counters;
+
+	SPIPlanPtr	plan;
+
+	agent_reservations_read(&counters);
+	if (assignment_load_changes_exist())
+		plan = spi_kept_plan(&assignment_candidates_plan,
+							 "SELECT a.agent_id, GREATEST(a.last_assigned_at, c.last_assigned),"
+							 "       (a.open_tickets + COALESCE(c.tickets, 0))::int8"
+							 "  FROM support.agents a"
+							 "  LEFT JOIN LATERAL ("
+							 "        SELECT sum(c.open_tickets) AS tickets, max(c.assigned_at) AS last_assigned"
+							 "          FROM support.agent_load_changes c"
+							 "         WHERE c.agent_id OPERATOR(pg_catalog.=) a.agent_id) c ON true"
+							 " WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1"
+							 "   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
+							 " ORDER BY a.agent_id LIMIT " CppAsString2(ASSIGNMENT_GROUP_MAX),
+							 2, types);
+	else
+		plan = spi_kept_plan(&assignment_candidates_1_0_plan,
+							 "SELECT a.agent_id, a.last_assigned_at, a.open_tickets::int8"
+							 "  FROM support.agents a"
+							 " WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1"
+							 "   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
+							 " ORDER BY a.agent_id LIMIT " CppAsString2(ASSIGNMENT_GROUP_MAX),
+							 2, types);
+	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the agents to assign");
+
+	group->agents = MemoryContextAllocZero(read->ledger->context, Max(SPI_processed, 1) * sizeof(LedgerAgent));
+	group->agent_count = 0;
 	for (uint64 row = 0; row < SPI_processed; row++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[row];
 		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
+		LedgerAgent *agent = &group->agents[group->agent_count++];
 		bool		is_null;
-		int64		agent_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 1, &is_null));
-		int			index = assignment_agent_index(ledger, agent_id);
-		bool		in_group = false;
+		Datum		last;
 
-		if (index < 0)
-		{
-			LedgerAgent *agent;
-			Datum		last;
-
-			if (ledger->agent_count >= (int) lengthof(ledger->agents))
-				continue;
-			index = ledger->agent_count++;
-			agent = &ledger->agents[index];
-			agent->agent_id = agent_id;
-			last = SPI_getbinval(tuple, tupdesc, 2, &is_null);
-			agent->has_last_assigned = !is_null;
-			agent->last_assigned = is_null ? 0 : DatumGetTimestampTz(last);
-			agent->load = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 3, &is_null));
-		}
-		for (int i = 0; i < group->agent_count; i++)
-			in_group |= group->agents[i] == index;
-		if (!in_group)
-		{
-			group->agents = group->agents == NULL ?
-				MemoryContextAlloc(ledger->context, lengthof(ledger->agents) * sizeof(int)) :
-				group->agents;
-			group->agents[group->agent_count++] = index;
-		}
+		agent->agent_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, CANDIDATE_AGENT_ID, &is_null));
+		last = SPI_getbinval(tuple, tupdesc, CANDIDATE_LAST_ASSIGNED_AT, &is_null);
+		agent->has_last_assigned = !is_null;
+		agent->last_assigned = is_null ? 0 : DatumGetTimestampTz(last);
+		agent->load = DatumGetInt64(SPI_getbinval(tuple, tupdesc, CANDIDATE_LOAD, &is_null));
+		agent->before = agent_reservations_of(&counters, agent->agent_id);
 	}
+	group->read = true;
 }
 
-typedef struct AssignmentQuery
+typedef struct Choice
 {
-	AssignmentLedger *ledger;
 	LedgerGroup *group;
-	bool		all;			/* every unlocked agent, not just the first */
-	int64		fewer_than;		/* >= 0: only an agent with fewer open tickets */
-} AssignmentQuery;
+	int		   *candidates;		/* indexes into the group */
+} Choice;
 
-/* Locks and adds to the group the least-loaded unlocked agent (or all of them). */
-static void
-assignment_load_candidates(void *argument)
-{
-	AssignmentQuery *query = argument;
-	Oid			types[3] = {INT2OID, TEXTOID, INT8OID};
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	SPIPlanPtr	plan;
-
-	values[0] = Int16GetDatum(query->group->tier);
-	values[1] = CStringGetTextDatum(query->group->skill);
-	if (query->fewer_than >= 0)
-	{
-		plan = spi_kept_plan(&assignment_fewer_plan,
-							 ASSIGNMENT_ELIGIBLE "   AND a.open_tickets OPERATOR(pg_catalog.<) $3"
-							 ASSIGNMENT_ORDER " LIMIT 1 FOR UPDATE OF a SKIP LOCKED", 3, types);
-		values[2] = Int64GetDatum(query->fewer_than);
-	}
-	else
-	{
-		plan = spi_kept_plan(&assignment_skip_locked_plan,
-							 ASSIGNMENT_CANDIDATES " LIMIT $3 FOR UPDATE OF a SKIP LOCKED", 3, types);
-		values[2] = Int64GetDatum(1);
-		if (query->all)
-			nulls[2] = 'n';
-	}
-	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the agents to assign");
-	assignment_take_rows(query->ledger, query->group);
-}
-
-/*
- * Runs the waiting pick with lock_timeout at ASSIGNMENT_WAIT_LIMIT, in a
- * subtransaction: false when the agents stay held that long. Another
- * account's transaction left open must not hold up this one's tickets.
- */
+/* true when candidate a should get the next ticket rather than b */
 static bool
-assignment_wait_bounded(SPIPlanPtr plan, Datum *values)
+assignment_better(void *context, int a_index, int b_index, const int64 *pending)
 {
-	MemoryContext caller_context = CurrentMemoryContext;
-	ResourceOwner caller_owner = CurrentResourceOwner;
-	volatile bool got_lock = true;
+	Choice	   *choice = context;
+	const LedgerAgent *a = &choice->group->agents[choice->candidates[a_index]];
+	const LedgerAgent *b = &choice->group->agents[choice->candidates[b_index]];
+	int64		a_load = a->load + pending[a_index];
+	int64		b_load = b->load + pending[b_index];
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(caller_context);
-	PG_TRY();
-	{
-		int			nest_level = NewGUCNestLevel();
-
-		(void) set_config_option("lock_timeout", ASSIGNMENT_WAIT_LIMIT, PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the agents to assign");
-		AtEOXact_GUC(true, nest_level);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(caller_context);
-		CurrentResourceOwner = caller_owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *error;
-
-		MemoryContextSwitchTo(caller_context);
-		error = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(caller_context);
-		CurrentResourceOwner = caller_owner;
-		if (error->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			ReThrowError(error);
-		FreeErrorData(error);
-		got_lock = false;
-	}
-	PG_END_TRY();
-	return got_lock;
-}
-
-static void
-assignment_wait_for_agent(void *argument)
-{
-	AssignmentQuery *query = argument;
-	Oid			types[2] = {INT2OID, TEXTOID};
-	Datum		values[2];
-	SPIPlanPtr	plan = spi_kept_plan(&assignment_wait_plan,
-									   ASSIGNMENT_CANDIDATES " LIMIT 1 FOR UPDATE OF a", 2, types);
-	SPIPlanPtr	count_plan;
-	Oid			count_type = INT8OID;
-	Datum		agent_id;
-	bool		is_null;
-	int			index;
-
-	values[0] = Int16GetDatum(query->group->tier);
-	values[1] = CStringGetTextDatum(query->group->skill);
-	if (!assignment_wait_bounded(plan, values))
-	{
-		query->group->nobody = true;	/* held past the limit: the queue */
-		return;
-	}
-	if (SPI_processed == 0)
-	{
-		query->group->nobody = true;
-		return;
-	}
-	agent_id = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-	assignment_take_rows(query->ledger, query->group);
-
-	/* the load read before the wait is stale: the holder has committed since */
-	count_plan = spi_kept_plan(&assignment_load_plan,
-								 "SELECT a.open_tickets::int8 FROM support.agents a"
-								 " WHERE a.agent_id OPERATOR(pg_catalog.=) $1", 1, &count_type);
-	if (SPI_execute_plan(count_plan, &agent_id, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not count the agent's open tickets");
-	index = assignment_agent_index(query->ledger, DatumGetInt64(agent_id));
-	if (index >= 0 && query->ledger->agents[index].assigned_sequence == 0)
-		query->ledger->agents[index].load =
-			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
-}
-
-/* true when a should get the next ticket rather than b */
-static bool
-assignment_better(const LedgerAgent *a, const LedgerAgent *b)
-{
-	if (a->load != b->load)
-		return a->load < b->load;
+	if (a_load != b_load)
+		return a_load < b_load;
 	if ((a->assigned_sequence == 0) != (b->assigned_sequence == 0))
 		return a->assigned_sequence == 0;
 	if (a->assigned_sequence != b->assigned_sequence)
@@ -309,86 +225,102 @@ assignment_better(const LedgerAgent *a, const LedgerAgent *b)
 	return a->agent_id < b->agent_id;
 }
 
+/* Whether the agent can be held by a key-share lock now (not being deleted). */
+static void
+assignment_hold(void *argument)
+{
+	int64	   *agent_id = argument;
+	Oid			type = INT8OID;
+	Datum		value = Int64GetDatum(*agent_id);
+
+	if (SPI_execute_plan(spi_kept_plan(&assignment_key_share_plan,
+									   "SELECT 1 FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) $1"
+									   " FOR KEY SHARE OF a SKIP LOCKED", 1, &type),
+						 &value, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not hold the agent to assign");
+	if (SPI_processed == 0)
+		*agent_id = 0;
+}
+
 bool
 assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *agent_id)
 {
 	LedgerGroup *group = NULL;
-	AssignmentQuery query;
-	LedgerAgent *best = NULL;
 
 	for (int i = 0; i < ledger->group_count; i++)
 		if (ledger->groups[i].tier == tier && strcmp(ledger->groups[i].skill, skill) == 0)
 			group = &ledger->groups[i];
 	if (group == NULL)
 	{
-		if (ledger->group_count >= (int) lengthof(ledger->groups))
+		if (ledger->group_count >= ASSIGNMENT_GROUPS_MAX)
 			return false;		/* a statement touching 32 groups: the rest wait in the queue */
 		group = &ledger->groups[ledger->group_count++];
 		group->tier = tier;
 		group->skill = MemoryContextStrdup(ledger->context, skill);
 	}
-	if (group->nobody)
-		return false;
-
-	query.ledger = ledger;
-	query.group = group;
-	query.fewer_than = -1;
-	group->uses++;
-	if (group->agent_count == 0 || (group->uses >= 2 && !group->expanded))
+	if (!group->read)
 	{
-		query.all = group->agent_count > 0;
-		owner_spi_run(ledger->owner, assignment_load_candidates, &query);
-		if (query.all)
-			group->expanded = true;
+		GroupRead	read = {ledger, group};
+
+		owner_spi_run(ledger->owner, assignment_read_group, &read);
 	}
-	if (group->agent_count == 0)
-	{
-		owner_spi_run(ledger->owner, assignment_wait_for_agent, &query);
 
-		/*
-		 * The agent waited for may no longer be the least loaded: other
-		 * picks may have queued for it too, and agents locked at the first
-		 * look may be free now. An unlocked agent with fewer open tickets
-		 * than its fresh count joins the group, and is then picked; the
-		 * waited-for agent stays locked, unassigned, until commit. Without
-		 * this, picks that waited together all landed on one agent.
-		 */
-		if (group->agent_count == 1 && ledger->agents[group->agents[0]].load > 0)
+	for (;;)
+	{
+		Choice		choice = {group, palloc(Max(group->agent_count, 1) * sizeof(int))};
+		int64	   *ids = palloc(Max(group->agent_count, 1) * sizeof(int64));
+		AgentReservation *before = palloc(Max(group->agent_count, 1) * sizeof(AgentReservation));
+		int			count = 0;
+		int			chosen;
+		LedgerAgent *best;
+		int64		held;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int i = 0; i < group->agent_count; i++)
+			if (!group->agents[i].passed_over)
+			{
+				choice.candidates[count] = i;
+				ids[count] = group->agents[i].agent_id;
+				before[count] = group->agents[i].before;
+				count++;
+			}
+		chosen = agent_reservations_choose(count, ids, before, assignment_better, &choice);
+		if (chosen < 0)
+			return false;		/* nobody eligible: the tier's queue */
+		best = &group->agents[choice.candidates[chosen]];
+		held = best->agent_id;
+		owner_spi_run(ledger->owner, assignment_hold, &held);
+		if (held == 0)
 		{
-			query.fewer_than = ledger->agents[group->agents[0]].load;
-			owner_spi_run(ledger->owner, assignment_load_candidates, &query);
+			/* being deleted: never waited for; its counted pick ends with the transaction */
+			best->passed_over = true;
+			continue;
 		}
+		best->load++;
+		best->assigned_sequence = ++ledger->sequence;
+		*agent_id = best->agent_id;
+		return true;
 	}
-	if (group->agent_count == 0)
-		return false;
-
-	for (int i = 0; i < group->agent_count; i++)
-	{
-		LedgerAgent *candidate = &ledger->agents[group->agents[i]];
-
-		if (best == NULL || assignment_better(candidate, best))
-			best = candidate;
-	}
-	best->load++;
-	best->assigned_sequence = ++ledger->sequence;
-	*agent_id = best->agent_id;
-	return true;
 }
 
 /*
  * support.pick_agent(tier, skill): the pick above for one ticket, for the
  * escalation worker's new owner, so triage and escalation choose alike:
- * locked until commit; waits for a locked agent rather than skip the only
- * eligible one; NULL when nobody is eligible.
+ * counted until the transaction ends, never waiting; NULL when nobody is
+ * eligible.
  */
 PG_FUNCTION_INFO_V1(pick_agent);
 Datum
 pick_agent(PG_FUNCTION_ARGS)
 {
-	int16		tier = PG_GETARG_INT16(0);
-	char	   *skill = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int16		tier;
+	char	   *skill;
 	int64		agent_id;
 
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	tier = PG_GETARG_INT16(0);
+	skill = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (!assignment_pick(assignment_ledger_create(CurrentMemoryContext), tier, skill, &agent_id))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(agent_id);
@@ -406,12 +338,19 @@ assignment_loads_write_one(int64 agent_id, int32 tickets)
 	Datum		values[2] = {Int64GetDatum(agent_id), Int32GetDatum(tickets)};
 	int			result;
 
-	result = SPI_execute_plan(spi_kept_plan(&assignment_loads_plan,
-											ASSIGNMENT_LOADS_UPDATE("ARRAY[$1]", "ARRAY[$2]",
-																	"clock_timestamp()"),
-											2, types),
-							  values, NULL, false, 0);
-	if (result != SPI_OK_UPDATE)
+	if (assignment_load_changes_exist())
+		result = SPI_execute_plan(spi_kept_plan(&assignment_loads_plan,
+												ASSIGNMENT_LOADS_INSERT("ARRAY[$1]", "ARRAY[$2]",
+																		"clock_timestamp()"),
+												2, types),
+								  values, NULL, false, 0);
+	else
+		result = SPI_execute_plan(spi_kept_plan(&assignment_loads_1_0_plan,
+												ASSIGNMENT_LOADS_UPDATE_1_0("ARRAY[$1]", "ARRAY[$2]",
+																			"clock_timestamp()"),
+												2, types),
+								  values, NULL, false, 0);
+	if (result != SPI_OK_INSERT && result != SPI_OK_UPDATE)
 		elog(ERROR, "triage outbox statement failed: %s", SPI_result_code_string(result));
 }
 
@@ -460,8 +399,8 @@ assignment_counts(const TicketColumns *columns, Datum *values, bool *nulls, int6
 /*
  * AFTER UPDATE row trigger on support.tickets, declared WHEN the assignee
  * changes or the ticket opens or closes: moves the ticket from the old
- * assignee's open_tickets to the new one's (the new tickets' counts are
- * the triage outbox's, in its statement).
+ * assignee's load to the new one's, as changes appended for the worker to
+ * fold (the new tickets' counts are the triage outbox's, in its statement).
  */
 PG_FUNCTION_INFO_V1(track_agent_load);
 Datum
@@ -506,9 +445,13 @@ track_agent_load(PG_FUNCTION_ARGS)
 	arguments[1] = PointerGetDatum(construct_array(tickets, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(spi_kept_plan(&assignment_moved_plan,
-									   ASSIGNMENT_LOADS_UPDATE("$1", "$2", "g.last_assigned_at"), 2, types),
-						 arguments, NULL, false, 0) != SPI_OK_UPDATE)
+	if (assignment_load_changes_exist()
+		? SPI_execute_plan(spi_kept_plan(&assignment_moved_plan,
+										 ASSIGNMENT_LOADS_INSERT("$1", "$2", "NULL::timestamptz"), 2, types),
+						   arguments, NULL, false, 0) != SPI_OK_INSERT
+		: SPI_execute_plan(spi_kept_plan(&assignment_moved_1_0_plan,
+										 ASSIGNMENT_LOADS_UPDATE_1_0("$1", "$2", "g.last_assigned_at"), 2, types),
+						   arguments, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not move the ticket between the agents' loads");
 	SPI_finish();
 	return PointerGetDatum(NULL);

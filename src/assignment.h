@@ -19,16 +19,17 @@ extern AssignmentLedger *assignment_ledger_create(MemoryContext context);
 
 /*
  * An on-shift, active agent of the tier with the skill and the fewest open
- * tickets (ties: the one assigned longest ago, then the lowest id), locked
- * for the rest of the transaction; false when no agent is eligible.
+ * tickets, counting picks of transactions not yet ended (ties: the one
+ * assigned longest ago, then the lowest id); never waits for a lock. False
+ * when no agent is eligible.
  */
 extern bool assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill,
 							int64 *agent_id);
 
 /*
- * Tickets one INSERT statement gave each agent, until they are added to
- * agents.open_tickets: the triage outbox counts them as it records the
- * routing, and adds them with its last batch's statement.
+ * Tickets one INSERT statement gave each agent, until they are appended to
+ * support.agent_load_changes: the triage outbox counts them as it records
+ * the routing, and writes them with its last batch's statement.
  */
 #define ASSIGNMENT_LOADS_MAX 64
 
@@ -40,22 +41,36 @@ typedef struct AssignmentLoads
 } AssignmentLoads;
 
 /*
- * The one writer of agents.open_tickets: adds each of the int[] tickets to
- * the open_tickets of the agent at the same place in the bigint[] agents,
- * and sets last_assigned_at to last_assigned (SQL expressions, the arrays
- * as parameters). The triage outbox puts it in its batch's statement;
- * assignment_loads_write and track_agent_load run it alone.
+ * The one writer of the agents' loads: appends to support.agent_load_changes
+ * each of the int[] tickets for the agent at the same place in the bigint[]
+ * agents, with last_assigned as the time of the assignment (SQL
+ * expressions, the arrays as parameters); the escalation worker folds them
+ * into agents.open_tickets. The triage outbox puts it in its batch's
+ * statement; assignment_loads_write and track_agent_load run it alone.
  */
-#define ASSIGNMENT_LOADS_UPDATE(agents, tickets, last_assigned) \
+#define ASSIGNMENT_LOADS_INSERT(agents, tickets, last_assigned) \
+	"INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at)" \
+	" SELECT l.agent_id, l.tickets, " last_assigned \
+	"   FROM unnest(" agents ", " tickets ") AS l(agent_id, tickets)"
+
+/*
+ * 1.0's schema, between a package upgrade and ALTER EXTENSION UPDATE, has
+ * no support.agent_load_changes: its loads are updated in place, as 1.0
+ * did, and its picks read them alone.
+ */
+#define ASSIGNMENT_LOADS_UPDATE_1_0(agents, tickets, last_assigned) \
 	"UPDATE support.agents g" \
 	"   SET open_tickets = g.open_tickets + l.tickets, last_assigned_at = " last_assigned \
 	"  FROM unnest(" agents ", " tickets ") AS l(agent_id, tickets)" \
 	" WHERE g.agent_id OPERATOR(pg_catalog.=) l.agent_id"
 
+/* Whether this database's schema has support.agent_load_changes (1.1 on). */
+extern bool assignment_load_changes_exist(void);
+
 /* One more ticket for the agent; a full table first writes its oldest entry. */
 extern void assignment_loads_count(AssignmentLoads *loads, int64 agent_id);
 
-/* Adds each entry to its agent's open_tickets, one UPDATE each. */
+/* Appends each entry to support.agent_load_changes, one INSERT each. */
 extern void assignment_loads_write(const AssignmentLoads *loads);
 
 #endif

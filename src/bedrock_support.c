@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "agent_reservations.h"
 #include "assignment.h"
 #include "auth.h"
 #include "database_guard.h"
@@ -49,6 +50,7 @@ _PG_init(void)
 	{
 		worker_shmem_request();
 		session_registry_request();
+		agent_reservations_request();
 		worker_launcher_register();
 	}
 }

@@ -21,6 +21,7 @@
 #include "triage_outbox.h"
 
 static SPIPlanPtr triage_outbox_rows_plan = NULL;
+static SPIPlanPtr triage_outbox_rows_1_0_plan = NULL;
 
 void
 triage_outbox_rows_init(OutboxRows *rows, int width, int per_ticket)
@@ -114,26 +115,34 @@ triage_outbox_rows_write(OutboxRows *events, OutboxRows *messages, const Assignm
 	types[14] = INT8ARRAYOID;
 	arrays[15] = triage_outbox_rows_array(load_counts, no_nulls, load_count, INT4OID);
 	types[15] = INT4ARRAYOID;
-	result = SPI_execute_plan(spi_kept_plan(&triage_outbox_rows_plan,
-											"WITH events AS ("
-											"  INSERT INTO support.ticket_events"
-											"   (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, new_value, details)"
-											"  SELECT e.account_id, e.ticket_id, e.kind::support.event_kind, e.actor_id::int8,"
-											"         e.actor_kind::support.actor_kind,"
-											"         e.visibility::support.visibility, e.body, e.new_value, e.details::jsonb"
-											"    FROM unnest($1, $2, $3, $4, $5, $6, $17, $18, $19)"
-											"         AS e(account_id, ticket_id, kind, body, new_value, details,"
-											"              actor_id, actor_kind, visibility)),"
-											" loads AS ("
-											ASSIGNMENT_LOADS_UPDATE("$15", "$16", "clock_timestamp()") ")"
-											" INSERT INTO support.outbound_messages"
-											"  (account_id, ticket_id, destination, target, template, subject, body, payload)"
-											" SELECT m.account_id, m.ticket_id, m.destination, m.target, m.template, m.subject,"
-											"        m.body, m.payload::jsonb"
-											"   FROM unnest($7, $8, $9, $10, $11, $12, $13, $14)"
-											"        AS m(account_id, ticket_id, destination, target, template, subject, body, payload)",
-											19, types),
-							  arrays, NULL, false, 0);
+	/* one statement for a batch's rows: a 1.0 schema's loads are updated in place */
+#define TRIAGE_OUTBOX_ROWS_STATEMENT(loads) \
+	"WITH events AS (" \
+	"  INSERT INTO support.ticket_events" \
+	"   (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, new_value, details)" \
+	"  SELECT e.account_id, e.ticket_id, e.kind::support.event_kind, e.actor_id::int8," \
+	"         e.actor_kind::support.actor_kind," \
+	"         e.visibility::support.visibility, e.body, e.new_value, e.details::jsonb" \
+	"    FROM unnest($1, $2, $3, $4, $5, $6, $17, $18, $19)" \
+	"         AS e(account_id, ticket_id, kind, body, new_value, details," \
+	"              actor_id, actor_kind, visibility))," \
+	" loads AS (" loads ")" \
+	" INSERT INTO support.outbound_messages" \
+	"  (account_id, ticket_id, destination, target, template, subject, body, payload)" \
+	" SELECT m.account_id, m.ticket_id, m.destination, m.target, m.template, m.subject," \
+	"        m.body, m.payload::jsonb" \
+	"   FROM unnest($7, $8, $9, $10, $11, $12, $13, $14)" \
+	"        AS m(account_id, ticket_id, destination, target, template, subject, body, payload)"
+	if (assignment_load_changes_exist())
+		result = SPI_execute_plan(spi_kept_plan(&triage_outbox_rows_plan,
+												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_INSERT("$15", "$16", "clock_timestamp()")),
+												19, types),
+								  arrays, NULL, false, 0);
+	else
+		result = SPI_execute_plan(spi_kept_plan(&triage_outbox_rows_1_0_plan,
+												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_UPDATE_1_0("$15", "$16", "clock_timestamp()")),
+												19, types),
+								  arrays, NULL, false, 0);
 	if (result != SPI_OK_INSERT)
 		elog(ERROR, "triage outbox statement failed: %s", SPI_result_code_string(result));
 }

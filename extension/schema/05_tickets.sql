@@ -8,7 +8,7 @@
 --   BEFORE both     ticket_30_lifecycle      status rules and milestone times (here)
 --   BEFORE both     ticket_40_sla_deadlines  deadlines from priority and times (06_sla.sql)
 --   AFTER, row      audit_assumed_write      an assumed user's writes (10_role_assumption.sql)
---   AFTER UPDATE,   ticket_50_agent_load     agents.open_tickets (here)
+--   AFTER UPDATE,   ticket_50_agent_load     the agents' loads (here)
 --     row
 --   AFTER UPDATE    ticket_60_changed_events the history of the change (here)
 --   AFTER INSERT    ticket_70_sla_activated  / AFTER UPDATE ticket_70_sla_changed:
@@ -646,7 +646,7 @@ REVOKE ALL ON FUNCTION support.ticket_lifecycle_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.track_agent_load() RETURNS trigger
     LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'track_agent_load';
-COMMENT ON FUNCTION support.track_agent_load() IS 'keeps agents.open_tickets when a ticket changes hands or opens or closes';
+COMMENT ON FUNCTION support.track_agent_load() IS 'moves a ticket between the agents'' loads when it changes hands or opens or closes (support.agent_load_changes: no agent row is locked)';
 REVOKE ALL ON FUNCTION support.track_agent_load() FROM PUBLIC;
 
 CREATE SEQUENCE support.event_id_seq;

@@ -96,5 +96,51 @@ SELECT pg_catalog.setval('support.triage_rule_id_seq', 19, true);
 -- escalation worker through this for a ticket's new owner.
 CREATE FUNCTION support.pick_agent(tier smallint, skill text) RETURNS bigint
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION support.pick_agent(tier smallint, skill text) IS 'the on-shift, active agent of the tier with the skill and the fewest open tickets (then assigned longest ago, then lowest id), locked until commit; waits for a locked one rather than pass over the only eligible agent; NULL when none is eligible';
+COMMENT ON FUNCTION support.pick_agent(tier smallint, skill text) IS 'the on-shift, active agent of the tier with the skill and the fewest open tickets, counting picks of transactions still running (then assigned longest ago, then lowest id); never locks an agent or waits for one; NULL when none is eligible';
+
+-- The agents' loads change without a lock on the agent: the triggers on
+-- tickets append each change here, in the ticket's own transaction, and
+-- the escalation worker folds the committed ones into agents.open_tickets
+-- and last_assigned_at. An account's open transaction then holds no row
+-- another account's tickets need (src/assignment.c).
+CREATE SEQUENCE support.agent_load_change_id_seq;
+CREATE TABLE support.agent_load_changes (
+    change_id bigint DEFAULT nextval('support.agent_load_change_id_seq'::regclass) NOT NULL,
+    agent_id bigint NOT NULL,
+    open_tickets integer NOT NULL,
+    assigned_at timestamp with time zone,
+    CONSTRAINT agent_load_changes_pkey PRIMARY KEY (change_id)
+);
+CREATE INDEX agent_load_changes_agent_idx ON support.agent_load_changes USING btree (agent_id);
+ALTER SEQUENCE support.agent_load_change_id_seq OWNED BY support.agent_load_changes.change_id;
+ALTER TABLE support.agent_load_changes ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.agent_load_changes IS 'changes to the agents'' loads not yet folded into support.agents (open tickets gained or lost, and when one was assigned): an agent''s load is its open_tickets plus its rows here';
+SELECT pg_catalog.pg_extension_config_dump('support.agent_load_changes', '');
+SELECT pg_catalog.pg_extension_config_dump('support.agent_load_change_id_seq', '');
+
+-- Folds the committed load changes into the agents, skipping an agent
+-- another transaction holds (a manager's edit): its changes wait for the
+-- next fold and count meanwhile where they are.
+CREATE FUNCTION support.fold_agent_loads() RETURNS integer
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH held AS (
+        SELECT a.agent_id FROM support.agents a
+         WHERE a.agent_id IN (SELECT c.agent_id FROM support.agent_load_changes c)
+           FOR NO KEY UPDATE OF a SKIP LOCKED),
+    moved AS (
+        DELETE FROM support.agent_load_changes c USING held h
+         WHERE c.agent_id = h.agent_id
+        RETURNING c.agent_id, c.open_tickets, c.assigned_at),
+    folded AS (
+        UPDATE support.agents a
+           SET open_tickets = GREATEST(a.open_tickets + m.tickets, 0),
+               last_assigned_at = GREATEST(a.last_assigned_at, m.last_assigned)
+          FROM (SELECT m.agent_id, sum(m.open_tickets) AS tickets, max(m.assigned_at) AS last_assigned
+                  FROM moved m GROUP BY m.agent_id) m
+         WHERE a.agent_id = m.agent_id
+        RETURNING 1)
+    SELECT count(*)::integer FROM folded
+$$;
+COMMENT ON FUNCTION support.fold_agent_loads() IS 'the escalation worker''s: adds the committed rows of support.agent_load_changes to their agents'' open_tickets and last_assigned_at (an agent another transaction holds waits for the next fold); returns the agents folded';
+REVOKE ALL ON FUNCTION support.fold_agent_loads() FROM PUBLIC;
 REVOKE ALL ON FUNCTION support.pick_agent(tier smallint, skill text) FROM PUBLIC;

@@ -105,14 +105,14 @@ BEGIN
             jsonb_build_object('kind', 'top_tier_escalation'));
     ELSE
         -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
-        -- new tier, waiting for one another transaction holds rather than pass over
-        -- the only one, at most 2 s: then the ticket waits in the tier's queue.
+        -- new tier, counting picks still in progress, never waiting for one
         owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
                                                    WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
         SELECT g.* INTO owner FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) owner_id;
         IF owner.agent_id IS NOT NULL THEN
-            UPDATE support.agents g SET last_assigned_at = as_of
-             WHERE g.agent_id OPERATOR(pg_catalog.=) owner.agent_id;
+            -- (a change to fold, not an update: nobody's open transaction holds it up)
+            INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at)
+            VALUES (owner.agent_id, 0, as_of);
         END IF;
         UPDATE support.tickets t
            SET tier = new_tier, assignee_id = owner.agent_id, escalated_at = as_of

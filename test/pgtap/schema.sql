@@ -14,7 +14,7 @@ SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'chann
     'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints', 'slack_routes',
     'auth_keys', 'staff_totp', 'assumption_policy', 'assumption_approvals', 'assumption_audit', 'security_audit',
     'worker_actions', 'escalation_triggers', 'dissatisfaction_rules', 'revenue_thresholds', 'war_rooms',
-    'action_failures'],
+    'action_failures', 'agent_load_changes'],
     'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
     'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status', 'war_room_tasks'], 'the reporting views');

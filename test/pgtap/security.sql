@@ -131,6 +131,7 @@ INSERT INTO probes VALUES
   ('assumption_policy', 'insert', $$INSERT INTO support.assumption_policy DEFAULT VALUES$$),
   ('assumption_approvals', 'insert', format($$INSERT INTO support.assumption_approvals (account_id, super_user_id, approved_by, reason, valid_until) VALUES (%s, %s, %s, 'self-approved', now() + interval '1 day')$$, :vault, :sue, :max)),
   ('assumption_audit', 'insert', format($$INSERT INTO support.assumption_audit (account_id, action, assumed_by) VALUES (%s, 'released', %s)$$, :acme, :sue)),
+  ('agent_load_changes', 'insert', format($$INSERT INTO support.agent_load_changes (agent_id, open_tickets) VALUES (%s, -1000)$$, :tia)),
   ('action_failures', 'insert', format($$INSERT INTO support.action_failures (account_id, ticket_id, action, due, first_failed_at, last_failed_at, retry_at, error_code, error) VALUES (%s, %s, 'follow_up', now(), now(), now(), now() + interval '1 year', 'XX000', 'forged')$$, :acme, :t_acme));
 INSERT INTO probes
 SELECT t.table_name, c.command,
@@ -147,7 +148,7 @@ SELECT t.table_name, c.command,
                ('sla_events', 'due'), ('outbound_messages', 'state'), ('auth_keys', 'user_id'),
                ('staff_totp', 'last_step'), ('assumption_policy', 'idle_timeout'),
                ('assumption_approvals', 'reason'), ('assumption_audit', 'action'),
-               ('action_failures', 'error')) AS t (table_name, probe_column)
+               ('action_failures', 'error'), ('agent_load_changes', 'open_tickets')) AS t (table_name, probe_column)
  CROSS JOIN (VALUES ('select'), ('update'), ('delete')) AS c (command);
 
 -- expected outcomes: admin, campaign manager, reporting manager, agent (tier 1), manager, super user
@@ -263,6 +264,11 @@ INSERT INTO expected VALUES
   ('assumption_audit', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('assumption_audit', 'update', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('assumption_audit', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  -- the agents' load changes: only the triggers write them, only the worker folds them
+  ('agent_load_changes', 'select', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('agent_load_changes', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('agent_load_changes', 'update', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('agent_load_changes', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   -- the worker's set-aside tickets: managers read them; only the worker writes
   ('action_failures', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   ('action_failures', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
