@@ -1,17 +1,20 @@
 /*
- * database_guard.c — keeps the escalation workers out of the way of
- * statements that need a database to themselves.
+ * database_guard.c — keeps the desk workers out of the way of statements
+ * that need a database to themselves.
  *
- * DROP DATABASE and ALTER DATABASE ... RENAME refuse to run while another
- * session is connected. Before they run, the database's worker is told to
- * stop (SIGTERM) and held off for a few seconds; both statements wait up
- * to five seconds for other sessions to leave, so they go through. A
- * dropped extension wakes its worker at commit, which then finds it gone
- * and stops.
+ * DROP DATABASE, ALTER DATABASE ... RENAME and CREATE DATABASE ... TEMPLATE
+ * (of the copied database) refuse to run while another session is
+ * connected. Before they run, the database's worker is told to stop
+ * (SIGTERM) and held off for a few seconds; the statements wait up to five
+ * seconds for other sessions to leave, so they go through (and a worker
+ * that comes back while a copy is made waits for it to finish). A dropped
+ * extension wakes its worker at commit, which then finds it gone and
+ * stops.
  */
 #include "postgres.h"
 
 #include "commands/dbcommands.h"
+#include "commands/defrem.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -54,6 +57,19 @@ database_guard_utility(PlannedStmt *statement, const char *query, bool read_only
 		database = ((DropdbStmt *) tree)->dbname;
 	else if (IsA(tree, RenameStmt) && ((RenameStmt *) tree)->renameType == OBJECT_DATABASE)
 		database = ((RenameStmt *) tree)->subname;
+	else if (IsA(tree, CreatedbStmt))
+	{
+		ListCell   *cell;
+
+		/* the database copied: template1 unless named */
+		foreach(cell, ((CreatedbStmt *) tree)->options)
+		{
+			DefElem    *option = lfirst_node(DefElem, cell);
+
+			if (strcmp(option->defname, "template") == 0 && option->arg != NULL)
+				database = defGetString(option);
+		}
+	}
 	if (database != NULL)
 	{
 		Oid			oid = get_database_oid(database, true);

@@ -1,8 +1,9 @@
 /*
- * delivery_worker.c — the worker that delivers the outbox of one database.
+ * delivery_worker.c — a database's worker delivering its outbox
+ * (desk_worker.c runs it between the deadlines' batches).
  *
- * Triggers and the escalation worker only insert into
- * support.outbound_messages; this worker alone talks to the network, after
+ * Triggers and the deadline actions only insert into
+ * support.outbound_messages; the worker alone talks to the network, after
  * the transaction that queued a message committed (a rolled-back one queued
  * nothing). It claims due messages with FOR UPDATE SKIP LOCKED, counting
  * the attempt and leasing the message to this worker's life, and commits
@@ -54,7 +55,8 @@
 #include "worker_shmem.h"
 #include "worker_transaction.h"
 
-#define DELIVERY_POLL_MS 100
+/* the longest a round waits for transfers in flight: the deadlines are looked at in between */
+#define DELIVERY_POLL_MS 50
 /* an outcome waits at most this long for others to be recorded with it */
 #define DELIVERY_RECORD_DELAY_MS 20
 #define DELIVERY_RETRY_CAP_SECONDS 3600
@@ -263,8 +265,8 @@ delivery_release_earlier_claims(void)
 	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
 	if (count > 0)
 		ereport(LOG,
-				(errmsg_plural("bedrock_support delivery: %lld message was in flight when the previous delivery worker stopped, sending it again",
-							   "bedrock_support delivery: %lld messages were in flight when the previous delivery worker stopped, sending them again",
+				(errmsg_plural("bedrock_support worker: %lld message was in flight when the previous worker stopped, sending it again",
+							   "bedrock_support worker: %lld messages were in flight when the previous worker stopped, sending them again",
 							   count, (long long) count)));
 }
 
@@ -284,7 +286,7 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 	volatile int claimed = 0;
 
 	worker_transaction_begin("bedrock_support: claiming messages to deliver");
-	worker_require_extension("bedrock_support delivery");
+	worker_require_extension("bedrock_support worker");
 	PG_TRY();
 	{
 		delivery_release_earlier_claims();
@@ -477,7 +479,7 @@ delivery_next_due(bool *due_and_free)
 	TimestampTz next;
 
 	worker_transaction_begin("bedrock_support: looking for the next message");
-	worker_require_extension("bedrock_support delivery");
+	worker_require_extension("bedrock_support worker");
 	next = worker_query_time("SELECT support.next_delivery()");
 	*due_and_free = false;
 	if (next != 0 && next <= GetCurrentTimestamp())
@@ -508,146 +510,144 @@ delivery_report_error(WorkerPassReport *report)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-void
-delivery_worker_main(Datum argument)
-{
-	Oid			database = DatumGetObjectId(argument);
-	DeliveryRequest **done;
-	DeliveryRequest **failed;
-	DeliveryRequest **claimed;
+/* the arrays of requests, made once per worker life */
+static DeliveryRequest **delivery_done = NULL;
+static DeliveryRequest **delivery_failed = NULL;
+static DeliveryRequest **delivery_claimed = NULL;
 
-	worker_connect(database, WORKER_DELIVERY, "bedrock_support delivery");
+/* completed, outcome not yet written, and since when */
+static int	delivery_unrecorded = 0;
+static TimestampTz delivery_first_unrecorded_at = 0;
+/* after a failed claim, not before */
+static TimestampTz delivery_claims_resume_at = 0;
+
+void
+delivery_worker_start(void)
+{
 	delivery_requests_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support deliveries",
 													  ALLOCSET_DEFAULT_SIZES);
 	delivery_pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support delivery pass",
 												  ALLOCSET_DEFAULT_SIZES);
-	done = MemoryContextAlloc(TopMemoryContext, 2 * DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
-	failed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
-	claimed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
+	delivery_done = MemoryContextAlloc(TopMemoryContext, 2 * DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
+	delivery_failed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
+	delivery_claimed = MemoryContextAlloc(TopMemoryContext, DELIVERY_MAX_CONCURRENCY * sizeof(DeliveryRequest *));
 	delivery_curl_start();
+}
 
-	for (;;)
+/*
+ * One round of delivery: claims what there is room for, waits at most
+ * poll_ms for transfers in flight, records outcomes in batches. Returns
+ * when delivery next needs the worker: now while transfers are in flight
+ * or a claim took messages (the next round's poll is the wait), else the
+ * next message's attempt (at most support.max_sleep away), shortly after a
+ * failure or while a due message is held by another transaction.
+ */
+TimestampTz
+delivery_worker_step(int poll_ms)
+{
+	/* static: changed inside PG_TRY and read after a longjmp */
+	static WorkerPassReport report;
+	static int	completed;
+	static int	failed_count;
+	static bool due_and_free;
+	static TimestampTz next;
+	int			concurrency = Min(delivery_concurrency, DELIVERY_MAX_CONCURRENCY);
+	/* claims and outcomes go in batches: two transactions per message would cap the rate */
+	int			batch = Max(1, concurrency / 4);
+	int			room;
+	TimestampTz now;
+
+	memset(&report, 0, sizeof(report));
+	completed = 0;
+	failed_count = 0;
+	MemoryContextReset(delivery_pass_context);
+	MemoryContextSwitchTo(delivery_pass_context);
+
+	/* a claim that fails neither stops the transfers in flight nor repeats at once */
+	room = concurrency - delivery_curl_in_flight();
+	if ((room >= batch || (room > 0 && delivery_curl_in_flight() == 0)) &&
+		(delivery_bytes_in_flight < DELIVERY_MAX_BYTES_IN_FLIGHT || delivery_unrecorded + delivery_curl_in_flight() == 0) &&
+		GetCurrentTimestamp() >= delivery_claims_resume_at)
 	{
-		/* static: changed inside PG_TRY and read after a longjmp */
-		static WorkerPassReport report;
-		static int	completed;
-		static int	failed_count;
-		static int	unrecorded;		/* completed, outcome not yet written */
-		static TimestampTz first_unrecorded_at;
-		static TimestampTz claims_resume_at;	/* after a failed claim, not before */
-		static bool due_and_free;
-		static TimestampTz next;
-		int			concurrency = Min(delivery_concurrency, DELIVERY_MAX_CONCURRENCY);
-		/* claims and outcomes go in batches: two transactions per message would cap the rate */
-		int			batch = Max(1, concurrency / 4);
-		int			room;
-		TimestampTz now;
-
-		CHECK_FOR_INTERRUPTS();
-		worker_reload_or_stop("bedrock_support delivery");
-
-		memset(&report, 0, sizeof(report));
-		completed = 0;
-		failed_count = 0;
-		MemoryContextReset(delivery_pass_context);
+		PG_TRY();
+		{
+			report.tickets = delivery_claim(room, delivery_claimed, delivery_failed, &failed_count);
+		}
+		PG_CATCH();
+		{
+			delivery_report_error(&report);
+			delivery_claims_resume_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
+		}
+		PG_END_TRY();
 		MemoryContextSwitchTo(delivery_pass_context);
-		worker_shmem_set_awake();
+	}
+	/* the requests that could not start are complete: kept before anything else can fail */
+	if (delivery_unrecorded == 0 && failed_count > 0)
+		delivery_first_unrecorded_at = GetCurrentTimestamp();
+	for (int i = 0; i < failed_count; i++)
+		delivery_done[delivery_unrecorded++] = delivery_failed[i];
 
-		/* a claim that fails neither stops the transfers in flight nor repeats at once */
-		room = concurrency - delivery_curl_in_flight();
-		if ((room >= batch || (room > 0 && delivery_curl_in_flight() == 0)) &&
-			(delivery_bytes_in_flight < DELIVERY_MAX_BYTES_IN_FLIGHT || unrecorded + delivery_curl_in_flight() == 0) &&
-			GetCurrentTimestamp() >= claims_resume_at)
-		{
-			PG_TRY();
-			{
-				report.tickets = delivery_claim(room, claimed, failed, &failed_count);
-			}
-			PG_CATCH();
-			{
-				delivery_report_error(&report);
-				claims_resume_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
-			}
-			PG_END_TRY();
-			MemoryContextSwitchTo(delivery_pass_context);
-		}
-		/* the requests that could not start are complete: kept before anything else can fail */
-		if (unrecorded == 0 && failed_count > 0)
-			first_unrecorded_at = GetCurrentTimestamp();
-		for (int i = 0; i < failed_count; i++)
-			done[unrecorded++] = failed[i];
-
-		PG_TRY();
-		{
-			completed = delivery_curl_poll(delivery_curl_in_flight() == 0 ? 0
-										   : unrecorded > 0 ? DELIVERY_RECORD_DELAY_MS : DELIVERY_POLL_MS,
-										   done + unrecorded, DELIVERY_MAX_CONCURRENCY);
-			now = GetCurrentTimestamp();
-			if (unrecorded == 0 && completed > 0)
-				first_unrecorded_at = now;
-			unrecorded += completed;
-			if (unrecorded > 0 &&
-				(unrecorded >= batch || delivery_curl_in_flight() == 0 ||
-				 now >= TimestampTzPlusMilliseconds(first_unrecorded_at, DELIVERY_RECORD_DELAY_MS)))
-			{
-				int			count = unrecorded;
-
-				unrecorded = 0; /* freed by delivery_record, even if it fails */
-				report.actions = delivery_record(done, count);
-			}
-		}
-		PG_CATCH();
-		{
-			/* requests already freed or still in flight stay consistent: a
-			 * message whose outcome was not recorded is sent again after its lease */
-			delivery_report_error(&report);
-		}
-		PG_END_TRY();
-		MemoryContextSwitchTo(TopMemoryContext);
-		if (report.tickets > 0 || completed > 0 || failed_count > 0 || report.failed)
-		{
-			report.finished_at = GetCurrentTimestamp();
-			worker_shmem_report_pass(&report);
-		}
-
-		if (delivery_curl_in_flight() > 0 || report.tickets > 0)
-			continue;
-		/* idle: a failed pass waits its second, due messages or not */
-		if (report.failed)
-		{
-			worker_shmem_sleep_until(TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000));
-			continue;
-		}
-		if (GetCurrentTimestamp() < claims_resume_at)
-		{
-			worker_shmem_sleep_until(claims_resume_at);
-			continue;
-		}
-		next = 0;
-		due_and_free = false;
-		PG_TRY();
-		{
-			next = delivery_next_due(&due_and_free);
-		}
-		PG_CATCH();
-		{
-			delivery_report_error(&report);
-		}
-		PG_END_TRY();
-		MemoryContextSwitchTo(TopMemoryContext);
+	PG_TRY();
+	{
+		completed = delivery_curl_poll(delivery_curl_in_flight() == 0 ? 0
+									   : delivery_unrecorded > 0 ? Min(DELIVERY_RECORD_DELAY_MS, poll_ms) : poll_ms,
+									   delivery_done + delivery_unrecorded, DELIVERY_MAX_CONCURRENCY);
 		now = GetCurrentTimestamp();
-		if (report.failed)
-			worker_shmem_sleep_until(TimestampTzPlusMilliseconds(now, 1000));
-		else if (next != 0 && next <= now)
+		if (delivery_unrecorded == 0 && completed > 0)
+			delivery_first_unrecorded_at = now;
+		delivery_unrecorded += completed;
+		if (delivery_unrecorded > 0 &&
+			(delivery_unrecorded >= batch || delivery_curl_in_flight() == 0 ||
+			 now >= TimestampTzPlusMilliseconds(delivery_first_unrecorded_at, DELIVERY_RECORD_DELAY_MS)))
 		{
-			/* due: a parked batch is claimed again at once, a held row waited for */
-			if (!due_and_free)
-				worker_shmem_sleep_until(TimestampTzPlusMilliseconds(now, DELIVERY_POLL_MS));
-		}
-		else
-		{
-			worker_shmem_sleep_until(next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms))
-									 : TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms));
+			int			count = delivery_unrecorded;
+
+			delivery_unrecorded = 0;	/* freed by delivery_record, even if it fails */
+			report.actions = delivery_record(delivery_done, count);
 		}
 	}
+	PG_CATCH();
+	{
+		/* requests already freed or still in flight stay consistent: a
+		 * message whose outcome was not recorded is sent again after its lease */
+		delivery_report_error(&report);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(TopMemoryContext);
+	if (report.tickets > 0 || completed > 0 || failed_count > 0 || report.failed)
+	{
+		report.finished_at = GetCurrentTimestamp();
+		worker_shmem_report_pass(WORKER_DELIVERY, &report);
+	}
+
+	now = GetCurrentTimestamp();
+	if (delivery_curl_in_flight() > 0 || delivery_unrecorded > 0 || report.tickets > 0)
+		return now;
+	/* idle: a failed pass waits its second, due messages or not */
+	if (report.failed)
+		return TimestampTzPlusMilliseconds(now, 1000);
+	if (now < delivery_claims_resume_at)
+		return delivery_claims_resume_at;
+	next = 0;
+	due_and_free = false;
+	PG_TRY();
+	{
+		next = delivery_next_due(&due_and_free);
+	}
+	PG_CATCH();
+	{
+		delivery_report_error(&report);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(TopMemoryContext);
+	now = GetCurrentTimestamp();
+	if (report.failed)
+		return TimestampTzPlusMilliseconds(now, 1000);
+	if (next != 0 && next <= now)
+	{
+		/* due: a parked batch is claimed again at once, a held row waited for */
+		return due_and_free ? now : TimestampTzPlusMilliseconds(now, DELIVERY_POLL_MS);
+	}
+	return next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms))
+		: TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms);
 }

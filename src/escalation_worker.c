@@ -1,6 +1,7 @@
 /*
- * escalation_worker.c — the worker of one database: it acts on every
- * ticket action that is due, then sleeps until the next one.
+ * escalation_worker.c — a database's worker acting on its ticket deadlines
+ * (desk_worker.c runs it between deliveries): every action that is due,
+ * then the time of the next one.
  *
  * Each batch is its own transaction calling support.run_due_actions, which
  * locks the due tickets with FOR UPDATE SKIP LOCKED, takes every account's
@@ -15,7 +16,8 @@
  * support.worker_lock_timeout for a lock, and a session that holds a due
  * ticket past support.lock_hold_limit is ended. The sleep ends at the
  * earliest due action (support.next_action_time, read with a fresh
- * snapshot), at support.max_sleep, or when a commit sets the latch.
+ * snapshot), at support.max_sleep, or when a commit that schedules an
+ * earlier one wakes the worker.
  */
 #include "postgres.h"
 
@@ -142,19 +144,26 @@ escalation_worker_next_action(void)
 }
 
 /*
- * One batch, then the sweeps and the next deadline. Returns when to wake:
- * a time already past means more is due (the caller goes on at once after
- * progress, shortly otherwise). An error is logged and reported in
- * worker_status, and the pass is tried again shortly: it rolled back, so
- * nothing is half done.
+ * One batch, then the sweeps and the next deadline. Returns when to act
+ * again: at once when more was due or came due (after progress), shortly
+ * when a due ticket is held by a transaction still running (its holder is
+ * ended past support.lock_hold_limit), else the next deadline, at most
+ * support.max_sleep away. An error is logged and reported in
+ * worker_status, and the pass is tried again a second later: it rolled
+ * back, so nothing is half done. acted: whether it took any action (and
+ * may have queued messages to deliver).
  */
-static TimestampTz
-escalation_worker_pass(bool *progressed)
+TimestampTz
+escalation_worker_step(bool *acted)
 {
 	WorkerPassReport report;
 	TimestampTz next = 0;
+	TimestampTz now;
 	MemoryContext caller = CurrentMemoryContext;
 
+	if (escalation_worker_pass_context == NULL)
+		escalation_worker_pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
+															   ALLOCSET_DEFAULT_SIZES);
 	memset(&report, 0, sizeof(report));
 	MemoryContextReset(escalation_worker_pass_context);
 	MemoryContextSwitchTo(escalation_worker_pass_context);
@@ -179,50 +188,21 @@ escalation_worker_pass(bool *progressed)
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
-	report.finished_at = GetCurrentTimestamp();
-	worker_shmem_report_pass(&report);
-	*progressed = report.tickets > 0;
-	return next;
-}
+	now = GetCurrentTimestamp();
+	report.finished_at = now;
+	worker_shmem_report_pass(WORKER_ESCALATION, &report);
+	*acted = report.actions > 0;
 
-void
-escalation_worker_main(Datum argument)
-{
-	Oid			database = DatumGetObjectId(argument);
-
-	worker_connect(database, WORKER_ESCALATION, "bedrock_support worker");
-	escalation_worker_pass_context = AllocSetContextCreate(TopMemoryContext, "bedrock_support worker pass",
-														   ALLOCSET_DEFAULT_SIZES);
-
-	for (;;)
+	if (next == 0)
+		return TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms);
+	if (next <= now && !report.failed)
 	{
-		TimestampTz next;
-		TimestampTz now;
-		TimestampTz wake_at;
-		bool		progressed;
-
-		CHECK_FOR_INTERRUPTS();
-		worker_reload_or_stop("bedrock_support worker");
-
-		worker_shmem_set_awake();
-		next = escalation_worker_pass(&progressed);
-
-		now = GetCurrentTimestamp();
-		wake_at = TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms);
-		if (next != 0 && next <= now)
-		{
-			/*
-			 * Due already: more than a batch was due, or an action came due
-			 * during the pass (go on at once), or a ticket is locked by a
-			 * transaction still running (look again shortly rather than
-			 * spin; its holder is ended past support.lock_hold_limit).
-			 */
-			if (progressed)
-				continue;
-			wake_at = Min(wake_at, TimestampTzPlusMilliseconds(now, 100));
-		}
-		else if (next != 0)
-			wake_at = Min(wake_at, next);
-		worker_shmem_sleep_until(wake_at);
+		/*
+		 * Due already: more than a batch was due, or an action came due
+		 * during the pass (go on at once), or a ticket is locked by a
+		 * transaction still running (look again shortly rather than spin).
+		 */
+		return report.tickets > 0 ? now : TimestampTzPlusMilliseconds(now, 100);
 	}
+	return Min(next, TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms));
 }

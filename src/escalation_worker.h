@@ -1,11 +1,13 @@
 /*
- * escalation_worker.h — the worker that acts on the ticket deadlines of
- * one database.
+ * escalation_worker.h — what a database's worker does for the ticket
+ * deadlines: one batch of due actions and its sweeps at a time.
  */
 #ifndef BEDROCK_ESCALATION_WORKER_H
 #define BEDROCK_ESCALATION_WORKER_H
 
 #include "postgres.h"
+
+#include "datatype/timestamp.h"
 
 /* support.max_sleep: the longest a worker sleeps without looking (the delivery worker's too) */
 extern int	escalation_worker_max_sleep_ms;
@@ -13,6 +15,11 @@ extern int	escalation_worker_max_sleep_ms;
 /* From _PG_init: support.max_sleep and support.batch_size. */
 extern void escalation_worker_init_settings(void);
 
-extern PGDLLEXPORT void escalation_worker_main(Datum argument);
+/*
+ * In the worker's transactionless loop: one batch, the sweeps, the next
+ * deadline. Returns when to act again (now or earlier: at once); acted
+ * says whether it took any action.
+ */
+extern TimestampTz escalation_worker_step(bool *acted);
 
 #endif

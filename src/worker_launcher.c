@@ -1,8 +1,7 @@
 /*
- * worker_launcher.c — the background worker that starts the workers of
- * every database: one acting on ticket deadlines (escalation_worker.c) and
- * one delivering the outbox (delivery_worker.c), so a slow receiver never
- * holds up an escalation.
+ * worker_launcher.c — the background worker that starts the worker of
+ * every database (desk_worker.c), which acts on its ticket deadlines and
+ * delivers its outbox: one process per desk beside the launcher.
  *
  * It is registered from _PG_init, so no setting names a database: every
  * database that accepts connections gets a worker, which stays only where
@@ -41,7 +40,6 @@
 typedef struct LaunchedWorker
 {
 	Oid			database;
-	WorkerKind	kind;
 	BackgroundWorkerHandle *handle;
 	TimestampTz started_at;		/* last start, for the pause between starts */
 } LaunchedWorker;
@@ -58,16 +56,7 @@ bool		worker_enabled = true;
 /* set when a start was put off: nap only until it is due */
 static bool launcher_start_deferred = false;
 
-static LaunchedWorker launched[WORKER_MAX_SLOTS];
-
-static const struct
-{
-	const char *function;
-	const char *type;
-}			worker_kinds[WORKER_KIND_COUNT] = {
-	[WORKER_ESCALATION] = {"escalation_worker_main", "bedrock_support worker"},
-	[WORKER_DELIVERY] = {"delivery_worker_main", "bedrock_support delivery"},
-};
+static LaunchedWorker launched[WORKER_MAX_DATABASES];
 
 void
 worker_launcher_init_settings(void)
@@ -141,13 +130,13 @@ worker_launcher_list_databases(Oid **databases)
 }
 
 static LaunchedWorker *
-worker_launcher_entry(Oid database, WorkerKind kind)
+worker_launcher_entry(Oid database)
 {
 	LaunchedWorker *free_entry = NULL;
 
-	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
+	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
 	{
-		if (launched[i].database == database && launched[i].kind == kind)
+		if (launched[i].database == database)
 			return &launched[i];
 		if (launched[i].database == InvalidOid && free_entry == NULL)
 			free_entry = &launched[i];
@@ -155,7 +144,6 @@ worker_launcher_entry(Oid database, WorkerKind kind)
 	if (free_entry != NULL)
 	{
 		free_entry->database = database;
-		free_entry->kind = kind;
 		free_entry->handle = NULL;
 		free_entry->started_at = 0;
 	}
@@ -163,9 +151,9 @@ worker_launcher_entry(Oid database, WorkerKind kind)
 }
 
 static void
-worker_launcher_start_worker(Oid database, WorkerKind kind)
+worker_launcher_start_worker(Oid database)
 {
-	LaunchedWorker *entry = worker_launcher_entry(database, kind);
+	LaunchedWorker *entry = worker_launcher_entry(database);
 	BackgroundWorker worker;
 	pid_t		pid;
 
@@ -195,9 +183,9 @@ worker_launcher_start_worker(Oid database, WorkerKind kind)
 	worker.bgw_main_arg = ObjectIdGetDatum(database);
 	worker.bgw_notify_pid = MyProcPid;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bedrock_support");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", worker_kinds[kind].function);
-	snprintf(worker.bgw_name, BGW_MAXLEN, "%s for database %u", worker_kinds[kind].type, database);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", worker_kinds[kind].type);
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "desk_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "bedrock_support worker for database %u", database);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "bedrock_support worker");
 	if (!RegisterDynamicBackgroundWorker(&worker, &entry->handle))
 	{
 		entry->handle = NULL;
@@ -211,7 +199,7 @@ worker_launcher_start_worker(Oid database, WorkerKind kind)
 static void
 worker_launcher_forget_databases_except(const Oid *databases, int count)
 {
-	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
+	for (int i = 0; i < WORKER_MAX_DATABASES; i++)
 	{
 		bool		exists = false;
 		pid_t		pid;
@@ -243,9 +231,8 @@ worker_launcher_start_workers(void)
 
 	count = worker_launcher_list_databases(&databases);
 	for (int i = 0; i < count; i++)
-		for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
-			if (worker_shmem_should_start(databases[i], (WorkerKind) kind, rescan, now))
-				worker_launcher_start_worker(databases[i], (WorkerKind) kind);
+		if (worker_shmem_should_start(databases[i], rescan, now))
+			worker_launcher_start_worker(databases[i]);
 	worker_shmem_forget_databases_except(databases, count);
 	worker_launcher_forget_databases_except(databases, count);
 	pfree(databases);

@@ -1,11 +1,14 @@
 /*
- * worker_shmem.c — shared state of the escalation launcher and workers.
+ * worker_shmem.c — shared state of the launcher and the desk workers.
  *
- * A slot per database holds the worker's pid and latch, the time it will
- * wake, and its last pass. A transaction that schedules a ticket action
- * earlier than that time sets the worker's latch once it commits (never
- * before: the worker would not see the row), so the worker's reaction does
- * not depend on support.max_sleep.
+ * Each database's worker has two duties, acting on ticket deadlines and
+ * delivering the outbox, and a slot per duty: the worker's pid and latch
+ * (the same in both), the time that duty next needs it, whether a commit
+ * woke it for that duty, and its last pass. A transaction that schedules a
+ * ticket action earlier than that time, or queues a message, marks the
+ * duty and sets the worker's latch once it commits (never before: the
+ * worker would not see the row), so the worker's reaction does not depend
+ * on support.max_sleep.
  */
 #include "postgres.h"
 
@@ -41,6 +44,8 @@ typedef struct WorkerSlot
 	bool		extension_absent;
 	TimestampTz holdoff_until;	/* not started again before */
 	pg_atomic_uint64 next_wakeup;
+	/* a commit asked for this duty since the worker last looked */
+	pg_atomic_uint32 woken;
 	/* delivery: commits that changed the endpoints, counted before the wake */
 	pg_atomic_uint64 endpoint_changes;
 	TimestampTz started_at;
@@ -64,7 +69,9 @@ typedef struct WorkerShared
 } WorkerShared;
 
 static WorkerShared *worker_shared = NULL;
-static WorkerSlot *my_slot = NULL;	/* in a worker: its own slot */
+/* in a worker: its slot of each duty */
+static WorkerSlot *my_slots[WORKER_KIND_COUNT];
+static bool is_worker = false;
 static shmem_request_hook_type previous_shmem_request = NULL;
 static shmem_startup_hook_type previous_shmem_startup = NULL;
 
@@ -100,6 +107,7 @@ worker_shmem_on_startup(void)
 		for (int i = 0; i < WORKER_MAX_SLOTS; i++)
 		{
 			pg_atomic_init_u64(&worker_shared->slots[i].next_wakeup, WAKEUP_NEVER);
+			pg_atomic_init_u32(&worker_shared->slots[i].woken, 0);
 			pg_atomic_init_u64(&worker_shared->slots[i].endpoint_changes, 0);
 		}
 	}
@@ -144,6 +152,7 @@ worker_shmem_slot_find(Oid database, WorkerKind kind, bool make)
 	free_slot->database = database;
 	free_slot->kind = kind;
 	pg_atomic_write_u64(&free_slot->next_wakeup, WAKEUP_NEVER);
+	pg_atomic_write_u32(&free_slot->woken, 0);
 	free_slot->started_at = 0;
 	free_slot->last_pass_at = 0;
 	free_slot->passes = free_slot->actions_total = free_slot->errors = 0;
@@ -201,23 +210,26 @@ worker_shmem_take_rescan(void)
  * the last rescan.
  */
 bool
-worker_shmem_should_start(Oid database, WorkerKind kind, bool rescan, TimestampTz now)
+worker_shmem_should_start(Oid database, bool rescan, TimestampTz now)
 {
-	WorkerSlot *slot;
-	bool		start = false;
+	bool		start = true;
 
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	slot = worker_shmem_slot_find(database, kind, true);
-	if (slot == NULL)
-		ereport(WARNING,
-				(errmsg("bedrock_support: no worker slot left for database %u", database),
-				 errdetail("At most %d databases can run the escalation worker.",
-						   WORKER_MAX_DATABASES)));
-	else
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
 	{
+		WorkerSlot *slot = worker_shmem_slot_find(database, (WorkerKind) kind, true);
+
+		if (slot == NULL)
+		{
+			ereport(WARNING,
+					(errmsg("bedrock_support: no worker slot left for database %u", database),
+					 errdetail("At most %d databases can run the worker.", WORKER_MAX_DATABASES)));
+			start = false;
+			continue;
+		}
 		if (rescan)
 			slot->extension_absent = false;
-		start = slot->pid == 0 && !slot->extension_absent && now >= slot->holdoff_until;
+		start = start && slot->pid == 0 && !slot->extension_absent && now >= slot->holdoff_until;
 	}
 	LWLockRelease(worker_shared->lock);
 	return start;
@@ -249,33 +261,46 @@ static void
 worker_shmem_worker_exit(int code, Datum argument)
 {
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	my_slot->pid = 0;
-	my_slot->latch = NULL;
-	pg_atomic_write_u64(&my_slot->next_wakeup, WAKEUP_NEVER);
-	/* a worker that failed is started again after a pause, not in a loop */
-	if (code != 0)
-		my_slot->holdoff_until = GetCurrentTimestamp() + USECS_PER_SEC;
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
+	{
+		WorkerSlot *slot = my_slots[kind];
+
+		slot->pid = 0;
+		slot->latch = NULL;
+		pg_atomic_write_u64(&slot->next_wakeup, WAKEUP_NEVER);
+		/* a worker that failed is started again after a pause, not in a loop */
+		if (code != 0)
+			slot->holdoff_until = GetCurrentTimestamp() + USECS_PER_SEC;
+		my_slots[kind] = NULL;
+	}
 	LWLockRelease(worker_shared->lock);
-	my_slot = NULL;
+	is_worker = false;
 }
 
 bool
-worker_shmem_claim(Oid database, WorkerKind kind)
+worker_shmem_claim(Oid database)
 {
-	WorkerSlot *slot;
+	WorkerSlot *slots[WORKER_KIND_COUNT];
 
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	slot = worker_shmem_slot_find(database, kind, true);
-	if (slot == NULL || slot->pid != 0)
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
 	{
-		LWLockRelease(worker_shared->lock);
-		return false;
+		slots[kind] = worker_shmem_slot_find(database, (WorkerKind) kind, true);
+		if (slots[kind] == NULL || slots[kind]->pid != 0)
+		{
+			LWLockRelease(worker_shared->lock);
+			return false;
+		}
 	}
-	slot->pid = MyProcPid;
-	slot->latch = MyLatch;
-	slot->started_at = GetCurrentTimestamp();
-	pg_atomic_write_u64(&slot->next_wakeup, WAKEUP_AWAKE);
-	my_slot = slot;
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
+	{
+		slots[kind]->pid = MyProcPid;
+		slots[kind]->latch = MyLatch;
+		slots[kind]->started_at = GetCurrentTimestamp();
+		pg_atomic_write_u64(&slots[kind]->next_wakeup, WAKEUP_AWAKE);
+		my_slots[kind] = slots[kind];
+	}
+	is_worker = true;
 	LWLockRelease(worker_shared->lock);
 	before_shmem_exit(worker_shmem_worker_exit, (Datum) 0);
 	return true;
@@ -286,37 +311,50 @@ void
 worker_shmem_mark_extension_absent(void)
 {
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	my_slot->extension_absent = true;
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
+		my_slots[kind]->extension_absent = true;
 	LWLockRelease(worker_shared->lock);
 }
 
 /*
- * Awake: every commit that schedules an action sets the latch, so one that
- * commits while the worker looks for the earliest action is not missed.
+ * Awake: every commit that schedules an action or queues a message marks
+ * its duty and sets the latch, so one that commits while the worker works
+ * is not missed.
  */
 void
 worker_shmem_set_awake(void)
 {
-	pg_atomic_write_u64(&my_slot->next_wakeup, WAKEUP_AWAKE);
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
+		pg_atomic_write_u64(&my_slots[kind]->next_wakeup, WAKEUP_AWAKE);
 	pg_memory_barrier();
 }
 
+bool
+worker_shmem_take_woken(WorkerKind kind)
+{
+	return pg_atomic_exchange_u32(&my_slots[kind]->woken, 0) != 0;
+}
+
 void
-worker_shmem_sleep_until(TimestampTz wake_at)
+worker_shmem_sleep_until(const TimestampTz *wake_at)
 {
 	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz earliest = wake_at[0];
 	long		timeout_ms = 0;
 
-	if (wake_at > now)
+	for (int kind = 1; kind < WORKER_KIND_COUNT; kind++)
+		earliest = Min(earliest, wake_at[kind]);
+	if (earliest > now)
 	{
 		long		seconds;
 		int			microseconds;
 
-		TimestampDifference(now, wake_at, &seconds, &microseconds);
+		TimestampDifference(now, earliest, &seconds, &microseconds);
 		/* rounded up, so the worker never wakes before a deadline */
 		timeout_ms = seconds * 1000 + (microseconds + 999) / 1000;
 	}
-	pg_atomic_write_u64(&my_slot->next_wakeup, (uint64) wake_at);
+	for (int kind = 0; kind < WORKER_KIND_COUNT; kind++)
+		pg_atomic_write_u64(&my_slots[kind]->next_wakeup, (uint64) wake_at[kind]);
 	pg_memory_barrier();
 	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 					 timeout_ms, PG_WAIT_EXTENSION);
@@ -324,19 +362,21 @@ worker_shmem_sleep_until(TimestampTz wake_at)
 }
 
 void
-worker_shmem_report_pass(const WorkerPassReport *report)
+worker_shmem_report_pass(WorkerKind kind, const WorkerPassReport *report)
 {
+	WorkerSlot *slot = my_slots[kind];
+
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	my_slot->last_pass_at = report->finished_at;
-	my_slot->last_pass_tickets = report->tickets;
-	my_slot->last_pass_actions = report->actions;
-	my_slot->passes++;
-	my_slot->actions_total += report->actions;
+	slot->last_pass_at = report->finished_at;
+	slot->last_pass_tickets = report->tickets;
+	slot->last_pass_actions = report->actions;
+	slot->passes++;
+	slot->actions_total += report->actions;
 	if (report->failed)
 	{
-		my_slot->errors++;
-		my_slot->last_error_at = report->finished_at;
-		strlcpy(my_slot->last_error, report->error, sizeof(my_slot->last_error));
+		slot->errors++;
+		slot->last_error_at = report->finished_at;
+		strlcpy(slot->last_error, report->error, sizeof(slot->last_error));
 	}
 	LWLockRelease(worker_shared->lock);
 }
@@ -380,8 +420,8 @@ worker_shmem_register_callback(void)
 static void
 worker_wake_kind_at_commit_if_before(WorkerKind kind, TimestampTz time)
 {
-	if (worker_shared == NULL || (my_slot != NULL && my_slot->kind == kind))
-		return;					/* not preloaded, or the worker itself */
+	if (worker_shared == NULL || is_worker)
+		return;					/* not preloaded, or the worker itself (it looks at its own work) */
 	if (!wake_pending[kind] || time < wake_before[kind])
 		wake_before[kind] = time;
 	wake_pending[kind] = true;
@@ -419,7 +459,7 @@ worker_endpoints_changed_at_commit(void)
 uint64
 worker_shmem_endpoint_changes(void)
 {
-	return my_slot != NULL ? pg_atomic_read_u64(&my_slot->endpoint_changes) : 0;
+	return is_worker ? pg_atomic_read_u64(&my_slots[WORKER_DELIVERY]->endpoint_changes) : 0;
 }
 
 void
@@ -454,7 +494,10 @@ worker_shmem_xact_callback(XactEvent event, void *argument)
 				pg_atomic_fetch_add_u64(&slot->endpoint_changes, 1);
 			next = pg_atomic_read_u64(&slot->next_wakeup);
 			if (next == WAKEUP_AWAKE || before == DT_NOBEGIN || (uint64) before < next)
+			{
+				pg_atomic_write_u32(&slot->woken, 1);
 				SetLatch(slot->latch);
+			}
 		}
 		LWLockRelease(worker_shared->lock);
 		if (wake_launcher_pending)

@@ -1,8 +1,8 @@
 /*
- * worker_shmem.h — the shared memory the escalation launcher, its
- * per-database workers and ordinary backends meet in: one slot per
- * database (who runs there, when it wakes, what it did), and the latches
- * a committing transaction sets to wake them.
+ * worker_shmem.h — the shared memory the launcher, the per-database workers
+ * and ordinary backends meet in: a slot per database and duty (who runs
+ * there, when it wakes, what it did), and the latches a committing
+ * transaction sets to wake the worker.
  */
 #ifndef BEDROCK_WORKER_SHMEM_H
 #define BEDROCK_WORKER_SHMEM_H
@@ -13,7 +13,7 @@
 
 #define WORKER_MAX_DATABASES 64
 
-/* The workers each database gets. */
+/* The duties of each database's one worker, each with its slot. */
 typedef enum WorkerKind
 {
 	WORKER_ESCALATION,			/* acts on ticket deadlines */
@@ -44,23 +44,28 @@ extern bool worker_shmem_available(void);
 extern void worker_shmem_register_launcher(void);
 extern void worker_shmem_request_rescan(void);
 extern bool worker_shmem_take_rescan(void);
-extern bool worker_shmem_should_start(Oid database, WorkerKind kind, bool rescan, TimestampTz now);
+extern bool worker_shmem_should_start(Oid database, bool rescan, TimestampTz now);
 extern void worker_shmem_forget_databases_except(const Oid *databases, int count);
 
-/* Worker side: claim the database's slot (false: another worker has it). */
-extern bool worker_shmem_claim(Oid database, WorkerKind kind);
+/* Worker side: claim the database's slots, one per duty (false: another worker has them). */
+extern bool worker_shmem_claim(Oid database);
 extern void worker_shmem_mark_extension_absent(void);
 extern void worker_shmem_set_awake(void);
-/* Publishes wake_at (so commits scheduling something earlier wake the worker) and sleeps until then. */
-extern void worker_shmem_sleep_until(TimestampTz wake_at);
-extern void worker_shmem_report_pass(const WorkerPassReport *report);
+/* Whether a commit asked for that duty since the last call; clears it. */
+extern bool worker_shmem_take_woken(WorkerKind kind);
+/*
+ * Publishes each duty's wake_at (so commits scheduling something earlier
+ * wake the worker) and sleeps until the earliest.
+ */
+extern void worker_shmem_sleep_until(const TimestampTz *wake_at);
+extern void worker_shmem_report_pass(WorkerKind kind, const WorkerPassReport *report);
 
 /* Any backend: stop the database's workers for a while (DROP/RENAME DATABASE). */
 extern void worker_shmem_stop_database_worker(Oid database, int holdoff_ms);
 
-/* Any backend: wake this database's escalation worker at commit if it sleeps past time. */
+/* Any backend: wake this database's worker for its deadlines at commit if it sleeps past time. */
 extern void worker_wake_at_commit_if_before(TimestampTz time);
-/* Any backend: wake this database's worker of kind at commit, whatever it waits for. */
+/* Any backend: wake this database's worker for that duty at commit, whatever it waits for. */
 extern void worker_wake_kind_at_commit(WorkerKind kind);
 /* Any backend: wake all of this database's workers at commit. */
 extern void worker_wake_at_commit(void);

@@ -63,13 +63,13 @@ worker_apply_lock_timeout(void)
 }
 
 void
-worker_connect(Oid database, WorkerKind kind, const char *name)
+worker_connect(Oid database, const char *name)
 {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	/* a second worker for the database (a restarted launcher's) leaves at once */
-	if (!worker_shmem_claim(database, kind))
+	if (!worker_shmem_claim(database))
 		proc_exit(0);
 	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
 	/* also in the log (%a), and for triggers that ask current_setting() */

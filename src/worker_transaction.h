@@ -1,6 +1,6 @@
 /*
- * worker_transaction.h — what the escalation and delivery workers do
- * around each piece of work: a transaction with an SPI connection and a
+ * worker_transaction.h — what a database's worker does around each piece
+ * of work, for its deadlines and its deliveries: a transaction with an SPI connection and a
  * snapshot, shown in pg_stat_activity, and the check that the extension
  * they serve is (still) installed at a version that has what they need.
  */
@@ -16,8 +16,8 @@
 /* From _PG_init: support.worker_lock_timeout. */
 extern void worker_transaction_init_settings(void);
 
-/* The start of a worker's main: signals, its slot, its database, its name. */
-extern void worker_connect(Oid database, WorkerKind kind, const char *name);
+/* The start of a worker's main: signals, its slots, its database, its name. */
+extern void worker_connect(Oid database, const char *name);
 
 extern void worker_transaction_begin(const char *activity);
 extern void worker_transaction_end(void);

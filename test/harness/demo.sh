@@ -74,7 +74,7 @@ if [ $own_cluster = yes ]; then
     printf '   pg_ctl restart -m immediate; the webhook in flight was delivered %s s after the restart began\n' \
         "$(awk -v now="$(date +%s.%N)" -v then="$started" 'BEGIN { printf "%.1f", now - then }')"
     psql -X -q -c "SELECT state, attempts, idempotency_key = '$key' AS same_key, last_error FROM support.outbound_messages WHERE idempotency_key = '$key'"
-    tail -n +"$((log_lines + 1))" "$dir/server.log" | grep -o 'bedrock_support delivery: .*in flight.*' | sed 's/^/   server log: /' || true
+    tail -n +"$((log_lines + 1))" "$dir/server.log" | grep -o 'bedrock_support worker: .*in flight.*' | sed 's/^/   server log: /' || true
 fi
 echo "== What the local receivers got"
 bash test/harness/receivers.sh report

@@ -104,7 +104,7 @@ $node->safe_psql('desk', qq{
 my $ivy = $node->safe_psql('desk', q{SELECT user_id FROM support.account_users});
 my $tia = $node->safe_psql('desk', q{SELECT agent_id FROM support.agents WHERE full_name = 'Tia'});
 ok($node->poll_query_until('postgres', q{
-	SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'bedrock_support delivery' AND datname = 'desk'}),
+	SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'bedrock_support worker' AND datname = 'desk'}),
 	'a delivery worker runs next to the escalation worker');
 
 sub wait_delivered
@@ -338,7 +338,7 @@ is($node->safe_psql('desk', q{
 # each refused request frees what it held: the worker's memory stays flat
 # (before, each 8 MB URL stayed behind)
 my $worker_pid = $node->safe_psql('postgres', q{
-	SELECT pid FROM pg_stat_activity WHERE backend_type = 'bedrock_support delivery' AND datname = 'desk'});
+	SELECT pid FROM pg_stat_activity WHERE backend_type = 'bedrock_support worker' AND datname = 'desk'});
 sub worker_rss_kb
 {
 	open my $status, '<', "/proc/$worker_pid/status" or return -1;
@@ -388,7 +388,7 @@ ok($node->poll_query_until('desk', q{SELECT state = 'delivered' FROM support.out
 sub worker_cpu_ticks
 {
 	my $pid = $node->safe_psql('postgres', q{
-		SELECT pid FROM pg_stat_activity WHERE backend_type = 'bedrock_support delivery' AND datname = 'desk'});
+		SELECT pid FROM pg_stat_activity WHERE backend_type = 'bedrock_support worker' AND datname = 'desk'});
 	open my $stat, '<', "/proc/$pid/stat" or die;
 	my @fields = split ' ', (<$stat> =~ s/^.*\) //r);
 	close $stat;
@@ -472,7 +472,7 @@ my $resent_after = Time::HiRes::time() - $restarted_at;
 ok($resent_after < 5, sprintf('within %.1f s of the restart (the lease is 9 s here: 2 x timeout + 5 s)', $resent_after));
 is($node->safe_psql('desk', "SELECT attempts || ' ' || (idempotency_key = '$in_flight_key') FROM support.outbound_messages WHERE message_id = $in_flight"),
 	'2 true', 'at its second attempt, under its own key');
-like(slurp_file($node->logfile, $log_offset), qr/1 message was in flight when the previous delivery worker stopped, sending it again/,
+like(slurp_file($node->logfile, $log_offset), qr/1 message was in flight when the previous worker stopped, sending it again/,
 	'the new worker says what it sends again');
 
 $node->stop;
