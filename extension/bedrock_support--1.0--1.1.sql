@@ -1745,25 +1745,30 @@ EXCEPTION WHEN check_violation THEN
     RAISE WARNING 'support.ticket_events has rows from before 1.1 that break details_are_at_most_64_kb: the bound holds for rows written from now on'
           USING HINT = 'They are history and stay as they were; new events are bounded.';
 END $$;
-CREATE OR REPLACE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
+CREATE OR REPLACE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb, urgent boolean DEFAULT NULL::boolean) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- Slack alerts are urgent unless said otherwise; so are staff's escalation emails (their callers say so)
+    is_urgent boolean := COALESCE(urgent, destination OPERATOR(pg_catalog.=) 'slack');
 BEGIN
     IF target IS NULL THEN
         RETURN;                 -- nobody to tell (no assignee, no address)
     END IF;
     -- composed texts are cut to fit, never refused (src/text_bounds.c);
-    -- Slack shows at most 40,000 characters of a message
+    -- Slack shows at most 40,000 characters of a message; its place in the
+    -- fair queue of its class (src/send_order.c)
     INSERT INTO support.outbound_messages
-           (account_id, ticket_id, destination, target, template, subject, body, payload)
+           (account_id, ticket_id, destination, target, template, subject, body, payload, urgent, send_order)
     VALUES (ticket.account_id, ticket.ticket_id, destination, target, template,
             support.fit_text(subject, 998),
             support.fit_text(body, CASE WHEN destination OPERATOR(pg_catalog.=) 'slack' THEN 32768 ELSE 262144 END),
             jsonb_build_object('ticket_id', ticket.ticket_id, 'priority', ticket.priority::text,
                                'tier', ticket.tier, 'status', ticket.status::text)
-            || COALESCE(payload, '{}'));
+            || COALESCE(payload, '{}'),
+            is_urgent, support.next_send_order(ticket.account_id, is_urgent));
 END $$;
-COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) IS 'puts one message about a ticket into the outbox (nothing when the target is unknown)';
-REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb, urgent boolean) IS 'puts one message about a ticket into the outbox, in the fair queue of its class (urgent: Slack alerts by default; nothing when the target is unknown)';
+REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb, urgent boolean) FROM PUBLIC;
 
 
 -- The agents' loads change without a lock on the agent (#23: one account's
@@ -1821,7 +1826,8 @@ BEGIN
     PERFORM set_config('support.actor_id', '0', true),
             set_config('support.change_reason', 'escalated: ' || reason, true);
     IF new_tier IS NULL AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
-           ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[]) THEN
+           ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[])
+       AND NOT support.war_room_limit_reached(ticket, as_of) THEN
         -- "critical business impact": the executives
         UPDATE support.tickets t
            SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
@@ -1841,9 +1847,15 @@ BEGIN
                    ticket.priority::text, ticket.tier, reason,
                    support.tell_staff(ticket, 'managers',
                        format('[Ticket #%s] - Needs a manager - %s', ticket.ticket_id, ticket.subject),
-                       format('#%s (%s) is in the top tier and %s. Executive escalation is for %s tickets (support.escalation_triggers.executive_priorities); please see to it.',
-                              ticket.ticket_id, ticket.priority::text, reason,
-                              array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')),
+                       CASE WHEN support.war_room_limit_reached(ticket, as_of)
+                            AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
+                                ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[])
+                       THEN format('#%s (%s) is in the top tier and %s. Its account has opened as many war rooms in 24 hours as it may (support.escalation_triggers.war_rooms_a_day: %s): please decide whether the executives are needed (support.escalate_to_executive).',
+                                   ticket.ticket_id, ticket.priority::text, reason,
+                                   (SELECT e.war_rooms_a_day FROM support.escalation_triggers e))
+                       ELSE format('#%s (%s) is in the top tier and %s. Executive escalation is for %s tickets (support.escalation_triggers.executive_priorities); please see to it.',
+                                   ticket.ticket_id, ticket.priority::text, reason,
+                                   array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')) END,
                        'top_tier_escalation'),
                    ticket.subject),
             -- not 'escalation': an enterprise client's channel would read that
@@ -1873,7 +1885,7 @@ BEGIN
             format(E'Ticket #%s (%s) was escalated to tier %s and is now yours: %s.\n'
                    'Its complete case history (%s events) is in support.ticket_events.',
                    ticket.ticket_id, ticket.priority::text, new_tier, reason, history_count),
-            jsonb_build_object('kind', 'escalation_owner'));
+            jsonb_build_object('kind', 'escalation_owner'), urgent => true);
         PERFORM support.client_message(ticket, 'escalation_notice');
         PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
             format('[Ticket #%s] escalated to tier %s', ticket.ticket_id, new_tier),
@@ -1892,6 +1904,625 @@ COMMENT ON FUNCTION support.pick_agent(tier smallint, skill text) IS 'the on-shi
 COMMENT ON FUNCTION support.track_agent_load() IS 'moves a ticket between the agents'' loads when it changes hands or opens or closes (support.agent_load_changes: no agent row is locked)';
 COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent as of the escalation worker''s last fold (each pass); with its rows of support.agent_load_changes, the load routing balances';
 COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket, as of the last fold: among equally loaded agents the one waiting longest goes first';
+
+-- The outbox is delivered fairly (#23: one account's 10,000 webhooks held
+-- up another's P1 alert for 115 s): urgent messages first, each class in
+-- the places start-time fair queuing gives each account (src/send_order.c);
+-- a retry joins the queue when it comes due.
+ALTER TABLE support.outbound_messages
+    ADD COLUMN urgent boolean DEFAULT false NOT NULL,
+    ADD COLUMN send_order bigint;
+COMMENT ON COLUMN support.outbound_messages.urgent IS 'an alert or a staff member''s escalation email: delivered before every other message (bulk: acknowledgments, client emails, webhooks)';
+COMMENT ON COLUMN support.outbound_messages.send_order IS 'its place in the fair queue of its class (src/send_order.c: one account''s many messages do not hold up another''s); NULL while it waits for another attempt (next_attempt_at) or is being sent';
+UPDATE support.outbound_messages SET urgent = true WHERE destination = 'slack';
+DROP INDEX support.outbound_messages_due_idx;
+CREATE INDEX outbound_messages_queue_idx ON support.outbound_messages USING btree (urgent DESC, send_order) WHERE ((state = 'pending'::text) AND (send_order IS NOT NULL));
+CREATE INDEX outbound_messages_waiting_idx ON support.outbound_messages USING btree (next_attempt_at) WHERE ((state = 'pending'::text) AND (send_order IS NULL));
+DROP FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb);
+DROP FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone);
+CREATE OR REPLACE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb, urgent boolean DEFAULT NULL::boolean) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- Slack alerts are urgent unless said otherwise; so are staff's escalation emails (their callers say so)
+    is_urgent boolean := COALESCE(urgent, destination OPERATOR(pg_catalog.=) 'slack');
+BEGIN
+    IF target IS NULL THEN
+        RETURN;                 -- nobody to tell (no assignee, no address)
+    END IF;
+    -- composed texts are cut to fit, never refused (src/text_bounds.c);
+    -- Slack shows at most 40,000 characters of a message; its place in the
+    -- fair queue of its class (src/send_order.c)
+    INSERT INTO support.outbound_messages
+           (account_id, ticket_id, destination, target, template, subject, body, payload, urgent, send_order)
+    VALUES (ticket.account_id, ticket.ticket_id, destination, target, template,
+            support.fit_text(subject, 998),
+            support.fit_text(body, CASE WHEN destination OPERATOR(pg_catalog.=) 'slack' THEN 32768 ELSE 262144 END),
+            jsonb_build_object('ticket_id', ticket.ticket_id, 'priority', ticket.priority::text,
+                               'tier', ticket.tier, 'status', ticket.status::text)
+            || COALESCE(payload, '{}'),
+            is_urgent, support.next_send_order(ticket.account_id, is_urgent));
+END $$;
+COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb, urgent boolean) IS 'puts one message about a ticket into the outbox, in the fair queue of its class (urgent: Slack alerts by default; nothing when the target is unknown)';
+REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb, urgent boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.next_send_order(account_id bigint, urgent boolean) RETURNS bigint
+    LANGUAGE c AS 'MODULE_PATHNAME', 'next_send_order';
+COMMENT ON FUNCTION support.next_send_order(account_id bigint, urgent boolean) IS 'the place of the account''s next message in the fair queue of its class (urgent or bulk): one after the later of the class''s clock and the account''s last place';
+REVOKE ALL ON FUNCTION support.next_send_order(account_id bigint, urgent boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.queue_due_messages() RETURNS bigint
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH due AS (
+        SELECT m.ctid AS row_id FROM support.outbound_messages m
+         WHERE m.state = 'pending' AND m.send_order IS NULL AND m.next_attempt_at <= statement_timestamp()
+         ORDER BY m.next_attempt_at
+         LIMIT 10000
+           FOR UPDATE SKIP LOCKED),
+    queued AS (
+        UPDATE support.outbound_messages m
+           SET send_order = support.next_send_order(m.account_id, m.urgent)
+          FROM due d
+         WHERE m.ctid = d.row_id
+        RETURNING 1)
+    SELECT count(*) FROM queued
+$$;
+COMMENT ON FUNCTION support.queue_due_messages() IS 'the delivery worker''s: due messages waiting for another attempt join the fair queue, each behind its account''s messages of its class (at most 10,000 a call); returns how many';
+REVOKE ALL ON FUNCTION support.queue_due_messages() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.next_delivery() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- a probe of each index: the fair queue (all due), and the messages
+    -- waiting for another attempt; messages without an endpoint are parked
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM support.outbound_messages m
+                              WHERE m.state = 'pending' AND m.send_order IS NOT NULL)
+                THEN statement_timestamp()
+                ELSE (SELECT m.next_attempt_at FROM support.outbound_messages m
+                       WHERE m.state = 'pending' AND m.send_order IS NULL
+                       ORDER BY m.next_attempt_at LIMIT 1) END
+$$;
+COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its next message to send (NULL: none)';
+REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
+GRANT ALL ON FUNCTION support.next_delivery() TO support_manager;
+
+CREATE OR REPLACE FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean, size bigint, urgent boolean, send_order bigint)
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    -- due messages waiting for another attempt join the queue first
+    PERFORM support.queue_due_messages();
+    -- The fair queue's next messages, urgent first, each class in its
+    -- places (src/send_order.c), and a bounded batch more: those without an
+    -- endpoint are parked (out of the queue's index, until an endpoint for
+    -- them appears), so the next claim is again one index probe however many
+    -- wait for endpoints that do not exist.
+    -- The claimed messages leave the queue (send_order NULL) and wait for
+    -- their outcome; the lease names the claiming worker's life: the next
+    -- worker sends again, at its start, what this one had in flight
+    -- (release_earlier_claims).
+    -- The batch also stops at max_bytes of messages (at least one): what the
+    -- worker holds in flight stays bounded whatever the messages hold.
+    RETURN QUERY
+    WITH candidates AS (
+        SELECT m.ctid AS row_id, m.urgent, m.send_order,
+               support.has_endpoint(m.destination, m.target) AS deliverable,
+               m.body, m.subject, m.target, m.template, m.payload
+          FROM support.outbound_messages m
+         WHERE m.state = 'pending' AND m.send_order IS NOT NULL
+         ORDER BY m.urgent DESC, m.send_order
+         LIMIT max_messages + 1000
+           FOR UPDATE SKIP LOCKED),
+    parked AS (
+        UPDATE support.outbound_messages m
+           SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target,
+               claiming_worker_started_at = NULL, send_order = NULL
+         WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE NOT c.deliverable))
+        RETURNING m.message_id),
+    chosen AS (
+        SELECT c.row_id, c.urgent, c.send_order
+          FROM (SELECT c.row_id, c.urgent, c.send_order, row_number() OVER w AS n,
+                       sum(support.message_size(c.body, c.subject, c.target, c.template, c.payload)) OVER w AS running
+                  FROM candidates c WHERE c.deliverable
+                WINDOW w AS (ORDER BY c.urgent DESC, c.send_order, c.row_id)) c
+         WHERE c.n <= max_messages AND (c.n = 1 OR c.running <= max_bytes)),
+    claimed AS (
+        UPDATE support.outbound_messages m
+           SET attempts = m.attempts + 1,
+               next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond',
+               claiming_worker_started_at = worker_started_at,
+               send_order = NULL
+          FROM chosen h
+         WHERE m.ctid = h.row_id
+        RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
+                  m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at,
+                  h.urgent, h.send_order)
+    SELECT c.account_id, c.message_id, c.attempts, c.destination, c.target, c.idempotency_key,
+           e.url, e.secret, e.username, e.sender,
+           support.message_content(c.destination, c.target, c.subject, c.body, c.payload, c.idempotency_key,
+                                   c.account_id, c.ticket_id, c.template, c.created_at, e.sender),
+           NOT COALESCE(e.plain_text_on_loopback, false),
+           support.message_size(c.body, c.subject, c.target, c.template, c.payload),
+           c.urgent, c.send_order
+      FROM claimed c
+      LEFT JOIN LATERAL (
+            SELECT * FROM support.delivery_endpoints e
+             WHERE e.active AND e.destination = c.destination
+               AND (c.destination = 'email' OR e.endpoint = c.target
+                    OR (c.destination = 'slack' AND e.endpoint = '*'))
+             ORDER BY e.endpoint = c.target DESC, e.endpoint
+             LIMIT 1) e ON true
+     ORDER BY c.urgent DESC, c.send_order;
+END $$;
+COMMENT ON FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) IS 'the delivery worker''s claim: the fair queue''s next messages, urgent first (at most max_messages and, but for the first, max_bytes of them), locked (SKIP LOCKED), their attempt counted and leased to the worker started at worker_started_at, with their endpoint, content, whether SMTP must use TLS, their size, class and place; messages without an endpoint are parked';
+REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint)
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET jit = off AS $$
+    WITH candidates AS (
+        -- (LATERAL, kept a subquery by OFFSET 0: a probe of the parked index
+        -- an endpoint, never a scan of every parked message)
+        SELECT p.row_id
+          FROM (SELECT DISTINCT e.destination, e.endpoint FROM support.delivery_endpoints e
+                 WHERE e.active AND e.destination <> 'email' AND e.endpoint <> '*') e
+         CROSS JOIN LATERAL (
+               SELECT p.ctid AS row_id FROM support.outbound_messages p
+                WHERE p.state = 'parked' AND p.destination = e.destination AND p.target = e.endpoint
+                  AND support.has_endpoint(p.destination, p.target)
+               OFFSET 0) p
+        UNION
+        -- (endpoints for a whole destination: email's, and Slack's '*')
+        SELECT p.row_id
+          FROM (SELECT DISTINCT e.destination FROM support.delivery_endpoints e
+                 WHERE e.active AND (e.destination = 'email' OR (e.destination = 'slack' AND e.endpoint = '*'))) d
+         CROSS JOIN LATERAL (
+               SELECT p.ctid AS row_id FROM support.outbound_messages p
+                WHERE p.state = 'parked' AND p.destination = d.destination
+                  AND support.has_endpoint(p.destination, p.target)
+               OFFSET 0) p),
+    -- a row another transaction holds is skipped, never waited for, and
+    -- counted: the delivery worker sweeps again until none is left
+    -- (joined by ctid, not "ctid = ANY (array)", which is checked against the
+    -- whole array for every row: hours for 300,000; a row updated since
+    -- this statement's snapshot, locked in its new version, is missed here
+    -- and counted as skipped)
+    locked AS (
+        SELECT m.ctid AS row_id
+          FROM candidates c JOIN support.outbound_messages m ON m.ctid = c.row_id
+         WHERE m.state = 'parked'
+           FOR UPDATE OF m SKIP LOCKED),
+    moved AS (
+        UPDATE support.outbound_messages m
+           SET state = 'pending', next_attempt_at = now(), last_error = NULL,
+               send_order = support.next_send_order(m.account_id, m.urgent)
+          FROM locked l
+         WHERE m.ctid = l.row_id
+        RETURNING 1)
+    SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM candidates) - (SELECT count(*) FROM moved)
+$$;
+COMMENT ON FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint) IS 'moves the parked messages an active endpoint now serves back to pending, due now; returns how many, and how many it could not lock (held by another transaction)';
+REVOKE ALL ON FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT skipped bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.requeue_message(account_id bigint, message_id bigint) RETURNS support.outbound_messages
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    message support.outbound_messages;
+BEGIN
+    IF NOT COALESCE(support.current_is_manager(), false)
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                        WHERE r.rolname OPERATOR(pg_catalog.=) session_user AND (r.rolsuper OR r.rolbypassrls)) THEN
+        RAISE EXCEPTION 'only a support manager may send a dead letter again'
+              USING ERRCODE = 'insufficient_privilege', HINT = 'Set support.auth_key to a support manager''s key.';
+    END IF;
+    UPDATE support.outbound_messages m
+       SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL,
+           send_order = support.next_send_order(m.account_id, m.urgent)
+     WHERE m.account_id OPERATOR(pg_catalog.=) requeue_message.account_id
+       AND m.message_id OPERATOR(pg_catalog.=) requeue_message.message_id
+       AND m.state = 'dead'
+    RETURNING m.* INTO message;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'message % of account % is not a dead letter', message_id, account_id
+              USING ERRCODE = 'object_not_in_prerequisite_state',
+                    HINT = 'Only messages in state dead can be sent again.';
+    END IF;
+    RETURN message;
+END $$;
+COMMENT ON FUNCTION support.requeue_message(account_id bigint, message_id bigint) IS 'sends a dead letter again, from its first attempt (after the receiver was fixed)';
+REVOKE ALL ON FUNCTION support.requeue_message(account_id bigint, message_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.requeue_message(account_id bigint, message_id bigint) TO support_manager;
+
+
+-- How often an account may page people (#23: a client opened war rooms at
+-- will): war rooms a day unless staff decide it, the managers an hour for
+-- its clients' escalation requests and complaints.
+ALTER TABLE support.escalation_triggers
+    ADD COLUMN war_rooms_a_day smallint DEFAULT 3 NOT NULL,
+    ADD COLUMN client_pages_an_hour smallint DEFAULT 5 NOT NULL,
+    ADD CONSTRAINT page_limits_are_not_negative CHECK (((war_rooms_a_day >= 0) AND (client_pages_an_hour >= 0)));
+COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket, which priorities go to the executives from the top tier, and how often an account may page them and the managers (one row)';
+COMMENT ON COLUMN support.escalation_triggers.war_rooms_a_day IS 'war rooms an account''s tickets may open in 24 hours without staff deciding it (the worker''s marks, a client''s dissatisfaction or revenue at risk); beyond it the escalation goes to the support managers, who may still escalate to the executives (support.escalate_to_executive)';
+COMMENT ON COLUMN support.escalation_triggers.client_pages_an_hour IS 'times an account''s clients may page the support managers in an hour (escalation requests and dissatisfaction); beyond it each request or complaint is still recorded, acknowledged and escalated, and #support-escalations hears once that the limit was reached';
+CREATE OR REPLACE FUNCTION support.war_room_limit_reached(ticket support.tickets, as_of timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- staff's own escalation, and a ticket whose room is open, are not limited
+    SELECT support.current_key_kind() IS DISTINCT FROM 'agent'
+       AND support.current_key_kind() IS DISTINCT FROM 'manager'
+       AND NOT EXISTS (SELECT 1 FROM support.war_rooms w
+                        WHERE w.account_id = ticket.account_id AND w.ticket_id = ticket.ticket_id)
+       AND (SELECT count(*) FROM support.war_rooms w
+             WHERE w.account_id = ticket.account_id AND w.opened_at > as_of - interval '1 day')
+           >= (SELECT e.war_rooms_a_day FROM support.escalation_triggers e)
+$$;
+COMMENT ON FUNCTION support.war_room_limit_reached(ticket support.tickets, as_of timestamp with time zone) IS 'whether escalating the ticket from the top tier may not open a war room: its account opened support.escalation_triggers.war_rooms_a_day of them in the 24 hours before as_of, and no staff decided it';
+REVOKE ALL ON FUNCTION support.war_room_limit_reached(ticket support.tickets, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.client_may_page(ticket support.tickets) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    pages bigint := (SELECT count(*) FROM support.tickets t
+                      WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+                        AND (t.escalation_requested_at OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) interval '1 hour')
+                             OR t.dissatisfaction_escalated_at OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) interval '1 hour')));
+    page_limit smallint := (SELECT e.client_pages_an_hour FROM support.escalation_triggers e);
+BEGIN
+    IF pages OPERATOR(pg_catalog.<=) page_limit THEN
+        RETURN true;
+    END IF;
+    IF pages OPERATOR(pg_catalog.=) (page_limit OPERATOR(pg_catalog.+) 1) THEN
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+            format('[Ticket #%s] client pages over the hourly limit', ticket.ticket_id),
+            format('%s''s clients asked for escalations or complained on %s tickets in the last hour; the managers were paged for the first %s (support.escalation_triggers.client_pages_an_hour). The rest are recorded and escalated: see support.tickets.escalation_requested_at and dissatisfaction_escalated_at.',
+                   (SELECT a.name FROM support.accounts a WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
+                   pages, page_limit),
+            jsonb_build_object('kind', 'client_page_limit'));
+    END IF;
+    RETURN false;
+END $$;
+COMMENT ON FUNCTION support.client_may_page(ticket support.tickets) IS 'whether a client''s escalation request or complaint on the ticket may page the support managers: its account''s of the last hour are within support.escalation_triggers.client_pages_an_hour (the first over it alerts #support-escalations)';
+REVOKE ALL ON FUNCTION support.client_may_page(ticket support.tickets) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) RETURNS support.tickets
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- the next tier a manager has configured; none above: the executives
+    new_tier smallint := (SELECT min(r.tier) FROM support.tiers r WHERE r.tier OPERATOR(pg_catalog.>) ticket.tier);
+    owner_id bigint;
+    owner support.agents;
+    history_count bigint;
+BEGIN
+    PERFORM set_config('support.actor_id', '0', true),
+            set_config('support.change_reason', 'escalated: ' || reason, true);
+    IF new_tier IS NULL AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
+           ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[])
+       AND NOT support.war_room_limit_reached(ticket, as_of) THEN
+        -- "critical business impact": the executives
+        UPDATE support.tickets t
+           SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        PERFORM support.open_war_room(ticket, reason, as_of);
+    ELSIF new_tier IS NULL THEN
+        -- the top tier already has it and the priority is not critical: the managers
+        UPDATE support.tickets t SET escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+            format('[Ticket #%s] needs a manager', ticket.ticket_id),
+            format('#%s (%s, tier %s, the top tier): %s. Managers told: %s. %s', ticket.ticket_id,
+                   ticket.priority::text, ticket.tier, reason,
+                   support.tell_staff(ticket, 'managers',
+                       format('[Ticket #%s] - Needs a manager - %s', ticket.ticket_id, ticket.subject),
+                       CASE WHEN support.war_room_limit_reached(ticket, as_of)
+                            AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
+                                ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[])
+                       THEN format('#%s (%s) is in the top tier and %s. Its account has opened as many war rooms in 24 hours as it may (support.escalation_triggers.war_rooms_a_day: %s): please decide whether the executives are needed (support.escalate_to_executive).',
+                                   ticket.ticket_id, ticket.priority::text, reason,
+                                   (SELECT e.war_rooms_a_day FROM support.escalation_triggers e))
+                       ELSE format('#%s (%s) is in the top tier and %s. Executive escalation is for %s tickets (support.escalation_triggers.executive_priorities); please see to it.',
+                                   ticket.ticket_id, ticket.priority::text, reason,
+                                   array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')) END,
+                       'top_tier_escalation'),
+                   ticket.subject),
+            -- not 'escalation': an enterprise client's channel would read that
+            -- the ticket moved to a new team, and it did not
+            jsonb_build_object('kind', 'top_tier_escalation'));
+    ELSE
+        -- Triage's pick (src/assignment.c): the least-loaded eligible agent of the
+        -- new tier, counting picks still in progress, never waiting for one
+        owner_id := support.pick_agent(new_tier, (SELECT c.required_skill FROM support.categories c
+                                                   WHERE c.category OPERATOR(pg_catalog.=) ticket.category));
+        SELECT g.* INTO owner FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) owner_id;
+        IF owner.agent_id IS NOT NULL THEN
+            -- (a change to fold, not an update: nobody's open transaction holds it up)
+            INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at)
+            VALUES (owner.agent_id, 0, as_of);
+        END IF;
+        UPDATE support.tickets t
+           SET tier = new_tier, assignee_id = owner.agent_id, escalated_at = as_of
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        SELECT count(*) INTO history_count FROM support.ticket_events e
+         WHERE e.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND e.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+        PERFORM support.queue_message(ticket, 'email', owner.email, NULL,
+            format('[Ticket #%s] - Escalated to you - %s', ticket.ticket_id, ticket.subject),
+            format(E'Ticket #%s (%s) was escalated to tier %s and is now yours: %s.\n'
+                   'Its complete case history (%s events) is in support.ticket_events.',
+                   ticket.ticket_id, ticket.priority::text, new_tier, reason, history_count),
+            jsonb_build_object('kind', 'escalation_owner'), urgent => true);
+        PERFORM support.client_message(ticket, 'escalation_notice');
+        PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
+            format('[Ticket #%s] escalated to tier %s', ticket.ticket_id, new_tier),
+            format('#%s (%s) escalated to tier %s: %s. Owner: %s. %s', ticket.ticket_id,
+                   ticket.priority::text, new_tier, reason,
+                   COALESCE(owner.full_name, 'none on shift, waiting in the queue'), ticket.subject),
+            jsonb_build_object('kind', 'escalation'));
+    END IF;
+    PERFORM set_config('support.change_reason', '', true);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) IS 'moves a ticket one tier up to a fresh owner (or to executives from tier 3) and queues the owner''s, the client''s and the channel''s notices';
+REVOKE ALL ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) RETURNS support.tickets
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    managers text;
+    escalating boolean := ticket.status OPERATOR(pg_catalog.<>) 'closed';
+BEGIN
+    -- once per complaint the desk has not answered, on a closed ticket too
+    IF ticket.dissatisfaction_escalated_at OPERATOR(pg_catalog.>=)
+       COALESCE(ticket.last_public_reply_at, ticket.created_at) THEN
+        RETURN ticket;
+    END IF;
+    IF ticket.status OPERATOR(pg_catalog.=) 'resolved' THEN
+        PERFORM set_config('support.change_reason', 'reopened: the client is dissatisfied', true);
+        UPDATE support.tickets t SET status = 'in_progress'
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id;
+    END IF;
+    UPDATE support.tickets t SET dissatisfaction_escalated_at = now()
+     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+    RETURNING t.* INTO ticket;
+    IF escalating THEN
+        ticket := support.escalate_ticket(ticket, 'the client is dissatisfied: ' || why, now());
+    END IF;
+    IF NOT support.client_may_page(ticket) THEN
+        PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+            format('Client dissatisfied: %s. The managers were not paged: the account reached its hourly limit (support.escalation_triggers.client_pages_an_hour)', why),
+            jsonb_build_object('trigger', 'dissatisfaction', 'escalated', escalating, 'paged', false));
+        PERFORM set_config('support.change_reason', '', true);
+        RETURN ticket;
+    END IF;
+    managers := support.tell_staff(ticket, 'managers',
+        format('[Ticket #%s] - Dissatisfied client - %s', ticket.ticket_id, ticket.subject),
+        format(E'The client is dissatisfied with #%s (%s, tier %s): %s.\n%s',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, why,
+               CASE WHEN escalating THEN 'The ticket was escalated; please get in touch with the client.'
+                    ELSE 'The ticket is closed; please get in touch with the client.' END),
+        'dissatisfaction');
+    PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+        format('[Ticket #%s] dissatisfied client', ticket.ticket_id),
+        format('The client is dissatisfied with #%s (%s, tier %s): %s. Managers told: %s.',
+               ticket.ticket_id, ticket.priority::text, ticket.tier, why, managers),
+        jsonb_build_object('kind', 'dissatisfaction'));
+    PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+        format('Client dissatisfied: %s. Managers told: %s', why, managers),
+        jsonb_build_object('trigger', 'dissatisfaction', 'escalated', escalating));
+    PERFORM set_config('support.change_reason', '', true);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) IS 'the handbook''s "client expresses dissatisfaction with progress": reopens a resolved ticket, escalates it and tells the support managers (a closed one: the managers only)';
+REVOKE ALL ON FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    recorded_as support.worker_actions;
+    recorded bigint;
+    assignee support.agents;
+    -- an escalation answers every escalation trigger that had passed by then
+    answered boolean := action IN ('escalation_mark', 'no_progress', 'update_twice_overdue')
+                        AND ticket.escalated_at OPERATOR(pg_catalog.>=) due;
+    -- the review is set at the resolution and chased at its deadline
+    review_chased boolean := action = 'post_incident_review' AND due OPERATOR(pg_catalog.>) ticket.resolved_at;
+    people text;
+    reminder_subject text;
+    reminder_body text;
+BEGIN
+    SELECT * INTO recorded_as FROM support.worker_actions w
+     WHERE w.action::text OPERATOR(pg_catalog.=) take_action.action;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown ticket action "%"', action
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Actions are the ones support.ticket_actions() lists.';
+    END IF;
+    IF action = 'auto_close' THEN
+        RETURN support.close_after_verification(ticket);    -- a closed ticket is not closed again
+    END IF;
+
+    INSERT INTO support.ticket_events AS e
+           (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, details, action_key)
+    VALUES (ticket.account_id, ticket.ticket_id, recorded_as.event_kind,
+            NULL, 'system', recorded_as.visibility,
+            CASE WHEN answered THEN split_part(recorded_as.summary, ':', 1)
+                                    || ': answered by the escalation already made'
+                 WHEN review_chased THEN 'Post-incident review overdue: the executives and managers were reminded'
+                 ELSE recorded_as.summary END,
+            jsonb_build_object('action', action, 'due', due, 'acted_at', as_of,
+                               'tier', ticket.tier, 'assignee_id', ticket.assignee_id)
+            || CASE WHEN answered THEN jsonb_build_object('answered_by_escalation_at', ticket.escalated_at)
+                    ELSE '{}' END,
+            support.action_key(action, due))
+    ON CONFLICT (account_id, ticket_id, action_key) WHERE action_key IS NOT NULL DO NOTHING
+    RETURNING e.event_id INTO recorded;
+    IF recorded IS NULL THEN
+        RETURN false;           -- taken already, by this worker or another
+    END IF;
+    IF answered THEN
+        RETURN true;
+    END IF;
+
+    CASE action
+    WHEN 'escalation_mark' THEN
+        PERFORM support.escalate_ticket(ticket, 'SLA breach imminent', as_of);
+    WHEN 'no_progress' THEN
+        PERFORM support.escalate_ticket(ticket, 'no progress within the tier''s escalation threshold', as_of);
+    WHEN 'update_twice_overdue' THEN
+        PERFORM support.escalate_ticket(ticket, 'update cadence missed twice', as_of);
+    WHEN 'first_response_breach' THEN
+        PERFORM support.record_breach(ticket, 'first_response', due);
+    WHEN 'resolution_breach' THEN
+        PERFORM support.record_breach(ticket, 'resolution', due);
+    WHEN 'update_overdue' THEN
+        PERFORM support.record_breach(ticket, 'next_update', due);
+        SELECT * INTO assignee FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) ticket.assignee_id;
+        PERFORM support.queue_message(ticket,
+            CASE WHEN assignee.agent_id IS NULL THEN 'slack' ELSE 'email' END,
+            COALESCE(assignee.email, support.slack_channel('general')), NULL,
+            format('[Ticket #%s] - Update overdue - %s', ticket.ticket_id, ticket.subject),
+            format('The client was due an update on #%s (%s) at %s. Send one now (support.reply_publicly); a second missed update escalates the ticket.',
+                   ticket.ticket_id, ticket.priority::text, support.client_time(ticket, due)),
+            jsonb_build_object('kind', 'update_reminder'), urgent => true);
+    WHEN 'escalation_call_overdue' THEN
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+            format('[Ticket #%s] escalation call overdue', ticket.ticket_id),
+            format('The client asked for an escalation of #%s at %s; the call was due by %s and has not been recorded.',
+                   ticket.ticket_id, support.client_time(ticket, ticket.escalation_requested_at),
+                   support.client_time(ticket, due)),
+            jsonb_build_object('kind', 'escalation_call_overdue'));
+    WHEN 'post_incident_review' THEN
+        IF review_chased THEN
+            reminder_subject := format('[Ticket #%s] - Post-incident review overdue - %s', ticket.ticket_id, ticket.subject);
+            reminder_body := format('The post-incident review of #%s was due at %s and is not recorded (support.record_post_incident_review).',
+                                    ticket.ticket_id, support.client_time(ticket, due));
+            people := support.tell_staff(ticket, 'executives', reminder_subject, reminder_body, 'post_incident_review_overdue')
+                || ', ' || support.tell_staff(ticket, 'managers', reminder_subject, reminder_body, 'post_incident_review_overdue');
+            PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+                format('[Ticket #%s] post-incident review overdue', ticket.ticket_id),
+                format('The post-incident review of #%s was due at %s. Reminded: %s.',
+                       ticket.ticket_id, support.client_time(ticket, due), people),
+                jsonb_build_object('kind', 'post_incident_review_overdue'));
+        ELSE
+            people := support.tell_staff(ticket, 'executives',
+                format('[Ticket #%s] - Post-incident review - %s', ticket.ticket_id, ticket.subject),
+                format('#%s was resolved at %s. Its post-incident review and improvement plan are due by %s. Root cause: %s',
+                       ticket.ticket_id, support.client_time(ticket, ticket.resolved_at),
+                       support.client_time(ticket, ticket.resolved_at + (SELECT p.post_incident_review_within
+                           FROM support.sla_policies p WHERE p.priority::text OPERATOR(pg_catalog.=) ticket.priority::text)),
+                       COALESCE(ticket.root_cause, 'not recorded')), 'post_incident_review');
+            PERFORM support.alert(ticket, support.slack_channel('critical'), NULL,
+                format('[Ticket #%s] post-incident review', ticket.ticket_id),
+                format('#%s, escalated to executives, was resolved at %s: schedule its post-incident review with %s. Root cause: %s',
+                       ticket.ticket_id, support.client_time(ticket, ticket.resolved_at), people,
+                       COALESCE(ticket.root_cause, 'not recorded')),
+                jsonb_build_object('kind', 'post_incident_review'));
+        END IF;
+    WHEN 'follow_up' THEN
+        PERFORM support.client_message(ticket, 'follow_up');
+    END CASE;
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) IS 'takes one scheduled action on a locked ticket, once: false when the ledger shows it taken';
+REVOKE ALL ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) RETURNS text
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    person support.agents;
+    names text[] := '{}';
+BEGIN
+    IF audience IS NULL OR audience NOT IN ('managers', 'executives') THEN
+        RAISE EXCEPTION 'unknown audience "%"', audience
+              USING ERRCODE = 'invalid_parameter_value', HINT = 'Tell the managers or the executives.';
+    END IF;
+    FOR person IN SELECT g.* FROM support.agents g
+                   WHERE g.active
+                     AND CASE audience WHEN 'managers' THEN g.is_support_manager ELSE g.is_executive END
+                   ORDER BY g.full_name LOOP
+        PERFORM support.queue_message(ticket, 'email', person.email, NULL, subject, body,
+                                      jsonb_build_object('kind', kind, 'audience', audience, 'agent_id', person.agent_id),
+                                      urgent => true);
+        names := names || person.full_name;
+    END LOOP;
+    RETURN COALESCE(NULLIF(array_to_string(names, ', '), ''),
+                    CASE audience WHEN 'managers' THEN 'no support manager on record'
+                                  ELSE 'no executive on record (support.agents.is_executive)' END);
+END $$;
+COMMENT ON FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) IS 'emails every active support manager (audience managers) or executive (executives) about a ticket; returns their names for the alert';
+REVOKE ALL ON FUNCTION support.tell_staff(ticket support.tickets, audience text, subject text, body text, kind text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) RETURNS support.tickets
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ticket support.tickets := support.locked_ticket(request_escalation.ticket_id);
+    policy support.sla_policies;
+    call_pending boolean;
+    paging boolean := false;
+    managers text;
+BEGIN
+    PERFORM support.require_client(ticket.account_id, user_id);
+    PERFORM support.require_text(reason, 'reason for the escalation');
+    PERFORM support.require_open(ticket);
+    SELECT * INTO policy FROM support.sla_policies p WHERE p.priority::text OPERATOR(pg_catalog.=) ticket.priority::text;
+    call_pending := ticket.escalation_call_due IS NOT NULL AND ticket.escalation_call_held_at IS NULL;
+    PERFORM support.set_actor(user_id, reason);
+    -- a request while a call is pending is acknowledged again; the call stays
+    IF NOT call_pending THEN
+        UPDATE support.tickets t SET escalation_requested_at = now(), escalation_call_held_at = NULL
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        -- "involve appropriate management level": a call, and the support
+        -- managers paged by name, as often as the account may page them
+        -- (client_pages_an_hour); beyond that the request is recorded and
+        -- acknowledged, and a manager decides
+        paging := support.client_may_page(ticket);
+        UPDATE support.tickets t
+           SET escalation_call_due = CASE WHEN paging THEN now() + policy.escalation_call_within END
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+    END IF;
+    PERFORM support.add_event(ticket, 'escalation', user_id, 'public', reason,
+        jsonb_build_object('requested_by', 'client', 'call_due', ticket.escalation_call_due));
+    PERFORM support.queue_message(ticket, 'email',
+        (SELECT u.email FROM support.account_users u
+          WHERE u.account_id OPERATOR(pg_catalog.=) ticket.account_id
+            AND u.user_id OPERATOR(pg_catalog.=) request_escalation.user_id), NULL,
+        format('[Ticket #%s] - Escalation received - %s', ticket.ticket_id, ticket.subject),
+        CASE WHEN ticket.escalation_call_due IS NOT NULL
+             THEN format(E'We have received your escalation request for ticket #%s.\n'
+                         'A support manager will call you by %s with a detailed status and action plan, '
+                         'and you will get an update at least every %s until the issue is resolved.',
+                         ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
+                         support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence)))
+             ELSE format(E'We have received your escalation request for ticket #%s.\n'
+                         'Your account has asked for several escalations within the hour; a support manager '
+                         'will review them together and get back to you.', ticket.ticket_id) END,
+        jsonb_build_object('kind', 'escalation_acknowledgment'));
+    IF paging THEN
+        managers := support.tell_staff(ticket, 'managers',
+            format('[Ticket #%s] - Client escalation - %s', ticket.ticket_id, ticket.subject),
+            format(E'The client escalated #%s (%s, tier %s): %s.\n'
+                   'Call them by %s with a detailed status and action plan, then record the call (support.record_escalation_call).',
+                   ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+                   support.client_time(ticket, ticket.escalation_call_due)),
+            'client_escalation');
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+            format('[Ticket #%s] client escalation', ticket.ticket_id),
+            format('The client escalated #%s (%s, tier %s): %s. Escalation call due by %s. Managers told: %s.',
+                   ticket.ticket_id, ticket.priority::text, ticket.tier, reason,
+                   support.client_time(ticket, ticket.escalation_call_due), managers),
+            jsonb_build_object('kind', 'client_escalation'));
+    END IF;
+    PERFORM support.set_actor(NULL);
+    RETURN ticket;
+END $$;
+COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within and the managers paged (at most support.escalation_triggers.client_pages_an_hour an account), updates on the enhanced cadence';
 
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)

@@ -1,7 +1,7 @@
 -- Messages that wait for an endpoint that does not exist are parked: out
--- of the pending index, so finding and claiming the next deliverable
+-- of the fair queue's index, so finding and claiming the next deliverable
 -- message stays one index probe whatever the backlog; an endpoint that
--- appears takes its messages back.
+-- appears takes its messages back, into the queue.
 \i sql/include/fixture.sql
 SET timezone = 'UTC';
 INSERT INTO support.delivery_endpoints (endpoint, destination, url) VALUES
@@ -15,23 +15,31 @@ CREATE FUNCTION states() RETURNS TABLE (destination text, state text, messages b
     SELECT destination, state, count(*) FROM support.outbound_messages GROUP BY 1, 2 ORDER BY 1, 2
 $$;
 
--- 2,500 webhooks for a CRM nobody configured, then one Slack alert due after them
+-- 2,500 webhooks for a CRM nobody configured, then a Slack alert and
+-- another Slack message due after them
 SELECT queue('webhook', 'crm', 2500);
-INSERT INTO support.outbound_messages (account_id, destination, target, subject, body)
-VALUES (1, 'slack', '#client-support', 'deliverable', 'a Slack alert');
--- each claim parks a bounded batch of what it meets without an endpoint,
--- and claims what it can send; the alert comes out on the third
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, urgent)
+VALUES (1, 'slack', '#client-support', 'deliverable', 'a Slack alert', true),
+       (1, 'slack', '#client-support', 'deliverable too', 'a Slack message', false);
+-- the alert is urgent: it goes first; each claim parks a bounded batch of
+-- what it meets without an endpoint, and claims what it can send: the other
+-- message comes out on the third
 SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT * FROM states();
 SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT count(*) AS claimed, string_agg(destination, ',') AS what FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT * FROM states();
 SELECT last_error FROM support.outbound_messages WHERE state = 'parked' LIMIT 1;
--- the worker's next wake-up and its claim no longer look at them: one probe
--- of the pending index (the Slack alert's lease is the next thing due)
+-- the worker's next wake-up and its claim no longer look at them: a probe
+-- of each pending index, the queue's and the waiting messages' (the Slack
+-- messages' leases are the next things due)
 SELECT support.next_delivery() > now() AS next_is_the_lease;
 EXPLAIN (COSTS OFF)
-SELECT m.next_attempt_at FROM support.outbound_messages m WHERE m.state = 'pending' ORDER BY m.next_attempt_at LIMIT 1;
+SELECT 1 FROM support.outbound_messages m WHERE m.state = 'pending' AND m.send_order IS NOT NULL
+ ORDER BY m.urgent DESC, m.send_order LIMIT 1;
+EXPLAIN (COSTS OFF)
+SELECT m.next_attempt_at FROM support.outbound_messages m WHERE m.state = 'pending' AND m.send_order IS NULL
+ ORDER BY m.next_attempt_at LIMIT 1;
 SELECT waiting_for_an_endpoint, pending_messages FROM support.delivery_status;
 
 -- the endpoint appears: its messages are pending again, due now
@@ -49,9 +57,10 @@ SELECT * FROM states();
 -- and back on: all pending again
 UPDATE support.delivery_endpoints SET active = true WHERE endpoint = 'crm';
 SELECT * FROM states();
--- an email endpoint takes every parked email, whatever its address
+-- an email endpoint takes every parked email, whatever its address (a
+-- claim that meets them all parks them)
 SELECT queue('email', 'ada@acme.example', 3);
-SELECT count(*) FROM support.claim_messages(10, 16777216, 60000, '2026-01-01 00:00 UTC');
+SELECT count(*) FROM support.claim_messages(5000, 16777216, 60000, '2026-01-01 00:00 UTC');
 SELECT * FROM states() WHERE destination = 'email';
 INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, sender)
 VALUES ('mail', 'email', 'smtps://smtp.example:465', 'smtp-password', 'support@bedrockplatform.com');

@@ -21,8 +21,10 @@ CREATE TEMP TABLE first_claim AS SELECT * FROM support.claim_messages(1, 1677721
 SELECT idempotency_key = :'first_key' AS same_key FROM first_claim;
 SELECT support.record_deliveries(ARRAY[account_id], ARRAY[message_id], '{pending}', '{"HTTP 503"}', ARRAY[now() - interval '1 second'])
   FROM first_claim;
+-- (a retry queues again behind its account's messages: a claim of them all reaches it)
 SELECT c.idempotency_key = :'first_key' AS same_key_on_retry, c.attempts
-  FROM support.claim_messages(1, 16777216, 60000, '2026-01-01 00:00 UTC') c;
+  FROM support.claim_messages(2000, 16777216, 60000, '2026-01-01 00:00 UTC') c
+ WHERE c.message_id = (SELECT message_id FROM first_claim);
 -- the email's Message-ID and the webhook's id are the key
 SELECT support.message_content('email', 'ada@acme.example', 's', 'b', '{}', :'first_key', 1, NULL, NULL, now(),
                                'support@bedrockplatform.com') LIKE '%Message-ID: <' || :'first_key' || '@bedrock.support>%' AS message_id;

@@ -116,8 +116,14 @@ SELECT target, subject, body FROM support.outbound_messages WHERE payload->>'kin
 -- a Slack message to a channel without an endpoint would wait; '*' covers every channel
 SELECT count(*) FILTER (WHERE support.has_endpoint(destination, target)) AS deliverable, count(*) AS pending
   FROM support.outbound_messages WHERE state = 'pending';
-CREATE TEMP TABLE claimed AS SELECT * FROM support.claim_messages(3, 16777216, 60000, '2026-01-01 00:00 UTC');
-SELECT destination, attempts, url IS NOT NULL AS has_url, content IS NOT NULL AS has_content FROM claimed ORDER BY message_id;
+-- the claim takes the fair queue in order: the urgent messages (Slack
+-- alerts, staff's escalation emails) first, then the rest
+CREATE TEMP TABLE claimed AS
+SELECT row_number() OVER () AS n, c.* FROM support.claim_messages(100, 16777216, 60000, '2026-01-01 00:00 UTC') c;
+SELECT destination, urgent, count(*) AS claimed, min(n) AS first, max(n) AS last,
+       bool_and(attempts = 1) AS first_attempts, bool_and(url IS NOT NULL) AS have_url,
+       bool_and(content IS NOT NULL) AS have_content
+  FROM claimed GROUP BY destination, urgent ORDER BY min(n);
 -- claimed messages are leased: another claim does not see them
 SELECT count(*) AS claimed_again FROM support.claim_messages(100, 16777216, 60000, '2026-01-01 00:00 UTC') c
  WHERE c.message_id IN (SELECT message_id FROM claimed);
@@ -126,8 +132,9 @@ SELECT support.record_deliveries(array_agg(account_id), array_agg(message_id),
                                  array_agg(CASE WHEN destination = 'email' THEN 'SMTP server replied 550' END),
                                  array_agg(now()))
   FROM claimed;
-SELECT destination, state, attempts, last_error, delivered_at IS NOT NULL AS delivered
-  FROM support.outbound_messages WHERE message_id IN (SELECT message_id FROM claimed) ORDER BY message_id;
+SELECT destination, state, attempts, last_error, count(*) AS messages, bool_and(delivered_at IS NOT NULL) AS delivered
+  FROM support.outbound_messages WHERE message_id IN (SELECT message_id FROM claimed)
+ GROUP BY 1, 2, 3, 4 ORDER BY 1, 2;
 -- a dead letter can be sent again; anything else cannot be requeued
 SELECT state, attempts FROM support.requeue_message(1, (SELECT message_id FROM claimed WHERE destination = 'email' LIMIT 1));
 \set VERBOSITY terse

@@ -35,13 +35,12 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
-#include "catalog/namespace.h"
 #include "utils/timestamp.h"
 
 #include "agent_reservations.h"
 #include "assignment.h"
 #include "owner_spi.h"
+#include "schema_version.h"
 #include "spi_support.h"
 #include "ticket_columns.h"
 #include "trigger_guard.h"
@@ -98,13 +97,7 @@ static SPIPlanPtr assignment_loads_1_0_plan = NULL;
 static SPIPlanPtr assignment_moved_plan = NULL;
 static SPIPlanPtr assignment_moved_1_0_plan = NULL;
 
-bool
-assignment_load_changes_exist(void)
-{
-	Oid			support = get_namespace_oid("support", true);
 
-	return OidIsValid(support) && OidIsValid(get_relname_relid("agent_load_changes", support));
-}
 
 void
 assignment_init_settings(void)
@@ -152,7 +145,7 @@ assignment_read_group(void *argument)
 	SPIPlanPtr	plan;
 
 	agent_reservations_read(&counters);
-	if (assignment_load_changes_exist())
+	if (!schema_is_1_0())
 		plan = spi_kept_plan(&assignment_candidates_plan,
 							 "SELECT a.agent_id, GREATEST(a.last_assigned_at, c.last_assigned),"
 							 "       (a.open_tickets + COALESCE(c.tickets, 0))::int8"
@@ -338,7 +331,7 @@ assignment_loads_write_one(int64 agent_id, int32 tickets)
 	Datum		values[2] = {Int64GetDatum(agent_id), Int32GetDatum(tickets)};
 	int			result;
 
-	if (assignment_load_changes_exist())
+	if (!schema_is_1_0())
 		result = SPI_execute_plan(spi_kept_plan(&assignment_loads_plan,
 												ASSIGNMENT_LOADS_INSERT("ARRAY[$1]", "ARRAY[$2]",
 																		"clock_timestamp()"),
@@ -445,7 +438,7 @@ track_agent_load(PG_FUNCTION_ARGS)
 	arguments[1] = PointerGetDatum(construct_array(tickets, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (assignment_load_changes_exist()
+	if (!schema_is_1_0()
 		? SPI_execute_plan(spi_kept_plan(&assignment_moved_plan,
 										 ASSIGNMENT_LOADS_INSERT("$1", "$2", "NULL::timestamptz"), 2, types),
 						   arguments, NULL, false, 0) != SPI_OK_INSERT

@@ -64,9 +64,6 @@ typedef struct AssignmentLoads
 	"  FROM unnest(" agents ", " tickets ") AS l(agent_id, tickets)" \
 	" WHERE g.agent_id OPERATOR(pg_catalog.=) l.agent_id"
 
-/* Whether this database's schema has support.agent_load_changes (1.1 on). */
-extern bool assignment_load_changes_exist(void);
-
 /* One more ticket for the agent; a full table first writes its oldest entry. */
 extern void assignment_loads_count(AssignmentLoads *loads, int64 agent_id);
 

@@ -19,6 +19,7 @@
 #include "database_guard.h"
 #include "delivery_worker.h"
 #include "escalation_worker.h"
+#include "send_order.h"
 #include "session_registry.h"
 #include "ticket_events.h"
 #include "worker_launcher.h"
@@ -51,6 +52,7 @@ _PG_init(void)
 		worker_shmem_request();
 		session_registry_request();
 		agent_reservations_request();
+		send_order_request();
 		worker_launcher_register();
 	}
 }

@@ -51,6 +51,7 @@
 #include "delivery_curl.h"
 #include "delivery_worker.h"
 #include "escalation_worker.h"
+#include "send_order.h"
 #include "webhook_signature.h"
 #include "worker_shmem.h"
 #include "worker_transaction.h"
@@ -259,6 +260,19 @@ delivery_release_earlier_claims(void)
 
 	if (earlier_claims_released)
 		return;
+	/* the fair queue's clocks begin at its first places still waiting (a restart cleared them) */
+	if (SPI_execute("SELECT m.urgent, min(m.send_order) FROM support.outbound_messages m"
+					" WHERE m.state OPERATOR(pg_catalog.=) 'pending' AND m.send_order IS NOT NULL"
+					" GROUP BY m.urgent", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the fair queue's first places");
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		bool		is_null;
+		bool		urgent = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 1, &is_null));
+
+		send_order_served(urgent, DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, 2,
+															   &is_null)) - 1);
+	}
 	if (SPI_execute_with_args("SELECT support.release_earlier_claims($1, $2)",
 							  2, types, arguments, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "support.release_earlier_claims failed");
@@ -292,12 +306,23 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 		delivery_release_earlier_claims();
 		delivery_unpark_after_endpoint_changes();
 		if (SPI_execute_with_args("SELECT account_id, message_id, attempts, destination, target,"
-								  "       idempotency_key, url, secret, username, sender, content, require_tls, size"
+								  "       idempotency_key, url, secret, username, sender, content, require_tls, size,"
+								  "       urgent, send_order"
 								  "  FROM support.claim_messages($1, $2, $3, $4)",
 								  4, types, arguments, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "support.claim_messages failed");
 		for (uint64 row = 0; row < SPI_processed; row++)
-			claimed_requests[claimed++] = delivery_request_from(SPI_tuptable->vals[row], SPI_tuptable->tupdesc);
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[row];
+			bool		is_null;
+			bool		urgent = DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 14, &is_null));
+			Datum		place = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 15, &is_null);
+
+			/* the class's clock follows what is served */
+			if (!is_null)
+				send_order_served(urgent, DatumGetInt64(place));
+			claimed_requests[claimed++] = delivery_request_from(tuple, SPI_tuptable->tupdesc);
+		}
 		worker_transaction_end();
 	}
 	PG_CATCH();
@@ -484,12 +509,21 @@ delivery_next_due(bool *due_and_free)
 	*due_and_free = false;
 	if (next != 0 && next <= GetCurrentTimestamp())
 	{
+		/* in the fair queue, or due for another attempt (it joins the queue at the claim) */
 		if (SPI_execute("SELECT 1 FROM support.outbound_messages m"
-						" WHERE m.state OPERATOR(pg_catalog.=) 'pending'"
-						"   AND m.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.statement_timestamp()"
-						" ORDER BY m.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED", false, 1) != SPI_OK_SELECT)
+						" WHERE m.state OPERATOR(pg_catalog.=) 'pending' AND m.send_order IS NOT NULL"
+						" ORDER BY m.urgent DESC, m.send_order LIMIT 1 FOR UPDATE SKIP LOCKED", false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not look for a free due message");
 		*due_and_free = SPI_processed > 0;
+		if (!*due_and_free)
+		{
+			if (SPI_execute("SELECT 1 FROM support.outbound_messages m"
+							" WHERE m.state OPERATOR(pg_catalog.=) 'pending' AND m.send_order IS NULL"
+							"   AND m.next_attempt_at OPERATOR(pg_catalog.<=) pg_catalog.statement_timestamp()"
+							" ORDER BY m.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED", false, 1) != SPI_OK_SELECT)
+				elog(ERROR, "could not look for a free due message");
+			*due_and_free = SPI_processed > 0;
+		}
 	}
 	worker_transaction_end();
 	return next;

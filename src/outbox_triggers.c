@@ -23,6 +23,7 @@
 
 #include "config_cache.h"
 #include "owner_spi.h"
+#include "schema_version.h"
 #include "worker_shmem.h"
 #include "trigger_guard.h"
 
@@ -64,6 +65,26 @@ outbox_endpoints_relid(void)
 	return endpoint_cache.watched[0];
 }
 
+/*
+ * each new event for each webhook endpoint that wants its kind, its text
+ * cut to fit (a 1.0 schema has no support.fit_text, and its outbox no order)
+ */
+#define OUTBOX_WEBHOOK_EVENTS(body, order_column, order_value) \
+	"INSERT INTO support.outbound_messages" \
+	"       (account_id, ticket_id, destination, target, subject, body, payload" order_column ")" \
+	" SELECT n.account_id, n.ticket_id, 'webhook', e.endpoint, 'ticket.' || n.kind::text," \
+	"        " body "," \
+	"        jsonb_build_object('kind', 'ticket.' || n.kind::text, 'event_id', n.event_id," \
+	"                           'actor_id', n.actor_id, 'actor_kind', n.actor_kind," \
+	"                           'visibility', n.visibility, 'old_value', n.old_value," \
+	"                           'new_value', n.new_value, 'details', n.details," \
+	"                           'occurred_at', n.created_at)" order_value \
+	"   FROM new_events n" \
+	"   JOIN support.delivery_endpoints e" \
+	"     ON e.destination = 'webhook' AND e.active" \
+	"    AND (e.event_kinds IS NULL OR n.kind::text = ANY (e.event_kinds))" \
+	"  ORDER BY n.event_id, e.endpoint"
+
 static void
 outbox_queue_webhook_events(void *argument)
 {
@@ -72,20 +93,10 @@ outbox_queue_webhook_events(void *argument)
 	/* the transition table new_events, in this SPI connection */
 	if (SPI_register_trigger_data((TriggerData *) argument) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "could not register the new ticket events");
-	result = SPI_execute("INSERT INTO support.outbound_messages"
-						 "       (account_id, ticket_id, destination, target, subject, body, payload)"
-						 " SELECT n.account_id, n.ticket_id, 'webhook', e.endpoint, 'ticket.' || n.kind::text,"
-						 "        support.fit_text(COALESCE(n.body, n.kind::text)),"
-						 "        jsonb_build_object('kind', 'ticket.' || n.kind::text, 'event_id', n.event_id,"
-						 "                           'actor_id', n.actor_id, 'actor_kind', n.actor_kind,"
-						 "                           'visibility', n.visibility, 'old_value', n.old_value,"
-						 "                           'new_value', n.new_value, 'details', n.details,"
-						 "                           'occurred_at', n.created_at)"
-						 "   FROM new_events n"
-						 "   JOIN support.delivery_endpoints e"
-						 "     ON e.destination = 'webhook' AND e.active"
-						 "    AND (e.event_kinds IS NULL OR n.kind::text = ANY (e.event_kinds))"
-						 "  ORDER BY n.event_id, e.endpoint", false, 0);
+	result = SPI_execute(schema_is_1_0() ? OUTBOX_WEBHOOK_EVENTS("COALESCE(n.body, n.kind::text)", "", "")
+						 : OUTBOX_WEBHOOK_EVENTS("support.fit_text(COALESCE(n.body, n.kind::text))",
+												 ", send_order", ", support.next_send_order(n.account_id, false)"),
+						 false, 0);
 	if (result != SPI_OK_INSERT)
 		elog(ERROR, "could not queue the webhook events: %s", SPI_result_code_string(result));
 }

@@ -18,6 +18,7 @@
 
 #include "spi_support.h"
 #include "assignment.h"
+#include "schema_version.h"
 #include "triage_outbox.h"
 
 static SPIPlanPtr triage_outbox_rows_plan = NULL;
@@ -115,8 +116,8 @@ triage_outbox_rows_write(OutboxRows *events, OutboxRows *messages, const Assignm
 	types[14] = INT8ARRAYOID;
 	arrays[15] = triage_outbox_rows_array(load_counts, no_nulls, load_count, INT4OID);
 	types[15] = INT4ARRAYOID;
-	/* one statement for a batch's rows: a 1.0 schema's loads are updated in place */
-#define TRIAGE_OUTBOX_ROWS_STATEMENT(loads) \
+	/* one statement for a batch's rows (a 1.0 schema's: its loads updated in place, its outbox without an order) */
+#define TRIAGE_OUTBOX_ROWS_STATEMENT(loads, order_columns, order_values) \
 	"WITH events AS (" \
 	"  INSERT INTO support.ticket_events" \
 	"   (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, new_value, details)" \
@@ -128,19 +129,23 @@ triage_outbox_rows_write(OutboxRows *events, OutboxRows *messages, const Assignm
 	"              actor_id, actor_kind, visibility))," \
 	" loads AS (" loads ")" \
 	" INSERT INTO support.outbound_messages" \
-	"  (account_id, ticket_id, destination, target, template, subject, body, payload)" \
+	"  (account_id, ticket_id, destination, target, template, subject, body, payload" order_columns ")" \
 	" SELECT m.account_id, m.ticket_id, m.destination, m.target, m.template, m.subject," \
-	"        m.body, m.payload::jsonb" \
+	"        m.body, m.payload::jsonb" order_values \
 	"   FROM unnest($7, $8, $9, $10, $11, $12, $13, $14)" \
 	"        AS m(account_id, ticket_id, destination, target, template, subject, body, payload)"
-	if (assignment_load_changes_exist())
+	if (!schema_is_1_0())
 		result = SPI_execute_plan(spi_kept_plan(&triage_outbox_rows_plan,
-												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_INSERT("$15", "$16", "clock_timestamp()")),
+												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_INSERT("$15", "$16", "clock_timestamp()"),
+																			 ", urgent, send_order",
+																			 ", m.destination = 'slack',"
+																			 " support.next_send_order(m.account_id, m.destination = 'slack')"),
 												19, types),
 								  arrays, NULL, false, 0);
 	else
 		result = SPI_execute_plan(spi_kept_plan(&triage_outbox_rows_1_0_plan,
-												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_UPDATE_1_0("$15", "$16", "clock_timestamp()")),
+												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_UPDATE_1_0("$15", "$16", "clock_timestamp()"),
+																			 "", ""),
 												19, types),
 								  arrays, NULL, false, 0);
 	if (result != SPI_OK_INSERT)

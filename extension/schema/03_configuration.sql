@@ -258,14 +258,19 @@ CREATE TABLE support.escalation_triggers (
     singleton boolean DEFAULT true NOT NULL,
     dissatisfied_rating smallint DEFAULT 2 NOT NULL,
     executive_priorities support.priority[] DEFAULT '{P1}'::support.priority[] NOT NULL,
+    war_rooms_a_day smallint DEFAULT 3 NOT NULL,
+    client_pages_an_hour smallint DEFAULT 5 NOT NULL,
     CONSTRAINT escalation_triggers_singleton_check CHECK (singleton),
+    CONSTRAINT page_limits_are_not_negative CHECK (((war_rooms_a_day >= 0) AND (client_pages_an_hour >= 0))),
     CONSTRAINT escalation_triggers_dissatisfied_rating_check CHECK (((dissatisfied_rating >= 0) AND (dissatisfied_rating <= 5)))
 );
 ALTER TABLE ONLY support.escalation_triggers
     ADD CONSTRAINT escalation_triggers_pkey PRIMARY KEY (singleton);
 ALTER TABLE support.escalation_triggers ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket, and which priorities go to the executives from the top tier (one row)';
+COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket, which priorities go to the executives from the top tier, and how often an account may page them and the managers (one row)';
 COMMENT ON COLUMN support.escalation_triggers.executive_priorities IS 'the priorities of "critical business impact": escalating such a ticket from the top tier brings in the executives (a war room); others go to the support managers';
+COMMENT ON COLUMN support.escalation_triggers.war_rooms_a_day IS 'war rooms an account''s tickets may open in 24 hours without staff deciding it (the worker''s marks, a client''s dissatisfaction or revenue at risk); beyond it the escalation goes to the support managers, who may still escalate to the executives (support.escalate_to_executive)';
+COMMENT ON COLUMN support.escalation_triggers.client_pages_an_hour IS 'times an account''s clients may page the support managers in an hour (escalation requests and dissatisfaction); beyond it each request or complaint is still recorded, acknowledged and escalated, and #support-escalations hears once that the limit was reached';
 COMMENT ON COLUMN support.escalation_triggers.dissatisfied_rating IS 'a satisfaction rating at or below this (1-5) is dissatisfaction: the ticket reopens and escalates; 0 turns it off';
 GRANT SELECT,UPDATE ON TABLE support.escalation_triggers TO support_manager;
 GRANT SELECT ON TABLE support.escalation_triggers TO support_agent;

@@ -56,6 +56,52 @@ CREATE FUNCTION support.escalate(ticket_id bigint, reason text) RETURNS support.
     RETURN support.escalate(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate as the key''s agent';
 
+-- How often an account may page people, in support.escalation_triggers:
+-- war rooms (the executives) a day unless staff decide it, and the
+-- managers an hour for its clients' escalation requests and complaints.
+CREATE FUNCTION support.war_room_limit_reached(ticket support.tickets, as_of timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- staff's own escalation, and a ticket whose room is open, are not limited
+    SELECT support.current_key_kind() IS DISTINCT FROM 'agent'
+       AND support.current_key_kind() IS DISTINCT FROM 'manager'
+       AND NOT EXISTS (SELECT 1 FROM support.war_rooms w
+                        WHERE w.account_id = ticket.account_id AND w.ticket_id = ticket.ticket_id)
+       AND (SELECT count(*) FROM support.war_rooms w
+             WHERE w.account_id = ticket.account_id AND w.opened_at > as_of - interval '1 day')
+           >= (SELECT e.war_rooms_a_day FROM support.escalation_triggers e)
+$$;
+COMMENT ON FUNCTION support.war_room_limit_reached(ticket support.tickets, as_of timestamp with time zone) IS 'whether escalating the ticket from the top tier may not open a war room: its account opened support.escalation_triggers.war_rooms_a_day of them in the 24 hours before as_of, and no staff decided it';
+REVOKE ALL ON FUNCTION support.war_room_limit_reached(ticket support.tickets, as_of timestamp with time zone) FROM PUBLIC;
+
+-- The client's escalation request or complaint on this ticket (its time just
+-- recorded) may page the managers: the account's pages of the last hour,
+-- this one counted, are within the limit. The first one over the limit
+-- tells #support-escalations, once an hour.
+CREATE FUNCTION support.client_may_page(ticket support.tickets) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    pages bigint := (SELECT count(*) FROM support.tickets t
+                      WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+                        AND (t.escalation_requested_at OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) interval '1 hour')
+                             OR t.dissatisfaction_escalated_at OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) interval '1 hour')));
+    page_limit smallint := (SELECT e.client_pages_an_hour FROM support.escalation_triggers e);
+BEGIN
+    IF pages OPERATOR(pg_catalog.<=) page_limit THEN
+        RETURN true;
+    END IF;
+    IF pages OPERATOR(pg_catalog.=) (page_limit OPERATOR(pg_catalog.+) 1) THEN
+        PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
+            format('[Ticket #%s] client pages over the hourly limit', ticket.ticket_id),
+            format('%s''s clients asked for escalations or complained on %s tickets in the last hour; the managers were paged for the first %s (support.escalation_triggers.client_pages_an_hour). The rest are recorded and escalated: see support.tickets.escalation_requested_at and dissatisfaction_escalated_at.',
+                   (SELECT a.name FROM support.accounts a WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id),
+                   pages, page_limit),
+            jsonb_build_object('kind', 'client_page_limit'));
+    END IF;
+    RETURN false;
+END $$;
+COMMENT ON FUNCTION support.client_may_page(ticket support.tickets) IS 'whether a client''s escalation request or complaint on the ticket may page the support managers: its account''s of the last hour are within support.escalation_triggers.client_pages_an_hour (the first over it alerts #support-escalations)';
+REVOKE ALL ON FUNCTION support.client_may_page(ticket support.tickets) FROM PUBLIC;
+
 -- Escalates one tier up with a fresh owner of that tier (as routing picks
 -- one: on shift, with the category's skill, least loaded, waiting longest);
 -- from the top tier it brings in the executives for the priorities of
@@ -75,7 +121,8 @@ BEGIN
     PERFORM set_config('support.actor_id', '0', true),
             set_config('support.change_reason', 'escalated: ' || reason, true);
     IF new_tier IS NULL AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
-           ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[]) THEN
+           ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[])
+       AND NOT support.war_room_limit_reached(ticket, as_of) THEN
         -- "critical business impact": the executives
         UPDATE support.tickets t
            SET executive_escalated_at = COALESCE(t.executive_escalated_at, as_of), escalated_at = as_of
@@ -95,9 +142,15 @@ BEGIN
                    ticket.priority::text, ticket.tier, reason,
                    support.tell_staff(ticket, 'managers',
                        format('[Ticket #%s] - Needs a manager - %s', ticket.ticket_id, ticket.subject),
-                       format('#%s (%s) is in the top tier and %s. Executive escalation is for %s tickets (support.escalation_triggers.executive_priorities); please see to it.',
-                              ticket.ticket_id, ticket.priority::text, reason,
-                              array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')),
+                       CASE WHEN support.war_room_limit_reached(ticket, as_of)
+                            AND ticket.priority::text OPERATOR(pg_catalog.=) ANY
+                                ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[])
+                       THEN format('#%s (%s) is in the top tier and %s. Its account has opened as many war rooms in 24 hours as it may (support.escalation_triggers.war_rooms_a_day: %s): please decide whether the executives are needed (support.escalate_to_executive).',
+                                   ticket.ticket_id, ticket.priority::text, reason,
+                                   (SELECT e.war_rooms_a_day FROM support.escalation_triggers e))
+                       ELSE format('#%s (%s) is in the top tier and %s. Executive escalation is for %s tickets (support.escalation_triggers.executive_priorities); please see to it.',
+                                   ticket.ticket_id, ticket.priority::text, reason,
+                                   array_to_string((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[], ', ')) END,
                        'top_tier_escalation'),
                    ticket.subject),
             -- not 'escalation': an enterprise client's channel would read that
@@ -127,7 +180,7 @@ BEGIN
             format(E'Ticket #%s (%s) was escalated to tier %s and is now yours: %s.\n'
                    'Its complete case history (%s events) is in support.ticket_events.',
                    ticket.ticket_id, ticket.priority::text, new_tier, reason, history_count),
-            jsonb_build_object('kind', 'escalation_owner'));
+            jsonb_build_object('kind', 'escalation_owner'), urgent => true);
         PERFORM support.client_message(ticket, 'escalation_notice');
         PERFORM support.alert(ticket, support.alert_channel(ticket), NULL,
             format('[Ticket #%s] escalated to tier %s', ticket.ticket_id, new_tier),
@@ -205,6 +258,7 @@ DECLARE
     ticket support.tickets := support.locked_ticket(request_escalation.ticket_id);
     policy support.sla_policies;
     call_pending boolean;
+    paging boolean := false;
     managers text;
 BEGIN
     PERFORM support.require_client(ticket.account_id, user_id);
@@ -214,14 +268,22 @@ BEGIN
     call_pending := ticket.escalation_call_due IS NOT NULL AND ticket.escalation_call_held_at IS NULL;
     PERFORM support.set_actor(user_id, reason);
     -- a request while a call is pending is acknowledged again; the call stays
-    UPDATE support.tickets t
-       SET escalation_requested_at = CASE WHEN call_pending THEN t.escalation_requested_at ELSE now() END,
-           escalation_call_due = CASE WHEN call_pending THEN t.escalation_call_due
-                                      ELSE now() + policy.escalation_call_within END,
-           escalation_call_held_at = CASE WHEN call_pending THEN t.escalation_call_held_at END
-     WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
-       AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
-    RETURNING t.* INTO ticket;
+    IF NOT call_pending THEN
+        UPDATE support.tickets t SET escalation_requested_at = now(), escalation_call_held_at = NULL
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+        -- "involve appropriate management level": a call, and the support
+        -- managers paged by name, as often as the account may page them
+        -- (client_pages_an_hour); beyond that the request is recorded and
+        -- acknowledged, and a manager decides
+        paging := support.client_may_page(ticket);
+        UPDATE support.tickets t
+           SET escalation_call_due = CASE WHEN paging THEN now() + policy.escalation_call_within END
+         WHERE t.account_id OPERATOR(pg_catalog.=) ticket.account_id
+           AND t.ticket_id OPERATOR(pg_catalog.=) ticket.ticket_id
+        RETURNING t.* INTO ticket;
+    END IF;
     PERFORM support.add_event(ticket, 'escalation', user_id, 'public', reason,
         jsonb_build_object('requested_by', 'client', 'call_due', ticket.escalation_call_due));
     PERFORM support.queue_message(ticket, 'email',
@@ -229,15 +291,17 @@ BEGIN
           WHERE u.account_id OPERATOR(pg_catalog.=) ticket.account_id
             AND u.user_id OPERATOR(pg_catalog.=) request_escalation.user_id), NULL,
         format('[Ticket #%s] - Escalation received - %s', ticket.ticket_id, ticket.subject),
-        format(E'We have received your escalation request for ticket #%s.\n'
-               'A support manager will call you by %s with a detailed status and action plan, '
-               'and you will get an update at least every %s until the issue is resolved.',
-               ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
-               support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence))),
+        CASE WHEN ticket.escalation_call_due IS NOT NULL
+             THEN format(E'We have received your escalation request for ticket #%s.\n'
+                         'A support manager will call you by %s with a detailed status and action plan, '
+                         'and you will get an update at least every %s until the issue is resolved.',
+                         ticket.ticket_id, support.client_time(ticket, ticket.escalation_call_due),
+                         support.duration_in_words(LEAST(policy.escalated_update_cadence, policy.update_cadence)))
+             ELSE format(E'We have received your escalation request for ticket #%s.\n'
+                         'Your account has asked for several escalations within the hour; a support manager '
+                         'will review them together and get back to you.', ticket.ticket_id) END,
         jsonb_build_object('kind', 'escalation_acknowledgment'));
-    -- "involve appropriate management level": the support managers, by name,
-    -- once per call (asked again while it is pending, only the client hears back)
-    IF NOT call_pending THEN
+    IF paging THEN
         managers := support.tell_staff(ticket, 'managers',
             format('[Ticket #%s] - Client escalation - %s', ticket.ticket_id, ticket.subject),
             format(E'The client escalated #%s (%s, tier %s): %s.\n'
@@ -255,7 +319,7 @@ BEGIN
     PERFORM support.set_actor(NULL);
     RETURN ticket;
 END $$;
-COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within, updates on the enhanced cadence';
+COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within and the managers paged (at most support.escalation_triggers.client_pages_an_hour an account), updates on the enhanced cadence';
 
 CREATE FUNCTION support.request_escalation(ticket_id bigint, reason text) RETURNS support.tickets
     LANGUAGE sql SET search_path = pg_catalog, pg_temp
@@ -617,7 +681,7 @@ BEGIN
             format('[Ticket #%s] - Update overdue - %s', ticket.ticket_id, ticket.subject),
             format('The client was due an update on #%s (%s) at %s. Send one now (support.reply_publicly); a second missed update escalates the ticket.',
                    ticket.ticket_id, ticket.priority::text, support.client_time(ticket, due)),
-            jsonb_build_object('kind', 'update_reminder'));
+            jsonb_build_object('kind', 'update_reminder'), urgent => true);
     WHEN 'escalation_call_overdue' THEN
         PERFORM support.alert(ticket, support.slack_channel('escalations'), NULL,
             format('[Ticket #%s] escalation call overdue', ticket.ticket_id),
@@ -715,7 +779,8 @@ BEGIN
                      AND CASE audience WHEN 'managers' THEN g.is_support_manager ELSE g.is_executive END
                    ORDER BY g.full_name LOOP
         PERFORM support.queue_message(ticket, 'email', person.email, NULL, subject, body,
-                                      jsonb_build_object('kind', kind, 'audience', audience, 'agent_id', person.agent_id));
+                                      jsonb_build_object('kind', kind, 'audience', audience, 'agent_id', person.agent_id),
+                                      urgent => true);
         names := names || person.full_name;
     END LOOP;
     RETURN COALESCE(NULLIF(array_to_string(names, ', '), ''),
@@ -753,6 +818,13 @@ BEGIN
     RETURNING t.* INTO ticket;
     IF escalating THEN
         ticket := support.escalate_ticket(ticket, 'the client is dissatisfied: ' || why, now());
+    END IF;
+    IF NOT support.client_may_page(ticket) THEN
+        PERFORM support.add_event(ticket, 'escalation', NULL, 'internal',
+            format('Client dissatisfied: %s. The managers were not paged: the account reached its hourly limit (support.escalation_triggers.client_pages_an_hour)', why),
+            jsonb_build_object('trigger', 'dissatisfaction', 'escalated', escalating, 'paged', false));
+        PERFORM set_config('support.change_reason', '', true);
+        RETURN ticket;
     END IF;
     managers := support.tell_staff(ticket, 'managers',
         format('[Ticket #%s] - Dissatisfied client - %s', ticket.ticket_id, ticket.subject),

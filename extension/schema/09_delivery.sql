@@ -29,53 +29,64 @@ $$;
 COMMENT ON FUNCTION support.alert_channel(ticket support.tickets) IS 'the Slack channel of a ticket''s escalation alerts: the critical route (#critical-issues) for P1 and executive escalations, the escalations route (#support-escalations) otherwise';
 REVOKE ALL ON FUNCTION support.alert_channel(ticket support.tickets) FROM PUBLIC;
 
-CREATE FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean, size bigint)
-    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-    -- The due messages in order, and a bounded batch more: those without an
-    -- endpoint are parked (out of the pending index, until an endpoint for
+CREATE FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean, size bigint, urgent boolean, send_order bigint)
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    -- due messages waiting for another attempt join the queue first
+    PERFORM support.queue_due_messages();
+    -- The fair queue's next messages, urgent first, each class in its
+    -- places (src/send_order.c), and a bounded batch more: those without an
+    -- endpoint are parked (out of the queue's index, until an endpoint for
     -- them appears), so the next claim is again one index probe however many
     -- wait for endpoints that do not exist.
-    -- (statement_timestamp(), not clock_timestamp(): a stable bound is the
-    -- index's condition, and the rows are updated by their locked ctid)
-    -- The lease names the claiming worker's life: the next worker sends
-    -- again, at its start, what this one had in flight (release_earlier_claims).
+    -- The claimed messages leave the queue (send_order NULL) and wait for
+    -- their outcome; the lease names the claiming worker's life: the next
+    -- worker sends again, at its start, what this one had in flight
+    -- (release_earlier_claims).
     -- The batch also stops at max_bytes of messages (at least one): what the
     -- worker holds in flight stays bounded whatever the messages hold.
+    RETURN QUERY
     WITH candidates AS (
-        SELECT m.ctid AS row_id, m.next_attempt_at,
+        SELECT m.ctid AS row_id, m.urgent, m.send_order,
                support.has_endpoint(m.destination, m.target) AS deliverable,
                m.body, m.subject, m.target, m.template, m.payload
           FROM support.outbound_messages m
-         WHERE m.state = 'pending' AND m.next_attempt_at <= statement_timestamp()
-         ORDER BY m.next_attempt_at
+         WHERE m.state = 'pending' AND m.send_order IS NOT NULL
+         ORDER BY m.urgent DESC, m.send_order
          LIMIT max_messages + 1000
            FOR UPDATE SKIP LOCKED),
     parked AS (
         UPDATE support.outbound_messages m
            SET state = 'parked', last_error = 'no active endpoint for ' || m.destination || ' ' || m.target,
-               claiming_worker_started_at = NULL
+               claiming_worker_started_at = NULL, send_order = NULL
          WHERE m.ctid = ANY (ARRAY(SELECT c.row_id FROM candidates c WHERE NOT c.deliverable))
         RETURNING m.message_id),
+    chosen AS (
+        SELECT c.row_id, c.urgent, c.send_order
+          FROM (SELECT c.row_id, c.urgent, c.send_order, row_number() OVER w AS n,
+                       sum(support.message_size(c.body, c.subject, c.target, c.template, c.payload)) OVER w AS running
+                  FROM candidates c WHERE c.deliverable
+                WINDOW w AS (ORDER BY c.urgent DESC, c.send_order, c.row_id)) c
+         WHERE c.n <= max_messages AND (c.n = 1 OR c.running <= max_bytes)),
     claimed AS (
         UPDATE support.outbound_messages m
            SET attempts = m.attempts + 1,
                next_attempt_at = clock_timestamp() + lease_ms * interval '1 millisecond',
-               claiming_worker_started_at = worker_started_at
-         WHERE m.ctid = ANY (ARRAY(
-                   SELECT c.row_id
-                     FROM (SELECT c.row_id, row_number() OVER w AS n,
-                                  sum(support.message_size(c.body, c.subject, c.target, c.template, c.payload)) OVER w AS running
-                             FROM candidates c WHERE c.deliverable
-                           WINDOW w AS (ORDER BY c.next_attempt_at, c.row_id)) c
-                    WHERE c.n <= max_messages AND (c.n = 1 OR c.running <= max_bytes)))
+               claiming_worker_started_at = worker_started_at,
+               send_order = NULL
+          FROM chosen h
+         WHERE m.ctid = h.row_id
         RETURNING m.account_id, m.message_id, m.attempts, m.destination, m.target, m.idempotency_key,
-                  m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at)
+                  m.subject, m.body, m.payload, m.ticket_id, m.template, m.created_at,
+                  h.urgent, h.send_order)
     SELECT c.account_id, c.message_id, c.attempts, c.destination, c.target, c.idempotency_key,
            e.url, e.secret, e.username, e.sender,
            support.message_content(c.destination, c.target, c.subject, c.body, c.payload, c.idempotency_key,
                                    c.account_id, c.ticket_id, c.template, c.created_at, e.sender),
            NOT COALESCE(e.plain_text_on_loopback, false),
-           support.message_size(c.body, c.subject, c.target, c.template, c.payload)
+           support.message_size(c.body, c.subject, c.target, c.template, c.payload),
+           c.urgent, c.send_order
       FROM claimed c
       LEFT JOIN LATERAL (
             SELECT * FROM support.delivery_endpoints e
@@ -84,8 +95,9 @@ CREATE FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, l
                     OR (c.destination = 'slack' AND e.endpoint = '*'))
              ORDER BY e.endpoint = c.target DESC, e.endpoint
              LIMIT 1) e ON true
-$$;
-COMMENT ON FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) IS 'the delivery worker''s claim: due pending messages (at most max_messages and, but for the first, max_bytes of them), locked (SKIP LOCKED), their attempt counted and leased to the worker started at worker_started_at, with their endpoint, content, whether SMTP must use TLS and their size; due messages without an endpoint are parked';
+     ORDER BY c.urgent DESC, c.send_order;
+END $$;
+COMMENT ON FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) IS 'the delivery worker''s claim: the fair queue''s next messages, urgent first (at most max_messages and, but for the first, max_bytes of them), locked (SKIP LOCKED), their attempt counted and leased to the worker started at worker_started_at, with their endpoint, content, whether SMTP must use TLS, their size, class and place; messages without an endpoint are parked';
 REVOKE ALL ON FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) FROM PUBLIC;
 
 -- A delivery worker's first act: what earlier workers had in flight when
@@ -296,10 +308,14 @@ REVOKE ALL ON FUNCTION support.message_content(destination text, target text, su
 -- (a manager's too: support.delivery_status shows it)
 CREATE FUNCTION support.next_delivery() RETURNS timestamp with time zone
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    -- one probe of the pending index: messages without an endpoint are parked
-    SELECT m.next_attempt_at FROM support.outbound_messages m
-     WHERE m.state = 'pending'
-     ORDER BY m.next_attempt_at LIMIT 1
+    -- a probe of each index: the fair queue (all due), and the messages
+    -- waiting for another attempt; messages without an endpoint are parked
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM support.outbound_messages m
+                              WHERE m.state = 'pending' AND m.send_order IS NOT NULL)
+                THEN statement_timestamp()
+                ELSE (SELECT m.next_attempt_at FROM support.outbound_messages m
+                       WHERE m.state = 'pending' AND m.send_order IS NULL
+                       ORDER BY m.next_attempt_at LIMIT 1) END
 $$;
 COMMENT ON FUNCTION support.next_delivery() IS 'when the delivery worker has its next message to send (NULL: none)';
 REVOKE ALL ON FUNCTION support.next_delivery() FROM PUBLIC;
@@ -350,7 +366,8 @@ CREATE FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT ski
            FOR UPDATE OF m SKIP LOCKED),
     moved AS (
         UPDATE support.outbound_messages m
-           SET state = 'pending', next_attempt_at = now(), last_error = NULL
+           SET state = 'pending', next_attempt_at = now(), last_error = NULL,
+               send_order = support.next_send_order(m.account_id, m.urgent)
           FROM locked l
          WHERE m.ctid = l.row_id
         RETURNING 1)
@@ -387,25 +404,58 @@ CREATE FUNCTION support.outbox_changed() RETURNS trigger
 COMMENT ON FUNCTION support.outbox_changed() IS 'wakes the delivery worker when the transaction that queued messages commits';
 REVOKE ALL ON FUNCTION support.outbox_changed() FROM PUBLIC;
 
-CREATE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb) RETURNS void
+CREATE FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb DEFAULT '{}'::jsonb, urgent boolean DEFAULT NULL::boolean) RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- Slack alerts are urgent unless said otherwise; so are staff's escalation emails (their callers say so)
+    is_urgent boolean := COALESCE(urgent, destination OPERATOR(pg_catalog.=) 'slack');
 BEGIN
     IF target IS NULL THEN
         RETURN;                 -- nobody to tell (no assignee, no address)
     END IF;
     -- composed texts are cut to fit, never refused (src/text_bounds.c);
-    -- Slack shows at most 40,000 characters of a message
+    -- Slack shows at most 40,000 characters of a message; its place in the
+    -- fair queue of its class (src/send_order.c)
     INSERT INTO support.outbound_messages
-           (account_id, ticket_id, destination, target, template, subject, body, payload)
+           (account_id, ticket_id, destination, target, template, subject, body, payload, urgent, send_order)
     VALUES (ticket.account_id, ticket.ticket_id, destination, target, template,
             support.fit_text(subject, 998),
             support.fit_text(body, CASE WHEN destination OPERATOR(pg_catalog.=) 'slack' THEN 32768 ELSE 262144 END),
             jsonb_build_object('ticket_id', ticket.ticket_id, 'priority', ticket.priority::text,
                                'tier', ticket.tier, 'status', ticket.status::text)
-            || COALESCE(payload, '{}'));
+            || COALESCE(payload, '{}'),
+            is_urgent, support.next_send_order(ticket.account_id, is_urgent));
 END $$;
-COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) IS 'puts one message about a ticket into the outbox (nothing when the target is unknown)';
-REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb, urgent boolean) IS 'puts one message about a ticket into the outbox, in the fair queue of its class (urgent: Slack alerts by default; nothing when the target is unknown)';
+REVOKE ALL ON FUNCTION support.queue_message(ticket support.tickets, destination text, target text, template text, subject text, body text, payload jsonb, urgent boolean) FROM PUBLIC;
+
+CREATE FUNCTION support.next_send_order(account_id bigint, urgent boolean) RETURNS bigint
+    LANGUAGE c AS 'MODULE_PATHNAME', 'next_send_order';
+COMMENT ON FUNCTION support.next_send_order(account_id bigint, urgent boolean) IS 'the place of the account''s next message in the fair queue of its class (urgent or bulk): one after the later of the class''s clock and the account''s last place';
+REVOKE ALL ON FUNCTION support.next_send_order(account_id bigint, urgent boolean) FROM PUBLIC;
+
+-- Due messages waiting for another attempt (a retry after a failure, a
+-- lease run out, a message queued for later) join the fair queue when they
+-- come due, behind their account's messages already there. The delivery
+-- worker calls it before each claim; rows another transaction holds wait.
+CREATE FUNCTION support.queue_due_messages() RETURNS bigint
+    LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    WITH due AS (
+        SELECT m.ctid AS row_id FROM support.outbound_messages m
+         WHERE m.state = 'pending' AND m.send_order IS NULL AND m.next_attempt_at <= statement_timestamp()
+         ORDER BY m.next_attempt_at
+         LIMIT 10000
+           FOR UPDATE SKIP LOCKED),
+    queued AS (
+        UPDATE support.outbound_messages m
+           SET send_order = support.next_send_order(m.account_id, m.urgent)
+          FROM due d
+         WHERE m.ctid = d.row_id
+        RETURNING 1)
+    SELECT count(*) FROM queued
+$$;
+COMMENT ON FUNCTION support.queue_due_messages() IS 'the delivery worker''s: due messages waiting for another attempt join the fair queue, each behind its account''s messages of its class (at most 10,000 a call); returns how many';
+REVOKE ALL ON FUNCTION support.queue_due_messages() FROM PUBLIC;
 
 CREATE FUNCTION support.queue_webhooks() RETURNS trigger
     LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'queue_webhooks';
@@ -468,6 +518,8 @@ CREATE TABLE support.outbound_messages (
     delivered_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     claiming_worker_started_at timestamp with time zone,
+    urgent boolean DEFAULT false NOT NULL,
+    send_order bigint,
     -- every field the delivery worker reads: one message cannot make a claim fail
     CONSTRAINT messages_are_at_most_1_mb CHECK ((support.message_size(body, subject, target, template, payload) <= 1048576)),
     CONSTRAINT email_targets_are_addresses CHECK (((destination <> 'email'::text) OR support.is_email_address(target))),
@@ -480,7 +532,8 @@ CREATE TABLE support.outbound_messages (
 ALTER TABLE ONLY support.outbound_messages ALTER COLUMN message_id SET DEFAULT nextval('support.message_id_seq'::regclass);
 ALTER TABLE ONLY support.outbound_messages
     ADD CONSTRAINT outbound_messages_pkey PRIMARY KEY (account_id, message_id);
-CREATE INDEX outbound_messages_due_idx ON support.outbound_messages USING btree (next_attempt_at) WHERE (state = 'pending'::text);
+CREATE INDEX outbound_messages_queue_idx ON support.outbound_messages USING btree (urgent DESC, send_order) WHERE ((state = 'pending'::text) AND (send_order IS NOT NULL));
+CREATE INDEX outbound_messages_waiting_idx ON support.outbound_messages USING btree (next_attempt_at) WHERE ((state = 'pending'::text) AND (send_order IS NULL));
 CREATE INDEX outbound_messages_ticket_idx ON support.outbound_messages USING btree (account_id, ticket_id);
 CREATE INDEX outbound_messages_parked_idx ON support.outbound_messages USING btree (destination, target) WHERE (state = 'parked'::text);
 CREATE INDEX outbound_messages_in_flight_idx ON support.outbound_messages USING btree (claiming_worker_started_at) WHERE (claiming_worker_started_at IS NOT NULL);
@@ -492,6 +545,8 @@ COMMENT ON COLUMN support.outbound_messages.attempts IS 'delivery attempts so fa
 COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every retry of this message carries (Idempotency-Key, Message-ID, the webhook''s id): ''bedrock-<UUIDv7>''; messages queued before 1.1 keep ''bedrock-<account>-<message>''';
 COMMENT ON COLUMN support.outbound_messages.state IS 'pending (to send), parked (no active endpoint for its destination: waits, out of the delivery worker''s way, until one appears), delivered or dead';
 COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS 'when the message is next tried: after a failure, the backoff; while being sent, the end of the claim''s lease';
+COMMENT ON COLUMN support.outbound_messages.urgent IS 'an alert or a staff member''s escalation email: delivered before every other message (bulk: acknowledgments, client emails, webhooks)';
+COMMENT ON COLUMN support.outbound_messages.send_order IS 'its place in the fair queue of its class (src/send_order.c: one account''s many messages do not hold up another''s); NULL while it waits for another attempt (next_attempt_at) or is being sent';
 COMMENT ON COLUMN support.outbound_messages.claiming_worker_started_at IS 'while the message is being sent: when the delivery worker sending it started (the next worker sends again, at its start, what an earlier one left in flight); NULL otherwise';
 -- a manager queues what an agent may, and may cancel or resend (state);
 -- the worker's own columns (attempts, leases, keys) are the worker's
@@ -508,13 +563,22 @@ GRANT INSERT(payload) ON TABLE support.outbound_messages TO support_agent;
 SELECT pg_catalog.pg_extension_config_dump('support.outbound_messages', '');
 SELECT pg_catalog.pg_extension_config_dump('support.message_id_seq', '');
 
+-- Runs as the owner: a manager resets the worker's own columns (attempts,
+-- the next attempt, the place in the queue) only through this.
 CREATE FUNCTION support.requeue_message(account_id bigint, message_id bigint) RETURNS support.outbound_messages
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     message support.outbound_messages;
 BEGIN
+    IF NOT COALESCE(support.current_is_manager(), false)
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                        WHERE r.rolname OPERATOR(pg_catalog.=) session_user AND (r.rolsuper OR r.rolbypassrls)) THEN
+        RAISE EXCEPTION 'only a support manager may send a dead letter again'
+              USING ERRCODE = 'insufficient_privilege', HINT = 'Set support.auth_key to a support manager''s key.';
+    END IF;
     UPDATE support.outbound_messages m
-       SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
+       SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL,
+           send_order = support.next_send_order(m.account_id, m.urgent)
      WHERE m.account_id OPERATOR(pg_catalog.=) requeue_message.account_id
        AND m.message_id OPERATOR(pg_catalog.=) requeue_message.message_id
        AND m.state = 'dead'

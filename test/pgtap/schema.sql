@@ -89,7 +89,7 @@ SELECT is(ARRAY(
           'support.record_trail_bypass()',
           'support.release_user_role()', 'support.reply_publicly(bigint,bigint,text)',
           'support.report_revenue_at_risk(bigint,bigint,numeric,text,text)',
-          'support.request_escalation(bigint,bigint,text)',
+          'support.request_escalation(bigint,bigint,text)', 'support.requeue_message(bigint,bigint)',
           'support.resolve_ticket(bigint,bigint,text,text,text,text)', 'support.revoke_key(text)',
           'support.send_progress_update(bigint,bigint,text,text,text,text,text,text)',
           'support.ticket_event_effects_trigger()', 'support.ticket_triaged_trigger()',

@@ -294,7 +294,7 @@ SELECT e.table_name, e.command, i.who, i.ordinal,
   JOIN probes p USING (table_name, command)
  CROSS JOIN identities i;
 
-SELECT plan((SELECT count(*)::int FROM matrix) + 95);
+SELECT plan((SELECT count(*)::int FROM matrix) + 98);
 
 SELECT is(pg_temp.attempt(m.login_role, m.auth_key, m.statement),
           CASE WHEN m.wanted = 'all' THEN pg_temp.attempt('postgres', NULL, m.statement)
@@ -595,6 +595,18 @@ SELECT unalike(pg_temp.error_of('app_manager', :'k_max', $$INSERT INTO support.d
               '%whsec%', 'nor in a duplicate key''s detail');
 SELECT unalike(pg_temp.error_of('app_client', :'k_ada' || 'x', 'SELECT count(*) FROM support.tickets', true),
               '%' || :'k_ada' || '%', 'nor a key in any part of a refusal');
+
+-- a support manager sends a dead letter again through requeue_message (the
+-- worker's columns are not the manager's to write); nobody else may
+INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, state, attempts, last_error)
+VALUES (:acme, 'email', 'ada@acme.example', 'bounced', 'body', 'dead', 8, 'SMTP server replied 550');
+SELECT message_id AS dead_letter FROM support.outbound_messages WHERE subject = 'bounced' \gset
+SELECT is(pg_temp.value_as('app_manager', :'k_max', format('SELECT (support.requeue_message(%s, %s)).state', :acme, :dead_letter)),
+          'pending', 'a support manager requeues a dead letter');
+SELECT is(pg_temp.value_as('app_agent', :'k_tia', format('SELECT (support.requeue_message(%s, %s)).state', :acme, :dead_letter)),
+          'ERROR: permission denied for function requeue_message', 'an agent may not');
+SELECT is(pg_temp.value_as('app_manager', :'k_max', format('UPDATE support.outbound_messages SET attempts = 0 WHERE message_id = %s RETURNING state', :dead_letter)),
+          'ERROR: permission denied for table outbound_messages', 'nor may a manager write the worker''s columns directly');
 
 -- the platform's login-service flow, one transaction at a time
 SET LOCAL support.auth_key = :'k_max';
