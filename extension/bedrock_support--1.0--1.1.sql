@@ -268,9 +268,8 @@ COMMENT ON COLUMN support.outbound_messages.state IS 'pending (to send), parked 
 CREATE FUNCTION support.new_message_key() RETURNS text
     LANGUAGE c AS 'MODULE_PATHNAME', 'new_message_key';
 COMMENT ON FUNCTION support.new_message_key() IS 'a new idempotency key: ''bedrock-'' and a UUIDv7 (Unix milliseconds, then 74 random bits), unique across databases, installs and time';
--- the column's default: evaluated as whoever inserts a message
+-- the column's default: evaluated by the desk's own inserts
 REVOKE ALL ON FUNCTION support.new_message_key() FROM PUBLIC;
-GRANT ALL ON FUNCTION support.new_message_key() TO support_agent, support_manager;
 ALTER TABLE support.outbound_messages ALTER COLUMN idempotency_key DROP EXPRESSION;
 ALTER TABLE support.outbound_messages ALTER COLUMN idempotency_key SET DEFAULT support.new_message_key();
 COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every retry of this message carries (Idempotency-Key, Message-ID, the webhook''s id): ''bedrock-<UUIDv7>''; messages queued before 1.1 keep ''bedrock-<account>-<message>''';
@@ -297,10 +296,10 @@ UPDATE support.outbound_messages
    AND support.message_size(body, subject, target, template, payload) > 1048576;
 -- every field the delivery worker reads: one message cannot make a claim fail
 ALTER TABLE support.outbound_messages ADD CONSTRAINT messages_are_at_most_1_mb CHECK ((support.message_size(body, subject, target, template, payload) <= 1048576)) NOT VALID;
--- a manager queues what an agent may, and may cancel or resend (state);
--- the worker's own columns (attempts, leases, keys) are the worker's
+-- a manager cancels or resends (state); the worker's own columns
+-- (attempts, leases, keys) are the worker's, and the rows the desk's (#23)
 REVOKE INSERT, UPDATE ON TABLE support.outbound_messages FROM support_manager;
-GRANT INSERT(account_id),INSERT(ticket_id),INSERT(destination),INSERT(target),INSERT(template),INSERT(subject),INSERT(body),INSERT(payload),UPDATE(state) ON TABLE support.outbound_messages TO support_manager;
+GRANT UPDATE(state) ON TABLE support.outbound_messages TO support_manager;
 ALTER TABLE support.ticket_events ADD CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)) NOT VALID;
 -- libcurl refuses 8 MB; servers commonly refuse a request line over 8 kB
 ALTER TABLE support.delivery_endpoints ADD CONSTRAINT urls_are_at_most_8_kb CHECK ((octet_length(url) <= 8192)) NOT VALID;
@@ -1687,12 +1686,13 @@ REVOKE ALL ON FUNCTION support.expire_assumptions() FROM PUBLIC;
 -- What a tenant writes is bounded where it is written, and what the desk
 -- composes is cut to fit, never refused (#23: a client's 1.1 MB name
 -- stopped the worker for every account). 1.0's rows are brought within the
--- bounds, so each can still be written: a name's line breaks and control
--- characters become spaces and it is cut to 200 characters, a ticket's text
+-- bounds, so each can still be written: a name's line breaks, control
+-- characters, markup brackets and '://' become spaces and it is cut to 200
+-- characters, a ticket's text
 -- over 1 MB is cut; the upgrade says how many. History keeps what it holds.
 CREATE OR REPLACE FUNCTION support.is_name(value text) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_name';
-COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name someone is called by: one line of at most 200 characters, no control character, not blank';
+COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name someone is called by: one line of at most 200 characters, no control character, no markup (< >) or web address (://), not blank';
 
 CREATE OR REPLACE FUNCTION support.fit_text(value text, max_bytes integer DEFAULT 262144) RETURNS text
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'fit_text';
@@ -1704,17 +1704,17 @@ DECLARE
     changed bigint;
     total bigint := 0;
 BEGIN
-    UPDATE support.account_users SET full_name = COALESCE(NULLIF(pg_catalog.left(btrim(regexp_replace(full_name, '[[:cntrl:]\u2028\u2029]+', ' ', 'g')), 200), ''), '(no name)')
+    UPDATE support.account_users SET full_name = COALESCE(NULLIF(btrim(pg_catalog.left(btrim(replace(regexp_replace(full_name, '[[:cntrl:]\u2028\u2029<>]+', ' ', 'g'), '://', ' ')), 200)), ''), '(no name)')
      WHERE NOT support.is_name(full_name);
     GET DIAGNOSTICS changed = ROW_COUNT; total := total + changed;
-    UPDATE support.agents SET full_name = COALESCE(NULLIF(pg_catalog.left(btrim(regexp_replace(full_name, '[[:cntrl:]\u2028\u2029]+', ' ', 'g')), 200), ''), '(no name)')
+    UPDATE support.agents SET full_name = COALESCE(NULLIF(btrim(pg_catalog.left(btrim(replace(regexp_replace(full_name, '[[:cntrl:]\u2028\u2029<>]+', ' ', 'g'), '://', ' ')), 200)), ''), '(no name)')
      WHERE NOT support.is_name(full_name);
     GET DIAGNOSTICS changed = ROW_COUNT; total := total + changed;
-    UPDATE support.accounts SET name = COALESCE(NULLIF(pg_catalog.left(btrim(regexp_replace(name, '[[:cntrl:]\u2028\u2029]+', ' ', 'g')), 200), ''), '(no name)')
+    UPDATE support.accounts SET name = COALESCE(NULLIF(btrim(pg_catalog.left(btrim(replace(regexp_replace(name, '[[:cntrl:]\u2028\u2029<>]+', ' ', 'g'), '://', ' ')), 200)), ''), '(no name)')
      WHERE NOT support.is_name(name);
     GET DIAGNOSTICS changed = ROW_COUNT; total := total + changed;
     IF total > 0 THEN
-        RAISE WARNING '% names from before 1.1 were longer than 200 characters or not one line: they are now', total
+        RAISE WARNING '% names from before 1.1 were longer than 200 characters, not one line, or carried markup or a web address: they are now one short plain line', total
               USING HINT = 'Names are how greetings and alerts address people: check the changed ones.';
     END IF;
     UPDATE support.tickets
@@ -2523,6 +2523,225 @@ BEGIN
     RETURN ticket;
 END $$;
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, user_id bigint, reason text) IS 'a client''s escalation request: acknowledged at once, an escalation call due within the policy''s escalation_call_within and the managers paged (at most support.escalation_triggers.client_pages_an_hour an account), updates on the enhanced cadence';
+
+
+-- Nobody but a superuser holds the desk's tables or rows by hand, or
+-- prepares a transaction that touched them (#23: src/lock_guard.c, in the
+-- library). Staff send through the workflow: the outbox's rows are the
+-- desk's own (an agent's raw row mailed any address from the desk's
+-- sender, or carried the desk's webhook signature over any payload).
+DROP POLICY agent_queues_messages ON support.outbound_messages;
+REVOKE INSERT(account_id), INSERT(ticket_id), INSERT(destination), INSERT(target), INSERT(template),
+       INSERT(subject), INSERT(body), INSERT(payload) ON TABLE support.outbound_messages FROM support_agent;
+REVOKE USAGE ON SEQUENCE support.message_id_seq FROM support_manager, support_agent;
+
+-- An endpoint's path on a shared host and its credentials are a DBA's, as
+-- its host is; the audit names what changed (#23: a manager moved a Slack
+-- endpoint to another workspace on hooks.slack.com).
+CREATE OR REPLACE FUNCTION support.url_path(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN regexp_replace(url, '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*'::text, ''::text);
+COMMENT ON FUNCTION support.url_path(url text) IS 'what follows a URL''s origin: its path, query and fragment';
+REVOKE ALL ON FUNCTION support.url_path(url text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.url_userinfo(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN "substring"(url, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#@]*)@'::text);
+COMMENT ON FUNCTION support.url_userinfo(url text) IS 'the credentials a URL carries before its host (NULL: none)';
+REVOKE ALL ON FUNCTION support.url_userinfo(url text) FROM PUBLIC;
+
+-- Hosts that serve many parties behind one name: there an endpoint's path
+-- says whose it is (another Slack workspace is another path on
+-- hooks.slack.com), so changing it is a superuser's, like its host.
+CREATE TABLE support.shared_endpoint_hosts (
+    host text NOT NULL,
+    note text,
+    CONSTRAINT shared_endpoint_hosts_pkey PRIMARY KEY (host),
+    CONSTRAINT hosts_are_lower_case CHECK ((host = lower(host)))
+);
+ALTER TABLE support.shared_endpoint_hosts ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.shared_endpoint_hosts IS 'hosts shared by many parties (Slack, Microsoft Teams, Zapier, Discord): on them an endpoint''s path is as much a superuser''s to change as its host; a DBA edits the list';
+GRANT SELECT ON TABLE support.shared_endpoint_hosts TO support_manager;
+CREATE POLICY manager_reads_shared_hosts ON support.shared_endpoint_hosts
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+SELECT pg_catalog.pg_extension_config_dump('support.shared_endpoint_hosts', '');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.shared_endpoint_hosts FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('host');
+INSERT INTO support.shared_endpoint_hosts (host, note) VALUES
+    ('hooks.slack.com', 'Slack incoming webhooks: the path names the workspace and channel'),
+    ('outlook.office.com', 'Microsoft Teams connectors'),
+    ('webhook.office.com', 'Microsoft Teams connectors'),
+    ('hooks.zapier.com', 'Zapier catch hooks'),
+    ('discord.com', 'Discord webhooks'),
+    ('discordapp.com', 'Discord webhooks');
+
+CREATE OR REPLACE FUNCTION support.guard_endpoint_host() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller_is_superuser boolean := (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                                     WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role());
+    changed text[] := '{}';
+    moved boolean;
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+        -- a channel's own endpoint gone sends its messages to '*': a move too
+        IF NOT COALESCE(caller_is_superuser, false) THEN
+            RAISE EXCEPTION 'only a superuser may remove endpoint "%"', OLD.endpoint
+                  USING ERRCODE = 'insufficient_privilege',
+                        HINT = 'Set active = false to pause it; a DBA removes endpoints.';
+        END IF;
+        INSERT INTO support.security_audit (kind, changed_by, details)
+        VALUES ('endpoint', support.current_user_id(),
+                jsonb_build_object('endpoint', OLD.endpoint, 'operation', 'delete',
+                                   'host', jsonb_build_array(support.url_host(OLD.url), NULL)));
+        RETURN OLD;
+    END IF;
+    -- what changed, named (never the values of secrets)
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        changed := ARRAY(SELECT c.part FROM (VALUES
+            ('endpoint', NEW.endpoint IS DISTINCT FROM OLD.endpoint),
+            ('destination', NEW.destination IS DISTINCT FROM OLD.destination),
+            ('url origin', support.url_origin(NEW.url) IS DISTINCT FROM support.url_origin(OLD.url)),
+            ('url path', support.url_path(NEW.url) IS DISTINCT FROM support.url_path(OLD.url)),
+            ('url credentials', support.url_userinfo(NEW.url) IS DISTINCT FROM support.url_userinfo(OLD.url)),
+            ('secret', NEW.secret IS DISTINCT FROM OLD.secret),
+            ('username', NEW.username IS DISTINCT FROM OLD.username),
+            ('sender', NEW.sender IS DISTINCT FROM OLD.sender),
+            ('event_kinds', NEW.event_kinds IS DISTINCT FROM OLD.event_kinds),
+            ('active', NEW.active IS DISTINCT FROM OLD.active),
+            ('plain_text_on_loopback', NEW.plain_text_on_loopback IS DISTINCT FROM OLD.plain_text_on_loopback)
+            ) c(part, differs) WHERE c.differs);
+    END IF;
+    -- where it delivers and as whom is a superuser's: its origin (scheme,
+    -- host and port: no downgrade to http, no other server); on a host many
+    -- parties share (hooks.slack.com: another workspace), its path too; the
+    -- credentials of an SMTP login or in a URL; a webhook's signing secret
+    -- and a private host's token stay a manager's to rotate
+    moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+             OR changed && ARRAY['endpoint', 'destination', 'url origin', 'url credentials', 'plain_text_on_loopback']
+             OR ('url path' OPERATOR(pg_catalog.=) ANY (changed)
+                 AND EXISTS (SELECT 1 FROM support.shared_endpoint_hosts h
+                              WHERE h.host OPERATOR(pg_catalog.=) support.url_host(NEW.url)))
+             OR (NEW.destination OPERATOR(pg_catalog.=) 'email'
+                 AND changed && ARRAY['secret', 'username', 'sender']);
+    IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
+        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (%) and as whom', NEW.endpoint, support.url_origin(NEW.url)
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A support manager may pause an endpoint, choose its event kinds, rotate a webhook''s signing secret, and change the path of a URL on a host of its own; a DBA adds, renames and moves endpoints, and changes their credentials and paths on shared hosts (support.shared_endpoint_hosts).';
+    END IF;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('endpoint', support.current_user_id(), NULL,
+            jsonb_build_object('endpoint', NEW.endpoint, 'operation', pg_catalog.lower(TG_OP),
+                               'host', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN support.url_host(OLD.url) END,
+                                                         support.url_host(NEW.url)),
+                               'changed', to_jsonb(changed),
+                               'credentials_changed', changed && ARRAY['secret', 'username', 'url credentials']));
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION support.guard_endpoint_host() IS 'BEFORE INSERT, UPDATE OR DELETE trigger on support.delivery_endpoints: only a superuser adds, removes, renames or moves an endpoint, changes its credentials or its path on a shared host; every change is audited with what changed (never secrets)';
+REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
+
+
+-- A template is checked when written (#23: a manager's {{unsubscribe_link}}
+-- stopped ticket creation); 1.0's templates are checked too, and one that
+-- uses a placeholder the desk does not fill is reported, not changed.
+CREATE FUNCTION support.template_variable_names(template_name text) RETURNS text[]
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'template_variable_names';
+COMMENT ON FUNCTION support.template_variable_names(template_name text) IS 'the variables the desk fills for the template of that name: every client template''s, and what its one caller adds';
+
+CREATE FUNCTION support.template_unknown_variables(text text, template_name text) RETURNS text[]
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'template_unknown_variables';
+COMMENT ON FUNCTION support.template_unknown_variables(text text, template_name text) IS 'the placeholders of text the desk does not fill for that template (22P02 for a malformed one)';
+
+CREATE FUNCTION support.check_template() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    unknown text[];
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'templates', 'check_template');
+    IF support.restoring() THEN
+        RETURN NEW;
+    END IF;
+    unknown := support.template_unknown_variables(NEW.subject, NEW.template)
+               OPERATOR(pg_catalog.||) support.template_unknown_variables(NEW.body, NEW.template);
+    IF pg_catalog.cardinality(unknown) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'template "%" uses %, which the desk does not fill', NEW.template,
+                        pg_catalog.array_to_string(ARRAY(SELECT DISTINCT u FROM pg_catalog.unnest(unknown) u ORDER BY u), ', ')
+              USING ERRCODE = 'check_violation',
+                    HINT = 'Its placeholders may name: ' OPERATOR(pg_catalog.||)
+                           pg_catalog.array_to_string(support.template_variable_names(NEW.template), ', ')
+                           OPERATOR(pg_catalog.||) ' (as [Client Name] or {{client_name}}; #12345 is ticket_number).';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION support.check_template() IS 'BEFORE INSERT OR UPDATE trigger on support.templates: a placeholder the desk does not fill is refused (23514, listing those it does)';
+REVOKE ALL ON FUNCTION support.check_template() FROM PUBLIC;
+
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT template, support.template_unknown_variables(subject, template)
+                              || support.template_unknown_variables(body, template) AS unknown
+               FROM support.templates LOOP
+        IF cardinality(t.unknown) > 0 THEN
+            RAISE WARNING 'template "%" uses %, which the desk does not fill: they are sent empty until it is edited',
+                          t.template, array_to_string(t.unknown, ', ');
+        END IF;
+    END LOOP;
+END $$;
+CREATE TRIGGER templates_are_filled BEFORE INSERT OR UPDATE ON support.templates FOR EACH ROW EXECUTE FUNCTION support.check_template();
+ALTER TABLE support.templates ADD CONSTRAINT templates_are_at_most_64_kb CHECK (((octet_length(subject) <= 998) AND (octet_length(body) <= 65536) AND support.is_one_line(subject))) NOT VALID;
+DO $$
+BEGIN
+    ALTER TABLE support.templates VALIDATE CONSTRAINT templates_are_at_most_64_kb;
+EXCEPTION WHEN check_violation THEN
+    RAISE WARNING 'a template from before 1.1 is over 64 kB or has a subject of more than one line: it must be shortened before it is next edited';
+END $$;
+COMMENT ON TABLE support.templates IS 'client communication templates with the handbook''s [placeholders], checked when written: each placeholder must be one the desk fills (support.template_variable_names)';
+
+-- A client's Admin adds colleagues at the account's own mail domains, by
+-- names that are names (#23: a "colleague" at an outside address, named
+-- with a phishing text, got the desk's acknowledgment from support@).
+ALTER TABLE support.accounts
+    ADD COLUMN email_domains text[] DEFAULT '{}'::text[] NOT NULL,
+    ADD CONSTRAINT email_domains_are_lower_case CHECK ((pg_catalog.array_to_string(email_domains, ' ') = lower(pg_catalog.array_to_string(email_domains, ' '))));
+GRANT INSERT(email_domains),UPDATE(email_domains) ON TABLE support.accounts TO support_manager;
+COMMENT ON COLUMN support.accounts.email_domains IS 'the mail domains of the account''s users: an Admin adds colleagues only at these (empty: at the Admin''s own); support managers set them';
+CREATE OR REPLACE FUNCTION support.check_user_domain() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    domain text := pg_catalog.lower(pg_catalog.split_part(NEW.email, '@', 2));
+    domains text[];
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'account_users', 'check_user_domain');
+    IF support.restoring() OR support.current_key_kind() IS DISTINCT FROM 'client' THEN
+        RETURN NEW;             -- staff and a DBA's session add any address
+    END IF;
+    IF NOT COALESCE(support.is_email_address(NEW.email), false) THEN
+        RETURN NEW;             -- not an address at all: emails_are_addresses says so
+    END IF;
+    SELECT a.email_domains INTO domains FROM support.accounts a
+     WHERE a.account_id OPERATOR(pg_catalog.=) NEW.account_id;
+    IF COALESCE(pg_catalog.cardinality(domains), 0) OPERATOR(pg_catalog.=) 0 THEN
+        domains := ARRAY(SELECT pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) FROM support.account_users u
+                          WHERE u.account_id OPERATOR(pg_catalog.=) support.current_account_id()
+                            AND u.user_id OPERATOR(pg_catalog.=) support.current_user_id());
+    END IF;
+    IF NOT domain OPERATOR(pg_catalog.=) ANY (domains) THEN
+        RAISE EXCEPTION 'the users of account % have addresses at %, not at %', NEW.account_id,
+                        pg_catalog.array_to_string(domains, ', '), domain
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A support manager sets the account''s mail domains (support.accounts.email_domains).';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION support.check_user_domain() IS 'BEFORE INSERT OR UPDATE OF email trigger on support.account_users: a client''s key adds users only at the account''s mail domains (support.accounts.email_domains; none set: the Admin''s own)';
+REVOKE ALL ON FUNCTION support.check_user_domain() FROM PUBLIC;
+
+CREATE TRIGGER users_at_the_account_domains BEFORE INSERT OR UPDATE OF email ON support.account_users FOR EACH ROW EXECUTE FUNCTION support.check_user_domain();
+COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name someone is called by: one line of at most 200 characters, no control character, no markup (< >) or web address (://), not blank';
 
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)

@@ -36,6 +36,8 @@ INSERT INTO support.outbound_messages (account_id, destination, target, subject,
 VALUES (1, 'slack', '#client-support', 'key', 'message 1');
 SELECT message_id, idempotency_key <> :'first_key' AS new_key, idempotency_key <> 'bedrock-1-' || message_id AS not_derived
   FROM support.outbound_messages;
--- a key is the desk's to make: an agent's INSERT cannot name one
+-- a key is the desk's to make, and so is every message: no group inserts one
 SELECT has_column_privilege('support_agent', 'support.outbound_messages', 'idempotency_key', 'INSERT') AS agents_name_keys,
-       has_function_privilege('support_agent', 'support.new_message_key()', 'EXECUTE') AS agents_get_the_default;
+       has_table_privilege('support_agent', 'support.outbound_messages', 'INSERT') AS agents_queue_messages,
+       has_any_column_privilege('support_manager', 'support.outbound_messages', 'INSERT') AS managers_queue_messages,
+       has_function_privilege('support_agent', 'support.new_message_key()', 'EXECUTE') AS agents_make_keys;

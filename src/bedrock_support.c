@@ -19,6 +19,7 @@
 #include "database_guard.h"
 #include "delivery_worker.h"
 #include "escalation_worker.h"
+#include "lock_guard.h"
 #include "send_order.h"
 #include "session_registry.h"
 #include "ticket_events.h"
@@ -47,6 +48,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("support");
 
 	database_guard_install();
+	lock_guard_install();
 	if (process_shared_preload_libraries_in_progress)
 	{
 		worker_shmem_request();

@@ -20,6 +20,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -173,7 +174,67 @@ client_texts_lookup(void *context, const char *name, const char **value, size_t 
 			*value_length = strlen(variables->values[i]);
 			return true;
 		}
+	ereport(LOG,
+			(errmsg("bedrock_support: a client template uses \"%s\", which the desk does not fill: left empty", name),
+			 errhint("Templates are checked when written; this one was written before (support.templates).")));
+	*value = "";
+	*value_length = 0;
+	return true;
+}
+
+/* the variables a template's one caller adds to every client template's */
+static const struct
+{
+	const char *template_name;
+	const char *names[6];
+}			client_texts_extras[] = {
+	{"progress_update", {"detailed_progress_description", "key_discoveries_or_root_cause_identification",
+	"planned_actions_and_timeline", "updated_estimate", "any_blocking_factors", "verification_approach"}},
+	{"resolution_confirmation", {"explanation_of_underlying_issue", "detailed_description_of_fix",
+	"how_resolution_was_confirmed", "steps_to_prevent_recurrence"}},
+};
+
+/* every client template's variables, by name (the facts do not matter) */
+static const char *const client_texts_names[] = {
+	"client_name", "brief_description", "brief_issue_description", "ticket_number", "priority",
+	"support_tier", "name", "support_engineer_name", "timeframe", "specific_action_items",
+	"investigation_steps", "expected_timeline", "alternative_channel",
+};
+
+bool
+client_texts_fills(const char *template_name, const char *name)
+{
+	for (size_t i = 0; i < lengthof(client_texts_names); i++)
+		if (strcmp(client_texts_names[i], name) == 0)
+			return true;
+	for (size_t i = 0; i < lengthof(client_texts_extras); i++)
+		if (template_name != NULL && strcmp(client_texts_extras[i].template_name, template_name) == 0)
+			for (size_t j = 0; j < lengthof(client_texts_extras[i].names); j++)
+				if (client_texts_extras[i].names[j] != NULL && strcmp(client_texts_extras[i].names[j], name) == 0)
+					return true;
 	return false;
+}
+
+/*
+ * support.template_variable_names(template_name text) RETURNS text[]: the
+ * variables the desk fills for that template.
+ */
+PG_FUNCTION_INFO_V1(template_variable_names);
+Datum
+template_variable_names(PG_FUNCTION_ARGS)
+{
+	const char *template_name = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Datum		names[lengthof(client_texts_names) + 6];
+	int			count = 0;
+
+	for (size_t i = 0; i < lengthof(client_texts_names); i++)
+		names[count++] = CStringGetTextDatum(client_texts_names[i]);
+	for (size_t i = 0; i < lengthof(client_texts_extras); i++)
+		if (template_name != NULL && strcmp(client_texts_extras[i].template_name, template_name) == 0)
+			for (size_t j = 0; j < lengthof(client_texts_extras[i].names); j++)
+				if (client_texts_extras[i].names[j] != NULL)
+					names[count++] = CStringGetTextDatum(client_texts_extras[i].names[j]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(names, count, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 static void
@@ -193,11 +254,16 @@ client_texts_render(const char *template_name, const char *text, const ClientTex
 	composed_text_init(&output);
 	result = template_render(text, strlen(text), client_texts_lookup, (void *) variables,
 							 client_texts_append, &output, name, sizeof(name));
-	if (result != TEMPLATE_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the %s template uses \"%s\", which ticket creation does not fill", template_name, name),
-				 errhint("Edit support.templates to use the variables documented in the README, or none.")));
+	if (result == TEMPLATE_BAD_PLACEHOLDER)
+	{
+		/* written before templates were checked: sent as written rather than not at all */
+		ereport(LOG,
+				(errmsg("bedrock_support: the %s template has an invalid placeholder \"%s\": sent unfilled",
+						template_name, name),
+				 errhint("Templates are checked when written; this one was written before (support.templates).")));
+		composed_text_init(&output);
+		composed_text_append(&output, text, strlen(text));
+	}
 	return output.text.data;
 }
 

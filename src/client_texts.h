@@ -46,9 +46,21 @@ extern char *client_texts_duration(const Interval *span);
 /* Every variable a client template may use, each with its fallback. */
 extern void client_texts_variables(const ClientTextFacts *facts, ClientTextVariables *variables);
 
-/* text filled from variables; 22023 naming template when it uses another variable. */
+/*
+ * text filled from variables, cut to fit (text_bounds.h). A variable the
+ * desk does not fill (a template from before they were checked when
+ * written) is left empty and logged: it never stops the message.
+ */
 extern char *client_texts_render(const char *template_name, const char *text,
 								 const ClientTextVariables *variables);
+
+/*
+ * Whether the desk fills variable name for the template of that name: every
+ * client template's variables, and those its one caller adds (the
+ * resolution confirmation's and the progress update's, which
+ * support.resolve_ticket and support.send_progress_update pass).
+ */
+extern bool client_texts_fills(const char *template_name, const char *name);
 
 /*
  * What an enterprise client's own channel reads for an alert of kind

@@ -6,10 +6,13 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "client_texts.h"
 #include "template.h"
 #include "text_bounds.h"
 
@@ -92,4 +95,70 @@ render_template(PG_FUNCTION_ARGS)
 				 errhint("Write {{name}} with a lower-case name of letters, digits and underscores, or a bracketed phrase of at most %d characters; \\{ and \\[ are literal.",
 						 TEMPLATE_NAME_MAX - 1)));
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(output.text.data, output.text.len));
+}
+
+/* Finds the placeholders the desk does not fill: every lookup answers, the unknown are noted. */
+typedef struct UnknownVariables
+{
+	const char *template_name;
+	Datum	   *names;
+	int			count;
+	int			capacity;
+} UnknownVariables;
+
+static bool
+template_sql_note_unknown(void *context, const char *name, const char **value, size_t *value_length)
+{
+	UnknownVariables *unknown = context;
+
+	*value = "";
+	*value_length = 0;
+	if (client_texts_fills(unknown->template_name, name))
+		return true;
+	for (int i = 0; i < unknown->count; i++)
+		if (strcmp(TextDatumGetCString(unknown->names[i]), name) == 0)
+			return true;
+	if (unknown->count == unknown->capacity)
+	{
+		unknown->capacity *= 2;
+		unknown->names = repalloc(unknown->names, unknown->capacity * sizeof(Datum));
+	}
+	unknown->names[unknown->count++] = CStringGetTextDatum(name);
+	return true;
+}
+
+static void
+template_sql_discard(void *context, const char *text, size_t length)
+{
+}
+
+/*
+ * support.template_unknown_variables(text text, template_name text)
+ * RETURNS text[]: the placeholders of text the desk does not fill for that
+ * template (22P02 for a malformed one), for the check of support.templates.
+ */
+PG_FUNCTION_INFO_V1(template_unknown_variables);
+Datum
+template_unknown_variables(PG_FUNCTION_ARGS)
+{
+	text	   *template;
+	UnknownVariables unknown;
+	char		name[TEMPLATE_NAME_MAX + 32];
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(TEXTOID));
+	template = PG_GETARG_TEXT_PP(0);
+	unknown.template_name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	unknown.count = 0;
+	unknown.capacity = 8;
+	unknown.names = palloc(unknown.capacity * sizeof(Datum));
+	if (template_render(VARDATA_ANY(template), VARSIZE_ANY_EXHDR(template),
+						template_sql_note_unknown, &unknown, template_sql_discard, NULL,
+						name, sizeof(name)) == TEMPLATE_BAD_PLACEHOLDER)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid template placeholder \"%s\"", name),
+				 errhint("Write {{name}} with a lower-case name of letters, digits and underscores, or a bracketed phrase of at most %d characters; \\{ and \\[ are literal.",
+						 TEMPLATE_NAME_MAX - 1)));
+	PG_RETURN_ARRAYTYPE_P(construct_array(unknown.names, unknown.count, TEXTOID, -1, false, TYPALIGN_INT));
 }

@@ -100,7 +100,8 @@ fit_text(PG_FUNCTION_ARGS)
 /*
  * support.is_name(value text) RETURNS boolean: a name someone is called
  * by, as a greeting or an alert quotes it: one line of at most 200
- * characters, no control character, not blank.
+ * characters, no control character, no markup (< >) or web address
+ * (://), not blank.
  */
 PG_FUNCTION_INFO_V1(is_name);
 Datum
@@ -125,6 +126,10 @@ is_name(PG_FUNCTION_ARGS)
 			((data[i] == 0xc2 && data[i + 1] >= 0x80 && data[i + 1] <= 0x9f) ||
 			 (data[i] == 0xe2 && i + 2 < length && data[i + 1] == 0x80 &&
 			  (data[i + 2] == 0xa8 || data[i + 2] == 0xa9))))
+			PG_RETURN_BOOL(false);
+		/* markup or a web address is no part of a name (a greeting would carry it) */
+		if (data[i] == '<' || data[i] == '>' ||
+			(data[i] == ':' && i + 2 < length && data[i + 1] == '/' && data[i + 2] == '/'))
 			PG_RETURN_BOOL(false);
 		if (data[i] != ' ')
 			blank = false;

@@ -24,6 +24,7 @@
 #include "utils/rel.h"
 
 #include "auth.h"
+#include "lock_guard.h"
 #include "owner_spi.h"
 #include "spi_support.h"
 #include "ticket_columns.h"
@@ -183,6 +184,12 @@ ticket_guard_probe_ticket(void *argument)
 	probe->found = SPI_processed > 0;
 }
 
+static void
+ticket_guard_probe_as_caller(void *argument)
+{
+	owner_spi_run(GetOuterUserId(), ticket_guard_probe_ticket, argument);
+}
+
 /*
  * support.caller_holds_ticket(ticket_id bigint, for_update boolean) RETURNS
  * boolean: whether the role that called the running SECURITY DEFINER
@@ -207,6 +214,6 @@ caller_holds_ticket(PG_FUNCTION_ARGS)
 	 * runs now. owner_spi_run runs as any role it is given, with the same
 	 * pinned search_path and restricted context, so it serves the caller too.
 	 */
-	owner_spi_run(GetOuterUserId(), ticket_guard_probe_ticket, &probe);
+	lock_guard_as_workflow(ticket_guard_probe_as_caller, &probe);
 	PG_RETURN_BOOL(probe.found);
 }

@@ -357,7 +357,7 @@ COMMENT ON FUNCTION support.weekly_hours(support.business_hours) IS
 -- line, and a text the desk composes is cut to fit, never refused.
 CREATE FUNCTION support.is_name(value text) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_name';
-COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name someone is called by: one line of at most 200 characters, no control character, not blank';
+COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name someone is called by: one line of at most 200 characters, no control character, no markup (< >) or web address (://), not blank';
 
 CREATE FUNCTION support.fit_text(value text, max_bytes integer DEFAULT 262144) RETURNS text
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'fit_text';

@@ -345,15 +345,53 @@ CREATE TABLE support.templates (
     name text NOT NULL,
     subject text NOT NULL,
     body text NOT NULL,
-    CONSTRAINT templates_template_check CHECK ((template ~ '^[a-z][a-z0-9_]*$'::text))
+    CONSTRAINT templates_template_check CHECK ((template ~ '^[a-z][a-z0-9_]*$'::text)),
+    CONSTRAINT templates_are_at_most_64_kb CHECK (((octet_length(subject) <= 998) AND (octet_length(body) <= 65536) AND support.is_one_line(subject)))
 );
 ALTER TABLE ONLY support.templates
     ADD CONSTRAINT templates_pkey PRIMARY KEY (template);
 ALTER TABLE support.templates ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.templates IS 'client communication templates with the handbook''s [placeholders]';
+COMMENT ON TABLE support.templates IS 'client communication templates with the handbook''s [placeholders], checked when written: each placeholder must be one the desk fills (support.template_variable_names)';
 GRANT SELECT ON TABLE support.templates TO support_agent;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.templates TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.templates', '');
+
+-- A template is checked when written: a placeholder the desk does not fill
+-- would otherwise stop every message made from it (a manager's
+-- {{unsubscribe_link}} stopped ticket creation). What it may use is
+-- src/client_texts.c's, in one place.
+CREATE FUNCTION support.template_variable_names(template_name text) RETURNS text[]
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'template_variable_names';
+COMMENT ON FUNCTION support.template_variable_names(template_name text) IS 'the variables the desk fills for the template of that name: every client template''s, and what its one caller adds';
+
+CREATE FUNCTION support.template_unknown_variables(text text, template_name text) RETURNS text[]
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'template_unknown_variables';
+COMMENT ON FUNCTION support.template_unknown_variables(text text, template_name text) IS 'the placeholders of text the desk does not fill for that template (22P02 for a malformed one)';
+
+CREATE FUNCTION support.check_template() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    unknown text[];
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'templates', 'check_template');
+    IF support.restoring() THEN
+        RETURN NEW;
+    END IF;
+    unknown := support.template_unknown_variables(NEW.subject, NEW.template)
+               OPERATOR(pg_catalog.||) support.template_unknown_variables(NEW.body, NEW.template);
+    IF pg_catalog.cardinality(unknown) OPERATOR(pg_catalog.>) 0 THEN
+        RAISE EXCEPTION 'template "%" uses %, which the desk does not fill', NEW.template,
+                        pg_catalog.array_to_string(ARRAY(SELECT DISTINCT u FROM pg_catalog.unnest(unknown) u ORDER BY u), ', ')
+              USING ERRCODE = 'check_violation',
+                    HINT = 'Its placeholders may name: ' OPERATOR(pg_catalog.||)
+                           pg_catalog.array_to_string(support.template_variable_names(NEW.template), ', ')
+                           OPERATOR(pg_catalog.||) ' (as [Client Name] or {{client_name}}; #12345 is ticket_number).';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION support.check_template() IS 'BEFORE INSERT OR UPDATE trigger on support.templates: a placeholder the desk does not fill is refused (23514, listing those it does)';
+REVOKE ALL ON FUNCTION support.check_template() FROM PUBLIC;
+CREATE TRIGGER templates_are_filled BEFORE INSERT OR UPDATE ON support.templates FOR EACH ROW EXECUTE FUNCTION support.check_template();
 
 CREATE TABLE support.troubleshooting_steps (
     step smallint NOT NULL,

@@ -146,7 +146,9 @@ CREATE TABLE support.accounts (
     slack_channel text,
     sensitive boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    email_domains text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT names_are_one_short_line CHECK (support.is_name(name)),
+    CONSTRAINT email_domains_are_lower_case CHECK ((pg_catalog.array_to_string(email_domains, ' ') = lower(pg_catalog.array_to_string(email_domains, ' ')))),
     CONSTRAINT accounts_slack_channel_check CHECK ((slack_channel ~ '^#[a-z0-9_-]+$'::text)),
     CONSTRAINT accounts_time_zone_check CHECK (support.check_time_zone(time_zone)),
     CONSTRAINT enterprise_accounts_have_slack_channel CHECK (((NOT enterprise) OR (slack_channel IS NOT NULL)))
@@ -168,6 +170,8 @@ GRANT INSERT(enterprise),UPDATE(enterprise) ON TABLE support.accounts TO support
 GRANT INSERT(slack_channel),UPDATE(slack_channel) ON TABLE support.accounts TO support_manager;
 GRANT INSERT(sensitive),UPDATE(sensitive) ON TABLE support.accounts TO support_manager;
 GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.accounts TO support_manager;
+GRANT INSERT(email_domains),UPDATE(email_domains) ON TABLE support.accounts TO support_manager;
+COMMENT ON COLUMN support.accounts.email_domains IS 'the mail domains of the account''s users: an Admin adds colleagues only at these (empty: at the Admin''s own); support managers set them';
 SELECT pg_catalog.pg_extension_config_dump('support.accounts', '');
 SELECT pg_catalog.pg_extension_config_dump('support.account_id_seq', '');
 -- an account's own revenue threshold (support.revenue_thresholds, 03_configuration.sql)
@@ -203,6 +207,41 @@ GRANT INSERT(role),UPDATE(role) ON TABLE support.account_users TO support_client
 GRANT INSERT(active),UPDATE(active) ON TABLE support.account_users TO support_client, support_manager;
 GRANT INSERT(created_at),UPDATE(created_at) ON TABLE support.account_users TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.account_users', '');
+
+-- A client's Admin adds and renames colleagues at the account's own mail
+-- domains: the desk's emails go from its sender to them (an Admin's
+-- "colleague" at any outside address got the desk's acknowledgments).
+CREATE FUNCTION support.check_user_domain() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    domain text := pg_catalog.lower(pg_catalog.split_part(NEW.email, '@', 2));
+    domains text[];
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'account_users', 'check_user_domain');
+    IF support.restoring() OR support.current_key_kind() IS DISTINCT FROM 'client' THEN
+        RETURN NEW;             -- staff and a DBA's session add any address
+    END IF;
+    IF NOT COALESCE(support.is_email_address(NEW.email), false) THEN
+        RETURN NEW;             -- not an address at all: emails_are_addresses says so
+    END IF;
+    SELECT a.email_domains INTO domains FROM support.accounts a
+     WHERE a.account_id OPERATOR(pg_catalog.=) NEW.account_id;
+    IF COALESCE(pg_catalog.cardinality(domains), 0) OPERATOR(pg_catalog.=) 0 THEN
+        domains := ARRAY(SELECT pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) FROM support.account_users u
+                          WHERE u.account_id OPERATOR(pg_catalog.=) support.current_account_id()
+                            AND u.user_id OPERATOR(pg_catalog.=) support.current_user_id());
+    END IF;
+    IF NOT domain OPERATOR(pg_catalog.=) ANY (domains) THEN
+        RAISE EXCEPTION 'the users of account % have addresses at %, not at %', NEW.account_id,
+                        pg_catalog.array_to_string(domains, ', '), domain
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A support manager sets the account''s mail domains (support.accounts.email_domains).';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION support.check_user_domain() IS 'BEFORE INSERT OR UPDATE OF email trigger on support.account_users: a client''s key adds users only at the account''s mail domains (support.accounts.email_domains; none set: the Admin''s own)';
+REVOKE ALL ON FUNCTION support.check_user_domain() FROM PUBLIC;
+CREATE TRIGGER users_at_the_account_domains BEFORE INSERT OR UPDATE OF email ON support.account_users FOR EACH ROW EXECUTE FUNCTION support.check_user_domain();
 
 -- A client's Reporting Manager reads; the workflow's client writes refuse it.
 CREATE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURNS support.account_users

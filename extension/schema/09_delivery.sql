@@ -201,6 +201,7 @@ CREATE FUNCTION support.guard_endpoint_host() RETURNS trigger
 DECLARE
     caller_is_superuser boolean := (SELECT r.rolsuper FROM pg_catalog.pg_roles r
                                      WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role());
+    changed text[] := '{}';
     moved boolean;
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
@@ -217,29 +218,49 @@ BEGIN
                                    'host', jsonb_build_array(support.url_host(OLD.url), NULL)));
         RETURN OLD;
     END IF;
-    -- a rotation keeps the endpoint, its destination and its URL's origin
-    -- (scheme, host and port): no downgrade to http, no other server
+    -- what changed, named (never the values of secrets)
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        changed := ARRAY(SELECT c.part FROM (VALUES
+            ('endpoint', NEW.endpoint IS DISTINCT FROM OLD.endpoint),
+            ('destination', NEW.destination IS DISTINCT FROM OLD.destination),
+            ('url origin', support.url_origin(NEW.url) IS DISTINCT FROM support.url_origin(OLD.url)),
+            ('url path', support.url_path(NEW.url) IS DISTINCT FROM support.url_path(OLD.url)),
+            ('url credentials', support.url_userinfo(NEW.url) IS DISTINCT FROM support.url_userinfo(OLD.url)),
+            ('secret', NEW.secret IS DISTINCT FROM OLD.secret),
+            ('username', NEW.username IS DISTINCT FROM OLD.username),
+            ('sender', NEW.sender IS DISTINCT FROM OLD.sender),
+            ('event_kinds', NEW.event_kinds IS DISTINCT FROM OLD.event_kinds),
+            ('active', NEW.active IS DISTINCT FROM OLD.active),
+            ('plain_text_on_loopback', NEW.plain_text_on_loopback IS DISTINCT FROM OLD.plain_text_on_loopback)
+            ) c(part, differs) WHERE c.differs);
+    END IF;
+    -- where it delivers and as whom is a superuser's: its origin (scheme,
+    -- host and port: no downgrade to http, no other server); on a host many
+    -- parties share (hooks.slack.com: another workspace), its path too; the
+    -- credentials of an SMTP login or in a URL; a webhook's signing secret
+    -- and a private host's token stay a manager's to rotate
     moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
-             OR support.url_origin(NEW.url) IS DISTINCT FROM support.url_origin(OLD.url)
-             OR NEW.endpoint IS DISTINCT FROM OLD.endpoint
-             OR NEW.destination IS DISTINCT FROM OLD.destination
-             OR NEW.plain_text_on_loopback IS DISTINCT FROM OLD.plain_text_on_loopback;
+             OR changed && ARRAY['endpoint', 'destination', 'url origin', 'url credentials', 'plain_text_on_loopback']
+             OR ('url path' OPERATOR(pg_catalog.=) ANY (changed)
+                 AND EXISTS (SELECT 1 FROM support.shared_endpoint_hosts h
+                              WHERE h.host OPERATOR(pg_catalog.=) support.url_host(NEW.url)))
+             OR (NEW.destination OPERATOR(pg_catalog.=) 'email'
+                 AND changed && ARRAY['secret', 'username', 'sender']);
     IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
-        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (%) and whether it needs TLS',
-                        NEW.endpoint, support.url_origin(NEW.url)
+        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (%) and as whom', NEW.endpoint, support.url_origin(NEW.url)
               USING ERRCODE = 'insufficient_privilege',
-                    HINT = 'A support manager may change the path or token of an endpoint''s URL on the same scheme, host and port; a DBA adds, renames and moves endpoints.';
+                    HINT = 'A support manager may pause an endpoint, choose its event kinds, rotate a webhook''s signing secret, and change the path of a URL on a host of its own; a DBA adds, renames and moves endpoints, and changes their credentials and paths on shared hosts (support.shared_endpoint_hosts).';
     END IF;
     INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
     VALUES ('endpoint', support.current_user_id(), NULL,
             jsonb_build_object('endpoint', NEW.endpoint, 'operation', pg_catalog.lower(TG_OP),
                                'host', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN support.url_host(OLD.url) END,
                                                          support.url_host(NEW.url)),
-                               'credentials_changed', TG_OP OPERATOR(pg_catalog.=) 'UPDATE'
-                                   AND (OLD.secret IS DISTINCT FROM NEW.secret OR OLD.username IS DISTINCT FROM NEW.username)));
+                               'changed', to_jsonb(changed),
+                               'credentials_changed', changed && ARRAY['secret', 'username', 'url credentials']));
     RETURN NEW;
 END $$;
-COMMENT ON FUNCTION support.guard_endpoint_host() IS 'BEFORE INSERT, UPDATE OR DELETE trigger on support.delivery_endpoints: only a superuser adds, removes, renames or moves an endpoint; every change is audited (without secrets)';
+COMMENT ON FUNCTION support.guard_endpoint_host() IS 'BEFORE INSERT, UPDATE OR DELETE trigger on support.delivery_endpoints: only a superuser adds, removes, renames or moves an endpoint, changes its credentials or its path on a shared host; every change is audited with what changed (never secrets)';
 REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
 
 -- A message for a destination without an endpoint waits, untouched, until
@@ -490,13 +511,13 @@ COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids 
 REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
 
 CREATE SEQUENCE support.message_id_seq;
-GRANT USAGE ON SEQUENCE support.message_id_seq TO support_manager, support_agent;
+-- drawn only by the outbox's default, in the desk's own inserts
+REVOKE ALL ON SEQUENCE support.message_id_seq FROM PUBLIC;
 CREATE FUNCTION support.new_message_key() RETURNS text
     LANGUAGE c AS 'MODULE_PATHNAME', 'new_message_key';
 COMMENT ON FUNCTION support.new_message_key() IS 'a new idempotency key: ''bedrock-'' and a UUIDv7 (Unix milliseconds, then 74 random bits), unique across databases, installs and time';
--- the column's default: evaluated as whoever inserts a message
+-- the column's default: evaluated by the desk's own inserts
 REVOKE ALL ON FUNCTION support.new_message_key() FROM PUBLIC;
-GRANT ALL ON FUNCTION support.new_message_key() TO support_agent, support_manager;
 
 CREATE TABLE support.outbound_messages (
     account_id bigint NOT NULL,
@@ -548,18 +569,13 @@ COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS 'when the message
 COMMENT ON COLUMN support.outbound_messages.urgent IS 'an alert or a staff member''s escalation email: delivered before every other message (bulk: acknowledgments, client emails, webhooks)';
 COMMENT ON COLUMN support.outbound_messages.send_order IS 'its place in the fair queue of its class (src/send_order.c: one account''s many messages do not hold up another''s); NULL while it waits for another attempt (next_attempt_at) or is being sent';
 COMMENT ON COLUMN support.outbound_messages.claiming_worker_started_at IS 'while the message is being sent: when the delivery worker sending it started (the next worker sends again, at its start, what an earlier one left in flight); NULL otherwise';
--- a manager queues what an agent may, and may cancel or resend (state);
--- the worker's own columns (attempts, leases, keys) are the worker's
+-- The outbox is the desk's own: staff reach clients through the workflow
+-- functions, which address the ticket's own people and channels (an
+-- agent's raw row mailed any address from the desk's sender, or a webhook
+-- the desk's signature vouched for). A manager reads it, cancels a message
+-- (state, or removes it) and resends a dead letter (requeue_message).
 GRANT SELECT,DELETE ON TABLE support.outbound_messages TO support_manager;
-GRANT INSERT(account_id),INSERT(ticket_id),INSERT(destination),INSERT(target),INSERT(template),INSERT(subject),INSERT(body),INSERT(payload),UPDATE(state) ON TABLE support.outbound_messages TO support_manager;
-GRANT INSERT(account_id) ON TABLE support.outbound_messages TO support_agent;
-GRANT INSERT(ticket_id) ON TABLE support.outbound_messages TO support_agent;
-GRANT INSERT(destination) ON TABLE support.outbound_messages TO support_agent;
-GRANT INSERT(target) ON TABLE support.outbound_messages TO support_agent;
-GRANT INSERT(template) ON TABLE support.outbound_messages TO support_agent;
-GRANT INSERT(subject) ON TABLE support.outbound_messages TO support_agent;
-GRANT INSERT(body) ON TABLE support.outbound_messages TO support_agent;
-GRANT INSERT(payload) ON TABLE support.outbound_messages TO support_agent;
+GRANT UPDATE(state) ON TABLE support.outbound_messages TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.outbound_messages', '');
 SELECT pg_catalog.pg_extension_config_dump('support.message_id_seq', '');
 
@@ -598,6 +614,43 @@ CREATE FUNCTION support.url_host(url text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN lower("substring"(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'::text));
 COMMENT ON FUNCTION support.url_host(url text) IS 'the host of a URL, lower case (NULL: none)';
+
+CREATE FUNCTION support.url_path(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN regexp_replace(url, '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*'::text, ''::text);
+COMMENT ON FUNCTION support.url_path(url text) IS 'what follows a URL''s origin: its path, query and fragment';
+REVOKE ALL ON FUNCTION support.url_path(url text) FROM PUBLIC;
+
+CREATE FUNCTION support.url_userinfo(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN "substring"(url, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#@]*)@'::text);
+COMMENT ON FUNCTION support.url_userinfo(url text) IS 'the credentials a URL carries before its host (NULL: none)';
+REVOKE ALL ON FUNCTION support.url_userinfo(url text) FROM PUBLIC;
+
+-- Hosts that serve many parties behind one name: there an endpoint's path
+-- says whose it is (another Slack workspace is another path on
+-- hooks.slack.com), so changing it is a superuser's, like its host.
+CREATE TABLE support.shared_endpoint_hosts (
+    host text NOT NULL,
+    note text,
+    CONSTRAINT shared_endpoint_hosts_pkey PRIMARY KEY (host),
+    CONSTRAINT hosts_are_lower_case CHECK ((host = lower(host)))
+);
+ALTER TABLE support.shared_endpoint_hosts ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.shared_endpoint_hosts IS 'hosts shared by many parties (Slack, Microsoft Teams, Zapier, Discord): on them an endpoint''s path is as much a superuser''s to change as its host; a DBA edits the list';
+GRANT SELECT ON TABLE support.shared_endpoint_hosts TO support_manager;
+CREATE POLICY manager_reads_shared_hosts ON support.shared_endpoint_hosts
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+SELECT pg_catalog.pg_extension_config_dump('support.shared_endpoint_hosts', '');
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.shared_endpoint_hosts FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('host');
+INSERT INTO support.shared_endpoint_hosts (host, note) VALUES
+    ('hooks.slack.com', 'Slack incoming webhooks: the path names the workspace and channel'),
+    ('outlook.office.com', 'Microsoft Teams connectors'),
+    ('webhook.office.com', 'Microsoft Teams connectors'),
+    ('hooks.zapier.com', 'Zapier catch hooks'),
+    ('discord.com', 'Discord webhooks'),
+    ('discordapp.com', 'Discord webhooks');
 
 CREATE FUNCTION support.url_origin(url text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -694,11 +747,6 @@ CREATE TRIGGER restore_config_row BEFORE INSERT ON support.delivery_endpoints FO
 
 CREATE TRIGGER ticket_event_webhooks AFTER INSERT ON support.ticket_events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION support.queue_webhooks();
 
-CREATE POLICY agent_queues_messages ON support.outbound_messages
-    FOR INSERT TO support_agent
-    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
-   FROM support.tickets t
-  WHERE ((t.account_id = outbound_messages.account_id) AND (t.ticket_id = outbound_messages.ticket_id)))));
 CREATE POLICY manager_all ON support.delivery_endpoints
     TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))

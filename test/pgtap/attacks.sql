@@ -193,7 +193,7 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
                 'priority_recv', 'priority_send', 'priority_to_int4', 'rate_ticket', 'record_escalation_call',
                 'record_post_incident_review',
                 'render_template', 'reply_publicly', 'report_revenue_at_risk', 'request_escalation', 'require_acting_user', 'resolve_ticket',
-                'revoke_key', 'send_progress_update', 'set_actor', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
+                'revoke_key', 'send_progress_update', 'set_actor', 'template_unknown_variables', 'template_variable_names', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
                 'weekly_hours']
                  || ARRAY(SELECT enum_type || '_' || comparison
                             FROM unnest('{account_role,actor_kind,event_kind,sla_event_kind,sla_target,ticket_status,visibility,worker_action}'::text[]) enum_type,
@@ -204,14 +204,14 @@ SELECT is(ARRAY(SELECT DISTINCT g.rolname || ': ' || p.proname FROM pg_proc p CR
                    AND g.rolname IN ('support_client', 'support_agent', 'support_manager', 'support_super_user', 'support_login')
                    AND has_function_privilege(g.oid, p.oid, 'EXECUTE') AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
                  ORDER BY 1),
-          ARRAY['support_agent: new_message_key', 'support_login: enroll_totp', 'support_login: issue_key',
+          ARRAY['support_login: enroll_totp', 'support_login: issue_key',
                 'support_manager: active_assumptions', 'support_manager: approve_assumption',
-                'support_manager: delivery_worker_state', 'support_manager: new_message_key', 'support_manager: next_action_time', 'support_manager: next_delivery',
+                'support_manager: delivery_worker_state', 'support_manager: next_action_time', 'support_manager: next_delivery',
                 'support_manager: requeue_message',
                 'support_manager: restoring', 'support_manager: ticket_actions', 'support_manager: worker_state',
                 'support_super_user: assume_user_role', 'support_super_user: list_accounts_and_users',
                 'support_super_user: release_user_role'],
-          'each group executes beyond PUBLIC only its own API (and managers the restore test their configuration writes fire and the next delivery delivery_status shows, and the groups that may queue a message its key''s default): no helper of the workflow, the triggers or the workers');
+          'each group executes beyond PUBLIC only its own API (and managers the restore test their configuration writes fire and the next delivery delivery_status shows): no helper of the workflow, the triggers or the workers');
 
 -- attached anyway (a DBA's mistake): every C trigger refuses any table but
 -- its own, whatever the look-alike holds, before reading a column
@@ -594,7 +594,24 @@ SELECT is(pg_temp.value_as('attack_client', :'k_rex', format($$SELECT (support.c
 ------------------------------------------------------------------------------
 -- 7. Nothing reaches the mail envelope or a header but one clean line
 ------------------------------------------------------------------------------
-SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+-- staff reach clients through the workflow, never by a raw outbox row: it
+-- could mail anyone from the desk's sender, or carry the desk's webhook
+-- signature over any payload
+SELECT is(pg_temp.error_of(who, key, format(
+            $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
+              VALUES (%s, %s, %L, %L, 'Refund approved', '{"kind":"ticket_closed","refund_approved":true}')$$,
+            :acme, :t_acme, destination, target)),
+          '42501: permission denied for table outbound_messages',
+          format('%s cannot queue a raw %s message', who, destination))
+  FROM (VALUES ('attack_agent', :'k_tia', 'email', 'anyone@evil.example'),
+               ('attack_agent', :'k_tia', 'webhook', 'jira'),
+               ('attack_manager', :'k_max', 'email', 'anyone@evil.example'),
+               ('attack_manager', :'k_max', 'webhook', 'jira'),
+               ('attack_client', :'k_ada', 'email', 'anyone@evil.example')) AS t (who, key, destination, target);
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', 'SELECT support.new_message_key()'),
+          '42501: permission denied for function new_message_key', 'nor draw message keys of its own');
+-- and the outbox's own constraints still hold for the desk's own paths
+SELECT is(pg_temp.error_of('postgres', NULL, format(
             $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
               VALUES (%s, %s, 'email', %L, 'S', 'B')$$, :acme, :t_acme, target)),
           format('23514: new row for relation "outbound_messages" violates check constraint "%s"', constraint_name),
@@ -619,12 +636,12 @@ SELECT is(support.is_email_address(a), ok, format('is_email_address(%L)', a))
        AS t (a, ok);
 SELECT is(support.is_one_line(v), ok, format('is_one_line(%L)', v))
   FROM (VALUES ('Re: #1', true), ('', true), (E'a\rb', false), (E'a\nb', false), (E'\r\n', false)) AS t (v, ok);
-SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+SELECT is(pg_temp.error_of('postgres', NULL, format(
             $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
               VALUES (%s, %s, 'email', 'ada@acme.example', %L, 'B')$$, :acme, :t_acme, E'Hello\r\nBcc: spy@evil.example')),
           '23514: new row for relation "outbound_messages" violates check constraint "subjects_are_one_line"',
           'a subject that would add a header is refused');
-SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+SELECT is(pg_temp.error_of('postgres', NULL, format(
             $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
               VALUES (%s, %s, 'email', 'o''brien+ads@mail.acme-ads.example', 'Re: #1', 'B')$$, :acme, :t_acme)),
           'ok', 'a real address with a quote, a plus and a hyphenated domain is accepted');
@@ -636,7 +653,7 @@ SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
             $$UPDATE support.tickets SET subject = %L WHERE ticket_id = %s$$, E'New\nsubject', :t_acme)),
           '23514: new row for relation "tickets" violates check constraint "subjects_are_one_line"',
           'and when it is edited');
-SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format(
+SELECT is(pg_temp.error_of('postgres', NULL, format(
             $$INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, subject, body)
               VALUES (%s, %s, 'slack', %L, 'S', 'B')$$, :acme, :t_acme, E'#ops\r\n#elsewhere')),
           '23514: new row for relation "outbound_messages" violates check constraint "targets_are_one_line"',
@@ -751,18 +768,19 @@ SELECT is(pg_temp.error_of('attack_manager', :'k_max',
 -- where the desk delivers is a DBA's: a manager rotates a URL on its host, nothing more
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$UPDATE support.delivery_endpoints SET url = 'https://mail.evil.example/collect' WHERE endpoint = 'jira'$$),
-          '42501: only a superuser may set where endpoint "jira" delivers (https://mail.evil.example) and whether it needs TLS',
+          '42501: only a superuser may set where endpoint "jira" delivers (https://mail.evil.example) and as whom',
           'a manager cannot point an endpoint at a server of theirs');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender) VALUES ('mail2', 'email', 'smtp://mail.evil.example', 'desk@bedrock.example')$$),
-          '42501: only a superuser may set where endpoint "mail2" delivers (smtp://mail.evil.example) and whether it needs TLS',
+          '42501: only a superuser may set where endpoint "mail2" delivers (smtp://mail.evil.example) and as whom',
           'nor add one');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$UPDATE support.delivery_endpoints SET url = 'http://user@127.0.0.1:9/rotated' WHERE endpoint = 'jira'$$),
-          'ok', 'a URL with credentials on the same host is a rotation, not a move');
+          '42501: only a superuser may set where endpoint "jira" delivers (http://127.0.0.1:9) and as whom',
+          'credentials in a URL name whose account it is: changing them is a DBA''s, even on the same host');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max',
             $$UPDATE support.delivery_endpoints SET plain_text_on_loopback = true WHERE endpoint = 'jira'$$),
-          '42501: only a superuser may set where endpoint "jira" delivers (http://127.0.0.1:9) and whether it needs TLS',
+          '42501: only a superuser may set where endpoint "jira" delivers (http://127.0.0.1:9) and as whom',
           'nor let mail go out without TLS');
 SELECT is(pg_temp.error_of('postgres', NULL,
             $$INSERT INTO support.delivery_endpoints (endpoint, destination, url, sender, plain_text_on_loopback)
@@ -774,7 +792,7 @@ SELECT is(pg_temp.error_of('postgres', NULL,
               VALUES ('relay', 'email', 'smtp://127.0.0.1:25', 'desk@bedrock.example', true)$$),
           'ok', 'a local relay may be plain text');
 SELECT is(pg_temp.error_of('attack_manager', :'k_max', format($$UPDATE support.delivery_endpoints SET %s WHERE endpoint = 'jira'$$, change)),
-          format('42501: only a superuser may set where endpoint "%s" delivers (%s) and whether it needs TLS', endpoint, origin),
+          format('42501: only a superuser may set where endpoint "%s" delivers (%s) and as whom', endpoint, origin),
           format('nor %s', description))
   FROM (VALUES ($$url = 'https://127.0.0.1:9/hook'$$, 'jira', 'https://127.0.0.1:9', 'change its scheme'),
                ($$url = 'http://127.0.0.1:10/hook'$$, 'jira', 'http://127.0.0.1:10', 'change its port'),
@@ -957,6 +975,151 @@ SELECT is((SELECT concat_ws(' ', t.first_response_due IS NOT NULL, t.next_action
           't t category 1', 'row_security = off makes no restore of a client''s ticket');
 SELECT is(pg_temp.value_as('postgres', NULL, 'SELECT set_config(''row_security'', ''off'', true)::text || support.restoring()::text'),
           'offtrue', 'for a superuser it is one');
+
+
+------------------------------------------------------------------------------
+-- 10. Nobody holds the desk's tables or rows by hand
+------------------------------------------------------------------------------
+-- A table lock froze every account; a row lock by hand held up the worker
+-- and other accounts' tickets. Both are refused to every group (PREPARE
+-- TRANSACTION, which would keep them past the session, is refused in
+-- sql/lock_guard.sql: it cannot run inside this suite's transaction).
+SELECT is(pg_temp.error_of(who, key, format('LOCK TABLE support.%I IN %s MODE', table_name, mode)),
+          format('42501: only a superuser may lock table support.%s', table_name),
+          format('%s cannot LOCK TABLE support.%s IN %s MODE', who, table_name, mode))
+  FROM (VALUES ('attack_client', :'k_ada'), ('attack_client', NULL), ('attack_agent', :'k_tia'),
+               ('attack_manager', :'k_max')) AS w (who, key)
+ CROSS JOIN (VALUES ('tickets'), ('account_users'), ('agents'), ('outbound_messages')) AS t (table_name)
+ CROSS JOIN (VALUES ('ACCESS EXCLUSIVE'), ('ROW EXCLUSIVE'), ('ACCESS SHARE')) AS m (mode);
+SELECT is(pg_temp.error_of(who, key, format('SELECT 1 FROM %s FOR %s', relation, strength)),
+          format('42501: only a superuser may lock rows of support.%s', table_name),
+          format('%s cannot SELECT ... FOR %s from %s', who, strength, relation))
+  FROM (VALUES ('attack_client', :'k_ada'), ('attack_agent', :'k_tia'), ('attack_manager', :'k_max')) AS w (who, key)
+ CROSS JOIN (VALUES ('support.tickets', 'tickets'), ('support.agents', 'agents'),
+                    ('support.account_users', 'account_users')) AS t (relation, table_name)
+ CROSS JOIN (VALUES ('UPDATE'), ('NO KEY UPDATE'), ('SHARE'), ('KEY SHARE'), ('UPDATE SKIP LOCKED')) AS m (strength);
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia',
+            'SELECT 1 FROM support.tickets t JOIN support.agents a ON a.agent_id = t.assignee_id FOR UPDATE OF a'),
+          '42501: only a superuser may lock rows of support.agents', 'nor one table of a join');
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia',
+            'SELECT * FROM (SELECT ticket_id FROM support.tickets) s, LATERAL (SELECT 1) l FOR SHARE'),
+          '42501: only a superuser may lock rows of support.tickets', 'nor through a subquery');
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia',
+            'SELECT 1 FROM support.tickets FOR UPDATE', true),
+          '42501: only a superuser may lock rows of support.tickets | A row of the desk held by hand holds up the worker''s deadline actions and other accounts'' tickets. | Read without FOR UPDATE or FOR SHARE; the workflow functions lock the rows they change.',
+          'and the error says why and what to do instead');
+-- what the groups may do is unchanged: read, and change through their grants and the workflow
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', 'SELECT count(*) FROM support.tickets'), 'ok', 'reading is not locking');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format($$UPDATE support.tickets SET description = 'More detail' WHERE ticket_id = %s$$, :t_acme)),
+          'ok', 'an UPDATE the grants allow still locks its own rows');
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', format($$SELECT support.add_internal_note(%s, 'locked by the workflow')$$, :t_globex)),
+          'ok', 'and the workflow functions lock what they change');
+CREATE TEMP TABLE own_rows (n int);
+GRANT ALL ON own_rows TO PUBLIC;
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', 'SELECT 1 FROM pg_temp.own_rows o, support.tickets t FOR UPDATE OF o'),
+          'ok', 'a row lock on one''s own table beside a read of the desk is one''s own business');
+SELECT is(pg_temp.error_of('attack_nobody', NULL, 'LOCK TABLE support.tickets'),
+          '42501: permission denied for schema support', 'a login of no group does not reach the tables at all');
+-- FOR UPDATE through a view needs UPDATE on the view, which no group has
+SELECT is(pg_temp.error_of('attack_agent', :'k_tia', 'SELECT 1 FROM support.ticket_queue FOR UPDATE'),
+          '42501: permission denied for view ticket_queue', 'nor through a view');
+SELECT is(pg_temp.error_of('postgres', NULL, 'LOCK TABLE support.tickets IN ACCESS SHARE MODE'), 'ok', 'a superuser may lock');
+
+------------------------------------------------------------------------------
+-- 11. An endpoint's path and credentials on a shared host are a DBA's
+------------------------------------------------------------------------------
+INSERT INTO support.delivery_endpoints (endpoint, destination, url) VALUES
+  ('#support-escalations', 'slack', 'https://hooks.slack.com/services/T000/B000/desk');
+INSERT INTO support.delivery_endpoints (endpoint, destination, url, username, secret, sender) VALUES
+  ('mail', 'email', 'smtps://smtp.mail.example:465', 'desk', 'smtp-password', 'support@bedrock.example');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max', format($$UPDATE support.delivery_endpoints SET %s WHERE endpoint = %L$$, change, endpoint)),
+          format('42501: only a superuser may set where endpoint "%s" delivers (%s) and as whom', endpoint, origin),
+          format('a manager cannot %s', description))
+  FROM (VALUES ($$url = 'https://hooks.slack.com/services/T999/B999/theirs'$$, '#support-escalations', 'https://hooks.slack.com',
+                'move a Slack endpoint to another workspace on hooks.slack.com'),
+               ($$username = 'mallory'$$, 'mail', 'smtps://smtp.mail.example:465', 'change the SMTP login'),
+               ($$secret = 'their-password'$$, 'mail', 'smtps://smtp.mail.example:465', 'change the SMTP password'),
+               ($$sender = 'refunds@bedrock.example'$$, 'mail', 'smtps://smtp.mail.example:465', 'change the sender'),
+               ($$url = 'smtps://mallory:pw@smtp.mail.example:465'$$, 'mail', 'smtps://smtp.mail.example:465', 'put credentials in the URL'))
+       AS t (change, endpoint, origin, description);
+SELECT is(pg_temp.error_of('attack_manager', :'k_max', 'DELETE FROM support.delivery_endpoints WHERE endpoint = ''mail'''),
+          '42501: only a superuser may remove endpoint "mail"', 'nor remove one');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max', format($$UPDATE support.delivery_endpoints SET %s WHERE endpoint = %L$$, change, endpoint)),
+          'ok', format('a manager may still %s', description))
+  FROM (VALUES ($$active = false$$, 'mail', 'pause the mail'),
+               ($$event_kinds = '{ticket_created}'$$, '#support-escalations', 'choose a Slack endpoint''s event kinds'),
+               ($$secret = 'whsec_rotated_0123456789'$$, 'jira', 'rotate a webhook''s signing secret')) AS t (change, endpoint, description);
+-- and the audit says what changed: here a path on the manager's own host
+SET LOCAL ROLE attack_manager;
+SELECT set_config('support.auth_key', :'k_max', true) IS NOT NULL AS keyed;
+UPDATE support.delivery_endpoints SET url = 'http://127.0.0.1:9/hook-v2', secret = 'whsec_rotated_again_0123' WHERE endpoint = 'jira';
+RESET ROLE;
+SELECT set_config('support.auth_key', '', true) IS NOT NULL AS unkeyed;
+SELECT is((SELECT details - 'operation' FROM support.security_audit WHERE kind = 'endpoint' ORDER BY audit_id DESC LIMIT 1),
+          jsonb_build_object('endpoint', 'jira', 'host', jsonb_build_array('127.0.0.1', '127.0.0.1'),
+                             'changed', jsonb_build_array('url path', 'secret'), 'credentials_changed', true),
+          'the audit row names what changed, never its value');
+
+------------------------------------------------------------------------------
+-- 12. A template says only what the desk fills
+------------------------------------------------------------------------------
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            $$UPDATE support.templates SET body = body || E'\n{{unsubscribe_link}} [Account Manager]' WHERE template = 'initial_response'$$, true),
+          '23514: template "initial_response" uses account_manager, unsubscribe_link, which the desk does not fill |  | '
+          || 'Its placeholders may name: ' || array_to_string(support.template_variable_names('initial_response'), ', ')
+          || ' (as [Client Name] or {{client_name}}; #12345 is ticket_number).',
+          'a placeholder the desk does not fill is refused when written, with the ones it does in the hint');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            $$UPDATE support.templates SET subject = 'Ticket #12345 for [Client Name]: [Brief Description]' WHERE template = 'initial_response'$$),
+          'ok', 'the placeholders it fills are accepted');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            $$INSERT INTO support.templates (template, name, subject, body) VALUES ('survey', 'Survey', 'How did we do on #12345?', '{{survey_link}}')$$),
+          '23514: template "survey" uses survey_link, which the desk does not fill', 'nor in a new template');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max',
+            format($$UPDATE support.templates SET body = %L WHERE template = 'initial_response'$$, repeat('x', 65537))),
+          '23514: new row for relation "templates" violates check constraint "templates_are_at_most_64_kb"', 'and a template is at most 64 kB');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format($$SELECT support.open_ticket(%s, %s, 'Still works', '', 'portal', 'reporting')$$, :acme, :ada)),
+          'ok', 'so a ticket can still be opened after a manager''s edits');
+
+------------------------------------------------------------------------------
+-- 13. A client Admin adds colleagues at the account's own domains, named plainly
+------------------------------------------------------------------------------
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$INSERT INTO support.account_users (account_id, email, full_name, role) VALUES (%s, %L, 'Eve', 'campaign_manager')$$, :acme, email), true),
+          format('42501: the users of account %s have addresses at acme.example, not at %s |  | A support manager sets the account''s mail domains (support.accounts.email_domains).', :acme, domain),
+          format('an Admin cannot add a colleague at %s', domain))
+  FROM (VALUES ('victim@gmail.example', 'gmail.example'), ('eve@acme.example.evil.example', 'acme.example.evil.example'),
+               ('eve@ACME.example.evil', 'acme.example.evil')) AS t (email, domain);
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$UPDATE support.account_users SET email = 'victim@gmail.example' WHERE user_id = %s$$, :rex)),
+          format('42501: the users of account %s have addresses at acme.example, not at gmail.example', :acme),
+          'nor move one there');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$INSERT INTO support.account_users (account_id, email, full_name, role) VALUES (%s, 'eve@ACME.example', 'Eve Example', 'campaign_manager')$$, :acme)),
+          'ok', 'a colleague at the Admin''s own domain is added');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$INSERT INTO support.account_users (account_id, email, full_name, role) VALUES (%s, 'eve@acme.example', %L, 'campaign_manager')$$, :acme, name)),
+          '23514: new row for relation "account_users" violates check constraint "names_are_one_short_line"',
+          format('a name that %s is refused', description))
+  FROM (VALUES ('Your account is locked: verify at https://evil.example/login', 'carries a link'),
+               (E'Eve
+
+Your invoice is overdue', 'spans lines'),
+               ('<a href="x">Eve</a>', 'carries markup'),
+               (repeat('Eve ', 60), 'runs over 200 characters')) AS t (name, description);
+UPDATE support.accounts SET email_domains = '{acme.example,acme-ads.example}' WHERE account_id = :acme;
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$INSERT INTO support.account_users (account_id, email, full_name, role) VALUES (%s, 'eve@acme-ads.example', 'Eve', 'campaign_manager')$$, :acme)),
+          'ok', 'the account''s mail domains, set by a manager, are the list');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max', format(
+            $$UPDATE support.accounts SET email_domains = '{Evil.Example}' WHERE account_id = %s$$, :acme)),
+          '23514: new row for relation "accounts" violates check constraint "email_domains_are_lower_case"', 'domains are written lower case');
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format(
+            $$UPDATE support.accounts SET email_domains = '{evil.example}' WHERE account_id = %s$$, :acme)),
+          '42501: permission denied for table accounts', 'and an Admin cannot widen the list');
+SELECT is(pg_temp.error_of('attack_manager', :'k_max', format(
+            $$INSERT INTO support.account_users (account_id, email, full_name, role) VALUES (%s, 'contractor@partner.example', 'Cora Contractor', 'campaign_manager')$$, :acme)),
+          'ok', 'a support manager adds users at any address');
 
 SELECT * FROM finish();
 ROLLBACK;

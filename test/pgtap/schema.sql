@@ -14,7 +14,7 @@ SELECT tables_are('support', ARRAY['tiers', 'sla_policies', 'categories', 'chann
     'tickets', 'ticket_events', 'sla_events', 'triage_rules', 'outbound_messages', 'delivery_endpoints', 'slack_routes',
     'auth_keys', 'staff_totp', 'assumption_policy', 'assumption_approvals', 'assumption_audit', 'security_audit',
     'worker_actions', 'escalation_triggers', 'dissatisfaction_rules', 'revenue_thresholds', 'war_rooms',
-    'action_failures', 'agent_load_changes'],
+    'action_failures', 'agent_load_changes', 'shared_endpoint_hosts'],
     'the data model has exactly these tables');
 SELECT views_are('support', ARRAY['open_tickets_by_priority', 'agent_workload', 'response_kpis',
     'daily_summary', 'sla_status', 'ticket_queue', 'worker_status', 'delivery_status', 'war_room_tasks'], 'the reporting views');
@@ -76,6 +76,7 @@ SELECT is(ARRAY(
           'support.audit_account_sensitivity()', 'support.audit_assumed_write()', 'support.audit_assumption_policy()',
           'support.audit_staff_rights()', 'support.change_priority(bigint,support.priority,bigint,text)',
           'support.change_status(bigint,support.ticket_status,bigint,text)',
+          'support.check_template()', 'support.check_user_domain()',
           'support.close_ticket(bigint,bigint)', 'support.end_assumptions_of_former_super_users()',
           'support.enroll_totp(bigint)', 'support.escalate(bigint,bigint,text)',
           'support.escalate_to_executive(bigint,bigint,text)', 'support.expire_assumptions()',

@@ -132,6 +132,7 @@ INSERT INTO probes VALUES
   ('assumption_approvals', 'insert', format($$INSERT INTO support.assumption_approvals (account_id, super_user_id, approved_by, reason, valid_until) VALUES (%s, %s, %s, 'self-approved', now() + interval '1 day')$$, :vault, :sue, :max)),
   ('assumption_audit', 'insert', format($$INSERT INTO support.assumption_audit (account_id, action, assumed_by) VALUES (%s, 'released', %s)$$, :acme, :sue)),
   ('agent_load_changes', 'insert', format($$INSERT INTO support.agent_load_changes (agent_id, open_tickets) VALUES (%s, -1000)$$, :tia)),
+  ('shared_endpoint_hosts', 'insert', $$INSERT INTO support.shared_endpoint_hosts (host) VALUES ('probe.example')$$),
   ('action_failures', 'insert', format($$INSERT INTO support.action_failures (account_id, ticket_id, action, due, first_failed_at, last_failed_at, retry_at, error_code, error) VALUES (%s, %s, 'follow_up', now(), now(), now(), now() + interval '1 year', 'XX000', 'forged')$$, :acme, :t_acme));
 INSERT INTO probes
 SELECT t.table_name, c.command,
@@ -148,7 +149,8 @@ SELECT t.table_name, c.command,
                ('sla_events', 'due'), ('outbound_messages', 'state'), ('auth_keys', 'user_id'),
                ('staff_totp', 'last_step'), ('assumption_policy', 'idle_timeout'),
                ('assumption_approvals', 'reason'), ('assumption_audit', 'action'),
-               ('action_failures', 'error'), ('agent_load_changes', 'open_tickets')) AS t (table_name, probe_column)
+               ('action_failures', 'error'), ('agent_load_changes', 'open_tickets'),
+               ('shared_endpoint_hosts', 'note')) AS t (table_name, probe_column)
  CROSS JOIN (VALUES ('select'), ('update'), ('delete')) AS c (command);
 
 -- expected outcomes: admin, campaign manager, reporting manager, agent (tier 1), manager, super user
@@ -239,7 +241,9 @@ INSERT INTO expected VALUES
   ('sla_events', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   -- the outbox: agents queue messages for their tickets; managers run it
   ('outbound_messages', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
-  ('outbound_messages', 'insert', 'denied', 'denied', 'denied', '1', '1', 'denied'),
+  -- the outbox is written by the desk's own paths (queue_message, triggers):
+  -- a raw insert could page anyone, unthrottled, ahead of every tenant
+  ('outbound_messages', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('outbound_messages', 'update', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   ('outbound_messages', 'delete', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   -- keys and second factors: only through the functions
@@ -269,6 +273,11 @@ INSERT INTO expected VALUES
   ('agent_load_changes', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('agent_load_changes', 'update', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('agent_load_changes', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  -- a DBA's list: managers see which hosts' paths are a superuser's to change
+  ('shared_endpoint_hosts', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
+  ('shared_endpoint_hosts', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('shared_endpoint_hosts', 'update', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('shared_endpoint_hosts', 'delete', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),
   -- the worker's set-aside tickets: managers read them; only the worker writes
   ('action_failures', 'select', 'denied', 'denied', 'denied', 'denied', 'all', 'denied'),
   ('action_failures', 'insert', 'denied', 'denied', 'denied', 'denied', 'denied', 'denied'),

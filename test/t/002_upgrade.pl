@@ -116,7 +116,14 @@ if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
 		INSERT INTO support.outbound_messages (account_id, destination, target, subject, body, state) VALUES
 		  (1, 'webhook', 'crm', 'huge, waiting', repeat('x', 1100000), 'pending'),
 		  (1, 'webhook', 'crm', 'huge, sent', repeat('x', 1100000), 'delivered'),
-		  (1, 'webhook', 'crm', 'small, waiting', 'hello', 'pending')});
+		  (1, 'webhook', 'crm', 'small, waiting', 'hello', 'pending');
+		-- 1.1 bounds names and checks templates when written (#23)
+		INSERT INTO support.accounts (name, time_zone, calendar_id) VALUES ('Acme <b>Ads</b>', 'UTC', 1);
+		INSERT INTO support.account_users (account_id, email, full_name, role) VALUES
+		  (1, 'ann@acme.example', E'Ann\nVerify your account at https://evil.example', 'admin'),
+		  (1, 'bob@acme.example', repeat('Bob ', 300), 'campaign_manager'),
+		  (1, 'cy@acme.example', 'Cy Plain', 'campaign_manager');
+		UPDATE support.templates SET body = body || ' {{unsubscribe_link}}' WHERE template = 'initial_response'});
 	my ($result, $stdout, $stderr) = $node->psql('oversized', 'ALTER EXTENSION bedrock_support UPDATE');
 	is($result, 0, 'an update from 1.0 with rows over the new bounds succeeds');
 	like($stderr, qr/support\.outbound_messages has rows from before 1\.1 that break messages_are_at_most_1_mb/,
@@ -125,6 +132,18 @@ if ((grep { $_ eq '1.0' } @released) && $default ne '1.0')
 		'and of the endpoint URL over 8 kB');
 	like($stderr, qr/support\.delivery_endpoints has rows from before 1\.1 that break webhooks_are_signed.*\n.*HINT:  A webhook endpoint without a secret sends unsigned webhooks/,
 		'and of the webhook endpoint without a signing secret, saying what to do');
+	like($stderr, qr/3 names from before 1\.1 were longer than 200 characters, not one line, or carried markup or a web address/,
+		'and of the names it made one short plain line');
+	like($stderr, qr/template "initial_response" uses unsubscribe_link, which the desk does not fill/,
+		'and of the template with a placeholder the desk does not fill');
+	is($node->safe_psql('oversized', q{
+		SELECT string_agg(name, E'\n') FROM (SELECT name FROM support.accounts UNION ALL
+		   SELECT full_name FROM (SELECT full_name FROM support.account_users ORDER BY email) u) n}),
+		"Acme  b Ads /b\nAnn Verify your account at https evil.example\n" . ('Bob ' x 49) . "Bob\nCy Plain",
+		'the names are one short plain line each, and a plain one is as it was');
+	is($node->safe_psql('oversized', q{
+		SELECT count(*) FROM pg_trigger WHERE tgname IN ('templates_are_filled', 'users_at_the_account_domains')}),
+		'2', 'and what is written from now on is checked');
 	is($node->safe_psql('oversized', q{
 		SELECT string_agg(subject || ': ' || state || COALESCE(' (' || last_error || ')', ''), E'\n' ORDER BY subject)
 		  FROM support.outbound_messages}),
