@@ -2743,6 +2743,159 @@ REVOKE ALL ON FUNCTION support.check_user_domain() FROM PUBLIC;
 CREATE TRIGGER users_at_the_account_domains BEFORE INSERT OR UPDATE OF email ON support.account_users FOR EACH ROW EXECUTE FUNCTION support.check_user_domain();
 COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name someone is called by: one line of at most 200 characters, no control character, no markup (< >) or web address (://), not blank';
 
+-- The second factor holds against the login service (#23): wrong codes
+-- are counted per member of staff in shared memory and lock it
+-- (src/second_factor.c; the worker audits them), and enrolling again
+-- needs the current code or a superuser, audited.
+ALTER TABLE support.assumption_policy
+    ADD COLUMN second_factor_failures integer DEFAULT 5 NOT NULL,
+    ADD COLUMN second_factor_lockout interval DEFAULT '00:15:00'::interval NOT NULL,
+    ADD CONSTRAINT second_factor_lockouts_are_bounded CHECK (((second_factor_failures >= 1) AND (second_factor_failures <= 1000) AND (second_factor_lockout >= '00:00:00'::interval) AND (second_factor_lockout <= '7 days'::interval)));
+COMMENT ON TABLE support.assumption_policy IS 'the handbook''s limits on keys and role assumption: idle timeout (2 hours), justification length, how long a manager''s approval lasts, longest key, and wrong one-time codes before a lockout';
+COMMENT ON COLUMN support.assumption_policy.second_factor_failures IS 'wrong one-time codes in a row that lock a member of staff''s second factor (5)';
+COMMENT ON COLUMN support.assumption_policy.second_factor_lockout IS 'how long such a lockout lasts (15 minutes; a superuser may enroll a new second factor sooner)';
+ALTER TABLE support.staff_totp ADD COLUMN locked_until timestamp with time zone;
+COMMENT ON COLUMN support.staff_totp.locked_until IS 'a lockout for wrong codes, as the worker wrote it down (the count itself is in shared memory): it outlives a restart';
+-- Wrong codes are counted outside transactions (src/second_factor.c): a
+-- wrong code's transaction fails, so the worker writes down what happened.
+CREATE FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) RETURNS bigint
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'check_second_factor';
+COMMENT ON FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) IS 'the time step of a right one-time code after last_step; a wrong one is counted and refused (28P01), the max_failures-th in a row locks the second factor for lockout, and while it is locked every code is refused (28000)';
+REVOKE ALL ON FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) FROM PUBLIC;
+
+CREATE FUNCTION support.forget_second_factor_failures(agent_id bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'forget_second_factor_failures';
+COMMENT ON FUNCTION support.forget_second_factor_failures(agent_id bigint) IS 'a new second factor starts with no wrong codes and no lockout';
+REVOKE ALL ON FUNCTION support.forget_second_factor_failures(agent_id bigint) FROM PUBLIC;
+
+CREATE FUNCTION support.take_second_factor_events() RETURNS TABLE(agent_id bigint, wrong_codes integer, first_at timestamp with time zone, last_at timestamp with time zone, refused_while_locked integer, locked_until timestamp with time zone)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'take_second_factor_events';
+COMMENT ON FUNCTION support.take_second_factor_events() IS 'what happened to second factors that the audit does not say yet, taken to be recorded (given back if the transaction aborts)';
+REVOKE ALL ON FUNCTION support.take_second_factor_events() FROM PUBLIC;
+
+CREATE FUNCTION support.record_second_factor_events() RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    e record;
+    recorded integer := 0;
+BEGIN
+    FOR e IN SELECT * FROM support.take_second_factor_events() LOOP
+        IF e.wrong_codes OPERATOR(pg_catalog.>) 0 OR e.refused_while_locked OPERATOR(pg_catalog.>) 0 THEN
+            INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+            VALUES ('second_factor', NULL, e.agent_id,
+                    jsonb_build_object('operation', 'codes_refused', 'wrong_codes', e.wrong_codes,
+                                       'refused_while_locked', e.refused_while_locked,
+                                       'first_at', e.first_at, 'last_at', e.last_at));
+            recorded := recorded OPERATOR(pg_catalog.+) 1;
+        END IF;
+        IF e.locked_until IS NOT NULL THEN
+            INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+            VALUES ('second_factor', NULL, e.agent_id,
+                    jsonb_build_object('operation', 'locked_out', 'until', e.locked_until));
+            UPDATE support.staff_totp t
+               SET locked_until = GREATEST(t.locked_until, e.locked_until)
+             WHERE t.agent_id OPERATOR(pg_catalog.=) e.agent_id;
+            recorded := recorded OPERATOR(pg_catalog.+) 1;
+        END IF;
+    END LOOP;
+    RETURN recorded;
+END $$;
+COMMENT ON FUNCTION support.record_second_factor_events() IS 'the desk''s worker''s sweep: wrong one-time codes and lockouts into support.security_audit (kind second_factor), and each lockout into support.staff_totp.locked_until; the number of audit rows written';
+REVOKE ALL ON FUNCTION support.record_second_factor_events() FROM PUBLIC;
+
+DROP FUNCTION support.enroll_totp(agent_id bigint);
+CREATE FUNCTION support.enroll_totp(agent_id bigint, current_code text DEFAULT NULL) RETURNS bytea
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    secret bytea := decode(substr(support.new_auth_key(), 5, 40), 'hex');   -- 160 random bits
+    enrolled support.staff_totp;
+    limits support.assumption_policy := (SELECT p FROM support.assumption_policy p);
+    proof text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM support.agents g
+                    WHERE g.agent_id OPERATOR(pg_catalog.=) enroll_totp.agent_id AND g.active) THEN
+        RAISE EXCEPTION 'user % is not an active member of support staff', agent_id
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Second factors are enrolled for support.agents.';
+    END IF;
+    SELECT * INTO enrolled FROM support.staff_totp t
+     WHERE t.agent_id OPERATOR(pg_catalog.=) enroll_totp.agent_id FOR UPDATE;
+    IF FOUND THEN
+        IF current_code IS NOT NULL THEN
+            PERFORM support.check_second_factor(agent_id, enrolled.secret, current_code, enrolled.last_step,
+                                                COALESCE(enrolled.locked_until, '-infinity'),
+                                                limits.second_factor_failures, limits.second_factor_lockout);
+            proof := 'current code';
+        ELSIF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role()) THEN
+            proof := 'superuser';
+            PERFORM support.forget_second_factor_failures(agent_id);
+        ELSE
+            RAISE EXCEPTION 'user % already has a second factor', agent_id
+                  USING ERRCODE = 'invalid_authorization_specification',
+                        HINT = 'Enrolling a new one needs the current code (support.enroll_totp(agent_id, current_code)) or a superuser.';
+        END IF;
+    END IF;
+    INSERT INTO support.staff_totp AS t (agent_id, secret) VALUES (enroll_totp.agent_id, secret)
+    ON CONFLICT ON CONSTRAINT staff_totp_pkey
+    DO UPDATE SET secret = EXCLUDED.secret, last_step = 0, enrolled_at = now(), locked_until = NULL;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('second_factor', support.current_user_id(), agent_id,
+            jsonb_strip_nulls(jsonb_build_object('operation', CASE WHEN proof IS NULL THEN 'enrolled' ELSE 're-enrolled' END,
+                                                 'proof', proof)));
+    RETURN secret;
+END $$;
+COMMENT ON FUNCTION support.enroll_totp(agent_id bigint, current_code text) IS 'the login service''s call: a new 160-bit TOTP secret for a member of staff, returned once (for the authenticator''s QR code); replacing one needs its current code or a superuser; audited';
+REVOKE ALL ON FUNCTION support.enroll_totp(agent_id bigint, current_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.enroll_totp(agent_id bigint, current_code text) TO support_login;
+
+CREATE OR REPLACE FUNCTION support.issue_key(user_id bigint, valid_for interval DEFAULT '08:00:00'::interval, totp_code text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    client support.account_users;
+    agent support.agents;
+    enrolled support.staff_totp;
+    step bigint;
+    limits support.assumption_policy := (SELECT p FROM support.assumption_policy p);
+    new_key text := support.new_auth_key();
+BEGIN
+    IF valid_for IS NULL OR valid_for <= interval '0' OR valid_for > limits.max_key_lifetime THEN
+        RAISE EXCEPTION 'a key is valid for more than 0 and at most %, not %', limits.max_key_lifetime, valid_for
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'support.assumption_policy.max_key_lifetime sets the limit.';
+    END IF;
+    SELECT * INTO agent FROM support.agents g WHERE g.agent_id OPERATOR(pg_catalog.=) issue_key.user_id;
+    IF NOT FOUND THEN
+        SELECT * INTO client FROM support.account_users u WHERE u.user_id OPERATOR(pg_catalog.=) issue_key.user_id;
+    END IF;
+    IF NOT COALESCE(agent.active, client.active, false) THEN
+        RAISE EXCEPTION 'user % is not an active user', user_id
+              USING ERRCODE = 'invalid_authorization_specification',
+                    HINT = 'Keys are issued to active account users (support.account_users) and staff (support.agents).';
+    END IF;
+    IF totp_code IS NOT NULL THEN
+        SELECT * INTO enrolled FROM support.staff_totp t
+         WHERE t.agent_id OPERATOR(pg_catalog.=) issue_key.user_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'user % has no second factor enrolled', user_id
+                  USING ERRCODE = 'invalid_authorization_specification',
+                        HINT = 'Enrol staff with support.enroll_totp(agent_id).';
+        END IF;
+        step := support.check_second_factor(issue_key.user_id, enrolled.secret, totp_code, enrolled.last_step,
+                                            COALESCE(enrolled.locked_until, '-infinity'),
+                                            limits.second_factor_failures, limits.second_factor_lockout);
+        UPDATE support.staff_totp t SET last_step = step WHERE t.agent_id OPERATOR(pg_catalog.=) issue_key.user_id;
+    END IF;
+    INSERT INTO support.auth_keys (key_hash, user_id, account_id, expires_at, second_factor_at)
+    VALUES (support.auth_key_hash(new_key), issue_key.user_id, client.account_id, now() + valid_for,
+            CASE WHEN totp_code IS NOT NULL THEN now() END);
+    RETURN new_key;
+END $$;
+COMMENT ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) IS 'the login service''s call: a new key for an active user, valid for valid_for; staff may prove a second factor with totp_code (wrong codes are counted and lock it: support.assumption_policy). Shown once, stored as a hash';
+REVOKE ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) TO support_login;
+
+COMMENT ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) IS 'the login service''s call: a new key for an active user, valid for valid_for; staff may prove a second factor with totp_code (wrong codes are counted and lock it: support.assumption_policy). Shown once, stored as a hash';
+
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)
 SELECT t.account_id, t.ticket_id, t.executive_escalated_at, 'executive escalation before 1.1',

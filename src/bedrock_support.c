@@ -20,6 +20,7 @@
 #include "delivery_worker.h"
 #include "escalation_worker.h"
 #include "lock_guard.h"
+#include "second_factor.h"
 #include "send_order.h"
 #include "session_registry.h"
 #include "ticket_events.h"
@@ -55,6 +56,7 @@ _PG_init(void)
 		session_registry_request();
 		agent_reservations_request();
 		send_order_request();
+		second_factor_request();
 		worker_launcher_register();
 	}
 }

@@ -116,8 +116,10 @@ escalation_worker_run_batch(WorkerPassReport *report)
  * fails is logged and never stops the escalations): assumed users' keys
  * that went idle or outlived their session or key are ended and audited
  * (they stopped working on their own; this writes down when), the agents'
- * load changes are folded into their rows, and the sessions that hold a
- * due ticket past support.lock_hold_limit are ended.
+ * load changes are folded into their rows, wrong one-time codes and
+ * lockouts are audited (a wrong code wakes the worker: second_factor.c),
+ * and the sessions that hold a due ticket past support.lock_hold_limit are
+ * ended.
  * Then the earliest due action, or 0 when none, read with a fresh snapshot.
  */
 static TimestampTz
@@ -129,6 +131,7 @@ escalation_worker_next_action(void)
 	worker_require_extension("bedrock_support worker");
 	(void) worker_run_isolated("SELECT support.expire_assumptions()::int8");
 	(void) worker_run_isolated("SELECT support.fold_agent_loads()::int8");
+	(void) worker_run_isolated("SELECT support.record_second_factor_events()::int8");
 	if (escalation_worker_lock_hold_limit_ms > 0)
 	{
 		char	   *query = psprintf("SELECT support.end_ticket_holders(pg_catalog.clock_timestamp()"

@@ -84,7 +84,7 @@ totp_algorithm_named(const char *name)
 	return PG_SHA1;				/* not reached */
 }
 
-static void
+void
 totp_check_secret(bytea *secret)
 {
 	if (VARSIZE_ANY_EXHDR(secret) < 10)
@@ -130,7 +130,7 @@ totp(PG_FUNCTION_ARGS)
  * Every candidate is computed and compared whole, so the time taken does
  * not say how close a guess came.
  */
-static int64
+int64
 totp_step_matching_code(bytea *secret, const char *code, TimestampTz at)
 {
 	size_t		digits = strlen(code);

@@ -440,6 +440,30 @@ worker_wake_kind_at_commit(WorkerKind kind)
 	worker_wake_kind_at_commit_if_before(kind, DT_NOBEGIN);
 }
 
+/*
+ * Wakes this database's worker for that duty now, whether this transaction
+ * commits or not: for what shared memory holds outside transactions (the
+ * wrong one-time codes of second_factor.c, whose transactions fail).
+ */
+void
+worker_wake_now(WorkerKind kind)
+{
+	if (!worker_shmem_available())
+		return;
+	LWLockAcquire(worker_shared->lock, LW_SHARED);
+	for (int i = 0; i < WORKER_MAX_SLOTS; i++)
+	{
+		WorkerSlot *slot = &worker_shared->slots[i];
+
+		if (slot->database == MyDatabaseId && slot->kind == kind && slot->latch != NULL)
+		{
+			pg_atomic_write_u32(&slot->woken, 1);
+			SetLatch(slot->latch);
+		}
+	}
+	LWLockRelease(worker_shared->lock);
+}
+
 void
 worker_wake_at_commit(void)
 {

@@ -67,6 +67,8 @@ extern void worker_shmem_stop_database_worker(Oid database, int holdoff_ms);
 extern void worker_wake_at_commit_if_before(TimestampTz time);
 /* Any backend: wake this database's worker for that duty at commit, whatever it waits for. */
 extern void worker_wake_kind_at_commit(WorkerKind kind);
+/* Any backend: wake this database's worker for that duty now, commit or not. */
+extern void worker_wake_now(WorkerKind kind);
 /* Any backend: wake all of this database's workers at commit. */
 extern void worker_wake_at_commit(void);
 /* Any backend: this transaction changed support.delivery_endpoints (counted, and the delivery worker woken, at commit). */

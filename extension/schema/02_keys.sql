@@ -159,12 +159,9 @@ BEGIN
                   USING ERRCODE = 'invalid_authorization_specification',
                         HINT = 'Enrol staff with support.enroll_totp(agent_id).';
         END IF;
-        step := support.totp_matching_step(enrolled.secret, totp_code, now());
-        IF step IS NULL OR step OPERATOR(pg_catalog.<=) enrolled.last_step THEN
-            RAISE EXCEPTION 'the one-time code is not valid'
-                  USING ERRCODE = 'invalid_password',
-                        HINT = 'Use the current code from the authenticator; each code works once.';
-        END IF;
+        step := support.check_second_factor(issue_key.user_id, enrolled.secret, totp_code, enrolled.last_step,
+                                            COALESCE(enrolled.locked_until, '-infinity'),
+                                            limits.second_factor_failures, limits.second_factor_lockout);
         UPDATE support.staff_totp t SET last_step = step WHERE t.agent_id OPERATOR(pg_catalog.=) issue_key.user_id;
     END IF;
     INSERT INTO support.auth_keys (key_hash, user_id, account_id, expires_at, second_factor_at)
@@ -172,7 +169,7 @@ BEGIN
             CASE WHEN totp_code IS NOT NULL THEN now() END);
     RETURN new_key;
 END $$;
-COMMENT ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) IS 'the login service''s call: a new key for an active user, valid for valid_for; staff may prove a second factor with totp_code. Shown once, stored as a hash';
+COMMENT ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) IS 'the login service''s call: a new key for an active user, valid for valid_for; staff may prove a second factor with totp_code (wrong codes are counted and lock it: support.assumption_policy). Shown once, stored as a hash';
 REVOKE ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) FROM PUBLIC;
 GRANT ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) TO support_login;
 

@@ -1,10 +1,16 @@
 -- Identity: client accounts and their users, support agents and their
 -- second factors, and the checks the workflow makes of an actor.
 
-CREATE FUNCTION support.enroll_totp(agent_id bigint) RETURNS bytea
+-- Enrolling again replaces a second factor: it needs the current code or a
+-- superuser (the login service alone replaced a super user's secret with
+-- one it knew), and every enrolment is audited.
+CREATE FUNCTION support.enroll_totp(agent_id bigint, current_code text DEFAULT NULL) RETURNS bytea
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     secret bytea := decode(substr(support.new_auth_key(), 5, 40), 'hex');   -- 160 random bits
+    enrolled support.staff_totp;
+    limits support.assumption_policy := (SELECT p FROM support.assumption_policy p);
+    proof text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM support.agents g
                     WHERE g.agent_id OPERATOR(pg_catalog.=) enroll_totp.agent_id AND g.active) THEN
@@ -12,14 +18,35 @@ BEGIN
               USING ERRCODE = 'invalid_parameter_value',
                     HINT = 'Second factors are enrolled for support.agents.';
     END IF;
+    SELECT * INTO enrolled FROM support.staff_totp t
+     WHERE t.agent_id OPERATOR(pg_catalog.=) enroll_totp.agent_id FOR UPDATE;
+    IF FOUND THEN
+        IF current_code IS NOT NULL THEN
+            PERFORM support.check_second_factor(agent_id, enrolled.secret, current_code, enrolled.last_step,
+                                                COALESCE(enrolled.locked_until, '-infinity'),
+                                                limits.second_factor_failures, limits.second_factor_lockout);
+            proof := 'current code';
+        ELSIF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role()) THEN
+            proof := 'superuser';
+            PERFORM support.forget_second_factor_failures(agent_id);
+        ELSE
+            RAISE EXCEPTION 'user % already has a second factor', agent_id
+                  USING ERRCODE = 'invalid_authorization_specification',
+                        HINT = 'Enrolling a new one needs the current code (support.enroll_totp(agent_id, current_code)) or a superuser.';
+        END IF;
+    END IF;
     INSERT INTO support.staff_totp AS t (agent_id, secret) VALUES (enroll_totp.agent_id, secret)
     ON CONFLICT ON CONSTRAINT staff_totp_pkey
-    DO UPDATE SET secret = EXCLUDED.secret, last_step = 0, enrolled_at = now();
+    DO UPDATE SET secret = EXCLUDED.secret, last_step = 0, enrolled_at = now(), locked_until = NULL;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('second_factor', support.current_user_id(), agent_id,
+            jsonb_strip_nulls(jsonb_build_object('operation', CASE WHEN proof IS NULL THEN 'enrolled' ELSE 're-enrolled' END,
+                                                 'proof', proof)));
     RETURN secret;
 END $$;
-COMMENT ON FUNCTION support.enroll_totp(agent_id bigint) IS 'the login service''s call: a new 160-bit TOTP secret for a member of staff, returned once (for the authenticator''s QR code)';
-REVOKE ALL ON FUNCTION support.enroll_totp(agent_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION support.enroll_totp(agent_id bigint) TO support_login;
+COMMENT ON FUNCTION support.enroll_totp(agent_id bigint, current_code text) IS 'the login service''s call: a new 160-bit TOTP secret for a member of staff, returned once (for the authenticator''s QR code); replacing one needs its current code or a superuser; audited';
+REVOKE ALL ON FUNCTION support.enroll_totp(agent_id bigint, current_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION support.enroll_totp(agent_id bigint, current_code text) TO support_login;
 
 CREATE FUNCTION support.list_accounts_and_users() RETURNS TABLE(account_id bigint, account_name text, sensitive boolean, approved_until timestamp with time zone, user_id bigint, email text, full_name text, role support.account_role)
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -327,6 +354,7 @@ CREATE TABLE support.staff_totp (
     secret bytea NOT NULL,
     last_step bigint DEFAULT 0 NOT NULL,
     enrolled_at timestamp with time zone DEFAULT now() NOT NULL,
+    locked_until timestamp with time zone,
     CONSTRAINT staff_totp_secret_check CHECK ((length(secret) >= 10))
 );
 ALTER TABLE ONLY support.staff_totp
@@ -338,6 +366,54 @@ ALTER TABLE support.staff_totp ENABLE ROW LEVEL SECURITY;
 REVOKE ALL ON TABLE support.staff_totp FROM PUBLIC;
 COMMENT ON TABLE support.staff_totp IS 'support staff''s TOTP secrets (RFC 6238) and the last time step used, so a code works once';
 SELECT pg_catalog.pg_extension_config_dump('support.staff_totp', '');
+COMMENT ON COLUMN support.staff_totp.locked_until IS 'a lockout for wrong codes, as the worker wrote it down (the count itself is in shared memory): it outlives a restart';
+
+-- Wrong codes are counted outside transactions (src/second_factor.c): a
+-- wrong code's transaction fails, so the worker writes down what happened.
+CREATE FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) RETURNS bigint
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'check_second_factor';
+COMMENT ON FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) IS 'the time step of a right one-time code after last_step; a wrong one is counted and refused (28P01), the max_failures-th in a row locks the second factor for lockout, and while it is locked every code is refused (28000)';
+REVOKE ALL ON FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) FROM PUBLIC;
+
+CREATE FUNCTION support.forget_second_factor_failures(agent_id bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'forget_second_factor_failures';
+COMMENT ON FUNCTION support.forget_second_factor_failures(agent_id bigint) IS 'a new second factor starts with no wrong codes and no lockout';
+REVOKE ALL ON FUNCTION support.forget_second_factor_failures(agent_id bigint) FROM PUBLIC;
+
+CREATE FUNCTION support.take_second_factor_events() RETURNS TABLE(agent_id bigint, wrong_codes integer, first_at timestamp with time zone, last_at timestamp with time zone, refused_while_locked integer, locked_until timestamp with time zone)
+    LANGUAGE c AS 'MODULE_PATHNAME', 'take_second_factor_events';
+COMMENT ON FUNCTION support.take_second_factor_events() IS 'what happened to second factors that the audit does not say yet, taken to be recorded (given back if the transaction aborts)';
+REVOKE ALL ON FUNCTION support.take_second_factor_events() FROM PUBLIC;
+
+CREATE FUNCTION support.record_second_factor_events() RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    e record;
+    recorded integer := 0;
+BEGIN
+    FOR e IN SELECT * FROM support.take_second_factor_events() LOOP
+        IF e.wrong_codes OPERATOR(pg_catalog.>) 0 OR e.refused_while_locked OPERATOR(pg_catalog.>) 0 THEN
+            INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+            VALUES ('second_factor', NULL, e.agent_id,
+                    jsonb_build_object('operation', 'codes_refused', 'wrong_codes', e.wrong_codes,
+                                       'refused_while_locked', e.refused_while_locked,
+                                       'first_at', e.first_at, 'last_at', e.last_at));
+            recorded := recorded OPERATOR(pg_catalog.+) 1;
+        END IF;
+        IF e.locked_until IS NOT NULL THEN
+            INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+            VALUES ('second_factor', NULL, e.agent_id,
+                    jsonb_build_object('operation', 'locked_out', 'until', e.locked_until));
+            UPDATE support.staff_totp t
+               SET locked_until = GREATEST(t.locked_until, e.locked_until)
+             WHERE t.agent_id OPERATOR(pg_catalog.=) e.agent_id;
+            recorded := recorded OPERATOR(pg_catalog.+) 1;
+        END IF;
+    END LOOP;
+    RETURN recorded;
+END $$;
+COMMENT ON FUNCTION support.record_second_factor_events() IS 'the desk''s worker''s sweep: wrong one-time codes and lockouts into support.security_audit (kind second_factor), and each lockout into support.staff_totp.locked_until; the number of audit rows written';
+REVOKE ALL ON FUNCTION support.record_second_factor_events() FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA support TO support_client, support_agent, support_manager, support_super_user, support_login;
 

@@ -370,6 +370,9 @@ CREATE TABLE support.assumption_policy (
     justification_min_length integer DEFAULT 10 NOT NULL,
     approval_valid_for interval DEFAULT '08:00:00'::interval NOT NULL,
     max_key_lifetime interval DEFAULT '24:00:00'::interval NOT NULL,
+    second_factor_failures integer DEFAULT 5 NOT NULL,
+    second_factor_lockout interval DEFAULT '00:15:00'::interval NOT NULL,
+    CONSTRAINT second_factor_lockouts_are_bounded CHECK (((second_factor_failures >= 1) AND (second_factor_failures <= 1000) AND (second_factor_lockout >= '00:00:00'::interval) AND (second_factor_lockout <= '7 days'::interval))),
     CONSTRAINT assumption_policy_approval_valid_for_check CHECK ((approval_valid_for > '00:00:00'::interval)),
     CONSTRAINT assumption_policy_idle_timeout_check CHECK ((idle_timeout > '00:00:00'::interval)),
     CONSTRAINT assumption_policy_justification_min_length_check CHECK ((justification_min_length >= 1)),
@@ -379,7 +382,9 @@ CREATE TABLE support.assumption_policy (
 ALTER TABLE ONLY support.assumption_policy
     ADD CONSTRAINT assumption_policy_pkey PRIMARY KEY (singleton);
 ALTER TABLE support.assumption_policy ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.assumption_policy IS 'the handbook''s limits on keys and role assumption: idle timeout (2 hours), justification length, how long a manager''s approval lasts, longest key';
+COMMENT ON TABLE support.assumption_policy IS 'the handbook''s limits on keys and role assumption: idle timeout (2 hours), justification length, how long a manager''s approval lasts, longest key, and wrong one-time codes before a lockout';
+COMMENT ON COLUMN support.assumption_policy.second_factor_failures IS 'wrong one-time codes in a row that lock a member of staff''s second factor (5)';
+COMMENT ON COLUMN support.assumption_policy.second_factor_lockout IS 'how long such a lockout lasts (15 minutes; a superuser may enroll a new second factor sooner)';
 GRANT SELECT,UPDATE ON TABLE support.assumption_policy TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.assumption_policy', '');
 

@@ -1121,5 +1121,81 @@ SELECT is(pg_temp.error_of('attack_manager', :'k_max', format(
             $$INSERT INTO support.account_users (account_id, email, full_name, role) VALUES (%s, 'contractor@partner.example', 'Cora Contractor', 'campaign_manager')$$, :acme)),
           'ok', 'a support manager adds users at any address');
 
+------------------------------------------------------------------------------
+-- 14. The second factor holds against the login service
+------------------------------------------------------------------------------
+-- Wrong codes are counted outside the transaction (it fails with them) and
+-- lock the second factor; replacing a second factor needs its current code
+-- or a superuser; all of it audited. (The worker's recording within a
+-- second, and a lockout across a restart: test/t/006_keys_and_sessions.pl.)
+INSERT INTO support.agents (email, full_name, tier, on_shift, is_super_user) VALUES
+  ('otto@bedrock.example', 'Otto Overnight', 2, true, true);
+SELECT agent_id AS otto FROM support.agents WHERE email = 'otto@bedrock.example' \gset
+SELECT pg_temp.kept_value('attack_login', NULL, format('SELECT support.enroll_totp(%s)', :otto)) AS otto_secret \gset
+SELECT is((SELECT details FROM support.security_audit WHERE kind = 'second_factor' AND subject_id = :otto),
+          '{"operation": "enrolled"}'::jsonb, 'a first enrolment is audited');
+SELECT is(pg_temp.error_of('attack_login', NULL, format($$SELECT support.issue_key(%s, '1 hour', %L)$$, :otto, code)),
+          '28P01: the one-time code is not valid', format('a wrong code (%s) is refused', code))
+  FROM unnest(ARRAY['000000', '111111', 'abcdef', repeat('9', 1000)]) AS code;
+SELECT alike(pg_temp.error_of('attack_login', NULL, format($$SELECT support.issue_key(%s, '1 hour', '222222')$$, :otto), true),
+            '28P01: the one-time code is not valid | That was 5 wrong codes in a row: the second factor is locked until % | Use the current code%',
+            'the fifth wrong code in a row locks the second factor');
+SELECT alike(pg_temp.error_of('attack_login', NULL,
+              format($$SELECT support.issue_key(%s, '1 hour', support.totp(%L::bytea))$$, :otto, :'otto_secret')),
+            format('28000: the second factor of user %s is locked until %%', :otto),
+            'then even the right code is refused: no sweep of a million codes');
+SELECT is(pg_temp.error_of('attack_login', NULL, format('SELECT support.enroll_totp(%s)', :otto)),
+          format('28000: user %s already has a second factor', :otto),
+          'the login service cannot replace a second factor with one it knows');
+SELECT alike(pg_temp.error_of('attack_login', NULL,
+              format($$SELECT support.enroll_totp(%s, support.totp(%L::bytea))$$, :otto, :'otto_secret')),
+            format('28000: the second factor of user %s is locked until %%', :otto),
+            'nor with the current code while it is locked');
+-- (the desk's worker, running, may record some of it first: in its own
+-- transaction, woken by the first wrong code)
+SELECT support.record_second_factor_events() IS NOT NULL AS recorded;
+SELECT is((SELECT array[sum((details->>'wrong_codes')::int), sum((details->>'refused_while_locked')::int),
+                        count(*) FILTER (WHERE details->>'operation' = 'locked_out')]
+             FROM support.security_audit WHERE kind = 'second_factor' AND subject_id = :otto),
+          '{5,2,1}'::bigint[], 'the audit counts the wrong codes, the refusals while locked, and the lockout');
+SELECT is(support.record_second_factor_events(), 0, 'each is recorded once');
+-- a superuser ends the lockout with a new second factor
+SELECT support.enroll_totp(:otto) AS otto_secret \gset
+SELECT is((SELECT details FROM support.security_audit WHERE kind = 'second_factor' AND subject_id = :otto ORDER BY audit_id DESC LIMIT 1),
+          '{"operation": "re-enrolled", "proof": "superuser"}'::jsonb, 'a superuser re-enrols, audited');
+SELECT alike(pg_temp.value_as('attack_login', NULL,
+               format($$SELECT support.issue_key(%s, '1 hour', support.totp(%L::bytea))$$, :otto, :'otto_secret')),
+             'bsk_%', 'and the new second factor works at once');
+-- the login service with the current code
+SELECT ok(pg_temp.kept_value('attack_login', NULL,
+            format($$SELECT support.enroll_totp(%s, support.totp(%L::bytea))$$, :otto, :'otto_secret')) ~ '^\\x',
+          'with the current code the login service re-enrols');
+SELECT is((SELECT details FROM support.security_audit WHERE kind = 'second_factor' AND subject_id = :otto ORDER BY audit_id DESC LIMIT 1),
+          '{"operation": "re-enrolled", "proof": "current code"}'::jsonb, 'audited with its proof');
+-- the limits are the managers' to set
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', 'UPDATE support.assumption_policy SET second_factor_failures = 2, second_factor_lockout = ''1 hour'''),
+          'ok', 'a manager sets the lockout''s limits');
+UPDATE support.assumption_policy SET second_factor_failures = 2, second_factor_lockout = '1 hour';
+SELECT is(pg_temp.error_of('attack_login', NULL, format($$SELECT support.issue_key(%s, '1 hour', '333333')$$, :otto)),
+          '28P01: the one-time code is not valid', 'one wrong code');
+SELECT alike(pg_temp.error_of('attack_login', NULL, format($$SELECT support.issue_key(%s, '1 hour', '444444')$$, :otto), true),
+            '28P01: the one-time code is not valid | That was 2 wrong codes in a row: the second factor is locked until %',
+            'and the second locks it, for an hour');
+SELECT is(pg_temp.error_of('attack_manager', :'k_mia', 'UPDATE support.assumption_policy SET second_factor_failures = 0'),
+          '23514: new row for relation "assumption_policy" violates check constraint "second_factor_lockouts_are_bounded"',
+          'and cannot turn it off');
+SELECT is(pg_temp.error_of(who, key, format('SELECT * FROM support.%s', f)),
+          format('42501: permission denied for function %s', regexp_replace(f, '\(.*', '')),
+          format('%s cannot call support.%s', who, f))
+  FROM (VALUES ('attack_login', NULL), ('attack_manager', :'k_mia'), ('attack_super', :'k_sue')) AS w (who, key)
+ CROSS JOIN (VALUES ('take_second_factor_events()'), ('record_second_factor_events()'),
+                    (format('forget_second_factor_failures(%s)', :otto)),
+                    (format($$check_second_factor(%s, '\x00112233445566778899', '123456', 0, '-infinity', 1000, '0')$$, :otto)))
+            AS f (f);
+SELECT is(pg_temp.error_of('postgres', NULL, format($$SELECT support.check_second_factor(%s, '\x00112233445566778899', '123456', 0, '-infinity', 0, '0')$$, :otto)),
+          '22023: a second factor locks after 1 to 1000 wrong codes, not 0', 'its C entry point checks its input');
+SELECT is(pg_temp.error_of('postgres', NULL, format($$SELECT support.check_second_factor(%s, '\x00112233445566778899', '123456', 0, '-infinity', 5, '-1 hour')$$, :otto)),
+          '22023: a second factor''s lockout lasts from 0 to 366 days', 'a negative lockout too');
+
 SELECT * FROM finish();
 ROLLBACK;

@@ -78,7 +78,7 @@ SELECT is(ARRAY(
           'support.change_status(bigint,support.ticket_status,bigint,text)',
           'support.check_template()', 'support.check_user_domain()',
           'support.close_ticket(bigint,bigint)', 'support.end_assumptions_of_former_super_users()',
-          'support.enroll_totp(bigint)', 'support.escalate(bigint,bigint,text)',
+          'support.enroll_totp(bigint,text)', 'support.escalate(bigint,bigint,text)',
           'support.escalate_to_executive(bigint,bigint,text)', 'support.expire_assumptions()',
           'support.guard_endpoint_host()', 'support.issue_key(bigint,interval,text)',
           'support.list_accounts_and_users()', 'support.locked_ticket(bigint)',

@@ -13,6 +13,7 @@ use lib $FindBin::RealBin;
 use PostgreSQL::Test::Utils;
 use PostgreSQL::Test::Cluster;
 use Test::More;
+use Time::HiRes;
 use IPC::Run;
 use BedrockTest;
 
@@ -190,5 +191,38 @@ through_bouncer("SELECT support.revoke_key('$key_sue')", 'app_console');
 like(count_as_assumed(), qr/support.auth_key was released/, 'logging out ends the assumption');
 is($node->safe_psql('bedrock', q{SELECT count(*) FROM support.assumption_audit WHERE action IN ('released', 'expired')}), '1',
 	'and the trail records its end');
+
+# Wrong one-time codes: counted outside the failing transactions, they lock
+# the second factor at the fifth, and the worker audits them at once and
+# writes the lockout down, so it outlives a crash restart.
+my $sam = $node->safe_psql('bedrock', q{
+	INSERT INTO support.agents (email, full_name, tier, on_shift, is_super_user)
+	VALUES ('sam@bedrock.example', 'Sam Second', 2, true, true) RETURNING agent_id});
+$node->safe_psql('bedrock', "SELECT support.enroll_totp($sam)");
+my $wrong_at = Time::HiRes::time();
+for my $code (qw(000000 111111 222222 333333 444444))
+{
+	my ($rc, $stdout, $stderr) = $node->psql('bedrock', "SELECT support.issue_key($sam, '1 hour', '$code')");
+	like($stderr, qr/the one-time code is not valid/, "wrong code $code refused");
+}
+$node->poll_query_until('bedrock', "SELECT locked_until > now() FROM support.staff_totp WHERE agent_id = $sam")
+  or die 'the lockout was not written down';
+my $recorded_after = Time::HiRes::time() - $wrong_at;
+ok($recorded_after < 2, sprintf('the worker wrote the lockout down %.2f s after the wrong codes began', $recorded_after));
+is($node->safe_psql('bedrock', qq{
+	SELECT count(*) FILTER (WHERE details->>'operation' = 'enrolled') || ' enrolled, '
+	       || sum((details->>'wrong_codes')::int) || ' wrong codes, '
+	       || count(*) FILTER (WHERE details->>'operation' = 'locked_out') || ' lockout'
+	  FROM support.security_audit WHERE kind = 'second_factor' AND subject_id = $sam}),
+	'1 enrolled, 5 wrong codes, 1 lockout', 'and audited the enrolment, the five wrong codes and the lockout');
+$node->stop('immediate');
+$node->start;
+my ($rc, $stdout, $stderr) = $node->psql('bedrock',
+	"SELECT support.issue_key($sam, '1 hour', support.totp(secret)) FROM support.staff_totp WHERE agent_id = $sam");
+like($stderr, qr/the second factor of user $sam is locked until/, 'after a crash restart the right code is still refused');
+$node->safe_psql('bedrock', "SELECT support.enroll_totp($sam)");
+like($node->safe_psql('bedrock',
+	"SELECT support.issue_key($sam, '1 hour', support.totp(secret)) FROM support.staff_totp WHERE agent_id = $sam"),
+	qr/^bsk_/, 'until a superuser enrolls a new second factor');
 
 done_testing();
