@@ -41,7 +41,7 @@ SHLIB_LINK  = $(shell curl-config --libs 2>/dev/null || echo -lcurl)
 REGRESS        = priority time_zone seed_data lifecycle workflow events config reporting \
                  business_hours business_time deadlines templates triage escalation \
                  notifications client_types escalation_marks reopening client_times escalation_triggers executive_escalation delivery_backlog message_keys delivery_leases \
-                 worker_isolation text_bounds delivery_fairness page_limits lock_guard
+                 worker_isolation text_bounds delivery_fairness page_limits lock_guard pooled_settings
 ISOLATION      = status_race first_response_race sla_config_cache assignment_race \
                  triage_rules_cache escalation_race assumption_race escalation_owner_pick \
                  assignment_no_wait delivery_locks worker_lock_wait

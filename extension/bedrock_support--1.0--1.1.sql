@@ -2896,6 +2896,41 @@ GRANT ALL ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp
 
 COMMENT ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_code text) IS 'the login service''s call: a new key for an active user, valid for valid_for; staff may prove a second factor with totp_code (wrong codes are counted and lock it: support.assumption_policy). Shown once, stored as a hash';
 
+-- The desk's settings count only when set for the transaction (#23: a
+-- plain SET support.change_reason on a pooled connection landed in the
+-- next client's public history; src/transaction_settings.c).
+CREATE FUNCTION support.change_reason() RETURNS text
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'change_reason';
+COMMENT ON FUNCTION support.change_reason() IS 'support.change_reason when this transaction set it (SET LOCAL, set_config(..., true), a default, or a superuser''s session); else NULL, with a warning';
+REVOKE ALL ON FUNCTION support.change_reason() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.log_ticket_changes() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    actor bigint := support.current_actor_id();
+    reason text := support.change_reason();
+    acting_kind support.actor_kind := support.actor_kind_of(actor);
+BEGIN
+    INSERT INTO support.ticket_events
+           (account_id, ticket_id, kind, actor_id, actor_kind, visibility, body, old_value, new_value)
+    SELECT n.account_id, n.ticket_id, change.kind, actor, acting_kind,
+           change.visibility, reason, change.old_value, change.new_value
+      FROM new_tickets n
+      JOIN old_tickets o ON o.account_id OPERATOR(pg_catalog.=) n.account_id
+                        AND o.ticket_id OPERATOR(pg_catalog.=) n.ticket_id
+     CROSS JOIN LATERAL (VALUES
+            ('status_change'::support.event_kind, 'public'::support.visibility, o.status::text, n.status::text),
+            ('priority_change', 'public', o.priority::text, n.priority::text),
+            ('tier_change', 'internal', o.tier::text, n.tier::text),
+            ('assignee_change', 'internal', o.assignee_id::text, n.assignee_id::text))
+            AS change(kind, visibility, old_value, new_value)
+     WHERE change.old_value IS DISTINCT FROM change.new_value
+     ORDER BY n.ticket_id, change.kind;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.log_ticket_changes() IS 'records status, priority, tier and assignee changes as events, with the actor (support.actor_id) and reason (support.change_reason)';
+REVOKE ALL ON FUNCTION support.log_ticket_changes() FROM PUBLIC;
+
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)
 SELECT t.account_id, t.ticket_id, t.executive_escalated_at, 'executive escalation before 1.1',

@@ -43,6 +43,7 @@
 #include "schema_version.h"
 #include "spi_support.h"
 #include "ticket_columns.h"
+#include "transaction_settings.h"
 #include "trigger_guard.h"
 
 /* more eligible agents per group than this: the rest are not considered */
@@ -86,8 +87,9 @@ enum
 	CANDIDATE_LOAD,
 };
 
-/* support.auto_assign */
-bool		assignment_auto_assign = true;
+/* support.auto_assign (assignment_auto_assigns() says whether it counts) */
+static bool assignment_auto_assign = true;
+static TransactionSetting assignment_auto_assign_setting = TRANSACTION_SETTING("support.auto_assign");
 
 static SPIPlanPtr assignment_candidates_plan = NULL;
 static SPIPlanPtr assignment_candidates_1_0_plan = NULL;
@@ -98,6 +100,13 @@ static SPIPlanPtr assignment_moved_plan = NULL;
 static SPIPlanPtr assignment_moved_1_0_plan = NULL;
 
 
+
+/* support.auto_assign as this transaction set it (a pooled connection's leftover SET does not count) */
+bool
+assignment_auto_assigns(void)
+{
+	return !transaction_setting_counts(&assignment_auto_assign_setting) || assignment_auto_assign;
+}
 
 void
 assignment_init_settings(void)

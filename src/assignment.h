@@ -6,8 +6,11 @@
 
 #include "postgres.h"
 
-/* support.auto_assign: new tickets without an assignee get the pick below */
-extern bool assignment_auto_assign;
+/*
+ * support.auto_assign, when it counts (transaction_settings.c; else on):
+ * new tickets without an assignee get the pick below
+ */
+extern bool assignment_auto_assigns(void);
 
 /* From _PG_init: support.auto_assign. */
 extern void assignment_init_settings(void);

@@ -34,6 +34,7 @@
 #include "auth.h"
 #include "owner_spi.h"
 #include "session_registry.h"
+#include "transaction_settings.h"
 #include "trigger_guard.h"
 
 #define KEY_PREFIX "bsk_"
@@ -55,6 +56,7 @@ static struct config_generic *auth_key_setting = NULL;
 
 /* support.actor_id: the user (agent or client) this transaction acts for; 0 = none */
 static int	auth_actor_id = 0;
+static TransactionSetting auth_actor_id_setting = TRANSACTION_SETTING("support.actor_id");
 
 /* support.auth_key: the key that says who this transaction acts for; empty = none */
 static char *auth_key = NULL;
@@ -411,7 +413,9 @@ auth_acting_user(void)
 {
 	const Identity *identity = auth_current_identity();
 
-	return identity ? identity->user_id : (int64) auth_actor_id;
+	if (identity != NULL)
+		return identity->user_id;
+	return transaction_setting_counts(&auth_actor_id_setting) ? (int64) auth_actor_id : 0;
 }
 
 /* the policies' functions: NULL when no key is set */

@@ -33,6 +33,7 @@
 #include "owner_spi.h"
 #include "spi_support.h"
 #include "ticket_events.h"
+#include "transaction_settings.h"
 #include "trigger_guard.h"
 
 /*
@@ -41,6 +42,21 @@
  * change events.
  */
 static char *ticket_events_change_reason = NULL;
+static TransactionSetting ticket_events_change_reason_setting = TRANSACTION_SETTING("support.change_reason");
+
+/*
+ * support.change_reason() RETURNS text: the reason, when this transaction
+ * set it (transaction_settings.c); else NULL.
+ */
+PG_FUNCTION_INFO_V1(change_reason);
+Datum
+change_reason(PG_FUNCTION_ARGS)
+{
+	if (ticket_events_change_reason == NULL || ticket_events_change_reason[0] == '\0' ||
+		!transaction_setting_counts(&ticket_events_change_reason_setting))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(ticket_events_change_reason));
+}
 
 void
 ticket_events_init_settings(void)

@@ -106,7 +106,7 @@ ticket_triage_trigger(PG_FUNCTION_ARGS)
 										  : category->default_tier);
 	nulls[columns->tier] = false;
 
-	if (nulls[columns->assignee_id] && assignment_auto_assign &&
+	if (nulls[columns->assignee_id] && assignment_auto_assigns() &&
 		assignment_pick(triage_ledger(fcinfo), DatumGetInt16(values[columns->tier]),
 						category->required_skill, &agent_id))
 	{

@@ -321,11 +321,19 @@ END $$;
 COMMENT ON FUNCTION support.locked_ticket(ticket_id bigint) IS 'the ticket, locked for update; P0002 when there is none';
 REVOKE ALL ON FUNCTION support.locked_ticket(ticket_id bigint) FROM PUBLIC;
 
+-- A reason set by a plain SET outlives its transaction and, behind a
+-- pooler, would land in the next client's public history: it counts only
+-- when set for the transaction (src/transaction_settings.c).
+CREATE FUNCTION support.change_reason() RETURNS text
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'change_reason';
+COMMENT ON FUNCTION support.change_reason() IS 'support.change_reason when this transaction set it (SET LOCAL, set_config(..., true), a default, or a superuser''s session); else NULL, with a warning';
+REVOKE ALL ON FUNCTION support.change_reason() FROM PUBLIC;
+
 CREATE FUNCTION support.log_ticket_changes() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     actor bigint := support.current_actor_id();
-    reason text := NULLIF(current_setting('support.change_reason', true), '');
+    reason text := support.change_reason();
     acting_kind support.actor_kind := support.actor_kind_of(actor);
 BEGIN
     INSERT INTO support.ticket_events

@@ -104,6 +104,26 @@ is($out, '', 'a key left by a plain SET is not lent to the next client');
 like($err, qr/support.auth_key was not set by SET LOCAL in this transaction/,
 	'who gets a clear refusal instead');
 
+# Nor does a plain SET of the desk's other settings act for the next
+# client: Acme's leftover auto_assign = off does not leave Gil's new ticket
+# unassigned.
+$node->safe_psql('bedrock', q{INSERT INTO support.agents (email, full_name, tier, skills, on_shift)
+	VALUES ('rita@bedrock.example', 'Rita Reports', 1, '{reporting}', true)});
+my ($pid_left) = through_bouncer("SET support.auto_assign = off; SET support.change_reason = 'Refund approved by the CEO';"
+	  . " SELECT pg_backend_pid()");
+my ($pid_gil, $assigned) = ('', '');
+for my $try (1 .. 20)	# until Gil's transaction lands on that server connection
+{
+	($out, $err) = through_bouncer("BEGIN; SELECT set_config('support.auth_key', '$key_gil', true) IS NOT NULL;"
+		  . " SELECT pg_backend_pid(); SELECT assignee_id IS NOT NULL FROM support.open_ticket(2, $gil, 'Pooled', category => 'reporting');"
+		  . " ROLLBACK;");
+	($pid_gil, $assigned) = (split /\n/, $out)[1, 2];
+	last if ($pid_gil // '') eq $pid_left;
+}
+is($pid_gil, $pid_left, "Gil's transaction ran on the server connection Acme's client left its SETs on");
+is($assigned, 't', 'his new ticket is assigned, as the desk is set');
+like($err, qr/support.auto_assign was not set for this transaction: it is ignored/, 'and he is told why');
+
 # Concurrent clients of two accounts share two server connections; each
 # transaction fails (division by zero) if it sees another account's ticket or none.
 my $script = "$bouncer_dir/isolation.sql";
