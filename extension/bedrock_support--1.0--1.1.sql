@@ -2931,6 +2931,44 @@ END $$;
 COMMENT ON FUNCTION support.log_ticket_changes() IS 'records status, priority, tier and assignee changes as events, with the actor (support.actor_id) and reason (support.change_reason)';
 REVOKE ALL ON FUNCTION support.log_ticket_changes() FROM PUBLIC;
 
+
+-- Smaller (#23): a client's key learns nothing of another account's users
+-- from require_client; the groups draw only from the sequences of the
+-- tables they insert into.
+CREATE OR REPLACE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURNS support.account_users
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    client_user support.account_users;
+BEGIN
+    -- a client's key learns nothing of another account's users: one answer for all of them
+    IF support.current_key_kind() OPERATOR(pg_catalog.=) 'client'
+       AND support.current_account_id() IS DISTINCT FROM require_client.account_id THEN
+        client_user := NULL;
+    ELSE
+        SELECT * INTO client_user FROM support.account_users u
+         WHERE u.account_id OPERATOR(pg_catalog.=) require_client.account_id
+           AND u.user_id OPERATOR(pg_catalog.=) require_client.user_id;
+    END IF;
+    IF client_user.user_id IS NULL OR NOT client_user.active THEN
+        RAISE EXCEPTION 'user % is not an active user of account %', user_id, account_id
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Clients act only on their own account''s tickets.';
+    END IF;
+    IF support.current_user_id() OPERATOR(pg_catalog.=) user_id
+       AND client_user.role OPERATOR(pg_catalog.=) 'reporting_manager' THEN
+        RAISE EXCEPTION 'a Reporting Manager has read-only access to tickets'
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'An Admin or Campaign Manager of the account can do this.';
+    END IF;
+    RETURN client_user;
+END $$;
+COMMENT ON FUNCTION support.require_client(account_id bigint, user_id bigint) IS 'the active user of that account; 42501 otherwise, in the same words for every user of another account when asked with a client''s key';
+REVOKE ALL ON FUNCTION support.require_client(account_id bigint, user_id bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION support.require_client(account_id bigint, user_id bigint) IS 'the active user of that account; 42501 otherwise, in the same words for every user of another account when asked with a client''s key';
+REVOKE USAGE ON SEQUENCE support.auth_key_id_seq, support.sla_event_id_seq, support.approval_id_seq, support.audit_id_seq FROM support_manager;
+REVOKE USAGE ON SEQUENCE support.user_id_seq FROM support_agent;
+
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)
 SELECT t.account_id, t.ticket_id, t.executive_escalated_at, 'executive escalation before 1.1',

@@ -116,3 +116,16 @@ SELECT count(*) AS cases,
        count(*) FILTER (WHERE support.business_diff(s, s + a, h, hol) <> -support.business_diff(s + a, s, h, hol)) AS diff_not_antisymmetric,
        count(*) FILTER (WHERE support.business_add(s, a, h, hol) < s) AS add_before_start
   FROM property_cases;
+
+-- A long walk day by day (dense holidays, a one-hour week, two billion
+-- business days) honours statement_timeout instead of running to the end
+-- of time (about a second without the interrupt checks)
+CREATE TEMP TABLE dense_holidays AS
+SELECT array_agg(d::date) AS holidays FROM generate_series('2000-01-01'::date, '4000-01-01', '1 day') d;
+SET statement_timeout = '100ms';
+SELECT support.business_days_add('2000-01-01', 2000000000, 'mon 09:00-10:00 @ UTC'::support.business_hours,
+                                 (SELECT holidays FROM dense_holidays));
+RESET statement_timeout;
+-- and business hours are written in at most 64 kB
+SELECT ('mon-fri 09:00-17:00' || repeat(' ', 70000) || '@ UTC')::support.business_hours;
+SELECT ('mon-fri 09:00-17:00' || repeat(' ', 60000) || '@ UTC')::support.business_hours;

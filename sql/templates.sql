@@ -74,3 +74,10 @@ SELECT v.template, count(*) AS variables,
   FROM template_vars v JOIN support.templates t USING (template)
  CROSS JOIN LATERAL jsonb_object_keys(v.vars) AS k(key)
  GROUP BY v.template ORDER BY v.template;
+
+-- A text given to render or check is at most 1 MB, and 90,000
+-- placeholders in it stay linear (the first 64 unknown names are listed)
+SELECT support.render_template(repeat('x', 1048577), '{}');
+SELECT support.template_unknown_variables(repeat('x', 1048577), 'initial_response');
+SELECT cardinality(support.template_unknown_variables(
+         (SELECT string_agg('{{v' || n || '}}', ' ') FROM generate_series(1, 90000) n), 'initial_response')) AS unknown_listed;

@@ -22,6 +22,8 @@
 #include "business_time.h"
 #include "time_zone.h"
 
+#define BUSINESS_HOURS_TEXT_MAX (64 * 1024)
+
 static BusinessHours *
 business_hours_parse(const char *text, size_t length)
 {
@@ -30,6 +32,12 @@ business_hours_parse(const char *text, size_t length)
 	ScheduleParseResult result;
 	pg_tz	   *zone;
 
+	/* the longest canonical text is a few kB: room for any spacing, and a parse that stays short */
+	if (length > BUSINESS_HOURS_TEXT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("business hours are written in at most %d bytes, not %zu", BUSINESS_HOURS_TEXT_MAX, length),
+				 errhint("Write days, hours and an IANA time zone, such as \"mon-fri 09:00-17:00 @ America/New_York\".")));
 	result = schedule_parse(text, length, schedule, message, sizeof(message));
 	if (result != SCHEDULE_OK)
 		ereport(ERROR,

@@ -14,6 +14,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#include "miscadmin.h"
 #include "utils/datetime.h"
 
 #include "business_time.h"
@@ -318,6 +319,8 @@ business_time_add(BusinessCalendar *calendar, TimestampTz start, int64 amount)
 		{
 			TimestampTz day_start = day * USECS_PER_DAY - offset;
 
+			/* a day at a time through dense holidays can take long: cancellable */
+			CHECK_FOR_INTERRUPTS();
 			if (day_start >= until)
 				break;
 			if (day_start >= END_TIMESTAMP)
@@ -394,6 +397,7 @@ business_time_diff_forward(BusinessCalendar *calendar, TimestampTz from, Timesta
 		{
 			TimestampTz day_start = day * USECS_PER_DAY - offset;
 
+			CHECK_FOR_INTERRUPTS();
 			if (day_start >= limit)
 				break;
 			if (t <= day_start)
@@ -489,6 +493,7 @@ business_time_days_add(BusinessCalendar *calendar, TimestampTz start, int days)
 	{
 		int			weekday;
 
+		CHECK_FOR_INTERRUPTS();
 		day++;
 		if (day * USECS_PER_DAY >= END_TIMESTAMP)
 			business_out_of_range();

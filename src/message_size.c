@@ -13,6 +13,7 @@
 
 #include "access/detoast.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -30,6 +31,9 @@ message_size_json_string(const char *string, int length)
 	{
 		unsigned char c = (unsigned char) string[i];
 
+		/* a string may be long: cancellable every 64 kB */
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
 			size += 2;
 		else if (c < 0x20)

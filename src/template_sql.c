@@ -55,6 +55,18 @@ template_sql_lookup(void *context, const char *name, const char **value, size_t 
 	return true;
 }
 
+/* A template is read whole, placeholder by placeholder: bounded where it is given. */
+static void
+template_sql_require_bounded(text *template)
+{
+	if (VARSIZE_ANY_EXHDR(template) > TEXT_TEMPLATE_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a template is at most %d bytes, not %zu", TEXT_TEMPLATE_MAX,
+						(size_t) VARSIZE_ANY_EXHDR(template)),
+				 errhint("support.templates holds at most 64 kB a template.")));
+}
+
 /* a message, not a memory bomb: {{x}} a million times over a long x is cut, never refused */
 static void
 template_sql_append(void *context, const char *text, size_t length)
@@ -78,6 +90,7 @@ render_template(PG_FUNCTION_ARGS)
 				 errmsg("template variables must be a JSON object"),
 				 errhint("Pass them as jsonb_build_object('client_name', 'Ada', ...).")));
 
+	template_sql_require_bounded(template);
 	composed_text_init(&output);
 	result = template_render(VARDATA_ANY(template), VARSIZE_ANY_EXHDR(template),
 							 template_sql_lookup, &variables, template_sql_append, &output,
@@ -97,13 +110,18 @@ render_template(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(output.text.data, output.text.len));
 }
 
-/* Finds the placeholders the desk does not fill: every lookup answers, the unknown are noted. */
+/*
+ * Finds the placeholders the desk does not fill: every lookup answers, the
+ * unknown are noted, the first TEMPLATE_UNKNOWN_MAX of them (enough to say
+ * a template is wrong, and a text of a million of them stays linear).
+ */
+#define TEMPLATE_UNKNOWN_MAX 64
+
 typedef struct UnknownVariables
 {
 	const char *template_name;
-	Datum	   *names;
+	char		names[TEMPLATE_UNKNOWN_MAX][TEMPLATE_NAME_MAX];
 	int			count;
-	int			capacity;
 } UnknownVariables;
 
 static bool
@@ -113,17 +131,12 @@ template_sql_note_unknown(void *context, const char *name, const char **value, s
 
 	*value = "";
 	*value_length = 0;
-	if (client_texts_fills(unknown->template_name, name))
+	if (unknown->count == TEMPLATE_UNKNOWN_MAX || client_texts_fills(unknown->template_name, name))
 		return true;
 	for (int i = 0; i < unknown->count; i++)
-		if (strcmp(TextDatumGetCString(unknown->names[i]), name) == 0)
+		if (strcmp(unknown->names[i], name) == 0)
 			return true;
-	if (unknown->count == unknown->capacity)
-	{
-		unknown->capacity *= 2;
-		unknown->names = repalloc(unknown->names, unknown->capacity * sizeof(Datum));
-	}
-	unknown->names[unknown->count++] = CStringGetTextDatum(name);
+	strlcpy(unknown->names[unknown->count++], name, TEMPLATE_NAME_MAX);
 	return true;
 }
 
@@ -142,23 +155,26 @@ Datum
 template_unknown_variables(PG_FUNCTION_ARGS)
 {
 	text	   *template;
-	UnknownVariables unknown;
+	UnknownVariables *unknown;
 	char		name[TEMPLATE_NAME_MAX + 32];
+	Datum	   *names;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_ARRAYTYPE_P(construct_empty_array(TEXTOID));
 	template = PG_GETARG_TEXT_PP(0);
-	unknown.template_name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
-	unknown.count = 0;
-	unknown.capacity = 8;
-	unknown.names = palloc(unknown.capacity * sizeof(Datum));
+	template_sql_require_bounded(template);
+	unknown = palloc0(sizeof(UnknownVariables));
+	unknown->template_name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (template_render(VARDATA_ANY(template), VARSIZE_ANY_EXHDR(template),
-						template_sql_note_unknown, &unknown, template_sql_discard, NULL,
+						template_sql_note_unknown, unknown, template_sql_discard, NULL,
 						name, sizeof(name)) == TEMPLATE_BAD_PLACEHOLDER)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid template placeholder \"%s\"", name),
 				 errhint("Write {{name}} with a lower-case name of letters, digits and underscores, or a bracketed phrase of at most %d characters; \\{ and \\[ are literal.",
 						 TEMPLATE_NAME_MAX - 1)));
-	PG_RETURN_ARRAYTYPE_P(construct_array(unknown.names, unknown.count, TEXTOID, -1, false, TYPALIGN_INT));
+	names = palloc(Max(unknown->count, 1) * sizeof(Datum));
+	for (int i = 0; i < unknown->count; i++)
+		names[i] = CStringGetTextDatum(unknown->names[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(names, unknown->count, TEXTOID, -1, false, TYPALIGN_INT));
 }

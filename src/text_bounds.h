@@ -11,6 +11,9 @@
 /* the longest text the desk composes: a rendered template, an email, an alert, a webhook's text */
 #define TEXT_COMPOSED_MAX (256 * 1024)
 
+/* the longest template text the desk renders or checks: a template's own bound is 64 kB */
+#define TEXT_TEMPLATE_MAX (1024 * 1024)
+
 /* what ends a text cut to fit */
 #define TEXT_CUT_MARKER " [... cut: too long]"
 

@@ -21,7 +21,8 @@ END $$;
 COMMENT ON FUNCTION support.key_user_id() IS 'the key''s user; 28000 without a key (the actor of the workflow''s key-only forms)';
 
 CREATE SEQUENCE support.auth_key_id_seq;
-GRANT USAGE ON SEQUENCE support.auth_key_id_seq TO support_manager;
+-- drawn only by the owner's functions (issue_key, assume_user_role)
+REVOKE ALL ON SEQUENCE support.auth_key_id_seq FROM PUBLIC;
 CREATE TABLE support.auth_keys (
     key_id bigint NOT NULL,
     key_hash bytea NOT NULL,

@@ -96,7 +96,8 @@ COMMENT ON FUNCTION support.require_acting_user(user_id bigint) IS 'refuses a wo
 -- Account users and support staff share one id space, so an event's actor
 -- or a key's user is one number whichever table it lives in.
 CREATE SEQUENCE support.user_id_seq;
-GRANT USAGE ON SEQUENCE support.user_id_seq TO support_client, support_agent, support_manager;
+-- an Admin adds colleagues, a manager users and staff; agents add nobody
+GRANT USAGE ON SEQUENCE support.user_id_seq TO support_client, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.user_id_seq', '');
 
 CREATE TABLE support.agents (
@@ -276,10 +277,16 @@ CREATE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURN
 DECLARE
     client_user support.account_users;
 BEGIN
-    SELECT * INTO client_user FROM support.account_users u
-     WHERE u.account_id OPERATOR(pg_catalog.=) require_client.account_id
-       AND u.user_id OPERATOR(pg_catalog.=) require_client.user_id;
-    IF NOT FOUND OR NOT client_user.active THEN
+    -- a client's key learns nothing of another account's users: one answer for all of them
+    IF support.current_key_kind() OPERATOR(pg_catalog.=) 'client'
+       AND support.current_account_id() IS DISTINCT FROM require_client.account_id THEN
+        client_user := NULL;
+    ELSE
+        SELECT * INTO client_user FROM support.account_users u
+         WHERE u.account_id OPERATOR(pg_catalog.=) require_client.account_id
+           AND u.user_id OPERATOR(pg_catalog.=) require_client.user_id;
+    END IF;
+    IF client_user.user_id IS NULL OR NOT client_user.active THEN
         RAISE EXCEPTION 'user % is not an active user of account %', user_id, account_id
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'Clients act only on their own account''s tickets.';
@@ -292,7 +299,7 @@ BEGIN
     END IF;
     RETURN client_user;
 END $$;
-COMMENT ON FUNCTION support.require_client(account_id bigint, user_id bigint) IS 'the active user of that account; 42501 otherwise';
+COMMENT ON FUNCTION support.require_client(account_id bigint, user_id bigint) IS 'the active user of that account; 42501 otherwise, in the same words for every user of another account when asked with a client''s key';
 REVOKE ALL ON FUNCTION support.require_client(account_id bigint, user_id bigint) FROM PUBLIC;
 
 -- Only a super user's own key, issued with a verified second factor.

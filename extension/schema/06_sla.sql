@@ -91,7 +91,8 @@ COMMENT ON FUNCTION support.ticket_sla_trigger() IS 'computes first-response, ne
 REVOKE ALL ON FUNCTION support.ticket_sla_trigger() FROM PUBLIC;
 
 CREATE SEQUENCE support.sla_event_id_seq;
-GRANT USAGE ON SEQUENCE support.sla_event_id_seq TO support_manager;
+-- drawn only by the deadline triggers and the worker
+REVOKE ALL ON SEQUENCE support.sla_event_id_seq FROM PUBLIC;
 -- No foreign key to tickets: rows come only from the triggers below, and
 -- ticket_events' key already keeps a ticket from being deleted; a per-row
 -- check would double the cost of a bulk ticket insert.

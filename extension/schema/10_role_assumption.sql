@@ -310,7 +310,8 @@ REVOKE ALL ON FUNCTION support.release_user_role() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.release_user_role() TO support_super_user;
 
 CREATE SEQUENCE support.approval_id_seq;
-GRANT USAGE ON SEQUENCE support.approval_id_seq TO support_manager;
+-- drawn only by approve_assumption
+REVOKE ALL ON SEQUENCE support.approval_id_seq FROM PUBLIC;
 CREATE TABLE support.assumption_approvals (
     account_id bigint NOT NULL,
     approval_id bigint NOT NULL,
@@ -339,7 +340,8 @@ SELECT pg_catalog.pg_extension_config_dump('support.assumption_approvals', '');
 SELECT pg_catalog.pg_extension_config_dump('support.approval_id_seq', '');
 
 CREATE SEQUENCE support.audit_id_seq;
-GRANT USAGE ON SEQUENCE support.audit_id_seq TO support_manager;
+-- drawn only by the assumption functions and triggers
+REVOKE ALL ON SEQUENCE support.audit_id_seq FROM PUBLIC;
 CREATE TABLE support.assumption_audit (
     account_id bigint NOT NULL,
     audit_id bigint NOT NULL,

@@ -677,6 +677,30 @@ SELECT unalike(pg_temp.error_of(who, key, format(statement, ticket, actor)), '%a
                     ('attack_client', :'k_ada', :t_globex, :ada)) AS c (who, key, ticket, actor);
 
 
+-- which user ids are active users of another account is not an answer either
+SELECT is(pg_temp.error_of('attack_client', :'k_ada', format($$SELECT support.open_ticket(%s, %s, 'Probe')$$, account, probed)),
+          format('42501: user %s is not an active user of account %s', probed, account),
+          format('open_ticket(%s, %s) says the same as for any user who is not Ada''s colleague (%s)', account, probed, description))
+  FROM (VALUES (:globex, :gil, 'Globex''s active Admin'), (:globex, 999999, 'nobody'), (:acme, :gil, 'Globex''s Admin at Acme'),
+               (999999, :gil, 'no account')) AS t (account, probed, description);
+-- sequences: each group draws only from those of the tables it inserts into
+-- (a ticket's number tells its client how many tickets the desk opened
+-- since the last one, as any desk-wide numbering does; that is accepted)
+SELECT is(ARRAY(SELECT g.rolname || ': ' || s.relname FROM pg_class s CROSS JOIN pg_roles g
+                 WHERE s.relnamespace = 'support'::regnamespace AND s.relkind = 'S'
+                   AND g.rolname IN ('support_client', 'support_agent', 'support_manager', 'support_super_user', 'support_login')
+                   AND has_sequence_privilege(g.oid, s.oid, 'USAGE') ORDER BY 1),
+          ARRAY['support_agent: event_id_seq', 'support_agent: ticket_id_seq',
+                'support_client: event_id_seq', 'support_client: ticket_id_seq', 'support_client: user_id_seq',
+                'support_manager: account_id_seq', 'support_manager: calendar_id_seq', 'support_manager: dissatisfaction_rule_id_seq',
+                'support_manager: event_id_seq', 'support_manager: revenue_threshold_id_seq', 'support_manager: ticket_id_seq',
+                'support_manager: triage_rule_id_seq', 'support_manager: user_id_seq'],
+          'the groups use only the sequences of the tables they insert into');
+SELECT is(ARRAY(SELECT g.rolname || ': ' || s.relname FROM pg_class s CROSS JOIN pg_roles g
+                 WHERE s.relnamespace = 'support'::regnamespace AND s.relkind = 'S'
+                   AND g.rolname LIKE 'support_%' AND has_sequence_privilege(g.oid, s.oid, 'UPDATE') ORDER BY 1),
+          '{}'::text[], 'and none may setval');
+
 ------------------------------------------------------------------------------
 -- 8. An assumption ends with its super user's key or rights, not its backend
 ------------------------------------------------------------------------------
