@@ -157,6 +157,10 @@ INSERT INTO support.revenue_thresholds (account_id, priority, currency, amount) 
 	(NULL, 'P1', 'USD', 5000.00),
 	(NULL, 'P1', 'EUR', 5000.00),
 	(NULL, 'P1', 'GBP', 4000.00);
+-- a sequence made and drawn from in one transaction keeps its unlogged
+-- fetch-ahead under wal_level = minimal, and went back after a crash: reset
+SELECT pg_catalog.setval('support.dissatisfaction_rule_id_seq', 2, true);
+SELECT pg_catalog.setval('support.revenue_threshold_id_seq', 6, true);
 ALTER TABLE support.tickets
     ADD COLUMN revenue_at_risk numeric(14,2),
     ADD COLUMN revenue_currency text,
@@ -1581,7 +1585,7 @@ COMMENT ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_
 REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, max_tickets integer, max_duration interval) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION support.next_action_time() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT LEAST(
         (SELECT t.next_action_at FROM support.tickets t
           WHERE t.next_action_at IS NOT NULL
@@ -1970,7 +1974,7 @@ COMMENT ON FUNCTION support.queue_due_messages() IS 'the delivery worker''s: due
 REVOKE ALL ON FUNCTION support.queue_due_messages() FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION support.next_delivery() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     -- a probe of each index: the fair queue (all due), and the messages
     -- waiting for another attempt; messages without an endpoint are parked
     SELECT CASE WHEN EXISTS (SELECT 1 FROM support.outbound_messages m
@@ -2142,7 +2146,7 @@ COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfactio
 COMMENT ON COLUMN support.escalation_triggers.war_rooms_a_day IS 'war rooms an account''s tickets may open in 24 hours without staff deciding it (the worker''s marks, a client''s dissatisfaction or revenue at risk); beyond it the escalation goes to the support managers, who may still escalate to the executives (support.escalate_to_executive)';
 COMMENT ON COLUMN support.escalation_triggers.client_pages_an_hour IS 'times an account''s clients may page the support managers in an hour (escalation requests and dissatisfaction); beyond it each request or complaint is still recorded, acknowledged and escalated, and #support-escalations hears once that the limit was reached';
 CREATE OR REPLACE FUNCTION support.war_room_limit_reached(ticket support.tickets, as_of timestamp with time zone) RETURNS boolean
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     -- staff's own escalation, and a ticket whose room is open, are not limited
     SELECT support.current_key_kind() IS DISTINCT FROM 'agent'
        AND support.current_key_kind() IS DISTINCT FROM 'manager'
@@ -2584,6 +2588,9 @@ DECLARE
     moved boolean;
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
+    IF support.restoring() THEN
+        RETURN CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN OLD ELSE NEW END;   -- a restore's rows, and its trail, as dumped
+    END IF;
     IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
         -- a channel's own endpoint gone sends its messages to '*': a move too
         IF NOT COALESCE(caller_is_superuser, false) THEN
@@ -2900,7 +2907,7 @@ COMMENT ON FUNCTION support.issue_key(user_id bigint, valid_for interval, totp_c
 -- plain SET support.change_reason on a pooled connection landed in the
 -- next client's public history; src/transaction_settings.c).
 CREATE FUNCTION support.change_reason() RETURNS text
-    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'change_reason';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'change_reason';
 COMMENT ON FUNCTION support.change_reason() IS 'support.change_reason when this transaction set it (SET LOCAL, set_config(..., true), a default, or a superuser''s session); else NULL, with a warning';
 REVOKE ALL ON FUNCTION support.change_reason() FROM PUBLIC;
 
@@ -2936,7 +2943,7 @@ REVOKE ALL ON FUNCTION support.log_ticket_changes() FROM PUBLIC;
 -- from require_client; the groups draw only from the sequences of the
 -- tables they insert into.
 CREATE OR REPLACE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURNS support.account_users
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     client_user support.account_users;
 BEGIN
@@ -2968,6 +2975,166 @@ REVOKE ALL ON FUNCTION support.require_client(account_id bigint, user_id bigint)
 COMMENT ON FUNCTION support.require_client(account_id bigint, user_id bigint) IS 'the active user of that account; 42501 otherwise, in the same words for every user of another account when asked with a client''s key';
 REVOKE USAGE ON SEQUENCE support.auth_key_id_seq, support.sla_event_id_seq, support.approval_id_seq, support.audit_id_seq FROM support_manager;
 REVOKE USAGE ON SEQUENCE support.user_id_seq FROM support_agent;
+
+-- A restore brings every table back exactly, the trails included (#23:
+-- restoring agents fired the audit triggers, and pg_restore failed on a
+-- duplicate audit row); keys are dumped too, as their trail refers to them.
+CREATE OR REPLACE FUNCTION support.audit_account_sensitivity() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'accounts', 'audit_account_sensitivity');
+    IF support.restoring() THEN
+        RETURN NULL;            -- a restore brings the trail back as it was dumped
+    END IF;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('account_sensitivity', support.current_user_id(), NEW.account_id,
+            jsonb_build_object('sensitive', jsonb_build_array(OLD.sensitive, NEW.sensitive)));
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.audit_account_sensitivity() IS 'AFTER UPDATE trigger on support.accounts: a change of an account''s sensitive flag goes to support.security_audit';
+REVOKE ALL ON FUNCTION support.audit_account_sensitivity() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.audit_assumption_policy() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'assumption_policy', 'audit_assumption_policy');
+    IF support.restoring() THEN
+        RETURN NULL;            -- a restore brings the trail back as it was dumped
+    END IF;
+    INSERT INTO support.security_audit (kind, changed_by, details)
+    VALUES ('assumption_policy', support.current_user_id(),
+            jsonb_build_object('old', pg_catalog.to_jsonb(OLD), 'new', pg_catalog.to_jsonb(NEW)));
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.audit_assumption_policy() IS 'AFTER INSERT, UPDATE OR DELETE trigger on support.assumption_policy: a change of the assumption limits goes to support.security_audit';
+REVOKE ALL ON FUNCTION support.audit_assumption_policy() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.audit_staff_rights() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'agents', 'audit_staff_rights');
+    IF support.restoring() THEN
+        RETURN NULL;            -- a restore brings the trail back as it was dumped
+    END IF;
+    -- before and after: [old, new], NULL where the row did not exist
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('staff_rights', support.current_user_id(), COALESCE(NEW.agent_id, OLD.agent_id),
+            jsonb_build_object(
+                'super_user', jsonb_build_array(OLD.is_super_user, NEW.is_super_user),
+                'manager', jsonb_build_array(OLD.is_support_manager, NEW.is_support_manager),
+                'active', jsonb_build_array(OLD.active, NEW.active)));
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.audit_staff_rights() IS 'AFTER INSERT, UPDATE OR DELETE trigger on support.agents: a super-user or manager right granted, taken or deleted, or such staff (de)activated, goes to support.security_audit';
+REVOKE ALL ON FUNCTION support.audit_staff_rights() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.end_assumptions_of_former_super_users() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ended support.auth_keys;
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'agents', 'end_assumptions_of_former_super_users');
+    IF support.restoring() THEN
+        RETURN NULL;            -- a restore brings the trail back as it was dumped
+    END IF;
+    FOR ended IN
+        UPDATE support.auth_keys k
+           SET revoked_at = now(), revoke_reason = 'the super user is no longer an active super user'
+         WHERE k.assumed_by OPERATOR(pg_catalog.=) NEW.agent_id AND k.revoked_at IS NULL
+        RETURNING k.* LOOP
+        PERFORM support.audit_release(ended, 'expired', ended.revoke_reason);
+    END LOOP;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION support.end_assumptions_of_former_super_users() IS 'AFTER UPDATE trigger on support.agents: a super user deactivated or stripped of the role loses every assumption at once, audited';
+REVOKE ALL ON FUNCTION support.end_assumptions_of_former_super_users() FROM PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('support.auth_keys', '');
+
+-- The B-tree operator classes declare that equal values are equal images,
+-- so indexes on priorities, statuses and the other enums deduplicate (#23).
+DO $$
+DECLARE
+    opclass record;
+BEGIN
+    FOR opclass IN SELECT c.opcname, c.opcintype::regtype AS type_name FROM pg_opclass c
+                    WHERE c.opcnamespace = 'support'::regnamespace
+                      AND c.opcmethod = (SELECT oid FROM pg_am WHERE amname = 'btree') LOOP
+        EXECUTE format('ALTER OPERATOR FAMILY support.%I USING btree ADD FUNCTION 4 (%s, %s) pg_catalog.btequalimage(oid)',
+                       opclass.opcname, opclass.type_name, opclass.type_name);
+    END LOOP;
+END $$;
+
+-- Each function's volatility and parallel safety say what it does (#23):
+-- the read-only ones are PARALLEL SAFE; a backend's own counter is RESTRICTED.
+ALTER FUNCTION support.require_text(text,text) PARALLEL SAFE;
+ALTER FUNCTION support.require_trigger_table(name,name,name,text) PARALLEL SAFE;
+ALTER FUNCTION support.key_user_id() PARALLEL SAFE;
+ALTER FUNCTION support.calling_role() PARALLEL SAFE;
+ALTER FUNCTION support.slack_channel(text) PARALLEL SAFE;
+ALTER FUNCTION support.list_accounts_and_users() PARALLEL SAFE;
+ALTER FUNCTION support.require_acting_user(bigint) PARALLEL SAFE;
+ALTER FUNCTION support.require_agent(bigint) PARALLEL SAFE;
+ALTER FUNCTION support.require_client(bigint,bigint) PARALLEL SAFE;
+ALTER FUNCTION support.require_super_user() PARALLEL SAFE;
+ALTER FUNCTION support.change_reason() PARALLEL SAFE;
+ALTER FUNCTION support.require_not_closed(support.tickets) PARALLEL SAFE;
+ALTER FUNCTION support.require_open(support.tickets) PARALLEL SAFE;
+ALTER FUNCTION support.war_room_limit_reached(support.tickets,timestamp with time zone) PARALLEL SAFE;
+ALTER FUNCTION support.next_action_time() PARALLEL SAFE;
+ALTER FUNCTION support.ticket_actions(support.tickets) PARALLEL SAFE;
+ALTER FUNCTION support.dissatisfaction_rule(text) PARALLEL SAFE;
+ALTER FUNCTION support.alert_channel(support.tickets) PARALLEL SAFE;
+ALTER FUNCTION support.client_safe_alert(support.tickets,text) PARALLEL SAFE;
+ALTER FUNCTION support.client_time(support.tickets,timestamp with time zone) PARALLEL SAFE;
+ALTER FUNCTION support.template_variables(support.tickets) PARALLEL SAFE;
+ALTER FUNCTION support.has_endpoint(text,text) PARALLEL SAFE;
+ALTER FUNCTION support.message_content(text, text, text, text, jsonb, text, bigint, bigint, text, timestamp with time zone, text) PARALLEL SAFE;
+ALTER FUNCTION support.next_delivery() PARALLEL SAFE;
+ALTER FUNCTION support.active_assumptions() PARALLEL SAFE;
+ALTER FUNCTION support.assumption_end_reason(support.auth_keys) PARALLEL SAFE;
+ALTER FUNCTION support.recent_power_changers(bigint) PARALLEL SAFE;
+ALTER FUNCTION support.auth_key_lookups() PARALLEL RESTRICTED;
+COMMENT ON FUNCTION support.auth_key_lookups() IS 'how many times this backend has looked a key up: once per transaction and key, however many rows the policies check (this backend''s count: parallel restricted)';
+
+-- The event trigger costs DDL outside the desk a look at the statement
+-- (#23: it ran a query on every ALTER TABLE in the database).
+CREATE FUNCTION support.record_trail_commands() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    command record;
+    recorded integer := 0;
+    trails oid[] := ARRAY['support.assumption_audit'::regclass, 'support.security_audit'::regclass,
+                          'support.ticket_events'::regclass, 'support.sla_events'::regclass]::oid[];
+BEGIN
+    IF support.restoring() THEN
+        RETURN 0;               -- a restore's own statements are not a bypass
+    END IF;
+    FOR command IN
+        -- the trail's own changes, and its triggers' and policies'
+        SELECT c.command_tag, c.object_identity FROM pg_catalog.pg_event_trigger_ddl_commands() c
+         WHERE CASE c.classid
+                 WHEN 'pg_catalog.pg_class'::regclass THEN c.objid
+                 WHEN 'pg_catalog.pg_trigger'::regclass THEN
+                     (SELECT t.tgrelid FROM pg_catalog.pg_trigger t WHERE t.oid OPERATOR(pg_catalog.=) c.objid)
+                 WHEN 'pg_catalog.pg_policy'::regclass THEN
+                     (SELECT p.polrelid FROM pg_catalog.pg_policy p WHERE p.oid OPERATOR(pg_catalog.=) c.objid)
+               END OPERATOR(pg_catalog.=) ANY (trails)
+    LOOP
+        INSERT INTO support.security_audit (kind, changed_by, details)
+        VALUES ('bypass', support.current_user_id(),
+                jsonb_build_object('command', command.command_tag, 'object', command.object_identity,
+                                   'statement', pg_catalog.current_query()));
+        recorded := recorded OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN recorded;
+END $$;
+COMMENT ON FUNCTION support.record_trail_commands() IS 'the event trigger''s query: the commands of this DDL statement on the trails, recorded in support.security_audit; how many';
+REVOKE ALL ON FUNCTION support.record_trail_commands() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.record_trail_bypass() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'record_trail_bypass';
+COMMENT ON FUNCTION support.record_trail_bypass() IS 'event trigger: DDL on the trails (disabling their triggers or row-level security, say) is recorded in support.security_audit; DDL elsewhere costs a look at the statement';
 
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)

@@ -99,7 +99,9 @@ BEGIN
                        format('btree comparison of support.%s (the core''s enum_cmp)', enum_type));
         EXECUTE format('CREATE OPERATOR CLASS support.%I DEFAULT FOR TYPE support.%I USING btree AS'
                        ' OPERATOR 1 pg_catalog.<, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=,'
-                       ' OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>, FUNCTION 1 support.%I(support.%I, support.%I)',
+                       ' OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>, FUNCTION 1 support.%I(support.%I, support.%I),'
+                       -- equal values are equal images: indexes deduplicate
+                       ' FUNCTION 4 pg_catalog.btequalimage(oid)',
                        enum_type || '_ops', enum_type, enum_type || '_cmp', enum_type, enum_type);
         EXECUTE format('CREATE OPERATOR CLASS support.%I DEFAULT FOR TYPE support.%I USING hash AS'
                        ' OPERATOR 1 pg_catalog.=, FUNCTION 1 (support.%I) pg_catalog.hashenum(anyenum),'
@@ -194,7 +196,8 @@ CREATE OPERATOR CLASS support.priority_ops DEFAULT FOR TYPE support.priority USI
     OPERATOR 3 pg_catalog.=,
     OPERATOR 4 pg_catalog.>=,
     OPERATOR 5 pg_catalog.>,
-    FUNCTION 1 support.priority_cmp(support.priority, support.priority);
+    FUNCTION 1 support.priority_cmp(support.priority, support.priority),
+    FUNCTION 4 pg_catalog.btequalimage(oid);       -- one representation per priority: indexes deduplicate
 CREATE OPERATOR CLASS support.priority_hash_ops DEFAULT FOR TYPE support.priority USING hash AS
     OPERATOR 1 pg_catalog.=,
     FUNCTION 1 support.priority_hash(support.priority),
@@ -336,7 +339,8 @@ COMMENT ON OPERATOR pg_catalog.>= (support.business_hours, support.business_hour
 CREATE OPERATOR CLASS support.business_hours_ops DEFAULT FOR TYPE support.business_hours USING btree AS
     OPERATOR 1 pg_catalog.<, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=,
     OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>,
-    FUNCTION 1 support.business_hours_cmp(support.business_hours, support.business_hours);
+    FUNCTION 1 support.business_hours_cmp(support.business_hours, support.business_hours),
+    FUNCTION 4 pg_catalog.btequalimage(oid);       -- the canonical form is the stored one: indexes deduplicate
 COMMENT ON OPERATOR CLASS support.business_hours_ops USING btree IS 'stable order of business hours, for sorting and grouping';
 CREATE OPERATOR CLASS support.business_hours_hash_ops DEFAULT FOR TYPE support.business_hours USING hash AS
     OPERATOR 1 pg_catalog.=,
@@ -385,7 +389,7 @@ CREATE FUNCTION support.is_email_address(address text) RETURNS boolean
 COMMENT ON FUNCTION support.is_email_address(address text) IS 'whether address is an RFC 5321 mailbox (dot-atom local part, domain of labels, at most 254 characters)';
 
 CREATE FUNCTION support.require_text(value text, what text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF value IS NULL OR btrim(value) = '' THEN
         RAISE EXCEPTION '% must not be empty', what
@@ -399,7 +403,7 @@ REVOKE ALL ON FUNCTION support.require_text(value text, what text) FROM PUBLIC;
 -- The PL/pgSQL trigger functions' relation check (the C ones have
 -- src/trigger_guard.c): EXECUTE is the owner's alone, this is for a DBA's slip.
 CREATE FUNCTION support.require_trigger_table(schema_name name, table_name name, expected name, function_name text) RETURNS void
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF schema_name OPERATOR(pg_catalog.<>) 'support' OR table_name OPERATOR(pg_catalog.<>) expected THEN
         RAISE EXCEPTION 'support.%() fires only on support.%, not on %.%', function_name, expected, schema_name, table_name

@@ -7,7 +7,7 @@
 -- names: each workflow function has a form without its actor argument that
 -- acts as the key's user (with the actor, it must still be the key's).
 CREATE FUNCTION support.key_user_id() RETURNS bigint
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     user_id bigint := support.current_user_id();
 BEGIN
@@ -57,6 +57,8 @@ ALTER TABLE support.auth_keys ENABLE ROW LEVEL SECURITY;
 -- No group reads keys, not even their hashes: only the owner's functions do.
 REVOKE ALL ON TABLE support.auth_keys FROM PUBLIC;
 COMMENT ON TABLE support.auth_keys IS 'issued keys, as SHA-256 hashes: whose, until when, and for an assumed user who assumed it, why, its idle limit and the session it dies with';
+-- dumped like every table: an assumption's trail refers to its key
+SELECT pg_catalog.pg_extension_config_dump('support.auth_keys', '');
 SELECT pg_catalog.pg_extension_config_dump('support.auth_key_id_seq', '');
 
 CREATE FUNCTION support.auth_key_hash(auth_key text) RETURNS bytea
@@ -64,8 +66,8 @@ CREATE FUNCTION support.auth_key_hash(auth_key text) RETURNS bytea
 COMMENT ON FUNCTION support.auth_key_hash(auth_key text) IS 'SHA-256 of a key, the form support.auth_keys stores';
 
 CREATE FUNCTION support.auth_key_lookups() RETURNS bigint
-    LANGUAGE c PARALLEL SAFE AS 'MODULE_PATHNAME', 'auth_key_lookups';
-COMMENT ON FUNCTION support.auth_key_lookups() IS 'how many times this backend has looked a key up: once per transaction and key, however many rows the policies check';
+    LANGUAGE c PARALLEL RESTRICTED AS 'MODULE_PATHNAME', 'auth_key_lookups';
+COMMENT ON FUNCTION support.auth_key_lookups() IS 'how many times this backend has looked a key up: once per transaction and key, however many rows the policies check (this backend''s count: parallel restricted)';
 
 CREATE FUNCTION support.auth_keys_changed() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'auth_keys_changed';
@@ -75,7 +77,7 @@ REVOKE ALL ON FUNCTION support.auth_keys_changed() FROM PUBLIC;
 -- The role that called: SET ROLE's, else the login's; a SECURITY DEFINER
 -- function changes neither (current_user would be the owner there).
 CREATE FUNCTION support.calling_role() RETURNS name
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN current_setting('role') OPERATOR(pg_catalog.=) 'none' THEN session_user
                 ELSE current_setting('role')::name END
 $$;

@@ -49,7 +49,7 @@ REVOKE ALL ON FUNCTION support.enroll_totp(agent_id bigint, current_code text) F
 GRANT ALL ON FUNCTION support.enroll_totp(agent_id bigint, current_code text) TO support_login;
 
 CREATE FUNCTION support.list_accounts_and_users() RETURNS TABLE(account_id bigint, account_name text, sensitive boolean, approved_until timestamp with time zone, user_id bigint, email text, full_name text, role support.account_role)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     me bigint := support.require_super_user();
 BEGIN
@@ -73,7 +73,7 @@ GRANT ALL ON FUNCTION support.list_accounts_and_users() TO support_super_user;
 -- only a session that bypasses row-level security anyway (a superuser, a
 -- DBA's script, the worker) may name one.
 CREATE FUNCTION support.require_acting_user(user_id bigint) RETURNS void
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     key_user bigint := support.current_user_id();
 BEGIN
@@ -148,7 +148,7 @@ GRANT INSERT(is_executive),UPDATE(is_executive) ON TABLE support.agents TO suppo
 SELECT pg_catalog.pg_extension_config_dump('support.agents', '');
 
 CREATE FUNCTION support.require_agent(agent_id bigint) RETURNS support.agents
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     agent support.agents;
 BEGIN
@@ -273,7 +273,7 @@ CREATE TRIGGER users_at_the_account_domains BEFORE INSERT OR UPDATE OF email ON 
 
 -- A client's Reporting Manager reads; the workflow's client writes refuse it.
 CREATE FUNCTION support.require_client(account_id bigint, user_id bigint) RETURNS support.account_users
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     client_user support.account_users;
 BEGIN
@@ -304,7 +304,7 @@ REVOKE ALL ON FUNCTION support.require_client(account_id bigint, user_id bigint)
 
 -- Only a super user's own key, issued with a verified second factor.
 CREATE FUNCTION support.require_super_user() RETURNS bigint
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF support.current_user_id() IS NULL THEN
         RAISE EXCEPTION 'support.auth_key is not set'

@@ -325,7 +325,7 @@ REVOKE ALL ON FUNCTION support.locked_ticket(ticket_id bigint) FROM PUBLIC;
 -- pooler, would land in the next client's public history: it counts only
 -- when set for the transaction (src/transaction_settings.c).
 CREATE FUNCTION support.change_reason() RETURNS text
-    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'change_reason';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'change_reason';
 COMMENT ON FUNCTION support.change_reason() IS 'support.change_reason when this transaction set it (SET LOCAL, set_config(..., true), a default, or a superuser''s session); else NULL, with a warning';
 REVOKE ALL ON FUNCTION support.change_reason() FROM PUBLIC;
 
@@ -543,7 +543,7 @@ CREATE FUNCTION support.reply_publicly(ticket_id bigint, body text) RETURNS bigi
 COMMENT ON FUNCTION support.reply_publicly(ticket_id bigint, body text) IS 'a public reply as the key''s agent';
 
 CREATE FUNCTION support.require_not_closed(ticket support.tickets) RETURNS void
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF ticket.status = 'closed' THEN
         RAISE EXCEPTION 'ticket % is closed', ticket.ticket_id
@@ -555,7 +555,7 @@ COMMENT ON FUNCTION support.require_not_closed(ticket support.tickets) IS 'raise
 REVOKE ALL ON FUNCTION support.require_not_closed(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.require_open(ticket support.tickets) RETURNS void
-    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF ticket.status IN ('resolved', 'closed') THEN
         RAISE EXCEPTION 'ticket % is %', ticket.ticket_id, ticket.status

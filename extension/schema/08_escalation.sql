@@ -60,7 +60,7 @@ COMMENT ON FUNCTION support.escalate(ticket_id bigint, reason text) IS 'escalate
 -- war rooms (the executives) a day unless staff decide it, and the
 -- managers an hour for its clients' escalation requests and complaints.
 CREATE FUNCTION support.war_room_limit_reached(ticket support.tickets, as_of timestamp with time zone) RETURNS boolean
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     -- staff's own escalation, and a ticket whose room is open, are not limited
     SELECT support.current_key_kind() IS DISTINCT FROM 'agent'
        AND support.current_key_kind() IS DISTINCT FROM 'manager'
@@ -510,7 +510,7 @@ REVOKE ALL ON FUNCTION support.run_due_actions(as_of timestamp with time zone, m
 -- When the worker next has something to do: the earliest due action of a
 -- ticket not set aside, or a set-aside ticket's retry (one probe each).
 CREATE FUNCTION support.next_action_time() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT LEAST(
         (SELECT t.next_action_at FROM support.tickets t
           WHERE t.next_action_at IS NOT NULL
@@ -725,7 +725,7 @@ COMMENT ON FUNCTION support.take_action(ticket support.tickets, action text, due
 REVOKE ALL ON FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.ticket_actions(ticket support.tickets) RETURNS TABLE(action text, due timestamp with time zone)
-    LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'ticket_actions';
+    LANGUAGE c STABLE PARALLEL SAFE STRICT AS 'MODULE_PATHNAME', 'ticket_actions';
 COMMENT ON FUNCTION support.ticket_actions(ticket support.tickets) IS 'every action the escalation worker schedules for this ticket row, with its time, whether taken or not';
 REVOKE ALL ON FUNCTION support.ticket_actions(ticket support.tickets) FROM PUBLIC;
 GRANT ALL ON FUNCTION support.ticket_actions(ticket support.tickets) TO support_manager;
@@ -850,7 +850,7 @@ REVOKE ALL ON FUNCTION support.escalate_for_dissatisfaction(ticket support.ticke
 -- The first active rule whose words a client's message contains, matched
 -- as triage's keyword rules are (src/triage_rules.c).
 CREATE FUNCTION support.dissatisfaction_rule(message text) RETURNS support.dissatisfaction_rules
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT r.* FROM support.dissatisfaction_rules r
      WHERE r.active
        -- the first 100,000 characters: a tsvector holds at most 1 MB

@@ -22,7 +22,7 @@ COMMENT ON FUNCTION support.alert(ticket support.tickets, channel text, template
 REVOKE ALL ON FUNCTION support.alert(ticket support.tickets, channel text, template text, subject text, body text, payload jsonb) FROM PUBLIC;
 
 CREATE FUNCTION support.alert_channel(ticket support.tickets) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN ticket.priority::text = 'P1' OR ticket.executive_escalated_at IS NOT NULL
                 THEN support.slack_channel('critical') ELSE support.slack_channel('escalations') END
 $$;
@@ -163,7 +163,7 @@ REVOKE ALL ON FUNCTION support.client_message(ticket support.tickets, template_n
 -- the texts, the variables of the client templates and their fallbacks are
 -- src/client_texts.c's, which the triage outbox uses too.
 CREATE FUNCTION support.client_safe_alert(ticket support.tickets, kind text) RETURNS text
-    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'client_safe_alert';
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'client_safe_alert';
 COMMENT ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) IS 'the text an enterprise client''s shared Slack channel gets for an alert of this kind (NULL: the client does not hear of it)';
 REVOKE ALL ON FUNCTION support.client_safe_alert(ticket support.tickets, kind text) FROM PUBLIC;
 
@@ -178,7 +178,7 @@ CREATE FUNCTION support.duration_in_words(span interval) RETURNS text
 COMMENT ON FUNCTION support.duration_in_words(span interval) IS 'a duration in words: ''2 hours'', ''1 hour and 30 minutes'', ''1 day, 4 hours and 5 minutes''';
 
 CREATE FUNCTION support.client_time(ticket support.tickets, at timestamp with time zone) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT support.local_time(at, a.time_zone) FROM support.accounts a
      WHERE a.account_id OPERATOR(pg_catalog.=) ticket.account_id
 $$;
@@ -186,7 +186,7 @@ COMMENT ON FUNCTION support.client_time(ticket support.tickets, at timestamp wit
 REVOKE ALL ON FUNCTION support.client_time(ticket support.tickets, at timestamp with time zone) FROM PUBLIC;
 
 CREATE FUNCTION support.template_variables(ticket support.tickets) RETURNS jsonb
-    LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'template_variables';
+    LANGUAGE c STABLE PARALLEL SAFE STRICT AS 'MODULE_PATHNAME', 'template_variables';
 COMMENT ON FUNCTION support.template_variables(ticket support.tickets) IS 'the variables of a client template for the ticket, with the documented fallbacks (the acknowledgment''s own)';
 REVOKE ALL ON FUNCTION support.template_variables(ticket support.tickets) FROM PUBLIC;
 
@@ -205,6 +205,9 @@ DECLARE
     moved boolean;
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
+    IF support.restoring() THEN
+        RETURN CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN OLD ELSE NEW END;   -- a restore's rows, and its trail, as dumped
+    END IF;
     IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
         -- a channel's own endpoint gone sends its messages to '*': a move too
         IF NOT COALESCE(caller_is_superuser, false) THEN
@@ -266,7 +269,7 @@ REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
 -- A message for a destination without an endpoint waits, untouched, until
 -- one is configured (adding an endpoint wakes the worker).
 CREATE FUNCTION support.has_endpoint(destination text, target text) RETURNS boolean
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM support.delivery_endpoints e
                     WHERE e.active AND e.destination = has_endpoint.destination
                       AND (has_endpoint.destination = 'email' OR e.endpoint = has_endpoint.target
@@ -276,7 +279,7 @@ COMMENT ON FUNCTION support.has_endpoint(destination text, target text) IS 'whet
 REVOKE ALL ON FUNCTION support.has_endpoint(destination text, target text) FROM PUBLIC;
 
 CREATE FUNCTION support.message_content(destination text, target text, subject text, body text, payload jsonb, idempotency_key text, account_id bigint, ticket_id bigint, template text, created_at timestamp with time zone, sender text) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE destination
     WHEN 'slack' THEN
         jsonb_build_object(
@@ -328,7 +331,7 @@ REVOKE ALL ON FUNCTION support.message_content(destination text, target text, su
 
 -- (a manager's too: support.delivery_status shows it)
 CREATE FUNCTION support.next_delivery() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     -- a probe of each index: the fair queue (all due), and the messages
     -- waiting for another attempt; messages without an endpoint are parked
     SELECT CASE WHEN EXISTS (SELECT 1 FROM support.outbound_messages m

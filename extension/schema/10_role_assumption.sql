@@ -3,7 +3,7 @@
 -- an audit trail.
 
 CREATE FUNCTION support.active_assumptions() RETURNS TABLE(account_id bigint, assumed_user_id bigint, assumed_by bigint, assumed_at timestamp with time zone, last_used_at timestamp with time zone, idle_until timestamp with time zone, expires_at timestamp with time zone, justification text, approval_id bigint)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT support.current_is_manager() THEN
         RAISE EXCEPTION 'only a support manager may list who is assuming whom'
@@ -172,7 +172,7 @@ GRANT ALL ON FUNCTION support.assume_user_role(user_id bigint, justification tex
 -- session_nonce), for the audit; the key lookup (src/auth.c) no longer
 -- consults it.
 CREATE FUNCTION support.assumption_end_reason(assumed support.auth_keys) RETURNS text
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN parent.revoked_at IS NOT NULL THEN 'the super user''s key was revoked'
         WHEN parent.expires_at OPERATOR(pg_catalog.<=) now() THEN 'the super user''s key expired'
@@ -226,6 +226,9 @@ DECLARE
     ended support.auth_keys;
 BEGIN
     PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'agents', 'end_assumptions_of_former_super_users');
+    IF support.restoring() THEN
+        RETURN NULL;            -- a restore brings the trail back as it was dumped
+    END IF;
     FOR ended IN
         UPDATE support.auth_keys k
            SET revoked_at = now(), revoke_reason = 'the super user is no longer an active super user'

@@ -33,5 +33,6 @@ bash test/bench/triage_instructions.sh
 bash test/bench/escalation_worker.sh "${BENCH_ESCALATIONS:-100000}"
 bash test/bench/delivery.sh "${BENCH_MESSAGES:-10000}"
 bash test/bench/delivery_backlog.sh "${BENCH_BACKLOG:-1000000}"
+bash test/bench/event_trigger.sh bedrock_bench "${BENCH_SECONDS:-20}"
 bash test/bench/rls_dashboard.sh "${BENCH_RLS_TICKETS:-1000000}" "$(( ${BENCH_SECONDS:-20} / 2 ))"
 psql -X -q -d postgres -c 'DROP DATABASE bedrock_bench'

@@ -935,6 +935,18 @@ ALTER TABLE support.assumption_audit DISABLE TRIGGER assumption_audit_append_onl
 ALTER TABLE support.assumption_audit ENABLE TRIGGER assumption_audit_append_only;
 SELECT is((SELECT count(*) FROM support.security_audit WHERE kind = 'bypass' AND details->>'object' = 'support.assumption_audit'),
           2::bigint, 'disabling and enabling the audit''s guard are both recorded');
+CREATE TRIGGER watch_sla AFTER INSERT ON support.sla_events FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
+DROP TRIGGER watch_sla ON support.sla_events;
+SELECT is((SELECT details->>'object' FROM support.security_audit WHERE kind = 'bypass' ORDER BY audit_id DESC LIMIT 1),
+          'watch_sla on support.sla_events', 'so is a trigger added to a trail');
+CREATE TABLE pg_temp.someone_elses (n integer);
+SELECT count(*) AS bypasses_before FROM support.security_audit WHERE kind = 'bypass' \gset
+ALTER TABLE pg_temp.someone_elses ADD COLUMN m integer;
+CREATE TRIGGER theirs AFTER INSERT ON pg_temp.someone_elses FOR EACH STATEMENT EXECUTE FUNCTION support.outbox_changed();
+ALTER TABLE support.tickets ALTER COLUMN subject SET STATISTICS 200;
+ALTER TABLE support.tickets ALTER COLUMN subject SET STATISTICS -1;
+SELECT is((SELECT count(*) FROM support.security_audit WHERE kind = 'bypass'), :bypasses_before::bigint,
+          'DDL on any other table, the desk''s own included, records nothing');
 
 ------------------------------------------------------------------------------
 -- A client's shared Slack channel hears only client-safe texts

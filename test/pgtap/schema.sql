@@ -1,7 +1,7 @@
 -- The shape every later feature relies on: keys that lead with account_id,
 -- row-level security everywhere, pinned search paths, documented objects.
 BEGIN;
-SELECT plan(22);
+SELECT plan(28);
 
 SELECT has_extension('bedrock_support', 'the extension is installed');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'bedrock_support'), false,
@@ -87,7 +87,7 @@ SELECT is(ARRAY(
           'support.outbox_changed()', 'support.post_client_message(bigint,bigint,text)',
           'support.queue_webhooks()', 'support.rate_ticket(bigint,bigint,integer,text)',
           'support.record_escalation_call(bigint,bigint,text)', 'support.record_post_incident_review(bigint,bigint,text)',
-          'support.record_trail_bypass()',
+          'support.record_trail_commands()',
           'support.release_user_role()', 'support.reply_publicly(bigint,bigint,text)',
           'support.report_revenue_at_risk(bigint,bigint,numeric,text,text)',
           'support.request_escalation(bigint,bigint,text)', 'support.requeue_message(bigint,bigint)',
@@ -112,11 +112,13 @@ SELECT is(ARRAY(
      ORDER BY 1), '{}'::text[], 'every type has a comment');
 
 -- pg_dump brings back every table's data and every sequence's position
+-- (the keys too: an assumption's trail refers to its key, and a key works
+-- only for the hash's owner, on a copy as on the source)
 SELECT is(ARRAY(
     SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = 'support' AND c.relkind IN ('r', 'S')
        AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'bedrock_support')::oid[])
-     ORDER BY 1), '{auth_keys}'::text[], 'every table and sequence but the keys is registered with pg_extension_config_dump');
+     ORDER BY 1), '{}'::text[], 'every table and sequence is registered with pg_extension_config_dump');
 
 -- one writer of the SLA trail's changes and breaches; activation is the insert trigger's
 SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
@@ -157,6 +159,54 @@ SELECT is(ARRAY(
     SELECT p.proname || ' ' || p.pronamespace::regnamespace::text FROM pg_proc p
      WHERE p.prokind = 'a' AND p.proargtypes[0] = 'support.priority'::regtype ORDER BY 1),
     ARRAY['max pg_catalog', 'min pg_catalog'], 'min and max of priority live in pg_catalog');
+
+SELECT is(ARRAY(SELECT c.opcname::text FROM pg_opclass c
+                 WHERE c.opcnamespace = 'support'::regnamespace AND c.opcmethod = (SELECT oid FROM pg_am WHERE amname = 'btree')
+                   AND NOT EXISTS (SELECT 1 FROM pg_amproc p WHERE p.amprocfamily = c.opcfamily AND p.amprocnum = 4
+                                      AND p.amproc = 'pg_catalog.btequalimage'::regproc)
+                 ORDER BY 1), '{}'::text[], 'every B-tree operator class of the extension lets its indexes deduplicate');
+
+-- Volatility and parallel safety say what each function does: one that
+-- writes is VOLATILE; one that only reads is PARALLEL SAFE (or RESTRICTED,
+-- with its reason); neither calls a function that claims less (names in
+-- string literals, such as hints, are not calls)
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                 WHERE p.pronamespace = 'support'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+                   AND p.provolatile IN ('i', 's') AND p.proparallel = 'u' ORDER BY 1),
+          '{}'::text[], 'no IMMUTABLE or STABLE function is PARALLEL UNSAFE');
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                 WHERE p.pronamespace = 'support'::regnamespace AND p.provolatile <> 'v'
+                   AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+                   AND p.prosrc ~* '(\mINSERT\s+INTO|\mUPDATE\s+support\.|\mDELETE\s+FROM|set_config\(|nextval\()'
+                 ORDER BY 1),
+          '{}'::text[], 'no SQL or PL/pgSQL function that writes claims to be IMMUTABLE or STABLE');
+SELECT is(ARRAY(SELECT DISTINCT p.oid::regprocedure::text || ' calls ' || m[1] FROM pg_proc p
+                 CROSS JOIN LATERAL regexp_matches(regexp_replace(p.prosrc, '''([^'']|'''')*''', '', 'g'), 'support\.([a-z_0-9]+)\(', 'g') m
+                 WHERE p.pronamespace = 'support'::regnamespace
+                   AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+                   AND EXISTS (SELECT 1 FROM pg_proc c WHERE c.pronamespace = 'support'::regnamespace AND c.proname = m[1])
+                   AND NOT EXISTS (SELECT 1 FROM pg_proc c WHERE c.pronamespace = 'support'::regnamespace AND c.proname = m[1]
+                                      AND (c.provolatile = 'i' OR c.provolatile = p.provolatile OR p.provolatile = 'v'))
+                 ORDER BY 1),
+          '{}'::text[], 'no IMMUTABLE or STABLE function calls a function more volatile than itself');
+SELECT is(ARRAY(SELECT DISTINCT p.oid::regprocedure::text || ' calls ' || m[1] FROM pg_proc p
+                 CROSS JOIN LATERAL regexp_matches(regexp_replace(p.prosrc, '''([^'']|'''')*''', '', 'g'), 'support\.([a-z_0-9]+)\(', 'g') m
+                 WHERE p.pronamespace = 'support'::regnamespace AND p.proparallel = 's'
+                   AND p.prolang IN (SELECT oid FROM pg_language WHERE lanname IN ('sql', 'plpgsql'))
+                   AND EXISTS (SELECT 1 FROM pg_proc c WHERE c.pronamespace = 'support'::regnamespace AND c.proname = m[1])
+                   AND NOT EXISTS (SELECT 1 FROM pg_proc c WHERE c.pronamespace = 'support'::regnamespace AND c.proname = m[1]
+                                      AND c.proparallel = 's')
+                 ORDER BY 1),
+          '{}'::text[], 'no PARALLEL SAFE function calls one that is not');
+-- volatile and still parallel safe: each reads something that changes
+-- between calls, the same in a parallel worker as in its leader
+SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc p
+                 WHERE p.pronamespace = 'support'::regnamespace AND p.provolatile = 'v' AND p.proparallel = 's'
+                 ORDER BY 1),
+          ARRAY['new_auth_key',     -- pg_strong_random
+                'session_alive',    -- shared memory's session registry
+                'verify_totp'],     -- the clock
+          'the VOLATILE PARALLEL SAFE functions are these');
 
 SELECT * FROM finish();
 ROLLBACK;

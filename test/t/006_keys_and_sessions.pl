@@ -194,8 +194,13 @@ for my $try (1 .. 20)	# pgbouncer notices its closed connections on their next u
 	select(undef, undef, undef, 0.1);
 }
 is($works, '3', 'the assumption outlives the server connection that made it');
+# (a manager's rule, numbered by a sequence the install drew from)
+$node->safe_psql('bedrock', q{INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('Before the crash', 'refund')});
 $node->stop('immediate');
 $node->start;
+is($node->safe_psql('bedrock', q{INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('After the crash', 'chargeback')
+	RETURNING rule_id > (SELECT max(rule_id) FROM support.dissatisfaction_rules WHERE name = 'Before the crash')}),
+	't', 'after a crash restart the configuration sequences go on where they were');
 for my $try (1 .. 50)
 {
 	$works = count_as_assumed();

@@ -161,6 +161,11 @@ sub catalog_description
 			              p.roles, p.cmd, p.qual, p.with_check)
 			  FROM pg_policies p WHERE p.schemaname = 'support'
 			UNION ALL
+			-- operator families' support functions (btequalimage: deduplication)
+			SELECT format('amproc %s %s %s %s %s', f.opfname, a.amprocnum, a.amproclefttype::regtype,
+			              a.amprocrighttype::regtype, a.amproc::regprocedure)
+			  FROM pg_amproc a JOIN pg_opfamily f ON f.oid = a.amprocfamily
+			 WHERE f.opfnamespace = 'support'::regnamespace			UNION ALL
 			SELECT format('config-dump %s %s', x.tbl::regclass, x.cond)
 			  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tbl, cond)
 			 WHERE e.extname = 'bedrock_support'
