@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
           libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
           libcurl4-openssl-dev make gcc rsync clang libclang-rt-14-dev
-          python3 python3-aiosmtpd python3-psycopg2 curl pgbouncer valgrind)
+          python3 python3-aiosmtpd python3-psycopg2 curl pgbouncer valgrind sqlsmith)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -37,7 +37,7 @@ rsync -a --exclude .git --exclude .pgdata "$REPO/" "$work/"
 cd "$work"
 
 declare -A passed failed
-layers=("pg_regress" "isolation" "pgTAP" "Perl TAP" "fuzz" "crashes")
+layers=("pg_regress" "isolation" "pgTAP" "Perl TAP" "fuzz" "sqlsmith" "crashes")
 
 count_regress() {  # pg_regress and isolation: "test x ... ok" / "... FAILED"
     passed[$1]=$(grep -cE '\.\.\. ok' "$2")
@@ -83,6 +83,13 @@ if as_server_user bash test/fuzz/run.sh "${BEDROCK_FUZZ_SECONDS:-20}" 2>&1 | tee
 else
     passed[fuzz]=0 failed[fuzz]=1
     cat test/fuzz/crash-* 2>/dev/null
+fi
+
+step "sqlsmith against a desk with data (test/fuzz/sqlsmith.sh, ${BEDROCK_SQLSMITH_SECONDS:-60} s)"
+if as_server_user bash test/fuzz/sqlsmith.sh "${BEDROCK_SQLSMITH_SECONDS:-60}" 2>&1 | tee sqlsmith.log; then
+    passed[sqlsmith]=1 failed[sqlsmith]=0
+else
+    passed[sqlsmith]=0 failed[sqlsmith]=1
 fi
 
 # A backend killed by SIGSEGV, SIGABRT, SIGBUS or SIGFPE is a failure even
