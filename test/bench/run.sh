@@ -30,6 +30,7 @@ psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/
 psql -X -q -d bedrock_bench -v tickets="${BENCH_TICKETS:-100000}" -f test/bench/triage.sql
 bash test/bench/triage_pgbench.sh bedrock_bench "${BENCH_SECONDS:-20}"
 bash test/bench/triage_instructions.sh
+bash test/bench/isolation_cost.sh
 bash test/bench/escalation_worker.sh "${BENCH_ESCALATIONS:-100000}"
 bash test/bench/delivery.sh "${BENCH_MESSAGES:-10000}"
 bash test/bench/delivery_backlog.sh "${BENCH_BACKLOG:-1000000}"

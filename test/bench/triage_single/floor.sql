@@ -20,11 +20,12 @@ events AS (
     FROM t),
 messages AS (
   INSERT INTO support.outbound_messages (account_id, ticket_id, destination, target, template,
-                                         subject, body, payload)
+                                         subject, body, payload, send_order)
   SELECT t.account_id, t.ticket_id, 'email', 'user@pgbench.example', 'initial_response',
          'Re: ' || t.subject || ' [#' || t.ticket_id || ']',
          'Dear Bench User, thank you for contacting Bedrock Platform Support about ' || t.subject ||
-         '. Your ticket #' || t.ticket_id || ' is assigned and we will update you shortly.', '{}'
+         '. Your ticket #' || t.ticket_id || ' is assigned and we will update you shortly.', '{}',
+         support.next_send_order(t.account_id, false)
     FROM t)
-UPDATE support.agents g SET open_tickets = g.open_tickets + 1, last_assigned_at = clock_timestamp()
-  FROM t WHERE g.agent_id = t.assignee_id;
+INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at)
+SELECT t.assignee_id, 1, clock_timestamp() FROM t;
