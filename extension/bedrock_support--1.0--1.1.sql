@@ -1791,7 +1791,7 @@ CREATE TABLE support.agent_load_changes (
 CREATE INDEX agent_load_changes_agent_idx ON support.agent_load_changes USING btree (agent_id);
 ALTER SEQUENCE support.agent_load_change_id_seq OWNED BY support.agent_load_changes.change_id;
 ALTER TABLE support.agent_load_changes ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.agent_load_changes IS 'changes to the agents'' loads not yet folded into support.agents (open tickets gained or lost, and when one was assigned): an agent''s load is its open_tickets plus its rows here';
+COMMENT ON TABLE support.agent_load_changes IS 'changes to the agents'' loads made while another transaction held the agent''s row, not yet folded into support.agents (open tickets gained or lost, and when one was assigned): an agent''s load is its open_tickets plus its rows here';
 SELECT pg_catalog.pg_extension_config_dump('support.agent_load_changes', '');
 SELECT pg_catalog.pg_extension_config_dump('support.agent_load_change_id_seq', '');
 
@@ -1905,9 +1905,9 @@ COMMENT ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text,
 REVOKE ALL ON FUNCTION support.escalate_ticket(ticket support.tickets, reason text, as_of timestamp with time zone) FROM PUBLIC;
 
 COMMENT ON FUNCTION support.pick_agent(tier smallint, skill text) IS 'the on-shift, active agent of the tier with the skill and the fewest open tickets, counting picks of transactions still running (then assigned longest ago, then lowest id); never locks an agent or waits for one; NULL when none is eligible';
-COMMENT ON FUNCTION support.track_agent_load() IS 'moves a ticket between the agents'' loads when it changes hands or opens or closes (support.agent_load_changes: no agent row is locked)';
-COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent as of the escalation worker''s last fold (each pass); with its rows of support.agent_load_changes, the load routing balances';
-COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket, as of the last fold: among equally loaded agents the one waiting longest goes first';
+COMMENT ON FUNCTION support.track_agent_load() IS 'moves a ticket between the agents'' loads when it changes hands or opens or closes: in an agent''s row no other transaction holds, else in support.agent_load_changes, never waiting';
+COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent, written in place unless another transaction held the row then; with its rows of support.agent_load_changes (folded in by the worker), the load routing balances';
+COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket (with the ledger''s, support.agent_load_changes): among equally loaded agents the one waiting longest goes first';
 
 -- The outbox is delivered fairly (#23: one account's 10,000 webhooks held
 -- up another's P1 alert for 115 s): urgent messages first, each class in

@@ -29,7 +29,7 @@
 #include "agent_reservations.h"
 
 /* agents with counters at once, over all databases */
-#define RESERVATION_SLOTS 4096
+#define RESERVATION_SLOTS 1024
 
 typedef struct ReservationSlot
 {
@@ -45,11 +45,16 @@ typedef struct ReservationShared
 	ReservationSlot slots[RESERVATION_SLOTS];
 } ReservationShared;
 
-/* this transaction's picks, to end when it ends */
+/*
+ * this transaction's picks, to end when it ends: one entry per agent and
+ * subtransaction, with how many (a statement of 100,000 tickets has as
+ * many entries as agents, not picks)
+ */
 typedef struct OwnPick
 {
 	int64		agent_id;
 	SubTransactionId subtransaction;
+	int64		count;
 } OwnPick;
 
 static ReservationShared *reservations = NULL;
@@ -205,8 +210,8 @@ agent_reservations_end(SubTransactionId subtransaction)
 		{
 			ReservationSlot *slot = agent_reservations_slot(own_picks[i].agent_id, false);
 
-			if (slot != NULL && slot->ends < slot->picks)
-				slot->ends++;
+			if (slot != NULL)
+				slot->ends += Min((uint64) own_picks[i].count, slot->picks - slot->ends);
 		}
 	}
 	LWLockRelease(reservations->lock);
@@ -238,10 +243,28 @@ agent_reservations_subxact_callback(SubXactEvent event, SubTransactionId subtran
 		agent_reservations_end(subtransaction);
 	else if (event == SUBXACT_EVENT_COMMIT_SUB)
 	{
-		/* the parent ends them now */
+		/* the parent ends them now: merged into its entry for the agent */
+		int			kept = 0;
+
 		for (int i = 0; i < own_pick_count; i++)
+		{
 			if (own_picks[i].subtransaction == subtransaction)
+			{
+				int			j;
+
+				for (j = 0; j < kept; j++)
+					if (own_picks[j].subtransaction == parent && own_picks[j].agent_id == own_picks[i].agent_id)
+						break;
+				if (j < kept)
+				{
+					own_picks[j].count += own_picks[i].count;
+					continue;
+				}
 				own_picks[i].subtransaction = parent;
+			}
+			own_picks[kept++] = own_picks[i];
+		}
+		own_pick_count = kept;
 	}
 }
 
@@ -285,7 +308,8 @@ agent_reservations_choose(int count, const int64 *agent_ids, const AgentReservat
 		int64		own = 0;
 
 		for (int j = 0; j < own_pick_count; j++)
-			own += own_picks[j].agent_id == agent_ids[i];
+			if (own_picks[j].agent_id == agent_ids[i])
+				own += own_picks[j].count;
 		if (slot != NULL && slot->picks >= before[i].picks)
 		{
 			/* made since before[i], or not ended by then; this transaction's own are counted by the caller */
@@ -301,10 +325,22 @@ agent_reservations_choose(int count, const int64 *agent_ids, const AgentReservat
 
 		if (slot != NULL)
 		{
+			SubTransactionId subtransaction = GetCurrentSubTransactionId();
+			int			j;
+
 			slot->picks++;
-			own_picks[own_pick_count].agent_id = agent_ids[best];
-			own_picks[own_pick_count].subtransaction = GetCurrentSubTransactionId();
-			own_pick_count++;
+			for (j = 0; j < own_pick_count; j++)
+				if (own_picks[j].agent_id == agent_ids[best] && own_picks[j].subtransaction == subtransaction)
+					break;
+			if (j < own_pick_count)
+				own_picks[j].count++;
+			else
+			{
+				own_picks[own_pick_count].agent_id = agent_ids[best];
+				own_picks[own_pick_count].subtransaction = subtransaction;
+				own_picks[own_pick_count].count = 1;
+				own_pick_count++;
+			}
 		}
 	}
 	LWLockRelease(reservations->lock);

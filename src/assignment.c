@@ -26,20 +26,25 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "agent_reservations.h"
 #include "assignment.h"
 #include "owner_spi.h"
+#include "row_probe.h"
 #include "schema_version.h"
 #include "spi_support.h"
 #include "ticket_columns.h"
@@ -58,6 +63,7 @@ typedef struct LedgerAgent
 	TimestampTz last_assigned;	/* as read from the table */
 	int64		assigned_sequence;	/* 0: not yet in this statement */
 	bool		passed_over;	/* being deleted: not picked */
+	bool		held;			/* key-share locked by this statement already */
 	AgentReservation before;	/* picks in progress, read before the load */
 } LedgerAgent;
 
@@ -79,21 +85,10 @@ struct AssignmentLedger
 	Oid			owner;
 };
 
-/* column numbers of the candidates' query */
-enum
-{
-	CANDIDATE_AGENT_ID = 1,
-	CANDIDATE_LAST_ASSIGNED_AT,
-	CANDIDATE_LOAD,
-};
-
 /* support.auto_assign (assignment_auto_assigns() says whether it counts) */
 static bool assignment_auto_assign = true;
 static TransactionSetting assignment_auto_assign_setting = TRANSACTION_SETTING("support.auto_assign");
 
-static SPIPlanPtr assignment_candidates_plan = NULL;
-static SPIPlanPtr assignment_candidates_1_0_plan = NULL;
-static SPIPlanPtr assignment_key_share_plan = NULL;
 static SPIPlanPtr assignment_loads_plan = NULL;
 static SPIPlanPtr assignment_loads_1_0_plan = NULL;
 static SPIPlanPtr assignment_moved_plan = NULL;
@@ -131,70 +126,139 @@ assignment_ledger_create(MemoryContext context)
 }
 
 /*
- * The group's eligible agents with their committed loads, read as the
- * agents' owner, no row locked. The counters of picks in progress are read
- * first: a transaction that commits in between is counted twice, never
- * missed.
+ * The group's eligible agents with their committed loads, read straight
+ * from the tables (a pick's planned query cost more than the rest of the
+ * pick), no row locked. The counters of picks in progress are read first,
+ * and the loads with a snapshot taken after them: a transaction that
+ * commits in between is counted twice, never missed.
  */
-typedef struct GroupRead
+static int
+assignment_agent_order(const void *a, const void *b)
 {
-	AssignmentLedger *ledger;
-	LedgerGroup *group;
-} GroupRead;
+	int64		x = ((const LedgerAgent *) a)->agent_id;
+	int64		y = ((const LedgerAgent *) b)->agent_id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the text[] skills holds skill. */
+static bool
+assignment_has_skill(Datum skills, const char *skill)
+{
+	ArrayType  *array = DatumGetArrayTypeP(skills);
+	Datum	   *elements;
+	bool	   *nulls;
+	int			count;
+	size_t		length = strlen(skill);
+
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nulls, &count);
+	for (int i = 0; i < count; i++)
+		if (!nulls[i] && VARSIZE_ANY_EXHDR(DatumGetPointer(elements[i])) == length &&
+			memcmp(VARDATA_ANY(DatumGetPointer(elements[i])), skill, length) == 0)
+			return true;
+	return false;
+}
 
 static void
-assignment_read_group(void *argument)
+assignment_read_group(AssignmentLedger *ledger, LedgerGroup *group)
 {
-	GroupRead  *read = argument;
-	LedgerGroup *group = read->group;
-	Oid			types[2] = {INT2OID, TEXTOID};
-	Datum		values[2] = {Int16GetDatum(group->tier), CStringGetTextDatum(group->skill)};
 	AgentCounters counters;
-
-	SPIPlanPtr	plan;
+	Relation	agents;
+	TupleDesc	tupdesc;
+	TupleTableSlot *slot;
+	TableScanDesc scan;
+	Snapshot	snapshot;
+	int			capacity = 16;
+	int			agent_id_column, tier_column, skills_column, active_column, on_shift_column,
+				open_tickets_column, last_assigned_column;
 
 	agent_reservations_read(&counters);
-	if (!schema_is_1_0())
-		plan = spi_kept_plan(&assignment_candidates_plan,
-							 "SELECT a.agent_id, GREATEST(a.last_assigned_at, c.last_assigned),"
-							 "       (a.open_tickets + COALESCE(c.tickets, 0))::int8"
-							 "  FROM support.agents a"
-							 "  LEFT JOIN LATERAL ("
-							 "        SELECT sum(c.open_tickets) AS tickets, max(c.assigned_at) AS last_assigned"
-							 "          FROM support.agent_load_changes c"
-							 "         WHERE c.agent_id OPERATOR(pg_catalog.=) a.agent_id) c ON true"
-							 " WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1"
-							 "   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
-							 " ORDER BY a.agent_id LIMIT " CppAsString2(ASSIGNMENT_GROUP_MAX),
-							 2, types);
-	else
-		plan = spi_kept_plan(&assignment_candidates_1_0_plan,
-							 "SELECT a.agent_id, a.last_assigned_at, a.open_tickets::int8"
-							 "  FROM support.agents a"
-							 " WHERE a.active AND a.on_shift AND a.tier OPERATOR(pg_catalog.=) $1"
-							 "   AND $2 OPERATOR(pg_catalog.=) ANY (a.skills)"
-							 " ORDER BY a.agent_id LIMIT " CppAsString2(ASSIGNMENT_GROUP_MAX),
-							 2, types);
-	if (SPI_execute_plan(plan, values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the agents to assign");
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	agents = table_open(owner_spi_support_table("agents"), AccessShareLock);
+	tupdesc = RelationGetDescr(agents);
+	agent_id_column = spi_column(tupdesc, "agent_id");
+	tier_column = spi_column(tupdesc, "tier");
+	skills_column = spi_column(tupdesc, "skills");
+	active_column = spi_column(tupdesc, "active");
+	on_shift_column = spi_column(tupdesc, "on_shift");
+	open_tickets_column = spi_column(tupdesc, "open_tickets");
+	last_assigned_column = spi_column(tupdesc, "last_assigned_at");
 
-	group->agents = MemoryContextAllocZero(read->ledger->context, Max(SPI_processed, 1) * sizeof(LedgerAgent));
+	group->agents = MemoryContextAllocZero(ledger->context, capacity * sizeof(LedgerAgent));
 	group->agent_count = 0;
-	for (uint64 row = 0; row < SPI_processed; row++)
+	slot = table_slot_create(agents, NULL);
+	scan = table_beginscan(agents, snapshot, 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[row];
-		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
-		LedgerAgent *agent = &group->agents[group->agent_count++];
+		LedgerAgent *agent;
 		bool		is_null;
-		Datum		last;
+		Datum		value;
 
-		agent->agent_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, CANDIDATE_AGENT_ID, &is_null));
-		last = SPI_getbinval(tuple, tupdesc, CANDIDATE_LAST_ASSIGNED_AT, &is_null);
+		slot_getallattrs(slot);
+		if (slot->tts_isnull[active_column] || !DatumGetBool(slot->tts_values[active_column]) ||
+			slot->tts_isnull[on_shift_column] || !DatumGetBool(slot->tts_values[on_shift_column]) ||
+			slot->tts_isnull[tier_column] || DatumGetInt16(slot->tts_values[tier_column]) != group->tier ||
+			slot->tts_isnull[skills_column] ||
+			!assignment_has_skill(slot->tts_values[skills_column], group->skill))
+			continue;
+		if (group->agent_count == capacity)
+		{
+			capacity *= 2;
+			group->agents = repalloc(group->agents, capacity * sizeof(LedgerAgent));
+		}
+		agent = &group->agents[group->agent_count++];
+		memset(agent, 0, sizeof(LedgerAgent));
+		agent->agent_id = DatumGetInt64(slot->tts_values[agent_id_column]);
+		is_null = slot->tts_isnull[last_assigned_column];
+		value = slot->tts_values[last_assigned_column];
 		agent->has_last_assigned = !is_null;
-		agent->last_assigned = is_null ? 0 : DatumGetTimestampTz(last);
-		agent->load = DatumGetInt64(SPI_getbinval(tuple, tupdesc, CANDIDATE_LOAD, &is_null));
-		agent->before = agent_reservations_of(&counters, agent->agent_id);
+		agent->last_assigned = is_null ? 0 : DatumGetTimestampTz(value);
+		agent->load = slot->tts_isnull[open_tickets_column] ? 0 : DatumGetInt32(slot->tts_values[open_tickets_column]);
 	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(agents, AccessShareLock);
+	qsort(group->agents, group->agent_count, sizeof(LedgerAgent), assignment_agent_order);
+	group->agent_count = Min(group->agent_count, ASSIGNMENT_GROUP_MAX);
+
+	/* the load changes not folded in yet (usually none: the table is empty) */
+	if (group->agent_count > 0 && !schema_is_1_0())
+	{
+		Relation	changes = table_open(owner_spi_support_table("agent_load_changes"), AccessShareLock);
+		TupleDesc	change_desc = RelationGetDescr(changes);
+		int			change_agent = spi_column(change_desc, "agent_id");
+		int			change_tickets = spi_column(change_desc, "open_tickets");
+		int			change_assigned = spi_column(change_desc, "assigned_at");
+
+		slot = table_slot_create(changes, NULL);
+		scan = table_beginscan(changes, snapshot, 0, NULL);
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		{
+			LedgerAgent key;
+			LedgerAgent *agent;
+
+			slot_getallattrs(slot);
+			key.agent_id = DatumGetInt64(slot->tts_values[change_agent]);
+			agent = bsearch(&key, group->agents, group->agent_count, sizeof(LedgerAgent), assignment_agent_order);
+			if (agent == NULL)
+				continue;
+			agent->load += DatumGetInt32(slot->tts_values[change_tickets]);
+			if (!slot->tts_isnull[change_assigned])
+			{
+				TimestampTz assigned = DatumGetTimestampTz(slot->tts_values[change_assigned]);
+
+				if (!agent->has_last_assigned || assigned > agent->last_assigned)
+					agent->last_assigned = assigned;
+				agent->has_last_assigned = true;
+			}
+		}
+		table_endscan(scan);
+		ExecDropSingleTupleTableSlot(slot);
+		table_close(changes, AccessShareLock);
+	}
+	UnregisterSnapshot(snapshot);
+	for (int i = 0; i < group->agent_count; i++)
+		group->agents[i].before = agent_reservations_of(&counters, group->agents[i].agent_id);
 	group->read = true;
 }
 
@@ -228,20 +292,30 @@ assignment_better(void *context, int a_index, int b_index, const int64 *pending)
 }
 
 /* Whether the agent can be held by a key-share lock now (not being deleted). */
-static void
-assignment_hold(void *argument)
+static bool
+assignment_hold(int64 agent_id)
 {
-	int64	   *agent_id = argument;
-	Oid			type = INT8OID;
-	Datum		value = Int64GetDatum(*agent_id);
+	RowProbe	probe;
+	Datum		key = Int64GetDatum(agent_id);
+	bool		held;
 
-	if (SPI_execute_plan(spi_kept_plan(&assignment_key_share_plan,
-									   "SELECT 1 FROM support.agents a WHERE a.agent_id OPERATOR(pg_catalog.=) $1"
-									   " FOR KEY SHARE OF a SKIP LOCKED", 1, &type),
-						 &value, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not hold the agent to assign");
-	if (SPI_processed == 0)
-		*agent_id = 0;
+	row_probe_open(&probe, "agents");
+	held = row_probe_lock(&probe, &key, LockTupleKeyShare);
+	row_probe_close(&probe);
+	return held;
+}
+
+void
+assignment_loads_lock(int count, const Datum *agent_ids, Datum *locked)
+{
+	RowProbe	probe;
+
+	if (count == 0)
+		return;
+	row_probe_open(&probe, "agents");
+	for (int i = 0; i < count; i++)
+		locked[i] = BoolGetDatum(row_probe_lock(&probe, &agent_ids[i], LockTupleNoKeyExclusive));
+	row_probe_close(&probe);
 }
 
 bool
@@ -261,11 +335,7 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 		group->skill = MemoryContextStrdup(ledger->context, skill);
 	}
 	if (!group->read)
-	{
-		GroupRead	read = {ledger, group};
-
-		owner_spi_run(ledger->owner, assignment_read_group, &read);
-	}
+		assignment_read_group(ledger, group);
 
 	for (;;)
 	{
@@ -275,7 +345,6 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 		int			count = 0;
 		int			chosen;
 		LedgerAgent *best;
-		int64		held;
 
 		CHECK_FOR_INTERRUPTS();
 		for (int i = 0; i < group->agent_count; i++)
@@ -290,14 +359,14 @@ assignment_pick(AssignmentLedger *ledger, int16 tier, const char *skill, int64 *
 		if (chosen < 0)
 			return false;		/* nobody eligible: the tier's queue */
 		best = &group->agents[choice.candidates[chosen]];
-		held = best->agent_id;
-		owner_spi_run(ledger->owner, assignment_hold, &held);
-		if (held == 0)
+		/* one key-share lock an agent a statement: it lasts until the transaction ends */
+		if (!best->held && !assignment_hold(best->agent_id))
 		{
 			/* being deleted: never waited for; its counted pick ends with the transaction */
 			best->passed_over = true;
 			continue;
 		}
+		best->held = true;
 		best->load++;
 		best->assigned_sequence = ++ledger->sequence;
 		*agent_id = best->agent_id;
@@ -336,23 +405,26 @@ pick_agent(PG_FUNCTION_ARGS)
 static void
 assignment_loads_write_one(int64 agent_id, int32 tickets)
 {
-	Oid			types[2] = {INT8OID, INT4OID};
-	Datum		values[2] = {Int64GetDatum(agent_id), Int32GetDatum(tickets)};
+	Oid			types[3] = {INT8OID, INT4OID, BOOLOID};
+	Datum		values[3] = {Int64GetDatum(agent_id), Int32GetDatum(tickets), BoolGetDatum(false)};
 	int			result;
 
 	if (!schema_is_1_0())
+	{
+		assignment_loads_lock(1, &values[0], &values[2]);
 		result = SPI_execute_plan(spi_kept_plan(&assignment_loads_plan,
-												ASSIGNMENT_LOADS_INSERT("ARRAY[$1]", "ARRAY[$2]",
-																		"clock_timestamp()"),
-												2, types),
+												ASSIGNMENT_LOADS_STATEMENT("ARRAY[$1]", "ARRAY[$2]", "ARRAY[$3]",
+																		   "clock_timestamp()"),
+												3, types),
 								  values, NULL, false, 0);
+	}
 	else
 		result = SPI_execute_plan(spi_kept_plan(&assignment_loads_1_0_plan,
 												ASSIGNMENT_LOADS_UPDATE_1_0("ARRAY[$1]", "ARRAY[$2]",
 																			"clock_timestamp()"),
 												2, types),
 								  values, NULL, false, 0);
-	if (result != SPI_OK_INSERT && result != SPI_OK_UPDATE)
+	if (result != SPI_OK_SELECT && result != SPI_OK_UPDATE)
 		elog(ERROR, "triage outbox statement failed: %s", SPI_result_code_string(result));
 }
 
@@ -417,8 +489,9 @@ track_agent_load(PG_FUNCTION_ARGS)
 	Datum		tickets[2];
 	int			count = 0;
 	int64		agent_id;
-	Oid			types[2] = {INT8ARRAYOID, INT4ARRAYOID};
-	Datum		arguments[2];
+	Oid			types[3] = {INT8ARRAYOID, INT4ARRAYOID, BOOLARRAYOID};
+	Datum		arguments[3];
+	Datum		locked[2];
 
 	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
@@ -445,12 +518,15 @@ track_agent_load(PG_FUNCTION_ARGS)
 
 	arguments[0] = PointerGetDatum(construct_array(agents, count, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	arguments[1] = PointerGetDatum(construct_array(tickets, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+	if (!schema_is_1_0())
+		assignment_loads_lock(count, agents, locked);
+	arguments[2] = PointerGetDatum(construct_array(locked, count, BOOLOID, 1, true, TYPALIGN_CHAR));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (!schema_is_1_0()
 		? SPI_execute_plan(spi_kept_plan(&assignment_moved_plan,
-										 ASSIGNMENT_LOADS_INSERT("$1", "$2", "NULL::timestamptz"), 2, types),
-						   arguments, NULL, false, 0) != SPI_OK_INSERT
+										 ASSIGNMENT_LOADS_STATEMENT("$1", "$2", "$3", "NULL::timestamptz"), 3, types),
+						   arguments, NULL, false, 0) != SPI_OK_SELECT
 		: SPI_execute_plan(spi_kept_plan(&assignment_moved_1_0_plan,
 										 ASSIGNMENT_LOADS_UPDATE_1_0("$1", "$2", "g.last_assigned_at"), 2, types),
 						   arguments, NULL, false, 0) != SPI_OK_UPDATE)

@@ -44,17 +44,45 @@ typedef struct AssignmentLoads
 } AssignmentLoads;
 
 /*
- * The one writer of the agents' loads: appends to support.agent_load_changes
- * each of the int[] tickets for the agent at the same place in the bigint[]
- * agents, with last_assigned as the time of the assignment (SQL
- * expressions, the arrays as parameters); the escalation worker folds them
- * into agents.open_tickets. The triage outbox puts it in its batch's
- * statement; assignment_loads_write and track_agent_load run it alone.
+ * The one writer of the agents' loads, as CTEs of a statement: each of the
+ * int[] tickets for the agent at the same place in the bigint[] agents,
+ * with last_assigned as the time of an assignment (SQL expressions, the
+ * arrays as parameters). An agent this transaction could lock
+ * (assignment_loads_lock: the boolean[] locked) is updated in place; for
+ * one another transaction holds, a row is appended to
+ * support.agent_load_changes instead, which the escalation worker folds
+ * into the agent later (support.fold_agent_loads). Nothing waits, and the
+ * ledger a pick sums stays short. The statement that uses them names
+ * load_updated or load_changes; the triage outbox puts them in its batch's
+ * statement.
  */
-#define ASSIGNMENT_LOADS_INSERT(agents, tickets, last_assigned) \
-	"INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at)" \
-	" SELECT l.agent_id, l.tickets, " last_assigned \
-	"   FROM unnest(" agents ", " tickets ") AS l(agent_id, tickets)"
+#define ASSIGNMENT_LOADS_CTES(agents, tickets, locked, last_assigned) \
+	" load_updated AS (" \
+	"  UPDATE support.agents g" \
+	"     SET open_tickets = g.open_tickets OPERATOR(pg_catalog.+) l.tickets," \
+	"         last_assigned_at = GREATEST(g.last_assigned_at, " last_assigned ")" \
+	"    FROM unnest(" agents ", " tickets ", " locked ") AS l(agent_id, tickets, locked)" \
+	"   WHERE g.agent_id OPERATOR(pg_catalog.=) l.agent_id AND l.locked" \
+	"  RETURNING 1)," \
+	" load_changes AS (" \
+	"  INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at)" \
+	"  SELECT l.agent_id, l.tickets, " last_assigned \
+	"    FROM unnest(" agents ", " tickets ", " locked ") AS l(agent_id, tickets, locked)" \
+	"   WHERE NOT l.locked" \
+	"  RETURNING 1)"
+
+/* The loads alone: a statement of the CTEs above. */
+#define ASSIGNMENT_LOADS_STATEMENT(agents, tickets, locked, last_assigned) \
+	"WITH" ASSIGNMENT_LOADS_CTES(agents, tickets, locked, last_assigned) \
+	" SELECT (SELECT pg_catalog.count(*) FROM load_updated) OPERATOR(pg_catalog.+)" \
+	"        (SELECT pg_catalog.count(*) FROM load_changes)"
+
+/*
+ * Locks each agent's row for a load update (FOR NO KEY UPDATE), never
+ * waiting: locked[i], a boolean Datum, says whether agent_ids[i] is this
+ * transaction's now.
+ */
+extern void assignment_loads_lock(int count, const Datum *agent_ids, Datum *locked);
 
 /*
  * 1.0's schema, between a package upgrade and ALTER EXTENSION UPDATE, has
@@ -70,7 +98,7 @@ typedef struct AssignmentLoads
 /* One more ticket for the agent; a full table first writes its oldest entry. */
 extern void assignment_loads_count(AssignmentLoads *loads, int64 agent_id);
 
-/* Appends each entry to support.agent_load_changes, one INSERT each. */
+/* Writes each entry's load (ASSIGNMENT_LOADS_STATEMENT), one statement each. */
 extern void assignment_loads_write(const AssignmentLoads *loads);
 
 #endif

@@ -17,7 +17,12 @@
 #include "access/skey.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "storage/lmgr.h"
+#include "utils/snapmgr.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -80,6 +85,37 @@ row_probe_fetch(RowProbe *probe, Snapshot snapshot, const Datum *keys)
 	}
 	systable_endscan(scan);
 	return found;
+}
+
+bool
+row_probe_lock(RowProbe *probe, const Datum *keys, LockTupleMode mode)
+{
+	ScanKeyData scan_keys[INDEX_MAX_KEYS];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	ItemPointerData tid;
+	TupleTableSlot *slot;
+	TM_FailureData failure;
+	TM_Result	result;
+
+	LockRelationOid(RelationGetRelid(probe->relation), RowShareLock);
+	for (int i = 0; i < probe->key_count; i++)
+		ScanKeyInit(&scan_keys[i], probe->key_columns[i], BTEqualStrategyNumber, F_INT8EQ, keys[i]);
+	scan = systable_beginscan(probe->relation, probe->primary_key, true, GetLatestSnapshot(),
+							  probe->key_count, scan_keys);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+	{
+		systable_endscan(scan);
+		return false;
+	}
+	tid = tuple->t_self;
+	systable_endscan(scan);
+	slot = table_slot_create(probe->relation, NULL);
+	result = table_tuple_lock(probe->relation, &tid, GetLatestSnapshot(), slot, GetCurrentCommandId(false),
+							  mode, LockWaitSkip, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
+	ExecDropSingleTupleTableSlot(slot);
+	return result == TM_Ok;
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include "postgres.h"
 
+#include "nodes/lockoptions.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
 
@@ -32,6 +33,14 @@ extern int	row_probe_column(RowProbe *probe, const char *name);
  * probe->values and probe->nulls (copied into the current memory context).
  */
 extern bool row_probe_fetch(RowProbe *probe, Snapshot snapshot, const Datum *keys);
+
+/*
+ * Locks the row whose primary key is keys[] in mode, never waiting: true
+ * when this transaction now holds it (or already did), false when another
+ * transaction holds it in a conflicting mode or the row is gone. The
+ * relation is locked RowShareLock first, as SELECT ... FOR UPDATE does.
+ */
+extern bool row_probe_lock(RowProbe *probe, const Datum *keys, LockTupleMode mode);
 
 extern void row_probe_close(RowProbe *probe);
 

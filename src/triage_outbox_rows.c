@@ -87,10 +87,11 @@ triage_outbox_rows_arrays(OutboxRows *rows, Datum *arrays, Oid *types)
 void
 triage_outbox_rows_write(OutboxRows *events, OutboxRows *messages, const AssignmentLoads *loads)
 {
-	Datum		arrays[19];
-	Oid			types[19];
+	Datum		arrays[20];
+	Oid			types[20];
 	Datum		load_ids[ASSIGNMENT_LOADS_MAX];
 	Datum		load_counts[ASSIGNMENT_LOADS_MAX];
+	Datum		load_locked[ASSIGNMENT_LOADS_MAX];
 	bool		no_nulls[ASSIGNMENT_LOADS_MAX] = {false};
 	int			load_count = loads != NULL ? loads->count : 0;
 	int			result;
@@ -116,6 +117,10 @@ triage_outbox_rows_write(OutboxRows *events, OutboxRows *messages, const Assignm
 	types[14] = INT8ARRAYOID;
 	arrays[15] = triage_outbox_rows_array(load_counts, no_nulls, load_count, INT4OID);
 	types[15] = INT4ARRAYOID;
+	if (!schema_is_1_0())
+		assignment_loads_lock(load_count, load_ids, load_locked);
+	arrays[19] = triage_outbox_rows_array(load_locked, no_nulls, load_count, BOOLOID);
+	types[19] = BOOLARRAYOID;
 	/* one statement for a batch's rows (a 1.0 schema's: its loads updated in place, its outbox without an order) */
 #define TRIAGE_OUTBOX_ROWS_STATEMENT(loads, order_columns, order_values) \
 	"WITH events AS (" \
@@ -127,7 +132,7 @@ triage_outbox_rows_write(OutboxRows *events, OutboxRows *messages, const Assignm
 	"    FROM unnest($1, $2, $3, $4, $5, $6, $17, $18, $19)" \
 	"         AS e(account_id, ticket_id, kind, body, new_value, details," \
 	"              actor_id, actor_kind, visibility))," \
-	" loads AS (" loads ")" \
+	loads \
 	" INSERT INTO support.outbound_messages" \
 	"  (account_id, ticket_id, destination, target, template, subject, body, payload" order_columns ")" \
 	" SELECT m.account_id, m.ticket_id, m.destination, m.target, m.template, m.subject," \
@@ -136,15 +141,15 @@ triage_outbox_rows_write(OutboxRows *events, OutboxRows *messages, const Assignm
 	"        AS m(account_id, ticket_id, destination, target, template, subject, body, payload)"
 	if (!schema_is_1_0())
 		result = SPI_execute_plan(spi_kept_plan(&triage_outbox_rows_plan,
-												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_INSERT("$15", "$16", "clock_timestamp()"),
+												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_CTES("$15", "$16", "$20", "clock_timestamp()"),
 																			 ", urgent, send_order",
 																			 ", m.destination = 'slack',"
 																			 " support.next_send_order(m.account_id, m.destination = 'slack')"),
-												19, types),
+												20, types),
 								  arrays, NULL, false, 0);
 	else
 		result = SPI_execute_plan(spi_kept_plan(&triage_outbox_rows_1_0_plan,
-												TRIAGE_OUTBOX_ROWS_STATEMENT(ASSIGNMENT_LOADS_UPDATE_1_0("$15", "$16", "clock_timestamp()"),
+												TRIAGE_OUTBOX_ROWS_STATEMENT(" loads AS (" ASSIGNMENT_LOADS_UPDATE_1_0("$15", "$16", "clock_timestamp()") ")",
 																			 "", ""),
 												19, types),
 								  arrays, NULL, false, 0);

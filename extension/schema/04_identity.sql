@@ -128,8 +128,8 @@ ALTER TABLE ONLY support.agents
 CREATE INDEX agents_routing_idx ON support.agents USING btree (tier) WHERE (active AND on_shift);
 ALTER TABLE support.agents ENABLE ROW LEVEL SECURITY;
 COMMENT ON TABLE support.agents IS 'support staff: tier, skills, super-user and support-manager flags, whether on shift';
-COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent as of the escalation worker''s last fold (each pass); with its rows of support.agent_load_changes, the load routing balances';
-COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket, as of the last fold: among equally loaded agents the one waiting longest goes first';
+COMMENT ON COLUMN support.agents.open_tickets IS 'open tickets assigned to this agent, written in place unless another transaction held the row then; with its rows of support.agent_load_changes (folded in by the worker), the load routing balances';
+COMMENT ON COLUMN support.agents.last_assigned_at IS 'when this agent last got a new ticket (with the ledger''s, support.agent_load_changes): among equally loaded agents the one waiting longest goes first';
 COMMENT ON COLUMN support.agents.is_executive IS 'a VP or C-level executive: named, told and seated in the war room of every executive escalation (no database rights of its own)';
 GRANT SELECT,DELETE ON TABLE support.agents TO support_manager;
 GRANT SELECT ON TABLE support.agents TO support_agent;

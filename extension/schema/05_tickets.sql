@@ -654,7 +654,7 @@ REVOKE ALL ON FUNCTION support.ticket_lifecycle_trigger() FROM PUBLIC;
 
 CREATE FUNCTION support.track_agent_load() RETURNS trigger
     LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'track_agent_load';
-COMMENT ON FUNCTION support.track_agent_load() IS 'moves a ticket between the agents'' loads when it changes hands or opens or closes (support.agent_load_changes: no agent row is locked)';
+COMMENT ON FUNCTION support.track_agent_load() IS 'moves a ticket between the agents'' loads when it changes hands or opens or closes: in an agent''s row no other transaction holds, else in support.agent_load_changes, never waiting';
 REVOKE ALL ON FUNCTION support.track_agent_load() FROM PUBLIC;
 
 CREATE SEQUENCE support.event_id_seq;

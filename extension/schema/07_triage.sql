@@ -114,7 +114,7 @@ CREATE TABLE support.agent_load_changes (
 CREATE INDEX agent_load_changes_agent_idx ON support.agent_load_changes USING btree (agent_id);
 ALTER SEQUENCE support.agent_load_change_id_seq OWNED BY support.agent_load_changes.change_id;
 ALTER TABLE support.agent_load_changes ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.agent_load_changes IS 'changes to the agents'' loads not yet folded into support.agents (open tickets gained or lost, and when one was assigned): an agent''s load is its open_tickets plus its rows here';
+COMMENT ON TABLE support.agent_load_changes IS 'changes to the agents'' loads made while another transaction held the agent''s row, not yet folded into support.agents (open tickets gained or lost, and when one was assigned): an agent''s load is its open_tickets plus its rows here';
 SELECT pg_catalog.pg_extension_config_dump('support.agent_load_changes', '');
 SELECT pg_catalog.pg_extension_config_dump('support.agent_load_change_id_seq', '');
 

@@ -27,5 +27,5 @@ messages AS (
          '. Your ticket #' || t.ticket_id || ' is assigned and we will update you shortly.', '{}',
          support.next_send_order(t.account_id, false)
     FROM t)
-INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at)
-SELECT t.assignee_id, 1, clock_timestamp() FROM t;
+UPDATE support.agents g SET open_tickets = g.open_tickets + 1, last_assigned_at = clock_timestamp()
+  FROM t WHERE g.agent_id = t.assignee_id;
