@@ -2579,6 +2579,19 @@ INSERT INTO support.shared_endpoint_hosts (host, note) VALUES
     ('discord.com', 'Discord webhooks'),
     ('discordapp.com', 'Discord webhooks');
 
+CREATE FUNCTION support.is_shared_host(host text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    -- a listed host or any of its subdomains (<tenant>.webhook.office.com,
+    -- canary.discord.com), with or without the DNS root's trailing dot
+    SELECT EXISTS (SELECT 1 FROM support.shared_endpoint_hosts h
+                    WHERE pg_catalog.rtrim(is_shared_host.host, '.') OPERATOR(pg_catalog.=) h.host
+                       OR pg_catalog.right(pg_catalog.rtrim(is_shared_host.host, '.'),
+                                           pg_catalog.length(h.host) OPERATOR(pg_catalog.+) 1)
+                          OPERATOR(pg_catalog.=) ('.' OPERATOR(pg_catalog.||) h.host))
+$$;
+COMMENT ON FUNCTION support.is_shared_host(host text) IS 'whether a host is one of support.shared_endpoint_hosts or a subdomain of one';
+REVOKE ALL ON FUNCTION support.is_shared_host(host text) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION support.guard_endpoint_host() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -2628,8 +2641,7 @@ BEGIN
     moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
              OR changed && ARRAY['endpoint', 'destination', 'url origin', 'url credentials', 'plain_text_on_loopback']
              OR ('url path' OPERATOR(pg_catalog.=) ANY (changed)
-                 AND EXISTS (SELECT 1 FROM support.shared_endpoint_hosts h
-                              WHERE h.host OPERATOR(pg_catalog.=) support.url_host(NEW.url)))
+                 AND support.is_shared_host(support.url_host(NEW.url)))
              OR (NEW.destination OPERATOR(pg_catalog.=) 'email'
                  AND changed && ARRAY['secret', 'username', 'sender']);
     IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
@@ -2713,7 +2725,7 @@ COMMENT ON TABLE support.templates IS 'client communication templates with the h
 -- with a phishing text, got the desk's acknowledgment from support@).
 ALTER TABLE support.accounts
     ADD COLUMN email_domains text[] DEFAULT '{}'::text[] NOT NULL,
-    ADD CONSTRAINT email_domains_are_lower_case CHECK ((pg_catalog.array_to_string(email_domains, ' ') = lower(pg_catalog.array_to_string(email_domains, ' '))));
+    ADD CONSTRAINT email_domains_are_lower_case_names CHECK (((pg_catalog.array_to_string(email_domains, ' ') = lower(pg_catalog.array_to_string(email_domains, ' '))) AND (pg_catalog.array_position(email_domains, NULL::text) IS NULL)));
 GRANT INSERT(email_domains),UPDATE(email_domains) ON TABLE support.accounts TO support_manager;
 COMMENT ON COLUMN support.accounts.email_domains IS 'the mail domains of the account''s users: an Admin adds colleagues only at these (empty: at the Admin''s own); support managers set them';
 CREATE OR REPLACE FUNCTION support.check_user_domain() RETURNS trigger
@@ -2736,7 +2748,7 @@ BEGIN
                           WHERE u.account_id OPERATOR(pg_catalog.=) support.current_account_id()
                             AND u.user_id OPERATOR(pg_catalog.=) support.current_user_id());
     END IF;
-    IF NOT domain OPERATOR(pg_catalog.=) ANY (domains) THEN
+    IF NOT COALESCE(domain OPERATOR(pg_catalog.=) ANY (domains), false) THEN
         RAISE EXCEPTION 'the users of account % have addresses at %, not at %', NEW.account_id,
                         pg_catalog.array_to_string(domains, ', '), domain
               USING ERRCODE = 'insufficient_privilege',
@@ -2757,7 +2769,7 @@ COMMENT ON FUNCTION support.is_name(value text) IS 'whether value is a name some
 ALTER TABLE support.assumption_policy
     ADD COLUMN second_factor_failures integer DEFAULT 5 NOT NULL,
     ADD COLUMN second_factor_lockout interval DEFAULT '00:15:00'::interval NOT NULL,
-    ADD CONSTRAINT second_factor_lockouts_are_bounded CHECK (((second_factor_failures >= 1) AND (second_factor_failures <= 1000) AND (second_factor_lockout >= '00:00:00'::interval) AND (second_factor_lockout <= '7 days'::interval)));
+    ADD CONSTRAINT second_factor_lockouts_are_bounded CHECK (((second_factor_failures >= 1) AND (second_factor_failures <= 1000) AND (second_factor_lockout >= '00:01:00'::interval) AND (second_factor_lockout <= '7 days'::interval)));
 COMMENT ON TABLE support.assumption_policy IS 'the handbook''s limits on keys and role assumption: idle timeout (2 hours), justification length, how long a manager''s approval lasts, longest key, and wrong one-time codes before a lockout';
 COMMENT ON COLUMN support.assumption_policy.second_factor_failures IS 'wrong one-time codes in a row that lock a member of staff''s second factor (5)';
 COMMENT ON COLUMN support.assumption_policy.second_factor_lockout IS 'how long such a lockout lasts (15 minutes; a superuser may enroll a new second factor sooner)';
@@ -2766,7 +2778,7 @@ COMMENT ON COLUMN support.staff_totp.locked_until IS 'a lockout for wrong codes,
 -- Wrong codes are counted outside transactions (src/second_factor.c): a
 -- wrong code's transaction fails, so the worker writes down what happened.
 CREATE FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) RETURNS bigint
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'check_second_factor';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'check_second_factor';
 COMMENT ON FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) IS 'the time step of a right one-time code after last_step; a wrong one is counted and refused (28P01), the max_failures-th in a row locks the second factor for lockout, and while it is locked every code is refused (28000)';
 REVOKE ALL ON FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) FROM PUBLIC;
 
@@ -2799,9 +2811,11 @@ BEGIN
             INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
             VALUES ('second_factor', NULL, e.agent_id,
                     jsonb_build_object('operation', 'locked_out', 'until', e.locked_until));
+            -- (a second factor enrolled since those codes is not locked by them)
             UPDATE support.staff_totp t
                SET locked_until = GREATEST(t.locked_until, e.locked_until)
-             WHERE t.agent_id OPERATOR(pg_catalog.=) e.agent_id;
+             WHERE t.agent_id OPERATOR(pg_catalog.=) e.agent_id
+               AND t.enrolled_at OPERATOR(pg_catalog.<=) COALESCE(e.last_at, e.first_at, e.locked_until);
             recorded := recorded OPERATOR(pg_catalog.+) 1;
         END IF;
     END LOOP;
@@ -3132,9 +3146,184 @@ END $$;
 COMMENT ON FUNCTION support.record_trail_commands() IS 'the event trigger''s query: the commands of this DDL statement on the trails, recorded in support.security_audit; how many';
 REVOKE ALL ON FUNCTION support.record_trail_commands() FROM PUBLIC;
 
+CREATE FUNCTION support.record_trail_drops() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    dropped record;
+    recorded integer := 0;
+BEGIN
+    IF support.restoring() THEN
+        RETURN 0;
+    END IF;
+    FOR dropped IN
+        SELECT d.object_type, d.object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() d
+         WHERE d.object_type OPERATOR(pg_catalog.=) ANY (ARRAY['trigger', 'policy'])
+           AND d.address_names[1] OPERATOR(pg_catalog.=) 'support'
+           AND d.address_names[2] OPERATOR(pg_catalog.=) ANY (ARRAY['assumption_audit', 'security_audit', 'ticket_events', 'sla_events'])
+    LOOP
+        INSERT INTO support.security_audit (kind, changed_by, details)
+        VALUES ('bypass', support.current_user_id(),
+                jsonb_build_object('command', 'DROP ' OPERATOR(pg_catalog.||) pg_catalog.upper(dropped.object_type),
+                                   'object', dropped.object_identity, 'statement', pg_catalog.current_query()));
+        recorded := recorded OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN recorded;
+END $$;
+COMMENT ON FUNCTION support.record_trail_drops() IS 'the drop event trigger''s query: a trail''s triggers and policies dropped by this statement, recorded in support.security_audit; how many';
+REVOKE ALL ON FUNCTION support.record_trail_drops() FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION support.record_trail_bypass() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'record_trail_bypass';
 COMMENT ON FUNCTION support.record_trail_bypass() IS 'event trigger: DDL on the trails (disabling their triggers or row-level security, say) is recorded in support.security_audit; DDL elsewhere costs a look at the statement';
+
+-- Dropping a trail's trigger or policy is recorded too (#23).
+CREATE EVENT TRIGGER bedrock_support_trail_drops ON sql_drop
+         WHEN TAG IN ('DROP TRIGGER', 'DROP POLICY')
+   EXECUTE FUNCTION support.record_trail_bypass();
+CREATE OR REPLACE FUNCTION support.is_shared_host(host text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    -- a listed host or any of its subdomains (<tenant>.webhook.office.com,
+    -- canary.discord.com), with or without the DNS root's trailing dot
+    SELECT EXISTS (SELECT 1 FROM support.shared_endpoint_hosts h
+                    WHERE pg_catalog.rtrim(is_shared_host.host, '.') OPERATOR(pg_catalog.=) h.host
+                       OR pg_catalog.right(pg_catalog.rtrim(is_shared_host.host, '.'),
+                                           pg_catalog.length(h.host) OPERATOR(pg_catalog.+) 1)
+                          OPERATOR(pg_catalog.=) ('.' OPERATOR(pg_catalog.||) h.host))
+$$;
+COMMENT ON FUNCTION support.is_shared_host(host text) IS 'whether a host is one of support.shared_endpoint_hosts or a subdomain of one';
+REVOKE ALL ON FUNCTION support.is_shared_host(host text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.guard_endpoint_host() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller_is_superuser boolean := (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+                                     WHERE r.rolname OPERATOR(pg_catalog.=) support.calling_role());
+    changed text[] := '{}';
+    moved boolean;
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'delivery_endpoints', 'guard_endpoint_host');
+    IF support.restoring() THEN
+        RETURN CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN OLD ELSE NEW END;   -- a restore's rows, and its trail, as dumped
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+        -- a channel's own endpoint gone sends its messages to '*': a move too
+        IF NOT COALESCE(caller_is_superuser, false) THEN
+            RAISE EXCEPTION 'only a superuser may remove endpoint "%"', OLD.endpoint
+                  USING ERRCODE = 'insufficient_privilege',
+                        HINT = 'Set active = false to pause it; a DBA removes endpoints.';
+        END IF;
+        INSERT INTO support.security_audit (kind, changed_by, details)
+        VALUES ('endpoint', support.current_user_id(),
+                jsonb_build_object('endpoint', OLD.endpoint, 'operation', 'delete',
+                                   'host', jsonb_build_array(support.url_host(OLD.url), NULL)));
+        RETURN OLD;
+    END IF;
+    -- what changed, named (never the values of secrets)
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        changed := ARRAY(SELECT c.part FROM (VALUES
+            ('endpoint', NEW.endpoint IS DISTINCT FROM OLD.endpoint),
+            ('destination', NEW.destination IS DISTINCT FROM OLD.destination),
+            ('url origin', support.url_origin(NEW.url) IS DISTINCT FROM support.url_origin(OLD.url)),
+            ('url path', support.url_path(NEW.url) IS DISTINCT FROM support.url_path(OLD.url)),
+            ('url credentials', support.url_userinfo(NEW.url) IS DISTINCT FROM support.url_userinfo(OLD.url)),
+            ('secret', NEW.secret IS DISTINCT FROM OLD.secret),
+            ('username', NEW.username IS DISTINCT FROM OLD.username),
+            ('sender', NEW.sender IS DISTINCT FROM OLD.sender),
+            ('event_kinds', NEW.event_kinds IS DISTINCT FROM OLD.event_kinds),
+            ('active', NEW.active IS DISTINCT FROM OLD.active),
+            ('plain_text_on_loopback', NEW.plain_text_on_loopback IS DISTINCT FROM OLD.plain_text_on_loopback)
+            ) c(part, differs) WHERE c.differs);
+    END IF;
+    -- where it delivers and as whom is a superuser's: its origin (scheme,
+    -- host and port: no downgrade to http, no other server); on a host many
+    -- parties share (hooks.slack.com: another workspace), its path too; the
+    -- credentials of an SMTP login or in a URL; a webhook's signing secret
+    -- and a private host's token stay a manager's to rotate
+    moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+             OR changed && ARRAY['endpoint', 'destination', 'url origin', 'url credentials', 'plain_text_on_loopback']
+             OR ('url path' OPERATOR(pg_catalog.=) ANY (changed)
+                 AND support.is_shared_host(support.url_host(NEW.url)))
+             OR (NEW.destination OPERATOR(pg_catalog.=) 'email'
+                 AND changed && ARRAY['secret', 'username', 'sender']);
+    IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
+        RAISE EXCEPTION 'only a superuser may set where endpoint "%" delivers (%) and as whom', NEW.endpoint, support.url_origin(NEW.url)
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A support manager may pause an endpoint, choose its event kinds, rotate a webhook''s signing secret, and change the path of a URL on a host of its own; a DBA adds, renames and moves endpoints, and changes their credentials and paths on shared hosts (support.shared_endpoint_hosts).';
+    END IF;
+    INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+    VALUES ('endpoint', support.current_user_id(), NULL,
+            jsonb_build_object('endpoint', NEW.endpoint, 'operation', pg_catalog.lower(TG_OP),
+                               'host', jsonb_build_array(CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN support.url_host(OLD.url) END,
+                                                         support.url_host(NEW.url)),
+                               'changed', to_jsonb(changed),
+                               'credentials_changed', changed && ARRAY['secret', 'username', 'url credentials']));
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION support.guard_endpoint_host() IS 'BEFORE INSERT, UPDATE OR DELETE trigger on support.delivery_endpoints: only a superuser adds, removes, renames or moves an endpoint, changes its credentials or its path on a shared host; every change is audited with what changed (never secrets)';
+REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.record_second_factor_events() RETURNS integer
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    e record;
+    recorded integer := 0;
+BEGIN
+    FOR e IN SELECT * FROM support.take_second_factor_events() LOOP
+        IF e.wrong_codes OPERATOR(pg_catalog.>) 0 OR e.refused_while_locked OPERATOR(pg_catalog.>) 0 THEN
+            INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+            VALUES ('second_factor', NULL, e.agent_id,
+                    jsonb_build_object('operation', 'codes_refused', 'wrong_codes', e.wrong_codes,
+                                       'refused_while_locked', e.refused_while_locked,
+                                       'first_at', e.first_at, 'last_at', e.last_at));
+            recorded := recorded OPERATOR(pg_catalog.+) 1;
+        END IF;
+        IF e.locked_until IS NOT NULL THEN
+            INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
+            VALUES ('second_factor', NULL, e.agent_id,
+                    jsonb_build_object('operation', 'locked_out', 'until', e.locked_until));
+            -- (a second factor enrolled since those codes is not locked by them)
+            UPDATE support.staff_totp t
+               SET locked_until = GREATEST(t.locked_until, e.locked_until)
+             WHERE t.agent_id OPERATOR(pg_catalog.=) e.agent_id
+               AND t.enrolled_at OPERATOR(pg_catalog.<=) COALESCE(e.last_at, e.first_at, e.locked_until);
+            recorded := recorded OPERATOR(pg_catalog.+) 1;
+        END IF;
+    END LOOP;
+    RETURN recorded;
+END $$;
+COMMENT ON FUNCTION support.record_second_factor_events() IS 'the desk''s worker''s sweep: wrong one-time codes and lockouts into support.security_audit (kind second_factor), and each lockout into support.staff_totp.locked_until; the number of audit rows written';
+REVOKE ALL ON FUNCTION support.record_second_factor_events() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION support.check_user_domain() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    domain text := pg_catalog.lower(pg_catalog.split_part(NEW.email, '@', 2));
+    domains text[];
+BEGIN
+    PERFORM support.require_trigger_table(TG_TABLE_SCHEMA, TG_TABLE_NAME, 'account_users', 'check_user_domain');
+    IF support.restoring() OR support.current_key_kind() IS DISTINCT FROM 'client' THEN
+        RETURN NEW;             -- staff and a DBA's session add any address
+    END IF;
+    IF NOT COALESCE(support.is_email_address(NEW.email), false) THEN
+        RETURN NEW;             -- not an address at all: emails_are_addresses says so
+    END IF;
+    SELECT a.email_domains INTO domains FROM support.accounts a
+     WHERE a.account_id OPERATOR(pg_catalog.=) NEW.account_id;
+    IF COALESCE(pg_catalog.cardinality(domains), 0) OPERATOR(pg_catalog.=) 0 THEN
+        domains := ARRAY(SELECT pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2)) FROM support.account_users u
+                          WHERE u.account_id OPERATOR(pg_catalog.=) support.current_account_id()
+                            AND u.user_id OPERATOR(pg_catalog.=) support.current_user_id());
+    END IF;
+    IF NOT COALESCE(domain OPERATOR(pg_catalog.=) ANY (domains), false) THEN
+        RAISE EXCEPTION 'the users of account % have addresses at %, not at %', NEW.account_id,
+                        pg_catalog.array_to_string(domains, ', '), domain
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'A support manager sets the account''s mail domains (support.accounts.email_domains).';
+    END IF;
+    RETURN NEW;
+END $$;
+COMMENT ON FUNCTION support.check_user_domain() IS 'BEFORE INSERT OR UPDATE OF email trigger on support.account_users: a client''s key adds users only at the account''s mail domains (support.accounts.email_domains; none set: the Admin''s own)';
+REVOKE ALL ON FUNCTION support.check_user_domain() FROM PUBLIC;
 
 -- 1.0's executive escalations get their war room (no executives were known)
 INSERT INTO support.war_rooms (account_id, ticket_id, opened_at, reason, channel)

@@ -57,6 +57,13 @@ COMMIT;
 -- and without a key nobody acts as the leftover actor
 SELECT support.current_actor_id() AS actor;
 
+-- nor can a login store a default of them for itself (every client sharing
+-- the login would carry it): a stored default is a superuser's
+SET SESSION AUTHORIZATION pooled_app;
+ALTER ROLE CURRENT_USER SET support.change_reason = 'Refund approved';
+ALTER ROLE CURRENT_USER SET support.auto_assign = off;
+RESET SESSION AUTHORIZATION;
+
 ------------------------------------------------------------------------------
 -- Set for the transaction, they count
 ------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ assignment_init_settings(void)
 							 &assignment_auto_assign,
 							 true,
 							 PGC_USERSET, 0,
-							 NULL, NULL, NULL);
+							 transaction_setting_check_bool, NULL, NULL);
 }
 
 AssignmentLedger *

@@ -339,7 +339,7 @@ auth_init_settings(void)
 							&auth_actor_id,
 							0, 0, PG_INT32_MAX,
 							PGC_USERSET, 0,
-							NULL, NULL, NULL);
+							transaction_setting_check_int, NULL, NULL);
 	DefineCustomStringVariable("support.auth_key",
 							   "Key of the user this transaction acts for, from support.issue_key() or support.assume_user_role().",
 							   "Set it with SET LOCAL (or set_config(..., true)) in each transaction; "

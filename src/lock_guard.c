@@ -19,17 +19,23 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteHandler.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "lock_guard.h"
 
@@ -47,6 +53,83 @@ lock_guard_is_desk_relation(Oid relid)
 	return OidIsValid(support) && get_rel_namespace(relid) == support;
 }
 
+/* A superuser, or the desk table's owner (a desk owned by a non-superuser role), may lock it. */
+static bool
+lock_guard_may_lock(Oid relid)
+{
+	return superuser() || pg_class_ownercheck(relid, GetUserId());
+}
+
+static bool lock_guard_view_reaches_desk(Node *node, void *context);
+
+/* What a view's walk carries: the views looked into, and the desk table reached. */
+typedef struct LockWalk
+{
+	List	   *views;
+	Oid			desk_table;
+} LockWalk;
+
+static bool lock_guard_relation_reaches_desk(Oid relid, LockWalk *walk);
+
+/*
+ * Whether LOCK TABLE of relid locks a desk table: the table itself, or, for
+ * a view, any table its query reads (LOCK TABLE on a view locks them too,
+ * as the view's owner). The view stays locked (AccessShareLock) to the end
+ * of the transaction, so its query cannot change before LOCK reads it.
+ */
+/* The desk table LOCK TABLE of relid would lock (InvalidOid: none). */
+static Oid
+lock_guard_reaches_desk(Oid relid)
+{
+	LockWalk	walk = {NIL, InvalidOid};
+
+	(void) lock_guard_relation_reaches_desk(relid, &walk);
+	return walk.desk_table;
+}
+
+/* walk: the views looked into already (a view's rule names the view itself, as OLD and NEW) */
+static bool
+lock_guard_relation_reaches_desk(Oid relid, LockWalk *walk)
+{
+	Relation	view;
+	bool		reaches;
+
+	check_stack_depth();
+	if (lock_guard_is_desk_relation(relid))
+	{
+		walk->desk_table = relid;
+		return true;
+	}
+	if (get_rel_relkind(relid) != RELKIND_VIEW || list_member_oid(walk->views, relid))
+		return false;
+	walk->views = lappend_oid(walk->views, relid);
+	view = relation_open(relid, AccessShareLock);
+	reaches = lock_guard_view_reaches_desk((Node *) get_view_query(view), walk);
+	relation_close(view, NoLock);
+	return reaches;
+}
+
+static bool
+lock_guard_view_reaches_desk(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+	{
+		ListCell   *cell;
+
+		foreach(cell, ((Query *) node)->rtable)
+		{
+			RangeTblEntry *entry = lfirst_node(RangeTblEntry, cell);
+
+			if (entry->rtekind == RTE_RELATION && lock_guard_relation_reaches_desk(entry->relid, (LockWalk *) context))
+				return true;
+		}
+		return query_tree_walker((Query *) node, lock_guard_view_reaches_desk, context, 0);
+	}
+	return expression_tree_walker(node, lock_guard_view_reaches_desk, context);
+}
+
 static void
 lock_guard_utility(PlannedStmt *statement, const char *query, bool read_only_tree,
 				   ProcessUtilityContext context, ParamListInfo params,
@@ -59,17 +142,35 @@ lock_guard_utility(PlannedStmt *statement, const char *query, bool read_only_tre
 	{
 		ListCell   *cell;
 
+		/*
+		 * Each name is checked as it resolves now, then written with its
+		 * schema, so LOCK cannot resolve it again to another table (one
+		 * dropped meanwhile that shadowed a desk table on the search_path).
+		 */
+		if (read_only_tree)
+		{
+			statement = copyObject(statement);
+			tree = statement->utilityStmt;
+			read_only_tree = false;
+		}
 		foreach(cell, ((LockStmt *) tree)->relations)
 		{
 			RangeVar   *relation = lfirst_node(RangeVar, cell);
 			Oid			relid = RangeVarGetRelid(relation, NoLock, true);
+			Oid			desk_table;
 
-			if (OidIsValid(relid) && lock_guard_is_desk_relation(relid))
+			if (!OidIsValid(relid))
+				continue;		/* LOCK says it does not exist */
+			desk_table = lock_guard_reaches_desk(relid);
+			if (OidIsValid(desk_table) && !lock_guard_may_lock(desk_table))
 				ereport(ERROR,
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("only a superuser may lock table support.%s", get_rel_name(relid)),
+						 lock_guard_is_desk_relation(relid)
+						 ? errmsg("only a superuser may lock table support.%s", get_rel_name(relid))
+						 : errmsg("only a superuser may lock view %s: it reads the desk's tables", get_rel_name(relid)),
 						 errdetail("A lock on a table of the desk holds up every account's tickets and the worker."),
 						 errhint("The workflow functions lock the rows they change; nothing else needs a lock.")));
+			relation->schemaname = get_namespace_name(get_rel_namespace(relid));
 		}
 	}
 	if (previous_process_utility)
@@ -97,7 +198,8 @@ lock_guard_executor_start(QueryDesc *query, int flags)
 			if (!RowMarkRequiresRowShareLock(mark->markType))
 				continue;		/* the rows an UPDATE or DELETE reads beside its target */
 			entry = rt_fetch(mark->rti, plan->rtable);
-			if (entry->rtekind == RTE_RELATION && lock_guard_is_desk_relation(entry->relid))
+			if (entry->rtekind == RTE_RELATION && lock_guard_is_desk_relation(entry->relid) &&
+				!pg_class_ownercheck(entry->relid, GetUserId()))
 				ereport(ERROR,
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 						 errmsg("only a superuser may lock rows of support.%s", get_rel_name(entry->relid)),

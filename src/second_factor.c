@@ -9,7 +9,8 @@
  * a row lock the second factor for support.assumption_policy's
  * second_factor_lockout. What happened is written down by the desk's worker
  * (support.record_second_factor_events: security_audit rows, and
- * staff_totp.locked_until so a lockout outlives a restart), woken at once.
+ * staff_totp.locked_until so a lockout outlives a restart), woken at once
+ * by a wrong code.
  *
  * Without shared_preload_libraries there is no count: second factors are
  * then refused rather than left unlimited.
@@ -32,8 +33,10 @@
 
 /* staff with counts at once, over all databases */
 #define SECOND_FACTOR_SLOTS 1024
-/* a slot not used for this long may be taken (its database may be gone) */
-#define SECOND_FACTOR_STALE_USECS (INT64CONST(24) * USECS_PER_HOUR)
+/* wrong codes in a row are forgotten after this long without another */
+#define SECOND_FACTOR_FORGET_USECS USECS_PER_HOUR
+/* a slot not used for this long may be taken whatever it holds (its database may be gone) */
+#define SECOND_FACTOR_STALE_USECS (INT64CONST(8) * USECS_PER_DAY)
 
 /* What happened that the audit does not say yet. */
 typedef struct SecondFactorEvents
@@ -139,12 +142,17 @@ second_factor_events_add(SecondFactorEvents *into, const SecondFactorEvents *mor
 	into->locked_until = Max(into->locked_until, more->locked_until);
 }
 
-/* Whether a slot holds nothing anyone needs at now. Lock held. */
+/*
+ * Whether a slot holds nothing anyone needs at now: no lockout running and
+ * nothing to record, and no wrong code within the hour; or untouched for
+ * longer than any lockout lasts (a dropped database's). Lock held.
+ */
 static bool
 second_factor_slot_idle(const SecondFactorSlot *slot, TimestampTz now)
 {
 	return slot->database == InvalidOid ||
-		(slot->failures == 0 && slot->locked_until <= now && second_factor_events_empty(&slot->unrecorded)) ||
+		(slot->locked_until <= now && second_factor_events_empty(&slot->unrecorded) &&
+		 (slot->failures == 0 || slot->last_used < now - SECOND_FACTOR_FORGET_USECS)) ||
 		slot->last_used < now - SECOND_FACTOR_STALE_USECS;
 }
 
@@ -193,19 +201,21 @@ second_factor_interval_usecs(Interval *span)
  * than last_step: each code works once). A wrong one is counted, and the
  * max_failures-th in a row locks the second factor for lockout; while it is
  * locked (here, or by locked_until, the lockout written down) every code is
- * refused. Both are errors, and wake the worker to audit them.
+ * refused. Both are errors; a wrong code wakes the worker to audit it (a
+ * refusal while locked is recorded at its next pass). Any NULL is 22004:
+ * a missing policy row must not pass for a right code.
  */
 PG_FUNCTION_INFO_V1(check_second_factor);
 Datum
 check_second_factor(PG_FUNCTION_ARGS)
 {
-	int64		agent_id = PG_GETARG_INT64(0);
-	bytea	   *secret = PG_GETARG_BYTEA_PP(1);
-	text	   *code = PG_GETARG_TEXT_PP(2);
-	int64		last_step = PG_GETARG_INT64(3);
-	TimestampTz written_lock = PG_GETARG_TIMESTAMPTZ(4);
-	int32		max_failures = PG_GETARG_INT32(5);
-	int64		lockout = second_factor_interval_usecs(PG_GETARG_INTERVAL_P(6));
+	int64		agent_id;
+	bytea	   *secret;
+	text	   *code;
+	int64		last_step;
+	TimestampTz written_lock;
+	int32		max_failures;
+	int64		lockout;
 	int64		step = -1;
 	TimestampTz now;
 	TimestampTz locked_until;
@@ -213,6 +223,19 @@ check_second_factor(PG_FUNCTION_ARGS)
 	int32		failures;
 	bool		locked_now = false;
 
+	for (int i = 0; i < 7; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("support.check_second_factor needs every argument, not a NULL"),
+					 errhint("support.assumption_policy must have its row.")));
+	agent_id = PG_GETARG_INT64(0);
+	secret = PG_GETARG_BYTEA_PP(1);
+	code = PG_GETARG_TEXT_PP(2);
+	last_step = PG_GETARG_INT64(3);
+	written_lock = PG_GETARG_TIMESTAMPTZ(4);
+	max_failures = PG_GETARG_INT32(5);
+	lockout = second_factor_interval_usecs(PG_GETARG_INTERVAL_P(6));
 	second_factor_require_shmem();
 	if (max_failures < 1 || max_failures > 1000)
 		ereport(ERROR,

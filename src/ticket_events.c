@@ -67,7 +67,7 @@ ticket_events_init_settings(void)
 							   &ticket_events_change_reason,
 							   "",
 							   PGC_USERSET, 0,
-							   NULL, NULL, NULL);
+							   transaction_setting_check_string, NULL, NULL);
 }
 
 /* The event's time is the server's, never the client's. */

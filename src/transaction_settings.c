@@ -9,8 +9,9 @@
  * history, or leave its tickets unassigned. So a value counts when it was
  * set locally in this transaction (SET LOCAL, set_config(..., true), a
  * function's SET clause), or is a default (the configuration file, ALTER
- * ROLE or DATABASE ... SET, the connection's options), or the session is a
- * superuser's (a DBA's script, the worker). Otherwise the boot value
+ * ROLE or DATABASE ... SET, which only a superuser may store, the
+ * connection's options), or the session is a superuser's (a DBA's script,
+ * the worker). Otherwise the boot value
  * counts, and a warning says so once a transaction (keys, which are
  * secrets, are refused outright: auth.c).
  */
@@ -19,6 +20,7 @@
 #include "access/parallel.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "utils/guc.h"
 #include "utils/guc_tables.h"
 
 #include "transaction_settings.h"
@@ -34,6 +36,40 @@ transaction_setting_find(const char *name)
 			return settings[i];
 	elog(ERROR, "%s is not defined", name);
 	return NULL;				/* not reached */
+}
+
+/*
+ * ALTER ROLE and ALTER DATABASE ... SET validate a stored default as
+ * PGC_S_TEST: only a superuser stores one, since a role may otherwise set
+ * one for itself, and every client sharing that login would carry it.
+ */
+static bool
+transaction_setting_default_allowed(GucSource source)
+{
+	if (source != PGC_S_TEST || superuser())
+		return true;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("only a superuser may store a default for the desk's per-transaction settings");
+	GUC_check_errhint("Set it in the transaction with SET LOCAL or set_config(name, $1, true).");
+	return false;
+}
+
+bool
+transaction_setting_check_bool(bool *new_value, void **extra, GucSource source)
+{
+	return transaction_setting_default_allowed(source);
+}
+
+bool
+transaction_setting_check_int(int *new_value, void **extra, GucSource source)
+{
+	return transaction_setting_default_allowed(source);
+}
+
+bool
+transaction_setting_check_string(char **new_value, void **extra, GucSource source)
+{
+	return transaction_setting_default_allowed(source);
 }
 
 bool

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "storage/lock.h"
+#include "utils/guc.h"
 
 typedef struct TransactionSetting
 {
@@ -25,5 +26,10 @@ typedef struct TransactionSetting
  * caller uses the boot value; a warning says why, once a transaction.
  */
 extern bool transaction_setting_counts(TransactionSetting *setting);
+
+/* Their GUCs' check hooks: a stored default (ALTER ROLE/DATABASE ... SET) is a superuser's. */
+extern bool transaction_setting_check_bool(bool *new_value, void **extra, GucSource source);
+extern bool transaction_setting_check_int(int *new_value, void **extra, GucSource source);
+extern bool transaction_setting_check_string(char **new_value, void **extra, GucSource source);
 
 #endif

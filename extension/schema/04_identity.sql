@@ -176,7 +176,7 @@ CREATE TABLE support.accounts (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     email_domains text[] DEFAULT '{}'::text[] NOT NULL,
     CONSTRAINT names_are_one_short_line CHECK (support.is_name(name)),
-    CONSTRAINT email_domains_are_lower_case CHECK ((pg_catalog.array_to_string(email_domains, ' ') = lower(pg_catalog.array_to_string(email_domains, ' ')))),
+    CONSTRAINT email_domains_are_lower_case_names CHECK (((pg_catalog.array_to_string(email_domains, ' ') = lower(pg_catalog.array_to_string(email_domains, ' '))) AND (pg_catalog.array_position(email_domains, NULL::text) IS NULL))),
     CONSTRAINT accounts_slack_channel_check CHECK ((slack_channel ~ '^#[a-z0-9_-]+$'::text)),
     CONSTRAINT accounts_time_zone_check CHECK (support.check_time_zone(time_zone)),
     CONSTRAINT enterprise_accounts_have_slack_channel CHECK (((NOT enterprise) OR (slack_channel IS NOT NULL)))
@@ -259,7 +259,7 @@ BEGIN
                           WHERE u.account_id OPERATOR(pg_catalog.=) support.current_account_id()
                             AND u.user_id OPERATOR(pg_catalog.=) support.current_user_id());
     END IF;
-    IF NOT domain OPERATOR(pg_catalog.=) ANY (domains) THEN
+    IF NOT COALESCE(domain OPERATOR(pg_catalog.=) ANY (domains), false) THEN
         RAISE EXCEPTION 'the users of account % have addresses at %, not at %', NEW.account_id,
                         pg_catalog.array_to_string(domains, ', '), domain
               USING ERRCODE = 'insufficient_privilege',
@@ -378,7 +378,7 @@ COMMENT ON COLUMN support.staff_totp.locked_until IS 'a lockout for wrong codes,
 -- Wrong codes are counted outside transactions (src/second_factor.c): a
 -- wrong code's transaction fails, so the worker writes down what happened.
 CREATE FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) RETURNS bigint
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'check_second_factor';
+    LANGUAGE c AS 'MODULE_PATHNAME', 'check_second_factor';
 COMMENT ON FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) IS 'the time step of a right one-time code after last_step; a wrong one is counted and refused (28P01), the max_failures-th in a row locks the second factor for lockout, and while it is locked every code is refused (28000)';
 REVOKE ALL ON FUNCTION support.check_second_factor(agent_id bigint, secret bytea, code text, last_step bigint, locked_until timestamp with time zone, max_failures integer, lockout interval) FROM PUBLIC;
 
@@ -411,9 +411,11 @@ BEGIN
             INSERT INTO support.security_audit (kind, changed_by, subject_id, details)
             VALUES ('second_factor', NULL, e.agent_id,
                     jsonb_build_object('operation', 'locked_out', 'until', e.locked_until));
+            -- (a second factor enrolled since those codes is not locked by them)
             UPDATE support.staff_totp t
                SET locked_until = GREATEST(t.locked_until, e.locked_until)
-             WHERE t.agent_id OPERATOR(pg_catalog.=) e.agent_id;
+             WHERE t.agent_id OPERATOR(pg_catalog.=) e.agent_id
+               AND t.enrolled_at OPERATOR(pg_catalog.<=) COALESCE(e.last_at, e.first_at, e.locked_until);
             recorded := recorded OPERATOR(pg_catalog.+) 1;
         END IF;
     END LOOP;

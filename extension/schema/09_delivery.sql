@@ -245,8 +245,7 @@ BEGIN
     moved := TG_OP OPERATOR(pg_catalog.=) 'INSERT'
              OR changed && ARRAY['endpoint', 'destination', 'url origin', 'url credentials', 'plain_text_on_loopback']
              OR ('url path' OPERATOR(pg_catalog.=) ANY (changed)
-                 AND EXISTS (SELECT 1 FROM support.shared_endpoint_hosts h
-                              WHERE h.host OPERATOR(pg_catalog.=) support.url_host(NEW.url)))
+                 AND support.is_shared_host(support.url_host(NEW.url)))
              OR (NEW.destination OPERATOR(pg_catalog.=) 'email'
                  AND changed && ARRAY['secret', 'username', 'sender']);
     IF moved AND NOT COALESCE(caller_is_superuser, false) THEN
@@ -654,6 +653,19 @@ INSERT INTO support.shared_endpoint_hosts (host, note) VALUES
     ('hooks.zapier.com', 'Zapier catch hooks'),
     ('discord.com', 'Discord webhooks'),
     ('discordapp.com', 'Discord webhooks');
+
+CREATE FUNCTION support.is_shared_host(host text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    -- a listed host or any of its subdomains (<tenant>.webhook.office.com,
+    -- canary.discord.com), with or without the DNS root's trailing dot
+    SELECT EXISTS (SELECT 1 FROM support.shared_endpoint_hosts h
+                    WHERE pg_catalog.rtrim(is_shared_host.host, '.') OPERATOR(pg_catalog.=) h.host
+                       OR pg_catalog.right(pg_catalog.rtrim(is_shared_host.host, '.'),
+                                           pg_catalog.length(h.host) OPERATOR(pg_catalog.+) 1)
+                          OPERATOR(pg_catalog.=) ('.' OPERATOR(pg_catalog.||) h.host))
+$$;
+COMMENT ON FUNCTION support.is_shared_host(host text) IS 'whether a host is one of support.shared_endpoint_hosts or a subdomain of one';
+REVOKE ALL ON FUNCTION support.is_shared_host(host text) FROM PUBLIC;
 
 CREATE FUNCTION support.url_origin(url text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

@@ -377,7 +377,7 @@ CREATE TABLE support.assumption_policy (
     max_key_lifetime interval DEFAULT '24:00:00'::interval NOT NULL,
     second_factor_failures integer DEFAULT 5 NOT NULL,
     second_factor_lockout interval DEFAULT '00:15:00'::interval NOT NULL,
-    CONSTRAINT second_factor_lockouts_are_bounded CHECK (((second_factor_failures >= 1) AND (second_factor_failures <= 1000) AND (second_factor_lockout >= '00:00:00'::interval) AND (second_factor_lockout <= '7 days'::interval))),
+    CONSTRAINT second_factor_lockouts_are_bounded CHECK (((second_factor_failures >= 1) AND (second_factor_failures <= 1000) AND (second_factor_lockout >= '00:01:00'::interval) AND (second_factor_lockout <= '7 days'::interval))),
     CONSTRAINT assumption_policy_approval_valid_for_check CHECK ((approval_valid_for > '00:00:00'::interval)),
     CONSTRAINT assumption_policy_idle_timeout_check CHECK ((idle_timeout > '00:00:00'::interval)),
     CONSTRAINT assumption_policy_justification_min_length_check CHECK ((justification_min_length >= 1)),

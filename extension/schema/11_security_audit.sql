@@ -106,6 +106,32 @@ END $$;
 COMMENT ON FUNCTION support.record_trail_commands() IS 'the event trigger''s query: the commands of this DDL statement on the trails, recorded in support.security_audit; how many';
 REVOKE ALL ON FUNCTION support.record_trail_commands() FROM PUBLIC;
 
+CREATE FUNCTION support.record_trail_drops() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    dropped record;
+    recorded integer := 0;
+BEGIN
+    IF support.restoring() THEN
+        RETURN 0;
+    END IF;
+    FOR dropped IN
+        SELECT d.object_type, d.object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() d
+         WHERE d.object_type OPERATOR(pg_catalog.=) ANY (ARRAY['trigger', 'policy'])
+           AND d.address_names[1] OPERATOR(pg_catalog.=) 'support'
+           AND d.address_names[2] OPERATOR(pg_catalog.=) ANY (ARRAY['assumption_audit', 'security_audit', 'ticket_events', 'sla_events'])
+    LOOP
+        INSERT INTO support.security_audit (kind, changed_by, details)
+        VALUES ('bypass', support.current_user_id(),
+                jsonb_build_object('command', 'DROP ' OPERATOR(pg_catalog.||) pg_catalog.upper(dropped.object_type),
+                                   'object', dropped.object_identity, 'statement', pg_catalog.current_query()));
+        recorded := recorded OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN recorded;
+END $$;
+COMMENT ON FUNCTION support.record_trail_drops() IS 'the drop event trigger''s query: a trail''s triggers and policies dropped by this statement, recorded in support.security_audit; how many';
+REVOKE ALL ON FUNCTION support.record_trail_drops() FROM PUBLIC;
+
 -- In C: a statement on any other table returns before any query
 -- (src/trail_bypass.c; test/bench/event_trigger.sh measures it).
 CREATE FUNCTION support.record_trail_bypass() RETURNS event_trigger
@@ -137,6 +163,12 @@ SELECT pg_catalog.pg_extension_config_dump('support.security_audit_id_seq', '');
 
 CREATE EVENT TRIGGER bedrock_support_trail_changes ON ddl_command_end
          WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE POLICY', 'ALTER POLICY', 'DROP POLICY')
+   EXECUTE FUNCTION support.record_trail_bypass();
+
+-- and the drops of their triggers and policies (DROP is not among the
+-- commands ddl_command_end is told of)
+CREATE EVENT TRIGGER bedrock_support_trail_drops ON sql_drop
+         WHEN TAG IN ('DROP TRIGGER', 'DROP POLICY')
    EXECUTE FUNCTION support.record_trail_bypass();
 
 -- PostgreSQL database dump complete

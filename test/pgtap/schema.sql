@@ -87,7 +87,7 @@ SELECT is(ARRAY(
           'support.outbox_changed()', 'support.post_client_message(bigint,bigint,text)',
           'support.queue_webhooks()', 'support.rate_ticket(bigint,bigint,integer,text)',
           'support.record_escalation_call(bigint,bigint,text)', 'support.record_post_incident_review(bigint,bigint,text)',
-          'support.record_trail_commands()',
+          'support.record_trail_commands()', 'support.record_trail_drops()',
           'support.release_user_role()', 'support.reply_publicly(bigint,bigint,text)',
           'support.report_revenue_at_risk(bigint,bigint,numeric,text,text)',
           'support.request_escalation(bigint,bigint,text)', 'support.requeue_message(bigint,bigint)',

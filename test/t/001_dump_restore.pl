@@ -68,6 +68,8 @@ $node->safe_psql('source', qq{
 	RESET support.auth_key;
 	SELECT support.escalate_to_executive(ticket_id, $sam, 'Kestrel''s spend stopped on launch day')
 	  FROM support.tickets WHERE subject = 'Spend paused';
+	-- a load change made while another transaction held the agent, not folded yet
+	INSERT INTO support.agent_load_changes (agent_id, open_tickets, assigned_at) VALUES ($sam, 1, now());
 	INSERT INTO support.action_failures (account_id, ticket_id, action, due, first_failed_at, last_failed_at, retry_at, error_code, error)
 	SELECT account_id, ticket_id, 'follow_up', now(), now(), now(), now() + interval '10 seconds', 'XX000', 'a DBA''s constraint'
 	  FROM support.tickets WHERE subject = 'Spend paused';

@@ -1,6 +1,7 @@
 # The availability promise, attacked all at once: while a hostile tenant,
 # its agent, a manager and the login service run every attack of the
-# review together (huge and phishing names, table and row locks, open
+# review together (huge and phishing names, table and row locks, directly
+# and through a view of one's own, open
 # transactions holding their rows, a prepared transaction, 10,000 client
 # messages each queuing a webhook, war rooms on demand, a template the desk
 # cannot fill, a sweep of one-time codes), another tenant's P1 is escalated
@@ -92,6 +93,8 @@ my $eve_rows = session('evil_app');
 $eve_rows->query(keyed($key{eve}) . " SELECT support.post_client_message($evil_tickets[0], 'holding my row') IS NOT NULL;");
 my $eve_locks = session('evil_app');
 $eve_locks->query(keyed($key{eve}) . ' LOCK TABLE support.tickets IN ACCESS EXCLUSIVE MODE;');
+$eve_locks->query('ROLLBACK; CREATE TEMP VIEW all_tickets AS SELECT * FROM support.tickets;'
+	  . keyed($key{eve}) . ' LOCK TABLE all_tickets IN ACCESS EXCLUSIVE MODE;');
 $eve_locks->query('ROLLBACK;' . keyed($key{eve}) . ' SELECT count(*) FROM support.tickets;');
 my $eve_names = session('evil_app');
 $eve_names->query(keyed($key{eve}) . qq{
