@@ -6,7 +6,8 @@
 
 EXTENSION   = bedrock_support
 MODULE_big  = bedrock_support
-OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# src/ holds a folder per concern (README, "Layout"); src/shared/ what several use.
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
 # The schema's source is extension/schema/*.sql, one file per concern,
 # assembled into the install script of default_version (the control file).
@@ -19,8 +20,14 @@ EXTVERSION     := $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENS
 SCHEMA_SOURCES := $(sort $(wildcard extension/schema/*.sql))
 ASSEMBLED      := build/$(EXTENSION)--$(EXTVERSION).sql
 RELEASED_SHA   := $(shell sed -n "s/^$(EXTVERSION) sha256://p" extension/releases)
+# An upgrade script in development is assembled too, from its source in
+# extension/upgrade/ (the steps only an upgrade takes, and --@include lines
+# naming the objects it defines anew, taken from extension/schema/), so no
+# definition is written twice. make next freezes it in extension/.
+UPGRADE_SOURCES := $(wildcard extension/upgrade/$(EXTENSION)--*--$(EXTVERSION).sql)
+UPGRADES        := $(patsubst extension/upgrade/%,build/%,$(UPGRADE_SOURCES))
 DATA        = $(wildcard extension/$(EXTENSION)--*.sql)
-DATA_built  = $(ASSEMBLED)
+DATA_built  = $(ASSEMBLED) $(UPGRADES)
 EXTRA_CLEAN = build
 
 # WERROR=1 (as make test builds) turns every compiler warning into an error.
@@ -29,22 +36,22 @@ ifeq ($(WERROR),1)
 PG_CPPFLAGS += -Werror
 endif
 
-# A changed header (src/*.h) rebuilds every object that includes it (the
+# A changed header (src/*/*.h) rebuilds every object that includes it (the
 # dependency files come from the object's compile only: the bitcode's
 # compile would write its own targets into the same file).
 PG_CFLAGS += -MMD -MP
-EXTRA_CLEAN += src/*.d
+EXTRA_CLEAN += src/*.d src/*/*.d
 SHLIB_LINK  = $(shell curl-config --libs 2>/dev/null || echo -lcurl)
 
 # pg_regress: sql/*.sql against expected/*.out; isolation: test/specs/*.spec
 # against test/expected/*.out; Perl TAP: test/t/*.pl (own clusters).
-REGRESS        = priority time_zone seed_data lifecycle workflow events config reporting \
-                 business_hours business_time deadlines templates triage escalation \
-                 notifications client_types escalation_marks reopening client_times escalation_triggers executive_escalation delivery_backlog message_keys delivery_leases \
-                 worker_isolation text_bounds delivery_fairness page_limits lock_guard pooled_settings
-ISOLATION      = status_race first_response_race sla_config_cache assignment_race \
-                 triage_rules_cache escalation_race assumption_race escalation_owner_pick \
-                 assignment_no_wait delivery_locks worker_lock_wait
+REGRESS        = tickets_priority sla_time_zone operations_seed_data tickets_lifecycle tickets_workflow tickets_events operations_config reporting \
+                 sla_business_hours sla_business_time sla_deadlines triage_templates triage escalation \
+                 delivery_notifications tickets_client_types escalation_marks tickets_reopening triage_client_times escalation_triggers escalation_executive delivery_backlog delivery_message_keys delivery_leases \
+                 escalation_worker_isolation security_text_bounds delivery_fairness escalation_page_limits security_lock_guard security_pooled_settings
+ISOLATION      = tickets_status_race tickets_first_response_race sla_config_cache triage_assignment_race \
+                 triage_rules_cache escalation_race security_assumption_race escalation_owner_pick \
+                 triage_assignment_no_wait delivery_locks escalation_worker_lock_wait
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS      = 1
 PROVE_TESTS    = test/t/*.pl
@@ -54,7 +61,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
 endif
--include $(wildcard src/*.d)
+-include $(wildcard src/*.d src/*/*.d)
 # the library carries default_version
 $(OBJS): $(EXTENSION).control
 
@@ -68,22 +75,32 @@ $(ASSEMBLED): $(SCHEMA_SOURCES) extension/assemble.sh $(EXTENSION).control
 	@mkdir -p build
 	extension/assemble.sh $(EXTVERSION) $(SCHEMA_SOURCES) > $@
 
+$(UPGRADES): build/%: extension/upgrade/% $(SCHEMA_SOURCES) extension/assemble_upgrade.py
+	@mkdir -p build
+	python3 extension/assemble_upgrade.py $< $(SCHEMA_SOURCES) > $@.tmp && mv $@.tmp $@
+
 # A released version's script never changes: a schema change starts the
 # next version.
 .PHONY: released-script-unchanged
-released-script-unchanged: $(ASSEMBLED)
+released-script-unchanged: $(ASSEMBLED) $(UPGRADES)
 ifneq ($(RELEASED_SHA),)
 	@test "$$(sha256sum < $(ASSEMBLED) | cut -d' ' -f1)" = "$(RELEASED_SHA)" || { \
 	  echo "extension/schema/ no longer assembles to released $(EXTVERSION) (extension/releases);" \
-	       "start the next version: make next VERSION=..., README \"Releases\"" >&2; exit 1; }
+	       "start the next version: make next VERSION=..., doc/operations.md \"Releases\"" >&2; exit 1; }
+	@for script in $(UPGRADES); do \
+	  name=$$(basename $$script .sql); name=$${name#$(EXTENSION)--}; \
+	  test "$$(sha256sum < $$script | cut -d' ' -f1)" = "$$(sed -n "s/^$$name sha256://p" extension/releases)" || { \
+	    echo "$$script no longer assembles to the released one (extension/releases)" >&2; exit 1; }; done
 endif
 all: released-script-unchanged
 
 # make release: pins default_version's assembled script as released.
 .PHONY: release
-release: $(ASSEMBLED)
+release: $(ASSEMBLED) $(UPGRADES)
 	@test -z "$(RELEASED_SHA)" || { echo "$(EXTVERSION) is already released" >&2; exit 1; }
 	echo "$(EXTVERSION) sha256:$$(sha256sum < $(ASSEMBLED) | cut -d' ' -f1)" >> extension/releases
+	for script in $(UPGRADES); do name=$$(basename $$script .sql); \
+	  echo "$${name#$(EXTENSION)--} sha256:$$(sha256sum < $$script | cut -d' ' -f1)" >> extension/releases; done
 
 # make next VERSION=1.1: the released default_version's script is frozen in
 # extension/, its one upgrade script to VERSION begun, and VERSION becomes
@@ -92,11 +109,12 @@ release: $(ASSEMBLED)
 next: released-script-unchanged
 	@test -n "$(VERSION)" -a -n "$(RELEASED_SHA)" || \
 	  { echo "make next VERSION=x.y, once $(EXTVERSION) is released (make release)" >&2; exit 1; }
-	cp $(ASSEMBLED) extension/$(EXTENSION)--$(EXTVERSION).sql
+	cp $(ASSEMBLED) $(UPGRADES) extension/
+	rm -f $(UPGRADE_SOURCES)
 	printf '%s\n' "-- bedrock_support $(EXTVERSION) -> $(VERSION): every change to extension/schema/ since" \
-	  "-- $(EXTVERSION), in the order it was made (README, \"Releases\")." \
+	  "-- $(EXTVERSION), in the order it was made (doc/operations.md, \"Releases\")." \
 	  "\\echo Use \"ALTER EXTENSION bedrock_support UPDATE TO '$(VERSION)'\" to load this file. \\quit" \
-	  > extension/$(EXTENSION)--$(EXTVERSION)--$(VERSION).sql
+	  > extension/upgrade/$(EXTENSION)--$(EXTVERSION)--$(VERSION).sql
 	sed -i "s/^default_version = .*/default_version = '$(VERSION)'/" $(EXTENSION).control
 
 HARNESS = test/harness

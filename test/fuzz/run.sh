@@ -10,7 +10,7 @@ work=$(mktemp -d /tmp/bedrock_support-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$here/../../src" "$here/schedule_fuzzer.c" "$here/../../src/schedule.c" \
+    -I"$here/../../src" "$here/schedule_fuzzer.c" "$here/../../src/sla/schedule.c" \
     -o "$work/schedule_fuzzer"
 mkdir -p "$work/corpus"
 cp "$here"/corpus/* "$work/corpus/"

@@ -1,6 +1,6 @@
 /*
  * schedule_fuzzer.c — libFuzzer target for the business-hours parser
- * (src/schedule.c), built outside the server with AddressSanitizer and
+ * (src/sla/schedule.c), built outside the server with AddressSanitizer and
  * UndefinedBehaviorSanitizer by test/fuzz/run.sh.
  *
  * Beyond "no crash", every accepted input must satisfy the type's
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schedule.h"
+#include "sla/schedule.h"
 
 static void
 fuzz_check(int condition, const char *what, const uint8_t *data, size_t size)
