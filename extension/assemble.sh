@@ -8,7 +8,7 @@ set -euo pipefail
 version=$1; shift
 cat <<HEADER
 -- bedrock_support $version, assembled by make from extension/schema/*.sql:
--- edit those files, never this one (README, "Releases").
+-- edit those files, never this one (doc/operations.md, "Releases").
 \\echo Use "CREATE EXTENSION bedrock_support" to load this file. \\quit
 
 -- The sources follow concerns, not the order in which one function's body
