@@ -158,7 +158,7 @@ SELECT priority, tier, priority_source, assignee_id FROM support.tickets WHERE t
 -- bulk inserts, reassignment, resolution and reopening: in the agent's row
 -- when no other transaction holds it (here, always), else in
 -- support.agent_load_changes for the worker's fold
--- (test/specs/assignment_no_wait.spec); either way they add up exactly
+-- (test/specs/triage_assignment_no_wait.spec); either way they add up exactly
 SELECT (support.assign_ticket(t.ticket_id, :tia, :tia)).assignee_id IS NOT NULL AS reassigned
   FROM support.tickets t WHERE t.subject = 'Export wrong';
 SELECT (support.change_status(t.ticket_id, 'in_progress', :tao, 'December missing')).status AS reopened

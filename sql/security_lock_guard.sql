@@ -1,7 +1,7 @@
 -- Nobody but a superuser holds the desk's tables or rows by hand, and no
 -- such session prepares a transaction that touched them: a prepared
 -- transaction keeps its locks past its session and a restart. (LOCK TABLE
--- and FOR UPDATE are attacked group by group in test/pgtap/attacks.sql;
+-- and FOR UPDATE are attacked group by group in test/pgtap/security_attacks.sql;
 -- PREPARE TRANSACTION ends a transaction, so it is tested here.)
 \i sql/include/fixture.sql
 SET support.auto_assign = off;

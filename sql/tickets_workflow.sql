@@ -66,7 +66,7 @@ SELECT support.reply_publicly(:t2, :tia, '');
 SELECT support.reply_publicly(424242, :tia, 'no such ticket');
 SELECT support.add_internal_note(:t2, :ada, 'clients cannot write notes');
 SELECT support.post_client_message(:t2, :gil, 'another account''s user');
--- (a client's message after closing opens a linked follow-up: sql/reopening.sql)
+-- (a client's message after closing opens a linked follow-up: sql/tickets_reopening.sql)
 SELECT support.post_client_message(:t1, :cam, 'after closing') AS after_closing \gset
 SELECT f.follows_up_ticket_id = :t1 AS follow_up_opened FROM support.tickets f
   JOIN support.ticket_events e USING (account_id, ticket_id) WHERE e.event_id = :after_closing;

@@ -2,7 +2,7 @@
 # strings and lists of strings against support.priority and the enums with
 # the server's default search_path (no schema support on it), as an
 # application or a BI tool would. The SQL side of the same checks, with the
-# plans, is sql/client_types.sql.
+# plans, is sql/tickets_client_types.sql.
 use strict;
 use warnings;
 use FindBin;

@@ -28,7 +28,7 @@ SELECT destination, target, subject, state, support.has_endpoint(destination, ta
 SELECT support.message_content(m.destination, m.target, m.subject, m.body, m.payload, m.idempotency_key,
                                m.account_id, m.ticket_id, m.template, m.created_at, NULL)::jsonb - 'metadata' AS slack
   FROM support.outbound_messages m WHERE m.ticket_id = :t AND m.destination = 'slack';
--- (the key is random: sql/message_keys.sql)
+-- (the key is random: sql/delivery_message_keys.sql)
 SELECT regexp_replace(regexp_replace(split_part(support.message_content(m.destination, m.target, m.subject, m.body, m.payload,
                                m.idempotency_key, m.account_id, m.ticket_id, m.template, m.created_at,
                                'support@bedrockplatform.com'), E'\r\n\r\n', 1), '^Date: [^\r]*', 'Date: (now)'),

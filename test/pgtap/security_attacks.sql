@@ -57,7 +57,8 @@ RESET ROLE;
 
 \ir include/as_role.sql
 
-SELECT no_plan();
+-- every assertion counted, so one that is lost is noticed
+SELECT plan(1139);
 
 ------------------------------------------------------------------------------
 -- 1. Temporary types that shadow built-ins never run with the owner's rights
@@ -325,7 +326,7 @@ SELECT ok(pg_temp.error_of('attack_agent', :'k_tia', statement) IS NOT NULL,
 ------------------------------------------------------------------------------
 -- 4. Keys: only SET LOCAL in this transaction counts; nobody reads one back
 ------------------------------------------------------------------------------
--- (Across transactions and through a real pgbouncer: test/t/006_keys_and_sessions.pl.)
+-- (Across transactions and through a real pgbouncer: test/t/006_security_keys_and_sessions.pl.)
 CREATE FUNCTION pg_temp.key_outcome(who text, setup text, query text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -704,7 +705,7 @@ SELECT is(ARRAY(SELECT g.rolname || ': ' || s.relname FROM pg_class s CROSS JOIN
 ------------------------------------------------------------------------------
 -- 8. An assumption ends with its super user's key or rights, not its backend
 ------------------------------------------------------------------------------
--- (Surviving a pool's closed connection and a restart: test/t/006_keys_and_sessions.pl.)
+-- (Surviving a pool's closed connection and a restart: test/t/006_security_keys_and_sessions.pl.)
 SET LOCAL ROLE attack_login;
 SELECT support.enroll_totp(:sue) AS sue_secret \gset
 RESET ROLE;
@@ -1033,7 +1034,7 @@ SELECT is(pg_temp.value_as('postgres', NULL, 'SELECT set_config(''row_security''
 -- A table lock froze every account; a row lock by hand held up the worker
 -- and other accounts' tickets. Both are refused to every group (PREPARE
 -- TRANSACTION, which would keep them past the session, is refused in
--- sql/lock_guard.sql: it cannot run inside this suite's transaction).
+-- sql/security_lock_guard.sql: it cannot run inside this suite's transaction).
 SELECT is(pg_temp.error_of(who, key, format('LOCK TABLE support.%I IN %s MODE', table_name, mode)),
           format('42501: only a superuser may lock table support.%s', table_name),
           format('%s cannot LOCK TABLE support.%s IN %s MODE', who, table_name, mode))
@@ -1204,7 +1205,7 @@ SELECT is(pg_temp.error_of('attack_manager', :'k_max', format(
 -- Wrong codes are counted outside the transaction (it fails with them) and
 -- lock the second factor; replacing a second factor needs its current code
 -- or a superuser; all of it audited. (The worker's recording within a
--- second, and a lockout across a restart: test/t/006_keys_and_sessions.pl.)
+-- second, and a lockout across a restart: test/t/006_security_keys_and_sessions.pl.)
 INSERT INTO support.agents (email, full_name, tier, on_shift, is_super_user) VALUES
   ('otto@bedrock.example', 'Otto Overnight', 2, true, true);
 SELECT agent_id AS otto FROM support.agents WHERE email = 'otto@bedrock.example' \gset

@@ -1,6 +1,7 @@
 -- The workflow as an application drives it, checked with pgTAP.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
+\ir include/as_role.sql
 
 INSERT INTO support.accounts (account_id, name, time_zone, calendar_id) VALUES (900, 'Tap Co', 'Asia/Kolkata', 2);
 INSERT INTO support.account_users (account_id, user_id, email, full_name, role)
@@ -31,8 +32,16 @@ SELECT throws_ok($$SELECT support.rate_ticket((SELECT id FROM t), 9001, 5)$$,
                  '55000', NULL, 'no rating before resolution');
 SELECT lives_ok($$SELECT support.resolve_ticket((SELECT id FROM t), 9100, 'Tag manager paused', 'Resumed the tag')$$,
                 'resolved with root cause and solution');
-SELECT lives_ok($$SELECT support.rate_ticket((SELECT id FROM t), 9002, 4, 'ok')$$, 'any user of the account may rate');
-SELECT throws_ok($$SELECT support.rate_ticket((SELECT id FROM t), 9002, 6)$$, '22003', NULL, 'ratings are 1 to 5');
+-- The matrix (doc/security.md): a Reporting Manager reads and never writes,
+-- a rating included; an Admin or Campaign Manager rates.
+SELECT support.issue_key(9002) AS raj_key \gset
+SELECT is(pg_temp.error_of('support_client', :'raj_key',
+                           format('SELECT support.rate_ticket(%s, 4)', (SELECT id FROM t))),
+          format('42501: ticket %s is read-only for user 9002', (SELECT id FROM t)),
+          'a Reporting Manager cannot rate, with her own key');
+SELECT throws_ok($$SELECT support.rate_ticket((SELECT id FROM t), 9001, 6)$$, '22003', NULL, 'ratings are 1 to 5');
+SELECT lives_ok($$SELECT support.rate_ticket((SELECT id FROM t), 9001, 4, 'ok')$$,
+                'a Campaign Manager of the account rates');
 SELECT results_eq(
     $$SELECT kind::text FROM support.ticket_events WHERE ticket_id = (SELECT id FROM t) ORDER BY event_id$$,
     ARRAY['created', 'status_change', 'status_change', 'public_reply', 'status_change', 'resolution', 'rating'],
