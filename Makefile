@@ -17,7 +17,11 @@ OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 # the released script in extension/ beside its upgrade script, so it never
 # changes again (README, "Releases").
 EXTVERSION     := $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
-SCHEMA_SOURCES := $(sort $(wildcard extension/schema/*.sql))
+# one file per concern, in the order the assembler takes each section
+# across them (extension/assemble.py): a concern's tables may refer to an
+# earlier one's (a ticket to its account, a triage rule to a channel)
+SCHEMA_SOURCES := $(addprefix extension/schema/,shared.sql security.sql tickets.sql sla.sql \
+                  delivery.sql triage.sql escalation.sql reporting.sql operations.sql)
 ASSEMBLED      := build/$(EXTENSION)--$(EXTVERSION).sql
 RELEASED_SHA   := $(shell sed -n "s/^$(EXTVERSION) sha256://p" extension/releases)
 # An upgrade script in development is assembled too, from its source in
@@ -71,9 +75,9 @@ all install:
 	      "or install postgresql-server-dev-15" >&2; exit 1
 endif
 
-$(ASSEMBLED): $(SCHEMA_SOURCES) extension/assemble.sh $(EXTENSION).control
+$(ASSEMBLED): $(SCHEMA_SOURCES) extension/assemble.py $(EXTENSION).control
 	@mkdir -p build
-	extension/assemble.sh $(EXTVERSION) $(SCHEMA_SOURCES) > $@
+	python3 extension/assemble.py $(EXTVERSION) $(SCHEMA_SOURCES) > $@.tmp && mv $@.tmp $@
 
 $(UPGRADES): build/%: extension/upgrade/% $(SCHEMA_SOURCES) extension/assemble_upgrade.py
 	@mkdir -p build

@@ -115,7 +115,7 @@ def about(kind, name, statement):
     if kind == 'function':
         return re.match(r'^(COMMENT ON (FUNCTION|PROCEDURE|AGGREGATE)|ALTER (FUNCTION|PROCEDURE|AGGREGATE)) ' + q + r'\s*\(', h, re.I) \
             or re.match(r'^(GRANT|REVOKE) .* ON (FUNCTION|PROCEDURE) (.*, )?' + q + r'\s*\(', h, re.I)
-    if re.match(r'^(COMMENT ON (VIEW|TABLE|COLUMN)|ALTER VIEW|ALTER TABLE) ' + q + r'\b', h, re.I) \
+    if re.match(r'^(COMMENT ON (VIEW|TABLE|COLUMN)|ALTER VIEW|ALTER TABLE( ONLY)?) ' + q + r'\b', h, re.I) \
             or re.match(r'^(GRANT|REVOKE) [^;]* ON (TABLE )?(\S+, )*' + q + r'(,| TO| FROM)', h, re.I):
         return True
     # a table's indexes, policies, triggers, seed rows and dump registration

@@ -148,8 +148,11 @@ SELECT (support.escalate(:routine, :tess, 'still waiting')).tier AS still_tier_3
 SELECT count(*) AS client_channel_messages FROM support.outbound_messages
  WHERE ticket_id = :routine AND target = '#acme-ads';
 UPDATE support.accounts SET enterprise = false, slack_channel = NULL WHERE account_id = 1;
--- a manager can widen it
+-- a manager can widen it, and the same rule picks the alerts' Slack channel
+-- (support.alert_channel): a P3 of critical business impact alerts #critical-issues
+SELECT support.alert_channel(t) AS p3_alerts_before FROM support.tickets t WHERE ticket_id = :routine;
 UPDATE support.escalation_triggers SET executive_priorities = '{P1,P2,P3}';
+SELECT support.alert_channel(t) AS p3_alerts_now FROM support.tickets t WHERE ticket_id = :routine;
 SELECT (support.escalate(:routine, :tess, 'still no answer')).executive_escalated_at IS NOT NULL AS executives_now;
 UPDATE support.escalation_triggers SET executive_priorities = DEFAULT;
 -- tier 3's own 30-minute response is for P1 only (tiers.targets_apply_to)

@@ -98,6 +98,11 @@ INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('huge', repea
 -- a long message (990 kB, under the 1 MB bound) is matched on its first 100,000 characters, and accepted
 SELECT support.post_client_message(:words, :cam,
        (SELECT string_agg(md5(i::text), ' ') FROM generate_series(1, 30000) i)) > 0 AS long_message_posted;
+-- the bound is one for every keyword matcher (support.keyword_document, triage's
+-- too): a word within the first 100,000 characters counts, one after them does not
+SELECT support.keyword_document(repeat('x ', 49990) || 'unacceptable') @@ to_tsquery('english', 'unacceptable') AS word_within,
+       support.keyword_document(repeat('x ', 50000) || 'unacceptable') @@ to_tsquery('english', 'unacceptable') AS word_after;
+SELECT has_function_privilege('public', 'support.keyword_document(text)', 'EXECUTE') AS public_may_call;
 -- a message written straight into the history is watched too; rules are a manager's to edit
 INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES ('Threatens to leave', 'cancel OR "switch provider"');
 SELECT new_ticket('Budget pacing off') AS direct \gset

@@ -33,26 +33,16 @@ ALTER TYPE support.event_kind ADD VALUE 'revenue_at_risk';
 -- expresses dissatisfaction with progress" and "revenue impact exceeds
 -- predefined thresholds". A support manager tunes them here.
 --@include table support.escalation_triggers
-ALTER TABLE ONLY support.escalation_triggers
-    ADD CONSTRAINT escalation_triggers_pkey PRIMARY KEY (singleton);
 CREATE SEQUENCE support.dissatisfaction_rule_id_seq;
 --@include table support.dissatisfaction_rules
-ALTER TABLE ONLY support.dissatisfaction_rules
-    ADD CONSTRAINT dissatisfaction_rules_pkey PRIMARY KEY (rule_id);
 ALTER SEQUENCE support.dissatisfaction_rule_id_seq OWNED BY support.dissatisfaction_rules.rule_id;
 GRANT USAGE ON SEQUENCE support.dissatisfaction_rule_id_seq TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.dissatisfaction_rule_id_seq', '');
 CREATE SEQUENCE support.revenue_threshold_id_seq;
 --@include table support.revenue_thresholds
-ALTER TABLE ONLY support.revenue_thresholds
-    ADD CONSTRAINT revenue_thresholds_pkey PRIMARY KEY (threshold_id);
-ALTER TABLE ONLY support.revenue_thresholds
-    ADD CONSTRAINT revenue_thresholds_scope_key UNIQUE NULLS NOT DISTINCT (account_id, priority, currency);
 ALTER SEQUENCE support.revenue_threshold_id_seq OWNED BY support.revenue_thresholds.threshold_id;
 GRANT USAGE ON SEQUENCE support.revenue_threshold_id_seq TO support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.revenue_threshold_id_seq', '');
-ALTER TABLE ONLY support.revenue_thresholds
-    ADD CONSTRAINT revenue_thresholds_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
 DO $$
 DECLARE
     config_table text;
@@ -91,10 +81,6 @@ GRANT INSERT(is_executive),UPDATE(is_executive) ON TABLE support.agents TO suppo
 ALTER TABLE support.tickets ADD COLUMN post_incident_review_done_at timestamp with time zone;
 COMMENT ON COLUMN support.tickets.post_incident_review_done_at IS 'when the post-incident review of an executive escalation was recorded (support.record_post_incident_review); until then the worker chases it';
 --@include table support.war_rooms
-ALTER TABLE ONLY support.war_rooms
-    ADD CONSTRAINT war_rooms_pkey PRIMARY KEY (account_id, ticket_id);
-ALTER TABLE ONLY support.war_rooms
-    ADD CONSTRAINT war_rooms_ticket_fkey FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets(account_id, ticket_id);
 -- Each group writes only the events the workflow lets it write, as its own
 -- kind of actor (#16: an agent could write a client's message, and so a
 -- client's dissatisfaction, or ratings, escalations and replies the client
@@ -221,6 +207,7 @@ END $$;
 --@include function support.request_escalation
 --@include function support.tell_staff
 --@include function support.escalate_for_dissatisfaction
+--@include function support.keyword_document
 --@include function support.dissatisfaction_rule
 --@include function support.watch_dissatisfaction
 --@include function support.report_revenue_at_risk
@@ -510,4 +497,12 @@ SELECT t.account_id, t.ticket_id, t.executive_escalated_at, 'executive escalatio
 -- recomputes: tickets.escalation_due, tickets.next_action_at, tickets.actions_checked_at, tickets.updated_at, tickets.tier_entered_at, tickets.tier_response_due, tickets.tier_resolution_due
 UPDATE support.tickets SET tier = tier
  WHERE status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]);
+-- #24: one rule for an email address, support.is_email_address (the
+-- constraints emails_are_addresses); the looser pattern beside it goes
+ALTER TABLE support.agents DROP CONSTRAINT agents_email_check;
+ALTER TABLE support.account_users DROP CONSTRAINT account_users_email_check;
+
+-- #24: one rule for "critical": the executive priorities pick the alert channel too
+--@include function support.alert_channel
+
 SELECT support.wake_worker();

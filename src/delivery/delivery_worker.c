@@ -50,7 +50,6 @@
 
 #include "delivery/delivery_curl.h"
 #include "delivery/delivery_worker.h"
-#include "escalation/escalation_worker.h"
 #include "delivery/send_order.h"
 #include "delivery/webhook_signature.h"
 #include "operations/worker_shmem.h"
@@ -147,6 +146,26 @@ delivery_text(HeapTuple tuple, TupleDesc tupdesc, int column)
 }
 
 /* A request for one claimed row, in its own memory context. */
+/* The claim's result columns (delivery_claim's SELECT list), in their order. */
+enum
+{
+	Anum_claim_account_id = 1,
+	Anum_claim_message_id,
+	Anum_claim_attempts,
+	Anum_claim_destination,
+	Anum_claim_target,
+	Anum_claim_idempotency_key,
+	Anum_claim_url,
+	Anum_claim_secret,
+	Anum_claim_username,
+	Anum_claim_sender,
+	Anum_claim_content,
+	Anum_claim_require_tls,
+	Anum_claim_size,
+	Anum_claim_urgent,
+	Anum_claim_send_order,
+};
+
 static DeliveryRequest *
 delivery_request_from(HeapTuple tuple, TupleDesc tupdesc)
 {
@@ -161,21 +180,21 @@ delivery_request_from(HeapTuple tuple, TupleDesc tupdesc)
 	char	   *secret;
 
 	request->context = context;
-	request->account_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 1, &is_null));
-	request->message_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 2, &is_null));
-	request->attempts = DatumGetInt32(SPI_getbinval(tuple, tupdesc, 3, &is_null));
-	destination = delivery_text(tuple, tupdesc, 4);
-	target = delivery_text(tuple, tupdesc, 5);
-	key = delivery_text(tuple, tupdesc, 6);
-	request->url = delivery_text(tuple, tupdesc, 7);
-	secret = delivery_text(tuple, tupdesc, 8);
-	request->username = delivery_text(tuple, tupdesc, 9);
-	request->mail_from = delivery_text(tuple, tupdesc, 10);
-	request->body = delivery_text(tuple, tupdesc, 11);
+	request->account_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, Anum_claim_account_id, &is_null));
+	request->message_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, Anum_claim_message_id, &is_null));
+	request->attempts = DatumGetInt32(SPI_getbinval(tuple, tupdesc, Anum_claim_attempts, &is_null));
+	destination = delivery_text(tuple, tupdesc, Anum_claim_destination);
+	target = delivery_text(tuple, tupdesc, Anum_claim_target);
+	key = delivery_text(tuple, tupdesc, Anum_claim_idempotency_key);
+	request->url = delivery_text(tuple, tupdesc, Anum_claim_url);
+	secret = delivery_text(tuple, tupdesc, Anum_claim_secret);
+	request->username = delivery_text(tuple, tupdesc, Anum_claim_username);
+	request->mail_from = delivery_text(tuple, tupdesc, Anum_claim_sender);
+	request->body = delivery_text(tuple, tupdesc, Anum_claim_content);
 	request->body_length = request->body ? strlen(request->body) : 0;
 	request->smtp = strcmp(destination, "email") == 0;
-	request->require_tls = DatumGetBool(SPI_getbinval(tuple, tupdesc, 12, &is_null)) || is_null;
-	request->size = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 13, &is_null));
+	request->require_tls = DatumGetBool(SPI_getbinval(tuple, tupdesc, Anum_claim_require_tls, &is_null)) || is_null;
+	request->size = DatumGetInt64(SPI_getbinval(tuple, tupdesc, Anum_claim_size, &is_null));
 
 	if (request->smtp)
 	{
@@ -315,8 +334,8 @@ delivery_claim(int limit, DeliveryRequest **claimed_requests, DeliveryRequest **
 		{
 			HeapTuple	tuple = SPI_tuptable->vals[row];
 			bool		is_null;
-			bool		urgent = DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 14, &is_null));
-			Datum		place = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 15, &is_null);
+			bool		urgent = DatumGetBool(SPI_getbinval(tuple, SPI_tuptable->tupdesc, Anum_claim_urgent, &is_null));
+			Datum		place = SPI_getbinval(tuple, SPI_tuptable->tupdesc, Anum_claim_send_order, &is_null);
 
 			/* the class's clock follows what is served */
 			if (!is_null)
@@ -605,7 +624,7 @@ delivery_worker_step(int poll_ms)
 	{
 		PG_TRY();
 		{
-			report.tickets = delivery_claim(room, delivery_claimed, delivery_failed, &failed_count);
+			report.taken = delivery_claim(room, delivery_claimed, delivery_failed, &failed_count);
 		}
 		PG_CATCH();
 		{
@@ -637,7 +656,7 @@ delivery_worker_step(int poll_ms)
 			int			count = delivery_unrecorded;
 
 			delivery_unrecorded = 0;	/* freed by delivery_record, even if it fails */
-			report.actions = delivery_record(delivery_done, count);
+			report.done = delivery_record(delivery_done, count);
 		}
 	}
 	PG_CATCH();
@@ -648,14 +667,14 @@ delivery_worker_step(int poll_ms)
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(TopMemoryContext);
-	if (report.tickets > 0 || completed > 0 || failed_count > 0 || report.failed)
+	if (report.taken > 0 || completed > 0 || failed_count > 0 || report.failed)
 	{
 		report.finished_at = GetCurrentTimestamp();
 		worker_shmem_report_pass(WORKER_DELIVERY, &report);
 	}
 
 	now = GetCurrentTimestamp();
-	if (delivery_curl_in_flight() > 0 || delivery_unrecorded > 0 || report.tickets > 0)
+	if (delivery_curl_in_flight() > 0 || delivery_unrecorded > 0 || report.taken > 0)
 		return now;
 	/* idle: a failed pass waits its second, due messages or not */
 	if (report.failed)
@@ -682,6 +701,6 @@ delivery_worker_step(int poll_ms)
 		/* due: a parked batch is claimed again at once, a held row waited for */
 		return due_and_free ? now : TimestampTzPlusMilliseconds(now, DELIVERY_POLL_MS);
 	}
-	return next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms))
-		: TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms);
+	return next != 0 ? Min(next, TimestampTzPlusMilliseconds(now, worker_max_sleep_ms))
+		: TimestampTzPlusMilliseconds(now, worker_max_sleep_ms);
 }

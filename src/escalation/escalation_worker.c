@@ -48,9 +48,6 @@
 /* a batch starts no ticket after this much work, then commits */
 #define WORKER_BATCH_MS 250
 
-/* support.max_sleep */
-int			escalation_worker_max_sleep_ms = 60000;
-
 /* support.batch_size */
 static int	escalation_worker_batch_size = 500;
 
@@ -62,13 +59,6 @@ static MemoryContext escalation_worker_pass_context = NULL;
 void
 escalation_worker_init_settings(void)
 {
-	DefineCustomIntVariable("support.max_sleep",
-							"Longest the escalation worker sleeps without looking at the tickets.",
-							"It wakes earlier for the next deadline, and when a commit schedules an earlier one.",
-							&escalation_worker_max_sleep_ms,
-							60000, 10, PG_INT32_MAX,
-							PGC_SIGHUP, GUC_UNIT_MS,
-							NULL, NULL, NULL);
 	DefineCustomIntVariable("support.batch_size",
 							"Tickets the escalation worker handles per transaction.",
 							NULL,
@@ -104,8 +94,8 @@ escalation_worker_run_batch(WorkerPassReport *report)
 		SPI_processed != 1)
 		elog(ERROR, "support.run_due_actions returned no row");
 	tickets = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
-	report->tickets += tickets;
-	report->actions += DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+	report->taken += tickets;
+	report->done += DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
 												   &is_null));
 	worker_transaction_end();
 	return tickets;
@@ -194,10 +184,10 @@ escalation_worker_step(bool *acted)
 	now = GetCurrentTimestamp();
 	report.finished_at = now;
 	worker_shmem_report_pass(WORKER_ESCALATION, &report);
-	*acted = report.actions > 0;
+	*acted = report.done > 0;
 
 	if (next == 0)
-		return TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms);
+		return TimestampTzPlusMilliseconds(now, worker_max_sleep_ms);
 	if (next <= now && !report.failed)
 	{
 		/*
@@ -205,7 +195,7 @@ escalation_worker_step(bool *acted)
 		 * during the pass (go on at once), or a ticket is locked by a
 		 * transaction still running (look again shortly rather than spin).
 		 */
-		return report.tickets > 0 ? now : TimestampTzPlusMilliseconds(now, 100);
+		return report.taken > 0 ? now : TimestampTzPlusMilliseconds(now, 100);
 	}
-	return Min(next, TimestampTzPlusMilliseconds(now, escalation_worker_max_sleep_ms));
+	return Min(next, TimestampTzPlusMilliseconds(now, worker_max_sleep_ms));
 }

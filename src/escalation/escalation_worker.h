@@ -9,8 +9,6 @@
 
 #include "datatype/timestamp.h"
 
-/* support.max_sleep: the longest a worker sleeps without looking (the delivery worker's too) */
-extern int	escalation_worker_max_sleep_ms;
 
 /* From _PG_init: support.max_sleep and support.batch_size. */
 extern void escalation_worker_init_settings(void);

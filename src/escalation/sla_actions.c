@@ -26,7 +26,7 @@
 #include "sla/sla_config.h"
 
 /*
- * The actions' names are support.worker_action's labels (01_types.sql), in
+ * The actions' names are support.worker_action's labels (extension/schema/escalation.sql), in
  * SlaAction's order, so a name is written once; read again when the type
  * is (a re-created extension).
  */

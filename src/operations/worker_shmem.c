@@ -368,10 +368,10 @@ worker_shmem_report_pass(WorkerKind kind, const WorkerPassReport *report)
 
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
 	slot->last_pass_at = report->finished_at;
-	slot->last_pass_tickets = report->tickets;
-	slot->last_pass_actions = report->actions;
+	slot->last_pass_tickets = report->taken;
+	slot->last_pass_actions = report->done;
 	slot->passes++;
-	slot->actions_total += report->actions;
+	slot->actions_total += report->done;
 	if (report->failed)
 	{
 		slot->errors++;

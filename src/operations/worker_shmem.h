@@ -27,8 +27,8 @@ typedef enum WorkerKind
 /* What a worker reports after each pass. */
 typedef struct WorkerPassReport
 {
-	int64		tickets;
-	int64		actions;
+	int64		taken;			/* tickets looked at, messages claimed (worker_state's last_pass_tickets) */
+	int64		done;			/* actions taken, messages delivered (last_pass_actions) */
 	TimestampTz finished_at;
 	bool		failed;
 	char		error[WORKER_ERROR_LENGTH];

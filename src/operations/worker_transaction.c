@@ -40,9 +40,19 @@
  */
 static int	worker_lock_timeout_ms = 500;
 
+/* support.max_sleep: each duty of a desk's worker sleeps at most this long */
+int			worker_max_sleep_ms = 60000;
+
 void
 worker_transaction_init_settings(void)
 {
+	DefineCustomIntVariable("support.max_sleep",
+							"Longest a desk's worker sleeps without looking at its deadlines and its outbox.",
+							"It wakes earlier for the next deadline or delivery, and when a commit brings an earlier one.",
+							&worker_max_sleep_ms,
+							60000, 10, PG_INT32_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("support.worker_lock_timeout",
 							"Longest a worker's statement waits for a lock another transaction holds.",
 							"Past it the escalation worker sets that ticket aside for a second and acts on the others; "

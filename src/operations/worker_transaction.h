@@ -13,8 +13,11 @@
 
 #include "operations/worker_shmem.h"
 
-/* From _PG_init: support.worker_lock_timeout. */
+/* From _PG_init: support.worker_lock_timeout and support.max_sleep. */
 extern void worker_transaction_init_settings(void);
+
+/* support.max_sleep: the longest either duty of a desk's worker sleeps */
+extern int	worker_max_sleep_ms;
 
 /* The start of a worker's main: signals, its slots, its database, its name. */
 extern void worker_connect(Oid database, const char *name);

@@ -144,6 +144,32 @@ typedef struct KeyLookup
 	Identity	identity;
 } KeyLookup;
 
+/* The key lookup's result columns, in its SELECT list's order (SPI numbers from 1). */
+enum
+{
+	Anum_lookup_key_id = 1,
+	Anum_lookup_user_id,
+	Anum_lookup_account_id,
+	Anum_lookup_expires_at,
+	Anum_lookup_revoked_at,
+	Anum_lookup_revoke_reason,
+	Anum_lookup_idle_timeout,
+	Anum_lookup_last_used_at,
+	Anum_lookup_assumed_by,
+	Anum_lookup_session_slot,
+	Anum_lookup_session_nonce,
+	Anum_lookup_has_second_factor,
+	Anum_lookup_user_role,
+	Anum_lookup_user_active,
+	Anum_lookup_agent_tier,
+	Anum_lookup_agent_active,
+	Anum_lookup_agent_is_manager,
+	Anum_lookup_agent_is_super_user,
+	Anum_lookup_parent_ended,
+	Anum_lookup_assumer_not_super_user,
+	Natts_lookup = Anum_lookup_assumer_not_super_user
+};
+
 static bool
 auth_lookup_column_null(int column)
 {
@@ -203,17 +229,18 @@ auth_look_up_key(void *argument)
 		elog(ERROR, "the key lookup failed");
 	if (SPI_processed == 0)
 		auth_refuse_key("is not a valid key", NULL);
+	Assert(SPI_tuptable->tupdesc->natts == Natts_lookup);
 
-	if (!auth_lookup_column_null(5))
+	if (!auth_lookup_column_null(Anum_lookup_revoked_at))
 		auth_refuse_key("was released",
-						auth_lookup_column_null(6) ? NULL
-						: psprintf("Reason: %s.", TextDatumGetCString(auth_lookup_column_value(6))));
-	if (now >= DatumGetTimestampTz(auth_lookup_column_value(4)))
+						auth_lookup_column_null(Anum_lookup_revoke_reason) ? NULL
+						: psprintf("Reason: %s.", TextDatumGetCString(auth_lookup_column_value(Anum_lookup_revoke_reason))));
+	if (now >= DatumGetTimestampTz(auth_lookup_column_value(Anum_lookup_expires_at)))
 		auth_refuse_key("has expired", NULL);
-	if (!auth_lookup_column_null(7))
+	if (!auth_lookup_column_null(Anum_lookup_idle_timeout))
 	{
-		Interval   *idle = DatumGetIntervalP(auth_lookup_column_value(7));
-		TimestampTz last_used = DatumGetTimestampTz(auth_lookup_column_value(8));
+		Interval   *idle = DatumGetIntervalP(auth_lookup_column_value(Anum_lookup_idle_timeout));
+		TimestampTz last_used = DatumGetTimestampTz(auth_lookup_column_value(Anum_lookup_last_used_at));
 		TimestampTz idle_until = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
 																		 TimestampTzGetDatum(last_used),
 																		 IntervalPGetDatum(idle)));
@@ -227,31 +254,31 @@ auth_look_up_key(void *argument)
 	 * It ends when that key does, and the moment its super user is no
 	 * longer one.
 	 */
-	if (DatumGetBool(auth_lookup_column_value(19)))
+	if (DatumGetBool(auth_lookup_column_value(Anum_lookup_parent_ended)))
 		auth_refuse_key("ended with the key that assumed it", NULL);
-	if (DatumGetBool(auth_lookup_column_value(20)))
+	if (DatumGetBool(auth_lookup_column_value(Anum_lookup_assumer_not_super_user)))
 		auth_refuse_key("ended: the super user who assumed it is no longer an active super user", NULL);
 
 	memset(identity, 0, sizeof(Identity));
-	identity->key_id = DatumGetInt64(auth_lookup_column_value(1));
-	identity->user_id = DatumGetInt64(auth_lookup_column_value(2));
-	identity->second_factor = DatumGetBool(auth_lookup_column_value(12));
-	if (!auth_lookup_column_null(9))
-		identity->assumed_by = DatumGetInt64(auth_lookup_column_value(9));
-	if (!auth_lookup_column_null(3))
+	identity->key_id = DatumGetInt64(auth_lookup_column_value(Anum_lookup_key_id));
+	identity->user_id = DatumGetInt64(auth_lookup_column_value(Anum_lookup_user_id));
+	identity->second_factor = DatumGetBool(auth_lookup_column_value(Anum_lookup_has_second_factor));
+	if (!auth_lookup_column_null(Anum_lookup_assumed_by))
+		identity->assumed_by = DatumGetInt64(auth_lookup_column_value(Anum_lookup_assumed_by));
+	if (!auth_lookup_column_null(Anum_lookup_account_id))
 	{
-		identity->account_id = DatumGetInt64(auth_lookup_column_value(3));
-		if (auth_lookup_column_null(14) || !DatumGetBool(auth_lookup_column_value(14)))
+		identity->account_id = DatumGetInt64(auth_lookup_column_value(Anum_lookup_account_id));
+		if (auth_lookup_column_null(Anum_lookup_user_active) || !DatumGetBool(auth_lookup_column_value(Anum_lookup_user_active)))
 			auth_refuse_key("belongs to a user who is no longer active", NULL);
-		strlcpy(identity->role, TextDatumGetCString(auth_lookup_column_value(13)), sizeof(identity->role));
+		strlcpy(identity->role, TextDatumGetCString(auth_lookup_column_value(Anum_lookup_user_role)), sizeof(identity->role));
 	}
 	else
 	{
-		if (auth_lookup_column_null(16) || !DatumGetBool(auth_lookup_column_value(16)))
+		if (auth_lookup_column_null(Anum_lookup_agent_active) || !DatumGetBool(auth_lookup_column_value(Anum_lookup_agent_active)))
 			auth_refuse_key("belongs to a user who is no longer active", NULL);
-		identity->agent_tier = DatumGetInt16(auth_lookup_column_value(15));
-		identity->is_manager = DatumGetBool(auth_lookup_column_value(17));
-		identity->is_super_user = DatumGetBool(auth_lookup_column_value(18));
+		identity->agent_tier = DatumGetInt16(auth_lookup_column_value(Anum_lookup_agent_tier));
+		identity->is_manager = DatumGetBool(auth_lookup_column_value(Anum_lookup_agent_is_manager));
+		identity->is_super_user = DatumGetBool(auth_lookup_column_value(Anum_lookup_agent_is_super_user));
 		strlcpy(identity->role, identity->is_manager ? "support_manager" :
 				identity->is_super_user ? "super_user" : "agent", sizeof(identity->role));
 	}
@@ -261,8 +288,8 @@ auth_look_up_key(void *argument)
 	 * waiting for a row another transaction holds, and not where nothing can
 	 * be written (a standby, a read-only transaction, a parallel worker).
 	 */
-	if (!auth_lookup_column_null(7) && !RecoveryInProgress() && !XactReadOnly && !IsInParallelMode() &&
-		now - DatumGetTimestampTz(auth_lookup_column_value(8)) >= TOUCH_INTERVAL_USECS)
+	if (!auth_lookup_column_null(Anum_lookup_idle_timeout) && !RecoveryInProgress() && !XactReadOnly && !IsInParallelMode() &&
+		now - DatumGetTimestampTz(auth_lookup_column_value(Anum_lookup_last_used_at)) >= TOUCH_INTERVAL_USECS)
 	{
 		Datum		key_id = Int64GetDatum(identity->key_id);
 		Oid			types[1] = {INT8OID};

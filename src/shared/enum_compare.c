@@ -1,6 +1,6 @@
 /*
  * enum_compare.c — the comparison functions of the extension's enums
- * (extension/schema/01_types.sql declares one set per enum), each calling
+ * (extension/schema/shared.sql declares one set per enum), each calling
  * the core's enum function of the same kind.
  *
  * Why not LANGUAGE internal, which would name the core functions directly:

@@ -59,6 +59,34 @@ sla_config_optional_int64(HeapTuple tuple, TupleDesc tupdesc, int column)
 	return is_null ? 0 : DatumGetInt64(value);
 }
 
+/* The result columns of the policies' and the tiers' queries below, in their order. */
+enum
+{
+	Anum_policy_priority = 1,
+	Anum_policy_response_target,
+	Anum_policy_resolution_target,
+	Anum_policy_update_cadence,
+	Anum_policy_update_cadence_unit,
+	Anum_policy_clock,
+	Anum_policy_escalation_ratio,
+	Anum_policy_follow_up_after,
+	Anum_policy_auto_close_after,
+	Anum_policy_escalated_update_cadence,
+	Anum_policy_executive_update_cadence,
+	Anum_policy_post_incident_review_within,
+};
+
+enum
+{
+	Anum_tier_tier = 1,
+	Anum_tier_resolution_target,
+	Anum_tier_escalation_threshold,
+	Anum_tier_name,
+	Anum_tier_initial_response,
+	Anum_tier_targets_apply_to,
+	Anum_tier_around_the_clock,
+};
+
 static void
 sla_config_load_policies(void *unused)
 {
@@ -96,15 +124,15 @@ sla_config_load_policies(void *unused)
 		char	   *unit;
 		char	   *clock;
 
-		if (!priority_parse(SPI_getvalue(tuple, tupdesc, 1), &priority))
+		if (!priority_parse(SPI_getvalue(tuple, tupdesc, Anum_policy_priority), &priority))
 			continue;
 		policy = &sla_config_policies[priority];
-		policy->response_target = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 2, &is_null));
-		policy->resolution_target = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 3, &is_null));
-		policy->update_cadence = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 4, &is_null));
-		unit = SPI_getvalue(tuple, tupdesc, 5);
-		clock = SPI_getvalue(tuple, tupdesc, 6);
-		policy->escalation_ratio = DatumGetFloat8(SPI_getbinval(tuple, tupdesc, 7, &is_null));
+		policy->response_target = DatumGetInt64(SPI_getbinval(tuple, tupdesc, Anum_policy_response_target, &is_null));
+		policy->resolution_target = DatumGetInt64(SPI_getbinval(tuple, tupdesc, Anum_policy_resolution_target, &is_null));
+		policy->update_cadence = DatumGetInt64(SPI_getbinval(tuple, tupdesc, Anum_policy_update_cadence, &is_null));
+		unit = SPI_getvalue(tuple, tupdesc, Anum_policy_update_cadence_unit);
+		clock = SPI_getvalue(tuple, tupdesc, Anum_policy_clock);
+		policy->escalation_ratio = DatumGetFloat8(SPI_getbinval(tuple, tupdesc, Anum_policy_escalation_ratio, &is_null));
 		if (strcmp(unit, "business_hours") == 0)
 			policy->cadence_unit = CADENCE_BUSINESS_HOURS;
 		else if (strcmp(unit, "business_days") == 0)
@@ -115,11 +143,11 @@ sla_config_load_policies(void *unused)
 		else
 			policy->cadence_unit = CADENCE_ELAPSED;
 		policy->around_the_clock = strcmp(clock, "24x7") == 0;
-		policy->follow_up_after = sla_config_optional_int64(tuple, tupdesc, 8);
-		policy->auto_close_after = sla_config_optional_int64(tuple, tupdesc, 9);
-		policy->escalated_update_cadence = sla_config_optional_int64(tuple, tupdesc, 10);
-		policy->executive_update_cadence = sla_config_optional_int64(tuple, tupdesc, 11);
-		policy->post_incident_review_within = sla_config_optional_int64(tuple, tupdesc, 12);
+		policy->follow_up_after = sla_config_optional_int64(tuple, tupdesc, Anum_policy_follow_up_after);
+		policy->auto_close_after = sla_config_optional_int64(tuple, tupdesc, Anum_policy_auto_close_after);
+		policy->escalated_update_cadence = sla_config_optional_int64(tuple, tupdesc, Anum_policy_escalated_update_cadence);
+		policy->executive_update_cadence = sla_config_optional_int64(tuple, tupdesc, Anum_policy_executive_update_cadence);
+		policy->post_incident_review_within = sla_config_optional_int64(tuple, tupdesc, Anum_policy_post_incident_review_within);
 		policy->defined = true;
 	}
 
@@ -142,19 +170,19 @@ sla_config_load_policies(void *unused)
 		HeapTuple	tuple = SPI_tuptable->vals[row];
 		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
 		bool		is_null;
-		int16		tier = DatumGetInt16(SPI_getbinval(tuple, tupdesc, 1, &is_null));
+		int16		tier = DatumGetInt16(SPI_getbinval(tuple, tupdesc, Anum_tier_tier, &is_null));
 
 		if (tier < 1 || tier > SLA_MAX_TIER)
 			continue;
-		sla_config_tiers[tier].resolution_target = sla_config_optional_int64(tuple, tupdesc, 2);
-		sla_config_tiers[tier].escalation_threshold = sla_config_optional_int64(tuple, tupdesc, 3);
+		sla_config_tiers[tier].resolution_target = sla_config_optional_int64(tuple, tupdesc, Anum_tier_resolution_target);
+		sla_config_tiers[tier].escalation_threshold = sla_config_optional_int64(tuple, tupdesc, Anum_tier_escalation_threshold);
 		sla_config_tiers[tier].name = MemoryContextStrdup(sla_config_cache.context,
-														  SPI_getvalue(tuple, tupdesc, 4));
-		sla_config_tiers[tier].response_target = sla_config_optional_int64(tuple, tupdesc, 5);
+														  SPI_getvalue(tuple, tupdesc, Anum_tier_name));
+		sla_config_tiers[tier].response_target = sla_config_optional_int64(tuple, tupdesc, Anum_tier_initial_response);
 		sla_config_tiers[tier].target_priorities =
-			(uint32) DatumGetInt32(SPI_getbinval(tuple, tupdesc, 6, &is_null));
+			(uint32) DatumGetInt32(SPI_getbinval(tuple, tupdesc, Anum_tier_targets_apply_to, &is_null));
 		sla_config_tiers[tier].around_the_clock =
-			DatumGetBool(SPI_getbinval(tuple, tupdesc, 7, &is_null));
+			DatumGetBool(SPI_getbinval(tuple, tupdesc, Anum_tier_around_the_clock, &is_null));
 		sla_config_tiers[tier].defined = true;
 	}
 }

@@ -7,7 +7,10 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "nodes/value.h"
+#include "nodes/pg_list.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -75,6 +78,31 @@ triage_rules_flag_bits(HeapTuple tuple, TupleDesc tupdesc, int column)
 	return bits;
 }
 
+/* The result columns of the rules' and the categories' queries below, in their order. */
+enum
+{
+	Anum_rule_rule_id = 1,
+	Anum_rule_category,
+	Anum_rule_channel,
+	Anum_rule_required_flags,
+	Anum_rule_excluded_flags,
+	Anum_rule_keywords,
+	Anum_rule_priority,
+	Anum_rule_escalate_to_tier,
+	Anum_rule_name,
+	Anum_rule_alert_channel,
+};
+
+enum
+{
+	Anum_category_category = 1,
+	Anum_category_default_priority,
+	Anum_category_default_tier,
+	Anum_category_required_skill,
+	Anum_category_first_step,
+	Anum_category_second_step,
+};
+
 static void
 triage_rules_load(void *unused)
 {
@@ -105,12 +133,12 @@ triage_rules_load(void *unused)
 		Datum		keywords;
 		Datum		tier;
 
-		rule->rule_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, 1, &is_null));
-		rule->category = triage_rules_copy_text(tuple, tupdesc, 2);
-		rule->channel = triage_rules_copy_text(tuple, tupdesc, 3);
-		rule->required_flags = triage_rules_flag_bits(tuple, tupdesc, 4);
-		rule->excluded_flags = triage_rules_flag_bits(tuple, tupdesc, 5);
-		keywords = SPI_getbinval(tuple, tupdesc, 6, &is_null);
+		rule->rule_id = DatumGetInt64(SPI_getbinval(tuple, tupdesc, Anum_rule_rule_id, &is_null));
+		rule->category = triage_rules_copy_text(tuple, tupdesc, Anum_rule_category);
+		rule->channel = triage_rules_copy_text(tuple, tupdesc, Anum_rule_channel);
+		rule->required_flags = triage_rules_flag_bits(tuple, tupdesc, Anum_rule_required_flags);
+		rule->excluded_flags = triage_rules_flag_bits(tuple, tupdesc, Anum_rule_excluded_flags);
+		keywords = SPI_getbinval(tuple, tupdesc, Anum_rule_keywords, &is_null);
 		if (!is_null)
 		{
 			old_context = MemoryContextSwitchTo(triage_cache.context);
@@ -118,12 +146,12 @@ triage_rules_load(void *unused)
 			rule->has_keywords = true;
 			MemoryContextSwitchTo(old_context);
 		}
-		if (!priority_parse(SPI_getvalue(tuple, tupdesc, 7), &rule->priority))
+		if (!priority_parse(SPI_getvalue(tuple, tupdesc, Anum_rule_priority), &rule->priority))
 			elog(ERROR, "triage rule %lld has no valid priority", (long long) rule->rule_id);
-		tier = SPI_getbinval(tuple, tupdesc, 8, &is_null);
+		tier = SPI_getbinval(tuple, tupdesc, Anum_rule_escalate_to_tier, &is_null);
 		rule->tier = is_null ? 0 : DatumGetInt16(tier);
-		rule->name = triage_rules_copy_text(tuple, tupdesc, 9);
-		rule->alert_channel = triage_rules_copy_text(tuple, tupdesc, 10);
+		rule->name = triage_rules_copy_text(tuple, tupdesc, Anum_rule_name);
+		rule->alert_channel = triage_rules_copy_text(tuple, tupdesc, Anum_rule_alert_channel);
 	}
 
 	if (SPI_execute("SELECT c.category, c.default_priority::text, c.default_tier, c.required_skill,"
@@ -140,13 +168,13 @@ triage_rules_load(void *unused)
 		TupleDesc	tupdesc = SPI_tuptable->tupdesc;
 		TriageCategory *category = &triage_categories[i];
 
-		category->category = triage_rules_copy_text(tuple, tupdesc, 1);
-		if (!priority_parse(SPI_getvalue(tuple, tupdesc, 2), &category->default_priority))
+		category->category = triage_rules_copy_text(tuple, tupdesc, Anum_category_category);
+		if (!priority_parse(SPI_getvalue(tuple, tupdesc, Anum_category_default_priority), &category->default_priority))
 			elog(ERROR, "category %s has no valid priority", category->category);
-		category->default_tier = DatumGetInt16(SPI_getbinval(tuple, tupdesc, 3, &is_null));
-		category->required_skill = triage_rules_copy_text(tuple, tupdesc, 4);
-		category->first_steps[0] = triage_rules_copy_text(tuple, tupdesc, 5);
-		category->first_steps[1] = triage_rules_copy_text(tuple, tupdesc, 6);
+		category->default_tier = DatumGetInt16(SPI_getbinval(tuple, tupdesc, Anum_category_default_tier, &is_null));
+		category->required_skill = triage_rules_copy_text(tuple, tupdesc, Anum_category_required_skill);
+		category->first_steps[0] = triage_rules_copy_text(tuple, tupdesc, Anum_category_first_step);
+		category->first_steps[1] = triage_rules_copy_text(tuple, tupdesc, Anum_category_second_step);
 	}
 
 	if (SPI_execute("SELECT t.subject, t.body FROM support.templates t"
@@ -187,8 +215,40 @@ triage_rules_category(const char *category)
 	return NULL;
 }
 
-/* a ticket's subject and description are matched on their first this many characters */
-#define TRIAGE_MATCHED_CHARACTERS 100000
+/*
+ * What every keyword matcher reads of a text (triage's rules here, the
+ * dissatisfaction rules through support.keyword_document): its first
+ * KEYWORD_MATCHED_CHARACTERS as an English tsvector, which then stays well
+ * inside a tsvector's 1 MB (a pasted 4 MB log is still a ticket, classified
+ * by how it begins).
+ */
+#define KEYWORD_MATCHED_CHARACTERS 100000
+
+static Datum
+keyword_document_of(Oid config, Datum text)
+{
+	int			nest_level = NewGUCNestLevel();
+	Datum		document;
+
+	/* a client's long word is not worth a notice to the client ("word is too long to be indexed") */
+	(void) set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	document = DirectFunctionCall2(to_tsvector_byid, ObjectIdGetDatum(config),
+								   DirectFunctionCall3(text_substr, text, Int32GetDatum(1),
+													   Int32GetDatum(KEYWORD_MATCHED_CHARACTERS)));
+	AtEOXact_GUC(true, nest_level);
+	return document;
+}
+
+/* support.keyword_document(message text) RETURNS tsvector: what a keyword rule is matched against */
+PG_FUNCTION_INFO_V1(keyword_document);
+Datum
+keyword_document(PG_FUNCTION_ARGS)
+{
+	Oid			english = get_ts_config_oid(list_make1(makeString("english")), false);
+
+	PG_RETURN_DATUM(keyword_document_of(english, PointerGetDatum(PG_GETARG_TEXT_PP(0))));
+}
 
 static bool
 triage_rules_keywords_match(TriageTicket *ticket, const TriageRule *rule)
@@ -201,22 +261,7 @@ triage_rules_keywords_match(TriageTicket *ticket, const TriageRule *rule)
 																				  CStringGetTextDatum(" "),
 																				  PointerGetDatum(ticket->description))));
 
-		/*
-		 * The first TRIAGE_MATCHED_CHARACTERS: what a rule's words are
-		 * found in, and a tsvector's bound (a pasted 4 MB log is still a
-		 * ticket, classified by how it begins).
-		 */
-		int			nest_level = NewGUCNestLevel();
-
-		/* a client's long word is not worth a notice to the client ("word is too long to be indexed") */
-		(void) set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		ticket->document = DirectFunctionCall2(to_tsvector_byid,
-											   ObjectIdGetDatum(triage_text_search_config),
-											   DirectFunctionCall3(text_substr, PointerGetDatum(both),
-																   Int32GetDatum(1),
-																   Int32GetDatum(TRIAGE_MATCHED_CHARACTERS)));
-		AtEOXact_GUC(true, nest_level);
+		ticket->document = keyword_document_of(triage_text_search_config, PointerGetDatum(both));
 		ticket->has_document = true;
 	}
 	return DatumGetBool(DirectFunctionCall2(ts_match_vq, ticket->document, rule->keywords));

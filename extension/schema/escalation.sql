@@ -1,7 +1,164 @@
+-- Escalation: the worker's actions at a ticket's deadlines (what each does
+-- and how it is recorded), the escalations people ask for (a client's
+-- request, an executive escalation, dissatisfaction, revenue at risk),
+-- their rules and thresholds, war rooms. (C: src/escalation/; reference:
+-- doc/escalation.md.)
+
+--@section types
+
+-- The escalation worker's actions, in the order of SlaAction in src/sla.h:
+-- the C schedule names its actions by these labels, and SQL
+-- (support.worker_actions, take_action) by the same, so a name is written once.
+CREATE TYPE support.worker_action AS ENUM (
+    'escalation_mark', 'first_response_breach', 'update_overdue', 'update_twice_overdue',
+    'resolution_breach', 'no_progress', 'escalation_call_overdue', 'post_incident_review',
+    'follow_up', 'auto_close'
+);
+COMMENT ON TYPE support.worker_action IS 'what the escalation worker does at a ticket''s deadlines (support.ticket_actions lists a ticket''s, support.worker_actions how each is recorded)';
+--@section configuration
+
+-- The handbook's escalation triggers besides the SLA marks: "client
+-- expresses dissatisfaction with progress" and "revenue impact exceeds
+-- predefined thresholds". A support manager tunes them here.
+CREATE TABLE support.escalation_triggers (
+    singleton boolean DEFAULT true NOT NULL,
+    dissatisfied_rating smallint DEFAULT 2 NOT NULL,
+    executive_priorities support.priority[] DEFAULT '{P1}'::support.priority[] NOT NULL,
+    war_rooms_a_day smallint DEFAULT 3 NOT NULL,
+    client_pages_an_hour smallint DEFAULT 5 NOT NULL,
+    CONSTRAINT escalation_triggers_singleton_check CHECK (singleton),
+    CONSTRAINT page_limits_are_not_negative CHECK ((war_rooms_a_day >= 0) AND (client_pages_an_hour >= 0)),
+    CONSTRAINT escalation_triggers_dissatisfied_rating_check CHECK ((dissatisfied_rating >= 0) AND (dissatisfied_rating <= 5)),
+    CONSTRAINT escalation_triggers_pkey PRIMARY KEY (singleton)
+);
+ALTER TABLE support.escalation_triggers ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.escalation_triggers IS 'when a client''s dissatisfaction escalates a ticket, which priorities go to the executives from the top tier, and how often an account may page them and the managers (one row)';
+COMMENT ON COLUMN support.escalation_triggers.executive_priorities IS 'the priorities of "critical business impact": escalating such a ticket from the top tier brings in the executives (a war room); others go to the support managers';
+COMMENT ON COLUMN support.escalation_triggers.war_rooms_a_day IS 'war rooms an account''s tickets may open in 24 hours without staff deciding it (the worker''s marks, a client''s dissatisfaction or revenue at risk); beyond it the escalation goes to the support managers, who may still escalate to the executives (support.escalate_to_executive)';
+COMMENT ON COLUMN support.escalation_triggers.client_pages_an_hour IS 'times an account''s clients may page the support managers in an hour (escalation requests and dissatisfaction); beyond it each request or complaint is still recorded, acknowledged and escalated, and #support-escalations hears once that the limit was reached';
+COMMENT ON COLUMN support.escalation_triggers.dissatisfied_rating IS 'a satisfaction rating at or below this (1-5) is dissatisfaction: the ticket reopens and escalates; 0 turns it off';
+GRANT SELECT,UPDATE ON TABLE support.escalation_triggers TO support_manager;
+GRANT SELECT ON TABLE support.escalation_triggers TO support_agent;
+SELECT pg_catalog.pg_extension_config_dump('support.escalation_triggers', '');
+
+CREATE SEQUENCE support.dissatisfaction_rule_id_seq;
+
+CREATE TABLE support.dissatisfaction_rules (
+    rule_id bigint DEFAULT nextval('support.dissatisfaction_rule_id_seq'::regclass) NOT NULL,
+    name text NOT NULL,
+    keywords text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    CONSTRAINT dissatisfaction_rules_keywords_check CHECK (btrim(keywords) <> ''),
+    CONSTRAINT keywords_match_something CHECK (CASE WHEN (length(keywords) > 1000) THEN false ELSE (querytree(websearch_to_tsquery('english'::regconfig, keywords)) <> ALL (ARRAY['T', ''])) END),
+    CONSTRAINT dissatisfaction_rules_name_check CHECK (btrim(name) <> ''),
+    CONSTRAINT dissatisfaction_rules_pkey PRIMARY KEY (rule_id)
+);
+ALTER SEQUENCE support.dissatisfaction_rule_id_seq OWNED BY support.dissatisfaction_rules.rule_id;
+ALTER TABLE support.dissatisfaction_rules ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.dissatisfaction_rules IS 'words in a client''s message that express dissatisfaction with progress, matched as triage''s keyword rules are (websearch syntax, English stemming): a match escalates the ticket. Keywords are at most 1,000 characters and must require some word (not only stop words or negations)';
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.dissatisfaction_rules TO support_manager;
+GRANT SELECT ON TABLE support.dissatisfaction_rules TO support_agent;
+GRANT USAGE ON SEQUENCE support.dissatisfaction_rule_id_seq TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.dissatisfaction_rules', '');
+SELECT pg_catalog.pg_extension_config_dump('support.dissatisfaction_rule_id_seq', '');
+
+-- How take_action records each of the worker's actions in the case history:
+-- the event's kind, visibility and text. Adding an action is a label of
+-- support.worker_action (and SlaAction), a row here, its deadline in
+-- src/sla_actions.c and its effect in take_action.
+CREATE TABLE support.worker_actions (
+    action support.worker_action NOT NULL,
+    event_kind support.event_kind,  -- NULL for auto_close: the lifecycle records the closing
+    visibility support.visibility,
+    summary text,
+    CONSTRAINT worker_actions_pkey PRIMARY KEY (action),
+    CONSTRAINT actions_record_whole_events CHECK
+        ((event_kind IS NULL) = (visibility IS NULL) AND (event_kind IS NULL) = (summary IS NULL))
+);
+ALTER TABLE support.worker_actions ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.worker_actions IS 'how the escalation worker records each of its actions in the case history';
+GRANT SELECT ON TABLE support.worker_actions TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.worker_actions', '');
+--@section tables
+
+CREATE SEQUENCE support.revenue_threshold_id_seq;
+
+CREATE TABLE support.revenue_thresholds (
+    threshold_id bigint DEFAULT nextval('support.revenue_threshold_id_seq'::regclass) NOT NULL,
+    account_id bigint,
+    priority support.priority,
+    currency text NOT NULL,
+    amount numeric(14,2) NOT NULL,
+    CONSTRAINT revenue_thresholds_amount_check CHECK (amount > (0)::numeric),
+    CONSTRAINT revenue_thresholds_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    CONSTRAINT revenue_thresholds_pkey PRIMARY KEY (threshold_id),
+    CONSTRAINT revenue_thresholds_scope_key UNIQUE NULLS NOT DISTINCT (account_id, priority, currency)
+);
+ALTER SEQUENCE support.revenue_threshold_id_seq OWNED BY support.revenue_thresholds.threshold_id;
+ALTER TABLE support.revenue_thresholds ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.revenue_thresholds IS 'revenue at risk (in a currency) above which a ticket escalates; the most specific row applies: the account''s for the priority, the account''s, the priority''s, then everyone''s (NULL account and priority)';
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.revenue_thresholds TO support_manager;
+GRANT SELECT ON TABLE support.revenue_thresholds TO support_agent;
+GRANT USAGE ON SEQUENCE support.revenue_threshold_id_seq TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.revenue_thresholds', '');
+SELECT pg_catalog.pg_extension_config_dump('support.revenue_threshold_id_seq', '');
+
+-- an account's own revenue threshold (support.revenue_thresholds, above)
+ALTER TABLE ONLY support.revenue_thresholds
+    ADD CONSTRAINT revenue_thresholds_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
+
+-- A ticket whose action fails is set aside, never the batch: the failure is
+-- kept here, the ticket's actions wait until retry_at (a lock that stayed
+-- held: a second; any other error: 10 s, doubling up to 15 minutes), and
+-- the support managers hear of it once the ticket has failed three times or
+-- for a minute. The next successful pass over the ticket removes the row.
+CREATE TABLE support.action_failures (
+    account_id bigint NOT NULL,
+    ticket_id bigint NOT NULL,
+    action text NOT NULL,
+    due timestamp with time zone NOT NULL,
+    attempts integer DEFAULT 1 NOT NULL,
+    first_failed_at timestamp with time zone NOT NULL,
+    last_failed_at timestamp with time zone NOT NULL,
+    retry_at timestamp with time zone NOT NULL,
+    error_code text NOT NULL,
+    error text NOT NULL,
+    managers_told_at timestamp with time zone,
+    CONSTRAINT action_failures_pkey PRIMARY KEY (account_id, ticket_id)
+);
+
+CREATE INDEX action_failures_retry_idx ON support.action_failures USING btree (retry_at);
+ALTER TABLE support.action_failures ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.action_failures IS 'tickets whose scheduled action failed: the action, the error (SQLSTATE and message), how often and since when, and when the worker tries again; the other tickets went on';
+COMMENT ON COLUMN support.action_failures.attempts IS 'failures other than a lock held past support.worker_lock_timeout, which is retried after a second';
+COMMENT ON COLUMN support.action_failures.managers_told_at IS 'when the support managers were emailed and #support-escalations alerted (after three failures, or a minute of them)';
+GRANT SELECT ON TABLE support.action_failures TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.action_failures', '');
+
+-- Executive escalation: "VP/C-level participation, a dedicated war room and
+-- resources, hourly updates, a post-incident review". The war room is a
+-- row; its tasks are the ticket's deadlines the worker enforces (the hourly
+-- update cadence, the review after resolution).
+CREATE TABLE support.war_rooms (
+    account_id bigint NOT NULL,
+    ticket_id bigint NOT NULL,
+    opened_at timestamp with time zone NOT NULL,
+    reason text NOT NULL,
+    channel text NOT NULL,
+    executive_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    executives text[] DEFAULT '{}' NOT NULL,
+    CONSTRAINT war_rooms_pkey PRIMARY KEY (account_id, ticket_id),
+    CONSTRAINT war_rooms_ticket_fkey FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets(account_id, ticket_id)
+);
+ALTER TABLE support.war_rooms ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.war_rooms IS 'the war room of each executive escalation: when and why it opened, its Slack channel, and the executives seated in it';
+GRANT SELECT ON TABLE support.war_rooms TO support_agent, support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.war_rooms', '');
+--@section functions
+
 -- Escalation: the actions the escalation worker takes when a deadline
 -- comes (src/escalation_worker.c calls run_due_actions), and the
 -- escalations staff and clients ask for.
-
 CREATE FUNCTION support.action_key(action text, due timestamp with time zone) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     -- microseconds since 1970: the same key whatever the session's time zone
@@ -326,36 +483,6 @@ CREATE FUNCTION support.request_escalation(ticket_id bigint, reason text) RETURN
     RETURN support.request_escalation(ticket_id, support.key_user_id(), reason);
 COMMENT ON FUNCTION support.request_escalation(ticket_id bigint, reason text) IS 'request_escalation as the key''s user';
 
--- A ticket whose action fails is set aside, never the batch: the failure is
--- kept here, the ticket's actions wait until retry_at (a lock that stayed
--- held: a second; any other error: 10 s, doubling up to 15 minutes), and
--- the support managers hear of it once the ticket has failed three times or
--- for a minute. The next successful pass over the ticket removes the row.
-CREATE TABLE support.action_failures (
-    account_id bigint NOT NULL,
-    ticket_id bigint NOT NULL,
-    action text NOT NULL,
-    due timestamp with time zone NOT NULL,
-    attempts integer DEFAULT 1 NOT NULL,
-    first_failed_at timestamp with time zone NOT NULL,
-    last_failed_at timestamp with time zone NOT NULL,
-    retry_at timestamp with time zone NOT NULL,
-    error_code text NOT NULL,
-    error text NOT NULL,
-    managers_told_at timestamp with time zone,
-    CONSTRAINT action_failures_pkey PRIMARY KEY (account_id, ticket_id)
-);
-CREATE INDEX action_failures_retry_idx ON support.action_failures USING btree (retry_at);
-ALTER TABLE support.action_failures ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.action_failures IS 'tickets whose scheduled action failed: the action, the error (SQLSTATE and message), how often and since when, and when the worker tries again; the other tickets went on';
-COMMENT ON COLUMN support.action_failures.attempts IS 'failures other than a lock held past support.worker_lock_timeout, which is retried after a second';
-COMMENT ON COLUMN support.action_failures.managers_told_at IS 'when the support managers were emailed and #support-escalations alerted (after three failures, or a minute of them)';
-GRANT SELECT ON TABLE support.action_failures TO support_manager;
-CREATE POLICY manager_reads_action_failures ON support.action_failures
-    FOR SELECT TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-SELECT pg_catalog.pg_extension_config_dump('support.action_failures', '');
-
 -- Records a ticket's failed pass (its subtransaction rolled back) and when
 -- to try again; tells the managers once when it keeps failing.
 CREATE FUNCTION support.set_actions_aside(ticket support.tickets, action text, due timestamp with time zone, error_code text, error text, as_of timestamp with time zone) RETURNS void
@@ -580,39 +707,6 @@ CREATE FUNCTION support.row_locker_pids(relation regclass, row_id tid) RETURNS i
 COMMENT ON FUNCTION support.row_locker_pids(relation regclass, row_id tid) IS 'the backends whose running transactions lock or update that row version of one of the desk''s tables';
 REVOKE ALL ON FUNCTION support.row_locker_pids(relation regclass, row_id tid) FROM PUBLIC;
 
--- How take_action records each of the worker's actions in the case history:
--- the event's kind, visibility and text. Adding an action is a label of
--- support.worker_action (and SlaAction), a row here, its deadline in
--- src/sla_actions.c and its effect in take_action.
-CREATE TABLE support.worker_actions (
-    action support.worker_action NOT NULL,
-    event_kind support.event_kind,  -- NULL for auto_close: the lifecycle records the closing
-    visibility support.visibility,
-    summary text,
-    CONSTRAINT worker_actions_pkey PRIMARY KEY (action),
-    CONSTRAINT actions_record_whole_events CHECK
-        ((event_kind IS NULL) = (visibility IS NULL) AND (event_kind IS NULL) = (summary IS NULL))
-);
-ALTER TABLE support.worker_actions ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.worker_actions IS 'how the escalation worker records each of its actions in the case history';
-GRANT SELECT ON TABLE support.worker_actions TO support_manager;
-CREATE POLICY manager_read ON support.worker_actions
-    FOR SELECT TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-SELECT pg_catalog.pg_extension_config_dump('support.worker_actions', '');
-CREATE TRIGGER restore_config_row BEFORE INSERT ON support.worker_actions FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('action');
-INSERT INTO support.worker_actions (action, event_kind, visibility, summary) VALUES
-    ('escalation_mark', 'escalation', 'internal', 'SLA breach imminent: escalated'),
-    ('first_response_breach', 'sla_breach', 'internal', 'First response target breached'),
-    ('update_overdue', 'reminder', 'internal', 'Update overdue: assignee reminded'),
-    ('update_twice_overdue', 'escalation', 'internal', 'Update cadence missed twice: escalated'),
-    ('resolution_breach', 'sla_breach', 'internal', 'Resolution target breached'),
-    ('no_progress', 'escalation', 'internal', 'No progress within the tier''s escalation threshold: escalated'),
-    ('escalation_call_overdue', 'sla_breach', 'internal', 'The escalation call the client asked for is overdue'),
-    ('post_incident_review', 'review_task', 'internal', 'Post-incident review of the executive escalation is due'),
-    ('follow_up', 'follow_up', 'public', 'Follow-up check-in after resolution'),
-    ('auto_close', NULL, NULL, NULL);
-
 CREATE FUNCTION support.take_action(ticket support.tickets, action text, due timestamp with time zone, as_of timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -741,26 +835,6 @@ COMMENT ON FUNCTION support.worker_state() IS 'the escalation worker of this dat
 REVOKE ALL ON FUNCTION support.worker_state() FROM PUBLIC;
 GRANT ALL ON FUNCTION support.worker_state() TO support_manager;
 
-CREATE VIEW support.worker_status WITH (security_invoker='true') AS
- SELECT w.preloaded,
-    w.state,
-    w.pid,
-    w.started_at,
-    w.last_pass_at,
-    w.last_pass_tickets,
-    w.last_pass_actions,
-    w.passes,
-    w.actions_taken,
-    w.next_wakeup,
-    w.errors,
-    w.last_error_at,
-    w.last_error,
-    ( SELECT min(t.next_action_at) AS min
-           FROM support.tickets t) AS next_deadline
-   FROM support.worker_state() w(preloaded, state, pid, started_at, last_pass_at, last_pass_tickets, last_pass_actions, passes, actions_taken, next_wakeup, errors, last_error_at, last_error);
-COMMENT ON VIEW support.worker_status IS 'the escalation worker of this database: running or not, last pass, actions taken, next wake-up, errors, and the earliest scheduled action';
-GRANT SELECT ON TABLE support.worker_status TO support_manager;
-
 -- The people an escalation involves hear of it by name: each active
 -- support manager, or each executive (agents.is_executive), gets the
 -- email; the names go into the alert.
@@ -847,15 +921,20 @@ END $$;
 COMMENT ON FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) IS 'the handbook''s "client expresses dissatisfaction with progress": reopens a resolved ticket, escalates it and tells the support managers (a closed one: the managers only)';
 REVOKE ALL ON FUNCTION support.escalate_for_dissatisfaction(ticket support.tickets, why text) FROM PUBLIC;
 
+-- What a keyword rule is matched against, triage's and these alike: the
+-- text's first 100,000 characters as an English tsvector (src/triage/triage_rules.c).
+CREATE FUNCTION support.keyword_document(message text) RETURNS tsvector
+    LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'keyword_document';
+COMMENT ON FUNCTION support.keyword_document(message text) IS 'what a keyword rule (triage''s, dissatisfaction''s) is matched against: the first 100,000 characters of a text as an English tsvector';
+REVOKE ALL ON FUNCTION support.keyword_document(message text) FROM PUBLIC;
+
 -- The first active rule whose words a client's message contains, matched
--- as triage's keyword rules are (src/triage_rules.c).
+-- as triage's keyword rules are.
 CREATE FUNCTION support.dissatisfaction_rule(message text) RETURNS support.dissatisfaction_rules
     LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
     SELECT r.* FROM support.dissatisfaction_rules r
      WHERE r.active
-       -- the first 100,000 characters: a tsvector holds at most 1 MB
-       AND to_tsvector('english'::regconfig, pg_catalog.left(message, 100000))
-           @@ websearch_to_tsquery('english'::regconfig, r.keywords)
+       AND support.keyword_document(message) @@ websearch_to_tsquery('english'::regconfig, r.keywords)
      ORDER BY r.rule_id LIMIT 1
 $$;
 COMMENT ON FUNCTION support.dissatisfaction_rule(message text) IS 'the first active dissatisfaction rule a message matches (NULL: none)';
@@ -899,7 +978,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION support.watch_dissatisfaction() IS 'escalates a ticket whose client writes a message a dissatisfaction rule matches';
 REVOKE ALL ON FUNCTION support.watch_dissatisfaction() FROM PUBLIC;
-CREATE TRIGGER ticket_event_watch_dissatisfaction AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = 'client_message'::support.event_kind)) EXECUTE FUNCTION support.watch_dissatisfaction();
 
 -- "Revenue impact exceeds predefined thresholds": the client or an agent
 -- reports the revenue at risk; crossing the applicable threshold escalates
@@ -969,36 +1047,6 @@ CREATE FUNCTION support.report_revenue_at_risk(ticket_id bigint, amount numeric,
     LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.report_revenue_at_risk(ticket_id, support.key_user_id(), amount, currency, reason);
 COMMENT ON FUNCTION support.report_revenue_at_risk(ticket_id bigint, amount numeric, currency text, reason text) IS 'report_revenue_at_risk as the key''s user';
-
--- Executive escalation: "VP/C-level participation, a dedicated war room and
--- resources, hourly updates, a post-incident review". The war room is a
--- row; its tasks are the ticket's deadlines the worker enforces (the hourly
--- update cadence, the review after resolution).
-CREATE TABLE support.war_rooms (
-    account_id bigint NOT NULL,
-    ticket_id bigint NOT NULL,
-    opened_at timestamp with time zone NOT NULL,
-    reason text NOT NULL,
-    channel text NOT NULL,
-    executive_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
-    executives text[] DEFAULT '{}'::text[] NOT NULL
-);
-ALTER TABLE ONLY support.war_rooms
-    ADD CONSTRAINT war_rooms_pkey PRIMARY KEY (account_id, ticket_id);
-ALTER TABLE ONLY support.war_rooms
-    ADD CONSTRAINT war_rooms_ticket_fkey FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets(account_id, ticket_id);
-ALTER TABLE support.war_rooms ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.war_rooms IS 'the war room of each executive escalation: when and why it opened, its Slack channel, and the executives seated in it';
-GRANT SELECT ON TABLE support.war_rooms TO support_agent, support_manager;
-SELECT pg_catalog.pg_extension_config_dump('support.war_rooms', '');
-CREATE POLICY agent_war_rooms ON support.war_rooms
-    FOR SELECT TO support_agent
-    USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
-   FROM support.tickets t
-  WHERE ((t.account_id = war_rooms.account_id) AND (t.ticket_id = war_rooms.ticket_id)))));
-CREATE POLICY manager_war_rooms ON support.war_rooms
-    FOR SELECT TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 -- Opens the ticket's war room once, seats and emails every executive, and
 -- alerts #critical-issues naming them; an escalation of a ticket whose war
@@ -1083,6 +1131,27 @@ CREATE FUNCTION support.record_post_incident_review(ticket_id bigint, notes text
     LANGUAGE sql SET search_path = pg_catalog, pg_temp
     RETURN support.record_post_incident_review(ticket_id, support.key_user_id(), notes);
 COMMENT ON FUNCTION support.record_post_incident_review(ticket_id bigint, notes text) IS 'record_post_incident_review as the key''s agent';
+--@section views
+
+CREATE VIEW support.worker_status WITH (security_invoker='true') AS
+ SELECT w.preloaded,
+    w.state,
+    w.pid,
+    w.started_at,
+    w.last_pass_at,
+    w.last_pass_tickets,
+    w.last_pass_actions,
+    w.passes,
+    w.actions_taken,
+    w.next_wakeup,
+    w.errors,
+    w.last_error_at,
+    w.last_error,
+    ( SELECT min(t.next_action_at) AS min
+           FROM support.tickets t) AS next_deadline
+   FROM support.worker_state() w(preloaded, state, pid, started_at, last_pass_at, last_pass_tickets, last_pass_actions, passes, actions_taken, next_wakeup, errors, last_error_at, last_error);
+COMMENT ON VIEW support.worker_status IS 'the escalation worker of this database: running or not, last pass, actions taken, next wake-up, errors, and the earliest scheduled action';
+GRANT SELECT ON TABLE support.worker_status TO support_manager;
 
 CREATE VIEW support.war_room_tasks WITH (security_invoker='true') AS
  SELECT w.account_id,
@@ -1106,3 +1175,65 @@ CREATE VIEW support.war_room_tasks WITH (security_invoker='true') AS
   WHERE k.due IS NOT NULL;
 COMMENT ON VIEW support.war_room_tasks IS 'the tasks of each war room: the next update while the ticket runs (executive cadence: hourly), the post-incident review once it is resolved; due, done, overdue';
 GRANT SELECT ON TABLE support.war_room_tasks TO support_agent, support_manager;
+--@section triggers
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.escalation_triggers FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('singleton');
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.dissatisfaction_rules FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('rule_id');
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.revenue_thresholds FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('threshold_id');
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.worker_actions FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('action');
+
+CREATE TRIGGER ticket_event_watch_dissatisfaction AFTER INSERT ON support.ticket_events FOR EACH ROW WHEN ((new.kind = 'client_message'::support.event_kind)) EXECUTE FUNCTION support.watch_dissatisfaction();
+--@section policies
+
+CREATE POLICY manager_reads_action_failures ON support.action_failures
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
+CREATE POLICY manager_read ON support.worker_actions
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
+CREATE POLICY agent_war_rooms ON support.war_rooms
+    FOR SELECT TO support_agent
+    USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
+   FROM support.tickets t
+  WHERE ((t.account_id = war_rooms.account_id) AND (t.ticket_id = war_rooms.ticket_id)))));
+
+CREATE POLICY manager_war_rooms ON support.war_rooms
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+--@section seeds
+
+INSERT INTO support.escalation_triggers (singleton, dissatisfied_rating) VALUES (true, 2);
+
+INSERT INTO support.dissatisfaction_rules (name, keywords) VALUES
+	('Unhappy with progress', 'unacceptable OR frustrated OR frustrating OR disappointed OR ridiculous OR "still waiting" OR "no update" OR "no progress" OR "not good enough" OR "too slow"'),
+	('Asks for a manager', '"speak to a manager" OR "talk to a manager" OR "your manager" OR "escalate this"');
+
+INSERT INTO support.revenue_thresholds (account_id, priority, currency, amount) VALUES
+	(NULL, NULL, 'USD', 10000.00),
+	(NULL, NULL, 'EUR', 10000.00),
+	(NULL, NULL, 'GBP', 8000.00),
+	(NULL, 'P1', 'USD', 5000.00),
+	(NULL, 'P1', 'EUR', 5000.00),
+	(NULL, 'P1', 'GBP', 4000.00);
+
+-- a sequence made and drawn from in one transaction keeps its unlogged
+-- fetch-ahead under wal_level = minimal, and went back after a crash: reset
+SELECT pg_catalog.setval('support.dissatisfaction_rule_id_seq', 2, true);
+SELECT pg_catalog.setval('support.revenue_threshold_id_seq', 6, true);
+
+INSERT INTO support.worker_actions (action, event_kind, visibility, summary) VALUES
+    ('escalation_mark', 'escalation', 'internal', 'SLA breach imminent: escalated'),
+    ('first_response_breach', 'sla_breach', 'internal', 'First response target breached'),
+    ('update_overdue', 'reminder', 'internal', 'Update overdue: assignee reminded'),
+    ('update_twice_overdue', 'escalation', 'internal', 'Update cadence missed twice: escalated'),
+    ('resolution_breach', 'sla_breach', 'internal', 'Resolution target breached'),
+    ('no_progress', 'escalation', 'internal', 'No progress within the tier''s escalation threshold: escalated'),
+    ('escalation_call_overdue', 'sla_breach', 'internal', 'The escalation call the client asked for is overdue'),
+    ('post_incident_review', 'review_task', 'internal', 'Post-incident review of the executive escalation is due'),
+    ('follow_up', 'follow_up', 'public', 'Follow-up check-in after resolution'),
+    ('auto_close', NULL, NULL, NULL);

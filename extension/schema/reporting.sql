@@ -1,6 +1,25 @@
+-- Reporting: the dashboard and KPI views. (Reference: doc/reporting.md.)
+
+--@section views
+
+CREATE VIEW support.open_tickets_by_priority WITH (security_invoker='true') AS
+ SELECT t.priority,
+    count(*) AS open_tickets,
+    count(*) FILTER (WHERE (t.assignee_id IS NULL)) AS unassigned,
+    count(*) FILTER (WHERE (t.status = 'pending_client'::support.ticket_status)) AS pending_client,
+    count(*) FILTER (WHERE ((now() - t.created_at) < '01:00:00'::interval)) AS younger_than_1h,
+    count(*) FILTER (WHERE (((now() - t.created_at) >= '01:00:00'::interval) AND ((now() - t.created_at) < '1 day'::interval))) AS from_1h_to_1d,
+    count(*) FILTER (WHERE (((now() - t.created_at) >= '1 day'::interval) AND ((now() - t.created_at) < '7 days'::interval))) AS from_1d_to_7d,
+    count(*) FILTER (WHERE ((now() - t.created_at) >= '7 days'::interval)) AS older_than_7d,
+    max((now() - t.created_at)) AS oldest_age
+   FROM support.tickets t
+  WHERE (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))
+  GROUP BY t.priority;
+COMMENT ON VIEW support.open_tickets_by_priority IS 'real-time dashboard: open tickets by priority and age';
+GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client, support_agent, support_manager;
+
 -- Reporting: views for dashboards and BI tools; each runs with the
 -- reader's rights (security_invoker), so row-level security applies.
-
 CREATE VIEW support.agent_workload WITH (security_invoker='true') AS
  SELECT a.agent_id,
     a.full_name,

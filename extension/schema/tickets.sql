@@ -1,31 +1,193 @@
+-- Tickets: support.priority and the lifecycle's enums, the tickets and their
+-- case history (ticket_events), the workflow functions an application
+-- calls, the lifecycle and history triggers, and who reads and writes them.
+-- (C: src/tickets/; reference: doc/tickets.md.)
+
+--@section types
+
+CREATE TYPE support.actor_kind AS ENUM ('agent', 'client', 'system');
+COMMENT ON TYPE support.actor_kind IS 'who caused an event: a support agent, a client user, or the system';
+
+CREATE TYPE support.event_kind AS ENUM (
+    'created', 'public_reply', 'internal_note', 'client_message', 'status_change',
+    'priority_change', 'tier_change', 'assignee_change', 'resolution', 'rating',
+    'escalation', 'notification', 'sla_breach', 'reminder', 'follow_up', 'review_task',
+    'revenue_at_risk'
+);
+COMMENT ON TYPE support.event_kind IS 'what a ticket event records';
+
+CREATE TYPE support.ticket_status AS ENUM ('new', 'triaged', 'in_progress', 'pending_client', 'resolved', 'closed');
+COMMENT ON TYPE support.ticket_status IS 'ticket lifecycle: new -> triaged -> in_progress <-> pending_client; in_progress -> resolved -> closed; resolved -> in_progress (reopen)';
+
+CREATE TYPE support.visibility AS ENUM ('public', 'internal');
+COMMENT ON TYPE support.visibility IS 'public events are part of the conversation with the client; internal ones are for support staff only';
+
+------------------------------------------------------------------------------
+-- support.priority
+------------------------------------------------------------------------------
+CREATE TYPE support.priority;
+
+CREATE FUNCTION support.priority_in(cstring) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION support.priority_out(support.priority) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION support.priority_recv(internal) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION support.priority_send(support.priority) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.priority_in(cstring) IS 'text input of support.priority';
+COMMENT ON FUNCTION support.priority_out(support.priority) IS 'text output of support.priority: P1..P4';
+COMMENT ON FUNCTION support.priority_recv(internal) IS 'binary input of support.priority';
+COMMENT ON FUNCTION support.priority_send(support.priority) IS 'binary output of support.priority';
+
+CREATE TYPE support.priority (
+    INPUT = support.priority_in,
+    OUTPUT = support.priority_out,
+    RECEIVE = support.priority_recv,
+    SEND = support.priority_send,
+    INTERNALLENGTH = 2,
+    PASSEDBYVALUE,
+    ALIGNMENT = int2,
+    STORAGE = plain
+);
+COMMENT ON TYPE support.priority IS 'Ticket priority P1 (critical) to P4 (low); accepts P1..P4, 1..4, critical/high/medium/low in any case; sorts most urgent first';
+--@section operators
+
+CREATE FUNCTION support.priority_lt(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.priority_le(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.priority_eq(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.priority_ne(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.priority_ge(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.priority_gt(support.priority, support.priority) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.priority_cmp(support.priority, support.priority) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.priority_hash(support.priority) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.priority_hash_extended(support.priority, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION support.priority_lt(support.priority, support.priority) IS 'true when the left priority is more urgent';
+COMMENT ON FUNCTION support.priority_le(support.priority, support.priority) IS 'true when the left priority is at least as urgent';
+COMMENT ON FUNCTION support.priority_eq(support.priority, support.priority) IS 'true when both priorities are the same level';
+COMMENT ON FUNCTION support.priority_ne(support.priority, support.priority) IS 'true when the priorities differ';
+COMMENT ON FUNCTION support.priority_ge(support.priority, support.priority) IS 'true when the left priority is at most as urgent';
+COMMENT ON FUNCTION support.priority_gt(support.priority, support.priority) IS 'true when the left priority is less urgent';
+COMMENT ON FUNCTION support.priority_cmp(support.priority, support.priority) IS 'btree comparison: -1 when the left priority is more urgent';
+COMMENT ON FUNCTION support.priority_hash(support.priority) IS 'hash support for hash joins and hash indexes';
+COMMENT ON FUNCTION support.priority_hash_extended(support.priority, bigint) IS 'seeded hash support for hash partitioning';
+
+CREATE OPERATOR pg_catalog.< (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_lt, COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
+    RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+
+CREATE OPERATOR pg_catalog.<= (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_le, COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
+    RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+
+CREATE OPERATOR pg_catalog.= (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_eq, COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
+    RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+
+CREATE OPERATOR pg_catalog.<> (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_ne, COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
+    RESTRICT = neqsel, JOIN = neqjoinsel);
+
+CREATE OPERATOR pg_catalog.>= (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_ge, COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
+    RESTRICT = scalargesel, JOIN = scalargejoinsel);
+
+CREATE OPERATOR pg_catalog.> (LEFTARG = support.priority, RIGHTARG = support.priority,
+    FUNCTION = support.priority_gt, COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
+    RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+
+CREATE OPERATOR CLASS support.priority_ops DEFAULT FOR TYPE support.priority USING btree AS
+    OPERATOR 1 pg_catalog.<,
+    OPERATOR 2 pg_catalog.<=,
+    OPERATOR 3 pg_catalog.=,
+    OPERATOR 4 pg_catalog.>=,
+    OPERATOR 5 pg_catalog.>,
+    FUNCTION 1 support.priority_cmp(support.priority, support.priority),
+    FUNCTION 4 pg_catalog.btequalimage(oid);
+       -- one representation per priority: indexes deduplicate
+CREATE OPERATOR CLASS support.priority_hash_ops DEFAULT FOR TYPE support.priority USING hash AS
+    OPERATOR 1 pg_catalog.=,
+    FUNCTION 1 support.priority_hash(support.priority),
+    FUNCTION 2 support.priority_hash_extended(support.priority, bigint);
+
+CREATE FUNCTION support.priority_to_int4(support.priority) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE FUNCTION support.int4_to_priority(integer) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE CAST (support.priority AS integer) WITH FUNCTION support.priority_to_int4(support.priority);
+
+CREATE CAST (integer AS support.priority) WITH FUNCTION support.int4_to_priority(integer);
+COMMENT ON FUNCTION support.priority_to_int4(support.priority) IS 'the priority level as a number, 1 (P1) to 4 (P4)';
+COMMENT ON FUNCTION support.int4_to_priority(integer) IS 'the priority for a level 1..4; other numbers are out of range (22003)';
+
+-- 'P1' bound as text or varchar (JDBC, psycopg2) compares with a priority
+CREATE CAST (text AS support.priority) WITH INOUT AS IMPLICIT;
+
+CREATE CAST (character varying AS support.priority) WITH INOUT AS IMPLICIT;
+
+CREATE FUNCTION support.priority_more_urgent(support.priority, support.priority) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION support.priority_less_urgent(support.priority, support.priority) RETURNS support.priority
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.priority_more_urgent(support.priority, support.priority) IS 'the more urgent of two priorities';
+COMMENT ON FUNCTION support.priority_less_urgent(support.priority, support.priority) IS 'the less urgent of two priorities';
+
+CREATE FUNCTION support.priority_label(support.priority) RETURNS text
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION support.priority_label(support.priority) IS 'the handbook''s name of the level: Critical, High, Medium or Low';
+--@section tables
+
 -- Tickets: the table, its history (ticket_events), the workflow functions
 -- that change them, their grants and policies.
 --
 -- Triggers on support.tickets fire in this order (PostgreSQL fires the
 -- triggers of one timing in name order, so the names carry the order):
 --   BEFORE UPDATE   ticket_10_column_guard   refuses direct writes of owned columns (here)
---   BEFORE INSERT   ticket_20_classify       priority, tier, assignee (07_triage.sql)
+--   BEFORE INSERT   ticket_20_classify       priority, tier, assignee (triage.sql)
 --   BEFORE both     ticket_30_lifecycle      status rules and milestone times (here)
---   BEFORE both     ticket_40_sla_deadlines  deadlines from priority and times (06_sla.sql)
---   AFTER, row      audit_assumed_write      an assumed user's writes (10_role_assumption.sql)
+--   BEFORE both     ticket_40_sla_deadlines  deadlines from priority and times (sla.sql)
+--   AFTER, row      audit_assumed_write      an assumed user's writes (security.sql)
 --   AFTER UPDATE,   ticket_50_agent_load     the agents' loads (here)
 --     row
 --   AFTER UPDATE    ticket_60_changed_events the history of the change (here)
 --   AFTER INSERT    ticket_70_sla_activated  / AFTER UPDATE ticket_70_sla_changed:
---                                            the SLA trail (06_sla.sql)
---   AFTER INSERT    ticket_80_triaged        created events, acknowledgment, alerts (07_triage.sql)
+--                                            the SLA trail (sla.sql)
+--   AFTER INSERT    ticket_80_triaged        created events, acknowledgment, alerts (triage.sql)
 -- The AFTER triggers from ticket_60 on are statement triggers, which run
 -- after every row trigger of their statement whatever the names.
-
 CREATE SEQUENCE support.ticket_id_seq
     START WITH 10001;
 GRANT USAGE ON SEQUENCE support.ticket_id_seq TO support_client, support_agent, support_manager;
+
 CREATE TABLE support.tickets (
     account_id bigint NOT NULL,
-    ticket_id bigint NOT NULL,
+    ticket_id bigint DEFAULT nextval('support.ticket_id_seq') NOT NULL,
     requester_id bigint NOT NULL,
     subject text NOT NULL,
-    description text DEFAULT ''::text NOT NULL,
+    description text DEFAULT '' NOT NULL,
     channel text NOT NULL,
     category text NOT NULL,
     priority support.priority NOT NULL,
@@ -48,7 +210,7 @@ CREATE TABLE support.tickets (
     last_public_reply_at timestamp with time zone,
     work_started_at timestamp with time zone,
     pending_since timestamp with time zone,
-    paused_total interval DEFAULT '00:00:00'::interval NOT NULL,
+    paused_total interval DEFAULT '00:00:00' NOT NULL,
     resolved_at timestamp with time zone,
     closed_at timestamp with time zone,
     reopened_at timestamp with time zone,
@@ -88,29 +250,25 @@ CREATE TABLE support.tickets (
     post_incident_review_done_at timestamp with time zone,
     CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
     -- what a tenant writes is bounded where it is written (src/text_bounds.c)
-    CONSTRAINT texts_are_at_most_1_mb CHECK (((octet_length(description) <= 1048576) AND (octet_length(root_cause) <= 1048576) AND (octet_length(solution) <= 1048576) AND (octet_length(verification_steps) <= 1048576) AND (octet_length(prevention_measures) <= 1048576) AND (octet_length(satisfaction_comment) <= 1048576))),
-    CONSTRAINT tickets_priority_source_check CHECK ((priority_source = ANY (ARRAY['given'::text, 'rule'::text, 'category'::text]))),
-    CONSTRAINT tickets_satisfaction_rating_check CHECK (((satisfaction_rating >= 1) AND (satisfaction_rating <= 5))),
-    CONSTRAINT tickets_subject_check CHECK (((btrim(subject) <> ''::text) AND (length(subject) <= 200)))
+    CONSTRAINT texts_are_at_most_1_mb CHECK ((octet_length(description) <= 1048576) AND (octet_length(root_cause) <= 1048576) AND (octet_length(solution) <= 1048576) AND (octet_length(verification_steps) <= 1048576) AND (octet_length(prevention_measures) <= 1048576) AND (octet_length(satisfaction_comment) <= 1048576)),
+    CONSTRAINT tickets_priority_source_check CHECK (priority_source = ANY (ARRAY['given', 'rule', 'category'])),
+    CONSTRAINT tickets_satisfaction_rating_check CHECK ((satisfaction_rating >= 1) AND (satisfaction_rating <= 5)),
+    CONSTRAINT tickets_subject_check CHECK ((btrim(subject) <> '') AND (length(subject) <= 200)),
+    CONSTRAINT tickets_pkey PRIMARY KEY (account_id, ticket_id),
+    CONSTRAINT tickets_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id),
+    CONSTRAINT tickets_account_id_requester_id_fkey FOREIGN KEY (account_id, requester_id) REFERENCES support.account_users(account_id, user_id),
+    CONSTRAINT tickets_assignee_id_fkey FOREIGN KEY (assignee_id) REFERENCES support.agents(agent_id),
+    CONSTRAINT tickets_category_fkey FOREIGN KEY (category) REFERENCES support.categories(category),
+    CONSTRAINT tickets_channel_fkey FOREIGN KEY (channel) REFERENCES support.channels(channel),
+    CONSTRAINT tickets_tier_fkey FOREIGN KEY (tier) REFERENCES support.tiers(tier)
 );
-ALTER TABLE ONLY support.tickets ALTER COLUMN ticket_id SET DEFAULT nextval('support.ticket_id_seq'::regclass);
-ALTER TABLE ONLY support.tickets
-    ADD CONSTRAINT tickets_pkey PRIMARY KEY (account_id, ticket_id);
-ALTER TABLE ONLY support.tickets
-    ADD CONSTRAINT tickets_account_id_fkey FOREIGN KEY (account_id) REFERENCES support.accounts(account_id);
-ALTER TABLE ONLY support.tickets
-    ADD CONSTRAINT tickets_account_id_requester_id_fkey FOREIGN KEY (account_id, requester_id) REFERENCES support.account_users(account_id, user_id);
-ALTER TABLE ONLY support.tickets
-    ADD CONSTRAINT tickets_assignee_id_fkey FOREIGN KEY (assignee_id) REFERENCES support.agents(agent_id);
-ALTER TABLE ONLY support.tickets
-    ADD CONSTRAINT tickets_category_fkey FOREIGN KEY (category) REFERENCES support.categories(category);
-ALTER TABLE ONLY support.tickets
-    ADD CONSTRAINT tickets_channel_fkey FOREIGN KEY (channel) REFERENCES support.channels(channel);
-ALTER TABLE ONLY support.tickets
-    ADD CONSTRAINT tickets_tier_fkey FOREIGN KEY (tier) REFERENCES support.tiers(tier);
+
 CREATE INDEX tickets_assignee_idx ON support.tickets USING btree (assignee_id) WHERE (status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]));
+
 CREATE INDEX tickets_next_action_idx ON support.tickets USING btree (next_action_at) WHERE (next_action_at IS NOT NULL);
+
 CREATE INDEX tickets_number_idx ON support.tickets USING btree (ticket_id);
+
 CREATE INDEX tickets_open_idx ON support.tickets USING btree (account_id, status) WHERE (status <> 'closed'::support.ticket_status);
 ALTER SEQUENCE support.ticket_id_seq OWNED BY support.tickets.ticket_id;
 ALTER TABLE support.tickets ENABLE ROW LEVEL SECURITY;
@@ -156,6 +314,53 @@ GRANT INSERT(workaround_available) ON TABLE support.tickets TO support_client, s
 GRANT INSERT(multi_client_impact) ON TABLE support.tickets TO support_client, support_agent, support_manager;
 SELECT pg_catalog.pg_extension_config_dump('support.tickets', '');
 SELECT pg_catalog.pg_extension_config_dump('support.ticket_id_seq', '');
+
+CREATE SEQUENCE support.event_id_seq;
+GRANT USAGE ON SEQUENCE support.event_id_seq TO support_client, support_agent, support_manager;
+
+CREATE TABLE support.ticket_events (
+    account_id bigint NOT NULL,
+    event_id bigint DEFAULT nextval('support.event_id_seq') NOT NULL,
+    ticket_id bigint NOT NULL,
+    kind support.event_kind NOT NULL,
+    actor_id bigint,
+    actor_kind support.actor_kind NOT NULL,
+    visibility support.visibility NOT NULL,
+    body text,
+    old_value text,
+    new_value text,
+    details jsonb DEFAULT '{}' NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    action_key text,
+    assumed_by bigint,
+    CONSTRAINT bodies_are_at_most_1_mb CHECK (octet_length(body) <= 1048576),
+    CONSTRAINT details_are_at_most_64_kb CHECK (support.message_size(NULL::text, NULL::text, NULL::text, NULL::text, details) <= 65536),
+    CONSTRAINT messages_have_a_body CHECK ((kind <> ALL (ARRAY['public_reply'::support.event_kind, 'internal_note'::support.event_kind, 'client_message'::support.event_kind])) OR (btrim(body) <> '')),
+    CONSTRAINT ticket_events_pkey PRIMARY KEY (account_id, event_id),
+    CONSTRAINT ticket_events_account_id_ticket_id_fkey FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets(account_id, ticket_id)
+);
+
+CREATE UNIQUE INDEX ticket_events_action_key_idx ON support.ticket_events USING btree (account_id, ticket_id, action_key) WHERE (action_key IS NOT NULL);
+
+CREATE INDEX ticket_events_ticket_idx ON support.ticket_events USING btree (account_id, ticket_id, event_id);
+ALTER SEQUENCE support.event_id_seq OWNED BY support.ticket_events.event_id;
+ALTER TABLE support.ticket_events ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.ticket_events IS 'append-only case history of every ticket: replies, notes, client messages, changes, escalations and notifications, with actor and time';
+COMMENT ON COLUMN support.ticket_events.action_key IS 'for actions of the escalation worker: action@deadline (microseconds since 1970), unique per ticket so each action happens once';
+COMMENT ON COLUMN support.ticket_events.assumed_by IS 'the super user who had assumed the acting user when this was written (NULL: nobody), set from the key';
+GRANT SELECT ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(kind) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(body) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(details) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
+GRANT INSERT(action_key) ON TABLE support.ticket_events TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.ticket_events', '');
+SELECT pg_catalog.pg_extension_config_dump('support.event_id_seq', '');
+--@section functions
 
 CREATE FUNCTION support.add_event(ticket support.tickets, kind support.event_kind, actor_id bigint, visibility support.visibility, body text, details jsonb DEFAULT '{}'::jsonb) RETURNS bigint
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -520,11 +725,6 @@ CREATE FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment te
     RETURN support.rate_ticket(ticket_id, support.key_user_id(), rating, comment);
 COMMENT ON FUNCTION support.rate_ticket(ticket_id bigint, rating integer, comment text) IS 'rate_ticket as the key''s user';
 
-CREATE FUNCTION support.refuse_history_change_trigger() RETURNS trigger
-    LANGUAGE c AS 'MODULE_PATHNAME', 'refuse_history_change_trigger';
-COMMENT ON FUNCTION support.refuse_history_change_trigger() IS 'keeps a history table append-only: updates, deletes and truncation raise 42501';
-REVOKE ALL ON FUNCTION support.refuse_history_change_trigger() FROM PUBLIC;
-
 CREATE FUNCTION support.reply_publicly(ticket_id bigint, agent_id bigint, body text) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -656,68 +856,7 @@ CREATE FUNCTION support.track_agent_load() RETURNS trigger
     LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'track_agent_load';
 COMMENT ON FUNCTION support.track_agent_load() IS 'moves a ticket between the agents'' loads when it changes hands or opens or closes: in an agent''s row no other transaction holds, else in support.agent_load_changes, never waiting';
 REVOKE ALL ON FUNCTION support.track_agent_load() FROM PUBLIC;
-
-CREATE SEQUENCE support.event_id_seq;
-GRANT USAGE ON SEQUENCE support.event_id_seq TO support_client, support_agent, support_manager;
-CREATE TABLE support.ticket_events (
-    account_id bigint NOT NULL,
-    event_id bigint NOT NULL,
-    ticket_id bigint NOT NULL,
-    kind support.event_kind NOT NULL,
-    actor_id bigint,
-    actor_kind support.actor_kind NOT NULL,
-    visibility support.visibility NOT NULL,
-    body text,
-    old_value text,
-    new_value text,
-    details jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    action_key text,
-    assumed_by bigint,
-    CONSTRAINT bodies_are_at_most_1_mb CHECK ((octet_length(body) <= 1048576)),
-    CONSTRAINT details_are_at_most_64_kb CHECK ((support.message_size(NULL::text, NULL::text, NULL::text, NULL::text, details) <= 65536)),
-    CONSTRAINT messages_have_a_body CHECK (((kind <> ALL (ARRAY['public_reply'::support.event_kind, 'internal_note'::support.event_kind, 'client_message'::support.event_kind])) OR (btrim(body) <> ''::text)))
-);
-ALTER TABLE ONLY support.ticket_events ALTER COLUMN event_id SET DEFAULT nextval('support.event_id_seq'::regclass);
-ALTER TABLE ONLY support.ticket_events
-    ADD CONSTRAINT ticket_events_pkey PRIMARY KEY (account_id, event_id);
-ALTER TABLE ONLY support.ticket_events
-    ADD CONSTRAINT ticket_events_account_id_ticket_id_fkey FOREIGN KEY (account_id, ticket_id) REFERENCES support.tickets(account_id, ticket_id);
-CREATE UNIQUE INDEX ticket_events_action_key_idx ON support.ticket_events USING btree (account_id, ticket_id, action_key) WHERE (action_key IS NOT NULL);
-CREATE INDEX ticket_events_ticket_idx ON support.ticket_events USING btree (account_id, ticket_id, event_id);
-ALTER SEQUENCE support.event_id_seq OWNED BY support.ticket_events.event_id;
-ALTER TABLE support.ticket_events ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.ticket_events IS 'append-only case history of every ticket: replies, notes, client messages, changes, escalations and notifications, with actor and time';
-COMMENT ON COLUMN support.ticket_events.action_key IS 'for actions of the escalation worker: action@deadline (microseconds since 1970), unique per ticket so each action happens once';
-COMMENT ON COLUMN support.ticket_events.assumed_by IS 'the super user who had assumed the acting user when this was written (NULL: nobody), set from the key';
-GRANT SELECT ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(account_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(ticket_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(kind) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(actor_id) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(actor_kind) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(visibility) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(body) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(details) ON TABLE support.ticket_events TO support_client, support_agent, support_manager;
-GRANT INSERT(action_key) ON TABLE support.ticket_events TO support_manager;
-SELECT pg_catalog.pg_extension_config_dump('support.ticket_events', '');
-SELECT pg_catalog.pg_extension_config_dump('support.event_id_seq', '');
-
-CREATE VIEW support.open_tickets_by_priority WITH (security_invoker='true') AS
- SELECT t.priority,
-    count(*) AS open_tickets,
-    count(*) FILTER (WHERE (t.assignee_id IS NULL)) AS unassigned,
-    count(*) FILTER (WHERE (t.status = 'pending_client'::support.ticket_status)) AS pending_client,
-    count(*) FILTER (WHERE ((now() - t.created_at) < '01:00:00'::interval)) AS younger_than_1h,
-    count(*) FILTER (WHERE (((now() - t.created_at) >= '01:00:00'::interval) AND ((now() - t.created_at) < '1 day'::interval))) AS from_1h_to_1d,
-    count(*) FILTER (WHERE (((now() - t.created_at) >= '1 day'::interval) AND ((now() - t.created_at) < '7 days'::interval))) AS from_1d_to_7d,
-    count(*) FILTER (WHERE ((now() - t.created_at) >= '7 days'::interval)) AS older_than_7d,
-    max((now() - t.created_at)) AS oldest_age
-   FROM support.tickets t
-  WHERE (t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))
-  GROUP BY t.priority;
-COMMENT ON VIEW support.open_tickets_by_priority IS 'real-time dashboard: open tickets by priority and age';
-GRANT SELECT ON TABLE support.open_tickets_by_priority TO support_client, support_agent, support_manager;
+--@section triggers
 
 CREATE TRIGGER ticket_50_agent_load AFTER UPDATE ON support.tickets FOR EACH ROW WHEN (((old.assignee_id IS DISTINCT FROM new.assignee_id) OR ((old.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])) IS DISTINCT FROM (new.status = ANY (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status]))))) EXECUTE FUNCTION support.track_agent_load();
 
@@ -734,56 +873,71 @@ CREATE TRIGGER ticket_events_append_only BEFORE DELETE OR UPDATE ON support.tick
 CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON support.ticket_events FOR EACH STATEMENT EXECUTE FUNCTION support.refuse_history_change_trigger();
 
 CREATE TRIGGER ticket_30_lifecycle BEFORE INSERT OR UPDATE ON support.tickets FOR EACH ROW EXECUTE FUNCTION support.ticket_lifecycle_trigger();
+--@section policies
 
 CREATE POLICY agent_opens_tickets ON support.tickets
     FOR INSERT TO support_agent
     WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+
 CREATE POLICY agent_ticket_history ON support.ticket_events
     FOR SELECT TO support_agent
     USING (((SELECT support.current_key_kind()) = 'agent') AND (EXISTS ( SELECT 1
    FROM support.tickets t
   WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id)))));
+
 CREATE POLICY agent_tier_or_assigned ON support.tickets
     FOR SELECT TO support_agent
     USING (((SELECT support.current_key_kind()) = 'agent') AND ((tier = (SELECT support.current_agent_tier())) OR (assignee_id = (SELECT support.current_user_id()))));
+
 CREATE POLICY agent_updates_tickets ON support.tickets
     FOR UPDATE TO support_agent
     USING (((SELECT support.current_key_kind()) = 'agent') AND ((tier = (SELECT support.current_agent_tier())) OR (assignee_id = (SELECT support.current_user_id()))))
     WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((SELECT support.current_agent_tier()) IS NOT NULL));
+
 CREATE POLICY agent_writes_history ON support.ticket_events
     FOR INSERT TO support_agent
     WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (((kind = 'public_reply'::support.event_kind) AND (visibility = 'public'::support.visibility)) OR ((kind = 'internal_note'::support.event_kind) AND (visibility = 'internal'::support.visibility))) AND (action_key IS NULL) AND (EXISTS ( SELECT 1
    FROM support.tickets t
   WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id))))));
+
 CREATE POLICY client_opens_tickets ON support.tickets
     FOR INSERT TO support_client
     WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND (((SELECT support.current_user_role()) = 'admin') OR (((SELECT support.current_user_role()) = 'campaign_manager') AND (requester_id = (SELECT support.current_user_id()))))));
+
 CREATE POLICY client_own_tickets ON support.tickets
     FOR SELECT TO support_client
     USING (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+
 CREATE POLICY client_public_history ON support.ticket_events
     FOR SELECT TO support_client
     USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND (visibility = 'public'::support.visibility)));
+
 CREATE POLICY client_updates_tickets ON support.tickets
     FOR UPDATE TO support_client
     USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager']))))
     WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
+
 CREATE POLICY client_writes_messages ON support.ticket_events
     FOR INSERT TO support_client
     WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'client'::support.actor_kind)));
+
 CREATE POLICY manager_history ON support.ticket_events
     FOR SELECT TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
 CREATE POLICY manager_opens_tickets ON support.tickets
     FOR INSERT TO support_manager
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
 CREATE POLICY manager_tickets ON support.tickets
     FOR SELECT TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
 CREATE POLICY manager_updates_tickets ON support.tickets
     FOR UPDATE TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
 CREATE POLICY manager_writes_history ON support.ticket_events
     FOR INSERT TO support_manager
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (((kind = 'public_reply'::support.event_kind) AND (visibility = 'public'::support.visibility)) OR ((kind = 'internal_note'::support.event_kind) AND (visibility = 'internal'::support.visibility))) AND (action_key IS NULL)));

@@ -1,3 +1,205 @@
+-- Delivery: the outbox (support.outbound_messages), endpoints and the
+-- shared hosts they may not take over, Slack routes and internal channels,
+-- the functions the delivery worker calls, alerts and staff emails.
+-- (C: src/delivery/; reference: doc/delivery.md.)
+
+--@section checks
+
+CREATE FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) RETURNS bigint
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'message_size';
+COMMENT ON FUNCTION support.message_size(body text, subject text, target text, template text, payload jsonb) IS 'the bytes of an outbound message as the delivery worker renders it (body, subject, target and template as stored, the payload as its JSON text; NULL counts 0; past 16 MB, at least): what messages_are_at_most_1_mb bounds';
+
+-- An address as RFC 5321 writes one (a dot-atom local part, a domain of
+-- labels), at most 254 characters: no CR, LF, NUL, spaces or angle
+-- brackets can reach the RCPT TO line or a header. In C (src/address_checks.c):
+-- the outbox's constraints check every message a ticket queues.
+CREATE FUNCTION support.is_email_address(address text) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'is_email_address';
+COMMENT ON FUNCTION support.is_email_address(address text) IS 'whether address is an RFC 5321 mailbox (dot-atom local part, domain of labels, at most 254 characters)';
+
+CREATE FUNCTION support.new_message_key() RETURNS text
+    LANGUAGE c AS 'MODULE_PATHNAME', 'new_message_key';
+COMMENT ON FUNCTION support.new_message_key() IS 'a new idempotency key: ''bedrock-'' and a UUIDv7 (Unix milliseconds, then 74 random bits), unique across databases, installs and time';
+
+-- the column's default: evaluated by the desk's own inserts
+REVOKE ALL ON FUNCTION support.new_message_key() FROM PUBLIC;
+
+CREATE FUNCTION support.url_host(url text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN lower("substring"(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'::text));
+COMMENT ON FUNCTION support.url_host(url text) IS 'the host of a URL, lower case (NULL: none)';
+--@section configuration
+
+CREATE TABLE support.internal_channels (
+    name text NOT NULL,
+    purpose text NOT NULL,
+    CONSTRAINT internal_channels_name_check CHECK (name ~ '^#[a-z0-9_-]+$'),
+    CONSTRAINT internal_channels_pkey PRIMARY KEY (name)
+);
+ALTER TABLE support.internal_channels ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.internal_channels IS 'internal Slack channels of the support team and what each is for';
+GRANT SELECT ON TABLE support.internal_channels TO support_agent;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.internal_channels TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.internal_channels', '');
+
+-- Which team channel hears what: a support manager edits these rows.
+CREATE TABLE support.slack_routes (
+    route text NOT NULL,
+    channel text NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT slack_routes_channel_check CHECK (channel ~ '^#[a-z0-9_-]+$'),
+    CONSTRAINT slack_routes_route_check CHECK (route = ANY (ARRAY['critical', 'escalations', 'feedback', 'general'])),
+    CONSTRAINT slack_routes_pkey PRIMARY KEY (route)
+);
+ALTER TABLE support.slack_routes ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.slack_routes IS 'the Slack channel of each kind of alert: critical (P1 tickets, executive escalations), escalations (tier 2/3 escalations, breaches, escalation calls), feedback (ratings), general (reminders nobody holds a ticket for)';
+GRANT SELECT ON TABLE support.slack_routes TO support_agent;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE support.slack_routes TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.slack_routes', '');
+
+-- Hosts that serve many parties behind one name: there an endpoint's path
+-- says whose it is (another Slack workspace is another path on
+-- hooks.slack.com), so changing it is a superuser's, like its host.
+CREATE TABLE support.shared_endpoint_hosts (
+    host text NOT NULL,
+    note text,
+    CONSTRAINT shared_endpoint_hosts_pkey PRIMARY KEY (host),
+    CONSTRAINT hosts_are_lower_case CHECK (host = lower(host))
+);
+ALTER TABLE support.shared_endpoint_hosts ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.shared_endpoint_hosts IS 'hosts shared by many parties (Slack, Microsoft Teams, Zapier, Discord): on them an endpoint''s path is as much a superuser''s to change as its host; a DBA edits the list';
+GRANT SELECT ON TABLE support.shared_endpoint_hosts TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.shared_endpoint_hosts', '');
+--@section tables
+
+CREATE SEQUENCE support.message_id_seq;
+
+-- drawn only by the outbox's default, in the desk's own inserts
+REVOKE ALL ON SEQUENCE support.message_id_seq FROM PUBLIC;
+
+CREATE TABLE support.outbound_messages (
+    account_id bigint NOT NULL,
+    message_id bigint DEFAULT nextval('support.message_id_seq') NOT NULL,
+    ticket_id bigint,
+    destination text NOT NULL,
+    target text NOT NULL,
+    template text,
+    subject text,
+    body text NOT NULL,
+    payload jsonb DEFAULT '{}' NOT NULL,
+    -- stored with the message, so every retry sends the same key; random,
+    -- so no other database or install sends it (src/message_key.c)
+    idempotency_key text DEFAULT support.new_message_key() NOT NULL,
+    state text DEFAULT 'pending' NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    claiming_worker_started_at timestamp with time zone,
+    urgent boolean DEFAULT false NOT NULL,
+    send_order bigint,
+    -- every field the delivery worker reads: one message cannot make a claim fail
+    CONSTRAINT messages_are_at_most_1_mb CHECK (support.message_size(body, subject, target, template, payload) <= 1048576),
+    CONSTRAINT email_targets_are_addresses CHECK ((destination <> 'email') OR support.is_email_address(target)),
+    CONSTRAINT outbound_messages_destination_check CHECK (destination = ANY (ARRAY['email', 'slack', 'webhook'])),
+    CONSTRAINT outbound_messages_state_check CHECK (state = ANY (ARRAY['pending', 'parked', 'delivered', 'dead'])),
+    CONSTRAINT outbound_messages_target_check CHECK (btrim(target) <> ''),
+    CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
+    CONSTRAINT targets_are_one_line CHECK (support.is_one_line(target)),
+    CONSTRAINT outbound_messages_pkey PRIMARY KEY (account_id, message_id)
+);
+
+CREATE INDEX outbound_messages_queue_idx ON support.outbound_messages USING btree (urgent DESC, send_order) WHERE ((state = 'pending'::text) AND (send_order IS NOT NULL));
+
+CREATE INDEX outbound_messages_waiting_idx ON support.outbound_messages USING btree (next_attempt_at) WHERE ((state = 'pending'::text) AND (send_order IS NULL));
+
+CREATE INDEX outbound_messages_ticket_idx ON support.outbound_messages USING btree (account_id, ticket_id);
+
+CREATE INDEX outbound_messages_parked_idx ON support.outbound_messages USING btree (destination, target) WHERE (state = 'parked'::text);
+
+CREATE INDEX outbound_messages_in_flight_idx ON support.outbound_messages USING btree (claiming_worker_started_at) WHERE (claiming_worker_started_at IS NOT NULL);
+ALTER SEQUENCE support.message_id_seq OWNED BY support.outbound_messages.message_id;
+ALTER TABLE support.outbound_messages ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.outbound_messages IS 'the transactional outbox: client emails and Slack alerts decided by a committed transaction, waiting for delivery';
+COMMENT ON COLUMN support.outbound_messages.ticket_id IS 'the ticket the message is about (no foreign key: only triggers and the worker write here, and tickets are never deleted)';
+COMMENT ON COLUMN support.outbound_messages.attempts IS 'delivery attempts so far, counted when the delivery worker claims the message';
+COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every retry of this message carries (Idempotency-Key, Message-ID, the webhook''s id): ''bedrock-<UUIDv7>''; messages queued before 1.1 keep ''bedrock-<account>-<message>''';
+COMMENT ON COLUMN support.outbound_messages.state IS 'pending (to send), parked (no active endpoint for its destination: waits, out of the delivery worker''s way, until one appears), delivered or dead';
+COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS 'when the message is next tried: after a failure, the backoff; while being sent, the end of the claim''s lease';
+COMMENT ON COLUMN support.outbound_messages.urgent IS 'an alert or a staff member''s escalation email: delivered before every other message (bulk: acknowledgments, client emails, webhooks)';
+COMMENT ON COLUMN support.outbound_messages.send_order IS 'its place in the fair queue of its class (src/send_order.c: one account''s many messages do not hold up another''s); NULL while it waits for another attempt (next_attempt_at) or is being sent';
+COMMENT ON COLUMN support.outbound_messages.claiming_worker_started_at IS 'while the message is being sent: when the delivery worker sending it started (the next worker sends again, at its start, what an earlier one left in flight); NULL otherwise';
+
+-- The outbox is the desk's own: staff reach clients through the workflow
+-- functions, which address the ticket's own people and channels (an
+-- agent's raw row mailed any address from the desk's sender, or a webhook
+-- the desk's signature vouched for). A manager reads it, cancels a message
+-- (state, or removes it) and resends a dead letter (requeue_message).
+GRANT SELECT,DELETE ON TABLE support.outbound_messages TO support_manager;
+GRANT UPDATE(state) ON TABLE support.outbound_messages TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.outbound_messages', '');
+SELECT pg_catalog.pg_extension_config_dump('support.message_id_seq', '');
+
+CREATE TABLE support.delivery_endpoints (
+    endpoint text NOT NULL,
+    destination text NOT NULL,
+    url text NOT NULL,
+    secret text,
+    username text,
+    sender text,
+    event_kinds text[],
+    active boolean DEFAULT true NOT NULL,
+    plain_text_on_loopback boolean DEFAULT false NOT NULL,
+    CONSTRAINT credentials_are_one_line CHECK (support.is_one_line(username) AND support.is_one_line(secret)),
+    CONSTRAINT delivery_endpoints_destination_check CHECK (destination = ANY (ARRAY['email', 'slack', 'webhook'])),
+    CONSTRAINT delivery_endpoints_endpoint_check CHECK (btrim(endpoint) <> ''),
+    CONSTRAINT delivery_endpoints_sender_check CHECK (sender ~ '^[^@\s<>]+@[^@\s<>]+$'),
+    CONSTRAINT email_endpoints_have_a_sender CHECK ((destination <> 'email') OR (sender IS NOT NULL)),
+    CONSTRAINT plain_text_only_on_loopback CHECK ((NOT plain_text_on_loopback) OR ((destination = 'email') AND (support.url_host(url) = ANY (ARRAY['127.0.0.1', 'localhost', '[::1]'])))),
+    CONSTRAINT senders_are_addresses CHECK (support.is_email_address(sender)),
+    -- libcurl refuses 8 MB; servers commonly refuse a request line over 8 kB
+    CONSTRAINT urls_are_at_most_8_kb CHECK (octet_length(url) <= 8192),
+    CONSTRAINT the_url_fits_the_destination CHECK (
+CASE destination
+    WHEN 'email'::text THEN (url ~* '^smtps?://[^\s]+$'::text)
+    ELSE (url ~* '^https?://[^\s]+$'::text)
+END),
+    CONSTRAINT webhooks_are_signed CHECK ((destination <> 'webhook') OR (COALESCE(length(secret), 0) >= 16)),
+    CONSTRAINT delivery_endpoints_pkey PRIMARY KEY (endpoint)
+);
+ALTER TABLE support.delivery_endpoints ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE support.delivery_endpoints IS 'secrets: where the delivery worker sends each destination (a Slack channel''s incoming webhook, ''*'' for any channel; a webhook receiver and its signing secret; the SMTP server, its credentials and sender). No client or agent role may read it.';
+COMMENT ON COLUMN support.delivery_endpoints.endpoint IS 'slack: the channel (''#critical-issues'') or ''*''; webhook: the name messages target; email: any name (the first active one is used)';
+COMMENT ON COLUMN support.delivery_endpoints.secret IS 'webhook: the HMAC-SHA256 signing secret (16 characters or more); email: the SMTP password';
+COMMENT ON COLUMN support.delivery_endpoints.event_kinds IS 'webhook: the ticket event kinds it receives (NULL: all of them)';
+COMMENT ON COLUMN support.delivery_endpoints.plain_text_on_loopback IS 'an SMTP server on loopback (a local relay, a test sink) may be spoken to without TLS; every other SMTP endpoint requires it';
+GRANT INSERT,DELETE,UPDATE ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(endpoint) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(destination) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(sender) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(event_kinds) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(active) ON TABLE support.delivery_endpoints TO support_manager;
+GRANT SELECT(plain_text_on_loopback) ON TABLE support.delivery_endpoints TO support_manager;
+SELECT pg_catalog.pg_extension_config_dump('support.delivery_endpoints', '');
+--@section functions
+
+CREATE FUNCTION support.slack_channel(route text) RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    channel text;
+BEGIN
+    SELECT r.channel INTO channel FROM support.slack_routes r WHERE r.route OPERATOR(pg_catalog.=) slack_channel.route;
+    IF channel IS NULL THEN
+        RAISE EXCEPTION 'no Slack route "%"', route
+              USING ERRCODE = 'no_data_found',
+                    HINT = 'support.slack_routes needs a row for critical, escalations, feedback and general.';
+    END IF;
+    RETURN channel;
+END $$;
+COMMENT ON FUNCTION support.slack_channel(route text) IS 'the channel support.slack_routes names for an alert route; P0002 when it has none';
+REVOKE ALL ON FUNCTION support.slack_channel(route text) FROM PUBLIC;
+
 -- Delivery: the outbox of emails, webhooks and Slack posts, the endpoints
 -- it is delivered to, and what the delivery worker calls.
 
@@ -23,10 +225,13 @@ REVOKE ALL ON FUNCTION support.alert(ticket support.tickets, channel text, templ
 
 CREATE FUNCTION support.alert_channel(ticket support.tickets) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN ticket.priority::text = 'P1' OR ticket.executive_escalated_at IS NOT NULL
+    -- critical: the priorities of critical business impact, the same that
+    -- bring in the executives (escalation_triggers.executive_priorities)
+    SELECT CASE WHEN ticket.priority::text = ANY ((SELECT e.executive_priorities FROM support.escalation_triggers e)::text[])
+                     OR ticket.executive_escalated_at IS NOT NULL
                 THEN support.slack_channel('critical') ELSE support.slack_channel('escalations') END
 $$;
-COMMENT ON FUNCTION support.alert_channel(ticket support.tickets) IS 'the Slack channel of a ticket''s escalation alerts: the critical route (#critical-issues) for P1 and executive escalations, the escalations route (#support-escalations) otherwise';
+COMMENT ON FUNCTION support.alert_channel(ticket support.tickets) IS 'the Slack channel of a ticket''s escalation alerts: the critical route (#critical-issues) for the priorities of critical business impact (support.escalation_triggers.executive_priorities, P1) and executive escalations, the escalations route (#support-escalations) otherwise';
 REVOKE ALL ON FUNCTION support.alert_channel(ticket support.tickets) FROM PUBLIC;
 
 CREATE FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) RETURNS TABLE(account_id bigint, message_id bigint, attempts integer, destination text, target text, idempotency_key text, url text, secret text, username text, sender text, content text, require_tls boolean, size bigint, urgent boolean, send_order bigint)
@@ -512,75 +717,6 @@ $$;
 COMMENT ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) IS 'the delivery worker''s outcomes: delivered, back to pending with the next attempt''s time, or dead, with the reason';
 REVOKE ALL ON FUNCTION support.record_deliveries(account_ids bigint[], message_ids bigint[], states text[], errors text[], next_attempts timestamp with time zone[]) FROM PUBLIC;
 
-CREATE SEQUENCE support.message_id_seq;
--- drawn only by the outbox's default, in the desk's own inserts
-REVOKE ALL ON SEQUENCE support.message_id_seq FROM PUBLIC;
-CREATE FUNCTION support.new_message_key() RETURNS text
-    LANGUAGE c AS 'MODULE_PATHNAME', 'new_message_key';
-COMMENT ON FUNCTION support.new_message_key() IS 'a new idempotency key: ''bedrock-'' and a UUIDv7 (Unix milliseconds, then 74 random bits), unique across databases, installs and time';
--- the column's default: evaluated by the desk's own inserts
-REVOKE ALL ON FUNCTION support.new_message_key() FROM PUBLIC;
-
-CREATE TABLE support.outbound_messages (
-    account_id bigint NOT NULL,
-    message_id bigint NOT NULL,
-    ticket_id bigint,
-    destination text NOT NULL,
-    target text NOT NULL,
-    template text,
-    subject text,
-    body text NOT NULL,
-    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
-    -- stored with the message, so every retry sends the same key; random,
-    -- so no other database or install sends it (src/message_key.c)
-    idempotency_key text DEFAULT support.new_message_key() NOT NULL,
-    state text DEFAULT 'pending'::text NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
-    last_error text,
-    delivered_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    claiming_worker_started_at timestamp with time zone,
-    urgent boolean DEFAULT false NOT NULL,
-    send_order bigint,
-    -- every field the delivery worker reads: one message cannot make a claim fail
-    CONSTRAINT messages_are_at_most_1_mb CHECK ((support.message_size(body, subject, target, template, payload) <= 1048576)),
-    CONSTRAINT email_targets_are_addresses CHECK (((destination <> 'email'::text) OR support.is_email_address(target))),
-    CONSTRAINT outbound_messages_destination_check CHECK ((destination = ANY (ARRAY['email'::text, 'slack'::text, 'webhook'::text]))),
-    CONSTRAINT outbound_messages_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'parked'::text, 'delivered'::text, 'dead'::text]))),
-    CONSTRAINT outbound_messages_target_check CHECK ((btrim(target) <> ''::text)),
-    CONSTRAINT subjects_are_one_line CHECK (support.is_one_line(subject)),
-    CONSTRAINT targets_are_one_line CHECK (support.is_one_line(target))
-);
-ALTER TABLE ONLY support.outbound_messages ALTER COLUMN message_id SET DEFAULT nextval('support.message_id_seq'::regclass);
-ALTER TABLE ONLY support.outbound_messages
-    ADD CONSTRAINT outbound_messages_pkey PRIMARY KEY (account_id, message_id);
-CREATE INDEX outbound_messages_queue_idx ON support.outbound_messages USING btree (urgent DESC, send_order) WHERE ((state = 'pending'::text) AND (send_order IS NOT NULL));
-CREATE INDEX outbound_messages_waiting_idx ON support.outbound_messages USING btree (next_attempt_at) WHERE ((state = 'pending'::text) AND (send_order IS NULL));
-CREATE INDEX outbound_messages_ticket_idx ON support.outbound_messages USING btree (account_id, ticket_id);
-CREATE INDEX outbound_messages_parked_idx ON support.outbound_messages USING btree (destination, target) WHERE (state = 'parked'::text);
-CREATE INDEX outbound_messages_in_flight_idx ON support.outbound_messages USING btree (claiming_worker_started_at) WHERE (claiming_worker_started_at IS NOT NULL);
-ALTER SEQUENCE support.message_id_seq OWNED BY support.outbound_messages.message_id;
-ALTER TABLE support.outbound_messages ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.outbound_messages IS 'the transactional outbox: client emails and Slack alerts decided by a committed transaction, waiting for delivery';
-COMMENT ON COLUMN support.outbound_messages.ticket_id IS 'the ticket the message is about (no foreign key: only triggers and the worker write here, and tickets are never deleted)';
-COMMENT ON COLUMN support.outbound_messages.attempts IS 'delivery attempts so far, counted when the delivery worker claims the message';
-COMMENT ON COLUMN support.outbound_messages.idempotency_key IS 'the key every retry of this message carries (Idempotency-Key, Message-ID, the webhook''s id): ''bedrock-<UUIDv7>''; messages queued before 1.1 keep ''bedrock-<account>-<message>''';
-COMMENT ON COLUMN support.outbound_messages.state IS 'pending (to send), parked (no active endpoint for its destination: waits, out of the delivery worker''s way, until one appears), delivered or dead';
-COMMENT ON COLUMN support.outbound_messages.next_attempt_at IS 'when the message is next tried: after a failure, the backoff; while being sent, the end of the claim''s lease';
-COMMENT ON COLUMN support.outbound_messages.urgent IS 'an alert or a staff member''s escalation email: delivered before every other message (bulk: acknowledgments, client emails, webhooks)';
-COMMENT ON COLUMN support.outbound_messages.send_order IS 'its place in the fair queue of its class (src/send_order.c: one account''s many messages do not hold up another''s); NULL while it waits for another attempt (next_attempt_at) or is being sent';
-COMMENT ON COLUMN support.outbound_messages.claiming_worker_started_at IS 'while the message is being sent: when the delivery worker sending it started (the next worker sends again, at its start, what an earlier one left in flight); NULL otherwise';
--- The outbox is the desk's own: staff reach clients through the workflow
--- functions, which address the ticket's own people and channels (an
--- agent's raw row mailed any address from the desk's sender, or a webhook
--- the desk's signature vouched for). A manager reads it, cancels a message
--- (state, or removes it) and resends a dead letter (requeue_message).
-GRANT SELECT,DELETE ON TABLE support.outbound_messages TO support_manager;
-GRANT UPDATE(state) ON TABLE support.outbound_messages TO support_manager;
-SELECT pg_catalog.pg_extension_config_dump('support.outbound_messages', '');
-SELECT pg_catalog.pg_extension_config_dump('support.message_id_seq', '');
-
 -- Runs as the owner: a manager resets the worker's own columns (attempts,
 -- the next attempt, the place in the queue) only through this.
 CREATE FUNCTION support.requeue_message(account_id bigint, message_id bigint) RETURNS support.outbound_messages
@@ -612,11 +748,6 @@ COMMENT ON FUNCTION support.requeue_message(account_id bigint, message_id bigint
 REVOKE ALL ON FUNCTION support.requeue_message(account_id bigint, message_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION support.requeue_message(account_id bigint, message_id bigint) TO support_manager;
 
-CREATE FUNCTION support.url_host(url text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN lower("substring"(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]*)'::text));
-COMMENT ON FUNCTION support.url_host(url text) IS 'the host of a URL, lower case (NULL: none)';
-
 CREATE FUNCTION support.url_path(url text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN regexp_replace(url, '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*'::text, ''::text);
@@ -628,31 +759,6 @@ CREATE FUNCTION support.url_userinfo(url text) RETURNS text
     RETURN "substring"(url, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#@]*)@'::text);
 COMMENT ON FUNCTION support.url_userinfo(url text) IS 'the credentials a URL carries before its host (NULL: none)';
 REVOKE ALL ON FUNCTION support.url_userinfo(url text) FROM PUBLIC;
-
--- Hosts that serve many parties behind one name: there an endpoint's path
--- says whose it is (another Slack workspace is another path on
--- hooks.slack.com), so changing it is a superuser's, like its host.
-CREATE TABLE support.shared_endpoint_hosts (
-    host text NOT NULL,
-    note text,
-    CONSTRAINT shared_endpoint_hosts_pkey PRIMARY KEY (host),
-    CONSTRAINT hosts_are_lower_case CHECK ((host = lower(host)))
-);
-ALTER TABLE support.shared_endpoint_hosts ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.shared_endpoint_hosts IS 'hosts shared by many parties (Slack, Microsoft Teams, Zapier, Discord): on them an endpoint''s path is as much a superuser''s to change as its host; a DBA edits the list';
-GRANT SELECT ON TABLE support.shared_endpoint_hosts TO support_manager;
-CREATE POLICY manager_reads_shared_hosts ON support.shared_endpoint_hosts
-    FOR SELECT TO support_manager
-    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
-SELECT pg_catalog.pg_extension_config_dump('support.shared_endpoint_hosts', '');
-CREATE TRIGGER restore_config_row BEFORE INSERT ON support.shared_endpoint_hosts FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('host');
-INSERT INTO support.shared_endpoint_hosts (host, note) VALUES
-    ('hooks.slack.com', 'Slack incoming webhooks: the path names the workspace and channel'),
-    ('outlook.office.com', 'Microsoft Teams connectors'),
-    ('webhook.office.com', 'Microsoft Teams connectors'),
-    ('hooks.zapier.com', 'Zapier catch hooks'),
-    ('discord.com', 'Discord webhooks'),
-    ('discordapp.com', 'Discord webhooks');
 
 CREATE FUNCTION support.is_shared_host(host text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
@@ -676,49 +782,7 @@ REVOKE ALL ON FUNCTION support.url_origin(url text) FROM PUBLIC;
 CREATE FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) RETURNS text
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'webhook_signature';
 COMMENT ON FUNCTION support.webhook_signature(secret text, "timestamp" text, body text) IS 'hex HMAC-SHA256 of "<timestamp>.<body>" with the secret: what a receiver compares with X-Bedrock-Signature (v1=...)';
-
-CREATE TABLE support.delivery_endpoints (
-    endpoint text NOT NULL,
-    destination text NOT NULL,
-    url text NOT NULL,
-    secret text,
-    username text,
-    sender text,
-    event_kinds text[],
-    active boolean DEFAULT true NOT NULL,
-    plain_text_on_loopback boolean DEFAULT false NOT NULL,
-    CONSTRAINT credentials_are_one_line CHECK ((support.is_one_line(username) AND support.is_one_line(secret))),
-    CONSTRAINT delivery_endpoints_destination_check CHECK ((destination = ANY (ARRAY['email'::text, 'slack'::text, 'webhook'::text]))),
-    CONSTRAINT delivery_endpoints_endpoint_check CHECK ((btrim(endpoint) <> ''::text)),
-    CONSTRAINT delivery_endpoints_sender_check CHECK ((sender ~ '^[^@\s<>]+@[^@\s<>]+$'::text)),
-    CONSTRAINT email_endpoints_have_a_sender CHECK (((destination <> 'email'::text) OR (sender IS NOT NULL))),
-    CONSTRAINT plain_text_only_on_loopback CHECK (((NOT plain_text_on_loopback) OR ((destination = 'email'::text) AND (support.url_host(url) = ANY (ARRAY['127.0.0.1'::text, 'localhost'::text, '[::1]'::text]))))),
-    CONSTRAINT senders_are_addresses CHECK (support.is_email_address(sender)),
-    -- libcurl refuses 8 MB; servers commonly refuse a request line over 8 kB
-    CONSTRAINT urls_are_at_most_8_kb CHECK ((octet_length(url) <= 8192)),
-    CONSTRAINT the_url_fits_the_destination CHECK (
-CASE destination
-    WHEN 'email'::text THEN (url ~* '^smtps?://[^\s]+$'::text)
-    ELSE (url ~* '^https?://[^\s]+$'::text)
-END),
-    CONSTRAINT webhooks_are_signed CHECK (((destination <> 'webhook'::text) OR (COALESCE(length(secret), 0) >= 16)))
-);
-ALTER TABLE ONLY support.delivery_endpoints
-    ADD CONSTRAINT delivery_endpoints_pkey PRIMARY KEY (endpoint);
-ALTER TABLE support.delivery_endpoints ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE support.delivery_endpoints IS 'secrets: where the delivery worker sends each destination (a Slack channel''s incoming webhook, ''*'' for any channel; a webhook receiver and its signing secret; the SMTP server, its credentials and sender). No client or agent role may read it.';
-COMMENT ON COLUMN support.delivery_endpoints.endpoint IS 'slack: the channel (''#critical-issues'') or ''*''; webhook: the name messages target; email: any name (the first active one is used)';
-COMMENT ON COLUMN support.delivery_endpoints.secret IS 'webhook: the HMAC-SHA256 signing secret (16 characters or more); email: the SMTP password';
-COMMENT ON COLUMN support.delivery_endpoints.event_kinds IS 'webhook: the ticket event kinds it receives (NULL: all of them)';
-COMMENT ON COLUMN support.delivery_endpoints.plain_text_on_loopback IS 'an SMTP server on loopback (a local relay, a test sink) may be spoken to without TLS; every other SMTP endpoint requires it';
-GRANT INSERT,DELETE,UPDATE ON TABLE support.delivery_endpoints TO support_manager;
-GRANT SELECT(endpoint) ON TABLE support.delivery_endpoints TO support_manager;
-GRANT SELECT(destination) ON TABLE support.delivery_endpoints TO support_manager;
-GRANT SELECT(sender) ON TABLE support.delivery_endpoints TO support_manager;
-GRANT SELECT(event_kinds) ON TABLE support.delivery_endpoints TO support_manager;
-GRANT SELECT(active) ON TABLE support.delivery_endpoints TO support_manager;
-GRANT SELECT(plain_text_on_loopback) ON TABLE support.delivery_endpoints TO support_manager;
-SELECT pg_catalog.pg_extension_config_dump('support.delivery_endpoints', '');
+--@section views
 
 CREATE VIEW support.delivery_status WITH (security_invoker='true') AS
  SELECT w.preloaded,
@@ -747,6 +811,13 @@ CREATE VIEW support.delivery_status WITH (security_invoker='true') AS
    FROM support.delivery_worker_state() w(preloaded, state, pid, started_at, last_pass_at, last_pass_messages, last_pass_delivered, passes, delivered, next_wakeup, errors, last_error_at, last_error);
 COMMENT ON VIEW support.delivery_status IS 'the delivery worker of this database (running or not, last pass, messages delivered, errors) and the outbox''s pending and dead messages';
 GRANT SELECT ON TABLE support.delivery_status TO support_manager;
+--@section triggers
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.internal_channels FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('name');
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.slack_routes FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('route');
+
+CREATE TRIGGER restore_config_row BEFORE INSERT ON support.shared_endpoint_hosts FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('host');
 
 CREATE TRIGGER config_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON support.delivery_endpoints FOR EACH STATEMENT EXECUTE FUNCTION support.config_changed();
 
@@ -761,12 +832,39 @@ CREATE TRIGGER outbox_changed AFTER INSERT OR UPDATE ON support.outbound_message
 CREATE TRIGGER restore_config_row BEFORE INSERT ON support.delivery_endpoints FOR EACH ROW EXECUTE FUNCTION support.restore_config_row('endpoint');
 
 CREATE TRIGGER ticket_event_webhooks AFTER INSERT ON support.ticket_events REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION support.queue_webhooks();
+--@section policies
+
+CREATE POLICY manager_reads_shared_hosts ON support.shared_endpoint_hosts
+    FOR SELECT TO support_manager
+    USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
 
 CREATE POLICY manager_all ON support.delivery_endpoints
     TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+
 CREATE POLICY manager_all ON support.outbound_messages
     TO support_manager
     USING (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()))
     WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND (SELECT support.current_is_manager()));
+--@section seeds
+
+INSERT INTO support.internal_channels (name, purpose) VALUES
+	('#client-support', 'General support coordination'),
+	('#support-escalations', 'Tier 2/3 escalations'),
+	('#critical-issues', 'Emergency response coordination'),
+	('#client-feedback', 'Feature requests and feedback');
+
+INSERT INTO support.slack_routes (route, channel, description) VALUES
+	('critical', '#critical-issues', 'P1 tickets and executive escalations'),
+	('escalations', '#support-escalations', 'tier 2/3 escalations, SLA breaches, escalation calls'),
+	('feedback', '#client-feedback', 'satisfaction ratings and their comments'),
+	('general', '#client-support', 'update reminders for tickets nobody holds');
+
+INSERT INTO support.shared_endpoint_hosts (host, note) VALUES
+    ('hooks.slack.com', 'Slack incoming webhooks: the path names the workspace and channel'),
+    ('outlook.office.com', 'Microsoft Teams connectors'),
+    ('webhook.office.com', 'Microsoft Teams connectors'),
+    ('hooks.zapier.com', 'Zapier catch hooks'),
+    ('discord.com', 'Discord webhooks'),
+    ('discordapp.com', 'Discord webhooks');
