@@ -38,8 +38,10 @@ SELECT destination, target, subject FROM support.outbound_messages
 \echo '== #9003 in tier 2: every running target, the P1''s (around the clock) and tier 2''s (1 h answer, 8 h'
 \echo '   resolution, on the client''s business hours); the next "breach imminent" mark is the earliest 80 % of'
 \echo '   them, so it comes before the resolution deadline (before 1.1 it was 80 % of tier 2''s 8 hours)'
-SELECT s.target, s.source, to_char(s.due, 'HH24:MI:SS') AS due
-  FROM support.sla_status s WHERE s.ticket_id = 9003 ORDER BY s.due;
-SELECT to_char(escalation_due, 'HH24:MI:SS') AS next_mark, to_char(resolution_due, 'HH24:MI:SS') AS resolution_due,
-       escalation_due < resolution_due AS mark_before_resolution
-  FROM support.tickets WHERE ticket_id = 9003;
+\echo '   (dates and times in the client''s own zone)'
+SELECT s.target, s.source, to_char(s.due AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI') || ' ' || a.time_zone AS due
+  FROM support.sla_status s JOIN support.accounts a USING (account_id) WHERE s.ticket_id = 9003 ORDER BY s.due;
+SELECT to_char(t.escalation_due AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI') AS next_mark,
+       to_char(t.resolution_due AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI') AS resolution_due,
+       t.escalation_due < t.resolution_due AS mark_before_resolution
+  FROM support.tickets t JOIN support.accounts a USING (account_id) WHERE t.ticket_id = 9003;

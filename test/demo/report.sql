@@ -121,12 +121,16 @@ SELECT '#' || t.ticket_id AS ticket, t.priority, a.name AS account, t.status,
  WHERE t.status NOT IN ('resolved', 'closed')
  ORDER BY t.priority, t.ticket_id;
 
-\echo '== SLA status: business time left on each running target (negative = overdue)'
+\echo '== SLA status: every running target, and the eight closest to their deadline (negative = overdue)'
+SELECT count(*) AS running_targets, count(*) FILTER (WHERE s.breached) AS breached,
+       count(DISTINCT s.ticket_id) AS tickets
+  FROM support.sla_status s;
 SELECT '#' || s.ticket_id AS ticket, s.priority, s.target, s.source,
        CASE WHEN s.breached THEN 'BREACHED' ELSE 'ok' END AS state,
        date_trunc('minute', s.remaining) AS business_time_left
   FROM support.sla_status s
- ORDER BY s.breached DESC, s.remaining, s.ticket_id;
+ ORDER BY s.breached DESC, s.remaining, s.ticket_id
+ LIMIT 8;
 
 SELECT ticket_id AS pacing_ticket FROM support.tickets WHERE subject LIKE 'Holiday campaign%' \gset
 \echo '== SLA trail of the pacing ticket #':pacing_ticket' (the reply fulfils, waiting on the client pauses)'
@@ -138,7 +142,7 @@ SELECT e.sla_event_id AS event, e.target, e.kind,
 
 \echo '== Business time: a P2 resolution target (4 business hours) starting now, in each office'
 SELECT c.name AS calendar, c.hours,
-       to_char(now() AT TIME ZONE split_part(c.hours::text, ' @ ', 2), 'Dy HH24:MI') AS local_now,
+       to_char(now() AT TIME ZONE split_part(c.hours::text, ' @ ', 2), 'Dy DD Mon HH24:MI') AS local_now,
        to_char(support.business_add(now(), '4 hours', c.hours, c.holidays)
                AT TIME ZONE split_part(c.hours::text, ' @ ', 2), 'Dy DD Mon HH24:MI') AS due_local,
        date_trunc('minute', support.business_add(now(), '4 hours', c.hours, c.holidays) - now()) AS wall_clock_wait
@@ -146,10 +150,14 @@ SELECT c.name AS calendar, c.hours,
  ORDER BY c.calendar_id;
 
 \echo
-\echo '== The outbox: messages the desk decided to send, waiting for delivery'
-SELECT m.message_id AS message, m.destination, m.target, '#' || m.ticket_id AS ticket,
-       left(COALESCE(m.subject, m.body), 70) AS subject_or_text, m.state
-  FROM support.outbound_messages m ORDER BY m.message_id;
+\echo '== The outbox: what the desk decided to send, the first two of each destination'
+\echo '   (how much and in what state: "Delivery" below)'
+SELECT destination, target, ticket, subject_or_text, state FROM (
+    SELECT m.destination, m.target, '#' || m.ticket_id AS ticket,
+           left(COALESCE(m.subject, m.body), 64) AS subject_or_text, m.state,
+           row_number() OVER (PARTITION BY m.destination ORDER BY m.message_id) AS n, m.message_id
+      FROM support.outbound_messages m) first
+ WHERE n <= 2 ORDER BY destination, message_id;
 
 SELECT min(m.message_id) AS ack FROM support.outbound_messages m WHERE m.destination = 'email' \gset
 \echo '== The acknowledgment of the first ticket, rendered from the handbook''s template'
@@ -179,12 +187,12 @@ SELECT full_name AS agent, tier, on_shift, open_tickets, open_p1, open_p2 FROM s
 \echo
 \echo '== The escalation worker: what it did on its own (breaches, reminders, escalations)'
 SELECT '#' || e.ticket_id AS ticket, e.kind, e.body, split_part(e.action_key, '@', 1) AS action,
-       to_char((e.details->>'due')::timestamptz AT TIME ZONE a.time_zone, 'Dy HH24:MI') AS due_local
+       to_char((e.details->>'due')::timestamptz AT TIME ZONE a.time_zone, 'Dy DD Mon HH24:MI') AS due_local
   FROM support.ticket_events e JOIN support.accounts a USING (account_id)
  WHERE e.action_key IS NOT NULL ORDER BY e.event_id;
 \echo '== The worker of this database'
 SELECT state, passes, actions_taken, errors, to_char(last_pass_at, 'HH24:MI:SS') AS last_pass,
-       to_char(next_wakeup, 'HH24:MI:SS') AS next_wakeup, to_char(next_deadline, 'Dy HH24:MI') AS next_deadline
+       to_char(next_wakeup, 'HH24:MI:SS') AS next_wakeup, to_char(next_deadline, 'Dy DD Mon HH24:MI TZ') AS next_deadline
   FROM support.worker_status;
 
 \echo

@@ -47,7 +47,7 @@ INSERT INTO support.agents (email, full_name, tier, skills, is_super_user, is_su
 -- the executives an executive escalation seats in its war room
 INSERT INTO support.agents (email, full_name, tier, is_executive) VALUES
   ('dana.vp@bedrock.example', 'Dana Whitfield (VP Customer Success)', 3, true),
-  ('omar.cto@bedrock.example', 'Omar Haddad (CTO)', 3, true);
+  ('priya.cto@bedrock.example', 'Priya Raman (CTO)', 3, true);
 
 -- psql variables for the people the story follows
 SELECT user_id AS leo FROM support.account_users WHERE email = 'leo.campaigns@northwind.example' \gset

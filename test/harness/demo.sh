@@ -43,12 +43,12 @@ INSERT INTO support.delivery_endpoints (endpoint, destination, url, secret, send
 UPDATE support.delivery_endpoints SET plain_text_on_loopback = true WHERE endpoint = 'mail';
 SQL
 echo "local receivers: Slack and webhooks on http://127.0.0.1:$HTTP_PORT, email on smtp://127.0.0.1:$SMTP_PORT"
-psql -X -q -v ON_ERROR_STOP=1 -f test/demo/scenario.sql
-psql -X -q -v ON_ERROR_STOP=1 -f test/demo/live.sql
-psql -X -q -v ON_ERROR_STOP=1 -f test/demo/assume.sql
-psql -X -q -v ON_ERROR_STOP=1 -f test/demo/attacks.sql
-psql -X -q -v ON_ERROR_STOP=1 -f test/demo/delivery.sql
-psql -X -q -f test/demo/report.sql 2>&1
+psql -X -q -P footer=off -v ON_ERROR_STOP=1 -f test/demo/scenario.sql
+psql -X -q -P footer=off -v ON_ERROR_STOP=1 -f test/demo/live.sql
+psql -X -q -P footer=off -v ON_ERROR_STOP=1 -f test/demo/assume.sql
+psql -X -q -P footer=off -v ON_ERROR_STOP=1 -f test/demo/attacks.sql
+psql -X -q -P footer=off -v ON_ERROR_STOP=1 -f test/demo/delivery.sql
+psql -X -q -P footer=off -f test/demo/report.sql 2>&1
 if [ $own_cluster = yes ]; then
     # a crash while a webhook is in flight: the next delivery worker sends it
     # again at its start, not when the lease (65 s) ends
@@ -73,7 +73,7 @@ if [ $own_cluster = yes ]; then
     done
     printf '   pg_ctl restart -m immediate; the webhook in flight was delivered %s s after the restart began\n' \
         "$(awk -v now="$(date +%s.%N)" -v then="$started" 'BEGIN { printf "%.1f", now - then }')"
-    psql -X -q -c "SELECT state, attempts, idempotency_key = '$key' AS same_key, last_error FROM support.outbound_messages WHERE idempotency_key = '$key'"
+    psql -X -q -P footer=off -c "SELECT state, attempts, idempotency_key = '$key' AS same_key, last_error FROM support.outbound_messages WHERE idempotency_key = '$key'"
     tail -n +"$((log_lines + 1))" "$dir/server.log" | grep -o 'bedrock_support worker: .*in flight.*' | sed 's/^/   server log: /' || true
 fi
 echo "== What the local receivers got"

@@ -44,11 +44,11 @@ print(f"  HTTP receiver: {len(http)} requests, {len(keys)} distinct idempotency 
       f" ({', '.join(f'{n} to /{p}' for p, n in sorted(paths.items()))});"
       f" {sum(r['verified'] for r in signed)} of {len(signed)} webhook signatures verified")
 print(f"  SMTP sink: {len(smtp)} emails")
-for mail in smtp[:6]:
+for mail in smtp[:3]:
     print(f"    to {mail['rcpt_tos'][0]:<34} {mail['subject']}")
     print(f"    {'':<37} Message-ID {mail['message_id']}, In-Reply-To {mail['in_reply_to']}")
-if len(smtp) > 6:
-    print(f"    ... and {len(smtp) - 6} more")
+if len(smtp) > 3:
+    print(f"    ... and {len(smtp) - 3} more")
 PY
     ;;
 esac
