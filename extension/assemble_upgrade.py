@@ -11,13 +11,15 @@ anew, a line naming it:
     --@include function support.open_ticket
     --@include view support.sla_status
     --@include table support.escalation_triggers
+    --@include policy client_updates_tickets on support.tickets
 
 which becomes the object's definition as the schema sources write it, with
 every statement about it there (ALTER, COMMENT ON, GRANT, REVOKE; a table's
 indexes, policies, triggers, seed rows and pg_extension_config_dump too): a
 changed function is written once, in its concern's file, and both the install
 script and the upgrade script carry it. A function or view is created OR
-REPLACE; a table is included only where the upgrade creates it.
+REPLACE; a table is included only where the upgrade creates it; a policy is
+dropped (if it exists) and created again.
 """
 import re
 import sys
@@ -127,6 +129,11 @@ def about(kind, name, statement):
         or re.match(r"^SELECT (pg_catalog\.)?pg_extension_config_dump\('" + q + r"'", h, re.I))
 
 
+def policy_of(statement):
+    m = re.match(r'^CREATE POLICY ([a-z_0-9]+) ON ' + IDENT + r'\b', head(statement), re.I)
+    return (m.group(1).lower(), m.group(2).lower()) if m else None
+
+
 def or_replace(statement):
     return re.sub(r'^(\s*)CREATE (?!OR REPLACE)(FUNCTION|PROCEDURE|VIEW)', r'\1CREATE OR REPLACE \2',
                   statement, count=1, flags=re.I)
@@ -142,6 +149,15 @@ def main(upgrade_source, schema_sources):
     out = ['-- Assembled by make from %s and extension/schema/*.sql:\n'
            '-- edit those, never this file (doc/operations.md, "Releases").\n' % upgrade_source]
     for line in source.splitlines(keepends=True):
+        p = re.match(r'^--@include policy ([a-z_][a-z_0-9]*) on ([a-z_][a-z_0-9]*\.[a-z_][a-z_0-9]*)\s*$', line)
+        if p:
+            policies = [s for s in schema if policy_of(s) == (p.group(1), p.group(2))]
+            if len(policies) != 1:
+                sys.exit('%s: --@include policy %s on %s: the schema sources define no such policy'
+                         % (upgrade_source, p.group(1), p.group(2)))
+            out.append('DROP POLICY IF EXISTS %s ON %s;\n' % (p.group(1), p.group(2)))
+            out.append(policies[0].strip() + '\n')
+            continue
         m = re.match(r'^--@include (function|view|table) ([a-z_][a-z_0-9]*\.[a-z_][a-z_0-9]*)\s*$', line)
         if not m:
             out.append(line)

@@ -116,6 +116,16 @@ SELECT target, subject, body FROM support.outbound_messages WHERE payload->>'kin
 -- a Slack message to a channel without an endpoint would wait; '*' covers every channel
 SELECT count(*) FILTER (WHERE support.has_endpoint(destination, target)) AS deliverable, count(*) AS pending
   FROM support.outbound_messages WHERE state = 'pending';
+-- which endpoint serves a message is one rule (support.endpoint_for): the one
+-- named for the target, else the catch-all; none for a webhook nobody named
+BEGIN;
+INSERT INTO support.delivery_endpoints (endpoint, destination, url) VALUES
+  ('#critical-issues', 'slack', 'https://hooks.slack.example/services/T0/B1/critical');
+SELECT t.destination, t.target, (support.endpoint_for(t.destination, t.target)).endpoint AS served_by,
+       support.has_endpoint(t.destination, t.target) AS has_endpoint
+  FROM (VALUES ('slack', '#critical-issues'), ('slack', '#anything-else'), ('email', 'ada@acme.example'),
+               ('webhook', 'nobody')) AS t (destination, target);
+ROLLBACK;
 -- the claim takes the fair queue in order: the urgent messages (Slack
 -- alerts, staff's escalation emails) first, then the rest
 CREATE TEMP TABLE claimed AS

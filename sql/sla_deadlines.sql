@@ -146,6 +146,17 @@ SELECT count(*) AS tier_targets FROM support.sla_status WHERE ticket_id = :waiti
 SELECT (support.change_priority(:waiting, 'P4', :tia, 'just a question')).tier_response_due IS NULL AS not_in_force;
 SELECT target, source FROM support.sla_status WHERE ticket_id = :waiting ORDER BY target, source;
 UPDATE support.tiers SET targets_apply_to = DEFAULT WHERE tier = 1;
+-- which clock each target runs on is the deadline trigger's rule, which the
+-- view asks: P1 around the clock, P3 on the calendar, an elapsed cadence
+-- around the clock, tier 3 around the clock (not business hours only)
+SELECT t.target, t.source, t.priority, t.tier,
+       support.sla_target_around_the_clock(t.target, t.source, t.priority::support.priority, t.tier::smallint) AS around_the_clock
+  FROM (VALUES ('resolution', 'priority', 'P1', 1), ('resolution', 'priority', 'P3', 1),
+               ('next_update', 'priority', 'P1', 1), ('next_update', 'priority', 'P3', 1),
+               ('first_response', 'tier', 'P1', 3), ('first_response', 'tier', 'P1', 1)) AS t (target, source, priority, tier);
+\set VERBOSITY terse
+SELECT support.sla_target_around_the_clock('next_update', 'tier', 'P1', 1::smallint);
+\set VERBOSITY default
 
 -- a priority without a policy is refused, and nothing is left behind
 BEGIN;

@@ -293,13 +293,7 @@ BEGIN
            support.message_size(c.body, c.subject, c.target, c.template, c.payload),
            c.urgent, c.send_order
       FROM claimed c
-      LEFT JOIN LATERAL (
-            SELECT * FROM support.delivery_endpoints e
-             WHERE e.active AND e.destination = c.destination
-               AND (c.destination = 'email' OR e.endpoint = c.target
-                    OR (c.destination = 'slack' AND e.endpoint = '*'))
-             ORDER BY e.endpoint = c.target DESC, e.endpoint
-             LIMIT 1) e ON true
+      LEFT JOIN LATERAL support.endpoint_for(c.destination, c.target) e ON true
      ORDER BY c.urgent DESC, c.send_order;
 END $$;
 COMMENT ON FUNCTION support.claim_messages(max_messages integer, max_bytes bigint, lease_ms bigint, worker_started_at timestamp with time zone) IS 'the delivery worker''s claim: the fair queue''s next messages, urgent first (at most max_messages and, but for the first, max_bytes of them), locked (SKIP LOCKED), their attempt counted and leased to the worker started at worker_started_at, with their endpoint, content, whether SMTP must use TLS, their size, class and place; messages without an endpoint are parked';
@@ -470,14 +464,27 @@ END $$;
 COMMENT ON FUNCTION support.guard_endpoint_host() IS 'BEFORE INSERT, UPDATE OR DELETE trigger on support.delivery_endpoints: only a superuser adds, removes, renames or moves an endpoint, changes its credentials or its path on a shared host; every change is audited with what changed (never secrets)';
 REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
 
+-- Which endpoint serves a message, the one rule: the active endpoint of its
+-- destination named for its target, else the destination's catch-all (an
+-- email endpoint serves every address, Slack's '*' every channel without
+-- its own). The claim sends by it; has_endpoint and the unparking ask it.
+CREATE FUNCTION support.endpoint_for(destination text, target text) RETURNS support.delivery_endpoints
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.* FROM support.delivery_endpoints e
+     WHERE e.active AND e.destination = endpoint_for.destination
+       AND (endpoint_for.destination = 'email' OR e.endpoint = endpoint_for.target
+            OR (endpoint_for.destination = 'slack' AND e.endpoint = '*'))
+     ORDER BY e.endpoint = endpoint_for.target DESC, e.endpoint
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION support.endpoint_for(destination text, target text) IS 'the active delivery endpoint that serves a destination and target: the one named for the target, else the destination''s catch-all (NULL: none)';
+REVOKE ALL ON FUNCTION support.endpoint_for(destination text, target text) FROM PUBLIC;
+
 -- A message for a destination without an endpoint waits, untouched, until
 -- one is configured (adding an endpoint wakes the worker).
 CREATE FUNCTION support.has_endpoint(destination text, target text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT EXISTS (SELECT 1 FROM support.delivery_endpoints e
-                    WHERE e.active AND e.destination = has_endpoint.destination
-                      AND (has_endpoint.destination = 'email' OR e.endpoint = has_endpoint.target
-                           OR (has_endpoint.destination = 'slack' AND e.endpoint = '*')))
+    SELECT (support.endpoint_for(destination, target)).endpoint IS NOT NULL
 $$;
 COMMENT ON FUNCTION support.has_endpoint(destination text, target text) IS 'whether a destination and target have an active delivery endpoint';
 REVOKE ALL ON FUNCTION support.has_endpoint(destination text, target text) FROM PUBLIC;

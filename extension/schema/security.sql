@@ -426,6 +426,16 @@ CREATE FUNCTION support.current_user_role() RETURNS text
     LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'current_user_role';
 COMMENT ON FUNCTION support.current_user_role() IS 'admin, campaign_manager or reporting_manager for a client user; agent, support_manager or super_user for staff';
 
+-- Which client users change tickets and write on them: an Admin or a
+-- Campaign Manager; a Reporting Manager only reads. Said once, here: the
+-- tickets' and the history's write policies ask it (as the caller, hence
+-- PUBLIC's), and so does require_client for the workflow functions.
+CREATE FUNCTION support.client_role_writes(role text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT role = ANY (ARRAY['admin', 'campaign_manager'])
+$$;
+COMMENT ON FUNCTION support.client_role_writes(role text) IS 'whether a client user of that role changes tickets and writes on them (an Admin, a Campaign Manager; a Reporting Manager reads only)';
+
 CREATE FUNCTION support.issue_key(user_id bigint, valid_for interval DEFAULT '08:00:00'::interval, totp_code text DEFAULT NULL::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -679,7 +689,7 @@ BEGIN
                     HINT = 'Clients act only on their own account''s tickets.';
     END IF;
     IF support.current_user_id() OPERATOR(pg_catalog.=) user_id
-       AND client_user.role OPERATOR(pg_catalog.=) 'reporting_manager' THEN
+       AND NOT support.client_role_writes(client_user.role::text) THEN
         RAISE EXCEPTION 'a Reporting Manager has read-only access to tickets'
               USING ERRCODE = 'insufficient_privilege',
                     HINT = 'An Admin or Campaign Manager of the account can do this.';

@@ -437,6 +437,12 @@ CREATE FUNCTION support.record_sla_events(events support.sla_events[]) RETURNS v
 $$;
 COMMENT ON FUNCTION support.record_sla_events(events support.sla_events[]) IS 'inserts SLA events in the order given, a breach once (the trail''s one writer of changes and breaches)';
 REVOKE ALL ON FUNCTION support.record_sla_events(events support.sla_events[]) FROM PUBLIC;
+-- Which clock each SLA target runs on is the deadline trigger's rule
+-- (src/sla/sla_config.c); the status view asks it rather than saying it again.
+CREATE FUNCTION support.sla_target_around_the_clock(target text, source text, priority support.priority, tier smallint) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'sla_target_around_the_clock';
+COMMENT ON FUNCTION support.sla_target_around_the_clock(target text, source text, priority support.priority, tier smallint) IS 'whether a ticket''s SLA target (first_response, next_update or resolution, of the priority or the tier) runs around the clock rather than on the account''s business calendar, as the deadline trigger computes it';
+
 --@section views
 
 CREATE VIEW support.sla_status WITH (security_invoker='true') AS
@@ -466,12 +472,14 @@ CREATE VIEW support.sla_status WITH (security_invoker='true') AS
      JOIN support.tiers r ON r.tier = t.tier
      CROSS JOIN LATERAL ( VALUES
         ('first_response'::support.sla_target, 'priority'::text,
-            CASE WHEN t.first_response_at IS NULL THEN t.first_response_due END, p.clock = '24x7'),
-        ('first_response', 'tier', t.tier_response_due, NOT r.business_hours_only),
-        ('next_update', 'priority', t.next_update_due, p.update_cadence_unit = 'elapsed'),
-        ('resolution', 'priority', t.resolution_due, p.clock = '24x7'),
-        ('resolution', 'tier', t.tier_resolution_due, NOT r.business_hours_only)
-        ) d(target, source, due, around_the_clock)
+            CASE WHEN t.first_response_at IS NULL THEN t.first_response_due END),
+        ('first_response', 'tier', t.tier_response_due),
+        ('next_update', 'priority', t.next_update_due),
+        ('resolution', 'priority', t.resolution_due),
+        ('resolution', 'tier', t.tier_resolution_due)
+        ) v(target, source, due)
+     CROSS JOIN LATERAL (SELECT v.target, v.source, v.due,
+            support.sla_target_around_the_clock(v.target::text, v.source, t.priority, t.tier)) d(target, source, due, around_the_clock)
   WHERE t.status <> ALL (ARRAY['resolved'::support.ticket_status, 'closed'::support.ticket_status])
     AND d.due IS NOT NULL;
 COMMENT ON VIEW support.sla_status IS 'one row per running SLA target of each open ticket, the priority''s and the current tier''s (source): its deadline, the business time remaining (negative when overdue) and whether it is breached';

@@ -914,12 +914,12 @@ CREATE POLICY client_public_history ON support.ticket_events
 
 CREATE POLICY client_updates_tickets ON support.tickets
     FOR UPDATE TO support_client
-    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager']))))
+    USING (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND (SELECT support.client_role_writes(support.current_user_role()))))
     WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND (account_id = (SELECT support.current_account_id())));
 
 CREATE POLICY client_writes_messages ON support.ticket_events
     FOR INSERT TO support_client
-    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'client'::support.actor_kind)));
+    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND (SELECT support.client_role_writes(support.current_user_role())) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'client'::support.actor_kind)));
 
 CREATE POLICY manager_history ON support.ticket_events
     FOR SELECT TO support_manager

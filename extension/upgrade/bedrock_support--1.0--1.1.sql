@@ -6,7 +6,6 @@
 -- the changes, not of one body's reads of another's tables; the tests check
 -- the bodies.
 SET LOCAL check_function_bodies = off;
-
 -- Every running target's "breach imminent" mark, the tier's too (#16).
 ALTER TABLE support.tiers ADD COLUMN targets_apply_to support.priority[] DEFAULT '{P1,P2,P3,P4}'::support.priority[] NOT NULL;
 COMMENT ON COLUMN support.tiers.targets_apply_to IS 'the priorities whose tickets the tier''s initial_response and resolution_target apply to, from when a ticket enters the tier, beside its priority''s targets (the earliest "breach imminent" mark of them all escalates); empty: for reference only. Seeded: tiers 1 and 2 every priority, tier 3 (its 30 minutes are for critical issues) P1';
@@ -21,6 +20,7 @@ COMMENT ON COLUMN support.tickets.tier_entered_at IS 'when the ticket entered it
 COMMENT ON COLUMN support.tickets.tier_response_due IS 'the tier''s initial response target: an agent''s public reply is due by then after the ticket entered the tier; NULL when met or not in force (support.tiers.targets_enforced)';
 COMMENT ON COLUMN support.tickets.tier_resolution_due IS 'the tier''s resolution target from when the ticket entered it, paused time excluded; NULL while paused, resolved or not in force';
 DROP VIEW support.sla_status;
+--@include function support.sla_target_around_the_clock
 --@include view support.sla_status
 -- A client's message reopens a resolved ticket, and on a closed one opens a
 -- linked follow-up (#16).
@@ -85,14 +85,11 @@ COMMENT ON COLUMN support.tickets.post_incident_review_done_at IS 'when the post
 -- kind of actor (#16: an agent could write a client's message, and so a
 -- client's dissatisfaction, or ratings, escalations and replies the client
 -- never saw); a tier's targets are positive however written, and bounded.
-ALTER POLICY agent_writes_history ON support.ticket_events
-    WITH CHECK (((SELECT support.current_key_kind()) = 'agent') AND ((actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (((kind = 'public_reply'::support.event_kind) AND (visibility = 'public'::support.visibility)) OR ((kind = 'internal_note'::support.event_kind) AND (visibility = 'internal'::support.visibility))) AND (action_key IS NULL) AND (EXISTS ( SELECT 1
-   FROM support.tickets t
-  WHERE ((t.account_id = ticket_events.account_id) AND (t.ticket_id = ticket_events.ticket_id))))));
-ALTER POLICY client_writes_messages ON support.ticket_events
-    WITH CHECK (((SELECT support.current_key_kind()) = 'client') AND ((account_id = (SELECT support.current_account_id())) AND ((SELECT support.current_user_role()) = ANY (ARRAY['admin', 'campaign_manager'])) AND (kind = 'client_message'::support.event_kind) AND (visibility = 'public'::support.visibility) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'client'::support.actor_kind)));
-ALTER POLICY manager_writes_history ON support.ticket_events
-    WITH CHECK (((SELECT support.current_key_kind()) = 'manager') AND ((SELECT support.current_is_manager()) AND (actor_id = (SELECT support.current_user_id())) AND (actor_kind = 'agent'::support.actor_kind) AND (((kind = 'public_reply'::support.event_kind) AND (visibility = 'public'::support.visibility)) OR ((kind = 'internal_note'::support.event_kind) AND (visibility = 'internal'::support.visibility))) AND (action_key IS NULL)));
+-- (which client users write: support.client_role_writes, #24)
+--@include function support.client_role_writes
+--@include policy agent_writes_history on support.ticket_events
+--@include policy client_writes_messages on support.ticket_events
+--@include policy manager_writes_history on support.ticket_events
 -- The policies' and tiers' intervals are bounded, so no deadline can leave
 -- the timestamp range (a huge target stopped every ticket); 1.0 values
 -- beyond the bounds are brought within them.
@@ -217,6 +214,8 @@ END $$;
 --@include function support.escalate_ticket
 --@include function support.escalate_to_executive
 --@include function support.message_content
+--@include function support.endpoint_for
+--@include function support.has_endpoint
 --@include function support.claim_messages
 --@include function support.next_delivery
 --@include function support.unpark_messages
@@ -501,8 +500,10 @@ UPDATE support.tickets SET tier = tier
 -- constraints emails_are_addresses); the looser pattern beside it goes
 ALTER TABLE support.agents DROP CONSTRAINT agents_email_check;
 ALTER TABLE support.account_users DROP CONSTRAINT account_users_email_check;
+-- #24: one rule for which client users write (a Reporting Manager reads)
+--@include function support.require_client
+--@include policy client_updates_tickets on support.tickets
 
 -- #24: one rule for "critical": the executive priorities pick the alert channel too
 --@include function support.alert_channel
-
 SELECT support.wake_worker();

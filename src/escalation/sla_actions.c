@@ -133,7 +133,7 @@ sla_ticket_actions(const TicketColumns *columns, Datum *values, bool *nulls,
 	if (account_calendar == NULL)
 		return 0;
 	policy = sla_config_policy(DatumGetInt16(values[columns->priority]));
-	clock = policy->around_the_clock ? sla_config_around_the_clock() : account_calendar;
+	clock = sla_config_target_calendar(SLA_PRIORITY_TARGET, policy, NULL, account_calendar);
 	status = ticket_status_of(columns, values[columns->status]);
 	open = status != TICKET_RESOLVED && status != TICKET_CLOSED;
 	running = status == TICKET_NEW || status == TICKET_TRIAGED || status == TICKET_IN_PROGRESS;

@@ -166,7 +166,7 @@ sla_compute_deadlines(const TicketColumns *columns, Datum *values, bool *nulls)
 
 	if (account_calendar == NULL || nulls[columns->created_at])
 		return;					/* the foreign key check reports the missing account */
-	clock = policy->around_the_clock ? sla_config_around_the_clock() : account_calendar;
+	clock = sla_config_target_calendar(SLA_PRIORITY_TARGET, policy, NULL, account_calendar);
 	created = DatumGetTimestampTz(values[columns->created_at]);
 	if (!sla_timestamp(values, nulls, columns->tier_entered_at, &tier_entered))
 		tier_entered = created;
@@ -195,7 +195,7 @@ sla_compute_deadlines(const TicketColumns *columns, Datum *values, bool *nulls)
 	/* the current tier's targets, from when the ticket entered it */
 	tier_in_force = tier != NULL && (tier->target_priorities & (1u << priority)) != 0 &&
 		columns->tier_entered_at >= 0;
-	tier_clock = tier_in_force && tier->around_the_clock ? sla_config_around_the_clock()
+	tier_clock = tier_in_force ? sla_config_target_calendar(SLA_TIER_TARGET, policy, tier, account_calendar)
 		: account_calendar;
 	if (tier_in_force && open && tier->response_target > 0 &&
 		!(replied && last_reply > tier_entered))

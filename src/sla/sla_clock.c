@@ -46,6 +46,7 @@ sla_cadence_due(const SlaPolicy *policy, BusinessCalendar *account_calendar, Tim
 		case CADENCE_ELAPSED:
 			break;
 	}
+	/* elapsed: sla_config_target_around_the_clock(SLA_PRIORITY_UPDATE) */
 	return business_time_add(sla_config_around_the_clock(), from, policy->update_cadence);
 }
 

@@ -242,6 +242,61 @@ sla_config_around_the_clock(void)
 	return &sla_config_always;
 }
 
+bool
+sla_config_target_around_the_clock(SlaTargetClock target, const SlaPolicy *policy, const SlaTier *tier)
+{
+	switch (target)
+	{
+		case SLA_PRIORITY_TARGET:
+			return policy->around_the_clock;
+		case SLA_PRIORITY_UPDATE:
+			return policy->cadence_unit == CADENCE_ELAPSED;
+		case SLA_TIER_TARGET:
+			return tier != NULL && tier->around_the_clock;
+	}
+	return false;
+}
+
+BusinessCalendar *
+sla_config_target_calendar(SlaTargetClock target, const SlaPolicy *policy, const SlaTier *tier,
+						   BusinessCalendar *account_calendar)
+{
+	return sla_config_target_around_the_clock(target, policy, tier) ? sla_config_around_the_clock()
+		: account_calendar;
+}
+
+/*
+ * support.sla_target_around_the_clock(target text, source text, priority
+ * support.priority, tier smallint) RETURNS boolean: the rule above, for
+ * support.sla_status (target: first_response, next_update or resolution;
+ * source: priority or tier).
+ */
+PG_FUNCTION_INFO_V1(sla_target_around_the_clock);
+Datum
+sla_target_around_the_clock(PG_FUNCTION_ARGS)
+{
+	char	   *target = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	const SlaPolicy *policy = sla_config_policy(PG_GETARG_INT16(2));
+	SlaTargetClock kind;
+
+	if (strcmp(source, "tier") == 0 &&
+		(strcmp(target, "first_response") == 0 || strcmp(target, "resolution") == 0))
+		kind = SLA_TIER_TARGET;
+	else if (strcmp(source, "priority") == 0 && strcmp(target, "next_update") == 0)
+		kind = SLA_PRIORITY_UPDATE;
+	else if (strcmp(source, "priority") == 0 &&
+			 (strcmp(target, "first_response") == 0 || strcmp(target, "resolution") == 0))
+		kind = SLA_PRIORITY_TARGET;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no SLA target \"%s\" of the %s", target, source),
+				 errhint("Targets: first_response, next_update or resolution of the priority; "
+						 "first_response or resolution of the tier.")));
+	PG_RETURN_BOOL(sla_config_target_around_the_clock(kind, policy, sla_config_tier(PG_GETARG_INT16(3))));
+}
+
 typedef struct SlaCalendarLoad
 {
 	int64		calendar_id;

@@ -56,4 +56,24 @@ extern const SlaTier *sla_config_tier(int16 tier);
 extern BusinessCalendar *sla_config_account_calendar(int64 account_id);
 extern BusinessCalendar *sla_config_around_the_clock(void);
 
+/* A ticket's SLA targets, as far as their clock goes. */
+typedef enum SlaTargetClock
+{
+	SLA_PRIORITY_TARGET,		/* the priority's first response and resolution */
+	SLA_PRIORITY_UPDATE,		/* the priority's update cadence */
+	SLA_TIER_TARGET				/* the current tier's initial response and resolution */
+} SlaTargetClock;
+
+/*
+ * Whether a target runs around the clock rather than on the account's
+ * calendar: the one rule, which the deadline trigger applies and
+ * support.sla_status reads (support.sla_target_around_the_clock).
+ */
+extern bool sla_config_target_around_the_clock(SlaTargetClock target, const SlaPolicy *policy,
+											   const SlaTier *tier);
+
+/* The calendar a target runs on. */
+extern BusinessCalendar *sla_config_target_calendar(SlaTargetClock target, const SlaPolicy *policy,
+													const SlaTier *tier, BusinessCalendar *account_calendar);
+
 #endif

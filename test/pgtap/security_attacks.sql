@@ -198,7 +198,7 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
                 'business_hours_gt', 'business_hours_hash', 'business_hours_in', 'business_hours_le', 'business_hours_lt',
                 'business_hours_ne', 'business_hours_out', 'business_hours_recv', 'business_hours_send', 'calendar_row',
                 'change_priority',
-                'change_status', 'check_time_zone', 'close_ticket', 'current_account_id', 'current_actor_id',
+                'change_status', 'check_time_zone', 'client_role_writes', 'close_ticket', 'current_account_id', 'current_actor_id',
                 'current_agent_tier', 'current_assumed_by', 'current_has_second_factor', 'current_is_manager', 'duration_in_words',
                 'current_is_super_user', 'current_key_id', 'current_key_kind', 'current_user_id', 'current_user_role',
                 'escalate', 'escalate_to_executive', 'int4_to_priority', 'is_email_address', 'is_name', 'is_one_line', 'key_user_id', 'local_time',
@@ -209,7 +209,7 @@ SELECT is(ARRAY(SELECT DISTINCT p.proname::text FROM pg_proc p
                 'priority_recv', 'priority_send', 'priority_to_int4', 'rate_ticket', 'record_escalation_call',
                 'record_post_incident_review',
                 'render_template', 'reply_publicly', 'report_revenue_at_risk', 'request_escalation', 'require_acting_user', 'resolve_ticket',
-                'revoke_key', 'send_progress_update', 'set_actor', 'template_unknown_variables', 'template_variable_names', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
+                'revoke_key', 'send_progress_update', 'set_actor', 'sla_target_around_the_clock', 'template_unknown_variables', 'template_variable_names', 'totp', 'totp_matching_step', 'url_host', 'verify_totp', 'webhook_signature',
                 'weekly_hours']
                  || ARRAY(SELECT enum_type || '_' || comparison
                             FROM unnest('{account_role,actor_kind,event_kind,sla_event_kind,sla_target,ticket_status,visibility,worker_action}'::text[]) enum_type,
