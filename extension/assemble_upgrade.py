@@ -29,8 +29,20 @@ def statements(text):
     """Splits SQL into (leading_comments, statement) pairs at top-level
     semicolons, honouring quotes, dollar quotes and comments."""
     out, start, i, n = [], 0, 0, len(text)
+    atomic = 0      # inside a BEGIN ATOMIC body: its CASEs and its END count
     while i < n:
         c = text[i]
+        word = re.match(r'[A-Za-z_]+', text[i:i + 16]) if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in '_$')) else None
+        if word:
+            w = word.group(0).upper()
+            if w == 'BEGIN' and re.match(r'BEGIN\s+ATOMIC\b', text[i:i + 40], re.I):
+                atomic += 1
+            elif atomic and w == 'CASE':
+                atomic += 1
+            elif atomic and w == 'END':
+                atomic -= 1
+            i += len(word.group(0))
+            continue
         if text.startswith('--', i):
             j = text.find('\n', i)
             i = n if j < 0 else j + 1
@@ -68,7 +80,7 @@ def statements(text):
                 i = n if j < 0 else j + len(tag)
             else:
                 i += 1
-        elif c == ';':
+        elif c == ';' and not atomic:
             out.append(text[start:i + 1])
             start = i = i + 1
         else:

@@ -121,7 +121,7 @@ SELECT count(*) FILTER (WHERE support.has_endpoint(destination, target)) AS deli
 BEGIN;
 INSERT INTO support.delivery_endpoints (endpoint, destination, url) VALUES
   ('#critical-issues', 'slack', 'https://hooks.slack.example/services/T0/B1/critical');
-SELECT t.destination, t.target, (support.endpoint_for(t.destination, t.target)).endpoint AS served_by,
+SELECT t.destination, t.target, (SELECT e.endpoint FROM support.endpoint_for(t.destination, t.target) e) AS served_by,
        support.has_endpoint(t.destination, t.target) AS has_endpoint
   FROM (VALUES ('slack', '#critical-issues'), ('slack', '#anything-else'), ('email', 'ada@acme.example'),
                ('webhook', 'nobody')) AS t (destination, target);

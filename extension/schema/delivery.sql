@@ -254,7 +254,7 @@ BEGIN
     RETURN QUERY
     WITH candidates AS (
         SELECT m.ctid AS row_id, m.urgent, m.send_order,
-               support.has_endpoint(m.destination, m.target) AS deliverable,
+               EXISTS (SELECT 1 FROM support.endpoint_for(m.destination, m.target)) AS deliverable,
                m.body, m.subject, m.target, m.template, m.payload
           FROM support.outbound_messages m
          WHERE m.state = 'pending' AND m.send_order IS NOT NULL
@@ -467,24 +467,28 @@ REVOKE ALL ON FUNCTION support.guard_endpoint_host() FROM PUBLIC;
 -- Which endpoint serves a message, the one rule: the active endpoint of its
 -- destination named for its target, else the destination's catch-all (an
 -- email endpoint serves every address, Slack's '*' every channel without
--- its own). The claim sends by it; has_endpoint and the unparking ask it.
-CREATE FUNCTION support.endpoint_for(destination text, target text) RETURNS support.delivery_endpoints
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+-- its own). The claim sends by it and parks what it finds none for, the
+-- unparking asks it, and so does has_endpoint. A SQL-standard body binds its
+-- names when it is created (no search_path to pin) and the planner inlines
+-- it into each of those queries, as if written there.
+CREATE FUNCTION support.endpoint_for(destination text, target text) RETURNS SETOF support.delivery_endpoints
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
     SELECT e.* FROM support.delivery_endpoints e
      WHERE e.active AND e.destination = endpoint_for.destination
        AND (endpoint_for.destination = 'email' OR e.endpoint = endpoint_for.target
             OR (endpoint_for.destination = 'slack' AND e.endpoint = '*'))
      ORDER BY e.endpoint = endpoint_for.target DESC, e.endpoint
-     LIMIT 1
-$$;
-COMMENT ON FUNCTION support.endpoint_for(destination text, target text) IS 'the active delivery endpoint that serves a destination and target: the one named for the target, else the destination''s catch-all (NULL: none)';
+     LIMIT 1;
+END;
+COMMENT ON FUNCTION support.endpoint_for(destination text, target text) IS 'the active delivery endpoint that serves a destination and target: the one named for the target, else the destination''s catch-all (no row: none)';
 REVOKE ALL ON FUNCTION support.endpoint_for(destination text, target text) FROM PUBLIC;
 
 -- A message for a destination without an endpoint waits, untouched, until
 -- one is configured (adding an endpoint wakes the worker).
 CREATE FUNCTION support.has_endpoint(destination text, target text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT (support.endpoint_for(destination, target)).endpoint IS NOT NULL
+    SELECT EXISTS (SELECT 1 FROM support.endpoint_for(has_endpoint.destination, has_endpoint.target))
 $$;
 COMMENT ON FUNCTION support.has_endpoint(destination text, target text) IS 'whether a destination and target have an active delivery endpoint';
 REVOKE ALL ON FUNCTION support.has_endpoint(destination text, target text) FROM PUBLIC;
@@ -559,7 +563,7 @@ GRANT ALL ON FUNCTION support.next_delivery() TO support_manager;
 -- Parked messages an active endpoint serves are pending again, due now.
 -- Each active endpoint's are found by the parked index (an endpoint for a
 -- whole destination, email or Slack's '*', by destination alone), and
--- has_endpoint, the one rule of which endpoint serves a message, decides:
+-- endpoint_for, the one rule of which endpoint serves a message, decides:
 -- so this costs a probe an endpoint, however many messages are parked for
 -- endpoints that do not exist.
 -- (enable_seqscan off: parked messages for one missing endpoint make every
@@ -576,7 +580,7 @@ CREATE FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT ski
          CROSS JOIN LATERAL (
                SELECT p.ctid AS row_id FROM support.outbound_messages p
                 WHERE p.state = 'parked' AND p.destination = e.destination AND p.target = e.endpoint
-                  AND support.has_endpoint(p.destination, p.target)
+                  AND EXISTS (SELECT 1 FROM support.endpoint_for(p.destination, p.target))
                OFFSET 0) p
         UNION
         -- (endpoints for a whole destination: email's, and Slack's '*')
@@ -586,7 +590,7 @@ CREATE FUNCTION support.unpark_deliverable_messages(OUT unparked bigint, OUT ski
          CROSS JOIN LATERAL (
                SELECT p.ctid AS row_id FROM support.outbound_messages p
                 WHERE p.state = 'parked' AND p.destination = d.destination
-                  AND support.has_endpoint(p.destination, p.target)
+                  AND EXISTS (SELECT 1 FROM support.endpoint_for(p.destination, p.target))
                OFFSET 0) p),
     -- a row another transaction holds is skipped, never waited for, and
     -- counted: the delivery worker sweeps again until none is left
