@@ -223,8 +223,7 @@ template_variables(PG_FUNCTION_ARGS)
 	TicketRow	ticket = ticket_row_argument(PG_GETARG_HEAPTUPLEHEADER(0), "support.template_variables",
 											 client_texts_required, lengthof(client_texts_required));
 	const TicketColumns *columns = ticket.columns;
-	OutboxPeople people_found;
-	const OutboxPeople *people = &people_found;
+	OutboxPeople people;
 	const TriageCategory *category;
 	ClientTextFacts facts = {0};
 	ClientTextVariables variables;
@@ -236,25 +235,15 @@ template_variables(PG_FUNCTION_ARGS)
 								   ticket.values[columns->first_response_due],
 								   ticket.nulls[columns->first_response_due],
 								   ticket.values[columns->resolution_due], ticket.nulls[columns->resolution_due],
-								   &people_found);
+								   &people);
 
 	facts.ticket_id = DatumGetInt64(ticket.values[columns->ticket_id]);
 	facts.priority = DatumGetInt16(ticket.values[columns->priority]);
 	facts.tier = DatumGetInt16(ticket.values[columns->tier]);
 	facts.subject = TextDatumGetCString(ticket.values[columns->subject]);
-	facts.client_name = people->client_name;
-	facts.agent_name = people->agent_name;
-	facts.response_local = people->response_local;
-	facts.resolution_local = people->resolution_local;
-	facts.enterprise = people->enterprise;
-	facts.slack_channel = people->slack_channel;
 	category = ticket.nulls[columns->category] ? NULL
 		: triage_rules_category(TextDatumGetCString(ticket.values[columns->category]));
-	if (category != NULL)
-	{
-		facts.first_steps[0] = category->first_steps[0];
-		facts.first_steps[1] = category->first_steps[1];
-	}
+	triage_outbox_people_facts(&people, category, &facts);
 	client_texts_variables(&facts, &variables);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);

@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "triage/assignment.h"
+#include "triage/client_texts.h"
 #include "triage/triage_rules.h"
 
 /*
@@ -73,6 +74,10 @@ typedef struct OutboxBatch
  * exist. Returns whether the acting user (0 for none) is an agent.
  */
 extern bool triage_outbox_people_look_up(OutboxBatch *batch, int64 acting_user);
+
+/* What a client's texts say of a ticket's people and its category, into facts. */
+extern void triage_outbox_people_facts(const OutboxPeople *people, const TriageCategory *category,
+									   ClientTextFacts *facts);
 
 /* The same for one ticket; false when its requester or account is missing. */
 extern bool triage_outbox_people_of_ticket(Datum account_id, Datum requester_id,

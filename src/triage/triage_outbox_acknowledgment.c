@@ -23,17 +23,7 @@ triage_outbox_acknowledgment(const OutboxBatch *batch, int ticket, const TriageT
 	facts.priority = batch->priorities[ticket];
 	facts.tier = batch->tiers[ticket];
 	facts.subject = batch->subjects[ticket];
-	facts.client_name = people->client_name;
-	facts.agent_name = people->agent_name;
-	facts.response_local = people->response_local;
-	facts.resolution_local = people->resolution_local;
-	facts.enterprise = people->enterprise;
-	facts.slack_channel = people->slack_channel;
-	if (category != NULL)
-	{
-		facts.first_steps[0] = category->first_steps[0];
-		facts.first_steps[1] = category->first_steps[1];
-	}
+	triage_outbox_people_facts(people, category, &facts);
 	client_texts_variables(&facts, &variables);
 
 	texts[0] = "email";

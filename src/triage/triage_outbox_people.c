@@ -147,6 +147,23 @@ people_local_deadlines(OutboxPeople *people, Datum response_due, bool response_n
 												 people->time_zone);
 }
 
+void
+triage_outbox_people_facts(const OutboxPeople *people, const TriageCategory *category,
+						   ClientTextFacts *facts)
+{
+	facts->client_name = people->client_name;
+	facts->agent_name = people->agent_name;
+	facts->response_local = people->response_local;
+	facts->resolution_local = people->resolution_local;
+	facts->enterprise = people->enterprise;
+	facts->slack_channel = people->slack_channel;
+	if (category != NULL)
+	{
+		facts->first_steps[0] = category->first_steps[0];
+		facts->first_steps[1] = category->first_steps[1];
+	}
+}
+
 bool
 triage_outbox_people_of_ticket(Datum account_id, Datum requester_id,
 							   Datum assignee_id, bool assignee_null,
