@@ -103,16 +103,24 @@ enum
 	Anum_category_second_step,
 };
 
+/*
+ * The text search configuration every keyword matcher uses: pg_catalog's
+ * english, qualified, since a caller's schema on the search_path could hold
+ * an "english" of its own.
+ */
+static Oid
+keyword_text_search_config(void)
+{
+	return get_ts_config_oid(list_make2(makeString("pg_catalog"), makeString("english")), false);
+}
+
 static void
 triage_rules_load(void *unused)
 {
 	MemoryContext old_context;
 	bool		is_null;
 
-	if (SPI_execute("SELECT 'english'::regconfig::oid", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not find text search configuration \"english\"");
-	triage_text_search_config = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-															   SPI_tuptable->tupdesc, 1, &is_null));
+	triage_text_search_config = keyword_text_search_config();
 
 	if (SPI_execute("SELECT r.rule_id, r.category, r.channel, r.required_flags, r.excluded_flags,"
 					" CASE WHEN r.keywords IS NOT NULL"
@@ -245,9 +253,7 @@ PG_FUNCTION_INFO_V1(keyword_document);
 Datum
 keyword_document(PG_FUNCTION_ARGS)
 {
-	Oid			english = get_ts_config_oid(list_make1(makeString("english")), false);
-
-	PG_RETURN_DATUM(keyword_document_of(english, PointerGetDatum(PG_GETARG_TEXT_PP(0))));
+	PG_RETURN_DATUM(keyword_document_of(keyword_text_search_config(), PointerGetDatum(PG_GETARG_TEXT_PP(0))));
 }
 
 static bool
